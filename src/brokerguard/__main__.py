@@ -1,0 +1,3 @@
+from brokerguard.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The ``brokerguard`` command line (Typer)."""

@@ -1,0 +1,78 @@
+"""What every CLI command shares: settings, the engine, sessions, error exits.
+
+Exit codes: 0 success, 1 a failed control or verification, 2 bad input
+(unknown ID, malformed file, policy violation).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache, wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock, SystemClock
+from brokerguard.config import Settings, get_settings
+from brokerguard.db.engine import make_engine, session_factory, session_scope
+from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@lru_cache(maxsize=1)
+def engine() -> Engine:
+    return make_engine(settings().database_url)
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def clock() -> Clock:
+    return SystemClock()
+
+
+@contextmanager
+def open_session() -> Iterator[Session]:
+    with session_scope(session_factory(engine())) as session:
+        yield session
+
+
+def exit_code_for(error: BrokerguardError) -> int:
+    return EXIT_BAD_INPUT if isinstance(error, ValidationError | NotFoundError) else EXIT_FAILED
+
+
+def handle_errors(function: Callable[P, R]) -> Callable[P, R]:
+    """Turn typed errors into a one-line message on stderr and exit code 2 (bad input) or 1."""
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except BrokerguardError as error:
+            err_console.print(f"[red]error[/red] ({error.code}): {error.message}", highlight=False)
+            raise typer.Exit(exit_code_for(error)) from None
+
+    return wrapper
+
+
+def read_secret_stdin(name: str = "password") -> str:
+    """One line from stdin, without its line ending; refuses empty input."""
+    line = sys.stdin.readline()
+    value = line.rstrip("\r\n")
+    if not value:
+        raise ValidationError(f"no {name} on standard input", field=name)
+    return value

@@ -1,0 +1,136 @@
+"""Staff accounts: creation, password check (argon2id), roles."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock
+from brokerguard.errors import AuthenticationError, ConflictError, ValidationError
+from brokerguard.staff.models import StaffUser
+from brokerguard.staff.roles import Role
+
+#: OWASP argon2id parameters: m=19456 KiB, t=2, p=1.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_DUMMY_HASH = HASHER.hash("brokerguard-dummy-password")
+STAFF_LOCK_THRESHOLD = 5
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MAX_PASSWORD_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    id: str
+    username: str
+    display_name: str
+    unit: str
+    roles: frozenset[Role]
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles)) or Role.admin in self.roles
+
+
+def _identity(user: StaffUser) -> StaffIdentity:
+    return StaffIdentity(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        unit=user.unit,
+        roles=frozenset(Role(r) for r in user.roles.split(",") if r),
+    )
+
+
+def _normalise_password(password: str) -> str:
+    if "\x00" in password:
+        raise ValidationError("password contains a NUL character", field="password")
+    normalised = unicodedata.normalize("NFKC", password)
+    if len(normalised.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ValidationError(f"password longer than {MAX_PASSWORD_BYTES} bytes", field="password")
+    return normalised
+
+
+def validate_staff_password(password: str) -> str:
+    normalised = _normalise_password(password)
+    if len(normalised) < 12:
+        raise ValidationError("staff passwords need at least 12 characters", field="password")
+    if not (re.search(r"[A-Za-z]", normalised) and re.search(r"[^A-Za-z]", normalised)):
+        raise ValidationError(
+            "staff passwords need letters and digits or symbols", field="password"
+        )
+    return normalised
+
+
+def create_staff_user(
+    session: Session,
+    clock: Clock,
+    *,
+    username: str,
+    password: str,
+    roles: set[Role],
+    display_name: str = "",
+    unit: str = "",
+) -> StaffIdentity:
+    if not USERNAME_RE.match(username):
+        raise ValidationError(
+            "username must be 2-64 characters of a-z, 0-9, '.', '_' or '-'", field="username"
+        )
+    if not roles:
+        raise ValidationError("a staff user needs at least one role", field="roles")
+    if session.scalar(select(StaffUser).where(StaffUser.username == username)) is not None:
+        raise ConflictError(f"staff user already exists: {username}", field="username")
+    user = StaffUser(
+        username=username,
+        display_name=display_name or username,
+        unit=unit,
+        roles=",".join(sorted(r.value for r in roles)),
+        password_hash=HASHER.hash(validate_staff_password(password)),
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return _identity(user)
+
+
+def authenticate_staff(
+    session: Session, clock: Clock, username: str, password: str
+) -> StaffIdentity:
+    """Check a staff login. Unknown users cost the same as wrong passwords."""
+    try:
+        candidate = _normalise_password(password)
+    except ValidationError:
+        raise AuthenticationError("wrong username or password") from None
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if user is None or not user.active or user.failed_logins >= STAFF_LOCK_THRESHOLD:
+        with contextlib.suppress(VerificationError):
+            HASHER.verify(_DUMMY_HASH, candidate)
+        raise AuthenticationError("wrong username or password")
+    try:
+        HASHER.verify(user.password_hash, candidate)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        session.flush()
+        raise AuthenticationError("wrong username or password") from None
+    if HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = HASHER.hash(candidate)
+    user.failed_logins = 0
+    user.last_login_at = clock.now()
+    session.flush()
+    return _identity(user)
+
+
+def get_staff(session: Session, user_id: str) -> StaffIdentity | None:
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.active:
+        return None
+    return _identity(user)
+
+
+def list_staff(session: Session) -> list[StaffIdentity]:
+    return [_identity(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]

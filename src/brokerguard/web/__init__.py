@@ -1,0 +1,1 @@
+"""Web UI (server-rendered Jinja2 + HTMX) and JSON API (FastAPI)."""

@@ -1,0 +1,132 @@
+"""The FastAPI application factory.
+
+Routers are discovered from the domain packages (``<domain>/api.py`` and
+``<domain>/views.py``, see :mod:`brokerguard.plugins`). The process keeps no
+state of its own beyond settings: sessions are signed cookies and everything
+else is in the database, so several processes can run behind a load balancer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from brokerguard import __version__
+from brokerguard.clock import Clock, SystemClock
+from brokerguard.config import Environment, Settings, get_settings
+from brokerguard.db.engine import make_engine, session_factory
+from brokerguard.errors import AuthenticationError, BrokerguardError
+from brokerguard.keys import load_or_create_secret
+from brokerguard.plugins import NavItem, import_domain_modules
+from brokerguard.web.security import SecurityHeadersMiddleware
+from brokerguard.web.templating import render
+
+STATIC_DIR = Path(__file__).with_name("static")
+SESSION_COOKIE = "bg_session"
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _error_response(request: Request, error: BrokerguardError) -> Response:
+    if _wants_html(request):
+        if isinstance(error, AuthenticationError):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(request, "error.html", {"error": error}, status_code=error.status_code)
+    return JSONResponse({"error": error.to_dict()}, status_code=error.status_code)
+
+
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="brokerguard",
+        version=__version__,
+        description="新興科技資通安全自律規範 compliance platform: e-trading login, audit trail, "
+        "phishing and app controls, rulebook, assessment and evidence.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.clock = clock or SystemClock()
+
+    secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret.hex(),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_s,
+        same_site="strict",
+        https_only=settings.cookies_secure,
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.env is Environment.production)
+
+    @app.exception_handler(BrokerguardError)
+    async def _brokerguard_error(request: Request, exc: BrokerguardError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for item in exc.errors():
+            location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+            problems.append({"field": location, "message": str(item.get("msg", "invalid"))})
+        first = problems[0] if problems else {"field": "", "message": "invalid request"}
+        body = {
+            "error": {
+                "code": "invalid_input",
+                "message": f"{first['field']}: {first['message']}",
+                "field": first["field"],
+                "problems": problems,
+            }
+        }
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            error: BrokerguardError = BrokerguardError("Page not found.", code="not_found")
+            error.status_code = 404
+            return _error_response(request, error)
+        code = {405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code
+        )
+
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    nav: list[NavItem] = []
+    for module in import_domain_modules("api"):
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+    for module in import_domain_modules("views"):
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+        nav.extend(getattr(module, "NAV", []))
+    from brokerguard.web import pages
+
+    app.include_router(pages.router)
+    app.state.nav = sorted(nav, key=lambda item: (item.order, item.path))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,108 @@
+"""FastAPI dependencies shared by every domain's ``api.py`` and ``views.py``.
+
+- ``DbSession``: one SQLAlchemy session per request, committed when the handler
+  returns, rolled back on error.
+- ``CurrentStaff``: the signed-in staff member; unsafe methods also need the
+  CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+- ``require_roles(Role.security, ...)``: a dependency that refuses other roles
+  (admin passes everywhere; the auditor role only reads).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock
+from brokerguard.config import Settings
+from brokerguard.errors import AuthenticationError, PermissionDeniedError
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity, get_staff
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_SESSION_KEY = "csrf"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+AppClock = Annotated[Clock, Depends(get_clock)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get(CSRF_SESSION_KEY)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_SESSION_KEY] = token
+    return token
+
+
+async def verify_csrf(request: Request) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    expected = request.session.get(CSRF_SESSION_KEY)
+    supplied = request.headers.get("x-csrf-token")
+    if supplied is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            supplied = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not supplied or not hmac.compare_digest(expected, supplied):
+        raise PermissionDeniedError("missing or wrong CSRF token", code="csrf_failed")
+
+
+async def current_staff(request: Request, session: DbSession) -> StaffIdentity:
+    user_id = request.session.get("staff_id")
+    user = get_staff(session, user_id) if isinstance(user_id, str) else None
+    if user is None:
+        raise AuthenticationError("sign in first")
+    await verify_csrf(request)
+    request.state.staff = user
+    return user
+
+
+CurrentStaff = Annotated[StaffIdentity, Depends(current_staff)]
+
+
+def require_roles(*roles: Role) -> Callable[..., StaffIdentity]:
+    """Allow only staff holding one of ``roles`` (admin always passes)."""
+
+    def dependency(user: CurrentStaff) -> StaffIdentity:
+        if not user.has_any(*roles):
+            raise PermissionDeniedError("your role may not do this")
+        return user
+
+    return dependency
+
+
+def require_writer() -> Callable[..., StaffIdentity]:
+    """Any role but the read-only auditor."""
+    return require_roles(Role.security, Role.compliance, Role.app_team)

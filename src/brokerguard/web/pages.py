@@ -1,0 +1,80 @@
+"""Core pages: staff sign-in and sign-out, the home redirect."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from brokerguard.errors import AuthenticationError
+from brokerguard.staff.service import authenticate_staff
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, csrf_token, verify_csrf
+from brokerguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if not target:
+        return "/dashboard"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/dashboard"
+    return target
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    csrf_token(request)
+    return render(request, "login.html", {"next": _safe_next(next), "username": "", "error": None})
+
+
+@router.post("/login")
+async def login_submit(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=4096)] = "",
+    next: Annotated[str, Form(max_length=2048)] = "/dashboard",
+) -> Response:
+    context = {"next": _safe_next(next), "username": username}
+    try:
+        await verify_csrf(request)
+    except Exception:
+        return render(request, "login.html", {**context, "error": "expired"}, status_code=400)
+    try:
+        user = authenticate_staff(session, clock, username.strip(), password)
+    except AuthenticationError:
+        session.commit()  # keep the failure count
+        return render(request, "login.html", {**context, "error": "wrong"}, status_code=401)
+    request.session.clear()
+    request.session["staff_id"] = user.id
+    csrf_token(request)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> RedirectResponse:
+    await verify_csrf(request)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/api/v1/me", include_in_schema=True, tags=["staff"])
+def whoami(user: CurrentStaff) -> dict[str, object]:
+    """The signed-in staff member and their roles."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "unit": user.unit,
+        "roles": sorted(r.value for r in user.roles),
+    }

@@ -1,0 +1,216 @@
+"""Shared fixtures.
+
+Storage fixtures run each test on SQLite *and* PostgreSQL (``engine``, ``session``).
+PostgreSQL gets a private database per test run, migrated once, truncated
+between tests; SQLite gets a copy of a migrated template file per test. A
+missing PostgreSQL skips locally and fails when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import FixedClock
+from brokerguard.config import Settings
+from brokerguard.db import migrate
+from brokerguard.db.engine import make_engine, session_factory
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import create_staff_user
+from brokerguard.web.app import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = (ROOT / ".." / "shared").resolve()
+FIXTURES = SHARED / "fixtures"
+REGULATION = SHARED / "regulation"
+PG_ADMIN_URL = os.environ.get(
+    "BROKERGUARD_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+STAFF_PASSWORD = "Correct-horse-42-battery"
+T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        admin.dispose()
+        message = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"bg_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def truncate_all(engine: Engine) -> None:
+    """Empty every table but alembic_version, triggers (append-only guards) disabled."""
+    with engine.begin() as conn:
+        tables = (
+            conn.execute(
+                text(
+                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if tables:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+def sqlite_copy(template: Path, directory: Path) -> Engine:
+    path = directory / "brokerguard.db"
+    shutil.copyfile(template, path)
+    return make_engine(f"sqlite:///{path}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Engine]:
+    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        eng = sqlite_copy(sqlite_template, tmp_path)
+        yield eng
+        eng.dispose()
+        return
+    pg: Engine = request.getfixturevalue("postgres_engine")
+    truncate_all(pg)
+    yield pg
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+    """A migrated, empty SQLite database, for tests that are not about storage."""
+    eng = sqlite_copy(sqlite_template, tmp_path)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, engine: Engine) -> Settings:
+    return Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        data_dir=tmp_path / "var",
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine, clock: FixedClock) -> Iterator[TestClient]:
+    app = create_app(settings, engine=engine, clock=clock)
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+def make_staff(engine: Engine, clock: FixedClock, username: str, *roles: Role) -> str:
+    with session_factory(engine)() as s:
+        create_staff_user(
+            s,
+            clock,
+            username=username,
+            password=STAFF_PASSWORD,
+            roles=set(roles),
+            display_name=username.title(),
+        )
+        s.commit()
+    return username
+
+
+def csrf_from(client: TestClient) -> str:
+    page: str = client.get("/login").text
+    marker = 'name="csrf-token" content="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+def sign_in(
+    client: TestClient, engine: Engine, clock: FixedClock, role: Role, username: str | None = None
+) -> str:
+    """Create a staff user with ``role``, sign in, and return the session's CSRF token.
+
+    Also sets the token as the client's default ``X-CSRF-Token`` header so API
+    calls with the session cookie pass the CSRF check.
+    """
+    name = username or f"{role.value.replace('_', '-')}-user"
+    make_staff(engine, clock, name, role)
+    token = csrf_from(client)
+    response = client.post(
+        "/login",
+        data={
+            "username": name,
+            "password": STAFF_PASSWORD,
+            "csrf_token": token,
+            "next": "/dashboard",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    token = csrf_from(client)
+    client.headers["X-CSRF-Token"] = token
+    return token
