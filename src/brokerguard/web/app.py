@@ -19,6 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from brokerguard import __version__
+from brokerguard.audit.schemas import AuditSink
+from brokerguard.audit.sink import default_audit_sink
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Environment, Settings, get_settings
 from brokerguard.db.engine import make_engine, session_factory
@@ -47,7 +49,11 @@ def _error_response(request: Request, error: BrokerguardError) -> Response:
 
 
 def create_app(
-    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    audit_sink: AuditSink | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
@@ -64,6 +70,7 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.clock = clock or SystemClock()
+    app.state.audit_sink = audit_sink or default_audit_sink(settings, app.state.session_factory)
 
     secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
     app.add_middleware(

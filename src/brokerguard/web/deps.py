@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from brokerguard.audit.schemas import AuditSink
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.errors import AuthenticationError, PermissionDeniedError
@@ -50,9 +51,15 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_audit_sink(request: Request) -> AuditSink:
+    sink: AuditSink = request.app.state.audit_sink
+    return sink
+
+
 DbSession = Annotated[Session, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 AppClock = Annotated[Clock, Depends(get_clock)]
+AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
 
 
 def csrf_token(request: Request) -> str:
