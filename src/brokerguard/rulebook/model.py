@@ -1,0 +1,116 @@
+"""Typed rulebook entries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from brokerguard.errors import UnknownRequirementError
+
+ID_PATTERN = re.compile(r"^(A\d{1,2}(\.\d{1,2})*|D2\.\d{1,2}|A1|A12|A13)$")
+
+
+class RequirementKind(StrEnum):
+    policy = "policy"  # the firm must have rules containing X
+    technical = "technical"  # a system must do X
+    record = "record"  # records must be kept
+    referenced = "referenced"  # follow another rulebook
+    definition = "definition"  # scope only, no obligation
+    procedural = "procedural"  # Arts. 12-13: not obligations of the firm's systems
+
+
+class ReviewFrequency(StrEnum):
+    continuous = "continuous"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    semiannual = "semiannual"
+    annual = "annual"
+    per_release = "per_release"
+    on_change = "on_change"
+    none = "none"
+
+    @property
+    def days(self) -> int | None:
+        return {
+            "continuous": 1,
+            "monthly": 31,
+            "quarterly": 92,
+            "semiannual": 183,
+            "annual": 366,
+        }.get(self.value)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    article: int
+    kind: RequirementKind
+    text_zh: str
+    text_en: str
+    parent: str | None = None
+    title_zh: str = ""
+    title_en: str = ""
+    evidence_kinds: tuple[str, ...] = ()
+    review_frequency: ReviewFrequency = ReviewFrequency.annual
+    source_file: str = ""
+    source_line: int = 0
+
+    @property
+    def is_obligation(self) -> bool:
+        return self.kind not in (RequirementKind.definition, RequirementKind.procedural)
+
+
+@dataclass(frozen=True)
+class Article:
+    number: int
+    title_zh: str
+    title_en: str
+
+
+@dataclass
+class Rulebook:
+    requirements: dict[str, Requirement] = field(default_factory=dict)
+    articles: dict[int, Article] = field(default_factory=dict)
+
+    def get(self, requirement_id: str) -> Requirement:
+        try:
+            return self.requirements[requirement_id]
+        except KeyError:
+            raise UnknownRequirementError(requirement_id) from None
+
+    def __contains__(self, requirement_id: object) -> bool:
+        return requirement_id in self.requirements
+
+    def __iter__(self) -> Iterator[Requirement]:
+        return iter(self.ordered())
+
+    def __len__(self) -> int:
+        return len(self.requirements)
+
+    def ordered(self) -> list[Requirement]:
+        return sorted(self.requirements.values(), key=lambda r: sort_key(r.id))
+
+    def children(self, requirement_id: str) -> list[Requirement]:
+        return [r for r in self.ordered() if r.parent == requirement_id]
+
+    def descendants(self, requirement_id: str) -> list[Requirement]:
+        out: list[Requirement] = []
+        for child in self.children(requirement_id):
+            out.append(child)
+            out.extend(self.descendants(child.id))
+        return out
+
+    def obligations(self) -> list[Requirement]:
+        return [r for r in self.ordered() if r.is_obligation]
+
+    def matching(self, prefix: str) -> list[Requirement]:
+        """Requirements whose ID is ``prefix`` or lies below it (``A9`` -> A9.1 ... A9.9)."""
+        return [r for r in self.ordered() if r.id == prefix or r.id.startswith(prefix + ".")]
+
+
+def sort_key(requirement_id: str) -> tuple[int, ...]:
+    prefix = 0 if requirement_id.startswith("D") else 1
+    numbers = re.findall(r"\d+", requirement_id)
+    return (prefix, *(int(n) for n in numbers))
