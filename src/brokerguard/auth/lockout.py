@@ -12,7 +12,7 @@ password does not reset it: only the reset flow or a staff unlock does.
 
 from __future__ import annotations
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,31 +21,26 @@ from brokerguard.auth.models import FailureCounter
 from brokerguard.clock import Clock
 
 
-def _ensure_row(session: Session, account: str, clock: Clock) -> None:
-    values = {"account": account, "failed_count": 0, "locked_at": None, "updated_at": clock.now()}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(pg_insert(FailureCounter).values(**values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        session.execute(sqlite_insert(FailureCounter).values(**values).on_conflict_do_nothing())
-    else:  # pragma: no cover - only the two supported backends
-        session.execute(insert(FailureCounter).values(**values))
-
-
 def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int) -> int | None:
     """Take one of the ``threshold`` attempts; None when the account is locked.
 
-    Commits: the reservation must be visible to concurrent requests at once.
+    One statement: ``INSERT ... ON CONFLICT DO UPDATE SET failed_count = failed_count + 1
+    WHERE failed_count < threshold RETURNING failed_count``. Commits, so the reservation
+    is visible to concurrent requests at once.
     """
     session.commit()
-    _ensure_row(session, account, clock)
-    count = session.execute(
-        update(FailureCounter)
-        .where(FailureCounter.account == account, FailureCounter.failed_count < threshold)
-        .values(failed_count=FailureCounter.failed_count + 1, updated_at=clock.now())
-        .returning(FailureCounter.failed_count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    now = clock.now()
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert_fn(FailureCounter).values(
+        account=account, failed_count=1, locked_at=None, updated_at=now
+    )
+    stmt = upsert.on_conflict_do_update(
+        index_elements=[FailureCounter.account],
+        set_={"failed_count": FailureCounter.failed_count + 1, "updated_at": now},
+        where=FailureCounter.failed_count < threshold,
+    ).returning(FailureCounter.failed_count)
+    count = session.execute(stmt).scalar_one_or_none()
     session.commit()
     return count
 

@@ -7,7 +7,7 @@ never yields a session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,7 @@ from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.auth.tokens import digest, matches, new_secret, split_token
 from brokerguard.clock import Clock, as_utc
+from brokerguard.db.base import new_uuid
 from brokerguard.errors import ValidationError
 
 FACTORS: dict[str, Factor] = {
@@ -115,12 +116,8 @@ class LoginService:
     def start_login(self, account: str, password: str, meta: events.RequestMeta) -> LoginStarted:
         if not account or len(account) > MAX_ACCOUNT_LENGTH or "\x00" in account:
             raise ValidationError("account must be 1-256 characters without NUL", field="account")
-        customer = self.session.scalar(
-            select(EtradeCustomer).where(EtradeCustomer.account == account)
-        )
-        known = customer is not None
 
-        def fail(reason: str, error: Exception, *, counted: bool = True) -> Exception:
+        def fail(reason: str, error: Exception, known: bool, *, counted: bool = True) -> Exception:
             if counted:
                 lockout.confirm_failure(self.session, self.clock, account, self.auth.lock_threshold)
             self._note(meta, events.LOGIN_PASSWORD, account, known, False, reason, "password")
@@ -128,34 +125,36 @@ class LoginService:
             return error
 
         if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
-            raise fail("rate_limited", RateLimitedError(), counted=False)
-        if (
-            lockout.reserve_attempt(self.session, self.clock, account, self.auth.lock_threshold)
-            is None
-        ):
-            raise fail("locked", AccountLockedError(), counted=False)
+            raise fail("rate_limited", RateLimitedError(), self._known(account), counted=False)
+        reserved = lockout.reserve_attempt(
+            self.session, self.clock, account, self.auth.lock_threshold
+        )
+        if reserved is None:
+            raise fail("locked", AccountLockedError(), self._known(account), counted=False)
+        customer = self.session.scalar(
+            select(EtradeCustomer).where(EtradeCustomer.account == account)
+        )
+        known = customer is not None
         try:
             candidate = normalise_password(password)
         except ValidationError as exc:
             raise fail(
-                "invalid_password", PasswordRejectedError(exc.message, field="password")
+                "invalid_password", PasswordRejectedError(exc.message, field="password"), known
             ) from None
-        customer = self.session.scalar(
-            select(EtradeCustomer).where(EtradeCustomer.account == account)
-        )
         if customer is None:
             self.hashing.verify_dummy(candidate)
-            raise fail("unknown_account", InvalidCredentialsError())
+            raise fail("unknown_account", InvalidCredentialsError(), known)
         ctx = self._context(customer, "")
         verdict = PasswordFactor(self.hashing).verify(ctx, candidate)
         if not verdict.ok:
-            raise fail("invalid_credentials", InvalidCredentialsError())
+            raise fail("invalid_credentials", InvalidCredentialsError(), known)
         if customer.status != "active":
-            raise fail("account_" + customer.status[:16], InvalidCredentialsError())
+            raise fail("account_" + customer.status[:16], InvalidCredentialsError(), known)
         lockout.reset_counter(self.session, self.clock, account)
         now = self.clock.now()
         secret, secret_hash = new_secret()
         token = LoginToken(
+            id=new_uuid(),
             secret_hash=secret_hash,
             purpose="login",
             account=account,
@@ -166,15 +165,15 @@ class LoginService:
             expires_at=now + timedelta(seconds=self.auth.login_token_ttl_s),
         )
         self.session.add(token)
-        self.session.flush()
         self._note(meta, events.LOGIN_PASSWORD, account, True, True, "ok", "password", token.id)
-        self.session.commit()
-        return LoginStarted(
+        started = LoginStarted(
             login_token=f"{token.id}.{secret}",
             login_token_id=token.id,
             next_factors=self.available_factors(customer, {Category.knowledge}),
             password_change_required=password_expired(customer, self.auth, now),
         )
+        self.session.commit()
+        return started
 
     # -- recovery: start without the password (for the reset flow) ----------
     def start_recovery(self, account: str, meta: events.RequestMeta) -> LoginStarted:
@@ -317,11 +316,12 @@ class LoginService:
             login_token_id=token.id,
             factors_used=_split(token.factors_used),
             categories=sorted(c.value for c in categories),
-            next_factors=self.available_factors(customer, categories),
             password_change_required=password_expired(customer, self.auth, now),
         )
         if purpose == "login" and self.policy.satisfied(categories, used):
             accepted = self._issue_session(token, customer, categories, meta, accepted)
+        else:
+            accepted = replace(accepted, next_factors=self.available_factors(customer, categories))
         self.session.commit()
         return accepted
 
@@ -424,6 +424,12 @@ class LoginService:
             and (not FACTORS[t].categories <= proven or t in self.policy.required_factor_types)
         ]
         return wanted
+
+    def _known(self, account: str) -> bool:
+        return (
+            self.session.scalar(select(EtradeCustomer.id).where(EtradeCustomer.account == account))
+            is not None
+        )
 
     def _context(self, customer: EtradeCustomer, token_id: str) -> FactorContext:
         return FactorContext(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from limits import parse
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
@@ -18,7 +18,7 @@ from brokerguard.config import Settings
 class LoginRateLimiter:
     def __init__(self, storage_uri: str, per_ip: str, per_account: str) -> None:
         self.storage_uri = storage_uri
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        self._limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
         self._per_ip = parse(per_ip)
         self._per_account = parse(per_account)
 
