@@ -23,6 +23,8 @@ from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.lifecycle import CredentialService, factors_of
 from brokerguard.auth.login import LoginService
 from brokerguard.auth.models import LoginAttempt
+from brokerguard.auth.passwords import PasswordPolicy
+from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
     AssessmentRequest,
@@ -48,7 +50,8 @@ from brokerguard.auth.schemas import (
     WebAuthnBeginResponse,
     WebAuthnFinishRequest,
 )
-from brokerguard.auth.service import auth_settings, credential_service, login_service
+from brokerguard.auth.secretbox import SecretBox
+from brokerguard.auth.service import auth_settings, secret_box
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.errors import PayloadTooLargeError
 from brokerguard.staff.roles import Role
@@ -109,21 +112,48 @@ def request_meta(request: Request, settings: AppSettings, auth: AppAuth) -> Requ
 Meta = Annotated[RequestMeta, Depends(request_meta)]
 
 
+def get_secret_box(request: Request, settings: AppSettings, auth: AppAuth) -> SecretBox:
+    """One key ring per app and key version (keys are read from disk once)."""
+    box = getattr(request.app.state, "auth_secret_box", None)
+    if not isinstance(box, SecretBox) or box.current_version != auth.seed_key_version:
+        box = secret_box(settings, auth)
+        request.app.state.auth_secret_box = box
+    return box
+
+
+Box = Annotated[SecretBox, Depends(get_secret_box)]
+
+
 def get_login_service(
     session: DbSession,
     clock: AppClock,
     sink: AppAuditSink,
-    settings: AppSettings,
     auth: AppAuth,
+    box: Box,
     limiter: Annotated[LoginRateLimiter, Depends(get_limiter)],
 ) -> LoginService:
-    return login_service(session, clock, sink, settings, auth, limiter)
+    return LoginService(
+        session=session,
+        clock=clock,
+        sink=sink,
+        auth=auth,
+        secrets=box,
+        limiter=limiter,
+        policy=LoginPolicy.from_settings(auth),
+    )
 
 
 def get_credential_service(
-    session: DbSession, clock: AppClock, sink: AppAuditSink, settings: AppSettings, auth: AppAuth
+    session: DbSession, clock: AppClock, sink: AppAuditSink, auth: AppAuth, box: Box
 ) -> CredentialService:
-    return credential_service(session, clock, sink, settings, auth)
+    return CredentialService(
+        session=session,
+        clock=clock,
+        sink=sink,
+        auth=auth,
+        secrets=box,
+        policy=PasswordPolicy.from_settings(auth),
+    )
 
 
 Login = Annotated[LoginService, Depends(get_login_service)]
