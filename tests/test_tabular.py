@@ -74,7 +74,7 @@ def test_bad_rows_are_reported_with_line_and_column() -> None:
 def test_xlsx_round_trip() -> None:
     rows = [{"asset_tag": "IOT-9", "kind": "pbx", "labelled": True, "installed": date(2026, 5, 1)}]
     data = write_xlsx(COLUMNS, rows, title="IoT")
-    assert load_workbook(io.BytesIO(data)).active.title == "IoT"  # type: ignore[union-attr]
+    assert load_workbook(io.BytesIO(data)).active.title == "IoT"
     result = read_table(data, "back.xlsx", COLUMNS)
     assert result.rows == rows
 
