@@ -391,3 +391,18 @@ def test_openapi_documents_the_login(client: TestClient) -> None:
     assert (
         "/api/v1/etrade/login" in spec["paths"] and "/api/v1/etrade/login/factor" in spec["paths"]
     )
+
+
+@pytest.mark.parametrize(
+    "account",
+    ["' OR 1=1 --", "A100200\u202e", "帳號測試", "🙂🙂🙂", "A100200 ", "a" * 256, "%", "_"],
+)
+def test_hostile_accounts_get_the_plain_answer(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings, account: str
+) -> None:
+    make_customer(engine, clock, settings)
+    answer = client.post(LOGIN, json={"account": account, "password": PASSWORD})
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "invalid_credentials"
+    event = sink(client).events[-1]
+    assert event.account == account[:256] and event.attributes["account_known"] == 0
