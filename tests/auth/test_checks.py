@@ -141,3 +141,32 @@ def test_policy_checks_pass_with_defaults(kit: Kit) -> None:
         assert checks.lockout_threshold(ctx(kit, s)).status is Status.passed
         assert checks.password_change(ctx(kit, s)).status is Status.passed
         assert checks.server_side_verification(ctx(kit, s)).status is Status.passed
+
+
+def test_biometric_check_cites_uploaded_evidence(kit: Kit) -> None:
+    from brokerguard.evidence.service import store_evidence
+
+    with kit.session() as s:
+        settings = Settings(data_dir=kit.data_dir)
+        record = store_evidence(
+            s,
+            kit.clock,
+            settings,
+            content=b"%PDF-1.4 face liveness test report",
+            filename="face-assessment.pdf",
+            title="臉部辨識有效性評估報告",
+            requirement_ids=["A9.1.3"],
+            kind="assessment_report",
+            uploaded_by="lin",
+        )
+        record_assessment(
+            s,
+            kit.clock,
+            method="app-face-v3",
+            assessed_by="林經理",
+            conclusion="effective",
+            evidence_ref=record.reference,
+        )
+        result = checks.indirect_biometric_assessed(ctx(kit, s))
+    assert result.status is Status.passed
+    assert record.reference in result.evidence

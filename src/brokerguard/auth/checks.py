@@ -30,6 +30,7 @@ from brokerguard.auth.settings import (
 from brokerguard.auth.tls import probe_tls
 from brokerguard.config import Environment
 from brokerguard.errors import ConfigurationError
+from brokerguard.evidence.service import evidence_for
 
 Details = dict[str, str | int | float | bool | None]
 
@@ -129,6 +130,7 @@ def indirect_biometric_assessed(ctx: CheckContext) -> CheckResult:
         )
     lapsed = [m for m in methods if not method_is_assessed(ctx.session, ctx.clock, m)]
     evidence = [f"record:auth_biometric_assessments:{m}" for m in methods]
+    evidence += [record.reference for record in evidence_for(ctx.session, "A9.1.3")]
     if used and not methods:
         return _result(
             Status.failed,
