@@ -406,3 +406,93 @@ def test_hostile_accounts_get_the_plain_answer(
     assert answer.json()["error"]["code"] == "invalid_credentials"
     event = sink(client).events[-1]
     assert event.account == account[:256] and event.attributes["account_known"] == 0
+
+
+def test_recovery_over_http_unlocks(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    seed = make_customer(engine, clock, settings)
+    for i in range(5):
+        client.post(LOGIN, json={"account": "A100200", "password": f"Wrong-{i}x"})
+    start = client.post("/api/v1/etrade/recovery/start", json={"account": "A100200"})
+    assert start.status_code == 200
+    token = start.json()["login_token"]
+    early = client.post(
+        "/api/v1/etrade/recovery/password",
+        json={"login_token": token, "new_password": "Brand-new-5566"},
+    )
+    assert early.status_code == 401 and early.json()["error"]["code"] == "factor_required"
+    proved = client.post(
+        "/api/v1/etrade/recovery/factor",
+        json={"login_token": token, "type": "totp", "code": code(seed, clock)},
+    )
+    assert proved.status_code == 200 and proved.json()["session_token"] is None
+    done = client.post(
+        "/api/v1/etrade/recovery/password",
+        json={"login_token": token, "new_password": "Brand-new-5566"},
+    )
+    assert done.status_code == 204
+    assert (
+        client.post(LOGIN, json={"account": "A100200", "password": "Brand-new-5566"}).status_code
+        == 200
+    )
+    again = client.post(
+        "/api/v1/etrade/recovery/password",
+        json={"login_token": token, "new_password": "Other-new-7788"},
+    )
+    assert again.status_code == 401  # the recovery token is used up
+
+
+def test_reset_factor_over_http(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    make_customer(engine, clock, settings)
+    token = client.post(LOGIN, json={"account": "A100200", "password": PASSWORD}).json()[
+        "login_token"
+    ]
+    bad = client.post(
+        "/api/v1/etrade/credentials/reset-factor", json={"login_token": token, "type": "password"}
+    )
+    assert bad.status_code == 422
+    done = client.post(
+        "/api/v1/etrade/credentials/reset-factor", json={"login_token": token, "type": "totp"}
+    )
+    assert done.status_code == 200 and len(done.json()["revoked"]) == 1
+    functions = [e.function for e in sink(client).events]
+    assert "etrade.credential.revoke" in functions and "etrade.credential.reset" in functions
+
+
+def test_staff_creates_customer_and_records_assessment(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    weak = client.post(
+        "/api/v1/etrade/staff/customers", json={"account": "A100500", "password": "abc"}
+    )
+    assert weak.status_code == 422 and weak.json()["error"]["field"] == "password"
+    made = client.post(
+        "/api/v1/etrade/staff/customers",
+        json={
+            "account": "A100500",
+            "password": "Good-pass-8899",
+            "display_name": "陳大文",
+            "identity_verified": True,
+        },
+    )
+    assert made.status_code == 201
+    again = client.post(
+        "/api/v1/etrade/staff/customers", json={"account": "A100500", "password": "Good-pass-8899"}
+    )
+    assert again.status_code == 409
+    functions = [e.function for e in sink(client).events]
+    assert functions[-2:] == ["etrade.credential.apply", "etrade.credential.verify_identity"]
+    bad = client.post(
+        "/api/v1/etrade/staff/biometric-assessments",
+        json={"method": "app-face", "conclusion": "great"},
+    )
+    assert bad.status_code == 422
+    ok = client.post(
+        "/api/v1/etrade/staff/biometric-assessments",
+        json={"method": "app-face", "conclusion": "effective"},
+    )
+    assert ok.status_code == 201
