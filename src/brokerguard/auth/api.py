@@ -53,6 +53,7 @@ from brokerguard.auth.schemas import (
 from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.service import auth_settings, secret_box
 from brokerguard.auth.settings import AuthSettings
+from brokerguard.config import Settings
 from brokerguard.errors import PayloadTooLargeError
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -78,7 +79,7 @@ router = APIRouter(
 )
 
 
-def get_auth_settings(request: Request) -> AuthSettings:
+async def get_auth_settings(request: Request) -> AuthSettings:
     configured = getattr(request.app.state, "auth_settings", None)
     return configured if isinstance(configured, AuthSettings) else auth_settings()
 
@@ -86,7 +87,7 @@ def get_auth_settings(request: Request) -> AuthSettings:
 AppAuth = Annotated[AuthSettings, Depends(get_auth_settings)]
 
 
-def get_limiter(request: Request, settings: AppSettings, auth: AppAuth) -> LoginRateLimiter:
+async def get_limiter(request: Request, settings: AppSettings, auth: AppAuth) -> LoginRateLimiter:
     limiter = getattr(request.app.state, "auth_rate_limiter", None)
     if not isinstance(limiter, LoginRateLimiter):
         limiter = LoginRateLimiter.from_settings(settings, auth)
@@ -94,7 +95,12 @@ def get_limiter(request: Request, settings: AppSettings, auth: AppAuth) -> Login
     return limiter
 
 
-def request_meta(request: Request, settings: AppSettings, auth: AppAuth) -> RequestMeta:
+async def request_meta(request: Request, settings: AppSettings, auth: AppAuth) -> RequestMeta:
+    return build_meta(request, settings, auth)
+
+
+def build_meta(request: Request, settings: Settings, auth: AuthSettings) -> RequestMeta:
+    """Who is calling: IP, user agent, the trusted proxy's country, the staff member."""
     country = None
     if auth.trust_geo_header or settings.trusted_proxies:
         header = request.headers.get("x-geo-country", "")
@@ -112,7 +118,7 @@ def request_meta(request: Request, settings: AppSettings, auth: AppAuth) -> Requ
 Meta = Annotated[RequestMeta, Depends(request_meta)]
 
 
-def get_secret_box(request: Request, settings: AppSettings, auth: AppAuth) -> SecretBox:
+async def get_secret_box(request: Request, settings: AppSettings, auth: AppAuth) -> SecretBox:
     """One key ring per app and key version (keys are read from disk once)."""
     box = getattr(request.app.state, "auth_secret_box", None)
     if not isinstance(box, SecretBox) or box.current_version != auth.seed_key_version:
@@ -124,7 +130,7 @@ def get_secret_box(request: Request, settings: AppSettings, auth: AppAuth) -> Se
 Box = Annotated[SecretBox, Depends(get_secret_box)]
 
 
-def get_login_service(
+async def get_login_service(
     session: DbSession,
     clock: AppClock,
     sink: AppAuditSink,
@@ -143,7 +149,7 @@ def get_login_service(
     )
 
 
-def get_credential_service(
+async def get_credential_service(
     session: DbSession, clock: AppClock, sink: AppAuditSink, auth: AppAuth, box: Box
 ) -> CredentialService:
     return CredentialService(
@@ -164,7 +170,7 @@ ReadingStaff = Annotated[
 ]
 
 
-def bearer_token(request: Request) -> str:
+async def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from brokerguard.auth.api import get_auth_settings, request_meta
+from brokerguard.auth.api import build_meta, get_auth_settings
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.lifecycle import factors_of, last_events
 from brokerguard.auth.models import (
@@ -139,7 +139,7 @@ def customer_unlock(
     context = _detail_context(session, account, auth)
     creds = credential_service(session, clock, sink, settings, auth)
     try:
-        creds.unlock(account, request_meta(request, settings, auth), reason=reason)
+        creds.unlock(account, build_meta(request, settings, auth), reason=reason)
     except ValidationError as exc:
         context.update(reason=reason, error=exc.message)
         return render(request, "auth/customer.html", context, status_code=422)
