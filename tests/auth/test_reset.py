@@ -151,3 +151,36 @@ def test_locked_account_still_locked_after_failed_recovery(kit: Kit) -> None:
         service.start_recovery("A100200", META)
         with pytest.raises(AccountLockedError):
             service.start_login("A100200", PASSWORD, META)
+
+
+def test_recovery_guessing_is_bounded(kit: Kit) -> None:
+    """One wrong factor per recovery token, five recovery starts, then only staff can help."""
+    from dataclasses import replace
+
+    from brokerguard.auth.errors import FactorRejectedError, InvalidLoginTokenError
+
+    seed = kit.customer()
+    assert seed is not None
+    for _ in range(5):
+        with kit.session() as s:
+            service = kit.login(s)
+            token = service.start_recovery("A100200", META).login_token
+            guess = SimpleNamespace(type="totp", login_token=token, code="000000")
+            with pytest.raises(FactorRejectedError):
+                service.submit_factor(token, guess, META, purpose="recovery")
+            with pytest.raises(InvalidLoginTokenError):
+                service.submit_factor(token, guess, META, purpose="recovery")
+    with kit.session() as s, pytest.raises(AccountLockedError):
+        kit.login(s).start_recovery("A100200", META)
+    with kit.session() as s:
+        kit.credentials(s).unlock("A100200", replace(META, actor="lin"), reason="identity checked")
+        s.commit()
+    with kit.session() as s:
+        token = kit.login(s).start_recovery("A100200", META).login_token
+        accepted = kit.login(s).submit_factor(
+            token,
+            SimpleNamespace(type="totp", login_token=token, code=kit.totp_code(seed)),
+            META,
+            purpose="recovery",
+        )
+        assert "possession" in accepted.categories

@@ -377,6 +377,7 @@ class CredentialService:
             select(EtradeCustomer).where(EtradeCustomer.account == account)
         )
         lockout.reset_counter(self.session, self.clock, account)
+        lockout.reset_counter(self.session, self.clock, lockout.recovery_key(account))
         if customer is not None:
             self._step(customer, "unlock", meta, note=reason.strip())
         else:

@@ -77,3 +77,8 @@ def lock_state(session: Session, account: str) -> FailureCounter | None:
 def is_locked(session: Session, account: str, threshold: int) -> bool:
     row = session.get(FailureCounter, account)
     return row is not None and row.failed_count >= threshold
+
+
+def recovery_key(account: str) -> str:
+    """The counter of failed recovery attempts, separate from the password counter."""
+    return "recovery:" + account[:247]

@@ -182,6 +182,14 @@ class LoginService:
             raise ValidationError("account must be 1-256 characters without NUL", field="account")
         if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
             raise RateLimitedError()
+        key = lockout.recovery_key(account)
+        if lockout.reserve_attempt(self.session, self.clock, key, self.auth.lock_threshold) is None:
+            known = self._known(account)
+            self._note(
+                meta, events.credential_function("reset"), account, known, False, "locked", None
+            )
+            self.session.commit()
+            raise AccountLockedError()
         customer = self.session.scalar(
             select(EtradeCustomer).where(EtradeCustomer.account == account)
         )
@@ -222,7 +230,7 @@ class LoginService:
             or not matches(parts[1], row.secret_hash)
             or row.finished_at is not None
             or as_utc(row.expires_at) <= self.clock.now()
-            or row.failures >= self.auth.max_factor_failures
+            or row.failures >= (1 if purpose == "recovery" else self.auth.max_factor_failures)
         ):
             raise InvalidLoginTokenError()
         return row
@@ -318,6 +326,8 @@ class LoginService:
             categories=sorted(c.value for c in categories),
             password_change_required=password_expired(customer, self.auth, now),
         )
+        if purpose == "recovery":
+            lockout.reset_counter(self.session, self.clock, lockout.recovery_key(token.account))
         if purpose == "login" and self.policy.satisfied(categories, used):
             accepted = self._issue_session(token, customer, categories, meta, accepted)
         else:
