@@ -496,3 +496,40 @@ def test_staff_creates_customer_and_records_assessment(
         json={"method": "app-face", "conclusion": "effective"},
     )
     assert ok.status_code == 201
+
+
+def test_staff_suspends_resumes_and_revokes_a_factor(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    seed = make_customer(engine, clock, settings)
+    sign_in(client, engine, clock, Role.security)
+    factor_id = client.get("/api/v1/etrade/staff/customers/A100200").json()["factors"][0]["id"]
+    base = f"/api/v1/etrade/staff/customers/A100200/factors/{factor_id}"
+    assert client.post(f"{base}/explode", json={}).status_code == 422
+    assert client.post(f"{base}/resume", json={}).status_code == 409
+    assert (
+        client.post(f"{base}/suspend", json={"note": "客戶來電掛失"}).json()["status"]
+        == "suspended"
+    )
+    token = client.post(LOGIN, json={"account": "A100200", "password": PASSWORD}).json()
+    assert token["next_factors"] == []
+    refused = client.post(
+        FACTOR,
+        json={"login_token": token["login_token"], "type": "totp", "code": code(seed, clock)},
+    )
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "factor_not_enrolled"
+    assert client.post(f"{base}/resume", json={}).json()["status"] == "active"
+    assert client.post(f"{base}/revoke", json={}).json()["status"] == "revoked"
+    assert client.post(f"{base}/revoke", json={}).status_code == 409
+    assert (
+        client.post(
+            "/api/v1/etrade/staff/customers/A100200/factors/nope/revoke", json={}
+        ).status_code
+        == 404
+    )
+    steps = [e.function for e in sink(client).events if e.function.startswith("etrade.credential.")]
+    assert steps[-3:] == [
+        "etrade.credential.suspend",
+        "etrade.credential.renew",
+        "etrade.credential.revoke",
+    ]

@@ -364,3 +364,21 @@ def replace_settings(settings: AuthSettings, **changes: object) -> AuthSettings:
 
 
 _ = replace
+
+
+def test_certificate_renewal_revokes_the_old_one(kit: Kit, ca: TestCA) -> None:
+    from brokerguard.auth.models import EnrolledFactor
+
+    kit.customer(totp=False)
+    old = ca.issue("A100200")
+    enrol_cert(kit, old.pem)
+    new = ca.issue("A100200")
+    with kit.session() as s:
+        creds = kit.credentials(s)
+        customer = creds.get_customer("A100200")
+        old_id = s.query(EnrolledFactor).one().id
+        creds.renew_certificate(customer, old_id, new.pem, META)
+        s.commit()
+        assert s.get(EnrolledFactor, old_id).status == "revoked"  # type: ignore[union-attr]
+    assert cert_login(kit, new.sign) == "ok"
+    assert cert_login(kit, old.sign) == "bad_signature"

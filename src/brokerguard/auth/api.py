@@ -10,7 +10,7 @@ staff session cookie and the CSRF header.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
@@ -29,10 +29,12 @@ from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
     AssessmentRequest,
     CertificateEnrolRequest,
+    CertificateRenewRequest,
     ChallengeRequest,
     ChallengeResponse,
     CustomerCreateRequest,
     DeviceEnrolRequest,
+    FactorActionRequest,
     FactorOut,
     FactorResponse,
     FactorSubmission,
@@ -441,3 +443,29 @@ def staff_assessment(
         valid_until=body.valid_until,
     )
     return {"id": row.id, "method": row.method, "conclusion": row.conclusion}
+
+
+@router.post("/staff/customers/{account}/factors/{factor_id}/{action}", response_model=FactorOut)
+def staff_factor_action(
+    account: str,
+    factor_id: str,
+    action: Literal["suspend", "resume", "revoke"],
+    body: FactorActionRequest,
+    staff: SecurityStaff,
+    creds: Credentials,
+    meta: Meta,
+) -> FactorOut:
+    """Suspend, resume or revoke one credential (A9.2); audited with the staff member."""
+    customer = creds.get_customer(account[:64])
+    factor = creds.set_factor_status(customer, factor_id[:64], action, meta, note=body.note)
+    return FactorOut.model_validate(factor, from_attributes=True)
+
+
+@router.post("/enroll/certificate/renew", response_model=FactorOut)
+def renew_certificate(
+    body: CertificateRenewRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
+) -> FactorOut:
+    """Replace a registered certificate with its renewal (the old one is revoked)."""
+    _, customer = service.load_session(token)
+    factor = creds.renew_certificate(customer, body.factor_id, body.certificate, meta)
+    return FactorOut.model_validate(factor, from_attributes=True)

@@ -193,3 +193,12 @@ class AssessmentRequest(Strict):
     summary: str = Field(default="", max_length=1024)
     evidence_ref: str = Field(default="", max_length=256)
     valid_until: datetime | None = None
+
+
+class FactorActionRequest(Strict):
+    note: str = Field(default="", max_length=512)
+
+
+class CertificateRenewRequest(Strict):
+    factor_id: str = Field(min_length=1, max_length=36)
+    certificate: str = Field(min_length=1, max_length=16384)
