@@ -47,7 +47,7 @@ COLUMN_WIDTHS_MM = (16, 60, 18, 22, 52, 56, 26, 27)
 CNS_ENCODING = "UniCNS-UCS2-H"
 
 
-class TraditionalChineseFont(UnicodeCIDFont):
+class TraditionalChineseFont(UnicodeCIDFont):  # type: ignore[misc]
     """``MSung-Light`` with the Adobe-CNS1 Unicode CMap.
 
     reportlab's table pairs MSung-Light with ``UniGB-UCS2-H`` (a Simplified Chinese
@@ -64,14 +64,14 @@ class TraditionalChineseFont(UnicodeCIDFont):
         self.unicodeWidths = widthsByUnichar[FONT]
 
 
-def _font() -> str:
+def cjk_font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TraditionalChineseFont())
     return FONT
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    font = _font()
+    font = cjk_font()
     base = ParagraphStyle("base", fontName=font, fontSize=7.5, leading=9.5, wordWrap="CJK")
     return {
         "base": base,
@@ -219,7 +219,7 @@ def render_pdf(report: SelfAssessmentReport) -> bytes:
 
     def footer(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont(_font(), 7)
+        canvas.setFont(cjk_font(), 7)
         canvas.drawString(10 * mm, 6 * mm, f"{report.firm_name} · {title}")
         canvas.drawRightString(
             landscape(A4)[0] - 10 * mm, 6 * mm, report.label("page", n=document.page)
