@@ -60,8 +60,11 @@ def trend_svg(
             "</circle>"
         )
         if i % step == 0 or i == count - 1:
+            anchor = "start" if i == 0 and count > 1 else "end" if i == count - 1 else "middle"
+            if count == 1:
+                anchor = "middle"
             parts.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="axis">'
+                f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" class="axis">'
                 f"{escape(label(run))}</text>"
             )
     parts.append("</svg>")
