@@ -27,7 +27,8 @@ def _register(client: TestClient, **overrides: str) -> Response:
         "notes": "",
     }
     data.update(overrides)
-    return client.post("/policies/new", data=data, follow_redirects=False)
+    response: Response = client.post("/policies/new", data=data, follow_redirects=False)
+    return response
 
 
 def _policy_count(engine: Engine) -> int:

@@ -69,9 +69,9 @@ def check_demo_path(path: Path) -> Path:
             f"the demo database must be a {'/'.join(SQLITE_SUFFIXES)} file: {path}",
             field="database",
         )
-    if not any("demo" in part.lower() for part in resolved.parts[-3:]):
+    if not any("demo" in part.lower() for part in resolved.parts[-2:]):
         raise ValidationError(
-            f"refusing to delete {path}: the demo database path must contain 'demo'",
+            f"refusing to delete {path}: its file or folder name must contain 'demo'",
             field="database",
         )
     if path.is_symlink() or (resolved.exists() and not resolved.is_file()):
@@ -196,10 +196,10 @@ def register(app: typer.Typer) -> None:
         settings, engine, lines = build_demo(database)
         lines.insert(0, f"URL: http://{host}:{port}/dashboard")
         for line in lines:
-            runtime.console.print(line, highlight=False, markup=False)
+            typer.echo(line)
         if no_serve:
             return
         from brokerguard.web.app import create_app
 
-        runtime.console.print("serving; stop with Ctrl+C")
+        typer.echo("serving; stop with Ctrl+C")
         uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")

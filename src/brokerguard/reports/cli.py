@@ -35,4 +35,4 @@ def register(app: typer.Typer) -> None:
             data = build_report(session, runtime.settings(), runtime.clock(), lang)
         target = output or Path("reports") / default_filename(data, fmt)
         written = write_report(data, fmt, target)
-        runtime.console.print(str(written))
+        typer.echo(str(written))
