@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from brokerguard.rulebook import load_rulebook
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, sqlite_engine: Engine, tmp_path: Path) -> None:
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, sqlite_engine: Engine, tmp_path: Path
+) -> Iterator[None]:
     monkeypatch.setenv("BROKERGUARD_DATABASE_URL", sqlite_engine.url.render_as_string(False))
     monkeypatch.setenv("BROKERGUARD_DATA_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
