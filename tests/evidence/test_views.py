@@ -163,6 +163,22 @@ def test_hostile_raw_file_names_are_refused(
     assert _nothing_stored(engine, settings)
 
 
+def test_every_field_error_is_shown_at_once(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    response = client.post(
+        "/evidence/upload",
+        data=_form(kind="BAD KIND", requirement_ids="A9.1 NOPE1", valid_until="99/99/99"),
+        files={"file": ("r.pdf", PDF, "application/pdf")},
+    )
+    assert response.status_code == 422
+    assert response.text.count('class="field-error"') == 3
+    assert "NOPE1" in response.text and "evidence kind" in response.text
+    assert 'value="99/99/99"' in response.text
+    assert _nothing_stored(engine, settings)
+
+
 def test_upload_without_a_file(
     client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:

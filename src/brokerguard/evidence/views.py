@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.errors import BrokerguardError
 from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
 from brokerguard.evidence.service import (
     evidence_content,
@@ -17,8 +17,9 @@ from brokerguard.evidence.service import (
     store_evidence,
     today,
 )
+from brokerguard.evidence.validation import check_kind
 from brokerguard.plugins import NavItem
-from brokerguard.rulebook import load_rulebook
+from brokerguard.rulebook import load_rulebook, require_known
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
@@ -61,6 +62,22 @@ def _upload_form(
         {"values": values, "errors": errors or {}, "kinds": known_evidence_kinds()},
         status_code=status_code,
     )
+
+
+def _field_errors(kind: str, requirement_ids: str, valid_until: str) -> dict[str, str]:
+    """The form fields that can be judged without the file, all at once."""
+    errors: dict[str, str] = {}
+    checks = (
+        ("kind", lambda: check_kind(kind.strip())),
+        ("requirement_ids", lambda: require_known(*parse_requirement_ids(requirement_ids))),
+        ("valid_until", lambda: parse_optional_date(valid_until, "valid_until")),
+    )
+    for field, check in checks:
+        try:
+            check()
+        except BrokerguardError as error:
+            errors[field] = error.message
+    return errors
 
 
 @router.get("/evidence")
@@ -114,9 +131,12 @@ async def upload_submit(
         "unit": unit,
         "valid_until": valid_until,
     }
+    errors = _field_errors(kind, requirement_ids, valid_until)
+    if file is None:
+        errors.setdefault("file", "choose a file to upload")
+    if errors or file is None:
+        return _upload_form(request, values, errors, status_code=422)
     try:
-        if file is None:
-            raise ValidationError("choose a file to upload", field="file")
         content = await file.read(settings.upload_max_bytes + 1)
         record = store_evidence(
             session,

@@ -32,10 +32,10 @@ class DemoPolicy:
 
 
 POLICIES = (
-    DemoPolicy("社群媒體資訊安全管理辦法", "法令遵循處", "A5", 210, version="2.1"),
+    DemoPolicy("社群媒體資訊安全管理辦法", "法令遵循處", "A5", 130, version="2.1"),
     # approved long ago and never reviewed: overdue for review
     DemoPolicy("公務行動裝置管理要點", "資訊安全處", "A6.1", 420, version="1.3"),
-    DemoPolicy("員工自攜裝置（BYOD）管理要點", "資訊安全處", "A6.2", 150),
+    DemoPolicy("員工自攜裝置（BYOD）管理要點", "資訊安全處", "A6.2", 100),
     DemoPolicy("行動應用程式資訊安全管理程序", "數位金融部", "A6.3", 95, version="3.0"),
     # still a draft awaiting the board
     DemoPolicy("物聯網設備資訊安全管理辦法", "資訊安全處", "A7", None, version="0.9"),
