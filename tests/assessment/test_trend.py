@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from brokerguard.assessment.service import RunSummary
 from brokerguard.assessment.trend import trend_svg
@@ -33,3 +34,13 @@ def test_labels_and_title_are_escaped() -> None:
     svg = trend_svg([_run(1, 1, 1)], label=lambda r: "<b>&", title='"><script>', empty_text="")
     assert "<script>" not in svg and "<b>" not in svg
     assert "&lt;b&gt;&amp;" in svg
+
+
+def test_dates_are_not_crowded_and_the_latest_is_labelled() -> None:
+    history = [_run(day, day, 30 - day) for day in range(1, 29)]
+    svg = trend_svg(history, label=lambda r: f"L{r.run_id}", title="t", empty_text="")
+    labels = svg.split("<text ")[6:]  # after the five axis ticks
+    xs = [float(part.split('x="')[1].split('"')[0]) for part in labels]
+    assert 2 <= len(xs) <= 7
+    assert all(b - a >= 100 for a, b in pairwise(xs))
+    assert "Lr28" in labels[-1]

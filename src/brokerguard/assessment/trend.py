@@ -10,6 +10,7 @@ from brokerguard.assessment.service import RunSummary
 WIDTH = 640
 HEIGHT = 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 34
+MIN_LABEL_GAP = 100
 
 
 def _x(index: int, count: int) -> float:
@@ -19,6 +20,15 @@ def _x(index: int, count: int) -> float:
 
 def _y(rate: float) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - max(0.0, min(1.0, rate)))
+
+
+def _labelled(points: Sequence[tuple[float, float]]) -> list[int]:
+    """Indices of the points whose date is written: the last, then leftwards, never crowded."""
+    chosen: list[int] = []
+    for i in range(len(points) - 1, -1, -1):
+        if not chosen or points[chosen[-1]][0] - points[i][0] >= MIN_LABEL_GAP:
+            chosen.append(i)
+    return sorted(chosen)
 
 
 def trend_svg(
@@ -50,8 +60,7 @@ def trend_svg(
     points = [(_x(i, count), _y(run.pass_rate)) for i, run in enumerate(history)]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     parts.append(f'<polyline points="{path}" class="line"/>')
-    step = max(1, count // 6)
-    for i, (run, (x, y)) in enumerate(zip(history, points, strict=True)):
+    for run, (x, y) in zip(history, points, strict=True):
         rate = round(run.pass_rate * 100)
         total = run.passed + run.failed + run.manual + run.errors
         text = f"{label(run)}: {rate}% ({run.passed}/{total})"
@@ -59,13 +68,16 @@ def trend_svg(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="dot"><title>{escape(text)}</title>'
             "</circle>"
         )
-        if i % step == 0 or i == count - 1:
-            anchor = "start" if i == 0 and count > 1 else "end" if i == count - 1 else "middle"
-            if count == 1:
-                anchor = "middle"
-            parts.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" class="axis">'
-                f"{escape(label(run))}</text>"
-            )
+    for i in _labelled(points):
+        x = points[i][0]
+        anchor = "middle"
+        if count > 1 and i == 0:
+            anchor = "start"
+        elif count > 1 and i == count - 1:
+            anchor = "end"
+        parts.append(
+            f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" class="axis">'
+            f"{escape(label(history[i]))}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
