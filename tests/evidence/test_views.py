@@ -90,14 +90,14 @@ def test_download_refuses_a_tampered_file(
 @pytest.mark.parametrize(
     ("filename", "content", "overrides", "field_text"),
     [
-        ("empty.pdf", b"", {}, "the file is empty"),
+        ("empty.pdf", b"", {}, "檔案是空的"),
         ("tool.exe", b"MZ\x90\x00", {}, "not accepted"),
         ("fake.pdf", b"GIF89a not a pdf", {}, "first bytes do not match"),
-        ("../../etc/passwd.pdf", PDF, {}, "plain name"),
-        ("report.pdf", PDF, {"requirement_ids": "A9.1, Z99"}, "Z99"),
-        ("report.pdf", PDF, {"requirement_ids": "  "}, "requirement ID"),
-        ("report.pdf", PDF, {"title": ""}, "title"),
-        ("report.pdf", PDF, {"kind": "Lab Report!"}, "evidence kind"),
+        ("../../etc/passwd.pdf", PDF, {}, "檔名不得含資料夾路徑"),
+        ("report.pdf", PDF, {"requirement_ids": "A9.1, Z99"}, "查無此條次: Z99"),
+        ("report.pdf", PDF, {"requirement_ids": "  "}, "請至少填寫一個條次"),
+        ("report.pdf", PDF, {"title": ""}, "請填寫名稱"),
+        ("report.pdf", PDF, {"kind": "Lab Report!"}, "證據類型須為"),
         ("report.pdf", PDF, {"valid_until": "116/13/45"}, "valid date"),
         ("report.pdf", PDF, {"valid_until": "tomorrow"}, "not a date"),
     ],
@@ -158,7 +158,7 @@ def test_hostile_raw_file_names_are_refused(
         follow_redirects=False,
     )
     assert response.status_code == 422, response.text
-    assert "file name" in response.text
+    assert "檔名" in response.text
     assert 'value="115 年度弱點掃描報告"' in response.text
     assert _nothing_stored(engine, settings)
 
@@ -174,7 +174,7 @@ def test_every_field_error_is_shown_at_once(
     )
     assert response.status_code == 422
     assert response.text.count('class="field-error"') == 3
-    assert "NOPE1" in response.text and "evidence kind" in response.text
+    assert "查無此條次: NOPE1" in response.text and "證據類型須為" in response.text
     assert 'value="99/99/99"' in response.text
     assert _nothing_stored(engine, settings)
 
@@ -185,7 +185,7 @@ def test_upload_without_a_file(
     sign_in(client, engine, clock, Role.security)
     response = client.post("/evidence/upload", data=_form(), files={"x": ("a", b"", "text/plain")})
     assert response.status_code == 422
-    assert "choose a file" in response.text
+    assert "請選擇要上傳的檔案" in response.text
     assert _nothing_stored(engine, settings)
 
 

@@ -78,10 +78,16 @@ def test_approval_refusals(client: TestClient, engine: Engine, clock: FixedClock
     with session_factory(engine)() as session:
         policy_id = list_policies(session)[0].id
     cases = [
-        ({"approver": "董事會", "approved_on": "", "next_review": "116/01/01"}, "approval date"),
-        ({"approver": "董事會", "approved_on": "115/01/01", "next_review": "114/01/01"}, "after"),
-        ({"approver": "董事會", "approved_on": "115/01/01", "next_review": "120/01/01"}, "three"),
-        ({"approver": "", "approved_on": "115/01/01", "next_review": "116/01/01"}, "approver"),
+        ({"approver": "董事會", "approved_on": "", "next_review": "116/01/01"}, "請填寫核定日期"),
+        (
+            {"approver": "董事會", "approved_on": "115/01/01", "next_review": "114/01/01"},
+            "下次檢視日須晚於核定日期",
+        ),
+        (
+            {"approver": "董事會", "approved_on": "115/01/01", "next_review": "120/01/01"},
+            "不得超過三年",
+        ),
+        ({"approver": "", "approved_on": "115/01/01", "next_review": "116/01/01"}, "請填寫核定人"),
         ({"approver": "x", "approved_on": "yesterday", "next_review": "116/01/01"}, "not a date"),
     ]
     for data, text in cases:
