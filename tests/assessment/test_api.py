@@ -53,6 +53,12 @@ def test_api_needs_sign_in_and_openapi_renders(client: TestClient) -> None:
     assert client.get("/api/v1/assessment/runs").status_code == 401
     docs = client.get("/docs")
     assert docs.status_code == 200
+    assert "/static/swagger/swagger-ui-bundle.js" in docs.text
+    assert "https://" not in docs.text  # no CDN: the CSP would block it
+    assert "<script>" not in docs.text  # no inline script either
+    assert 'data-openapi-url="/api/v1/openapi.json"' in docs.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "init.js"):
+        assert client.get(f"/static/swagger/{asset}").status_code == 200
     schema = client.get("/api/v1/openapi.json").json()
     for path in ("/api/v1/assessment/runs", "/api/v1/evidence", "/api/v1/policies"):
         assert path in schema["paths"]
