@@ -16,7 +16,7 @@ from brokerguard.db.engine import session_factory
 from brokerguard.demodata import DemoContext
 from brokerguard.policies import demo
 from brokerguard.policies.service import list_policies
-from brokerguard.rulebook import loader
+from brokerguard.rulebook import RequirementKind, loader
 
 EXTRA_ARTICLES = {
     "art05.yaml": """article: 5
@@ -73,6 +73,11 @@ def test_demo_policies_follow_the_rulebook(
     assert devices.next_review is not None and devices.next_review < today
     iot = policies["物聯網設備資訊安全管理辦法"]
     assert iot.status == "draft" and "A7.1" in iot.requirement_ids
-    # only policy-kind requirements are covered: A6.2 is technical here, so no BYOD policy
-    assert "員工自攜裝置（BYOD）管理要點" not in policies
+    # a policy is registered only where its article part has policy-kind requirements
+    rulebook = loader.load_rulebook()
+    for plan in demo.POLICIES:
+        covered = [r.id for r in rulebook.matching(plan.prefix) if r.kind is RequirementKind.policy]
+        assert (plan.title in policies) == bool(covered), plan.title
+        if covered:
+            assert policies[plan.title].requirement_ids == sorted(covered)
     assert any("policies:" in note for note in ctx.notes)
