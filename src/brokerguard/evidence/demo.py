@@ -7,8 +7,11 @@ Which requirements get evidence, and which of it has expired, is drawn from
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, timedelta
 
+from openpyxl import Workbook
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -39,6 +42,33 @@ KIND_TITLES: dict[str, tuple[str, str]] = {
     "inventory": ("設備清冊", ".csv"),
     "risk_assessment": ("風險評估報告", ".pdf"),
     "approval_record": ("覆核紀錄", ".pdf"),
+    "policy_document": ("規範文件（核定版）", ".pdf"),
+    "test_report": ("測試報告", ".pdf"),
+    "review_record": ("檢視紀錄", ".pdf"),
+    "device_inventory": ("設備清冊", ".csv"),
+    "compliance_mapping": ("法規對照表", ".csv"),
+    "takedown_records": ("下架處理紀錄", ".csv"),
+    "screenshot": ("畫面截圖", ".png"),
+    "remediation_confirmation": ("改善完成確認", ".pdf"),
+    "access_review": ("權限覆核紀錄", ".csv"),
+    "website_snapshot": ("官網頁面存證", ".html"),
+    "vendor_assessment": ("供應商評鑑紀錄", ".pdf"),
+    "training_material": ("教育訓練教材", ".pdf"),
+    "store_listing": ("應用程式商店上架資訊", ".json"),
+    "procurement_records": ("採購紀錄", ".csv"),
+    "permission_review": ("權限檢視紀錄", ".csv"),
+    "permission_declaration": ("權限用途說明", ".md"),
+    "patch_records": ("修補紀錄", ".csv"),
+    "network_configuration": ("網路設定匯出", ".txt"),
+    "lab_accreditation": ("檢測實驗室 TAF 認證", ".pdf"),
+    "inspection_report": ("查核報告", ".pdf"),
+    "incident_records": ("事件處理紀錄", ".csv"),
+    "group_policy_comparison": ("集團規範比較表", ".xlsx"),
+    "exception_register": ("例外控管清冊", ".csv"),
+    "customer_notice": ("客戶告知文件", ".pdf"),
+    "cloud_service_register": ("雲端服務清冊", ".csv"),
+    "byod_register": ("BYOD 登記清冊", ".csv"),
+    "ai_system_register": ("AI 系統清冊", ".csv"),
 }
 UNITS = ("資訊安全處", "資訊處", "數位金融部", "法令遵循處", "稽核室")
 OWNERS = ("王大明", "林美玲", "陳志強", "張雅婷", "黃建宏", "李怡君")
@@ -74,10 +104,22 @@ def _content(kind: str, title: str, requirement: Requirement, day: date, extensi
         ]
         return ("\n".join(rows) + "\n").encode("utf-8")
     if extension == ".json":
-        return (
-            '{"requirement": "' + requirement.id + '", "date": "' + day.isoformat() + '", '
-            '"result": "ok", "note": "demo"}\n'
-        ).encode()
+        record = {"requirement": requirement.id, "date": day.isoformat(), "result": "ok"}
+        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    if extension == ".png":
+        image = Image.new("RGB", (320, 200), (11, 61, 98))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return buffer.getvalue()
+    if extension == ".xlsx":
+        book = Workbook()
+        sheet = book.active
+        if sheet is not None:
+            for line in lines:
+                sheet.append([line])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
     if extension == ".md":
         return ("# " + title + "\n\n" + "\n".join(f"- {line}" for line in lines) + "\n").encode()
     return ("\n".join(lines) + "\n").encode("utf-8")
