@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from brokerguard.assessment.models import AssessmentRun
+from brokerguard.audit.schemas import AuditEvent
+from brokerguard.cli import demo as demo_cli
 from brokerguard.cli.demo import check_demo_path
 from brokerguard.cli.main import app
+from brokerguard.clock import FixedClock
+from brokerguard.config import Settings
+from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.models import EvidenceItem
@@ -80,3 +88,40 @@ def test_demo_refuses_a_folder_and_a_symlink(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         check_demo_path(link)
     assert target.exists()
+
+
+def test_audit_events_of_the_load_reach_the_sink_after_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A durable sink writes in its own transaction; on SQLite it must not wait on the load."""
+    path = tmp_path / "demo" / "brokerguard.db"
+    path.parent.mkdir()
+    settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "var")
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    event = AuditEvent(
+        event_id=uuid.uuid4(),
+        time=datetime(2026, 11, 26, tzinfo=UTC),
+        account="A123000101",
+        function="etrade.login",
+        system="demo",
+        query="login",
+    )
+    seen: list[tuple[AuditEvent, int]] = []
+
+    class CheckingSink:
+        def record(self, recorded: AuditEvent) -> None:
+            with engine.connect() as conn:  # another connection: sees committed rows only
+                staff = conn.execute(select(func.count()).select_from(StaffUser)).scalar_one()
+            seen.append((recorded, staff))
+
+    loader = SimpleNamespace(
+        __name__="fake.demo", ORDER=1, load_demo=lambda ctx: ctx.audit.record(event)
+    )
+    monkeypatch.setattr(demo_cli, "demo_modules", lambda: [loader])
+    monkeypatch.setattr(demo_cli, "default_audit_sink", lambda settings, factory: CheckingSink())
+    ctx, passwords = demo_cli.load_firm(engine, settings, FixedClock(datetime.now(UTC)))
+    assert seen == [(event, len(demo_cli.ACCOUNTS))]
+    assert set(passwords) == {a.username for a in demo_cli.ACCOUNTS}
+    assert any("1 events" in note for note in ctx.notes)
+    engine.dispose()
