@@ -41,6 +41,18 @@ def test_report_command_each_format(cli_env: None, tmp_path: Path) -> None:
         assert requirement.id in cells
 
 
+def test_report_command_can_assess_first(cli_env: None, tmp_path: Path) -> None:
+    runner = CliRunner()
+    before = runner.invoke(app, ["report", "--format", "html", "-o", str(tmp_path / "a.html")])
+    assert before.exit_code == 0
+    assert "尚未執行評估" in (tmp_path / "a.html").read_text(encoding="utf-8")
+    after = runner.invoke(
+        app, ["report", "--assess", "--format", "html", "-o", str(tmp_path / "b.html")]
+    )
+    assert after.exit_code == 0, after.output
+    assert "尚未執行評估" not in (tmp_path / "b.html").read_text(encoding="utf-8")
+
+
 def test_report_command_bad_input(cli_env: None, tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["report", "--lang", "fr"]).exit_code == 2

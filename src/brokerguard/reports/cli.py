@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from brokerguard.assessment.engine import run_assessment
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
 from brokerguard.i18n import LANGUAGES
@@ -25,12 +26,20 @@ def register(app: typer.Typer) -> None:
         output: Annotated[
             Path | None, typer.Option("-o", "--output", help="file to write (default: ./reports/)")
         ] = None,
+        assess: Annotated[
+            bool, typer.Option("--assess", help="run a full assessment first")
+        ] = False,
     ) -> None:
         """Write the self-assessment report from the latest full assessment."""
         if lang not in LANGUAGES:
             raise ValidationError(f"--lang must be one of {', '.join(LANGUAGES)}", field="lang")
         if output is not None and output.exists() and output.is_dir():
             raise ValidationError(f"{output} is a folder; name a file", field="output")
+        if assess:
+            with runtime.open_session() as session:
+                run_assessment(
+                    session, runtime.settings(), runtime.clock(), triggered_by="cli:report"
+                )
         with runtime.open_session() as session:
             data = build_report(session, runtime.settings(), runtime.clock(), lang)
         target = output or Path("reports") / default_filename(data, fmt)
