@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -16,9 +17,11 @@ from sqlalchemy.orm import Session
 from brokerguard.assessment.registry import Status
 from brokerguard.assessment.service import latest_snapshot
 from brokerguard.clock import Clock
+from brokerguard.config import Settings
 from brokerguard.errors import BrokerguardError, ConflictError, NotFoundError, ValidationError
-from brokerguard.findings.schemas import FindingRecord, Severity
-from brokerguard.findings.service import list_findings, open_finding
+from brokerguard.evidence.service import store_evidence
+from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
+from brokerguard.findings.service import close_finding, get_finding, list_findings, open_finding
 from brokerguard.register_io import ImportOutcome, load_rows
 from brokerguard.rulebook import require_known
 from brokerguard.tabular import (
@@ -213,3 +216,74 @@ def export_findings(session: Session, fmt: str, today: date) -> bytes:
     if fmt == "xlsx":
         return write_xlsx(EXPORT_COLUMNS, rows, title="Findings")
     raise ValidationError("format must be csv or xlsx", field="format")
+
+
+EVIDENCE_REF_RE = re.compile(r"^evidence:sha256:[0-9a-f]{64}$")
+
+
+def check_evidence_reference(reference: str | None) -> str | None:
+    """A closing-evidence reference must be ``evidence:sha256:<64 hex>`` (or absent)."""
+    if reference is None or not reference.strip():
+        return None
+    value = reference.strip()
+    if not EVIDENCE_REF_RE.match(value):
+        raise ValidationError(
+            "closing evidence must be a reference like evidence:sha256:<64 hex digits>",
+            field="closing_evidence",
+        )
+    return value
+
+
+def close_with_file(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    finding_id: str,
+    *,
+    closed_by: str,
+    note: str,
+    content: bytes,
+    filename: str,
+) -> FindingRecord:
+    """Store the closing evidence (linked to the finding's requirement) and close the finding."""
+    finding = get_finding(session, finding_id)
+    if not note.strip():
+        raise ValidationError("say how the finding was resolved", field="note")
+    record = store_evidence(
+        session,
+        clock,
+        settings,
+        content=content,
+        filename=filename,
+        title=f"缺失改善佐證：{finding.title}"[:255],
+        requirement_ids=[finding.requirement_id],
+        kind="finding_closure",
+        uploaded_by=closed_by,
+    )
+    return close_finding(
+        session,
+        clock,
+        finding_id,
+        closed_by=closed_by,
+        note=note,
+        closing_evidence=record.reference,
+    )
+
+
+def search_findings(
+    session: Session,
+    today: date,
+    *,
+    status: FindingStatus | None = None,
+    overdue_only: bool = False,
+    requirement_id: str | None = None,
+) -> list[FindingRecord]:
+    """Findings filtered by status, requirement and whether they are overdue."""
+    records = list_findings(session, limit=100_000)
+    if status is not None:
+        records = [r for r in records if r.status is status]
+    if requirement_id:
+        records = [r for r in records if r.requirement_id == requirement_id]
+    if overdue_only:
+        records = [r for r in records if r.is_overdue(today)]
+    return records

@@ -30,6 +30,7 @@ from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writ
 from brokerguard.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -161,7 +162,6 @@ def model_values(record: BaseModel, fields: Sequence[FormField]) -> dict[str, st
 
 def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
     """List, create, edit, import and export pages for one register."""
-    writer = Depends(require_writer())
 
     def show_form(
         request: Request,
@@ -185,7 +185,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             return render(request, "registers/list.html", {"spec": spec, "rows": rows})
 
     @router.get(f"{spec.path}/new")
-    def new_form(request: Request, user: Annotated[StaffIdentity, writer]) -> Response:
+    def new_form(request: Request, user: Writer) -> Response:
         return show_form(request, {}, {}, f"{spec.path}/new")
 
     @router.post(f"{spec.path}/new")
@@ -193,7 +193,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
         request: Request,
         session: DbSession,
         clock: AppClock,
-        user: Annotated[StaffIdentity, writer],
+        user: Writer,
     ) -> Response:
         values = form_values(spec.fields, await request.form())
         data, errors = parse_form(spec.model, spec.fields, values)
@@ -214,7 +214,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             request: Request,
             record_id: str,
             session: DbSession,
-            user: Annotated[StaffIdentity, writer],
+            user: Writer,
         ) -> Response:
             record = get(session, record_id)
             action = f"{spec.path}/{record_id}/edit"
@@ -226,7 +226,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             record_id: str,
             session: DbSession,
             clock: AppClock,
-            user: Annotated[StaffIdentity, writer],
+            user: Writer,
         ) -> Response:
             get(session, record_id)
             values = form_values(spec.fields, await request.form())
@@ -245,7 +245,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
         importer = spec.import_rows
 
         @router.get(f"{spec.path}/import")
-        def import_form(request: Request, user: Annotated[StaffIdentity, writer]) -> Response:
+        def import_form(request: Request, user: Writer) -> Response:
             return render(request, "registers/import.html", {"spec": spec, "outcome": None})
 
         @router.post(f"{spec.path}/import")
@@ -253,7 +253,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             request: Request,
             session: DbSession,
             clock: AppClock,
-            user: Annotated[StaffIdentity, writer],
+            user: Writer,
             file: Annotated[UploadFile, File()],
             mode: Annotated[str, Form(max_length=32)] = ImportMode.all_or_nothing.value,
         ) -> Response:
