@@ -29,9 +29,7 @@ PAGES = (
 )
 
 
-def test_every_register_page_renders(
-    client: TestClient, engine: Engine, clock: FixedClock
-) -> None:
+def test_every_register_page_renders(client: TestClient, engine: Engine, clock: FixedClock) -> None:
     sign_in(client, engine, clock, Role.security)
     for path in PAGES:
         response = client.get(path, headers={"accept": "text/html"})

@@ -265,7 +265,12 @@ def vendor_management(ctx: CheckContext) -> CheckResult:
 def exceptions_in_date(ctx: CheckContext) -> CheckResult:
     state = _state(ctx)
     active_ids = {a.id for a in state.assets}
-    relevant = [e for e in state.exceptions if e.asset_id in active_ids]
+    relevant = [
+        e
+        for e in state.exceptions
+        if e.asset_id in active_ids
+        and e.status in (ExceptionStatus.approved, ExceptionStatus.requested)
+    ]
     if not relevant:
         return CheckResult.not_applicable("目前無例外控管", "No exceptions recorded")
     expired = [e for e in relevant if e.is_expired(state.day)]
