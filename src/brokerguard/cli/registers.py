@@ -5,14 +5,16 @@ from __future__ import annotations
 import getpass
 import json
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
 
 from brokerguard.cli import runtime
+from brokerguard.clock import parse_date
 from brokerguard.errors import PayloadTooLargeError, ValidationError
 from brokerguard.register_io import ImportOutcome
 from brokerguard.tabular import DEFAULT_MAX_BYTES
@@ -80,7 +82,22 @@ def apply_sets(record: BaseModel, model: type[BaseModel], pairs: Sequence[str]) 
     return build(model, data)
 
 
+def _is_date_field(model: type[BaseModel], name: str) -> bool:
+    info = model.model_fields.get(name)
+    if info is None:
+        return False
+    annotation = info.annotation
+    return annotation is date or date in get_args(annotation)
+
+
 def build(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """``model`` from ``data``; date fields also take ROC dates (115/03/04)."""
+    for key, value in list(data.items()):
+        if isinstance(value, str) and value and _is_date_field(model, key):
+            try:
+                data[key] = parse_date(value)
+            except ValueError as exc:
+                raise ValidationError(f"{key}: {exc}", field=key) from None
     try:
         return model.model_validate(data)
     except PydanticValidationError as exc:
