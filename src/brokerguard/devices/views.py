@@ -98,7 +98,9 @@ DEVICES: RegisterSpec[DeviceIn] = RegisterSpec(
         ListColumn("os_version", "OS version"),
         ListColumn("policy_ack_on", "Policy acknowledged on"),
         ListColumn("sensitive_access", "May handle sensitive business"),
-        ListColumn("status", "Status"),
+        ListColumn(
+            "status", "Status", {"active": ("使用中", "In use"), "retired": ("已停用", "Retired")}
+        ),
     ),
     list_rows=lambda session: service.list_devices(session),
     create=_create,

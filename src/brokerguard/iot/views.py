@@ -99,7 +99,7 @@ ASSETS: RegisterSpec[AssetIn] = RegisterSpec(
         ListColumn("firmware_version", "Firmware version"),
         ListColumn("security_label", "Cybersecurity label"),
         ListColumn("management_interface", "Has a management interface"),
-        ListColumn("status", "Status"),
+        ListColumn("status", "Status", {v: (zh, en) for v, zh, en in STATUS_OPTIONS}),
     ),
     list_rows=lambda session: service.list_assets(session),
     create=_asset_create,

@@ -143,6 +143,19 @@ def parse_form(
         return None, errors
 
 
+def default_values(model: type[BaseModel], fields: Sequence[FormField]) -> dict[str, str]:
+    """A new record's form: the model's defaults (a checkbox that defaults to yes is ticked)."""
+    values: dict[str, str] = {}
+    for item in fields:
+        info = model.model_fields.get(item.name)
+        default = None if info is None or info.is_required() else info.default
+        if default is True:
+            values[item.name] = "on" if item.kind == "bool" else "yes"
+        elif isinstance(default, str) and default:
+            values[item.name] = default
+    return values
+
+
 def model_values(record: BaseModel, fields: Sequence[FormField]) -> dict[str, str]:
     values: dict[str, str] = {}
     for item in fields:
@@ -186,7 +199,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
 
     @router.get(f"{spec.path}/new")
     def new_form(request: Request, user: Writer) -> Response:
-        return show_form(request, {}, {}, f"{spec.path}/new")
+        return show_form(request, default_values(spec.model, spec.fields), {}, f"{spec.path}/new")
 
     @router.post(f"{spec.path}/new")
     async def create(
