@@ -6,10 +6,11 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, to_taipei
+from brokerguard.db.base import new_uuid
 from brokerguard.devices.models import DevicesDevice, DevicesMdmImport, DevicesMdmState
 from brokerguard.devices.schemas import (
     ComplianceRow,
@@ -96,10 +97,12 @@ def registered_ids(session: Session, device_ids: Sequence[str]) -> set[str]:
 
 def add_devices(session: Session, clock: Clock, items: Sequence[DeviceIn], *, actor: str) -> None:
     now = clock.now()
-    session.add_all(
-        DevicesDevice(**_values(d), created_by=actor, created_at=now, updated_at=now) for d in items
-    )
-    session.flush()
+    rows = [
+        {**_values(d), "id": new_uuid(), "created_by": actor, "created_at": now, "updated_at": now}
+        for d in items
+    ]
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(DevicesDevice), rows[start : start + 1000])
 
 
 # --- MDM state ----------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, to_taipei
+from brokerguard.db.base import new_uuid
 from brokerguard.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from brokerguard.iot.models import IotAssessment, IotAsset, IotException, IotVendor
 from brokerguard.iot.schemas import (
@@ -95,12 +96,19 @@ def create_asset(session: Session, clock: Clock, data: AssetIn, *, actor: str) -
 def add_assets(session: Session, clock: Clock, items: Sequence[AssetIn], *, actor: str) -> int:
     """Bulk insert (imports): the caller has checked the tags are new."""
     now = clock.now()
-    session.add_all(
-        IotAsset(**_asset_values(d), created_by=actor, created_at=now, updated_at=now)
+    rows = [
+        {
+            **_asset_values(d),
+            "id": new_uuid(),
+            "created_by": actor,
+            "created_at": now,
+            "updated_at": now,
+        }
         for d in items
-    )
-    session.flush()
-    return len(items)
+    ]
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(IotAsset), rows[start : start + 1000])
+    return len(rows)
 
 
 def update_asset(session: Session, clock: Clock, asset_id: str, data: AssetIn) -> AssetRecord:
