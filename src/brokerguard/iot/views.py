@@ -109,6 +109,7 @@ ASSETS: RegisterSpec[AssetIn] = RegisterSpec(
     export=tables.export_assets,
     export_name="iot-assets",
     links=LINKS[1:],
+    detail_link=True,
 )
 
 VENDOR_FIELDS = (
@@ -247,6 +248,29 @@ def iot_home() -> RedirectResponse:
     return RedirectResponse("/iot/assets", status_code=303)
 
 
+add_register_routes(router, ASSETS)  # first, so /iot/assets/new is not taken for an ID
+
+
+@router.get("/iot/assets/{asset_id}")
+def asset_page(
+    request: Request, asset_id: str, session: DbSession, clock: AppClock, user: CurrentStaff
+) -> Response:
+    """One device: its fields, its assessment history and its exceptions."""
+    asset = service.get_asset(session, asset_id)
+    exceptions = [e for e in service.list_exceptions(session) if e.asset_id == asset_id]
+    return render(
+        request,
+        "iot/asset.html",
+        {
+            "asset": asset,
+            "type_label": DEVICE_TYPE_LABELS[asset.device_type],
+            "assessments": service.list_assessments(session, asset_id),
+            "exceptions": exceptions,
+            "today": service.today(clock),
+        },
+    )
+
+
 @router.get("/iot/exceptions")
 def exceptions_page(
     request: Request, session: DbSession, clock: AppClock, user: CurrentStaff
@@ -330,7 +354,6 @@ def dismiss_host(
     return RedirectResponse("/iot/scans", status_code=303)
 
 
-add_register_routes(router, ASSETS)
 add_register_routes(router, VENDORS)
 add_register_routes(router, ASSESSMENTS)
 add_register_routes(router, EXCEPTIONS)

@@ -76,6 +76,7 @@ class RegisterSpec(Generic[M]):
     import_help: str = ""
     links: Sequence[tuple[str, str]] = ()  # (path, English msgid) shown above the list
     own_list_page: bool = False  # the domain renders the list page itself
+    detail_link: bool = False  # the first column links to ``{path}/{id}``
 
 
 def file_response(content: bytes, name: str, fmt: str) -> Response:
