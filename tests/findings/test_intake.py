@@ -201,3 +201,61 @@ def test_dashboard_can_list_overdue(engine: Engine, clock: FixedClock) -> None:
         clock.advance(timedelta(days=10))
         assert [f.id for f in service.overdue(session, date(2026, 12, 6))] == [record.id]
         assert service.get_finding(session, record.id).status is FindingStatus.open
+
+
+def test_from_check_and_import_over_http(
+    client: TestClient,
+    engine: Engine,
+    settings: Settings,
+    clock: FixedClock,
+    failing_check: str,
+) -> None:
+    token = sign_in(client, engine, clock, Role.security)
+    none_yet = client.post("/api/v1/findings/from-check", json={"check_id": failing_check})
+    assert none_yet.status_code == 404
+    with session_factory(engine)() as session:
+        run_assessment(session, settings, clock)
+        session.commit()
+    candidates = client.get("/api/v1/findings/failed-checks").json()
+    assert failing_check in {c["check_id"] for c in candidates}
+    created = client.post(
+        "/api/v1/findings/from-check",
+        json={"check_id": failing_check, "owner": "資訊部", "due_date": "2026-12-31"},
+    )
+    assert created.status_code == 201 and created.json()["source"] == "check"
+    for body in (
+        {"check_id": ""},
+        {"check_id": "x" * 200},
+        {"check_id": failing_check, "severity": "huge"},
+    ):
+        assert client.post("/api/v1/findings/from-check", json=body).status_code == 422
+    passing = client.post("/api/v1/findings/from-check", json={"check_id": "tests.always_passes"})
+    assert passing.status_code == 409
+    page = client.post(
+        "/findings/from-check",
+        data={"csrf_token": token, "check_id": failing_check, "due_date": "bad"},
+    )
+    assert page.status_code == 422 and "not a date" in page.text
+    ok = client.post(
+        "/findings/from-check",
+        data={"csrf_token": token, "check_id": failing_check},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303 and ok.headers["location"] == f"/findings/{created.json()['id']}"
+    imported = client.post(
+        "/api/v1/findings/import",
+        files={"file": ("r.csv", REMARKS.encode("cp950"), "text/csv")},
+        data={"mode": "valid_rows"},
+    ).json()
+    assert imported["loaded"] == 2 and imported["errors"][0]["column"] == "requirement_id"
+    plan_page = client.post(
+        f"/findings/{created.json()['id']}/plan",
+        data={"csrf_token": token, "plan": "", "due_date": ""},
+    )
+    assert plan_page.status_code == 422
+    close_page = client.post(
+        f"/findings/{created.json()['id']}/close",
+        data={"csrf_token": token, "note": "ok", "closing_evidence": "nope"},
+    )
+    assert close_page.status_code == 422 and "closing evidence" in close_page.text
+    assert client.get("/api/v1/findings/nope").status_code == 404
