@@ -139,7 +139,7 @@ def test_empty_workbook_has_no_header() -> None:
         read_table(buffer.getvalue(), "x.xlsx", COLUMNS)
 
 
-@pytest.mark.parametrize("payload", ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tx"])
+@pytest.mark.parametrize("payload", ["=HYPERLINK(A1)", "+1+1", "-2", "@SUM(A1)", "\tx"])
 def test_exports_never_carry_a_formula(payload: str) -> None:
     rows = [{"asset_tag": payload, "kind": "dvr", "labelled": False, "installed": date(2026, 5, 1)}]
     assert b"'" + payload.encode() in write_csv(COLUMNS, rows)
