@@ -52,8 +52,15 @@ def test_two_categories_fails_for_password_only_customers(kit: Kit) -> None:
 def test_empty_database_is_not_applicable(kit: Kit) -> None:
     with kit.session() as s:
         assert checks.two_categories(ctx(kit, s)).status is Status.not_applicable
-        assert checks.stored_credentials(ctx(kit, s)).status is Status.not_applicable
-        assert checks.failed_login_records(ctx(kit, s)).status is Status.manual
+        for check in (
+            checks.stored_credentials,
+            checks.credential_lifecycle,
+            checks.server_side_verification,
+            checks.failed_login_records,
+        ):
+            result = check(ctx(kit, s))
+            assert result.status is Status.manual, check.__name__
+            assert "evidence" in result.reason_en or "records" in result.reason_en
 
 
 def test_stored_credentials_detects_plaintext(kit: Kit) -> None:
@@ -140,7 +147,40 @@ def test_policy_checks_pass_with_defaults(kit: Kit) -> None:
     with kit.session() as s:
         assert checks.lockout_threshold(ctx(kit, s)).status is Status.passed
         assert checks.password_change(ctx(kit, s)).status is Status.passed
-        assert checks.server_side_verification(ctx(kit, s)).status is Status.passed
+
+
+def test_server_side_check_needs_a_verdict_for_every_factor(kit: Kit) -> None:
+    from types import SimpleNamespace
+
+    from brokerguard.auth.models import EtradeSession
+    from tests.auth.helpers import PASSWORD
+
+    seed = kit.customer()
+    assert seed is not None
+    with kit.session() as s:
+        service = kit.login(s)
+        token = service.start_login("A100200", PASSWORD, META).login_token
+        service.submit_factor(
+            token, SimpleNamespace(type="totp", login_token=token, code=kit.totp_code(seed)), META
+        )
+        result = checks.server_side_verification(ctx(kit, s))
+        assert result.status is Status.passed and result.details["sessions_90d"] == 1
+        # a session that no recorded verdict backs (e.g. written by another tool)
+        row = s.query(EtradeSession).one()
+        s.add(
+            EtradeSession(
+                secret_hash="0" * 64,
+                customer_id=row.customer_id,
+                login_token_id="forged",
+                categories="knowledge,possession",
+                factors_used="password,totp",
+                created_at=kit.clock.now(),
+                expires_at=kit.clock.now(),
+            )
+        )
+        s.flush()
+        result = checks.server_side_verification(ctx(kit, s))
+    assert result.status is Status.failed and result.details["without_server_verdicts"] == 1
 
 
 def test_biometric_check_cites_uploaded_evidence(kit: Kit) -> None:

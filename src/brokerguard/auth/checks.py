@@ -77,7 +77,11 @@ def two_categories(ctx: CheckContext) -> CheckResult:
         select(func.count()).select_from(EtradeCustomer).where(EtradeCustomer.status == "active")
     )
     if not total:
-        return CheckResult.not_applicable("尚無電子交易客戶", "No e-trading customers yet")
+        return CheckResult.not_applicable(
+            "本系統尚無電子交易客戶（若由其他系統提供登入，請以佐證資料證明）",
+            "No e-trading customers in brokerguard yet (if another system serves the logins, "
+            "prove it with evidence)",
+        )
     missing = _customers_without_second_category(ctx)
     weak_sessions = ctx.session.scalar(
         select(func.count())
@@ -159,7 +163,11 @@ def indirect_biometric_assessed(ctx: CheckContext) -> CheckResult:
 def credential_lifecycle(ctx: CheckContext) -> CheckResult:
     factors = ctx.session.scalar(select(func.count()).select_from(EnrolledFactor))
     if not factors:
-        return CheckResult.not_applicable("尚未核發任何驗證工具", "No credentials issued yet")
+        return CheckResult.manual(
+            "本系統尚未核發任何驗證工具；請上傳憑證申請、交付及展期作業之佐證",
+            "No credentials issued in brokerguard yet; upload evidence of the application, "
+            "delivery and renewal procedure",
+        )
     stale_pending = ctx.session.scalar(
         select(func.count())
         .select_from(EnrolledFactor)
@@ -305,7 +313,11 @@ def tls_endpoint(ctx: CheckContext) -> CheckResult:
 def stored_credentials(ctx: CheckContext) -> CheckResult:
     hashes = list(ctx.session.scalars(select(EtradeCustomer.password_hash)))
     if not hashes:
-        return CheckResult.not_applicable("尚無電子交易客戶", "No e-trading customers yet")
+        return CheckResult.manual(
+            "本系統尚無電子交易客戶；若由其他系統保存驗證資料，請上傳其雜湊或加密方式之佐證",
+            "No e-trading customers in brokerguard yet; if another system stores the "
+            "verification data, upload evidence that it is hashed or encrypted",
+        )
     not_argon = sum(1 for h in hashes if not is_argon2id(h))
     seeds = list(
         ctx.session.scalars(
@@ -348,19 +360,54 @@ def stored_credentials(ctx: CheckContext) -> CheckResult:
     title_en="Identity is verified on the server side",
 )
 def server_side_verification(ctx: CheckContext) -> CheckResult:
+    """Every session of the last 90 days rests on server verdicts recorded for its login."""
+    since = ctx.clock.now() - timedelta(days=90)
+    sessions = list(
+        ctx.session.execute(
+            select(EtradeSession.login_token_id, EtradeSession.factors_used).where(
+                EtradeSession.created_at >= since
+            )
+        )
+    )
     enrolled = set(ctx.session.scalars(select(EnrolledFactor.type).distinct()))
     unverifiable = sorted(enrolled - set(FACTORS))
     if unverifiable:
-        return _result(
-            Status.failed,
+        return CheckResult.failed(
             f"下列因子類型無伺服器端驗證：{', '.join(unverifiable)}",
             f"No server-side verifier for: {', '.join(unverifiable)}",
         )
-    return CheckResult.passed(
-        "所有因子（密碼、OTP、裝置簽章、憑證、WebAuthn、生物特徵結果簽章）皆由伺服器驗證，不接受用戶端判定",
-        "Every factor (password, OTP, device signature, certificate, WebAuthn, signed biometric "
-        "result) is verified by the server; client verdicts are never accepted",
-        factor_types=len(FACTORS),
+    if not sessions:
+        return CheckResult.manual(
+            "近 90 日本系統未核發登入連線；請上傳系統架構文件佐證伺服器端驗證",
+            "No sessions issued by brokerguard in 90 days; upload the architecture document "
+            "as evidence of server-side verification",
+        )
+    verdicts: dict[str, set[str]] = {}
+    for token_id, factor in ctx.session.execute(
+        select(LoginAttempt.login_token_id, LoginAttempt.factor).where(
+            LoginAttempt.outcome == "success", LoginAttempt.created_at >= since
+        )
+    ):
+        verdicts.setdefault(token_id, set()).add(factor)
+    unbacked = sum(
+        1
+        for token_id, used in sessions
+        if not set(used.split(",")) <= verdicts.get(token_id, set())
+    )
+    details: Details = {"sessions_90d": len(sessions), "without_server_verdicts": unbacked}
+    if unbacked:
+        return _result(
+            Status.failed,
+            f"{unbacked} 個連線缺少伺服器端逐一因子之驗證紀錄",
+            f"{unbacked} sessions lack a recorded server verdict for every factor they used",
+            details,
+        )
+    return _result(
+        Status.passed,
+        f"近 90 日 {len(sessions)} 個連線之每一因子皆有伺服器端驗證紀錄；不接受用戶端判定",
+        f"All {len(sessions)} sessions of the last 90 days rest on a recorded server verdict "
+        "for every factor; client verdicts are never accepted",
+        details,
     )
 
 
