@@ -34,5 +34,6 @@ def test_demo_customers_load_and_show_a_gap(
         assert result.status is Status.failed and "A123000107" in result.reason_en
         assert checks.stored_credentials(check_ctx).status is Status.passed
         assert checks.indirect_biometric_assessed(check_ctx).status is Status.passed
+        assert checks.server_side_verification(check_ctx).status is Status.passed
     assert any("A123000101" in note and "otpauth://" in note for note in ctx.notes)
     assert all(demo.DEMO_PASSWORD not in note for note in ctx.notes)

@@ -3,16 +3,19 @@ locked account, one customer still holding only a password (a gap the A9.1 check
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from sqlalchemy import select
 
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.events import RequestMeta
-from brokerguard.auth.models import FailureCounter, LoginAttempt
+from brokerguard.auth.models import EtradeCustomer, EtradeSession, FailureCounter, LoginAttempt
 from brokerguard.auth.service import credential_service
 from brokerguard.auth.settings import AuthSettings
+from brokerguard.db.base import new_uuid
 from brokerguard.demodata import DemoContext
 
 ORDER = 30
@@ -85,6 +88,13 @@ def load_demo(ctx: DemoContext) -> None:
 
 def _history(ctx: DemoContext) -> None:
     now = ctx.clock.now()
+    second = {a: ("device" if kind == "device" else "totp") for a, _, kind in CUSTOMERS}
+    ids = {
+        c.account: c.id
+        for c in ctx.session.scalars(
+            select(EtradeCustomer).where(EtradeCustomer.account.in_(list(second)))
+        )
+    }
     accounts = [a for a, _, kind in CUSTOMERS if kind != "none"]
     for day in range(30):
         for _ in range(ctx.rng.randint(3, 8)):
@@ -93,8 +103,21 @@ def _history(ctx: DemoContext) -> None:
             ip = ctx.rng.choice(IPS)
             if ctx.rng.random() < 0.15:
                 _attempt(ctx, account, True, "password", "failure", "invalid_credentials", ip, when)
-            _attempt(ctx, account, True, "password", "success", "ok", ip, when)
-            _attempt(ctx, account, True, "totp", "success", "ok", ip, when)
+            token = new_uuid()
+            _attempt(ctx, account, True, "password", "success", "ok", ip, when, token)
+            _attempt(ctx, account, True, second[account], "success", "ok", ip, when, token)
+            ctx.session.add(
+                EtradeSession(
+                    secret_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    customer_id=ids[account],
+                    login_token_id=token,
+                    categories="knowledge,possession",
+                    factors_used=f"password,{second[account]}",
+                    created_at=when,
+                    expires_at=when + timedelta(hours=8),
+                    revoked_at=when + timedelta(hours=2),
+                )
+            )
         if ctx.rng.random() < 0.3:
             ghost = f"A9{ctx.rng.randint(10000000, 99999999)}"
             when = now - timedelta(days=day, minutes=ctx.rng.randint(0, 600))
@@ -115,7 +138,8 @@ def _attempt(
     outcome: str,
     reason: str,
     ip: str,
-    when: object,
+    when: datetime,
+    token: str = "",
 ) -> None:
     ctx.session.add(
         LoginAttempt(
@@ -125,6 +149,7 @@ def _attempt(
             outcome=outcome,
             reason=reason,
             source_ip=ip,
+            login_token_id=token,
             created_at=when,
         )
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -590,7 +589,3 @@ def factors_of(session: Session, customer_id: str) -> list[EnrolledFactor]:
             .order_by(EnrolledFactor.created_at)
         )
     )
-
-
-def when(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else ""

@@ -38,7 +38,7 @@ from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.settings import AuthSettings
-from brokerguard.auth.tokens import digest, matches, new_secret, split_token
+from brokerguard.auth.tokens import matches, new_secret, split_token
 from brokerguard.clock import Clock, as_utc
 from brokerguard.db.base import new_uuid
 from brokerguard.errors import ValidationError
@@ -488,6 +488,3 @@ class LoginService:
                 reason=reason,
                 login_token_id=token_id or "",
             )
-
-
-__all__ = ["LoginService", "digest"]
