@@ -105,12 +105,25 @@ class Rulebook:
     def obligations(self) -> list[Requirement]:
         return [r for r in self.ordered() if r.is_obligation]
 
+    def in_article(self, article: int) -> list[Requirement]:
+        return [r for r in self.ordered() if r.article == article]
+
+    def of_kind(self, kind: RequirementKind) -> list[Requirement]:
+        return [r for r in self.ordered() if r.kind is kind]
+
     def matching(self, prefix: str) -> list[Requirement]:
         """Requirements whose ID is ``prefix`` or lies below it (``A9`` -> A9.1 ... A9.9)."""
         return [r for r in self.ordered() if r.id == prefix or r.id.startswith(prefix + ".")]
 
 
 def sort_key(requirement_id: str) -> tuple[int, ...]:
-    prefix = 0 if requirement_id.startswith("D") else 1
-    numbers = re.findall(r"\d+", requirement_id)
-    return (prefix, *(int(n) for n in numbers))
+    """Reading order: article first (D2.x sit between A1 and A3.1), then each level."""
+    return tuple(int(n) for n in re.findall(r"\d+", requirement_id))
+
+
+def article_of(requirement_id: str) -> int:
+    """The article an ID belongs to: ``A9.7`` -> 9, ``D2.3`` -> 2, ``A12`` -> 12."""
+    match = re.match(r"^[AD](\d+)", requirement_id)
+    if match is None:
+        raise UnknownRequirementError(requirement_id)
+    return int(match.group(1))
