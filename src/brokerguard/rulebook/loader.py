@@ -20,7 +20,6 @@ parents, YAML aliases, non-UTF-8 bytes, empty or oversized files) with a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -58,11 +57,31 @@ KNOWN_FIELDS = frozenset(
 MAX_TEXT_CHARS = 5000
 
 
-@dataclass(frozen=True)
 class _Value:
-    value: Any
-    line: int
-    node: yaml.Node | None = None
+    """One field's node; its Python value is built on first use, so errors name the field."""
+
+    def __init__(self, node: yaml.Node, path: str, key: str) -> None:
+        self.node = node
+        self.path = path
+        self.key = key
+        self.line = int(node.start_mark.line) + 1
+        self._value: Any = None
+        self._built = False
+
+    @property
+    def value(self) -> Any:
+        if not self._built:
+            try:
+                self._value = yaml.safe_load(yaml.serialize(self.node))
+            except yaml.YAMLError as exc:
+                raise RulebookError(
+                    f"unsupported YAML value: {getattr(exc, 'problem', None) or exc}",
+                    path=self.path,
+                    line=self.line,
+                    field=self.key,
+                ) from None
+            self._built = True
+        return self._value
 
 
 def _line(node: yaml.Node) -> int:
@@ -83,7 +102,7 @@ def _mapping(node: yaml.Node, path: str, what: str, field: str | None) -> dict[s
             raise RulebookError(
                 f"duplicate field {key!r}", path=path, line=_line(key_node), field=key
             )
-        out[key] = _Value(yaml.safe_load(yaml.serialize(value_node)), _line(value_node), value_node)
+        out[key] = _Value(value_node, path, key)
     return out
 
 
@@ -158,20 +177,22 @@ def _requirement(node: yaml.Node, path: str, article: int) -> Requirement:
             line=fields["review_frequency"].line,
             field="review_frequency",
         ) from None
-    evidence_item = fields.get("evidence_kinds", _Value([], line))
-    evidence = evidence_item.value if evidence_item.value is not None else []
+    evidence_item = fields.get("evidence_kinds")
+    evidence_line = evidence_item.line if evidence_item is not None else line
+    evidence = evidence_item.value if evidence_item is not None else []
+    evidence = [] if evidence is None else evidence
     if not isinstance(evidence, list) or not all(isinstance(e, str) and e for e in evidence):
         raise RulebookError(
             "evidence_kinds must be a list of text",
             path=path,
-            line=evidence_item.line,
+            line=evidence_line,
             field="evidence_kinds",
         )
     if len(set(evidence)) != len(evidence):
         raise RulebookError(
             "evidence_kinds lists a kind twice",
             path=path,
-            line=evidence_item.line,
+            line=evidence_line,
             field="evidence_kinds",
         )
     parent = _text(fields, "parent", path) or None
@@ -244,7 +265,7 @@ def parse_file(path: Path, rulebook: Rulebook) -> None:
                 field=key,
             )
     for key in FILE_FIELDS:
-        if key not in top or top[key].value in (None, ""):
+        if key not in top or (key != "requirements" and top[key].value in (None, "")):
             raise RulebookError(f"missing field {key!r}", path=name, line=1, field=key)
     article_item = top["article"]
     article = article_item.value
