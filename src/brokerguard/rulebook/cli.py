@@ -18,15 +18,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from brokerguard.cli import runtime
-from brokerguard.errors import RulebookError, UnknownRequirementError, ValidationError
+from brokerguard.errors import RulebookError, ValidationError
 from brokerguard.rulebook.bindings import loaded_registry
 from brokerguard.rulebook.loader import load_from, load_rulebook
 from brokerguard.rulebook.oscal import catalog, dumps
-from brokerguard.rulebook.query import parse_kind, select
+from brokerguard.rulebook.query import find, parse_kind, select
 from brokerguard.rulebook.schemas import RequirementDetail, RequirementList, RequirementSummary
 
 COMMAND = "rulebook"
-MAX_ID_CHARS = 32
 
 app = typer.Typer(
     help="規範條文 / the requirements of the rules: list, show, export (OSCAL).",
@@ -41,11 +40,6 @@ class Language(StrEnum):
 
 class ExportFormat(StrEnum):
     oscal_catalog = "oscal-catalog"
-
-
-def _printable_id(value: str) -> str:
-    """The ID as the user typed it, shortened to echo back (the message repr()s it)."""
-    return value if len(value) <= MAX_ID_CHARS else value[:MAX_ID_CHARS] + "…"
 
 
 def _echo_json(data: object) -> None:
@@ -104,8 +98,7 @@ def show(
 ) -> None:
     """Show one requirement: text, parent, children, evidence kinds and bound checks."""
     rulebook = load_rulebook()
-    if requirement_id not in rulebook:
-        raise UnknownRequirementError(_printable_id(requirement_id))
+    find(rulebook, requirement_id)
     detail = RequirementDetail.build(rulebook, requirement_id, loaded_registry())
     if as_json:
         data = detail.model_dump()

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from brokerguard.errors import ValidationError
+from brokerguard.errors import UnknownRequirementError, ValidationError
 from brokerguard.rulebook.model import Requirement, RequirementKind, Rulebook
+
+MAX_SHOWN_ID = 32
+
+
+def unknown(requirement_id: str) -> UnknownRequirementError:
+    """The error for an ID not in the rulebook, naming it (shortened when very long)."""
+    shown = requirement_id
+    if len(shown) > MAX_SHOWN_ID:
+        shown = shown[:MAX_SHOWN_ID] + "…"
+    return UnknownRequirementError(shown)
+
+
+def find(rulebook: Rulebook, requirement_id: str) -> Requirement:
+    if requirement_id not in rulebook:
+        raise unknown(requirement_id)
+    return rulebook.get(requirement_id)
 
 
 def parse_kind(value: str | None) -> RequirementKind | None:
