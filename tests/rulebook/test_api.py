@@ -119,3 +119,18 @@ def test_listed_in_openapi(client: TestClient) -> None:
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/rulebook/{requirement_id}" in paths
     assert "/api/v1/rulebook" in paths
+
+
+def test_policy_templates(client: TestClient, engine: Engine, clock: FixedClock) -> None:
+    sign_in_as_auditor(client, engine, clock)
+    listing = client.get("/api/v1/rulebook/policy-templates").json()
+    assert [t["article"] for t in listing] == [5, 6, 7]
+    assert "A7.1.6" in listing[2]["requirement_ids"]
+    one = client.get("/api/v1/rulebook/policy-templates/art07-iot-devices")
+    assert one.status_code == 200
+    assert one.headers["content-type"].startswith("text/markdown")
+    assert one.text.startswith("# 物聯網設備資訊安全管理辦法（範本）")
+    for bad in ("nope", "..%2F..%2Fpyproject", "ART07-IOT-DEVICES", "x" * 3000):
+        missing = client.get("/api/v1/rulebook/policy-templates/" + bad)
+        assert missing.status_code == 404
+        assert missing.json()["error"]["field"] == "template"

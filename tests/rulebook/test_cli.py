@@ -198,3 +198,36 @@ def test_validate_packaged_and_broken_directory(tmp_path: Path) -> None:
     assert code == 2 and "art09.yaml:1: missing field 'title_en'" in err
     code, _, err = run("validate", str(tmp_path / "nope"))
     assert code == 2 and "is not a directory" in err.replace("\n", "")
+
+
+def test_templates_listing() -> None:
+    data = run_json("templates", "--json")
+    assert [t["name"] for t in data] == [
+        "art05-social-media",
+        "art06-mobile-devices-and-apps",
+        "art07-iot-devices",
+    ]
+    assert "A6.3.1.4" in data[1]["requirement_ids"]
+    code, out, _ = run("templates")
+    assert code == 0 and "物聯網設備資訊安全管理辦法" in out
+
+
+def test_template_to_stdout_and_file(tmp_path: Path) -> None:
+    code, out, _ = run("template", "art05-social-media")
+    assert code == 0 and out.startswith("# 社群媒體資訊安全管理辦法（範本）")
+    target = tmp_path / "policy.md"
+    code, _, err = run("template", "art06-mobile-devices-and-apps", "-o", str(target))
+    assert code == 0, err
+    assert "[A6.3.3.1]" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["../art05-social-media", "", "nope", "x" * 3000])
+def test_unknown_template_exits_2(name: str) -> None:
+    code, out, err = run("template", name)
+    assert code == 2 and out == ""
+    assert "no policy template named" in err.replace("\n", "")
+
+
+def test_template_to_missing_directory_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("template", "art07-iot-devices", "-o", str(tmp_path / "no" / "x.md"))
+    assert code == 2 and "does not exist" in err.replace("\n", "")

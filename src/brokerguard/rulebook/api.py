@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
 
 from brokerguard.rulebook.bindings import loaded_registry
 from brokerguard.rulebook.loader import load_rulebook
 from brokerguard.rulebook.oscal import catalog
 from brokerguard.rulebook.query import find, parse_kind, select
-from brokerguard.rulebook.schemas import RequirementDetail, RequirementList, RequirementSummary
+from brokerguard.rulebook.schemas import (
+    RequirementDetail,
+    RequirementList,
+    RequirementSummary,
+    TemplateSummary,
+)
+from brokerguard.rulebook.templates import PolicyTemplate, get_template, list_templates
 from brokerguard.web.deps import AppClock, CurrentStaff
 
 router = APIRouter(prefix="/api/v1/rulebook", tags=["rulebook"])
@@ -36,6 +43,33 @@ def list_requirements(
 def oscal_catalog(staff: CurrentStaff, clock: AppClock) -> dict[str, Any]:
     """The rulebook as an OSCAL 1.1 catalog (JSON)."""
     return catalog(load_rulebook(), generated_at=clock.now())
+
+
+def _template_summary(template: PolicyTemplate) -> TemplateSummary:
+    return TemplateSummary(
+        name=template.name,
+        title=template.title,
+        article=template.article,
+        filename=template.filename,
+        requirement_ids=list(template.requirement_ids),
+    )
+
+
+@router.get("/policy-templates", response_model=list[TemplateSummary])
+def policy_templates(staff: CurrentStaff) -> list[TemplateSummary]:
+    """The zh-TW policy templates (Arts. 5-7) with the requirement IDs each covers."""
+    return [_template_summary(t) for t in list_templates()]
+
+
+@router.get("/policy-templates/{name:path}", response_class=PlainTextResponse)
+def policy_template(staff: CurrentStaff, name: str) -> PlainTextResponse:
+    """One template as Markdown (``text/markdown``); an unknown name answers 404."""
+    template = get_template(name)
+    return PlainTextResponse(
+        template.text(),
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{template.filename}"'},
+    )
 
 
 @router.get("/{requirement_id:path}", response_model=RequirementDetail)

@@ -24,6 +24,7 @@ from brokerguard.rulebook.loader import load_from, load_rulebook
 from brokerguard.rulebook.oscal import catalog, dumps
 from brokerguard.rulebook.query import find, parse_kind, select
 from brokerguard.rulebook.schemas import RequirementDetail, RequirementList, RequirementSummary
+from brokerguard.rulebook.templates import get_template, list_templates
 
 COMMAND = "rulebook"
 
@@ -196,6 +197,55 @@ def export(
         ) from None
     controls = len(load_rulebook())
     runtime.console.print(f"wrote {format.value} ({controls} controls) to {escape(str(target))}")
+
+
+@app.command("templates")
+@runtime.handle_errors
+def templates(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """List the zh-TW policy templates (Arts. 5-7) and the requirement IDs each covers."""
+    found = list_templates()
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "name": t.name,
+                    "title": t.title,
+                    "article": t.article,
+                    "filename": t.filename,
+                    "requirement_ids": list(t.requirement_ids),
+                }
+                for t in found
+            ]
+        )
+        return
+    for template in found:
+        runtime.console.print(f"[bold]{template.name}[/bold]  {escape(template.title)}")
+        runtime.console.print("  " + " ".join(template.requirement_ids), highlight=False)
+
+
+@app.command("template")
+@runtime.handle_errors
+def template(
+    name: Annotated[str, typer.Argument(help="template name, see 'rulebook templates'")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="file to write, '-' for stdout")
+    ] = "-",
+) -> None:
+    """Write one policy template (Markdown) to a file or stdout, to adapt and adopt."""
+    chosen = get_template(name)
+    if output == "-":
+        typer.echo(chosen.text(), nl=False)
+        return
+    if not output.strip() or "\x00" in output:
+        raise ValidationError("give an output file with -o", field="output")
+    target = Path(output).expanduser()
+    try:
+        _write_atomically(target, chosen.text())
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot write {target}: {exc.strerror or exc}", field="output"
+        ) from None
+    runtime.console.print(f"wrote {chosen.filename} to {escape(str(target))}")
 
 
 @app.command("validate")

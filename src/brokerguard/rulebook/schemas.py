@@ -83,3 +83,17 @@ class RequirementDetail(RequirementSummary):
 class RequirementList(BaseModel):
     count: int
     requirements: list[RequirementSummary]
+
+
+class TemplateSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    title: str
+    article: int
+    filename: str
+    requirement_ids: list[str]
+
+
+class TemplateDetail(TemplateSummary):
+    markdown: str
