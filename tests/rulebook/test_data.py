@@ -129,3 +129,19 @@ def test_binding_check_reports_a_check_with_an_unknown_id(rulebook: Rulebook) ->
     problems = unknown_bindings(registry, rulebook)
     assert [(p.check_id, p.requirement_id) for p in problems] == [("demo.bad", "A99.1")]
     assert "A99.1" in str(problems[0])
+
+
+def test_without_checks_lists_unbound_requirements(rulebook: Rulebook) -> None:
+    from brokerguard.rulebook.bindings import without_checks
+
+    registry = CheckRegistry()
+
+    def probe(ctx: object) -> CheckResult:
+        return CheckResult.manual("人工", "manual")
+
+    registry.register(CheckDefinition("demo.lockout", ("A9.7", "A9.8"), "鎖", "lock", probe))
+    unbound = [r.id for r in without_checks(registry, rulebook)]
+    assert "A9.7" not in unbound and "A9.8" not in unbound
+    assert "A9.9" in unbound and "A6.3.1.3" in unbound
+    assert "A5.1" not in unbound  # policy kind is not asked for by default
+    assert all(rulebook.get(rid).kind.value in ("technical", "record") for rid in unbound)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from brokerguard.assessment.registry import CheckDefinition, CheckRegistry
-from brokerguard.rulebook.model import Rulebook
+from brokerguard.rulebook.model import Requirement, RequirementKind, Rulebook
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,18 @@ def unknown_bindings(registry: CheckRegistry, rulebook: Rulebook) -> list[Unknow
         for requirement_id in definition.requirement_ids
         if requirement_id not in rulebook
     ]
+
+
+def without_checks(
+    registry: CheckRegistry,
+    rulebook: Rulebook,
+    kinds: frozenset[RequirementKind] = frozenset(
+        {RequirementKind.technical, RequirementKind.record}
+    ),
+) -> list[Requirement]:
+    """Requirements of ``kinds`` that no registered check names (ADR 0003)."""
+    bound = {rid for definition in registry.all() for rid in definition.requirement_ids}
+    return [r for r in rulebook if r.kind in kinds and r.id not in bound]
 
 
 def checks_for(registry: CheckRegistry, requirement_id: str) -> list[CheckDefinition]:
