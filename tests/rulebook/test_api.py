@@ -6,10 +6,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from brokerguard.assessment.engine import run_assessment
 from brokerguard.clock import FixedClock
+from brokerguard.config import Settings
+from brokerguard.db.engine import session_factory
 from brokerguard.rulebook import load_rulebook
 from brokerguard.staff.roles import Role
-from tests.rulebook.oscal_shape import catalog_problems
+from tests.rulebook.oscal_shape import assessment_results_problems, catalog_problems
 
 
 def test_requires_sign_in(client: TestClient) -> None:
@@ -134,3 +137,24 @@ def test_policy_templates(client: TestClient, engine: Engine, clock: FixedClock)
         missing = client.get("/api/v1/rulebook/policy-templates/" + bad)
         assert missing.status_code == 404
         assert missing.json()["error"]["field"] == "template"
+
+
+def test_oscal_assessment_results_endpoint(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    sign_in_as_auditor(client, engine, clock)
+    missing = client.get("/api/v1/rulebook/oscal/assessment-results")
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "run_id"
+    with session_factory(engine)() as session:
+        snapshot = run_assessment(session, settings, clock, scope="A8", triggered_by="test")
+        session.commit()
+    latest = client.get("/api/v1/rulebook/oscal/assessment-results").json()
+    assert assessment_results_problems(latest) == []
+    named = client.get(
+        "/api/v1/rulebook/oscal/assessment-results", params={"run_id": snapshot.run_id}
+    ).json()
+    assert named["assessment-results"]["results"] == latest["assessment-results"]["results"]
+    unknown = client.get("/api/v1/rulebook/oscal/assessment-results", params={"run_id": "nope"})
+    assert unknown.status_code == 404
+    too_long = client.get("/api/v1/rulebook/oscal/assessment-results", params={"run_id": "x" * 65})
+    assert too_long.status_code == 422 and too_long.json()["error"]["field"] == "query.run_id"

@@ -231,3 +231,27 @@ def test_unknown_template_exits_2(name: str) -> None:
 def test_template_to_missing_directory_exits_2(tmp_path: Path) -> None:
     code, _, err = run("template", "art07-iot-devices", "-o", str(tmp_path / "no" / "x.md"))
     assert code == 2 and "does not exist" in err.replace("\n", "")
+
+
+def test_list_json_carries_bound_check_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    from brokerguard.assessment.registry import CheckDefinition, CheckRegistry, CheckResult
+    from brokerguard.rulebook import cli as rulebook_cli
+
+    registry = CheckRegistry()
+
+    def probe(ctx: object) -> CheckResult:
+        return CheckResult.manual("人工", "manual")
+
+    registry.register(CheckDefinition("demo.a", ("A9.7", "A9.8"), "甲", "A", probe))
+    registry.register(CheckDefinition("demo.b", ("A9.7",), "乙", "B", probe))
+    monkeypatch.setattr(rulebook_cli, "loaded_registry", lambda: registry)
+    data = run_json("list", "--article", "9", "--json")
+    checks = {r["id"]: r["check_ids"] for r in data["requirements"]}
+    assert checks["A9.7"] == ["demo.a", "demo.b"]
+    assert checks["A9.8"] == ["demo.a"]
+    assert checks["A9.9"] == []
+
+
+def test_export_catalog_with_run_is_refused(tmp_path: Path) -> None:
+    code, _, err = run("export", "-o", str(tmp_path / "x.json"), "--run", "abc")
+    assert code == 2 and "--run goes with" in err.replace("\n", "")

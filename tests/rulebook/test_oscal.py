@@ -14,7 +14,7 @@ from brokerguard.assessment.registry import Status
 from brokerguard.assessment.results import AssessmentSnapshot, CheckOutcome, RequirementOutcome
 from brokerguard.errors import UnknownRequirementError, ValidationError
 from brokerguard.rulebook import load_rulebook
-from brokerguard.rulebook.oscal import assessment_results, catalog, dumps, iso
+from brokerguard.rulebook.oscal import NS, assessment_results, catalog, dumps, iso
 from tests.rulebook.oscal_shape import assessment_results_problems, catalog_problems
 
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
@@ -231,3 +231,34 @@ def test_shape_validator_catches_broken_results() -> None:
         "missing collected",
     ):
         assert words in text
+
+
+def test_catalog_with_registry_lists_bound_checks() -> None:
+    from brokerguard.assessment.registry import CheckDefinition, CheckRegistry, CheckResult
+
+    rulebook = load_rulebook()
+    registry = CheckRegistry()
+
+    def probe(ctx: object) -> CheckResult:
+        return CheckResult.manual("人工", "manual")
+
+    registry.register(CheckDefinition("auth.lockout", ("A9.7",), "鎖定", "Lockout", probe))
+    plain = catalog(rulebook, generated_at=T0)
+    bound = catalog(rulebook, generated_at=T0, registry=registry)
+    assert catalog_problems(bound)[0] == []
+    props = find_control(bound, "A9.7")["props"]
+    assert {"name": "check-id", "value": "auth.lockout", "ns": NS} in props
+    assert not any(p["name"] == "check-id" for p in find_control(bound, "A9.8")["props"])
+    assert not any(p["name"] == "check-id" for p in find_control(plain, "A9.7")["props"])
+    assert bound["catalog"]["uuid"] != plain["catalog"]["uuid"]
+
+
+def test_finding_description_carries_the_reasons() -> None:
+    outcome = RequirementOutcome(
+        "A8.1", Status.manual, (), None, reason_zh="請上傳偵測報告", reason_en="Upload a report"
+    )
+    document = assessment_results(
+        snapshot(checks=(), requirements={"A8.1": outcome}), load_rulebook(), generated_at=T0
+    )
+    finding = document["assessment-results"]["results"][0]["findings"][0]
+    assert finding["description"] == "待人工確認 / Manual\n\n請上傳偵測報告\n\nUpload a report"

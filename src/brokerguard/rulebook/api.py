@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
+from brokerguard.errors import NotFoundError
 from brokerguard.rulebook.bindings import loaded_registry
 from brokerguard.rulebook.loader import load_rulebook
-from brokerguard.rulebook.oscal import catalog
+from brokerguard.rulebook.oscal import assessment_results, catalog
 from brokerguard.rulebook.query import find, parse_kind, select
 from brokerguard.rulebook.schemas import (
     RequirementDetail,
@@ -18,7 +19,7 @@ from brokerguard.rulebook.schemas import (
     TemplateSummary,
 )
 from brokerguard.rulebook.templates import PolicyTemplate, get_template, list_templates
-from brokerguard.web.deps import AppClock, CurrentStaff
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
 
 router = APIRouter(prefix="/api/v1/rulebook", tags=["rulebook"])
 
@@ -34,15 +35,34 @@ def list_requirements(
 ) -> RequirementList:
     """Every requirement in reading order, optionally of one article and/or one kind."""
     chosen = select(load_rulebook(), article=article, kind=parse_kind(kind))
-    return RequirementList(
-        count=len(chosen), requirements=[RequirementSummary.of(r) for r in chosen]
-    )
+    return RequirementSummary.listing(chosen, loaded_registry())
 
 
 @router.get("/oscal/catalog")
 def oscal_catalog(staff: CurrentStaff, clock: AppClock) -> dict[str, Any]:
     """The rulebook as an OSCAL 1.1 catalog (JSON)."""
-    return catalog(load_rulebook(), generated_at=clock.now())
+    return catalog(load_rulebook(), generated_at=clock.now(), registry=loaded_registry())
+
+
+@router.get("/oscal/assessment-results")
+def oscal_assessment_results(
+    staff: CurrentStaff,
+    session: DbSession,
+    clock: AppClock,
+    run_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="default: the latest run")
+    ] = None,
+) -> dict[str, Any]:
+    """One assessment run (default the latest) as OSCAL 1.1 assessment-results."""
+    from brokerguard.assessment.service import get_snapshot, latest_snapshot
+
+    if run_id is None:
+        snapshot = latest_snapshot(session, full_scope_only=False)
+        if snapshot is None:
+            raise NotFoundError("no assessment run yet", field="run_id")
+    else:
+        snapshot = get_snapshot(session, run_id)
+    return assessment_results(snapshot, load_rulebook(), generated_at=clock.now())
 
 
 def _template_summary(template: PolicyTemplate) -> TemplateSummary:

@@ -18,12 +18,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from brokerguard.cli import runtime
-from brokerguard.errors import RulebookError, ValidationError
+from brokerguard.errors import NotFoundError, RulebookError, ValidationError
 from brokerguard.rulebook.bindings import loaded_registry
 from brokerguard.rulebook.loader import load_from, load_rulebook
-from brokerguard.rulebook.oscal import catalog, dumps
+from brokerguard.rulebook.oscal import assessment_results, catalog, dumps
 from brokerguard.rulebook.query import find, parse_kind, select
-from brokerguard.rulebook.schemas import RequirementDetail, RequirementList, RequirementSummary
+from brokerguard.rulebook.schemas import RequirementDetail, RequirementSummary
 from brokerguard.rulebook.templates import get_template, list_templates
 
 COMMAND = "rulebook"
@@ -41,6 +41,7 @@ class Language(StrEnum):
 
 class ExportFormat(StrEnum):
     oscal_catalog = "oscal-catalog"
+    oscal_assessment_results = "oscal-assessment-results"
 
 
 def _echo_json(data: object) -> None:
@@ -67,10 +68,7 @@ def list_requirements(
     rulebook = load_rulebook()
     chosen = select(rulebook, article=article, kind=parse_kind(kind))
     if as_json:
-        listing = RequirementList(
-            count=len(chosen), requirements=[RequirementSummary.of(r) for r in chosen]
-        )
-        _echo_json(listing.model_dump())
+        _echo_json(RequirementSummary.listing(chosen, loaded_registry()).model_dump())
         return
     table = Table(title=f"新興科技資通安全自律規範 ({len(chosen)})", show_lines=False)
     table.add_column("ID", no_wrap=True)
@@ -170,6 +168,43 @@ def _write_atomically(target: Path, text: str) -> None:
         raise
 
 
+def _output_path(output: str) -> Path | None:
+    """``None`` for stdout (``-``); refuses empty paths and NUL characters."""
+    if not output.strip():
+        raise ValidationError("give an output file with -o", field="output")
+    if "\x00" in output:
+        raise ValidationError("the output path contains a NUL character", field="output")
+    return None if output == "-" else Path(output).expanduser()
+
+
+def _emit(target: Path | None, text: str) -> None:
+    if target is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        _write_atomically(target, text)
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot write {target}: {exc.strerror or exc}", field="output"
+        ) from None
+
+
+def _assessment_results_text(run_id: str | None) -> tuple[str, str]:
+    from brokerguard.assessment.service import get_snapshot, latest_snapshot
+
+    with runtime.open_session() as session:
+        if run_id is None:
+            snapshot = latest_snapshot(session, full_scope_only=False)
+            if snapshot is None:
+                raise NotFoundError(
+                    "no assessment run yet: run 'brokerguard assess' first", field="run"
+                )
+        else:
+            snapshot = get_snapshot(session, run_id)
+    document = assessment_results(snapshot, load_rulebook(), generated_at=runtime.clock().now())
+    return dumps(document), f"run {snapshot.run_id}, {len(snapshot.requirements)} findings"
+
+
 @app.command("export")
 @runtime.handle_errors
 def export(
@@ -177,26 +212,26 @@ def export(
     format: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="export format")
     ] = ExportFormat.oscal_catalog,
+    run_id: Annotated[
+        str | None,
+        typer.Option("--run", help="assessment run ID (oscal-assessment-results; default latest)"),
+    ] = None,
 ) -> None:
-    """Export the rulebook (OSCAL 1.1 catalog, JSON)."""
-    if not output.strip():
-        raise ValidationError("give an output file with -o", field="output")
-    if "\x00" in output:
-        raise ValidationError("the output path contains a NUL character", field="output")
-    document = catalog(load_rulebook(), generated_at=runtime.clock().now())
-    text = dumps(document)
-    if output == "-":
-        typer.echo(text, nl=False)
-        return
-    target = Path(output).expanduser()
-    try:
-        _write_atomically(target, text)
-    except OSError as exc:
-        raise ValidationError(
-            f"cannot write {target}: {exc.strerror or exc}", field="output"
-        ) from None
-    controls = len(load_rulebook())
-    runtime.console.print(f"wrote {format.value} ({controls} controls) to {escape(str(target))}")
+    """Export the rulebook (OSCAL 1.1 catalog) or an assessment run (OSCAL assessment-results)."""
+    target = _output_path(output)
+    if format is ExportFormat.oscal_catalog:
+        if run_id is not None:
+            raise ValidationError("--run goes with --format oscal-assessment-results", field="run")
+        rulebook = load_rulebook()
+        document = catalog(rulebook, generated_at=runtime.clock().now(), registry=loaded_registry())
+        text, what = dumps(document), f"{len(rulebook)} controls"
+    else:
+        if run_id is not None and not run_id.strip():
+            raise ValidationError("--run needs a run ID", field="run")
+        text, what = _assessment_results_text(run_id)
+    _emit(target, text)
+    if target is not None:
+        runtime.console.print(f"wrote {format.value} ({what}) to {escape(str(target))}")
 
 
 @app.command("templates")
@@ -233,19 +268,10 @@ def template(
 ) -> None:
     """Write one policy template (Markdown) to a file or stdout, to adapt and adopt."""
     chosen = get_template(name)
-    if output == "-":
-        typer.echo(chosen.text(), nl=False)
-        return
-    if not output.strip() or "\x00" in output:
-        raise ValidationError("give an output file with -o", field="output")
-    target = Path(output).expanduser()
-    try:
-        _write_atomically(target, chosen.text())
-    except OSError as exc:
-        raise ValidationError(
-            f"cannot write {target}: {exc.strerror or exc}", field="output"
-        ) from None
-    runtime.console.print(f"wrote {chosen.filename} to {escape(str(target))}")
+    target = _output_path(output)
+    _emit(target, chosen.text())
+    if target is not None:
+        runtime.console.print(f"wrote {chosen.filename} to {escape(str(target))}")
 
 
 @app.command("validate")

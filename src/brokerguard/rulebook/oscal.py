@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from brokerguard import __version__
-from brokerguard.assessment.registry import Status
+from brokerguard.assessment.registry import CheckRegistry, Status
 from brokerguard.assessment.results import AssessmentSnapshot, CheckOutcome, RequirementOutcome
 from brokerguard.errors import ValidationError
 from brokerguard.rulebook.model import Requirement, Rulebook
@@ -63,15 +63,19 @@ def _prop(name: str, value: str, *, ns: str | None = NS) -> JSONObject:
     return prop
 
 
-def _digest(rulebook: Rulebook) -> str:
-    payload = [
+def _digest(rulebook: Rulebook, registry: CheckRegistry | None) -> str:
+    payload: list[Any] = [
         [r.id, r.parent or "", r.kind.value, r.text_zh, r.text_en, list(r.evidence_kinds)]
         for r in rulebook
     ]
+    if registry is not None:
+        payload.append([[c.id, list(c.requirement_ids)] for c in registry.all()])
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def _control(requirement: Requirement, rulebook: Rulebook) -> JSONObject:
+def _control(
+    requirement: Requirement, rulebook: Rulebook, registry: CheckRegistry | None
+) -> JSONObject:
     title = requirement.title_zh or requirement.id
     if requirement.title_en:
         title = f"{title} / {requirement.title_en}"
@@ -82,6 +86,8 @@ def _control(requirement: Requirement, rulebook: Rulebook) -> JSONObject:
         _prop("obligation", "true" if requirement.is_obligation else "false"),
         *(_prop("evidence-kind", kind) for kind in requirement.evidence_kinds),
     ]
+    if registry is not None:
+        props.extend(_prop("check-id", c.id) for c in registry.for_requirement(requirement.id))
     control: JSONObject = {
         "id": requirement.id,
         "class": requirement.kind.value,
@@ -105,13 +111,19 @@ def _control(requirement: Requirement, rulebook: Rulebook) -> JSONObject:
     }
     children = rulebook.children(requirement.id)
     if children:
-        control["controls"] = [_control(child, rulebook) for child in children]
+        control["controls"] = [_control(child, rulebook, registry) for child in children]
     return control
 
 
-def catalog(rulebook: Rulebook, *, generated_at: datetime) -> JSONObject:
-    """The rulebook as an OSCAL 1.1 catalog (``{"catalog": {...}}``)."""
-    digest = _digest(rulebook)
+def catalog(
+    rulebook: Rulebook, *, generated_at: datetime, registry: CheckRegistry | None = None
+) -> JSONObject:
+    """The rulebook as an OSCAL 1.1 catalog (``{"catalog": {...}}``).
+
+    With a check ``registry``, each control also lists the checks bound to it
+    (``check-id`` props), so GRC tools get the requirement-to-check mapping.
+    """
+    digest = _digest(rulebook, registry)
     source_uuid = stable_uuid("source-text", digest)
     groups = []
     for number in sorted(rulebook.articles):
@@ -123,7 +135,7 @@ def catalog(rulebook: Rulebook, *, generated_at: datetime) -> JSONObject:
                 "class": "article",
                 "title": f"第{number}條 {article.title_zh} / Article {number} – {article.title_en}",
                 "props": [_prop("label", f"Art. {number}", ns=None)],
-                "controls": [_control(r, rulebook) for r in top],
+                "controls": [_control(r, rulebook, registry) for r in top],
             }
         )
     return {
@@ -188,6 +200,14 @@ def _observation(run_id: str, outcome: CheckOutcome) -> JSONObject:
     return observation
 
 
+def _finding_description(outcome: RequirementOutcome) -> str:
+    text = f"{outcome.status.label_zh} / {outcome.status.label_en}"
+    reasons = [r for r in (outcome.reason_zh, outcome.reason_en) if r]
+    if reasons:
+        text += "\n\n" + "\n\n".join(reasons)
+    return text
+
+
 def _finding(
     run_id: str,
     outcome: RequirementOutcome,
@@ -201,7 +221,7 @@ def _finding(
     finding: JSONObject = {
         "uuid": stable_uuid("finding", run_id, outcome.requirement_id),
         "title": f"{requirement.id} {requirement.title_zh} / {requirement.title_en}".strip(),
-        "description": f"{outcome.status.label_zh} / {outcome.status.label_en}",
+        "description": _finding_description(outcome),
         "props": props,
         "target": {
             "type": "statement-id",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict
 
 from brokerguard.assessment.registry import CheckRegistry
@@ -28,9 +30,11 @@ class RequirementSummary(BaseModel):
     title_en: str
     review_frequency: str
     is_obligation: bool
+    #: the checks bound to this requirement with ``@check`` (empty: manual)
+    check_ids: list[str] = []
 
     @classmethod
-    def of(cls, requirement: Requirement) -> RequirementSummary:
+    def of(cls, requirement: Requirement, check_ids: Sequence[str] = ()) -> RequirementSummary:
         return cls(
             id=requirement.id,
             article=requirement.article,
@@ -40,6 +44,20 @@ class RequirementSummary(BaseModel):
             title_en=requirement.title_en,
             review_frequency=requirement.review_frequency.value,
             is_obligation=requirement.is_obligation,
+            check_ids=list(check_ids),
+        )
+
+    @classmethod
+    def listing(
+        cls, requirements: Sequence[Requirement], registry: CheckRegistry
+    ) -> RequirementList:
+        bound: dict[str, list[str]] = {}
+        for definition in registry.all():
+            for requirement_id in definition.requirement_ids:
+                bound.setdefault(requirement_id, []).append(definition.id)
+        return RequirementList(
+            count=len(requirements),
+            requirements=[cls.of(r, bound.get(r.id, ())) for r in requirements],
         )
 
 
@@ -59,7 +77,8 @@ class RequirementDetail(RequirementSummary):
         """Raises :class:`~brokerguard.errors.UnknownRequirementError` naming an unknown ID."""
         requirement = rulebook.get(requirement_id)
         article = rulebook.articles[requirement.article]
-        summary = RequirementSummary.of(requirement).model_dump()
+        checks = registry.for_requirement(requirement.id)
+        summary = RequirementSummary.of(requirement, [c.id for c in checks]).model_dump()
         return cls(
             **summary,
             text_zh=requirement.text_zh,
@@ -75,7 +94,7 @@ class RequirementDetail(RequirementSummary):
                     title_en=c.title_en,
                     requirement_ids=list(c.requirement_ids),
                 )
-                for c in registry.for_requirement(requirement.id)
+                for c in checks
             ],
         )
 
