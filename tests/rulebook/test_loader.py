@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from brokerguard.errors import RulebookError, UnknownRequirementError
-from brokerguard.rulebook import ReviewFrequency, require_known
+from brokerguard.rulebook import ReviewFrequency, loader, require_known
 from brokerguard.rulebook.loader import MAX_FILE_BYTES, load_from
 
 GOOD = """\
@@ -27,6 +28,16 @@ requirements:
     text_zh: 所知
     text_en: Knowledge
 """
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "pure-python"])
+def yaml_parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every loader test runs with libyaml's parser (when installed) and the pure-Python one."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("libyaml is not installed")
+    return str(request.param)
 
 
 def write(directory: Path, text: str | bytes, name: str = "art09.yaml") -> Path:
