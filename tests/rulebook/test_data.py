@@ -145,3 +145,35 @@ def test_without_checks_lists_unbound_requirements(rulebook: Rulebook) -> None:
     assert "A9.9" in unbound and "A6.3.1.3" in unbound
     assert "A5.1" not in unbound  # policy kind is not asked for by default
     assert all(rulebook.get(rid).kind.value in ("technical", "record") for rid in unbound)
+
+
+@pytest.mark.parametrize(
+    ("number", "label"),
+    [
+        (1, "第一條"),
+        (9, "第九條"),
+        (10, "第十條"),
+        (11, "第十一條"),
+        (13, "第十三條"),
+        (20, "第二十條"),
+        (99, "第九十九條"),
+    ],
+)
+def test_article_labels(number: int, label: str) -> None:
+    from brokerguard.rulebook.model import Article
+
+    assert Article(number, "", "").label_zh == label
+
+
+def test_article_labels_match_the_original(rulebook: Rulebook) -> None:
+    original = ORIGINAL.read_text(encoding="utf-8")
+    for article in rulebook.articles.values():
+        assert f"{article.label_zh} ({article.title_zh})" in original
+
+
+@pytest.mark.parametrize("number", [0, -1, 100])
+def test_chinese_number_range(number: int) -> None:
+    from brokerguard.rulebook.model import chinese_number
+
+    with pytest.raises(ValueError, match="1 to 99"):
+        chinese_number(number)

@@ -102,7 +102,7 @@ def show(
     if as_json:
         data = detail.model_dump()
         if lang is Language.en:
-            for key in ("title_zh", "text_zh", "article_title_zh"):
+            for key in ("title_zh", "text_zh", "article_label_zh", "article_title_zh"):
                 data.pop(key)
         elif lang is Language.zh_tw:
             for key in ("title_en", "text_en", "article_title_en"):
@@ -114,7 +114,7 @@ def show(
     en = lang in (None, Language.en)
     out.print(f"[bold]{detail.id}[/bold]", highlight=False)
     if zh:
-        out.print(f"第{detail.article}條 {escape(detail.article_title_zh)}", highlight=False)
+        out.print(f"{detail.article_label_zh} {escape(detail.article_title_zh)}", highlight=False)
         out.print(f"標題：{escape(detail.title_zh)}", highlight=False)
         out.print(f"條文：{escape(detail.text_zh)}", highlight=False)
     if en:

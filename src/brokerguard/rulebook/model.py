@@ -68,6 +68,29 @@ class Article:
     title_zh: str
     title_en: str
 
+    @property
+    def label_zh(self) -> str:
+        """``第九條``."""
+        return f"第{chinese_number(self.number)}條"
+
+    @property
+    def label_en(self) -> str:
+        return f"Article {self.number}"
+
+
+_DIGITS = "〇一二三四五六七八九"
+
+
+def chinese_number(value: int) -> str:
+    """1..99 in Chinese numerals as used for article numbers: 9 -> 九, 13 -> 十三, 20 -> 二十."""
+    if not 1 <= value <= 99:
+        raise ValueError(f"article numbers run from 1 to 99, not {value}")
+    tens, units = divmod(value, 10)
+    if tens == 0:
+        return _DIGITS[units]
+    prefix = "" if tens == 1 else _DIGITS[tens]
+    return prefix + "十" + (_DIGITS[units] if units else "")
+
 
 @dataclass
 class Rulebook:

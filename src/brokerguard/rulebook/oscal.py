@@ -133,7 +133,8 @@ def catalog(
             {
                 "id": f"art-{number}",
                 "class": "article",
-                "title": f"第{number}條 {article.title_zh} / Article {number} – {article.title_en}",
+                "title": f"{article.label_zh} {article.title_zh} / "
+                f"{article.label_en} – {article.title_en}",
                 "props": [_prop("label", f"Art. {number}", ns=None)],
                 "controls": [_control(r, rulebook, registry) for r in top],
             }

@@ -64,6 +64,7 @@ class RequirementSummary(BaseModel):
 class RequirementDetail(RequirementSummary):
     text_zh: str
     text_en: str
+    article_label_zh: str
     article_title_zh: str
     article_title_en: str
     evidence_kinds: list[str]
@@ -83,6 +84,7 @@ class RequirementDetail(RequirementSummary):
             **summary,
             text_zh=requirement.text_zh,
             text_en=requirement.text_en,
+            article_label_zh=article.label_zh,
             article_title_zh=article.title_zh,
             article_title_en=article.title_en,
             evidence_kinds=list(requirement.evidence_kinds),
