@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from brokerguard.errors import RulebookError, UnknownRequirementError
 from brokerguard.rulebook import ReviewFrequency, loader, require_known
@@ -259,3 +261,73 @@ def test_require_known_names_the_unknown_id() -> None:
         with pytest.raises(UnknownRequirementError) as info:
             require_known("A9.7", bad)
         assert info.value.requirement_id == bad
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 50_000, "a:\n  - " + "[" * 5000 + "]" * 5000, "- " * 20_000 + "x", "{" * 3000],
+)
+def test_deep_nesting_is_refused_without_crashing(tmp_path: Path, text: str) -> None:
+    write(tmp_path, text)
+    error = failure(tmp_path)
+    assert "nest" in error.message and error.path == "art09.yaml"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=400))
+def test_random_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
+    write(tmp_path, raw)
+    try:
+        load_from(tmp_path)
+    except RulebookError as error:
+        assert error.path == "art09.yaml"
+
+
+YAML_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    entry=st.dictionaries(
+        st.sampled_from(
+            [
+                "id",
+                "parent",
+                "kind",
+                "text_zh",
+                "text_en",
+                "evidence_kinds",
+                "review_frequency",
+                "title_zh",
+                "other",
+            ]
+        ),
+        YAML_VALUES,
+        max_size=9,
+    )
+)
+def test_random_entries_load_or_name_a_field(tmp_path: Path, entry: dict[str, object]) -> None:
+    document = {
+        "article": 9,
+        "title_zh": "電子式交易",
+        "title_en": "E-trading",
+        "requirements": [entry],
+    }
+    write(tmp_path, yaml.safe_dump(document, allow_unicode=True))
+    try:
+        rulebook = load_from(tmp_path)
+    except RulebookError as error:
+        assert error.path == "art09.yaml" and error.line is not None
+        assert error.field is not None or "nested deeper" in error.message
+    else:
+        assert len(rulebook) == 1

@@ -41,6 +41,8 @@ DATA_DIR = Path(__file__).with_name("data")
 #: libyaml's parser when installed (several times faster), else the pure-Python one
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 1_000_000
+#: file mapping > requirements list > entry > evidence_kinds list is 4; leave room, refuse bombs
+MAX_DEPTH = 8
 FILE_FIELDS = ("article", "title_zh", "title_en", "requirements")
 REQUIRED_FIELDS = ("id", "kind", "text_zh", "text_en")
 KNOWN_FIELDS = frozenset(
@@ -236,13 +238,19 @@ def _compose(raw: bytes, name: str) -> yaml.Node | None:
             line=line,
         ) from None
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=_Loader):
+            line = event.start_mark.line + 1 if event.start_mark else None
             if isinstance(event, yaml.AliasEvent):
-                raise RulebookError(
-                    "YAML aliases (*name) are not allowed",
-                    path=name,
-                    line=event.start_mark.line + 1 if event.start_mark else None,
-                )
+                raise RulebookError("YAML aliases (*name) are not allowed", path=name, line=line)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise RulebookError(
+                        f"nested deeper than {MAX_DEPTH} levels", path=name, line=line
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
         return yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
