@@ -274,7 +274,7 @@ def test_deep_nesting_is_refused_without_crashing(tmp_path: Path, text: str) -> 
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(raw=st.binary(max_size=400))
 def test_random_bytes_never_crash(tmp_path: Path, raw: bytes) -> None:
@@ -295,7 +295,7 @@ YAML_VALUES = st.recursive(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     entry=st.dictionaries(
