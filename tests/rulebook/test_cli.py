@@ -106,9 +106,9 @@ def test_show_text_both_languages() -> None:
     assert code == 0
     assert "優質密碼" in out and "Strong-password" in out
     code, out, _ = run("show", "A9.7", "--lang", "en")
-    assert code == 0 and "優質密碼" not in out and "Kind: technical" in out
+    assert code == 0 and "優質密碼" not in out and "Kind: Technical control (technical)" in out
     code, out, _ = run("show", "A9.7", "--lang", "zh-TW")
-    assert code == 0 and "Strong" not in out and "類型: technical" in out
+    assert code == 0 and "Strong" not in out and "類型: 技術控制 (technical)" in out
 
 
 def test_show_lists_the_checks_bound_in_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ from brokerguard.cli import runtime
 from brokerguard.errors import NotFoundError, RulebookError, ValidationError
 from brokerguard.rulebook.bindings import loaded_registry
 from brokerguard.rulebook.loader import load_from, load_rulebook
+from brokerguard.rulebook.model import RequirementKind, ReviewFrequency
 from brokerguard.rulebook.oscal import assessment_results, catalog, dumps
 from brokerguard.rulebook.query import find, parse_kind, select
 from brokerguard.rulebook.schemas import RequirementDetail, RequirementSummary
@@ -137,8 +138,14 @@ def show(
         return zh_label if zh else en_label
 
     none = "—"
-    out.print(f"{label('kind')}: {detail.kind}", highlight=False)
-    out.print(f"{label('review')}: {detail.review_frequency}", highlight=False)
+    kind = RequirementKind(detail.kind)
+    frequency = ReviewFrequency(detail.review_frequency)
+    kind_text = " / ".join(t for t in (zh and kind.label_zh, en and kind.label_en) if t)
+    frequency_text = " / ".join(
+        t for t in (zh and frequency.label_zh, en and frequency.label_en) if t
+    )
+    out.print(f"{label('kind')}: {kind_text} ({detail.kind})", highlight=False)
+    out.print(f"{label('review')}: {frequency_text}", highlight=False)
     out.print(f"{label('parent')}: {detail.parent or none}", highlight=False)
     out.print(f"{label('children')}: {', '.join(detail.children) or none}", highlight=False)
     out.print(f"{label('evidence')}: {', '.join(detail.evidence_kinds) or none}", highlight=False)

@@ -231,11 +231,10 @@ def _compose(raw: bytes, name: str) -> yaml.Node | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
         raise RulebookError(
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
             path=name,
-            line=line,
+            line=raw[: exc.start].count(b"\n") + 1,
         ) from None
     try:
         depth = 0

@@ -20,6 +20,24 @@ class RequirementKind(StrEnum):
     definition = "definition"  # scope only, no obligation
     procedural = "procedural"  # Arts. 12-13: not obligations of the firm's systems
 
+    @property
+    def label_zh(self) -> str:
+        return _KIND_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return _KIND_LABELS[self][1]
+
+
+_KIND_LABELS = {
+    RequirementKind.policy: ("規範文件", "Policy"),
+    RequirementKind.technical: ("技術控制", "Technical control"),
+    RequirementKind.record: ("紀錄留存", "Records"),
+    RequirementKind.referenced: ("引用規範", "Referenced rules"),
+    RequirementKind.definition: ("用詞定義", "Definition"),
+    RequirementKind.procedural: ("程序條文", "Procedural"),
+}
+
 
 class ReviewFrequency(StrEnum):
     continuous = "continuous"
@@ -32,6 +50,14 @@ class ReviewFrequency(StrEnum):
     none = "none"
 
     @property
+    def label_zh(self) -> str:
+        return _FREQUENCY_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        return _FREQUENCY_LABELS[self][1]
+
+    @property
     def days(self) -> int | None:
         return {
             "continuous": 1,
@@ -40,6 +66,18 @@ class ReviewFrequency(StrEnum):
             "semiannual": 183,
             "annual": 366,
         }.get(self.value)
+
+
+_FREQUENCY_LABELS = {
+    ReviewFrequency.continuous: ("持續", "Continuous"),
+    ReviewFrequency.monthly: ("每月", "Monthly"),
+    ReviewFrequency.quarterly: ("每季", "Quarterly"),
+    ReviewFrequency.semiannual: ("每半年", "Semi-annual"),
+    ReviewFrequency.annual: ("每年", "Annual"),
+    ReviewFrequency.per_release: ("每次上架", "Every release"),
+    ReviewFrequency.on_change: ("異動時", "On change"),
+    ReviewFrequency.none: ("不適用", "None"),
+}
 
 
 @dataclass(frozen=True)
