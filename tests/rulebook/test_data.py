@@ -177,3 +177,19 @@ def test_chinese_number_range(number: int) -> None:
 
     with pytest.raises(ValueError, match="1 to 99"):
         chinese_number(number)
+
+
+def test_one_file_per_article_named_after_it(rulebook: Rulebook) -> None:
+    for requirement in rulebook:
+        assert requirement.source_file == f"art{requirement.article:02d}.yaml", requirement.id
+
+
+def test_review_frequency_fits_the_kind(rulebook: Rulebook) -> None:
+    from brokerguard.rulebook import ReviewFrequency
+
+    for requirement in rulebook:
+        if requirement.is_obligation:
+            assert requirement.review_frequency is not ReviewFrequency.none, requirement.id
+        else:
+            assert requirement.review_frequency is ReviewFrequency.none, requirement.id
+            assert requirement.evidence_kinds == (), requirement.id
