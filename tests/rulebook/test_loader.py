@@ -331,3 +331,14 @@ def test_random_entries_load_or_name_a_field(tmp_path: Path, entry: dict[str, ob
         assert error.field is not None or "nested deeper" in error.message
     else:
         assert len(rulebook) == 1
+
+
+def test_huge_unknown_field_name_is_shortened(tmp_path: Path) -> None:
+    name = "k" * 1000  # YAML allows implicit keys up to 1024 characters
+    write(
+        tmp_path,
+        GOOD.replace("    text_en: Knowledge\n", f"    text_en: Knowledge\n    {name}: 1\n"),
+    )
+    error = failure(tmp_path)
+    assert error.field == "k" * 40
+    assert len(error.message) < 300 and "unknown field 'kkkk" in error.message

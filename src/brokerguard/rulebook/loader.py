@@ -90,6 +90,11 @@ class _Value:
         return self._value
 
 
+def _short(value: str, limit: int = 40) -> str:
+    """``repr`` of a user-supplied value, cut to ``limit`` characters for messages."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
@@ -106,7 +111,7 @@ def _mapping(node: yaml.Node, path: str, what: str, field: str | None) -> dict[s
         key = str(key_node.value)
         if key in out:
             raise RulebookError(
-                f"duplicate field {key!r}", path=path, line=_line(key_node), field=key
+                f"duplicate field {_short(key)}", path=path, line=_line(key_node), field=key[:40]
             )
         out[key] = _Value(value_node, path, key)
     return out
@@ -140,20 +145,23 @@ def _requirement(node: yaml.Node, path: str, article: int) -> Requirement:
     for name, item in fields.items():
         if name not in KNOWN_FIELDS:
             raise RulebookError(
-                f"unknown field {name!r} (known: {', '.join(sorted(KNOWN_FIELDS))})",
+                f"unknown field {_short(name)} (known: {', '.join(sorted(KNOWN_FIELDS))})",
                 path=path,
                 line=item.line,
-                field=name,
+                field=name[:40],
             )
     for name in REQUIRED_FIELDS:
         if name not in fields or fields[name].value in (None, ""):
-            raise RulebookError(f"missing field {name!r}", path=path, line=line, field=name)
+            raise RulebookError(f"missing field {_short(name)}", path=path, line=line, field=name)
 
     requirement_id = _text(fields, "id", path)
     id_line = fields["id"].line
     if not ID_PATTERN.match(requirement_id):
         raise RulebookError(
-            f"malformed requirement ID {requirement_id!r}", path=path, line=id_line, field="id"
+            f"malformed requirement ID {_short(requirement_id)}",
+            path=path,
+            line=id_line,
+            field="id",
         )
     if article_of(requirement_id) != article:
         raise RulebookError(
@@ -167,7 +175,7 @@ def _requirement(node: yaml.Node, path: str, article: int) -> Requirement:
         kind = RequirementKind(kind_text)
     except ValueError:
         raise RulebookError(
-            f"kind {kind_text!r} is not one of {[k.value for k in RequirementKind]}",
+            f"kind {_short(kind_text)} is not one of {[k.value for k in RequirementKind]}",
             path=path,
             line=fields["kind"].line,
             field="kind",
@@ -177,7 +185,7 @@ def _requirement(node: yaml.Node, path: str, article: int) -> Requirement:
         frequency = ReviewFrequency(frequency_text)
     except ValueError:
         raise RulebookError(
-            f"review_frequency {frequency_text!r} is not one of "
+            f"review_frequency {_short(frequency_text)} is not one of "
             f"{[f.value for f in ReviewFrequency]}",
             path=path,
             line=fields["review_frequency"].line,
@@ -204,7 +212,7 @@ def _requirement(node: yaml.Node, path: str, article: int) -> Requirement:
     parent = _text(fields, "parent", path) or None
     if parent is not None and not ID_PATTERN.match(parent):
         raise RulebookError(
-            f"malformed parent ID {parent!r}",
+            f"malformed parent ID {_short(parent)}",
             path=path,
             line=fields["parent"].line,
             field="parent",
@@ -270,14 +278,14 @@ def parse_file(path: Path, rulebook: Rulebook) -> None:
     for key, item in top.items():
         if key not in FILE_FIELDS:
             raise RulebookError(
-                f"unknown field {key!r} (known: {', '.join(FILE_FIELDS)})",
+                f"unknown field {_short(key)} (known: {', '.join(FILE_FIELDS)})",
                 path=name,
                 line=item.line,
-                field=key,
+                field=key[:40],
             )
     for key in FILE_FIELDS:
         if key not in top or (key != "requirements" and top[key].value in (None, "")):
-            raise RulebookError(f"missing field {key!r}", path=name, line=1, field=key)
+            raise RulebookError(f"missing field {_short(key)}", path=name, line=1, field=key)
     article_item = top["article"]
     article = article_item.value
     if not isinstance(article, int) or isinstance(article, bool) or not 1 <= article <= 99:
@@ -326,14 +334,14 @@ def _check_parents(rulebook: Rulebook) -> None:
             continue
         if parent not in rulebook.requirements:
             raise RulebookError(
-                f"parent {parent!r} of {requirement.id} is not in the rulebook",
+                f"parent {_short(parent)} of {requirement.id} is not in the rulebook",
                 path=requirement.source_file,
                 line=requirement.source_line,
                 field="parent",
             )
         if rulebook.requirements[parent].article != requirement.article:
             raise RulebookError(
-                f"parent {parent!r} of {requirement.id} is in another article",
+                f"parent {_short(parent)} of {requirement.id} is in another article",
                 path=requirement.source_file,
                 line=requirement.source_line,
                 field="parent",
