@@ -113,6 +113,8 @@ def catalog_problems(document: Any) -> tuple[list[str], list[str]]:
             if "id" in group:
                 shape.token(group["id"], f"{where}.id")
             shape.props(group, where)
+            for j, part in enumerate(group.get("parts", [])):
+                shape.part(part, f"{where}.parts[{j}]")
             for j, control in enumerate(group.get("controls", [])):
                 shape.control(control, f"{where}.controls[{j}]", found)
     for i, control in enumerate(cat.get("controls", [])):

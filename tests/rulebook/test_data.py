@@ -193,3 +193,12 @@ def test_review_frequency_fits_the_kind(rulebook: Rulebook) -> None:
         else:
             assert requirement.review_frequency is ReviewFrequency.none, requirement.id
             assert requirement.evidence_kinds == (), requirement.id
+
+
+def test_article_intros_are_verbatim(rulebook: Rulebook) -> None:
+    original = squeeze(ORIGINAL.read_text(encoding="utf-8"))
+    intros = {n: a.intro_zh for n, a in rulebook.articles.items() if a.intro_zh}
+    assert set(intros) == {5, 6}
+    for text in intros.values():
+        assert squeeze(text) in original
+    assert all(rulebook.articles[n].intro_en for n in intros)

@@ -342,3 +342,15 @@ def test_huge_unknown_field_name_is_shortened(tmp_path: Path) -> None:
     error = failure(tmp_path)
     assert error.field == "k" * 40
     assert len(error.message) < 300 and "unknown field 'kkkk" in error.message
+
+
+def test_article_intro_is_optional_and_typed(tmp_path: Path) -> None:
+    with_intro = GOOD.replace(
+        "requirements:\n", "intro_zh: 前言\nintro_en: Lead-in\nrequirements:\n"
+    )
+    write(tmp_path, with_intro)
+    article = load_from(tmp_path).articles[9]
+    assert (article.intro_zh, article.intro_en) == ("前言", "Lead-in")
+    write(tmp_path, GOOD.replace("requirements:\n", "intro_zh: [x]\nrequirements:\n"))
+    error = failure(tmp_path)
+    assert (error.line, error.field) == (4, "intro_zh")

@@ -262,3 +262,12 @@ def test_finding_description_carries_the_reasons() -> None:
     )
     finding = document["assessment-results"]["results"][0]["findings"][0]
     assert finding["description"] == "待人工確認 / Manual\n\n請上傳偵測報告\n\nUpload a report"
+
+
+def test_article_intro_is_a_group_overview() -> None:
+    document = catalog(load_rulebook(), generated_at=T0)
+    groups = {g["id"]: g for g in document["catalog"]["groups"]}
+    parts = groups["art-5"]["parts"]
+    assert [p["id"] for p in parts] == ["art-5_ovw", "art-5_ovw.en"]
+    assert parts[0]["prose"].startswith("證券商應訂定社群媒體相關資訊安全規範")
+    assert "parts" not in groups["art-9"]

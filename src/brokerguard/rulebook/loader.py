@@ -43,7 +43,8 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 1_000_000
 #: file mapping > requirements list > entry > evidence_kinds list is 4; leave room, refuse bombs
 MAX_DEPTH = 8
-FILE_FIELDS = ("article", "title_zh", "title_en", "requirements")
+FILE_FIELDS = ("article", "title_zh", "title_en", "intro_zh", "intro_en", "requirements")
+REQUIRED_FILE_FIELDS = ("article", "title_zh", "title_en", "requirements")
 REQUIRED_FIELDS = ("id", "kind", "text_zh", "text_en")
 KNOWN_FIELDS = frozenset(
     {
@@ -283,7 +284,7 @@ def parse_file(path: Path, rulebook: Rulebook) -> None:
                 line=item.line,
                 field=key[:40],
             )
-    for key in FILE_FIELDS:
+    for key in REQUIRED_FILE_FIELDS:
         if key not in top or (key != "requirements" and top[key].value in (None, "")):
             raise RulebookError(f"missing field {_short(key)}", path=name, line=1, field=key)
     article_item = top["article"]
@@ -303,7 +304,11 @@ def parse_file(path: Path, rulebook: Rulebook) -> None:
             field="article",
         )
     rulebook.articles[article] = Article(
-        article, _text(top, "title_zh", name), _text(top, "title_en", name)
+        article,
+        _text(top, "title_zh", name),
+        _text(top, "title_en", name),
+        intro_zh=_text(top, "intro_zh", name),
+        intro_en=_text(top, "intro_en", name),
     )
     items_node = top["requirements"].node
     if not isinstance(items_node, yaml.SequenceNode) or not items_node.value:

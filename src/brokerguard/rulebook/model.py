@@ -105,6 +105,9 @@ class Article:
     number: int
     title_zh: str
     title_en: str
+    #: the article's lead-in sentence when no entry holds it (Arts. 5 and 6)
+    intro_zh: str = ""
+    intro_en: str = ""
 
     @property
     def label_zh(self) -> str:

@@ -68,6 +68,12 @@ def _digest(rulebook: Rulebook, registry: CheckRegistry | None) -> str:
         [r.id, r.parent or "", r.kind.value, r.text_zh, r.text_en, list(r.evidence_kinds)]
         for r in rulebook
     ]
+    payload.append(
+        [
+            [a.number, a.title_zh, a.title_en, a.intro_zh, a.intro_en]
+            for a in rulebook.articles.values()
+        ]
+    )
     if registry is not None:
         payload.append([[c.id, list(c.requirement_ids)] for c in registry.all()])
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
@@ -129,16 +135,31 @@ def catalog(
     for number in sorted(rulebook.articles):
         article = rulebook.articles[number]
         top = [r for r in rulebook.in_article(number) if r.parent is None]
-        groups.append(
-            {
-                "id": f"art-{number}",
-                "class": "article",
-                "title": f"{article.label_zh} {article.title_zh} / "
-                f"{article.label_en} – {article.title_en}",
-                "props": [_prop("label", f"Art. {number}", ns=None)],
-                "controls": [_control(r, rulebook, registry) for r in top],
-            }
-        )
+        group: JSONObject = {
+            "id": f"art-{number}",
+            "class": "article",
+            "title": f"{article.label_zh} {article.title_zh} / "
+            f"{article.label_en} – {article.title_en}",
+            "props": [_prop("label", f"Art. {number}", ns=None)],
+            "controls": [_control(r, rulebook, registry) for r in top],
+        }
+        if article.intro_zh:
+            group["parts"] = [
+                {
+                    "id": f"art-{number}_ovw",
+                    "name": "overview",
+                    "props": [_prop("language", "zh-TW")],
+                    "prose": article.intro_zh,
+                },
+                {
+                    "id": f"art-{number}_ovw.en",
+                    "name": "overview",
+                    "class": "translation",
+                    "props": [_prop("language", "en")],
+                    "prose": article.intro_en,
+                },
+            ]
+        groups.append(group)
     return {
         "catalog": {
             "uuid": stable_uuid("catalog", digest),
