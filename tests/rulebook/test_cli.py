@@ -255,3 +255,11 @@ def test_list_json_carries_bound_check_ids(monkeypatch: pytest.MonkeyPatch) -> N
 def test_export_catalog_with_run_is_refused(tmp_path: Path) -> None:
     code, _, err = run("export", "-o", str(tmp_path / "x.json"), "--run", "abc")
     assert code == 2 and "--run goes with" in err.replace("\n", "")
+
+
+def test_show_names_the_covering_template() -> None:
+    data = run_json("show", "A7.1.6", "--json")
+    assert data["templates"] == ["art07-iot-devices"]
+    assert run_json("show", "A9.7", "--json")["templates"] == []
+    code, out, _ = run("show", "A5.3.1", "--lang", "en")
+    assert code == 0 and "Policy templates: art05-social-media" in out

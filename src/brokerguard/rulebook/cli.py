@@ -129,6 +129,7 @@ def show(
         "children": ("下層", "Children"),
         "evidence": ("證據類型", "Evidence kinds"),
         "checks": ("檢查項目", "Checks"),
+        "templates": ("政策範本", "Policy templates"),
     }
 
     def label(key: str) -> str:
@@ -149,6 +150,8 @@ def show(
     out.print(f"{label('parent')}: {detail.parent or none}", highlight=False)
     out.print(f"{label('children')}: {', '.join(detail.children) or none}", highlight=False)
     out.print(f"{label('evidence')}: {', '.join(detail.evidence_kinds) or none}", highlight=False)
+    if detail.templates:
+        out.print(f"{label('templates')}: {', '.join(detail.templates)}", highlight=False)
     if not detail.checks:
         manual = "無自動檢查，待人工確認" if zh else "no automated check: manual"
         out.print(f"{label('checks')}: {manual}", highlight=False)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from brokerguard.assessment.registry import CheckRegistry
 from brokerguard.rulebook.model import Requirement, Rulebook
+from brokerguard.rulebook.templates import templates_covering
 
 
 class CheckRef(BaseModel):
@@ -70,6 +71,8 @@ class RequirementDetail(RequirementSummary):
     evidence_kinds: list[str]
     children: list[str]
     checks: list[CheckRef]
+    #: names of the policy templates citing this requirement (``rulebook/templates/``)
+    templates: list[str] = []
 
     @classmethod
     def build(
@@ -98,6 +101,7 @@ class RequirementDetail(RequirementSummary):
                 )
                 for c in checks
             ],
+            templates=[t.name for t in templates_covering(requirement.id)],
         )
 
 
