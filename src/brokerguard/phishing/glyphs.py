@@ -213,9 +213,9 @@ def ascii_skeleton(text: str) -> str:
     return text
 
 
-_LOOSE = str.maketrans({"e": "c", "n": "m", "d": "b", "6": "9", "3": "8", "y": "u"})
+_LOOSE = str.maketrans({"e": "c", "n": "m", "r": "m", "d": "b", "6": "9", "3": "8", "y": "u"})
 
 
 def loose_skeleton(text: str) -> str:
     """:func:`skeleton` with the weaker look-alikes merged too (``e``/``c``, ``n``/``m``, ``d``/``b``)."""
-    return skeleton(text).translate(_LOOSE)
+    return skeleton(text).replace("nn", "m").translate(_LOOSE)

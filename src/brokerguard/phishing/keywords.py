@@ -54,14 +54,14 @@ HOMOPHONES: tuple[tuple[str, str], ...] = (
     ("capital", "capitol"), ("link", "lynk"), ("link", "linc"), ("master", "mastar"),
     ("concord", "concorde"), ("sec", "sek"), ("securities", "securitys"),
     ("securities", "secruities"), ("fubon", "fubong"), ("sino", "cino"), ("pac", "pak"),
-    ("yuan", "yuen"),
+    ("yuan", "yuen"), ("book", "buk"), ("keeper", "keepr"),
 )  # fmt: skip
 
 #: keywords that on their own say "this is about a brokerage account"
 STRONG_KEYWORDS: frozenset[str] = frozenset(
     {"login", "signin", "app", "apps", "apk", "download", "sec", "securities", "zhengquan", "zq",
      "stock", "stocks", "gupiao", "trade", "trading", "invest", "futures", "qihuo", "broker",
-     "ebank", "verify", "account", "etf", "eservice"}
+     "ebank", "verify", "account", "etf", "eservice", "comtw", "nettw", "www"}
 )  # fmt: skip
 
 #: suffixes where phishing kits are cheap to host, and the region's own zones

@@ -201,7 +201,14 @@ def dictionary(label: str, words: Sequence[str]) -> set[str]:
 
 
 def add_dash(label: str) -> set[str]:
-    return {"-" + label, label + "-", label[0] + "-" + label[1:]} - {label}
+    """Two dashes inside the label (one dash is ``hyphenation``)."""
+    n = len(label)
+    return {
+        f"{label[:i]}-{label[i:j]}-{label[j:]}"
+        for i in range(1, n - 1)
+        for j in range(i + 1, n)
+        if "-" not in label[i - 1 : i + 1] and "-" not in label[j - 1 : j + 1]
+    }
 
 
 def change_order(label: str) -> set[str]:
@@ -257,6 +264,11 @@ def singular_pluralize(label: str) -> set[str]:
 
 
 LABEL_KINDS: dict[str, Callable[[str], set[str]]] = {
+    # specific kinds first: a domain is reported under the first kind that makes it
+    "homophones": homophones,
+    "numeral-swap": numeral_swap,
+    "double-replacement": double_replacement,
+    "strip-dash": strip_dash,
     "addition": addition,
     "bitsquatting": bitsquatting,
     "cyrillic": cyrillic,
@@ -271,10 +283,6 @@ LABEL_KINDS: dict[str, Callable[[str], set[str]]] = {
     "vowel-swap": vowel_swap,
     "add-dash": add_dash,
     "change-order": change_order,
-    "double-replacement": double_replacement,
-    "homophones": homophones,
-    "strip-dash": strip_dash,
-    "numeral-swap": numeral_swap,
     "singular-pluralize": singular_pluralize,
 }
 

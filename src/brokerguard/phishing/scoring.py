@@ -35,6 +35,7 @@ from brokerguard.phishing.glyphs import ASCII_GLYPHS, KEYBOARDS, ascii_skeleton,
 from brokerguard.phishing.keywords import (
     DYNAMIC_DNS,
     FINANCE_KEYWORDS,
+    NUMERALS,
     PHISHING_PRONE_SUFFIXES,
     STRONG_KEYWORDS,
     TW_ZONES,
@@ -309,7 +310,11 @@ class Scorer:
     ) -> _Match | None:
         if n < 4 or abs(len(sk) - len(info.skeleton)) > 2:
             return None
-        distance = OSA.distance(sk, info.skeleton, score_cutoff=2)
+        mine, theirs = sk.replace("-", ""), info.skeleton.replace("-", "")
+        if any(c.isdigit() for c in theirs):
+            mine = _digits(mine)
+        distance = OSA.distance(mine, theirs, score_cutoff=2)
+        distance = max(distance, 1)  # labels that differ only by dashes are one edit apart
         anagram = (
             distance > 1 and n >= 5 and sorted(sk) == sorted(info.skeleton) and sk != info.skeleton
         )
@@ -362,7 +367,12 @@ class Scorer:
         all_keywords = bool(pieces) and len(keywords) == len(pieces)
         boundary = label.startswith(term) or label.endswith(term) or f"-{term}" in label
         strong_words = [p for p in keywords if p in STRONG_KEYWORDS]
-        if all_keywords and (not info.weak or strong_words or self._corroboration(host, info)):
+        if all_keywords and (
+            not info.weak
+            or strong_words
+            or self._corroboration(host, info)
+            or self._own_suffix(host, info)
+        ):
             score = 0.85
         elif info.weak or romanised:
             if not keywords or self._corroboration(host, info, rest) is None:
@@ -388,7 +398,7 @@ class Scorer:
 
     def _in_subdomain(self, host: Host, info: _TermInfo, names: tuple[str, str]) -> _Match | None:
         for domain in info.brand.domains:
-            if domain in host.subdomain:
+            if f"{domain}." in host.ascii or f"{domain}-" in host.ascii:
                 return _Match(
                     0.9,
                     "subdomain-brand",
@@ -499,6 +509,13 @@ def trie_pattern(words: Iterable[str]) -> str:
         return body
 
     return render(tree)
+
+
+def _digits(text: str) -> str:
+    """Number words as digits, as :func:`ascii_skeleton` folds them (``two`` -> ``2``)."""
+    for word, digit in NUMERALS:
+        text = text.replace(word, ascii_skeleton(digit))
+    return text
 
 
 def _is_word(term: str) -> bool:

@@ -1,0 +1,235 @@
+"""``brokerguard phishing check|generate|scan|sms`` (A8.1)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+
+from brokerguard.cli import runtime
+from brokerguard.errors import ValidationError
+from brokerguard.phishing.brands import Brand, load_brands
+from brokerguard.phishing.domains import HostError
+from brokerguard.phishing.feeds import LineError, read_feed, urls_in_text
+from brokerguard.phishing.permute import ALL_KINDS, generate
+from brokerguard.phishing.scoring import Rejected, Scorer, Verdict
+
+COMMAND = "phishing"
+app = typer.Typer(
+    help="仿冒網站與假冒 App 偵測 / phishing-site and counterfeit-app detection (A8.1, A6.3.1.3).",
+    no_args_is_help=True,
+)
+
+BrandsOption = Annotated[
+    Path | None,
+    typer.Option("--brands", help="brand YAML file (default: the brands in the database)"),
+]
+
+
+def _brands(path: Path | None) -> list[Brand]:
+    if path is not None:
+        return load_brands(path)
+    from brokerguard.phishing.registry import brands_from_database
+
+    with runtime.open_session() as session:
+        brands = brands_from_database(session)
+    if not brands:
+        raise ValidationError(
+            "no brands: give --brands FILE or add brands to the database", field="brands"
+        )
+    return brands
+
+
+def _emit(data: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def _inputs(values: list[str]) -> Iterator[str]:
+    for value in values:
+        if value == "-":
+            for line in sys.stdin:
+                line = line.strip()
+                if line:
+                    yield line
+        else:
+            yield value
+
+
+@app.command()
+@runtime.handle_errors
+def check(
+    inputs: Annotated[list[str], typer.Argument(help="domains or URLs; '-' reads stdin")],
+    brands: BrandsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+) -> None:
+    """Does each domain or URL imitate a brand? One JSON line per input with --json."""
+    scorer = Scorer(_brands(brands))
+    for text in _inputs(inputs):
+        try:
+            verdict = scorer.check(text)
+        except HostError as exc:
+            data: dict[str, object] = {"input": text[:300], "error": exc.message}
+            if as_json:
+                _emit(data)
+            else:
+                runtime.console.print(f"[yellow]skipped[/yellow] {text[:80]!r}: {exc.message}")
+            continue
+        if as_json:
+            _emit(verdict.as_dict())
+        else:
+            _print_verdict(verdict)
+
+
+def _print_verdict(verdict: Verdict) -> None:
+    mark = "[red]FLAGGED[/red]" if verdict.flagged else "[green]ok[/green]"
+    runtime.console.print(
+        f"{mark} {verdict.unicode} brand={verdict.brand or '-'} score={verdict.score:.2f} "
+        f"kind={verdict.kind or '-'}",
+        highlight=False,
+    )
+    for reason in verdict.reasons:
+        runtime.console.print(f"    {reason.zh} / {reason.en}", highlight=False)
+
+
+@app.command("generate")
+@runtime.handle_errors
+def generate_command(
+    brands: BrandsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="only these permutation kinds")
+    ] = None,
+    brand: Annotated[str | None, typer.Option("--brand", help="only this brand key")] = None,
+) -> None:
+    """Lookalike domains of every brand: one line per candidate."""
+    loaded = _brands(brands)
+    if kind:
+        unknown = sorted(set(kind) - set(ALL_KINDS))
+        if unknown:
+            raise ValidationError(
+                f"unknown kind {unknown[0]!r}; known: {', '.join(ALL_KINDS)}", field="kind"
+            )
+    if brand is not None:
+        loaded = [b for b in loaded if b.key == brand]
+        if not loaded:
+            raise ValidationError(f"no brand with key {brand!r}", field="brand")
+    for candidate in generate(loaded, kind or None):
+        if as_json:
+            _emit(candidate.as_dict())
+        else:
+            sys.stdout.write(f"{candidate.domain}\t{candidate.brand}\t{candidate.kind}\n")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]scanning[/bold]"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        TextColumn("flagged {task.fields[flagged]}"),
+        console=runtime.err_console,
+        transient=False,
+    )
+
+
+class _CountingReader:
+    """Wraps a binary stream to feed the progress bar with bytes read."""
+
+    def __init__(self, stream: BinaryIO, on_read: Callable[[int], object]) -> None:
+        self._stream = stream
+        self._on_read = on_read
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._stream.readline(size)
+        self._on_read(len(data))
+        return data
+
+
+@app.command()
+@runtime.handle_errors
+def scan(
+    feed: Annotated[Path, typer.Argument(help="CT JSON-lines file, domain list or URL feed")],
+    brands: BrandsOption = None,
+    progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
+) -> None:
+    """Scan a feed; prints flagged names and rejected lines as JSON lines, a summary on stderr."""
+    scorer = Scorer(_brands(brands))
+    try:
+        total = feed.stat().st_size
+        handle = feed.open("rb")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {feed}: {exc.strerror}", field="feed") from None
+    counts = {"names": 0, "flagged": 0, "rejected": 0}
+    bar: Progress | _NoProgress = _progress() if progress else _NoProgress()
+    with handle, bar:
+        task = bar.add_task("scan", total=total, flagged=0)
+        reader = _CountingReader(handle, lambda n: bar.advance(task, n))
+        for item in scorer.scan(_names(read_feed(reader), counts)):
+            if isinstance(item, Verdict):
+                counts["flagged"] += 1
+                _emit(item.as_dict())
+                bar.update(task, flagged=counts["flagged"])
+            elif isinstance(item, Rejected | LineError):
+                counts["rejected"] += 1
+                _emit(item.as_dict())
+    runtime.err_console.print(
+        f"scanned {counts['names']} names: {counts['flagged']} flagged, "
+        f"{counts['rejected']} rejected",
+        highlight=False,
+    )
+
+
+def _names(items: Iterator[str | LineError], counts: dict[str, int]) -> Iterator[str]:
+    for item in items:
+        if isinstance(item, LineError):
+            counts["rejected"] += 1
+            _emit(item.as_dict())
+            continue
+        counts["names"] += 1
+        yield item
+
+
+class _NoProgress:
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+    def add_task(self, *args: object, **kwargs: object) -> TaskID:
+        return TaskID(0)
+
+    def advance(self, task: TaskID, n: float) -> None:
+        return None
+
+    def update(self, task: TaskID, **kwargs: object) -> None:
+        return None
+
+
+@app.command()
+@runtime.handle_errors
+def sms(
+    brands: BrandsOption = None,
+    text: Annotated[str | None, typer.Option("--text", help="the message; stdin if absent")] = None,
+) -> None:
+    """Extract the links of an SMS or LINE message and check each (JSON lines)."""
+    scorer = Scorer(_brands(brands))
+    message = text if text is not None else sys.stdin.read(200_000)
+    for url in urls_in_text(message):
+        try:
+            _emit(scorer.check(url).as_dict())
+        except HostError as exc:
+            _emit({"input": url[:300], "error": exc.message})
