@@ -19,7 +19,10 @@ def brands() -> list[Brand]:
 @pytest.fixture(scope="session")
 def odd_brand() -> Brand:
     """A brand whose label has dashes, digits, doubled letters and a homophone."""
-    return parse_brands(
-        [{"name_zh": "第一金證券", "name_en": "First Securities", "domains": ["first-2-bookkeeper.com.tw"],
-          "aliases": ["firstsec"]}]
-    )[0]  # fmt: skip
+    spec = {
+        "name_zh": "第一金證券",
+        "name_en": "First Securities",
+        "domains": ["first-2-bookkeeper.com.tw"],
+        "aliases": ["firstsec"],
+    }
+    return parse_brands([spec])[0]

@@ -38,7 +38,9 @@ HAND_LABELLED = {
 }  # fmt: skip
 
 
-def labelled_set(brands: list[Brand], per_kind_and_brand: int = 25) -> dict[str, list[tuple[str, str]]]:
+def labelled_set(
+    brands: list[Brand], per_kind_and_brand: int = 25
+) -> dict[str, list[tuple[str, str]]]:
     """Generated lookalikes of every kind, sampled per brand, plus the hand-labelled ones.
 
     One-edit kinds are not sampled for three-letter labels (``fbs``, ``kgi``):

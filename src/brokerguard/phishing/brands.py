@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -124,14 +125,19 @@ class Brand:
     def name(self) -> str:
         return self.spec.name_en
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A stable short key: the first official domain's label."""
         return parse_host(self.domains[0]).label
 
-    @property
+    @cached_property
     def labels(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(parse_host(d).label for d in self.domains))
+
+    @cached_property
+    def suffixes(self) -> frozenset[str]:
+        """The public suffixes the official domains sit under (``com.tw``, ``com``)."""
+        return frozenset(parse_host(d).suffix for d in self.domains)
 
     def is_official(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
@@ -186,7 +192,9 @@ def load_brands(path: Path) -> list[Brand]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ValidationError(f"cannot read brand file {path}: {exc.strerror}", field="brands")
+        raise ValidationError(
+            f"cannot read brand file {path}: {exc.strerror}", field="brands"
+        ) from None
     if size > MAX_BRAND_FILE_BYTES:
         raise ValidationError(f"brand file {path} is larger than 2 MiB", field="brands")
     try:

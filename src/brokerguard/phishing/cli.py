@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -52,7 +52,7 @@ def _brands(path: Path | None) -> list[Brand]:
     return brands
 
 
-def _emit(data: dict[str, object]) -> None:
+def _emit(data: Mapping[str, object]) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 

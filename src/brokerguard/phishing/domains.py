@@ -26,7 +26,8 @@ MAX_HOST_LENGTH = 253
 MAX_INPUT_LENGTH = 4096
 WEB_SCHEMES = frozenset({"http", "https"})
 _DEFANGED = (("hxxps://", "https://"), ("hxxp://", "http://"), ("[.]", "."), ("(.)", "."))
-_ASCII_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")  # fmt: skip
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_ASCII_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _SCRIPT_FREE = frozenset({"COMMON", "DIGIT", "HYPHEN-MINUS"})
 #: scripts TR39 "highly restrictive" lets Latin mix with (CJK for zh/ja/ko)
 _CJK = frozenset({"CJK", "BOPOMOFO", "HIRAGANA", "KATAKANA", "HANGUL"})
@@ -150,7 +151,18 @@ def parse_host(text: str, *, field: str = "domain") -> Host:
             raise HostError("not a valid host name (letters, digits, hyphens, dots)", field=field)
         ascii_host = unicode_host = host
     else:
-        unicode_host = _decode(host, field)
+        if host.isascii():  # A-labels: decoding checks them, the ASCII form is the input
+            if not _ASCII_HOST.match(host):
+                raise HostError(
+                    "not a valid host name (letters, digits, hyphens, dots)", field=field
+                )
+            unicode_host, ascii_host = _decode(host, field), host
+        else:
+            try:
+                ascii_host = idna.encode(host, uts46=True).decode("ascii")
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise HostError(f"invalid IDNA: {exc}", field=field) from None
+            unicode_host = _decode(ascii_host, field)
         for label in unicode_host.split("."):
             scripts = mixed_scripts(label)
             if scripts:
@@ -158,10 +170,6 @@ def parse_host(text: str, *, field: str = "domain") -> Host:
                     f"mixed scripts in label {label!r} ({'+'.join(scripts)}): refused",
                     field=field,
                 )
-        try:
-            ascii_host = idna.encode(unicode_host, uts46=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError) as exc:
-            raise HostError(f"invalid IDNA: {exc}", field=field) from None
         if len(ascii_host) > MAX_HOST_LENGTH:
             raise HostError(f"longer than {MAX_HOST_LENGTH} characters", field=field)
     if "." not in ascii_host:
@@ -180,10 +188,7 @@ def _decode(host: str, field: str) -> str:
             labels.append(decoded)
         else:
             labels.append(label)
-    try:
-        return idna.decode(idna.encode(".".join(labels), uts46=True))
-    except (idna.IDNAError, UnicodeError) as exc:
-        raise HostError(f"invalid IDNA: {exc}", field=field) from None
+    return ".".join(labels)
 
 
 def split_host(ascii_host: str, unicode_host: str, *, field: str = "domain") -> Host:

@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 MAX_LINE_BYTES = 64 * 1024
 MAX_NAMES_PER_LINE = 1000
@@ -78,7 +78,11 @@ def names_in_line(raw: bytes, number: int) -> Iterator[str | LineError]:
     yield text.removeprefix("*.")
 
 
-def read_feed(stream: BinaryIO) -> Iterator[str | LineError]:
+class LineReader(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def read_feed(stream: LineReader) -> Iterator[str | LineError]:
     """Names from a feed opened in binary mode, one or more per line."""
     number = 0
     while True:

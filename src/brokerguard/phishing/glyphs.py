@@ -217,5 +217,5 @@ _LOOSE = str.maketrans({"e": "c", "n": "m", "r": "m", "d": "b", "6": "9", "3": "
 
 
 def loose_skeleton(text: str) -> str:
-    """:func:`skeleton` with the weaker look-alikes merged too (``e``/``c``, ``n``/``m``, ``d``/``b``)."""
+    """:func:`skeleton` with weaker look-alikes merged too (``e``/``c``, ``n``/``m``/``nn``)."""
     return skeleton(text).replace("nn", "m").translate(_LOOSE)

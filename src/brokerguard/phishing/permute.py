@@ -191,7 +191,9 @@ def dictionary(label: str, words: Sequence[str]) -> set[str]:
     result = set()
     for word in words:
         if not (label.startswith(word) and label.endswith(word)):
-            result.update({f"{label}-{word}", f"{label}{word}", f"{word}-{label}", f"{word}{label}"})
+            result.update(
+                {f"{label}-{word}", f"{label}{word}", f"{word}-{label}", f"{word}{label}"}
+            )
     if "-" in label:
         parts = label.split("-")
         for word in words:
@@ -418,7 +420,7 @@ class Generator:
         emit, kinds = self._emit, self.kinds
         suffixes = tuple(dict.fromkeys([*(parse_host(d).suffix for d in self.brand.domains),
                                         *COMBO_SUFFIXES]))  # fmt: skip
-        terms = [t for t in self.brand.terms]
+        terms = list(self.brand.terms)
         if "romanisation" in kinds:
             for term in terms:
                 if term.origin in ("domain",):

@@ -31,7 +31,13 @@ from rapidfuzz.distance import OSA
 
 from brokerguard.phishing.brands import Brand, Term
 from brokerguard.phishing.domains import Host, HostError, extractor, parse_host
-from brokerguard.phishing.glyphs import ASCII_GLYPHS, KEYBOARDS, ascii_skeleton, loose_skeleton, skeleton
+from brokerguard.phishing.glyphs import (
+    ASCII_GLYPHS,
+    KEYBOARDS,
+    ascii_skeleton,
+    loose_skeleton,
+    skeleton,
+)
 from brokerguard.phishing.keywords import (
     DYNAMIC_DNS,
     FINANCE_KEYWORDS,
@@ -147,6 +153,24 @@ class _TermInfo:
     loose: str
     weak: bool  # needs corroboration
 
+    stripped: str = ""
+    ordered: str = ""
+    has_digit: bool = False
+
+    @classmethod
+    def of(cls, brand: Brand, term: Term, weak: bool) -> _TermInfo:
+        shape = skeleton(term.text)
+        return cls(
+            brand,
+            term,
+            shape,
+            loose_skeleton(term.text),
+            weak,
+            shape.replace("-", ""),
+            "".join(sorted(shape)),
+            any(c.isdigit() for c in shape),
+        )
+
     @property
     def max_distance(self) -> int:
         n = len(self.skeleton.replace("-", ""))
@@ -169,10 +193,9 @@ class Scorer:
         for brand in self.brands:
             for term in brand.terms:
                 weak = not term.strong or term.text.replace("-", "") in GENERIC_WORDS
-                infos.append(
-                    _TermInfo(brand, term, skeleton(term.text), loose_skeleton(term.text), weak)
-                )
+                infos.append(_TermInfo.of(brand, term, weak))
         self._terms = tuple(infos)
+        self._stripped = [t.stripped for t in infos]
         self._skeletons = sorted({t.skeleton for t in infos if len(t.skeleton) >= 4})
         self._short_skeletons = frozenset(t.skeleton for t in infos if len(t.skeleton) < 4)
         self._official = {d: b for b in self.brands for d in b.domains}
@@ -207,7 +230,7 @@ class Scorer:
         best: dict[str, list[_Match]] = {}
         label = host.label_unicode
         shapes = (skeleton(label), loose_skeleton(label))
-        for info in self._terms:
+        for info in self._candidate_terms(host, shapes):
             match = self._match(host, info, shapes)
             if match is not None:
                 best.setdefault(info.brand.key, []).append(match)
@@ -221,6 +244,30 @@ class Scorer:
         return Verdict(source, host.ascii, host.unicode, score >= self.threshold, key,
                        score, top.kind, reasons)  # fmt: skip
 
+    def _candidate_terms(self, host: Host, shapes: tuple[str, str]) -> list[_TermInfo]:
+        """The terms worth a full match: near in edit distance, same shape, or contained."""
+        sk, loose = shapes
+        stripped = sk.replace("-", "")
+        distances = process.cdist(
+            [stripped], self._stripped, scorer=OSA.distance, score_cutoff=2, dtype=np.int8
+        )[0]
+        ordered = "".join(sorted(sk))
+        joined = (host.subdomain + host.label).replace(".", "")
+        found = []
+        for i, info in enumerate(self._terms):
+            term = info.term.text
+            if (
+                distances[i] <= 2
+                or term in host.ascii
+                or term in host.unicode
+                or loose == info.loose
+                or info.has_digit
+                or joined == term
+                or ordered == info.ordered
+            ):
+                found.append(info)
+        return found
+
     def _corroboration(self, host: Host, info: _TermInfo, rest: str = "") -> str | None:
         """Why a weak match still counts: a .tw zone, a free hosting zone or finance keywords."""
         suffix = host.suffix
@@ -228,17 +275,15 @@ class Scorer:
             return "tw"
         if suffix in DYNAMIC_DNS:
             return "hosting"
-        for domain in info.brand.domains:
-            own = domain.split(".", 1)[1]
-            if suffix == own and own not in _GENERIC_TLDS:
-                return "suffix"
+        if suffix in info.brand.suffixes and suffix not in _GENERIC_TLDS:
+            return "suffix"
         pieces = [p for p in re.split(r"[-.0-9]+", f"{rest}.{host.subdomain}") if p]
         if any(p in _KEYWORDS for p in pieces):
             return "keyword"
         return None
 
     def _own_suffix(self, host: Host, info: _TermInfo) -> bool:
-        return any(host.suffix == d.split(".", 1)[1] for d in info.brand.domains)
+        return host.suffix in info.brand.suffixes
 
     def _match(self, host: Host, info: _TermInfo, shapes: tuple[str, str]) -> _Match | None:
         term = info.term.text
@@ -331,9 +376,7 @@ class Scorer:
             else:
                 allowed = True
         else:
-            allowed = (n >= 12 and not romanised) or (
-                n >= 7 and why is not None
-            )
+            allowed = (n >= 12 and not romanised) or (n >= 7 and why is not None)
         if not allowed:
             return None
         term = info.term.text
@@ -540,6 +583,8 @@ _ORIGIN_TEXT = {
     "tongyong": ("通用拼音", "Tongyong pinyin spelling"),
 }
 _SIMPLE_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]{0,251}[a-z0-9]$")
+
+
 @cache
 def _suffix_set() -> frozenset[str]:
     return frozenset(s for s in extractor().tlds if not s.startswith(("*", "!")))

@@ -83,9 +83,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_phishing_case_events")),
     )
-    op.create_index(
-        op.f("ix_phishing_case_events_case_id"), "phishing_case_events", ["case_id"]
-    )
+    op.create_index(op.f("ix_phishing_case_events_case_id"), "phishing_case_events", ["case_id"])
     op.create_table(
         "phishing_reminder_sends",
         sa.Column("id", sa.String(36), primary_key=True),
