@@ -47,6 +47,27 @@ class ArtifactReport:
     def has_debug_warning(self) -> bool:
         return bool(self.signals.debugger_detection or self.signals.adb_detection)
 
+    @property
+    def signing_certificates(self) -> list[str]:
+        """Certificates that signed the artifact: verified APK signers, or the iOS profile's."""
+        if isinstance(self.facts, ApkFacts):
+            return self.facts.signing_certificates
+        return list(self.facts.cert_sha256)
+
+    @property
+    def v3_lineage(self) -> list[str]:
+        return list(self.facts.v3_lineage_sha256) if isinstance(self.facts, ApkFacts) else []
+
+    @property
+    def broken_signatures(self) -> list[str]:
+        return list(self.facts.broken_signatures) if isinstance(self.facts, ApkFacts) else []
+
+    @property
+    def is_signed(self) -> bool:
+        if isinstance(self.facts, ApkFacts):
+            return self.facts.signed_v1 or self.facts.signed_v2 or self.facts.signed_v3
+        return True
+
     def to_dict(self) -> dict[str, Any]:
         data = self.facts.to_dict()
         data["code_signals"] = self.signals.to_dict()
