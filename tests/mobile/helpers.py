@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
-from brokerguard.mobile.analysis import ArtifactReport
 from brokerguard.mobile.approvals import Unit, approve_release
 from brokerguard.mobile.models import MobileApp, MobileRelease
 from brokerguard.mobile.registry import register_app, set_purpose
@@ -105,10 +104,10 @@ def previous_release(
     session: Session,
     clock: Clock,
     app: MobileApp,
-    report: ArtifactReport,
     *,
-    permissions: Sequence[str] | None = None,
+    permissions: Sequence[str] = (),
     version_code: str = "9",
+    signing: Sequence[str] = (),
 ) -> MobileRelease:
     """An earlier released version with its own permissions."""
     row = MobileRelease(
@@ -117,8 +116,8 @@ def previous_release(
         version_code=version_code,
         artifact_name="trade-0.9.apk",
         artifact_sha256="0" * 64,
-        signing_cert_sha256=report.signing_certificates,
-        permissions=list(report.permissions if permissions is None else permissions),
+        signing_cert_sha256=list(signing),
+        permissions=list(permissions),
         facts={},
         findings=[],
         store="Google Play",

@@ -156,7 +156,7 @@ def test_permission_without_purpose_fails_then_passes(
 def test_version_must_increase(
     session: Session, clock: FixedClock, ready: MobileApp, good_report: ArtifactReport
 ) -> None:
-    previous_release(session, clock, ready, good_report, version_code="10")
+    previous_release(session, clock, ready, version_code="10")
     result = evaluate_gate(session, clock, ready, good_report)
     assert not outcome(result, "version_increases")
     assert result.previous_version == "0.9"
@@ -385,7 +385,7 @@ def test_permission_change_needs_approval_unchanged_does_not(
 ) -> None:
     app = make_app(session, clock, certs=[release_signer.cert_sha256])
     pass_lab_test(session, clock, settings, app, RECENT)
-    previous = previous_release(session, clock, app, good_report, permissions=[])
+    previous = previous_release(session, clock, app, permissions=[])
     result = evaluate_gate(session, clock, app, good_report)
     assert not result.approval_required
     assert outcome(result, "dual_approval")

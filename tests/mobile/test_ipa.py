@@ -8,7 +8,7 @@ import pytest
 
 from brokerguard.mobile.analysis import analyze_artifact_bytes
 from brokerguard.mobile.errors import ArtifactError
-from brokerguard.mobile.ipa import analyze_ipa_bytes
+from brokerguard.mobile.ipa import IpaFacts, analyze_ipa_bytes
 from tests.mobile.apkbuild import build_ipa
 from tests.mobile.hostile import zip_bytes
 
@@ -43,6 +43,7 @@ def test_ats_arbitrary_loads_and_exception_domains() -> None:
         }
     )
     report = analyze_artifact_bytes("ats.ipa", raw)
+    assert isinstance(report.facts, IpaFacts)
     assert report.facts.ats_allows_arbitrary_loads is True
     rules = [f.rule for f in report.findings]
     assert "ats_arbitrary_loads" in rules
