@@ -243,7 +243,7 @@ async def create_lab_test(
 
 @router.get("/apps/{slug}/lab-tests", response_model=list[LabTestOut])
 def list_lab_tests(slug: str, session: DbSession, staff: CurrentStaff) -> Any:
-    return testing.tests_of(session, registry.get_app(session, slug))
+    return testing.records_of(session, registry.get_app(session, slug))
 
 
 @router.post("/lab-tests/{test_id}/confirm-fixes", response_model=LabTestOut)

@@ -23,12 +23,12 @@ LEVELS = ("L1", "L2", "L3")
 YEAR = timedelta(days=365)
 
 
-class TestKind(StrEnum):
+class LabTestKind(StrEnum):
     mas_baseline = "mas_baseline"  # TAF lab, 行動應用APP基本資安檢測基準
     owasp_top10 = "owasp_top10"  # OWASP Mobile Top 10 retest of a major update
 
 
-class TestResult(StrEnum):
+class LabTestResult(StrEnum):
     passed = "pass"
     failed = "fail"
     conditional = "conditional"
@@ -72,13 +72,13 @@ def record_test(
     report_file: tuple[str, bytes] | None = None,
 ) -> MobileLabTest:
     """Record a test; the report file is stored as evidence (A6.3.3.1 or A6.3.3.2)."""
-    kind_value = _choice(TestKind, kind, "kind")
-    result_value = _choice(TestResult, result, "result")
+    kind_value = _choice(LabTestKind, kind, "kind")
+    result_value = _choice(LabTestResult, result, "result")
     lab_name = (lab or "").strip()
     if not lab_name or len(lab_name) > 255:
         raise ValidationError("lab is required (at most 255 characters)", field="lab")
     taf = (taf_accreditation_no or "").strip().upper()
-    if kind_value == TestKind.mas_baseline:
+    if kind_value == LabTestKind.mas_baseline:
         if not TAF_RE.match(taf):
             raise ValidationError(
                 "a MAS baseline test needs the lab's TAF accreditation number (e.g. 3245)",
@@ -104,7 +104,7 @@ def record_test(
     evidence_ref: str | None = None
     if report_file is not None:
         filename, content = report_file
-        requirement = "A6.3.3.1" if kind_value == TestKind.mas_baseline else "A6.3.3.2"
+        requirement = "A6.3.3.1" if kind_value == LabTestKind.mas_baseline else "A6.3.3.2"
         record = store_evidence(
             session,
             clock,
@@ -116,7 +116,7 @@ def record_test(
             kind="lab_report",
             uploaded_by=actor,
             owner=app.owner,
-            valid_until=report_date + YEAR if kind_value == TestKind.mas_baseline else None,
+            valid_until=report_date + YEAR if kind_value == LabTestKind.mas_baseline else None,
         )
         evidence_ref = record.reference
     row = MobileLabTest(
@@ -162,7 +162,9 @@ def confirm_fixes(
     return test
 
 
-def tests_of(session: Session, app: MobileApp, kind: TestKind | None = None) -> list[MobileLabTest]:
+def records_of(
+    session: Session, app: MobileApp, kind: LabTestKind | None = None
+) -> list[MobileLabTest]:
     query = select(MobileLabTest).where(MobileLabTest.app_id == app.id)
     if kind is not None:
         query = query.where(MobileLabTest.kind == kind.value)
@@ -170,8 +172,8 @@ def tests_of(session: Session, app: MobileApp, kind: TestKind | None = None) -> 
 
 
 def last_passed_lab_test(session: Session, app: MobileApp) -> MobileLabTest | None:
-    for test in tests_of(session, app, TestKind.mas_baseline):
-        if test.result == TestResult.passed.value:
+    for test in records_of(session, app, LabTestKind.mas_baseline):
+        if test.result == LabTestResult.passed.value:
             return test
     return None
 
@@ -192,8 +194,8 @@ def owasp_test_for(session: Session, release: MobileRelease) -> MobileLabTest | 
     rows = session.scalars(
         select(MobileLabTest).where(
             MobileLabTest.app_id == release.app_id,
-            MobileLabTest.kind == TestKind.owasp_top10.value,
-            MobileLabTest.result == TestResult.passed.value,
+            MobileLabTest.kind == LabTestKind.owasp_top10.value,
+            MobileLabTest.result == LabTestResult.passed.value,
         )
     )
     for row in rows:

@@ -69,7 +69,7 @@ def _app_context(session: DbSession, app: MobileApp) -> dict[str, object]:
         "app": app,
         "timeline": timeline(session, app),
         "purposes": registry.purposes(session, app),
-        "tests": testing.tests_of(session, app),
+        "tests": testing.records_of(session, app),
         "units": [u.value for u in approvals.Unit],
         "form": {},
         "form_error": None,
