@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy.orm import Session
 
-from brokerguard.assessment.registry import CheckContext, Status, load_all_checks
+from brokerguard.assessment.registry import CheckContext, CheckFunction, Status, load_all_checks
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.mobile import checks
@@ -74,7 +74,7 @@ ALL = [
 
 @pytest.mark.parametrize("function", ALL)
 def test_no_app_is_manual(
-    session: Session, settings: Settings, clock: FixedClock, function: checks.CheckFunction
+    session: Session, settings: Settings, clock: FixedClock, function: CheckFunction
 ) -> None:
     assert function(ctx(session, settings, clock)).status is Status.manual
 
