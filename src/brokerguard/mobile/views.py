@@ -1,0 +1,116 @@
+"""HTML pages of the mobile domain: apps, release timeline, permission diff, approvals, tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from brokerguard.clock import to_taipei
+from brokerguard.errors import BrokerguardError, NotFoundError
+from brokerguard.mobile import approvals, registry, testing
+from brokerguard.mobile.models import MobileApp, MobileApproval, MobileRelease
+from brokerguard.mobile.settings import MobileSettings
+from brokerguard.plugins import NavItem
+from brokerguard.staff.roles import Role
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
+from brokerguard.web.templating import render
+
+router = APIRouter(prefix="/mobile", include_in_schema=False)
+NAV = [NavItem("/mobile", "行動應用程式", "Mobile apps", order=60)]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    release: MobileRelease
+    added: list[str]
+    removed: list[str]
+    approvals: dict[str, MobileApproval]
+
+
+def timeline(session: DbSession, app: MobileApp) -> list[TimelineEntry]:
+    """Releases oldest first, each with its permission diff against the release before it."""
+    rows = list(reversed(registry.releases(session, app)))
+    entries: list[TimelineEntry] = []
+    previous: set[str] | None = None
+    for row in rows:
+        current = set(row.permissions)
+        before = previous if previous is not None else set()
+        entries.append(
+            TimelineEntry(
+                release=row,
+                added=sorted(current - before),
+                removed=sorted(before - current),
+                approvals={u.value: a for u, a in approvals.approvals_of(session, row).items()},
+            )
+        )
+        if row.status == registry.ReleaseStatus.released:
+            previous = current
+    return list(reversed(entries))
+
+
+@router.get("")
+def apps_page(
+    request: Request, session: DbSession, clock: AppClock, staff: CurrentStaff
+) -> Response:
+    today = to_taipei(clock.now()).date()
+    days = MobileSettings().lab_test_valid_days
+    rows = []
+    for app in registry.list_apps(session):
+        due = testing.lab_test_due(session, app, today, days) if app.customer_facing else None
+        rows.append((app, registry.latest_released(session, app), due))
+    return render(request, "mobile/apps.html", {"rows": rows})
+
+
+def _app_context(session: DbSession, app: MobileApp) -> dict[str, object]:
+    return {
+        "app": app,
+        "timeline": timeline(session, app),
+        "purposes": registry.purposes(session, app),
+        "tests": testing.records_of(session, app),
+        "units": [u.value for u in approvals.Unit],
+        "form": {},
+        "form_error": None,
+    }
+
+
+@router.get("/apps/{slug}")
+def app_page(request: Request, slug: str, session: DbSession, staff: CurrentStaff) -> Response:
+    app = registry.get_app(session, slug)
+    return render(request, "mobile/app.html", _app_context(session, app))
+
+
+@router.post("/releases/{release_id}/approve")
+def approve_form(
+    request: Request,
+    release_id: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: CurrentStaff,
+    unit: Annotated[str, Form(max_length=16)] = "",
+    comment: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    release = registry.get_release(session, release_id)
+    app = session.get(MobileApp, release.app_id)
+    if app is None:
+        raise NotFoundError("the release's app is gone", field="release")
+    roles = staff.roles - {Role.admin}
+    try:
+        approvals.approve_release(
+            session,
+            clock,
+            release,
+            unit=approvals.parse_unit(unit),
+            approver=staff.username,
+            approver_roles=roles,
+            comment=comment,
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        context = _app_context(session, app)
+        context["form"] = {"release_id": release_id, "unit": unit, "comment": comment}
+        context["form_error"] = error
+        return render(request, "mobile/app.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/mobile/apps/{app.slug}", status_code=303)
