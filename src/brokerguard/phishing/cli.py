@@ -233,3 +233,42 @@ def sms(
             _emit(scorer.check(url).as_dict())
         except HostError as exc:
             _emit({"input": url[:300], "error": exc.message})
+
+
+@app.command()
+@runtime.handle_errors
+def apps(
+    apks: Annotated[list[Path] | None, typer.Argument(help="APK files")] = None,
+    brands: BrandsOption = None,
+    listings: Annotated[
+        Path | None, typer.Option("--listings", help="store listings, CSV or JSON")
+    ] = None,
+) -> None:
+    """Counterfeit apps (A6.3.1.3): one JSON line per listing row or APK."""
+    from brokerguard.errors import BrokerguardError
+    from brokerguard.phishing.apps import (
+        brand_looks,
+        check_apk,
+        check_listings,
+        default_analyser,
+        icons_from_files,
+    )
+
+    loaded = _brands(brands)
+    icons = icons_from_files(loaded, brands.parent) if brands is not None else {}
+    looks = brand_looks(loaded, icons)
+    if listings is not None:
+        try:
+            raw = listings.read_bytes()
+        except OSError as exc:
+            raise ValidationError(
+                f"cannot read {listings}: {exc.strerror}", field="listings"
+            ) from None
+        for item in check_listings(looks, raw, listings.name, base_dir=listings.parent):
+            _emit(item.as_dict())
+    analyser = default_analyser()
+    for path in apks or []:
+        try:
+            _emit(check_apk(looks, path, analyser).as_dict())
+        except BrokerguardError as exc:
+            _emit({"input": str(path), "error": exc.message})
