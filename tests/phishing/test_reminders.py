@@ -89,9 +89,7 @@ def test_confirmed_case_triggers_reminder(
 ) -> None:
     verdict = Scorer(brands).check("yuanta-login.top")
     case = service.open_site_case(session, clock, verdict, source="sms", actor="sec")
-    channels = reminders.default_channels(
-        settings, clock, PhishingSettings(), email=False
-    )
+    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
 
     def remind(confirmed: object) -> None:
         reminders.send_reminder(session, clock, settings, template="case_confirmed",

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from brokerguard.errors import ValidationError
-from brokerguard.phishing.domains import parse_host
+from brokerguard.phishing.domains import HostError, parse_host
 from brokerguard.phishing.romanize import romanise
 
 MAX_BRAND_FILE_BYTES = 2 * 1024 * 1024
@@ -94,7 +94,10 @@ class BrandSpec(BaseModel):
     def _domains(cls, value: list[str]) -> list[str]:
         cleaned = []
         for item in value:
-            host = parse_host(item, field="domains")
+            try:
+                host = parse_host(item, field="domains")
+            except HostError as exc:
+                raise ValueError(f"{item!r}: {exc.message}") from None
             if not host.suffix or not host.label:
                 raise ValueError(f"{item!r} has no registrable domain")
             cleaned.append(host.ascii)

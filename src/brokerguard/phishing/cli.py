@@ -27,6 +27,7 @@ from brokerguard.phishing.permute import ALL_KINDS, generate
 from brokerguard.phishing.scoring import Rejected, Scorer, Verdict
 
 COMMAND = "phishing"
+MAX_CASES_PER_SCAN = 1000
 app = typer.Typer(
     help="仿冒網站與假冒 App 偵測 / phishing-site and counterfeit-app detection (A8.1, A6.3.1.3).",
     no_args_is_help=True,
@@ -164,9 +165,18 @@ def scan(
     feed: Annotated[Path, typer.Argument(help="CT JSON-lines file, domain list or URL feed")],
     brands: BrandsOption = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar on stderr")] = True,
+    record: Annotated[
+        bool, typer.Option("--record", help="store the run and open a case per flagged name")
+    ] = False,
+    source: Annotated[str, typer.Option(help="ct, nrd, urls or domains")] = "ct",
 ) -> None:
     """Scan a feed; prints flagged names and rejected lines as JSON lines, a summary on stderr."""
+    if source not in ("ct", "nrd", "urls", "domains"):
+        raise ValidationError("source must be ct, nrd, urls or domains", field="source")
+    clock = runtime.clock()
+    started = clock.now()
     scorer = Scorer(_brands(brands))
+    flagged: list[Verdict] = []
     try:
         total = feed.stat().st_size
         handle = feed.open("rb")
@@ -180,6 +190,8 @@ def scan(
         for item in scorer.scan(_names(read_feed(reader), counts)):
             if isinstance(item, Verdict):
                 counts["flagged"] += 1
+                if record and len(flagged) < MAX_CASES_PER_SCAN:
+                    flagged.append(item)
                 _emit(item.as_dict())
                 bar.update(task, flagged=counts["flagged"])
             elif isinstance(item, Rejected | LineError):
@@ -190,6 +202,22 @@ def scan(
         f"{counts['rejected']} rejected",
         highlight=False,
     )
+    if record:
+        from brokerguard.phishing import service
+
+        with runtime.open_session() as session:
+            service.record_scan(
+                session,
+                clock,
+                source=source,
+                started_at=started,
+                names=counts["names"],
+                flagged=counts["flagged"],
+                rejected=counts["rejected"],
+                description=feed.name,
+            )
+            for verdict in flagged:
+                service.open_site_case(session, clock, verdict, source=source, actor="cli")
 
 
 def _names(items: Iterator[str | LineError], counts: dict[str, int]) -> Iterator[str]:
@@ -243,10 +271,14 @@ def apps(
     listings: Annotated[
         Path | None, typer.Option("--listings", help="store listings, CSV or JSON")
     ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="store the run and open a case per counterfeit")
+    ] = False,
 ) -> None:
     """Counterfeit apps (A6.3.1.3): one JSON line per listing row or APK."""
     from brokerguard.errors import BrokerguardError
     from brokerguard.phishing.apps import (
+        AppVerdict,
         brand_looks,
         check_apk,
         check_listings,
@@ -254,9 +286,13 @@ def apps(
         icons_from_files,
     )
 
+    clock = runtime.clock()
+    started = clock.now()
     loaded = _brands(brands)
     icons = icons_from_files(loaded, brands.parent) if brands is not None else {}
     looks = brand_looks(loaded, icons)
+    results: list[AppVerdict] = []
+    errors = 0
     if listings is not None:
         try:
             raw = listings.read_bytes()
@@ -266,9 +302,95 @@ def apps(
             ) from None
         for item in check_listings(looks, raw, listings.name, base_dir=listings.parent):
             _emit(item.as_dict())
+            if isinstance(item, AppVerdict):
+                results.append(item)
+            else:
+                errors += 1
     analyser = default_analyser()
     for path in apks or []:
         try:
-            _emit(check_apk(looks, path, analyser).as_dict())
+            verdict = check_apk(looks, path, analyser)
         except BrokerguardError as exc:
+            errors += 1
             _emit({"input": str(path), "error": exc.message})
+            continue
+        results.append(verdict)
+        _emit(verdict.as_dict())
+    if record:
+        from brokerguard.phishing import service
+
+        with runtime.open_session() as session:
+            counterfeit = [v for v in results if v.flagged]
+            service.record_scan(
+                session,
+                clock,
+                source="apps",
+                started_at=started,
+                names=len(results),
+                flagged=len(counterfeit),
+                rejected=errors,
+                description="store listings and APKs",
+            )
+            for verdict in counterfeit:
+                service.open_app_case(session, clock, verdict, actor="cli")
+
+
+@app.command("import-brands")
+@runtime.handle_errors
+def import_brands(brands_file: Annotated[Path, typer.Argument(help="brand YAML file")]) -> None:
+    """Store the brands of a YAML file in the database (insert or update by key)."""
+    from brokerguard.phishing.registry import save_brands
+
+    loaded = load_brands(brands_file)
+    with runtime.open_session() as session:
+        save_brands(session, runtime.clock(), loaded)
+    runtime.console.print(f"stored {len(loaded)} brands: {', '.join(b.key for b in loaded)}")
+
+
+@app.command()
+@runtime.handle_errors
+def remind(
+    recipients_file: Annotated[
+        Path | None, typer.Option("--recipients", help="e-mail addresses, one per line")
+    ] = None,
+    periodic: Annotated[
+        bool, typer.Option("--periodic", help="send only when the periodic reminder is due")
+    ] = False,
+    brands: BrandsOption = None,
+) -> None:
+    """Send the periodic anti-phishing reminder (e-mail, web banner, in-app feed)."""
+    from brokerguard.phishing import reminders
+    from brokerguard.phishing.settings import PhishingSettings
+
+    phishing = PhishingSettings()
+    settings, clock = runtime.settings(), runtime.clock()
+    recipients: list[str] = []
+    if recipients_file is not None:
+        try:
+            text = recipients_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValidationError(
+                f"cannot read {recipients_file}: {exc}", field="recipients"
+            ) from None
+        recipients = [line.strip() for line in text.splitlines() if line.strip()]
+    domains = [d for b in _brands(brands) for d in b.domains]
+    with runtime.open_session() as session:
+        if periodic and not reminders.periodic_due(session, clock, phishing.reminder_every_days):
+            runtime.console.print("periodic reminder not due yet")
+            return
+        channels = reminders.default_channels(settings, clock, phishing, email=bool(recipients))
+        sends = reminders.send_reminder(
+            session,
+            clock,
+            settings,
+            template="periodic",
+            channels=channels,
+            recipients=recipients,
+            domains=domains,
+            trigger="periodic",
+            actor="cli",
+        )
+    for send in sends:
+        runtime.console.print(
+            f"{send.channel} {send.language}: {send.recipients} sent, {send.failures} failed"
+        )
