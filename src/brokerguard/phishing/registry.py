@@ -41,3 +41,15 @@ def save_brands(session: Session, clock: Clock, brands: Sequence[Brand]) -> list
 def brands_from_database(session: Session) -> list[Brand]:
     records = session.scalars(select(BrandRecord).order_by(BrandRecord.key)).all()
     return [build_brand(BrandSpec.model_validate(json.loads(r.spec))) for r in records]
+
+
+def current_brands(session: Session) -> list[Brand]:
+    """The database's brands, else those of ``BROKERGUARD_PHISHING_BRANDS_FILE`` (may be empty)."""
+    from brokerguard.phishing.brands import load_brands
+    from brokerguard.phishing.settings import PhishingSettings
+
+    brands = brands_from_database(session)
+    if brands:
+        return brands
+    path = PhishingSettings().brands_file
+    return load_brands(path) if path is not None else []

@@ -371,3 +371,54 @@ def overdue_takedowns(
     if kind is not None:
         query = query.where(PhishingCase.kind == kind)
     return list(session.scalars(query))
+
+
+def confirm_case(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    case: PhishingCase,
+    *,
+    actor: str,
+    brands: Sequence[Brand],
+    note: str = "",
+    registrar: str = "",
+    hosting: str = "",
+    sink: AuditSink | None = None,
+) -> PhishingCase:
+    """Confirm a case and announce it to customers (web banner and in-app feed, A8.1)."""
+    from brokerguard.phishing import reminders
+
+    domains = [d for b in brands for d in b.domains]
+    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+
+    def announce(confirmed: PhishingCase) -> None:
+        reminders.send_reminder(
+            session,
+            clock,
+            settings,
+            template="case_confirmed",
+            channels=channels,
+            recipients=[],
+            domains=domains,
+            trigger="case",
+            actor=actor,
+            case=confirmed,
+        )
+
+    return triage(
+        session,
+        clock,
+        case,
+        actor=actor,
+        confirmed=True,
+        note=note,
+        registrar=registrar,
+        hosting=hosting,
+        on_confirmed=announce,
+        sink=sink,
+    )
+
+
+def brand_of(brands: Sequence[Brand], key: str) -> Brand | None:
+    return next((b for b in brands if b.key == key), None)

@@ -1,0 +1,228 @@
+"""HTML pages: phishing cases (list, check a link, case detail with workflow) and brands."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from brokerguard.errors import BrokerguardError, PermissionDeniedError
+from brokerguard.phishing import service
+from brokerguard.phishing.domains import HostError
+from brokerguard.phishing.feeds import urls_in_text
+from brokerguard.phishing.registry import current_brands
+from brokerguard.phishing.scoring import Scorer, Verdict
+from brokerguard.phishing.settings import PhishingSettings
+from brokerguard.plugins import NavItem
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
+from brokerguard.web.templating import render
+
+router = APIRouter(prefix="/phishing", include_in_schema=False)
+NAV = [
+    NavItem("/phishing/cases", "仿冒偵測", "Phishing", order=70),
+    NavItem("/phishing/brands", "品牌保護", "Brands", order=71),
+]
+STATUS_CLASS = {
+    "new": "status-fail",
+    "triaged": "status-manual",
+    "takedown_requested": "status-manual",
+    "closed": "status-pass",
+}
+
+
+def _require_security(staff: StaffIdentity) -> None:
+    if not staff.has_any(Role.security):
+        raise PermissionDeniedError("only the cybersecurity unit handles phishing cases")
+
+
+@router.get("")
+def home() -> RedirectResponse:
+    return RedirectResponse("/phishing/cases", status_code=303)
+
+
+def _cases_page(
+    request: Request,
+    session: DbSession,
+    status: str | None,
+    *,
+    text: str = "",
+    verdicts: list[Verdict | dict[str, str]] | None = None,
+    error: str | None = None,
+    code: int = 200,
+) -> Response:
+    cases = service.list_cases(session, status if status in service.STATUSES else None)
+    return render(
+        request,
+        "phishing/cases.html",
+        {
+            "cases": cases,
+            "status": status,
+            "statuses": service.STATUSES,
+            "status_class": STATUS_CLASS,
+            "text": text,
+            "verdicts": verdicts,
+            "error": error,
+            "has_brands": bool(current_brands(session)),
+        },
+        status_code=code,
+    )
+
+
+@router.get("/cases")
+def cases_page(
+    request: Request, session: DbSession, staff: CurrentStaff, status: str | None = None
+) -> Response:
+    return _cases_page(request, session, status)
+
+
+@router.post("/check")
+def check_form(
+    request: Request,
+    session: DbSession,
+    staff: CurrentStaff,
+    text: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """Check pasted links, domains or a whole SMS / LINE message."""
+    brands = current_brands(session)
+    if not brands:
+        return _cases_page(request, session, None, text=text, error="no_brands", code=422)
+    items = urls_in_text(text) or [t for t in text.split() if t][:50]
+    if not items:
+        return _cases_page(request, session, None, text=text, error="empty", code=422)
+    scorer = Scorer(brands)
+    verdicts: list[Verdict | dict[str, str]] = []
+    for item in items[:50]:
+        try:
+            verdicts.append(scorer.check(item))
+        except HostError as exc:
+            verdicts.append({"input": item[:200], "error": exc.message})
+    return _cases_page(request, session, None, text=text, verdicts=verdicts)
+
+
+@router.post("/cases")
+def open_case_form(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    staff: CurrentStaff,
+    sink: AppAuditSink,
+    target: Annotated[str, Form(max_length=4096)] = "",
+) -> Response:
+    _require_security(staff)
+    try:
+        verdict = Scorer(current_brands(session)).check(target)
+        case = service.open_site_case(
+            session, clock, verdict, source="report", actor=staff.username, sink=sink
+        )
+    except (BrokerguardError, ValueError) as exc:
+        message = exc.message if isinstance(exc, BrokerguardError) else str(exc)
+        return _cases_page(request, session, None, text=target, error=message, code=422)
+    return RedirectResponse(f"/phishing/cases/{case.id}", status_code=303)
+
+
+def _detail(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    case_id: str,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    code: int = 200,
+) -> Response:
+    case = service.get_case(session, case_id)
+    brand = service.brand_of(current_brands(session), case.brand_key)
+    letters = service.letters_for(case, brand, settings, PhishingSettings())
+    return render(
+        request,
+        "phishing/case.html",
+        {
+            "case": case,
+            "brand": brand,
+            "reasons": json.loads(case.reasons or "[]"),
+            "evidence": json.loads(case.evidence or "[]"),
+            "events": service.case_events(session, case),
+            "letters": letters,
+            "status_class": STATUS_CLASS,
+            "error": error,
+            "form": form or {},
+        },
+        status_code=code,
+    )
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    request: Request, case_id: str, session: DbSession, settings: AppSettings, staff: CurrentStaff
+) -> Response:
+    return _detail(request, session, settings, case_id)
+
+
+@router.post("/cases/{case_id}/{action}")
+def case_action(
+    request: Request,
+    case_id: str,
+    action: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: CurrentStaff,
+    sink: AppAuditSink,
+    note: Annotated[str, Form(max_length=1000)] = "",
+    registrar: Annotated[str, Form(max_length=256)] = "",
+    hosting: Annotated[str, Form(max_length=256)] = "",
+    resolution: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    _require_security(staff)
+    case = service.get_case(session, case_id)
+    brands = current_brands(session)
+    form = {"note": note, "registrar": registrar, "hosting": hosting, "resolution": resolution}
+    try:
+        if action == "confirm":
+            service.confirm_case(
+                session,
+                clock,
+                settings,
+                case,
+                actor=staff.username,
+                brands=brands,
+                note=note,
+                registrar=registrar,
+                hosting=hosting,
+                sink=sink,
+            )
+        elif action == "dismiss":
+            service.triage(
+                session, clock, case, actor=staff.username, confirmed=False, note=note, sink=sink
+            )
+        elif action == "takedown":
+            service.request_takedown(
+                session,
+                clock,
+                settings,
+                case,
+                actor=staff.username,
+                brand=service.brand_of(brands, case.brand_key),
+                sink=sink,
+            )
+        elif action == "close":
+            service.close_case(
+                session, clock, case, actor=staff.username, resolution=resolution, sink=sink
+            )
+        else:
+            return _detail(request, session, settings, case_id, error="unknown action", code=404)
+    except BrokerguardError as exc:
+        session.rollback()
+        return _detail(
+            request, session, settings, case_id, error=exc.message, form=form, code=exc.status_code
+        )
+    return RedirectResponse(f"/phishing/cases/{case_id}", status_code=303)
+
+
+@router.get("/brands")
+def brands_page(request: Request, session: DbSession, staff: CurrentStaff) -> Response:
+    return render(request, "phishing/brands.html", {"brands": current_brands(session)})
