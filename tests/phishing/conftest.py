@@ -32,6 +32,7 @@ def our_requirements_known(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr("brokerguard.findings.service.require_known", require_known)
     monkeypatch.setattr("brokerguard.evidence.service.require_known", require_known)
+    monkeypatch.setattr("brokerguard.phishing.demo.require_known", require_known)
     yield
 
 
