@@ -394,3 +394,48 @@ def remind(
         runtime.console.print(
             f"{send.channel} {send.language}: {send.recipients} sent, {send.failures} failed"
         )
+
+
+@app.command("collect-evidence")
+@runtime.handle_errors
+def collect_evidence_command(
+    case_id: Annotated[str, typer.Argument(help="case ID")],
+    url: Annotated[str | None, typer.Option(help="page to fetch (default https://TARGET/)")] = None,
+) -> None:
+    """Fetch the suspected page (public addresses only) and file it as case evidence (A8.1)."""
+    from brokerguard.phishing import fetch, service
+    from brokerguard.phishing.apps import brand_looks
+    from brokerguard.phishing.registry import current_brands
+    from brokerguard.phishing.settings import PhishingSettings
+
+    phishing = PhishingSettings()
+    with runtime.open_session() as session:
+        case = service.get_case(session, case_id)
+        if case.kind != "site":
+            raise ValidationError("only site cases have a page to fetch", field="case_id")
+        brand = service.brand_of(current_brands(session), case.brand_key)
+        target = url or f"https://{case.target}/"
+        result = fetch.fetch_page(
+            target, timeout=phishing.fetch_timeout_s, max_bytes=phishing.fetch_max_bytes
+        )
+        names = [brand.spec.name_zh, brand.spec.name_en, *brand.spec.aliases] if brand else []
+        facts = fetch.analyse_page(result, names)
+        looks = brand_looks([brand]) if brand is not None else []
+        icons = [h for look in looks for h in look.icons]
+        facts.favicon_distance = fetch.favicon_distance(
+            facts,
+            icons,
+            lambda u: fetch.fetch_page(u, timeout=phishing.fetch_timeout_s, max_bytes=256 * 1024),
+        )
+        refs = fetch.collect_evidence(
+            session, runtime.clock(), runtime.settings(), case, result, facts, actor="cli"
+        )
+    _emit(
+        {
+            "case": case_id,
+            "status": result.status,
+            "title": facts.title,
+            "login_form": facts.login_form,
+            "evidence": refs,
+        }
+    )
