@@ -199,8 +199,22 @@ class Scorer:
         self._skeletons = sorted({t.skeleton for t in infos if len(t.skeleton) >= 4})
         self._short_skeletons = frozenset(t.skeleton for t in infos if len(t.skeleton) < 4)
         self._official = {d: b for b in self.brands for d in b.domains}
-        self._contains_re = re.compile(trie_pattern({t.term.text for t in infos}))
+        texts = {t.term.text for t in infos}
+        self._contains_re = re.compile(trie_pattern(texts))
+        self._overlapping_re = re.compile(f"(?=({trie_pattern(texts)}))")
         self._suffixes = _suffix_set()
+        # lookup tables: which terms a host may match, without looping over every term
+        self._by_text: dict[str, list[int]] = {}
+        self._by_loose: dict[str, list[int]] = {}
+        self._by_ordered: dict[str, list[int]] = {}
+        for i, info in enumerate(infos):
+            self._by_text.setdefault(info.term.text, []).append(i)
+            self._by_loose.setdefault(info.loose, []).append(i)
+            self._by_ordered.setdefault(info.ordered, []).append(i)
+        self._inside: dict[str, list[int]] = {
+            text: [i for i, info in enumerate(infos) if info.term.text in text] for text in texts
+        }
+        self._with_digits = [i for i, info in enumerate(infos) if info.has_digit]
 
     # --- one host -------------------------------------------------------------------
 
@@ -251,22 +265,15 @@ class Scorer:
         distances = process.cdist(
             [stripped], self._stripped, scorer=OSA.distance, score_cutoff=2, dtype=np.int8
         )[0]
-        ordered = "".join(sorted(sk))
-        joined = (host.subdomain + host.label).replace(".", "")
-        found = []
-        for i, info in enumerate(self._terms):
-            term = info.term.text
-            if (
-                distances[i] <= 2
-                or term in host.ascii
-                or term in host.unicode
-                or loose == info.loose
-                or info.has_digit
-                or joined == term
-                or ordered == info.ordered
-            ):
-                found.append(info)
-        return found
+        wanted = {int(i) for i in np.nonzero(distances <= 2)[0]}
+        wanted.update(self._by_loose.get(loose, ()))
+        wanted.update(self._by_ordered.get("".join(sorted(sk)), ()))
+        wanted.update(self._by_text.get((host.subdomain + host.label).replace(".", ""), ()))
+        wanted.update(self._with_digits)
+        for text in {host.ascii, host.unicode}:
+            for match in self._overlapping_re.finditer(text):
+                wanted.update(self._inside[match.group(1)])
+        return [self._terms[i] for i in sorted(wanted)]
 
     def _corroboration(self, host: Host, info: _TermInfo, rest: str = "") -> str | None:
         """Why a weak match still counts: a .tw zone, a free hosting zone or finance keywords."""
