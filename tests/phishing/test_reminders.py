@@ -134,3 +134,64 @@ def test_unknown_template_language_and_missing_case() -> None:
         reminders.render_reminder("periodic", "fr", firm="f", domains=[])
     with pytest.raises(ValidationError):
         reminders.render_reminder("case_confirmed", "en", firm="f", domains=[])
+
+
+def test_edited_notice_is_used(session: Session, clock: FixedClock, settings: Settings) -> None:
+    reminders.save_template(
+        session,
+        clock,
+        key="periodic",
+        language="en",
+        subject="{firm}: stay safe",
+        body="Only {domains}.",
+        actor="comp",
+    )
+    channel = reminders.InAppChannel(Path(settings.data_dir) / "feed.json", clock)
+    reminders.send_reminder(
+        session,
+        clock,
+        settings,
+        template="periodic",
+        channels=[channel],
+        recipients=[],
+        domains=["demo.com.tw"],
+        trigger="periodic",
+        actor="sec",
+        languages=["en"],
+    )
+    feed = json.loads((Path(settings.data_dir) / "feed.json").read_text(encoding="utf-8"))
+    assert feed[0]["title"] == "Demo Securities Co., Ltd.: stay safe"
+    assert feed[0]["body"] == "Only demo.com.tw."
+    texts = reminders.template_texts(session)
+    assert texts[("periodic", "en")][0] == "{firm}: stay safe"
+    assert texts[("periodic", "zh-TW")] == reminders.TEMPLATES["periodic"]["zh-TW"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "field"),
+    [
+        ("ok", "{firm.__class__}", "body"),
+        ("ok", "{0}", "body"),
+        ("ok", "{unknown}", "body"),
+        ("ok", "{unclosed", "body"),
+        ("two\nlines", "ok", "subject"),
+        ("", "ok", "subject"),
+        ("ok", "x" * 4001, "body"),
+    ],
+)
+def test_bad_notice_text(
+    session: Session, clock: FixedClock, subject: str, body: str, field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        reminders.save_template(
+            session, clock, key="periodic", language="en", subject=subject, body=body, actor="comp"
+        )
+    assert info.value.field == field
+
+
+def test_unknown_notice_key_or_language(session: Session, clock: FixedClock) -> None:
+    for key, language in (("nope", "en"), ("periodic", "fr")):
+        with pytest.raises(ValidationError):
+            reminders.save_template(
+                session, clock, key=key, language=language, subject="s", body="b", actor="comp"
+            )

@@ -148,3 +148,60 @@ def test_pages_refuse_other_roles(
     assert client.get("/phishing/cases").status_code == 200
     denied = client.post("/phishing/cases", data={"csrf_token": token, "target": "x.top"})
     assert denied.status_code == 403
+
+
+def test_notices_api_and_page(
+    client: TestClient, engine: Engine, clock: FixedClock, brands: list[Brand]
+) -> None:
+    _store(engine, clock, brands)
+    token = sign_in(client, engine, clock, Role.compliance)
+    listed = client.get("/api/v1/phishing/notices").json()
+    assert len(listed) == 4
+    bad = client.put("/api/v1/phishing/notices/periodic/en", json={"subject": "s", "body": "{x}"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "body"
+    good = client.put(
+        "/api/v1/phishing/notices/periodic/en",
+        json={"subject": "Stay safe", "body": "Only {domains}."},
+    )
+    assert good.status_code == 200
+    sent = client.post("/api/v1/phishing/reminders/periodic")
+    assert sent.json() == {"sends": 4}
+    log = client.get("/api/v1/phishing/reminders").json()
+    assert {e["channel"] for e in log} == {"banner", "inapp"}
+    page = client.get("/phishing/reminders")
+    assert page.status_code == 200 and "Stay safe" in page.text
+    form = client.post(
+        "/phishing/reminders/notice",
+        data={
+            "csrf_token": token,
+            "template": "periodic",
+            "language": "zh-TW",
+            "subject": "提醒",
+            "body": "{bad}",
+        },
+    )
+    assert form.status_code == 422 and "{bad}" in form.text
+    ok = client.post(
+        "/phishing/reminders/notice",
+        data={
+            "csrf_token": token,
+            "template": "periodic",
+            "language": "zh-TW",
+            "subject": "提醒",
+            "body": "官方網域：{domains}",
+        },
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    assert (
+        client.post(
+            "/phishing/reminders/send", data={"csrf_token": token}, follow_redirects=False
+        ).status_code
+        == 303
+    )
+
+
+def test_notices_refuse_auditor(client: TestClient, engine: Engine, clock: FixedClock) -> None:
+    sign_in(client, engine, clock, Role.auditor)
+    denied = client.put("/api/v1/phishing/notices/periodic/en", json={"subject": "s", "body": "b"})
+    assert denied.status_code == 403

@@ -19,6 +19,7 @@ from brokerguard.phishing.schemas import (
     CloseRequest,
     EventOut,
     LetterOut,
+    NoticeIn,
     OpenCaseRequest,
     TriageRequest,
 )
@@ -193,6 +194,79 @@ def inapp_feed(settings: AppSettings) -> JSONResponse:
     """The in-app anti-phishing messages the trading app shows (no sign-in)."""
     data = reminders.read_json(reminders.feed_dir(settings) / "inapp-feed.json", [])
     return JSONResponse(data, headers={"Cache-Control": "public, max-age=300"})
+
+
+Editor = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
+
+
+@router.get("/notices")
+def notices(session: DbSession, staff: CurrentStaff) -> list[dict[str, str]]:
+    """The customer notices in force (edited text or the built-in one), zh-TW and English."""
+    return [
+        {"template": key, "language": language, "subject": subject, "body": body}
+        for (key, language), (subject, body) in sorted(reminders.template_texts(session).items())
+    ]
+
+
+@router.put("/notices/{template}/{language}")
+def put_notice(
+    template: str,
+    language: str,
+    body: NoticeIn,
+    session: DbSession,
+    clock: AppClock,
+    staff: Editor,
+) -> dict[str, str]:
+    row = reminders.save_template(
+        session,
+        clock,
+        key=template,
+        language=language,
+        subject=body.subject,
+        body=body.body,
+        actor=staff.username,
+    )
+    return {"template": row.key, "language": row.language, "subject": row.subject, "body": row.body}
+
+
+@router.get("/reminders")
+def reminder_log(session: DbSession, staff: CurrentStaff) -> list[dict[str, object]]:
+    """The reminder send log (newest first)."""
+    return [
+        {
+            "sent_at": s.sent_at.isoformat(),
+            "template": s.template,
+            "channel": s.channel,
+            "language": s.language,
+            "trigger": s.trigger,
+            "recipients": s.recipients,
+            "failures": s.failures,
+            "subject": s.subject,
+            "body_sha256": s.body_sha256,
+        }
+        for s in reminders.recent_sends(session)
+    ]
+
+
+@router.post("/reminders/periodic")
+def send_periodic(
+    session: DbSession, clock: AppClock, settings: AppSettings, staff: Editor
+) -> dict[str, int]:
+    """Publish the periodic notice on the web banner and the in-app feed now."""
+    domains = [d for b in current_brands(session) for d in b.domains]
+    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    sends = reminders.send_reminder(
+        session,
+        clock,
+        settings,
+        template="periodic",
+        channels=channels,
+        recipients=[],
+        domains=domains,
+        trigger="periodic",
+        actor=staff.username,
+    )
+    return {"sends": len(sends)}
 
 
 @router.get("/settings")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brokerguard.db.base import Base, UTCDateTime, new_uuid
@@ -93,3 +93,18 @@ class ReminderSend(Base):
     subject: Mapped[str] = mapped_column(String(256))
     body_sha256: Mapped[str] = mapped_column(String(64))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NoticeTemplate(Base):
+    """An edited anti-phishing notice (overrides the built-in text of one template/language)."""
+
+    __tablename__ = "phishing_notice_templates"
+    __table_args__ = (UniqueConstraint("key", "language", name="uq_phishing_notice_templates_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    key: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(256))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

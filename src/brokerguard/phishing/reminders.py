@@ -14,6 +14,7 @@ import json
 import os
 import re
 import smtplib
+import string
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock, to_taipei
 from brokerguard.config import Settings
 from brokerguard.errors import ValidationError
-from brokerguard.phishing.models import PhishingCase, ReminderSend
+from brokerguard.phishing.models import NoticeTemplate, PhishingCase, ReminderSend
 from brokerguard.phishing.settings import PhishingSettings
 
 LANGUAGES = ("zh-TW", "en")
@@ -89,6 +90,70 @@ class ReminderMessage:
         return hashlib.sha256(f"{self.subject}\n{self.body}".encode()).hexdigest()
 
 
+PLACEHOLDERS = frozenset({"firm", "domains", "target", "what", "what_en"})
+MAX_SUBJECT = 200
+MAX_BODY = 4000
+
+
+def check_template_text(subject: str, body: str) -> tuple[str, str]:
+    """An edited notice: bounded, and only the known placeholders (``{firm}`` …)."""
+    subject, body = subject.strip(), body.strip()
+    if not subject or len(subject) > MAX_SUBJECT or "\n" in subject or "\r" in subject:
+        raise ValidationError(
+            f"the subject must be one line of 1-{MAX_SUBJECT} characters", field="subject"
+        )
+    if not body or len(body) > MAX_BODY:
+        raise ValidationError(f"the body must be 1-{MAX_BODY} characters", field="body")
+    for name, text in (("subject", subject), ("body", body)):
+        try:
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+        except ValueError as exc:
+            raise ValidationError(f"unbalanced braces in the {name}: {exc}", field=name) from None
+        unknown = sorted(f for f in fields if f not in PLACEHOLDERS)
+        if unknown:
+            raise ValidationError(
+                f"unknown placeholder {{{unknown[0]}}} in the {name}; use "
+                + ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS)),
+                field=name,
+            )
+    return subject, body
+
+
+def template_texts(session: Session) -> dict[tuple[str, str], tuple[str, str]]:
+    """The effective (subject, body) of every template and language: edits over built-ins."""
+    texts = {(k, lang): text for k, langs in TEMPLATES.items() for lang, text in langs.items()}
+    for row in session.scalars(select(NoticeTemplate)):
+        if (row.key, row.language) in texts:
+            texts[(row.key, row.language)] = (row.subject, row.body)
+    return texts
+
+
+def save_template(
+    session: Session,
+    clock: Clock,
+    *,
+    key: str,
+    language: str,
+    subject: str,
+    body: str,
+    actor: str,
+) -> NoticeTemplate:
+    if key not in TEMPLATES:
+        raise ValidationError(f"unknown template {key!r}", field="template")
+    if language not in LANGUAGES:
+        raise ValidationError(f"language must be one of {LANGUAGES}", field="language")
+    subject, body = check_template_text(subject, body)
+    row = session.scalar(
+        select(NoticeTemplate).where(NoticeTemplate.key == key, NoticeTemplate.language == language)
+    )
+    if row is None:
+        row = NoticeTemplate(key=key, language=language)
+        session.add(row)
+    row.subject, row.body, row.updated_by, row.updated_at = subject, body, actor, clock.now()
+    session.flush()
+    return row
+
+
 def render_reminder(
     template: str,
     language: str,
@@ -96,6 +161,7 @@ def render_reminder(
     firm: str,
     domains: Sequence[str],
     case: PhishingCase | None = None,
+    texts: dict[tuple[str, str], tuple[str, str]] | None = None,
 ) -> ReminderMessage:
     if template not in TEMPLATES:
         raise ValidationError(
@@ -105,7 +171,7 @@ def render_reminder(
         raise ValidationError(f"language must be one of {LANGUAGES}", field="language")
     if template == "case_confirmed" and case is None:
         raise ValidationError("the case_confirmed reminder needs a case", field="case_id")
-    subject, body = TEMPLATES[template][language]
+    subject, body = (texts or {}).get((template, language), TEMPLATES[template][language])
     values = {
         "firm": firm,
         "domains": "、".join(domains) if language == "zh-TW" else ", ".join(domains),
@@ -282,13 +348,18 @@ def send_reminder(
     if trigger not in ("periodic", "case"):
         raise ValidationError("trigger must be periodic or case", field="trigger")
     emails = check_recipients(recipients)
+    texts = template_texts(session)
     sends: list[ReminderSend] = []
     log: list[dict[str, object]] = []
     for language in languages:
         message = render_reminder(
-            template, language, firm=settings.firm_name_zh if language == "zh-TW"
-            else settings.firm_name_en, domains=domains, case=case,
-        )  # fmt: skip
+            template,
+            language,
+            firm=settings.firm_name_zh if language == "zh-TW" else settings.firm_name_en,
+            domains=domains,
+            case=case,
+            texts=texts,
+        )
         for channel in channels:
             targets = emails if channel.name == "email" else []
             if channel.name == "email" and not targets:
@@ -343,6 +414,12 @@ def send_reminder(
             unit="資安專責單位",
         )
     return sends
+
+
+def recent_sends(session: Session, limit: int = 50) -> list[ReminderSend]:
+    return list(
+        session.scalars(select(ReminderSend).order_by(ReminderSend.sent_at.desc()).limit(limit))
+    )
 
 
 def last_periodic(session: Session) -> ReminderSend | None:

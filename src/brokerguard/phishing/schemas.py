@@ -92,3 +92,10 @@ class LetterOut(BaseModel):
     recipient: str
     title: str
     text: str
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=4000)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.errors import BrokerguardError, PermissionDeniedError
-from brokerguard.phishing import service
+from brokerguard.phishing import reminders, service
 from brokerguard.phishing.domains import HostError
 from brokerguard.phishing.feeds import urls_in_text
 from brokerguard.phishing.registry import current_brands
@@ -25,6 +25,7 @@ router = APIRouter(prefix="/phishing", include_in_schema=False)
 NAV = [
     NavItem("/phishing/cases", "仿冒偵測", "Phishing", order=70),
     NavItem("/phishing/brands", "品牌保護", "Brands", order=71),
+    NavItem("/phishing/reminders", "防詐提醒", "Anti-phishing notices", order=72),
 ]
 STATUS_CLASS = {
     "new": "status-fail",
@@ -226,3 +227,85 @@ def case_action(
 @router.get("/brands")
 def brands_page(request: Request, session: DbSession, staff: CurrentStaff) -> Response:
     return render(request, "phishing/brands.html", {"brands": current_brands(session)})
+
+
+def _reminders_page(
+    request: Request,
+    session: DbSession,
+    *,
+    error: BrokerguardError | None = None,
+    form: dict[str, str] | None = None,
+    code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "phishing/reminders.html",
+        {
+            "texts": sorted(reminders.template_texts(session).items()),
+            "sends": reminders.recent_sends(session),
+            "error": error,
+            "form": form or {},
+        },
+        status_code=code,
+    )
+
+
+@router.get("/reminders")
+def reminders_page(request: Request, session: DbSession, staff: CurrentStaff) -> Response:
+    return _reminders_page(request, session)
+
+
+@router.post("/reminders/notice")
+def save_notice(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    staff: CurrentStaff,
+    template: Annotated[str, Form(max_length=64)] = "",
+    language: Annotated[str, Form(max_length=8)] = "",
+    subject: Annotated[str, Form(max_length=400)] = "",
+    body: Annotated[str, Form(max_length=8000)] = "",
+) -> Response:
+    if not staff.has_any(Role.security, Role.compliance):
+        raise PermissionDeniedError("only the cybersecurity or compliance unit edits notices")
+    form = {"template": template, "language": language, "subject": subject, "body": body}
+    try:
+        reminders.save_template(
+            session,
+            clock,
+            key=template,
+            language=language,
+            subject=subject,
+            body=body,
+            actor=staff.username,
+        )
+    except BrokerguardError as exc:
+        session.rollback()
+        return _reminders_page(request, session, error=exc, form=form, code=exc.status_code)
+    return RedirectResponse("/phishing/reminders", status_code=303)
+
+
+@router.post("/reminders/send")
+def send_now(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: CurrentStaff,
+) -> Response:
+    if not staff.has_any(Role.security, Role.compliance):
+        raise PermissionDeniedError("only the cybersecurity or compliance unit sends notices")
+    domains = [d for b in current_brands(session) for d in b.domains]
+    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    reminders.send_reminder(
+        session,
+        clock,
+        settings,
+        template="periodic",
+        channels=channels,
+        recipients=[],
+        domains=domains,
+        trigger="periodic",
+        actor=staff.username,
+    )
+    return RedirectResponse("/phishing/reminders", status_code=303)

@@ -1,4 +1,4 @@
-"""phishing: brands, scan runs, cases and their events, reminder send log
+"""phishing: brands, scan runs, cases and their events, reminder send log, notice texts
 
 Revision ID: phishing_0001
 Revises: 0001_core
@@ -101,7 +101,22 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "phishing_notice_templates",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("key", sa.String(64), nullable=False),
+        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("subject", sa.String(256), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(64), nullable=False),
+        sa.Column("updated_at", UTC(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phishing_notice_templates")),
+        sa.UniqueConstraint("key", "language", name="uq_phishing_notice_templates_key"),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("phishing_notice_templates")
     op.drop_table("phishing_reminder_sends")
     op.drop_index(op.f("ix_phishing_case_events_case_id"), table_name="phishing_case_events")
     op.drop_table("phishing_case_events")
