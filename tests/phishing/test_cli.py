@@ -91,6 +91,13 @@ def test_check_text_output(runner: CliRunner) -> None:
         ("", "non-empty"),
         ("- name_zh: x\n", "field"),
         ("[unclosed", "YAML"),
+        ("!!python/object/apply:os.system ['echo hacked']", "YAML"),
+        ("# " + "x" * (3 * 1024 * 1024), "2 MiB"),
+        (
+            "- {name_zh: a, name_en: b, domains: [a.com], apps: [{platform: android, "
+            "package: a.b, cert_sha256: nothex}]}",
+            "cert_sha256",
+        ),
         ("- {name_zh: a, name_en: b, domains: ['not a domain!']}", "domains"),
     ],
 )

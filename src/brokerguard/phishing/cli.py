@@ -42,13 +42,15 @@ BrandsOption = Annotated[
 def _brands(path: Path | None) -> list[Brand]:
     if path is not None:
         return load_brands(path)
-    from brokerguard.phishing.registry import brands_from_database
+    from brokerguard.phishing.registry import current_brands
 
     with runtime.open_session() as session:
-        brands = brands_from_database(session)
+        brands = current_brands(session)
     if not brands:
         raise ValidationError(
-            "no brands: give --brands FILE or add brands to the database", field="brands"
+            "no brands: give --brands FILE, import brands into the database "
+            "or set BROKERGUARD_PHISHING_BRANDS_FILE",
+            field="brands",
         )
     return brands
 
