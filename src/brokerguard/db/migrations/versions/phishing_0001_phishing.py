@@ -100,7 +100,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_phishing_reminder_sends")),
     )
 
-
     op.create_table(
         "phishing_notice_templates",
         sa.Column("id", sa.String(36), primary_key=True),
