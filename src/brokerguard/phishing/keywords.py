@@ -70,3 +70,13 @@ PHISHING_PRONE_SUFFIXES: frozenset[str] = frozenset(
      "live", "click", "link", "store", "finance", "money", "pro", "app", "io", "me", "tv", "club",
      "info", "biz", "cn", "hk", "com.hk", "sg", "com.sg", "my", "asia", "mo", "com.cn"}
 )  # fmt: skip
+
+#: common misspellings of words found in Taiwanese broker names (ail's common-misspelling)
+MISSPELLINGS: tuple[tuple[str, str], ...] = (
+    ("capital", "captial"), ("capital", "capitel"), ("securities", "securites"),
+    ("securities", "securties"), ("master", "mastre"), ("master", "masster"),
+    ("link", "lnik"), ("concord", "concorde"), ("concord", "conkord"), ("cathay", "cathey"),
+    ("president", "presidnet"), ("trade", "trdae"), ("invest", "invset"), ("world", "wrold"),
+    ("mega", "mgea"), ("sino", "snio"), ("fubon", "fubbon"), ("yuanta", "yaunta"),
+    ("yuanta", "yuantta"), ("kgi", "kgii"), ("net", "nett"), ("pac", "pack"),
+)  # fmt: skip

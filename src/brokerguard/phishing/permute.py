@@ -7,7 +7,7 @@ Kinds (``Candidate.kind``):
   ``repetition``, ``replacement``, ``subdomain``, ``transposition``,
   ``vowel-swap``, ``various``, ``dictionary``, ``tld-swap``;
 - the extra kinds of ail-typo-squatting: ``add-dash``, ``change-order``,
-  ``double-replacement``, ``homophones``, ``missing-dot``, ``strip-dash``,
+  ``common-misspelling``, ``double-replacement``, ``homophones``, ``missing-dot``, ``strip-dash``,
   ``change-dot-dash``, ``numeral-swap``, ``singular-pluralize``, ``wrong-sld``,
   ``add-tld``, ``add-dynamic-dns``, ``subdomain-www``;
 - brand-aware kinds: ``romanisation`` (pinyin, Wade-Giles, Tongyong spellings
@@ -33,6 +33,7 @@ from brokerguard.phishing.keywords import (
     DYNAMIC_DNS,
     FINANCE_KEYWORDS,
     HOMOPHONES,
+    MISSPELLINGS,
     NO_LATIN_IDN,
     NUMERALS,
     TW_ZONES,
@@ -44,7 +45,8 @@ DNSTWIST_KINDS: tuple[str, ...] = (
     "vowel-swap", "various", "dictionary", "tld-swap",
 )  # fmt: skip
 AIL_KINDS: tuple[str, ...] = (
-    "add-dash", "change-order", "double-replacement", "homophones", "missing-dot",
+    "add-dash", "change-order", "common-misspelling", "double-replacement", "homophones",
+    "missing-dot",
     "strip-dash", "change-dot-dash", "numeral-swap", "singular-pluralize", "wrong-sld",
     "add-tld", "add-dynamic-dns", "subdomain-www",
 )  # fmt: skip
@@ -245,6 +247,10 @@ def homophones(label: str) -> set[str]:
     return result
 
 
+def common_misspelling(label: str) -> set[str]:
+    return {label.replace(word, wrong, 1) for word, wrong in MISSPELLINGS if word in label}
+
+
 def strip_dash(label: str) -> set[str]:
     return {label.replace("-", "")} if "-" in label else set()
 
@@ -267,6 +273,7 @@ def singular_pluralize(label: str) -> set[str]:
 
 LABEL_KINDS: dict[str, Callable[[str], set[str]]] = {
     # specific kinds first: a domain is reported under the first kind that makes it
+    "common-misspelling": common_misspelling,
     "homophones": homophones,
     "numeral-swap": numeral_swap,
     "double-replacement": double_replacement,
