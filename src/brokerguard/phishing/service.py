@@ -212,6 +212,8 @@ def triage(
     """覆核: confirm the case as phishing (-> triaged) or dismiss it (-> closed)."""
     if case.status != "new":
         raise ConflictError(f"case {case.number} is {case.status}, not new", field="status")
+    if not confirmed and not note.strip():
+        raise ValidationError("say why the case is dismissed", field="note")
     now = clock.now()
     case.registrar, case.hosting = registrar[:256], hosting[:256]
     case.updated_at = now
@@ -222,8 +224,6 @@ def triage(
         if on_confirmed is not None:
             on_confirmed(case)
     else:
-        if not note.strip():
-            raise ValidationError("say why the case is dismissed", field="note")
         case.status, case.closed_at, case.resolution = (
             "closed",
             now,
