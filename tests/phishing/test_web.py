@@ -10,7 +10,7 @@ from brokerguard.db.engine import session_factory
 from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.registry import save_brands
 from brokerguard.staff.roles import Role
-from tests.conftest import sign_in
+from tests.conftest import FIXTURES, sign_in
 from tests.phishing.conftest import BRANDS_FILE
 
 
@@ -205,3 +205,40 @@ def test_notices_refuse_auditor(client: TestClient, engine: Engine, clock: Fixed
     sign_in(client, engine, clock, Role.auditor)
     denied = client.put("/api/v1/phishing/notices/periodic/en", json={"subject": "s", "body": "b"})
     assert denied.status_code == 403
+
+
+def test_apps_page(
+    client: TestClient, engine: Engine, clock: FixedClock, brands: list[Brand]
+) -> None:
+    _store(engine, clock, brands)
+    token = sign_in(client, engine, clock, Role.security)
+    assert client.get("/phishing/apps").status_code == 200
+    listing = "store,title,package\napkpure,元大證券 VIP,com.fake.yuanta\nx,Calculator,com.calc\n"
+    checked = client.post(
+        "/phishing/apps",
+        data={"csrf_token": token, "record": "true"},
+        files={"upload": ("listings.csv", listing.encode(), "text/csv")},
+    )
+    assert checked.status_code == 200, checked.text
+    assert "com.fake.yuanta" in checked.text and "counterfeit" in checked.text
+    cases = client.get("/api/v1/phishing/cases").json()
+    assert [c["target"] for c in cases] == ["com.fake.yuanta"]
+    apk = (FIXTURES / "apk" / "com.politedroid_4.apk").read_bytes()
+    unrelated = client.post(
+        "/phishing/apps",
+        data={"csrf_token": token},
+        files={"upload": ("polite.apk", apk, "application/vnd.android.package-archive")},
+    )
+    assert unrelated.status_code == 200 and "com.politedroid" in unrelated.text
+    broken = client.post(
+        "/phishing/apps",
+        data={"csrf_token": token},
+        files={"upload": ("bad.apk", b"PK\x03\x04 not really", "application/octet-stream")},
+    )
+    assert broken.status_code == 422 and 'role="alert"' in broken.text
+    empty = client.post(
+        "/phishing/apps",
+        data={"csrf_token": token},
+        files={"upload": ("l.csv", b"", "text/csv")},
+    )
+    assert empty.status_code == 422

@@ -362,6 +362,21 @@ def icons_from_files(brands: Sequence[Brand], base_dir: Path) -> dict[str, list[
     return found
 
 
+def check_apk_bytes(looks: Sequence[BrandLook], name: str, raw: bytes) -> AppVerdict:
+    """Assess an uploaded APK with the mobile analyser (its archive limits apply)."""
+    from brokerguard.mobile.apk import analyze_apk_bytes
+
+    facts = analyze_apk_bytes(name, raw)
+    return assess_app(
+        looks,
+        source=f"apk:{name}",
+        title=facts.app_label or facts.package,
+        package=facts.package,
+        certs=list(facts.cert_sha256),
+        icon=facts.icon_bytes,
+    )
+
+
 def default_analyser() -> ApkAnalyser:
     from brokerguard.mobile.apk import analyze_apk
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from brokerguard.errors import BrokerguardError, PermissionDeniedError
+from brokerguard.errors import BrokerguardError, PermissionDeniedError, ValidationError
 from brokerguard.phishing import reminders, service
 from brokerguard.phishing.domains import HostError
 from brokerguard.phishing.feeds import urls_in_text
@@ -25,7 +25,8 @@ router = APIRouter(prefix="/phishing", include_in_schema=False)
 NAV = [
     NavItem("/phishing/cases", "仿冒偵測", "Phishing", order=70),
     NavItem("/phishing/brands", "品牌保護", "Brands", order=71),
-    NavItem("/phishing/reminders", "防詐提醒", "Anti-phishing notices", order=72),
+    NavItem("/phishing/apps", "假冒 App", "Counterfeit apps", order=72),
+    NavItem("/phishing/reminders", "防詐提醒", "Anti-phishing notices", order=73),
 ]
 STATUS_CLASS = {
     "new": "status-fail",
@@ -309,3 +310,74 @@ def send_now(
         actor=staff.username,
     )
     return RedirectResponse("/phishing/reminders", status_code=303)
+
+
+@router.get("/apps")
+def apps_page(request: Request, session: DbSession, staff: CurrentStaff) -> Response:
+    return render(request, "phishing/apps.html", {"results": None, "error": None})
+
+
+@router.post("/apps")
+async def apps_check(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: CurrentStaff,
+    sink: AppAuditSink,
+    upload: Annotated[UploadFile, File()],
+    record: Annotated[bool, Form()] = False,
+) -> Response:
+    """Check an uploaded store-listing file (CSV/JSON) or APK for counterfeits (A6.3.1.3)."""
+    from brokerguard.phishing.apps import (
+        AppVerdict,
+        RowError,
+        brand_looks,
+        check_apk_bytes,
+        check_listings,
+    )
+
+    if record:
+        _require_security(staff)
+    name = (upload.filename or "").strip()
+    raw = await upload.read(settings.upload_max_bytes + 1)
+    results: list[AppVerdict | RowError] = []
+    try:
+        if not name:
+            raise ValidationError("the upload has no file name", field="upload")
+        if len(raw) > settings.upload_max_bytes:
+            raise ValidationError("the upload is too large", field="upload")
+        brands = current_brands(session)
+        if not brands:
+            raise ValidationError("no brand registered", field="brands")
+        looks = brand_looks(brands)
+        if name.lower().endswith(".apk"):
+            results.append(check_apk_bytes(looks, name, raw))
+        else:
+            results.extend(check_listings(looks, raw, name))
+        if record:
+            verdicts = [r for r in results if isinstance(r, AppVerdict)]
+            service.record_scan(
+                session,
+                clock,
+                source="apps",
+                started_at=clock.now(),
+                names=len(verdicts),
+                flagged=sum(v.flagged for v in verdicts),
+                rejected=len(results) - len(verdicts),
+                description=name[:200],
+            )
+            for verdict in verdicts:
+                if verdict.flagged:
+                    service.open_app_case(session, clock, verdict, actor=staff.username, sink=sink)
+    except BrokerguardError as exc:
+        session.rollback()
+        return render(
+            request,
+            "phishing/apps.html",
+            {"results": None, "error": exc},
+            status_code=exc.status_code,
+        )
+    return render(
+        request, "phishing/apps.html", {"results": results, "error": None, "recorded": record}
+    )
