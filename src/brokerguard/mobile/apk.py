@@ -326,8 +326,12 @@ def _signers(
     return signers, broken, lineage, certificates
 
 
-def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
-    """Analyse an already vetted archive (used by :func:`analyze_apk` and uploads)."""
+def analyze_apk_archive(archive: SafeArchive, *, resources: bool = True) -> ApkFacts:
+    """Analyse an already vetted archive (used by :func:`analyze_apk` and uploads).
+
+    ``resources=False`` skips the resource table (app label and icon), the slowest
+    part on large APKs, when only manifest, permissions and signers are needed.
+    """
     apk = _load(archive)
     try:
         package = _text(apk.get_package())
@@ -358,7 +362,7 @@ def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
             archive.name, "the manifest names no package", code="artifact_manifest_invalid"
         )
     signers, broken, lineage, certificates = _signers(apk, archive.raw, archive.name)
-    icon_path, icon_bytes = _icon(apk, archive)
+    icon_path, icon_bytes = _icon(apk, archive) if resources else (None, None)
     return ApkFacts(
         package=package,
         version_name=version_name,
@@ -377,7 +381,7 @@ def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
         artifact_sha256=hashlib.sha256(archive.raw).hexdigest(),
         artifact_size=len(archive.raw),
         max_sdk=max_sdk,
-        app_label=_app_label(apk),
+        app_label=_app_label(apk) if resources else None,
         icon_path=icon_path,
         icon_bytes=icon_bytes,
         network_security_config=network_config,
@@ -390,9 +394,11 @@ def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
     )
 
 
-def analyze_apk(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> ApkFacts:
+def analyze_apk(
+    path: Path, limits: ArchiveLimits = DEFAULT_LIMITS, *, resources: bool = True
+) -> ApkFacts:
     """Analyse the APK at ``path``; raises :class:`ArtifactError` naming file and reason."""
-    return analyze_apk_archive(SafeArchive.open(Path(path), limits))
+    return analyze_apk_archive(SafeArchive.open(Path(path), limits), resources=resources)
 
 
 def analyze_apk_bytes(name: str, raw: bytes, limits: ArchiveLimits = DEFAULT_LIMITS) -> ApkFacts:
