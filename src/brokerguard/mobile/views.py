@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -32,7 +33,10 @@ class TimelineEntry:
 
 def timeline(session: DbSession, app: MobileApp) -> list[TimelineEntry]:
     """Releases oldest first, each with its permission diff against the release before it."""
-    rows = list(reversed(registry.releases(session, app)))
+    rows = sorted(
+        registry.releases(session, app),
+        key=lambda r: (r.released_on or date.max, r.created_at, r.version_code),
+    )
     entries: list[TimelineEntry] = []
     previous: set[str] | None = None
     for row in rows:
