@@ -23,6 +23,7 @@ from typing import Any
 from loguru import logger
 
 from brokerguard.mobile.apk_signing import SchemeSigner, SigningBlockError, verify_scheme_signers
+from brokerguard.mobile.apk_v1 import verify_v1_content
 from brokerguard.mobile.archive import DEFAULT_LIMITS, ArchiveLimits, SafeArchive
 from brokerguard.mobile.errors import ArtifactError
 
@@ -280,21 +281,29 @@ def _app_label(apk: APK) -> str | None:
 
 
 def _signers(
-    apk: APK, raw: bytes, artifact: str
+    apk: APK, archive: SafeArchive
 ) -> tuple[list[SignerInfo], list[str], list[str], list[str]]:
     """Signers, broken-signature notes, v3 lineage and all certificate SHA-256 values."""
     signers: list[SignerInfo] = []
     broken: list[str] = []
+    raw, artifact = archive.raw, archive.name
     try:
         names = apk.get_signature_names()
+        content_problems = verify_v1_content(archive) if names else []
+        broken.extend(f"v1: {p}" for p in content_problems[:10])
         for name in names:
             der = apk.get_certificate_der(name)
             if der is None:
                 broken.append(f"v1 {name}: signature does not verify")
                 signers.append(SignerInfo("v1", "", False, "signature does not verify"))
+            elif content_problems:
+                sha = hashlib.sha256(der).hexdigest()
+                signers.append(SignerInfo("v1", sha, False, content_problems[0]))
             else:
                 signers.append(SignerInfo("v1", hashlib.sha256(der).hexdigest(), True))
         certificates = [c.sha256.hex() for c in apk.get_certificates()]
+    except ArtifactError:
+        raise
     except Exception as exc:  # malformed PKCS#7 or signing block
         raise ArtifactError(
             artifact, f"unreadable signature data ({type(exc).__name__})", code="artifact_corrupt"
@@ -361,7 +370,7 @@ def analyze_apk_archive(archive: SafeArchive, *, resources: bool = True) -> ApkF
         raise ArtifactError(
             archive.name, "the manifest names no package", code="artifact_manifest_invalid"
         )
-    signers, broken, lineage, certificates = _signers(apk, archive.raw, archive.name)
+    signers, broken, lineage, certificates = _signers(apk, archive)
     icon_path, icon_bytes = _icon(apk, archive) if resources else (None, None)
     return ApkFacts(
         package=package,
