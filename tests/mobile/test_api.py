@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -230,3 +231,30 @@ def test_purposes_and_review_api(
     )
     assert bad_date.status_code == 422
     assert bad_date.json()["error"]["field"] == "tested_from"
+
+
+def test_oversized_artifact_upload(
+    client: TestClient,
+    engine: Engine,
+    clock: FixedClock,
+    release_signer: ReleaseSigner,
+    good_apk: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    client.post(f"{API}/apps", json=_app_body(release_signer.cert_sha256))
+    monkeypatch.setattr("brokerguard.mobile.uploads.MAX_ARTIFACT_BYTES", 1000)
+    files = {"artifact": ("big.apk", good_apk, "application/octet-stream")}
+    response = client.post(f"{API}/apps/trade-android/gate", files=files)
+    assert response.status_code == 413
+    assert "big.apk" in response.json()["error"]["message"]
+    nameless = client.post(f"{API}/analyze", files={"artifact": ("", b"PK", "x/y")})
+    assert nameless.status_code == 422
+
+
+def test_analyze_endpoint(client: TestClient, engine: Engine, clock: FixedClock) -> None:
+    sign_in(client, engine, clock, Role.auditor)
+    content = (APK_DIR / "a2dp.Vol_137.apk").read_bytes()
+    response = client.post(f"{API}/analyze", files={"artifact": ("a2dp.apk", content, "x/y")})
+    assert response.status_code == 200
+    assert response.json()["package"] == "a2dp.Vol"

@@ -222,3 +222,57 @@ def test_lab_due_command(
     result = runner.invoke(cli, ["app", "lab-due", "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["apps"][0]["overdue"] is True
+
+
+def test_cli_argument_errors(
+    runner: CliRunner,
+    cli_db: Engine,
+    clock: FixedClock,
+    tmp_path: Path,
+    good_apk: bytes,
+    release_signer: ReleaseSigner,
+) -> None:
+    with session_factory(cli_db)() as session:
+        make_app(session, clock, certs=[release_signer.cert_sha256])
+        session.commit()
+    assert runner.invoke(cli, ["app", "listing", "--format", "xml"]).exit_code == 2
+    html = runner.invoke(cli, ["app", "listing", "--format", "html"])
+    assert html.exit_code == 0 and "<table>" in html.stdout
+    missing = runner.invoke(
+        cli, ["app", "checklist-import", str(tmp_path / "none.csv"), "--version", "v1"]
+    )
+    assert missing.exit_code == 2
+    bad_csv = write(tmp_path, "bad.csv", "編號,L1\n1,maybe\n".encode())
+    result = runner.invoke(cli, ["app", "checklist-import", str(bad_csv), "--version", "v1"])
+    assert result.exit_code == 2 and "missing column" in result.stderr
+    empty = write(tmp_path, "empty.csv", b"")
+    assert (
+        runner.invoke(cli, ["app", "checklist-import", str(empty), "--version", "v1"]).exit_code
+        == 2
+    )
+    path = write(tmp_path, "trade.apk", good_apk)
+    assert (
+        runner.invoke(cli, ["app", "release", str(path), "--app", "trade-android"]).exit_code == 0
+    )
+    again = runner.invoke(cli, ["app", "release", str(path), "--app", "trade-android"])
+    assert again.exit_code == 1  # conflict
+    bad_reason = runner.invoke(
+        cli, ["app", "release", str(path), "--app", "trade-android", "--major", "colour"]
+    )
+    assert bad_reason.exit_code == 2
+    bad_date = runner.invoke(
+        cli, ["app", "publish", str(path), "--app", "trade-android", "--date", "someday"]
+    )
+    assert bad_date.exit_code == 2
+    gate_fails = runner.invoke(cli, ["app", "publish", str(path), "--app", "trade-android"])
+    assert gate_fails.exit_code == 1 and "dual_approval" in gate_fails.stderr
+    sha = "0" * 64
+    base = ["app", "approve", "--app", "trade-android", "--artifact", sha, "--comment", "ok"]
+    assert runner.invoke(cli, [*base, "--unit", "security", "--by", "x"]).exit_code == 2
+    make_staff(cli_db, clock, "sec-chen", Role.security)
+    real = json.loads(runner.invoke(cli, ["app", "analyze", str(path), "--json"]).stdout)
+    base[5] = real["artifact_sha256"]
+    assert runner.invoke(cli, [*base, "--unit", "legal", "--by", "sec-chen"]).exit_code == 2
+    assert runner.invoke(cli, [*base, "--unit", "security", "--by", "nobody"]).exit_code == 2
+    ok = runner.invoke(cli, [*base, "--unit", "security", "--by", "sec-chen"])
+    assert ok.exit_code == 0, ok.output
