@@ -6,20 +6,27 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.clock import to_taipei
 from brokerguard.errors import BrokerguardError, NotFoundError
-from brokerguard.mobile import approvals, registry, testing
-from brokerguard.mobile.models import MobileApp, MobileApproval, MobileRelease
+from brokerguard.mobile import approvals, registry, review, testing
+from brokerguard.mobile.models import (
+    MobileApp,
+    MobileApproval,
+    MobileRelease,
+    MobileReportReview,
+)
 from brokerguard.mobile.settings import MobileSettings
 from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/mobile", include_in_schema=False)
+Reviewer = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
 NAV = [NavItem("/mobile", "行動應用程式", "Mobile apps", order=60)]
 
 
@@ -69,11 +76,14 @@ def apps_page(
 
 
 def _app_context(session: DbSession, app: MobileApp) -> dict[str, object]:
+    tests = testing.records_of(session, app)
     return {
         "app": app,
         "timeline": timeline(session, app),
         "purposes": registry.purposes(session, app),
-        "tests": testing.records_of(session, app),
+        "tests": tests,
+        "reviews": {t.id: review.reviews_of(session, t) for t in tests},
+        "checklist_versions": review.checklist_versions(session),
         "units": [u.value for u in approvals.Unit],
         "form": {},
         "form_error": None,
@@ -118,3 +128,86 @@ def approve_form(
         context["form_error"] = error
         return render(request, "mobile/app.html", context, status_code=error.status_code)
     return RedirectResponse(f"/mobile/apps/{app.slug}", status_code=303)
+
+
+@router.post("/lab-tests/{test_id}/reviews")
+def start_review_form(
+    test_id: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: Reviewer,
+    checklist_version: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    test = testing.get_test(session, test_id)
+    row = review.start_review(
+        session, clock, test, checklist_version=checklist_version, reviewer=staff.username
+    )
+    return RedirectResponse(f"/mobile/reviews/{row.id}", status_code=303)
+
+
+def _review_context(session: DbSession, row: MobileReportReview) -> dict[str, object]:
+    test = testing.get_test(session, row.lab_test_id)
+    return {
+        "review": row,
+        "test": test,
+        "app": session.get(MobileApp, test.app_id),
+        "items": review.checklist(session, row.checklist_version, row.level),
+        "outcomes": review.review_items(session, row),
+        "choices": [o.value for o in review.Outcome],
+        "form_error": None,
+        "form": {},
+    }
+
+
+@router.get("/reviews/{review_id}")
+def review_page(
+    request: Request, review_id: str, session: DbSession, staff: CurrentStaff
+) -> Response:
+    row = review.get_review(session, review_id)
+    return render(request, "mobile/review.html", _review_context(session, row))
+
+
+@router.post("/reviews/{review_id}/items")
+def review_item_form(
+    request: Request,
+    review_id: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: Reviewer,
+    item_no: Annotated[str, Form(max_length=32)] = "",
+    outcome: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    row = review.get_review(session, review_id)
+    try:
+        review.record_item(
+            session, clock, row, item_no=item_no, outcome=outcome, note=note, actor=staff.username
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        context = _review_context(session, row)
+        context["form_error"] = error
+        context["form"] = {"item_no": item_no, "outcome": outcome, "note": note}
+        return render(request, "mobile/review.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/mobile/reviews/{row.id}#item-{item_no}", status_code=303)
+
+
+@router.post("/reviews/{review_id}/complete")
+def review_complete_form(
+    request: Request,
+    review_id: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: Reviewer,
+    summary: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    row = review.get_review(session, review_id)
+    try:
+        review.complete_review(session, clock, row, summary=summary)
+    except BrokerguardError as error:
+        session.rollback()
+        context = _review_context(session, row)
+        context["form_error"] = error
+        context["form"] = {"summary": summary}
+        return render(request, "mobile/review.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/mobile/reviews/{row.id}", status_code=303)
