@@ -145,3 +145,38 @@ def test_auditor_cannot_start_review(
         f"/mobile/lab-tests/{test_id}/reviews", data={"csrf_token": token, "checklist_version": "x"}
     )
     assert response.status_code == 403
+
+
+def test_purpose_form(
+    client: TestClient,
+    engine: Engine,
+    clock: FixedClock,
+    good_report: ArtifactReport,
+    release_signer: ReleaseSigner,
+) -> None:
+    _seed(engine, clock, good_report, release_signer.cert_sha256)
+    token = sign_in(client, engine, clock, Role.app_team)
+    page = client.get("/mobile/apps/trade-android")
+    assert "尚未說明用途的權限" in page.text and "android.permission.CAMERA" in page.text
+    blank = client.post(
+        "/mobile/apps/trade-android/purposes",
+        data={
+            "csrf_token": token,
+            "permission": "android.permission.CAMERA",
+            "purpose_zh": "拍攝證件",
+            "purpose_en": " ",
+        },
+    )
+    assert blank.status_code == 422 and "拍攝證件" in blank.text
+    saved = client.post(
+        "/mobile/apps/trade-android/purposes",
+        data={
+            "csrf_token": token,
+            "permission": "android.permission.CAMERA",
+            "purpose_zh": "拍攝證件",
+            "purpose_en": "ID photos",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "尚未說明用途的權限" not in client.get("/mobile/apps/trade-android").text

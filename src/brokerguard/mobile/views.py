@@ -27,6 +27,9 @@ from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/mobile", include_in_schema=False)
 Reviewer = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
+Writer = Annotated[
+    StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.app_team))
+]
 NAV = [NavItem("/mobile", "行動應用程式", "Mobile apps", order=60)]
 
 
@@ -83,11 +86,55 @@ def _app_context(session: DbSession, app: MobileApp) -> dict[str, object]:
         "purposes": registry.purposes(session, app),
         "tests": tests,
         "reviews": {t.id: review.reviews_of(session, t) for t in tests},
+        "unstated": _unstated(session, app),
         "checklist_versions": review.checklist_versions(session),
         "units": [u.value for u in approvals.Unit],
         "form": {},
         "form_error": None,
+        "purpose_form": {},
+        "purpose_error": None,
     }
+
+
+def _unstated(session: DbSession, app: MobileApp) -> list[str]:
+    stated = registry.purposes(session, app)
+    wanted = {p for r in registry.releases(session, app) for p in r.permissions}
+    return sorted(p for p in wanted if p not in stated)
+
+
+@router.post("/apps/{slug}/purposes")
+def purpose_form(
+    request: Request,
+    slug: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: Writer,
+    permission: Annotated[str, Form(max_length=255)] = "",
+    purpose_zh: Annotated[str, Form(max_length=4000)] = "",
+    purpose_en: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    app = registry.get_app(session, slug)
+    try:
+        registry.set_purpose(
+            session,
+            clock,
+            app,
+            permission=permission,
+            purpose_zh=purpose_zh,
+            purpose_en=purpose_en,
+            actor=staff.username,
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        context = _app_context(session, app)
+        context["purpose_form"] = {
+            "permission": permission,
+            "purpose_zh": purpose_zh,
+            "purpose_en": purpose_en,
+        }
+        context["purpose_error"] = error
+        return render(request, "mobile/app.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/mobile/apps/{app.slug}#purposes", status_code=303)
 
 
 @router.get("/apps/{slug}")
