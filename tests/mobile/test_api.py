@@ -6,6 +6,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import FixedClock
+from brokerguard.evidence.service import evidence_for
 from brokerguard.mobile.models import MobileRelease
 from brokerguard.staff.roles import Role
 from tests.conftest import STAFF_PASSWORD, csrf_from, make_staff, sign_in
@@ -109,6 +110,9 @@ def test_release_flow_with_dual_approval(
         "security": "both",
         "compliance": "comp-lin",
     }
+    with Session(engine) as session:
+        records = evidence_for(session, "A6.3.1.4")
+        assert [r.kind for r in records] == ["approval_record"]
     passed = client.post(f"{API}/apps/trade-android/gate", files=files).json()
     assert passed["passed"] is True, passed["failed_rules"]
     published = client.post(
@@ -214,6 +218,8 @@ def test_purposes_and_review_api(
     assert item["finding_id"]
     done = client.post(f"{API}/reviews/{review['id']}/complete", json={"summary": "ok"})
     assert done.json()["status"] == "completed"
+    with Session(engine) as session:
+        assert [r.kind for r in evidence_for(session, "A6.3.3.3")] == ["review_record"]
     fixed = client.post(f"{API}/lab-tests/{lab['id']}/confirm-fixes")
     assert fixed.json()["fixes_confirmed_by"] == "security-user"
     due = client.get(f"{API}/lab-tests/due").json()

@@ -179,7 +179,12 @@ def list_approvals(release_id: str, session: DbSession, staff: CurrentStaff) -> 
 
 @router.post("/releases/{release_id}/approvals", response_model=ApprovalOut, status_code=201)
 def approve(
-    release_id: str, body: ApprovalIn, session: DbSession, clock: AppClock, staff: Reviewer
+    release_id: str,
+    body: ApprovalIn,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Reviewer,
 ) -> Any:
     """Approve as the signed-in person, for a unit they belong to (A6.3.1.4)."""
     release = registry.get_release(session, release_id)
@@ -191,6 +196,7 @@ def approve(
         approver=staff.username,
         approver_roles=staff.roles,
         comment=body.comment,
+        settings=settings,
     )
 
 
@@ -324,10 +330,15 @@ def record_item(
 
 @router.post("/reviews/{review_id}/complete", response_model=ReviewOut)
 def complete_review(
-    review_id: str, body: ReviewCompleteIn, session: DbSession, clock: AppClock, staff: Reviewer
+    review_id: str,
+    body: ReviewCompleteIn,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Reviewer,
 ) -> Any:
     row = review.get_review(session, review_id)
-    return review.complete_review(session, clock, row, summary=body.summary)
+    return review.complete_review(session, clock, row, summary=body.summary, settings=settings)
 
 
 @router.get("/listing.json")

@@ -260,6 +260,7 @@ def approve(
             approver=staff.username,
             approver_roles=staff.roles,
             comment=comment,
+            settings=runtime.settings(),
         )
     runtime.console.print(f"{unit} approval by {by} recorded", highlight=False)
 

@@ -22,7 +22,13 @@ from brokerguard.mobile.settings import MobileSettings
 from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/mobile", include_in_schema=False)
@@ -149,6 +155,7 @@ def approve_form(
     release_id: str,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     staff: CurrentStaff,
     unit: Annotated[str, Form(max_length=16)] = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
@@ -167,6 +174,7 @@ def approve_form(
             approver=staff.username,
             approver_roles=roles,
             comment=comment,
+            settings=settings,
         )
     except BrokerguardError as error:
         session.rollback()
@@ -245,12 +253,13 @@ def review_complete_form(
     review_id: str,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     staff: Reviewer,
     summary: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     row = review.get_review(session, review_id)
     try:
-        review.complete_review(session, clock, row, summary=summary)
+        review.complete_review(session, clock, row, summary=summary, settings=settings)
     except BrokerguardError as error:
         session.rollback()
         context = _review_context(session, row)
