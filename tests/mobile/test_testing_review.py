@@ -209,7 +209,8 @@ def test_review_walk_missing_items_become_findings(
     records = evidence_for(session, "A6.3.3.3")
     assert [r.kind for r in records] == ["review_record"]
     content = evidence_content(session, settings, records[0].id)[1].decode("utf-8-sig")
-    assert "4.1.2.1" in content and "missing" in content and "報告未涵蓋加密儲存" in content
+    assert "4.1.2.1,敏感性資料保護,資料儲存,missing" in content
+    assert str(item.finding_id) in content
     with pytest.raises(ConflictError):
         record_item(session, clock, review, item_no="4.1.1.1", outcome="present", actor="s")
     close_finding(session, clock, item.finding_id, closed_by="sec", note="實驗室補充報告")
