@@ -151,6 +151,7 @@ async def publish(
     release_id: str,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     staff: Writer,
     artifact: Annotated[UploadFile, File()],
     released_on: Annotated[str, Form(max_length=32)] = "",
@@ -167,6 +168,8 @@ async def publish(
         report,
         released_on=when,
         lab_test_valid_days=MobileSettings().lab_test_valid_days,
+        settings=settings,
+        actor=staff.username,
     )
     return release
 
