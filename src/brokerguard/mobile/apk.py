@@ -26,6 +26,7 @@ from brokerguard.mobile.apk_signing import SchemeSigner, SigningBlockError, veri
 from brokerguard.mobile.apk_v1 import verify_v1_content
 from brokerguard.mobile.archive import DEFAULT_LIMITS, ArchiveLimits, SafeArchive
 from brokerguard.mobile.errors import ArtifactError
+from brokerguard.mobile.network_config import NetworkConfigError, cleartext_scopes
 
 logger.disable("androguard")
 
@@ -98,6 +99,8 @@ class ApkFacts:
     icon_path: str | None = None
     icon_bytes: bytes | None = field(default=None, repr=False)
     network_security_config: str | None = None
+    #: where the network security config permits cleartext ("base", domains); None: no config
+    network_config_cleartext: list[str] | None = None
     permission_details: list[PermissionInfo] = field(default_factory=list)
     exported_components: list[ExportedComponent] = field(default_factory=list)
     signers: list[SignerInfo] = field(default_factory=list)
@@ -118,7 +121,14 @@ class ApkFacts:
 
     @property
     def allows_cleartext(self) -> bool:
-        """Cleartext is allowed by default below API 28 unless a flag or config says otherwise."""
+        """Whether cleartext HTTP is permitted anywhere.
+
+        A readable network security config decides (it overrides the manifest flag
+        from API 24); otherwise ``usesCleartextTraffic``; otherwise the platform
+        default (permitted below API 28). An unreadable config counts as refusing.
+        """
+        if self.network_config_cleartext is not None:
+            return bool(self.network_config_cleartext)
         if self.uses_cleartext is not None:
             return _truthy(self.uses_cleartext)
         if self.network_security_config is not None:
@@ -273,6 +283,42 @@ def _icon(apk: APK, archive: SafeArchive) -> tuple[str | None, bytes | None]:
     return path, None
 
 
+def _resolve_resource(apk: APK, reference: str) -> list[str]:
+    """File names a ``@7f0f0001`` reference resolves to (empty when it does not)."""
+    try:
+        resources = apk.get_android_resources()
+        resolved = resources.get_resolved_res_configs(int(reference[1:].split(":")[-1], 16))
+    except Exception:  # unresolvable reference or resource table
+        return []
+    return [str(path) for _config, path in resolved if isinstance(path, str)]
+
+
+def _network_config_path(apk: APK, archive: SafeArchive, value: str) -> str | None:
+    if archive.has(value):
+        return value
+    if value.startswith("@"):
+        for path in _resolve_resource(apk, value):
+            if archive.has(path):
+                return path
+    fallback = "res/xml/network_security_config.xml"
+    return fallback if archive.has(fallback) else None
+
+
+def _network_config(
+    apk: APK, archive: SafeArchive, value: str | None, target_sdk: str | None
+) -> list[str] | None:
+    if value is None:
+        return None
+    path = _network_config_path(apk, archive, value)
+    if path is None:
+        return None
+    data = archive.read(path, archive.limits.max_manifest_bytes)
+    try:
+        return cleartext_scopes(data, _int_or_none(target_sdk))
+    except NetworkConfigError:
+        return None
+
+
 def _app_label(apk: APK) -> str | None:
     try:
         return _text(apk.get_app_name())
@@ -394,6 +440,7 @@ def analyze_apk_archive(archive: SafeArchive, *, resources: bool = True) -> ApkF
         icon_path=icon_path,
         icon_bytes=icon_bytes,
         network_security_config=network_config,
+        network_config_cleartext=_network_config(apk, archive, network_config, target_sdk),
         permission_details=details,
         exported_components=exported,
         signers=signers,
