@@ -182,6 +182,7 @@ def synthetic_apk(
     application: dict[str, str | bool] | None = None,
     network_config: Element | bytes | None = None,
     code_strings: tuple[str, ...] = ROOT_AND_DEBUG_STRINGS,
+    components: tuple[Element, ...] = (),
 ) -> bytes:
     """A v2-signed APK with a manifest written from scratch (no resource table)."""
     attributes: dict[str, str | bool] = {"android:allowBackup": False}
@@ -200,7 +201,7 @@ def synthetic_apk(
                 "uses-sdk", {"android:minSdkVersion": "26", "android:targetSdkVersion": target_sdk}
             ),
             *(Element("uses-permission", {"android:name": p}) for p in permissions),
-            Element("application", attributes),
+            Element("application", attributes, list(components)),
         ],
     )
     buffer = io.BytesIO()
