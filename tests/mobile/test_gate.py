@@ -460,3 +460,36 @@ def test_permission_change_between_real_artifacts(
         synthetic_apk(release_signer, version_code="103", application={"android:debuggable": True}),
     )
     assert not outcome(evaluate_gate(session, clock, app, debug), "not_debuggable")
+
+
+def test_ios_release_gate(session: Session, clock: FixedClock, settings: Settings) -> None:
+    import hashlib
+
+    from tests.mobile.apkbuild import build_ipa
+
+    developer = b"demo-apple-distribution-cert"
+    report = analyze_artifact_bytes("trade.ipa", build_ipa(developer_cert=developer))
+    app = make_app(
+        session,
+        clock,
+        certs=[hashlib.sha256(developer).hexdigest()],
+        slug="trade-ios",
+        package="tw.com.demosec.trade",
+        platform="ios",
+    )
+    pass_lab_test(session, clock, settings, app, RECENT)
+    first = evaluate_gate(session, clock, app, report)
+    assert set(first.failed_rules) == {"permission_purpose", "dual_approval"}
+    add_purposes(session, clock, app, report.permissions)
+    release = register_release(session, clock, app, report, actor="app-team")
+    approve_both(session, clock, release)
+    assert evaluate_gate(session, clock, app, report).passed
+    debug = analyze_artifact_bytes(
+        "dev.ipa",
+        build_ipa(developer_cert=developer, entitlements={"get-task-allow": True}),
+    )
+    assert not outcome(evaluate_gate(session, clock, app, debug), "not_debuggable")
+    other = analyze_artifact_bytes("other.ipa", build_ipa(developer_cert=b"someone else"))
+    assert not outcome(evaluate_gate(session, clock, app, other), "signing_certificate")
+    android = analyze_artifact(APK_DIR / "golden-aligned-v1-out.apk")
+    assert not outcome(evaluate_gate(session, clock, app, android), "package_matches")
