@@ -123,6 +123,15 @@ def test_release_flow_with_dual_approval(
     assert published.status_code == 200, published.text
     listing = client.get(f"{API}/listing.json").json()
     assert listing["apps"][0]["version"] == "1.0"
+    html = client.get(f"{API}/listing.html")
+    assert html.status_code == 200 and 'data-app="trade-android"' in html.text
+    assert client.get(f"{API}/apps/trade-android").json()["package_name"] == TINY_PACKAGE
+    assert [a["slug"] for a in client.get(f"{API}/apps").json()] == ["trade-android"]
+    releases = client.get(f"{API}/apps/trade-android/releases").json()
+    assert [r["status"] for r in releases] == ["released"]
+    assert client.get(f"{API}/apps/trade-android/purposes").json() == []
+    tests = client.get(f"{API}/apps/trade-android/lab-tests").json()
+    assert [t["kind"] for t in tests] == ["mas_baseline"]
 
 
 def test_bad_uploads_leave_registry_unchanged(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import delete, func, select
@@ -272,7 +271,3 @@ def reviews_of(session: Session, test: MobileLabTest) -> list[MobileReportReview
             .order_by(MobileReportReview.started_at)
         )
     )
-
-
-def completed_at(review: MobileReportReview) -> datetime | None:
-    return review.completed_at
