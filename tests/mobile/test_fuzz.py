@@ -54,3 +54,16 @@ def test_signing_block_mutations(data: st.DataObject) -> None:
     except SigningBlockError:
         return
     assert all(isinstance(s.verified, bool) for s in [*v2, *v3])
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_header_field_mutations(data: st.DataObject) -> None:
+    """Flip bits in the ZIP headers themselves (flags, methods, sizes, offsets)."""
+    raw = bytearray(TINY_V3)
+    headers = [i for i in range(len(raw) - 4) if raw[i : i + 2] == b"PK"]
+    for _ in range(data.draw(st.integers(1, 4))):
+        start = data.draw(st.sampled_from(headers))
+        position = min(start + data.draw(st.integers(4, 45)), len(raw) - 1)
+        raw[position] ^= 1 << data.draw(st.integers(0, 7))
+    _analyse(bytes(raw))
