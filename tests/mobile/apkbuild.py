@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from brokerguard.mobile.apk_signing import ZipLayout, content_digest
+from tests.mobile.axml import Element, write_axml
 
 ROOT_AND_DEBUG_STRINGS = (
     "/system/xbin/su",
@@ -168,3 +169,48 @@ def build_ipa(
         archive.writestr(base + app_name, binary)
         archive.writestr(base + "AppIcon60x60@2x.png", b"\x89PNG\r\n\x1a\nicon")
     return buffer.getvalue()
+
+
+def synthetic_apk(
+    signer: ReleaseSigner,
+    *,
+    package: str = "tw.com.demosec.trade",
+    version_code: str = "520",
+    version_name: str = "5.2.0",
+    target_sdk: str = "34",
+    permissions: tuple[str, ...] = ("android.permission.INTERNET",),
+    application: dict[str, str | bool] | None = None,
+    network_config: Element | bytes | None = None,
+    code_strings: tuple[str, ...] = ROOT_AND_DEBUG_STRINGS,
+    components: tuple[Element, ...] = (),
+) -> bytes:
+    """A v2-signed APK with a manifest written from scratch (no resource table)."""
+    attributes: dict[str, str | bool] = {"android:allowBackup": False}
+    attributes.update(application or {})
+    if network_config is not None:
+        attributes["android:networkSecurityConfig"] = "res/xml/network_security_config.xml"
+    manifest = Element(
+        "manifest",
+        {
+            "package": package,
+            "android:versionCode": version_code,
+            "android:versionName": version_name,
+        },
+        [
+            Element(
+                "uses-sdk", {"android:minSdkVersion": "26", "android:targetSdkVersion": target_sdk}
+            ),
+            *(Element("uses-permission", {"android:name": p}) for p in permissions),
+            Element("application", attributes, list(components)),
+        ],
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("AndroidManifest.xml", write_axml(manifest))
+        archive.writestr("classes.dex", dex_with_strings(code_strings))
+        if network_config is not None:
+            data = (
+                network_config if isinstance(network_config, bytes) else write_axml(network_config)
+            )
+            archive.writestr("res/xml/network_security_config.xml", data)
+    return sign_v2(buffer.getvalue(), signer)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import FixedClock
+from brokerguard.evidence.service import evidence_for
 from brokerguard.mobile.models import MobileRelease
 from brokerguard.staff.roles import Role
 from tests.conftest import STAFF_PASSWORD, csrf_from, make_staff, sign_in
@@ -108,6 +110,9 @@ def test_release_flow_with_dual_approval(
         "security": "both",
         "compliance": "comp-lin",
     }
+    with Session(engine) as session:
+        records = evidence_for(session, "A6.3.1.4")
+        assert [r.kind for r in records] == ["approval_record"]
     passed = client.post(f"{API}/apps/trade-android/gate", files=files).json()
     assert passed["passed"] is True, passed["failed_rules"]
     published = client.post(
@@ -118,6 +123,15 @@ def test_release_flow_with_dual_approval(
     assert published.status_code == 200, published.text
     listing = client.get(f"{API}/listing.json").json()
     assert listing["apps"][0]["version"] == "1.0"
+    html = client.get(f"{API}/listing.html")
+    assert html.status_code == 200 and 'data-app="trade-android"' in html.text
+    assert client.get(f"{API}/apps/trade-android").json()["package_name"] == TINY_PACKAGE
+    assert [a["slug"] for a in client.get(f"{API}/apps").json()] == ["trade-android"]
+    releases = client.get(f"{API}/apps/trade-android/releases").json()
+    assert [r["status"] for r in releases] == ["released"]
+    assert client.get(f"{API}/apps/trade-android/purposes").json() == []
+    tests = client.get(f"{API}/apps/trade-android/lab-tests").json()
+    assert [t["kind"] for t in tests] == ["mas_baseline"]
 
 
 def test_bad_uploads_leave_registry_unchanged(
@@ -213,6 +227,8 @@ def test_purposes_and_review_api(
     assert item["finding_id"]
     done = client.post(f"{API}/reviews/{review['id']}/complete", json={"summary": "ok"})
     assert done.json()["status"] == "completed"
+    with Session(engine) as session:
+        assert [r.kind for r in evidence_for(session, "A6.3.3.3")] == ["review_record"]
     fixed = client.post(f"{API}/lab-tests/{lab['id']}/confirm-fixes")
     assert fixed.json()["fixes_confirmed_by"] == "security-user"
     due = client.get(f"{API}/lab-tests/due").json()
@@ -230,3 +246,30 @@ def test_purposes_and_review_api(
     )
     assert bad_date.status_code == 422
     assert bad_date.json()["error"]["field"] == "tested_from"
+
+
+def test_oversized_artifact_upload(
+    client: TestClient,
+    engine: Engine,
+    clock: FixedClock,
+    release_signer: ReleaseSigner,
+    good_apk: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    client.post(f"{API}/apps", json=_app_body(release_signer.cert_sha256))
+    monkeypatch.setattr("brokerguard.mobile.uploads.MAX_ARTIFACT_BYTES", 1000)
+    files = {"artifact": ("big.apk", good_apk, "application/octet-stream")}
+    response = client.post(f"{API}/apps/trade-android/gate", files=files)
+    assert response.status_code == 413
+    assert "big.apk" in response.json()["error"]["message"]
+    nameless = client.post(f"{API}/analyze", files={"artifact": ("", b"PK", "x/y")})
+    assert nameless.status_code == 422
+
+
+def test_analyze_endpoint(client: TestClient, engine: Engine, clock: FixedClock) -> None:
+    sign_in(client, engine, clock, Role.auditor)
+    content = (APK_DIR / "a2dp.Vol_137.apk").read_bytes()
+    response = client.post(f"{API}/analyze", files={"artifact": ("a2dp.apk", content, "x/y")})
+    assert response.status_code == 200
+    assert response.json()["package"] == "a2dp.Vol"

@@ -237,3 +237,38 @@ def test_path_traversal(name: str) -> None:
     with pytest.raises(ArtifactError) as caught:
         analyze_apk_bytes("evil.apk", traversal_zip(name))
     assert caught.value.code == "artifact_path_traversal"
+
+
+def test_encrypted_entry_is_typed() -> None:
+    raw = bytearray(zip_bytes({"AndroidManifest.xml": b"abc"}))
+    raw[6] |= 1  # local header: encrypted
+    central = raw.rfind(b"PK\x01\x02")
+    raw[central + 8] |= 1
+    with pytest.raises(ArtifactError) as caught:
+        analyze_apk_bytes("enc.apk", bytes(raw))
+    assert caught.value.code == "artifact_unsupported"
+
+
+def test_unsupported_compression_is_typed() -> None:
+    raw = bytearray(zip_bytes({"AndroidManifest.xml": b"abc"}))
+    raw[8] = 99  # AES (method 99) in the local header
+    central = raw.rfind(b"PK\x01\x02")
+    raw[central + 10] = 99
+    with pytest.raises(ArtifactError):
+        analyze_apk_bytes("aes.apk", bytes(raw))
+
+
+def test_local_and_central_names_must_agree() -> None:
+    raw = bytearray(zip_bytes({"AndroidManifest.xml": b"abc"}))
+    raw[30:49] = b"AndroidManifest.xmz"  # the local header only
+    with pytest.raises(ArtifactError) as caught:
+        analyze_apk_bytes("confused.apk", bytes(raw))
+    assert caught.value.code == "artifact_corrupt" and "names differ" in caught.value.message
+
+
+def test_central_offset_without_local_header() -> None:
+    raw = bytearray(zip_bytes({"AndroidManifest.xml": b"abc"}))
+    raw[0:4] = b"PK\x07\x08"
+    with pytest.raises(ArtifactError) as caught:
+        analyze_apk_bytes("nolocal.apk", bytes(raw))
+    assert caught.value.code == "artifact_corrupt"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from brokerguard.cli.main import app as cli
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_factory
+from brokerguard.evidence.service import evidence_for
 from brokerguard.mobile.analysis import ArtifactReport
 from brokerguard.mobile.models import MobileRelease
 from brokerguard.staff.roles import Role
@@ -22,6 +25,19 @@ from tests.mobile.apkbuild import ReleaseSigner, build_ipa
 from tests.mobile.conftest import APK_DIR, TINY_PACKAGE, write
 from tests.mobile.helpers import make_app, pass_lab_test
 from tests.mobile.hostile import bomb_zip, traversal_zip
+
+
+class _Page(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(type(self).body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
 
 EXPECTED = json.loads((APK_DIR / "expected-facts.json").read_text(encoding="utf-8"))
 
@@ -145,6 +161,32 @@ def test_gate_exit_codes(
     assert published.exit_code == 0, published.output
     listing = runner.invoke(cli, ["app", "listing", "--format", "json"])
     assert json.loads(listing.stdout)["apps"][0]["version"] == "1.0"
+    with Session(cli_db) as session:
+        kinds = {
+            r.kind
+            for requirement in ("A6.3.1.1", "A6.3.1.4")
+            for r in evidence_for(session, requirement)
+        }
+    assert kinds == {"permission_declaration", "approval_record"}
+
+    server = HTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/apps.json"
+        _Page.body = listing.stdout.encode()
+        same = runner.invoke(cli, ["app", "listing-check", "--url", url])
+        assert same.exit_code == 0, same.output
+        _Page.body = b'{"apps": [{"app": "trade-android", "version": "0.1"}]}'
+        differs = runner.invoke(cli, ["app", "listing-check", "--url", url])
+        assert differs.exit_code == 1 and "0.1" in differs.stdout
+    finally:
+        server.shutdown()
+        server.server_close()
+    with Session(cli_db) as session:
+        snapshots = evidence_for(session, "A6.3.1.2")
+    assert {r.kind for r in snapshots} == {"website_snapshot"} and len(snapshots) == 2
+    assert runner.invoke(cli, ["app", "listing-check"]).exit_code == 2  # no URL
 
 
 def test_gate_bad_input(
@@ -222,3 +264,57 @@ def test_lab_due_command(
     result = runner.invoke(cli, ["app", "lab-due", "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["apps"][0]["overdue"] is True
+
+
+def test_cli_argument_errors(
+    runner: CliRunner,
+    cli_db: Engine,
+    clock: FixedClock,
+    tmp_path: Path,
+    good_apk: bytes,
+    release_signer: ReleaseSigner,
+) -> None:
+    with session_factory(cli_db)() as session:
+        make_app(session, clock, certs=[release_signer.cert_sha256])
+        session.commit()
+    assert runner.invoke(cli, ["app", "listing", "--format", "xml"]).exit_code == 2
+    html = runner.invoke(cli, ["app", "listing", "--format", "html"])
+    assert html.exit_code == 0 and "<table>" in html.stdout
+    missing = runner.invoke(
+        cli, ["app", "checklist-import", str(tmp_path / "none.csv"), "--version", "v1"]
+    )
+    assert missing.exit_code == 2
+    bad_csv = write(tmp_path, "bad.csv", "編號,L1\n1,maybe\n".encode())
+    result = runner.invoke(cli, ["app", "checklist-import", str(bad_csv), "--version", "v1"])
+    assert result.exit_code == 2 and "missing column" in result.stderr
+    empty = write(tmp_path, "empty.csv", b"")
+    assert (
+        runner.invoke(cli, ["app", "checklist-import", str(empty), "--version", "v1"]).exit_code
+        == 2
+    )
+    path = write(tmp_path, "trade.apk", good_apk)
+    assert (
+        runner.invoke(cli, ["app", "release", str(path), "--app", "trade-android"]).exit_code == 0
+    )
+    again = runner.invoke(cli, ["app", "release", str(path), "--app", "trade-android"])
+    assert again.exit_code == 1  # conflict
+    bad_reason = runner.invoke(
+        cli, ["app", "release", str(path), "--app", "trade-android", "--major", "colour"]
+    )
+    assert bad_reason.exit_code == 2
+    bad_date = runner.invoke(
+        cli, ["app", "publish", str(path), "--app", "trade-android", "--date", "someday"]
+    )
+    assert bad_date.exit_code == 2
+    gate_fails = runner.invoke(cli, ["app", "publish", str(path), "--app", "trade-android"])
+    assert gate_fails.exit_code == 1 and "dual_approval" in gate_fails.stderr
+    sha = "0" * 64
+    base = ["app", "approve", "--app", "trade-android", "--artifact", sha, "--comment", "ok"]
+    assert runner.invoke(cli, [*base, "--unit", "security", "--by", "x"]).exit_code == 2
+    make_staff(cli_db, clock, "sec-chen", Role.security)
+    real = json.loads(runner.invoke(cli, ["app", "analyze", str(path), "--json"]).stdout)
+    base[5] = real["artifact_sha256"]
+    assert runner.invoke(cli, [*base, "--unit", "legal", "--by", "sec-chen"]).exit_code == 2
+    assert runner.invoke(cli, [*base, "--unit", "security", "--by", "nobody"]).exit_code == 2
+    ok = runner.invoke(cli, [*base, "--unit", "security", "--by", "sec-chen"])
+    assert ok.exit_code == 0, ok.output

@@ -15,7 +15,7 @@ from brokerguard.mobile.models import MobileApp
 from brokerguard.mobile.registry import find_release, register_release
 from brokerguard.mobile.testing import record_test
 from brokerguard.staff.roles import Role
-from tests.mobile.apkbuild import ReleaseSigner, make_signer, rebuild_apk
+from tests.mobile.apkbuild import ReleaseSigner, make_signer, rebuild_apk, synthetic_apk
 from tests.mobile.conftest import APK_DIR, TINY
 from tests.mobile.helpers import (
     add_purposes,
@@ -417,3 +417,79 @@ def test_publish_requires_passing_gate(
     # the next gate run compares with this release: same permissions, approval not required
     again = evaluate_gate(session, clock, app, good_report)
     assert again.previous_version is None  # the release itself is not its own predecessor
+
+
+def test_permission_change_between_real_artifacts(
+    session: Session, clock: FixedClock, settings: Settings, release_signer: ReleaseSigner
+) -> None:
+    """Two builds of the same app: the second adds CAMERA and needs both approvals again."""
+    package = "tw.com.demosec.trade"
+    first = analyze_artifact_bytes("v1.apk", synthetic_apk(release_signer, version_code="100"))
+    app = make_app(session, clock, certs=[release_signer.cert_sha256], package=package)
+    pass_lab_test(session, clock, settings, app, RECENT)
+    add_purposes(session, clock, app, ["android.permission.INTERNET"])
+    release = register_release(session, clock, app, first, actor="app-team")
+    approve_both(session, clock, release)
+    publish_release(session, clock, app, release, first, released_on=date(2026, 10, 1))
+
+    same = analyze_artifact_bytes("v2.apk", synthetic_apk(release_signer, version_code="101"))
+    unchanged = evaluate_gate(session, clock, app, same)
+    assert unchanged.passed, unchanged.failed_rules
+    assert not unchanged.approval_required and unchanged.previous_version == "5.2.0"
+
+    second = analyze_artifact_bytes(
+        "v3.apk",
+        synthetic_apk(
+            release_signer,
+            version_code="102",
+            permissions=("android.permission.INTERNET", "android.permission.CAMERA"),
+        ),
+    )
+    changed = evaluate_gate(session, clock, app, second)
+    assert changed.added_permissions == ["android.permission.CAMERA"]
+    assert set(changed.failed_rules) == {"permission_purpose", "dual_approval"}
+    add_purposes(session, clock, app, ["android.permission.CAMERA"])
+    candidate = register_release(session, clock, app, second, actor="app-team")
+    approve_both(session, clock, candidate)
+    assert evaluate_gate(session, clock, app, second).passed
+
+    older = analyze_artifact_bytes("old.apk", synthetic_apk(release_signer, version_code="99"))
+    assert not outcome(evaluate_gate(session, clock, app, older), "version_increases")
+    debug = analyze_artifact_bytes(
+        "debug.apk",
+        synthetic_apk(release_signer, version_code="103", application={"android:debuggable": True}),
+    )
+    assert not outcome(evaluate_gate(session, clock, app, debug), "not_debuggable")
+
+
+def test_ios_release_gate(session: Session, clock: FixedClock, settings: Settings) -> None:
+    import hashlib
+
+    from tests.mobile.apkbuild import build_ipa
+
+    developer = b"demo-apple-distribution-cert"
+    report = analyze_artifact_bytes("trade.ipa", build_ipa(developer_cert=developer))
+    app = make_app(
+        session,
+        clock,
+        certs=[hashlib.sha256(developer).hexdigest()],
+        slug="trade-ios",
+        package="tw.com.demosec.trade",
+        platform="ios",
+    )
+    pass_lab_test(session, clock, settings, app, RECENT)
+    first = evaluate_gate(session, clock, app, report)
+    assert set(first.failed_rules) == {"permission_purpose", "dual_approval"}
+    add_purposes(session, clock, app, report.permissions)
+    release = register_release(session, clock, app, report, actor="app-team")
+    approve_both(session, clock, release)
+    assert evaluate_gate(session, clock, app, report).passed
+    debug = analyze_artifact_bytes(
+        "dev.ipa",
+        build_ipa(developer_cert=developer, entitlements={"get-task-allow": True}),
+    )
+    assert not outcome(evaluate_gate(session, clock, app, debug), "not_debuggable")
+    other = analyze_artifact_bytes("other.ipa", build_ipa(developer_cert=b"someone else"))
+    assert not outcome(evaluate_gate(session, clock, app, other), "signing_certificate")
+    android = analyze_artifact(APK_DIR / "golden-aligned-v1-out.apk")
+    assert not outcome(evaluate_gate(session, clock, app, android), "package_matches")

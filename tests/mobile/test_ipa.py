@@ -3,12 +3,13 @@ from __future__ import annotations
 import io
 import plistlib
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from brokerguard.mobile.analysis import analyze_artifact_bytes
 from brokerguard.mobile.errors import ArtifactError
-from brokerguard.mobile.ipa import IpaFacts, analyze_ipa_bytes
+from brokerguard.mobile.ipa import IpaFacts, analyze_ipa, analyze_ipa_bytes
 from tests.mobile.apkbuild import build_ipa
 from tests.mobile.hostile import zip_bytes
 
@@ -170,3 +171,9 @@ def test_traversal_in_ipa() -> None:
     with pytest.raises(ArtifactError) as caught:
         analyze_ipa_bytes("evil.ipa", buffer.getvalue())
     assert caught.value.code == "artifact_path_traversal"
+
+
+def test_analyze_ipa_from_path(tmp_path: Path) -> None:
+    path = tmp_path / "trade.ipa"
+    path.write_bytes(build_ipa())
+    assert analyze_ipa(path).bundle_id == "tw.com.demosec.trade"

@@ -16,7 +16,7 @@ from brokerguard.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from brokerguard.evidence.service import evidence_for
+from brokerguard.evidence.service import evidence_content, evidence_for
 from brokerguard.findings.service import close_finding, list_open
 from brokerguard.mobile.models import MobileApp, MobileLabTest
 from brokerguard.mobile.review import (
@@ -204,8 +204,13 @@ def test_review_walk_missing_items_become_findings(
         record_item(session, clock, review, item_no="4.1.2.2", outcome="present", actor="s")
     with pytest.raises(ValidationError):
         record_item(session, clock, review, item_no="4.1.1.1", outcome="maybe", actor="s")
-    complete_review(session, clock, review, summary="一項缺漏已開立追蹤")
+    complete_review(session, clock, review, summary="一項缺漏已開立追蹤", settings=settings)
     assert review.status == "completed"
+    records = evidence_for(session, "A6.3.3.3")
+    assert [r.kind for r in records] == ["review_record"]
+    content = evidence_content(session, settings, records[0].id)[1].decode("utf-8-sig")
+    assert "4.1.2.1,敏感性資料保護,資料儲存,missing" in content
+    assert str(item.finding_id) in content
     with pytest.raises(ConflictError):
         record_item(session, clock, review, item_no="4.1.1.1", outcome="present", actor="s")
     close_finding(session, clock, item.finding_id, closed_by="sec", note="實驗室補充報告")

@@ -151,6 +151,7 @@ async def publish(
     release_id: str,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     staff: Writer,
     artifact: Annotated[UploadFile, File()],
     released_on: Annotated[str, Form(max_length=32)] = "",
@@ -167,6 +168,8 @@ async def publish(
         report,
         released_on=when,
         lab_test_valid_days=MobileSettings().lab_test_valid_days,
+        settings=settings,
+        actor=staff.username,
     )
     return release
 
@@ -179,7 +182,12 @@ def list_approvals(release_id: str, session: DbSession, staff: CurrentStaff) -> 
 
 @router.post("/releases/{release_id}/approvals", response_model=ApprovalOut, status_code=201)
 def approve(
-    release_id: str, body: ApprovalIn, session: DbSession, clock: AppClock, staff: Reviewer
+    release_id: str,
+    body: ApprovalIn,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Reviewer,
 ) -> Any:
     """Approve as the signed-in person, for a unit they belong to (A6.3.1.4)."""
     release = registry.get_release(session, release_id)
@@ -191,6 +199,7 @@ def approve(
         approver=staff.username,
         approver_roles=staff.roles,
         comment=body.comment,
+        settings=settings,
     )
 
 
@@ -324,10 +333,15 @@ def record_item(
 
 @router.post("/reviews/{review_id}/complete", response_model=ReviewOut)
 def complete_review(
-    review_id: str, body: ReviewCompleteIn, session: DbSession, clock: AppClock, staff: Reviewer
+    review_id: str,
+    body: ReviewCompleteIn,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Reviewer,
 ) -> Any:
     row = review.get_review(session, review_id)
-    return review.complete_review(session, clock, row, summary=body.summary)
+    return review.complete_review(session, clock, row, summary=body.summary, settings=settings)
 
 
 @router.get("/listing.json")

@@ -23,8 +23,10 @@ from typing import Any
 from loguru import logger
 
 from brokerguard.mobile.apk_signing import SchemeSigner, SigningBlockError, verify_scheme_signers
+from brokerguard.mobile.apk_v1 import verify_v1_content
 from brokerguard.mobile.archive import DEFAULT_LIMITS, ArchiveLimits, SafeArchive
 from brokerguard.mobile.errors import ArtifactError
+from brokerguard.mobile.network_config import NetworkConfigError, cleartext_scopes
 
 logger.disable("androguard")
 
@@ -97,6 +99,8 @@ class ApkFacts:
     icon_path: str | None = None
     icon_bytes: bytes | None = field(default=None, repr=False)
     network_security_config: str | None = None
+    #: where the network security config permits cleartext ("base", domains); None: no config
+    network_config_cleartext: list[str] | None = None
     permission_details: list[PermissionInfo] = field(default_factory=list)
     exported_components: list[ExportedComponent] = field(default_factory=list)
     signers: list[SignerInfo] = field(default_factory=list)
@@ -117,7 +121,14 @@ class ApkFacts:
 
     @property
     def allows_cleartext(self) -> bool:
-        """Cleartext is allowed by default below API 28 unless a flag or config says otherwise."""
+        """Whether cleartext HTTP is permitted anywhere.
+
+        A readable network security config decides (it overrides the manifest flag
+        from API 24); otherwise ``usesCleartextTraffic``; otherwise the platform
+        default (permitted below API 28). An unreadable config counts as refusing.
+        """
+        if self.network_config_cleartext is not None:
+            return bool(self.network_config_cleartext)
         if self.uses_cleartext is not None:
             return _truthy(self.uses_cleartext)
         if self.network_security_config is not None:
@@ -272,6 +283,42 @@ def _icon(apk: APK, archive: SafeArchive) -> tuple[str | None, bytes | None]:
     return path, None
 
 
+def _resolve_resource(apk: APK, reference: str) -> list[str]:
+    """File names a ``@7f0f0001`` reference resolves to (empty when it does not)."""
+    try:
+        resources = apk.get_android_resources()
+        resolved = resources.get_resolved_res_configs(int(reference[1:].split(":")[-1], 16))
+    except Exception:  # unresolvable reference or resource table
+        return []
+    return [str(path) for _config, path in resolved if isinstance(path, str)]
+
+
+def _network_config_path(apk: APK, archive: SafeArchive, value: str) -> str | None:
+    if archive.has(value):
+        return value
+    if value.startswith("@"):
+        for path in _resolve_resource(apk, value):
+            if archive.has(path):
+                return path
+    fallback = "res/xml/network_security_config.xml"
+    return fallback if archive.has(fallback) else None
+
+
+def _network_config(
+    apk: APK, archive: SafeArchive, value: str | None, target_sdk: str | None
+) -> list[str] | None:
+    if value is None:
+        return None
+    path = _network_config_path(apk, archive, value)
+    if path is None:
+        return None
+    data = archive.read(path, archive.limits.max_manifest_bytes)
+    try:
+        return cleartext_scopes(data, _int_or_none(target_sdk))
+    except NetworkConfigError:
+        return None
+
+
 def _app_label(apk: APK) -> str | None:
     try:
         return _text(apk.get_app_name())
@@ -280,21 +327,29 @@ def _app_label(apk: APK) -> str | None:
 
 
 def _signers(
-    apk: APK, raw: bytes, artifact: str
+    apk: APK, archive: SafeArchive
 ) -> tuple[list[SignerInfo], list[str], list[str], list[str]]:
     """Signers, broken-signature notes, v3 lineage and all certificate SHA-256 values."""
     signers: list[SignerInfo] = []
     broken: list[str] = []
+    raw, artifact = archive.raw, archive.name
     try:
         names = apk.get_signature_names()
+        content_problems = verify_v1_content(archive) if names else []
+        broken.extend(f"v1: {p}" for p in content_problems[:10])
         for name in names:
             der = apk.get_certificate_der(name)
             if der is None:
                 broken.append(f"v1 {name}: signature does not verify")
                 signers.append(SignerInfo("v1", "", False, "signature does not verify"))
+            elif content_problems:
+                sha = hashlib.sha256(der).hexdigest()
+                signers.append(SignerInfo("v1", sha, False, content_problems[0]))
             else:
                 signers.append(SignerInfo("v1", hashlib.sha256(der).hexdigest(), True))
         certificates = [c.sha256.hex() for c in apk.get_certificates()]
+    except ArtifactError:
+        raise
     except Exception as exc:  # malformed PKCS#7 or signing block
         raise ArtifactError(
             artifact, f"unreadable signature data ({type(exc).__name__})", code="artifact_corrupt"
@@ -326,8 +381,12 @@ def _signers(
     return signers, broken, lineage, certificates
 
 
-def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
-    """Analyse an already vetted archive (used by :func:`analyze_apk` and uploads)."""
+def analyze_apk_archive(archive: SafeArchive, *, resources: bool = True) -> ApkFacts:
+    """Analyse an already vetted archive (used by :func:`analyze_apk` and uploads).
+
+    ``resources=False`` skips the resource table (app label and icon), the slowest
+    part on large APKs, when only manifest, permissions and signers are needed.
+    """
     apk = _load(archive)
     try:
         package = _text(apk.get_package())
@@ -357,8 +416,8 @@ def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
         raise ArtifactError(
             archive.name, "the manifest names no package", code="artifact_manifest_invalid"
         )
-    signers, broken, lineage, certificates = _signers(apk, archive.raw, archive.name)
-    icon_path, icon_bytes = _icon(apk, archive)
+    signers, broken, lineage, certificates = _signers(apk, archive)
+    icon_path, icon_bytes = _icon(apk, archive) if resources else (None, None)
     return ApkFacts(
         package=package,
         version_name=version_name,
@@ -377,10 +436,11 @@ def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
         artifact_sha256=hashlib.sha256(archive.raw).hexdigest(),
         artifact_size=len(archive.raw),
         max_sdk=max_sdk,
-        app_label=_app_label(apk),
+        app_label=_app_label(apk) if resources else None,
         icon_path=icon_path,
         icon_bytes=icon_bytes,
         network_security_config=network_config,
+        network_config_cleartext=_network_config(apk, archive, network_config, target_sdk),
         permission_details=details,
         exported_components=exported,
         signers=signers,
@@ -390,9 +450,11 @@ def analyze_apk_archive(archive: SafeArchive) -> ApkFacts:
     )
 
 
-def analyze_apk(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> ApkFacts:
+def analyze_apk(
+    path: Path, limits: ArchiveLimits = DEFAULT_LIMITS, *, resources: bool = True
+) -> ApkFacts:
     """Analyse the APK at ``path``; raises :class:`ArtifactError` naming file and reason."""
-    return analyze_apk_archive(SafeArchive.open(Path(path), limits))
+    return analyze_apk_archive(SafeArchive.open(Path(path), limits), resources=resources)
 
 
 def analyze_apk_bytes(name: str, raw: bytes, limits: ArchiveLimits = DEFAULT_LIMITS) -> ApkFacts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from enum import StrEnum
 
@@ -9,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
+from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, PermissionDeniedError, ValidationError
+from brokerguard.evidence.service import store_evidence
 from brokerguard.mobile.models import MobileApproval, MobileRelease
 from brokerguard.staff.roles import Role
 
@@ -52,12 +55,14 @@ def approve_release(
     approver: str,
     approver_roles: Collection[Role],
     comment: str,
+    settings: Settings | None = None,
 ) -> MobileApproval:
     """Record ``approver``'s approval for ``unit``.
 
     Refused when the approver does not belong to the unit (admin is not enough:
     the rule asks for the unit itself), when the unit has already approved, or when
-    the same person already approved for the other unit.
+    the same person already approved for the other unit. With ``settings``, the
+    completed pair is also kept as an ``approval_record`` evidence file (A6.3.1.4).
     """
     if release.status != "candidate":
         raise ConflictError(
@@ -95,7 +100,46 @@ def approve_release(
     )
     session.add(row)
     session.flush()
+    if settings is not None and dual_approval_complete(session, release):
+        store_approval_record(session, clock, settings, release, actor=approver)
     return row
+
+
+def store_approval_record(
+    session: Session, clock: Clock, settings: Settings, release: MobileRelease, *, actor: str
+) -> str:
+    """Keep both approvals with the release's permissions as evidence; returns its reference."""
+    found = approvals_of(session, release)
+    record = {
+        "release_id": release.id,
+        "app_id": release.app_id,
+        "version_name": release.version_name,
+        "version_code": release.version_code,
+        "artifact_sha256": release.artifact_sha256,
+        "permissions": release.permissions,
+        "approvals": [
+            {
+                "unit": unit.value,
+                "approver": a.approver,
+                "approved_at": a.approved_at.isoformat(),
+                "comment": a.comment,
+            }
+            for unit, a in sorted(found.items())
+        ],
+    }
+    content = json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True).encode()
+    stored = store_evidence(
+        session,
+        clock,
+        settings,
+        content=content,
+        filename=f"approval-{release.version_name}-{release.artifact_sha256[:12]}.json",
+        title=f"APP 上架核准紀錄 {release.version_name}",
+        requirement_ids=["A6.3.1.4"],
+        kind="approval_record",
+        uploaded_by=actor,
+    )
+    return stored.reference
 
 
 def dual_approval_complete(session: Session, release: MobileRelease) -> bool:

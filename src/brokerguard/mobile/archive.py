@@ -9,6 +9,7 @@ surfaces as :class:`~brokerguard.mobile.errors.ArtifactError`, never a traceback
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -73,7 +74,14 @@ class SafeArchive:
             raise ArtifactError(
                 name, f"truncated or corrupt ZIP: {exc}", code="artifact_truncated"
             ) from None
-        except (ValueError, OSError, EOFError, NotImplementedError) as exc:
+        except (
+            ValueError,
+            OSError,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+            struct.error,
+        ) as exc:
             raise ArtifactError(name, f"corrupt ZIP: {exc}", code="artifact_corrupt") from None
         if len(infos) > limits.max_entries:
             raise ArtifactError(
@@ -92,6 +100,7 @@ class SafeArchive:
                     name, f"duplicate entry {info.filename!r}", code="artifact_corrupt"
                 )
             names.add(info.filename)
+            self._check_local_header(name, raw, info)
             if info.file_size > limits.max_entry_bytes:
                 raise ArtifactError(
                     name,
@@ -116,6 +125,28 @@ class SafeArchive:
                     code="artifact_zip_bomb",
                 )
         self._infos = {info.filename: info for info in infos}
+
+    @staticmethod
+    def _check_local_header(name: str, raw: bytes, info: zipfile.ZipInfo) -> None:
+        """The local header must exist and name the same entry as the central directory.
+
+        Parsers that read local headers (androguard does) must see the entry that
+        :mod:`zipfile` vetted; a mismatch is a known way to smuggle content.
+        """
+        offset = info.header_offset
+        if offset < 0 or offset + 30 > len(raw) or raw[offset : offset + 4] != b"PK\x03\x04":
+            raise ArtifactError(
+                name, f"entry {info.filename!r} has no local header", code="artifact_corrupt"
+            )
+        (name_length,) = struct.unpack_from("<H", raw, offset + 26)
+        local_name = raw[offset + 30 : offset + 30 + name_length]
+        central_name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        if local_name != central_name:
+            raise ArtifactError(
+                name,
+                f"entry {info.filename!r}: local and central names differ",
+                code="artifact_corrupt",
+            )
 
     @classmethod
     def open(cls, path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> SafeArchive:
@@ -152,6 +183,10 @@ class SafeArchive:
         info = self._infos.get(entry)
         if info is None:
             raise ArtifactError(self.name, f"missing entry {entry!r}", code="artifact_corrupt")
+        if info.flag_bits & 0x1:
+            raise ArtifactError(
+                self.name, f"entry {entry!r} is encrypted", code="artifact_unsupported"
+            )
         limit = self.limits.max_entry_bytes if max_bytes is None else max_bytes
         if info.file_size > limit:
             raise ArtifactTooLargeError(
@@ -164,7 +199,14 @@ class SafeArchive:
             raise ArtifactError(
                 self.name, f"entry {entry!r} is corrupt: {exc}", code="artifact_corrupt"
             ) from None
-        except (zlib.error, EOFError, ValueError, OSError, NotImplementedError) as exc:
+        except (
+            zlib.error,
+            EOFError,
+            ValueError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
             raise ArtifactError(
                 self.name,
                 f"entry {entry!r} is truncated or corrupt: {exc}",

@@ -21,10 +21,17 @@ import typer
 from brokerguard.cli import runtime
 from brokerguard.clock import parse_date, to_taipei
 from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
+from brokerguard.evidence.service import store_evidence
 from brokerguard.mobile.analysis import ArtifactReport, analyze_artifact
 from brokerguard.mobile.approvals import approve_release, parse_unit
 from brokerguard.mobile.gate import GateResult, evaluate_gate, publish_release
-from brokerguard.mobile.listing import listing_html, listing_json, official_listing
+from brokerguard.mobile.listing import (
+    compare_published,
+    fetch_published,
+    listing_html,
+    listing_json,
+    official_listing,
+)
 from brokerguard.mobile.registry import (
     find_release,
     get_app,
@@ -260,6 +267,7 @@ def approve(
             approver=staff.username,
             approver_roles=staff.roles,
             comment=comment,
+            settings=runtime.settings(),
         )
     runtime.console.print(f"{unit} approval by {by} recorded", highlight=False)
 
@@ -271,6 +279,7 @@ def publish(
     app_id: Annotated[str, typer.Option("--app")],
     released_on: Annotated[str, typer.Option("--date", help="listing date (ISO or ROC)")] = "",
     store: Annotated[str, typer.Option()] = "",
+    actor: Annotated[str, typer.Option("--by")] = "cli",
 ) -> None:
     """Mark a candidate released; refused unless the release gate passes."""
     report = analyze_artifact(file)
@@ -293,6 +302,8 @@ def publish(
             released_on=when,
             store=store,
             lab_test_valid_days=MobileSettings().lab_test_valid_days,
+            settings=runtime.settings(),
+            actor=actor,
         )
     runtime.console.print(f"{registered.slug} {row.version_name} released", highlight=False)
 
@@ -312,6 +323,48 @@ def listing(
         sys.stdout.write(listing_json(entries) + "\n")
     else:
         sys.stdout.write(listing_html(entries, settings.firm_name_zh, settings.firm_name_en))
+
+
+@app.command("listing-check")
+@runtime.handle_errors
+def listing_check(
+    url: Annotated[str, typer.Option(help="published app list (default: the setting)")] = "",
+    actor: Annotated[str, typer.Option("--by")] = "cli",
+) -> None:
+    """Compare the published app list with the registry; keep the page as evidence.
+
+    Exit 0 when the page lists every released app and version, 1 when it differs.
+    """
+    mobile = MobileSettings()
+    target = url or mobile.listing_url
+    if not target:
+        raise ValidationError(
+            "give --url or set BROKERGUARD_MOBILE_LISTING_URL", field="listing_url"
+        )
+    content = fetch_published(
+        target, timeout_s=mobile.listing_timeout_s, max_bytes=mobile.listing_max_bytes
+    )
+    with runtime.open_session() as session:
+        problems = compare_published(official_listing(session), content)
+        is_json = content.lstrip().startswith(b"{")
+        store_evidence(
+            session,
+            runtime.clock(),
+            runtime.settings(),
+            content=content,
+            filename="official-app-list." + ("json" if is_json else "html"),
+            title=f"官網 APP 清單快照 {target}",
+            requirement_ids=["A6.3.1.2"],
+            kind="website_snapshot",
+            uploaded_by=actor,
+        )
+    for problem in problems:
+        runtime.console.print(f"DIFF {problem}", highlight=False)
+    runtime.console.print(
+        "published list matches the registry" if not problems else f"{len(problems)} difference(s)",
+        highlight=False,
+    )
+    raise typer.Exit(1 if problems else 0)
 
 
 @app.command("checklist-import")

@@ -215,5 +215,8 @@ def load_demo(ctx: DemoContext) -> None:
         ctx.session, ctx.clock, review, item_no="4.1.5.3", outcome="missing", actor=security,
         note="報告未載明程式碼混淆檢測結果，已請實驗室補件",
     )  # fmt: skip
-    complete_review(ctx.session, ctx.clock, review, summary="除 4.1.5.3 外，項目與內容皆相符")
+    complete_review(
+        ctx.session, ctx.clock, review, summary="除 4.1.5.3 外，項目與內容皆相符",
+        settings=ctx.settings,
+    )  # fmt: skip
     ctx.notes.append("mobile: 3 apps, 5 releases, lab tests and one lab-report review (A6.3)")

@@ -7,6 +7,7 @@ approval of the security and the compliance unit by two different people.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -14,7 +15,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, to_taipei
+from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, ValidationError
+from brokerguard.evidence.service import store_evidence
 from brokerguard.mobile.analysis import ArtifactReport
 from brokerguard.mobile.approvals import Unit, approvals_of
 from brokerguard.mobile.models import MobileApp, MobileRelease
@@ -364,8 +367,14 @@ def publish_release(
     released_on: date,
     store: str = "",
     lab_test_valid_days: int = 365,
+    settings: Settings | None = None,
+    actor: str = "",
 ) -> GateResult:
-    """Mark a candidate released; refused unless the gate passes for its artifact."""
+    """Mark a candidate released; refused unless the gate passes for its artifact.
+
+    With ``settings``, the permission declaration of the release (each permission
+    with its purpose in both languages) is kept as evidence against A6.3.1.1.
+    """
     if release.app_id != app.id:
         raise ValidationError("the release belongs to another app", field="release")
     if release.status != ReleaseStatus.candidate:
@@ -382,4 +391,48 @@ def publish_release(
     if store:
         release.store = store[:64]
     session.flush()
+    if settings is not None:
+        _store_declaration(session, clock, settings, app, release, actor or release.created_by)
     return result
+
+
+def _store_declaration(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    app: MobileApp,
+    release: MobileRelease,
+    actor: str,
+) -> None:
+    stated = purposes(session, app)
+    declaration = {
+        "app": app.slug,
+        "name_zh": app.name_zh,
+        "name_en": app.name_en,
+        "package": app.package_name,
+        "version_name": release.version_name,
+        "released_on": release.released_on.isoformat() if release.released_on else None,
+        "store": release.store,
+        "store_urls": app.store_urls,
+        "permissions": [
+            {
+                "permission": p,
+                "purpose_zh": stated[p].purpose_zh,
+                "purpose_en": stated[p].purpose_en,
+                "sensitive_data": stated[p].sensitive_data,
+            }
+            for p in release.permissions
+            if p in stated
+        ],
+    }
+    store_evidence(
+        session,
+        clock,
+        settings,
+        content=json.dumps(declaration, ensure_ascii=False, indent=2).encode(),
+        filename=f"permission-declaration-{app.slug}-{release.version_name}.json",
+        title=f"{app.name_zh} {release.version_name} 權限用途說明",
+        requirement_ids=["A6.3.1.1"],
+        kind="permission_declaration",
+        uploaded_by=actor,
+    )

@@ -68,7 +68,9 @@ SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("GitHub token", re.compile(r"\bgh[pousr]_[0-9A-Za-z]{36}\b")),
     (
         "password or secret assignment",
-        re.compile(r"(?i)\b(?:password|passwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s\"']{6,}"),
+        re.compile(
+            r"(?i)\b(?:password|passwd|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[^\s\"']{6,}"
+        ),
     ),
 )
 MAX_CODE_BYTES = 128 * 1024 * 1024
@@ -106,34 +108,23 @@ def _mask(secret: str) -> str:
 
 
 def scan_strings(strings: Iterable[str], unreadable: list[str] | None = None) -> CodeSignals:
-    root: set[str] = set()
-    debugger: set[str] = set()
-    adb: set[str] = set()
-    urls: set[str] = set()
+    """Signals in ``strings``, scanned as one newline-joined text (one pass per pattern)."""
+    items = [v.replace("\n", " ") for v in strings]
+    text = "\n".join(items)
+    lowered = text.lower()
+    urls = {m for m in HTTP_RE.findall(text) if not m.lower().startswith(BENIGN_HTTP)}
     secrets: set[str] = set()
-    count = 0
-    for value in strings:
-        count += 1
-        lowered = value.lower()
-        root.update(m for m in ROOT_MARKERS if m in lowered)
-        debugger.update(m for m in DEBUGGER_MARKERS if m in lowered)
-        adb.update(m for m in ADB_MARKERS if m in lowered)
-        if "http://" in lowered:
-            for match in HTTP_RE.findall(value):
-                if not match.lower().startswith(BENIGN_HTTP):
-                    urls.add(match)
-        for kind, pattern in SECRET_PATTERNS:
-            found = pattern.search(value)
-            if found:
-                secrets.add(f"{kind}: {_mask(found.group(0))}")
+    for kind, pattern in SECRET_PATTERNS:
+        for found in pattern.finditer(text):
+            secrets.add(f"{kind}: {_mask(found.group(0))}")
     return CodeSignals(
-        root_detection=sorted(root),
-        debugger_detection=sorted(debugger),
-        adb_detection=sorted(adb),
+        root_detection=sorted(m for m in ROOT_MARKERS if m in lowered),
+        debugger_detection=sorted(m for m in DEBUGGER_MARKERS if m in lowered),
+        adb_detection=sorted(m for m in ADB_MARKERS if m in lowered),
         http_urls=sorted(urls)[:MAX_REPORTED],
         secrets=sorted(secrets)[:MAX_REPORTED],
         unreadable=unreadable or [],
-        strings_scanned=count,
+        strings_scanned=len(items),
     )
 
 

@@ -9,14 +9,17 @@ item applying to the tested level has an outcome.
 
 from __future__ import annotations
 
-from datetime import datetime
+import csv
+import io
 from enum import StrEnum
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
+from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, NotFoundError, ValidationError
+from brokerguard.evidence.service import store_evidence
 from brokerguard.findings.service import open_finding
 from brokerguard.mobile.models import (
     MobileChecklistItem,
@@ -200,8 +203,18 @@ def record_item(
 
 
 def complete_review(
-    session: Session, clock: Clock, review: MobileReportReview, *, summary: str
+    session: Session,
+    clock: Clock,
+    review: MobileReportReview,
+    *,
+    summary: str,
+    settings: Settings | None = None,
 ) -> MobileReportReview:
+    """Close the review once every item of its level has an outcome.
+
+    With ``settings``, the review (one CSV line per item) is kept as a
+    ``review_record`` evidence file against A6.3.3.3.
+    """
     if review.status != "open":
         raise ConflictError("the review is already completed", field="review")
     wanted = [i.item_no for i in checklist(session, review.checklist_version, review.level)]
@@ -215,7 +228,39 @@ def complete_review(
     review.summary = (summary or "").strip()[:MAX_NOTE]
     review.completed_at = clock.now()
     session.flush()
+    if settings is not None:
+        _store_record(session, clock, settings, review, done)
     return review
+
+
+def _store_record(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    review: MobileReportReview,
+    done: dict[str, MobileReviewItem],
+) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["編號", "檢測項目", "資訊安全技術要求事項", "審閱結果", "備註", "缺失編號"])
+    for item in checklist(session, review.checklist_version, review.level):
+        row = done[item.item_no]
+        writer.writerow(
+            [item.item_no, item.category, item.requirement, row.outcome, row.note, row.finding_id]
+        )
+    writer.writerow([])
+    writer.writerow(["審閱人", review.reviewer, "完成時間", review.completed_at, review.summary])
+    store_evidence(
+        session,
+        clock,
+        settings,
+        content=buffer.getvalue().encode("utf-8-sig"),
+        filename=f"lab-report-review-{review.id[:8]}.csv",
+        title=f"檢測報告覆核紀錄 {review.checklist_version} {review.level}",
+        requirement_ids=["A6.3.3.3"],
+        kind="review_record",
+        uploaded_by=review.reviewer,
+    )
 
 
 def reviews_of(session: Session, test: MobileLabTest) -> list[MobileReportReview]:
@@ -226,7 +271,3 @@ def reviews_of(session: Session, test: MobileLabTest) -> list[MobileReportReview
             .order_by(MobileReportReview.started_at)
         )
     )
-
-
-def completed_at(review: MobileReportReview) -> datetime | None:
-    return review.completed_at

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -162,9 +161,3 @@ class ReviewItemOut(BaseModel):
     outcome: str
     note: str
     finding_id: str | None
-
-
-class Report(BaseModel):
-    """An artifact analysis as JSON (facts, code signals, findings)."""
-
-    data: dict[str, Any]

@@ -113,7 +113,7 @@ def record_test(
             filename=filename,
             title=f"{app.name_zh} {version_tested or ''} {kind_value} report ({lab_name})".strip(),
             requirement_ids=[requirement],
-            kind="lab_report",
+            kind="lab_report" if kind_value == LabTestKind.mas_baseline else "test_report",
             uploaded_by=actor,
             owner=app.owner,
             valid_until=report_date + YEAR if kind_value == LabTestKind.mas_baseline else None,

@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.clock import to_taipei
 from brokerguard.errors import BrokerguardError, NotFoundError
-from brokerguard.mobile import approvals, registry, testing
-from brokerguard.mobile.models import MobileApp, MobileApproval, MobileRelease
+from brokerguard.mobile import approvals, registry, review, testing
+from brokerguard.mobile.models import (
+    MobileApp,
+    MobileApproval,
+    MobileRelease,
+    MobileReportReview,
+)
 from brokerguard.mobile.settings import MobileSettings
 from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/mobile", include_in_schema=False)
+Reviewer = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
+Writer = Annotated[
+    StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.app_team))
+]
 NAV = [NavItem("/mobile", "行動應用程式", "Mobile apps", order=60)]
 
 
@@ -32,7 +49,10 @@ class TimelineEntry:
 
 def timeline(session: DbSession, app: MobileApp) -> list[TimelineEntry]:
     """Releases oldest first, each with its permission diff against the release before it."""
-    rows = list(reversed(registry.releases(session, app)))
+    rows = sorted(
+        registry.releases(session, app),
+        key=lambda r: (r.released_on or date.max, r.created_at, r.version_code),
+    )
     entries: list[TimelineEntry] = []
     previous: set[str] | None = None
     for row in rows:
@@ -65,15 +85,62 @@ def apps_page(
 
 
 def _app_context(session: DbSession, app: MobileApp) -> dict[str, object]:
+    tests = testing.records_of(session, app)
     return {
         "app": app,
         "timeline": timeline(session, app),
         "purposes": registry.purposes(session, app),
-        "tests": testing.records_of(session, app),
+        "tests": tests,
+        "reviews": {t.id: review.reviews_of(session, t) for t in tests},
+        "unstated": _unstated(session, app),
+        "checklist_versions": review.checklist_versions(session),
         "units": [u.value for u in approvals.Unit],
         "form": {},
         "form_error": None,
+        "purpose_form": {},
+        "purpose_error": None,
     }
+
+
+def _unstated(session: DbSession, app: MobileApp) -> list[str]:
+    stated = registry.purposes(session, app)
+    wanted = {p for r in registry.releases(session, app) for p in r.permissions}
+    return sorted(p for p in wanted if p not in stated)
+
+
+@router.post("/apps/{slug}/purposes")
+def purpose_form(
+    request: Request,
+    slug: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: Writer,
+    permission: Annotated[str, Form(max_length=255)] = "",
+    purpose_zh: Annotated[str, Form(max_length=4000)] = "",
+    purpose_en: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    app = registry.get_app(session, slug)
+    try:
+        registry.set_purpose(
+            session,
+            clock,
+            app,
+            permission=permission,
+            purpose_zh=purpose_zh,
+            purpose_en=purpose_en,
+            actor=staff.username,
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        context = _app_context(session, app)
+        context["purpose_form"] = {
+            "permission": permission,
+            "purpose_zh": purpose_zh,
+            "purpose_en": purpose_en,
+        }
+        context["purpose_error"] = error
+        return render(request, "mobile/app.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/mobile/apps/{app.slug}#purposes", status_code=303)
 
 
 @router.get("/apps/{slug}")
@@ -88,6 +155,7 @@ def approve_form(
     release_id: str,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     staff: CurrentStaff,
     unit: Annotated[str, Form(max_length=16)] = "",
     comment: Annotated[str, Form(max_length=4000)] = "",
@@ -106,6 +174,7 @@ def approve_form(
             approver=staff.username,
             approver_roles=roles,
             comment=comment,
+            settings=settings,
         )
     except BrokerguardError as error:
         session.rollback()
@@ -114,3 +183,87 @@ def approve_form(
         context["form_error"] = error
         return render(request, "mobile/app.html", context, status_code=error.status_code)
     return RedirectResponse(f"/mobile/apps/{app.slug}", status_code=303)
+
+
+@router.post("/lab-tests/{test_id}/reviews")
+def start_review_form(
+    test_id: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: Reviewer,
+    checklist_version: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    test = testing.get_test(session, test_id)
+    row = review.start_review(
+        session, clock, test, checklist_version=checklist_version, reviewer=staff.username
+    )
+    return RedirectResponse(f"/mobile/reviews/{row.id}", status_code=303)
+
+
+def _review_context(session: DbSession, row: MobileReportReview) -> dict[str, object]:
+    test = testing.get_test(session, row.lab_test_id)
+    return {
+        "review": row,
+        "test": test,
+        "app": session.get(MobileApp, test.app_id),
+        "items": review.checklist(session, row.checklist_version, row.level),
+        "outcomes": review.review_items(session, row),
+        "choices": [o.value for o in review.Outcome],
+        "form_error": None,
+        "form": {},
+    }
+
+
+@router.get("/reviews/{review_id}")
+def review_page(
+    request: Request, review_id: str, session: DbSession, staff: CurrentStaff
+) -> Response:
+    row = review.get_review(session, review_id)
+    return render(request, "mobile/review.html", _review_context(session, row))
+
+
+@router.post("/reviews/{review_id}/items")
+def review_item_form(
+    request: Request,
+    review_id: str,
+    session: DbSession,
+    clock: AppClock,
+    staff: Reviewer,
+    item_no: Annotated[str, Form(max_length=32)] = "",
+    outcome: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    row = review.get_review(session, review_id)
+    try:
+        review.record_item(
+            session, clock, row, item_no=item_no, outcome=outcome, note=note, actor=staff.username
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        context = _review_context(session, row)
+        context["form_error"] = error
+        context["form"] = {"item_no": item_no, "outcome": outcome, "note": note}
+        return render(request, "mobile/review.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/mobile/reviews/{row.id}#item-{item_no}", status_code=303)
+
+
+@router.post("/reviews/{review_id}/complete")
+def review_complete_form(
+    request: Request,
+    review_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Reviewer,
+    summary: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    row = review.get_review(session, review_id)
+    try:
+        review.complete_review(session, clock, row, summary=summary, settings=settings)
+    except BrokerguardError as error:
+        session.rollback()
+        context = _review_context(session, row)
+        context["form_error"] = error
+        context["form"] = {"summary": summary}
+        return render(request, "mobile/review.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/mobile/reviews/{row.id}", status_code=303)
