@@ -220,7 +220,7 @@ def test_apps_page(
         files={"upload": ("listings.csv", listing.encode(), "text/csv")},
     )
     assert checked.status_code == 200, checked.text
-    assert "com.fake.yuanta" in checked.text and "counterfeit" in checked.text
+    assert "com.fake.yuanta" in checked.text and "status-fail" in checked.text
     cases = client.get("/api/v1/phishing/cases").json()
     assert [c["target"] for c in cases] == ["com.fake.yuanta"]
     apk = (FIXTURES / "apk" / "com.politedroid_4.apk").read_bytes()
