@@ -189,3 +189,16 @@ def test_bad_input_names_the_reason(brands: list[Brand], text: str, reason: str)
 )
 def test_classify_edit(observed: str, target: str, kind: str) -> None:
     assert classify_edit(observed, target) == kind
+
+
+def test_trie_pattern_matches_exactly_the_words() -> None:
+    import re
+
+    from brokerguard.phishing.scoring import trie_pattern
+
+    words = ["kgi", "kgisec", "kgieworld", "yuanta", "yuan-ta", "a.b"]
+    pattern = re.compile(f"^(?:{trie_pattern(words)})$")
+    for word in words:
+        assert pattern.match(word)
+    for other in ("kg", "kgis", "yuant", "yuan-t", "axb", ""):
+        assert not pattern.match(other)

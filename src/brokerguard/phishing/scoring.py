@@ -171,15 +171,6 @@ class _TermInfo:
             any(c.isdigit() for c in shape),
         )
 
-    @property
-    def max_distance(self) -> int:
-        n = len(self.skeleton.replace("-", ""))
-        if n < 4:
-            return 0
-        if n < 9:
-            return 1
-        return 2
-
 
 class Scorer:
     """Scores observed hosts against a set of brands."""
@@ -539,16 +530,19 @@ class Scorer:
                 yield verdict
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def trie_pattern(words: Iterable[str]) -> str:
     """One regular expression matching any of ``words``, factored as a prefix tree (fast)."""
-    tree: dict[str, dict] = {}  # type: ignore[type-arg]
+    tree: _Trie = {}
     for word in words:
         node = tree
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def render(node: dict) -> str:  # type: ignore[type-arg]
+    def render(node: _Trie) -> str:
         end = "" in node
         branches = [re.escape(c) + render(child) for c, child in sorted(node.items()) if c]
         if not branches:
