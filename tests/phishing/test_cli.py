@@ -278,3 +278,24 @@ def test_remind_command(runner: CliRunner, cli_db: Engine, settings: Settings) -
     assert "not due" in again.stdout
     with Session(cli_db) as session:
         assert session is not None
+
+
+def test_check_stdin_bytes_not_utf8_and_huge(runner: CliRunner) -> None:
+    stdin = b"\xff\xfe\n" + b"y" * 70_000 + b"\nkgi-login.top\n"
+    result = runner.invoke(
+        cli, ["phishing", "check", "--brands", BRANDS, "--json", "-"], input=stdin
+    )
+    assert result.exit_code == 0, result.output
+    rows = _lines(result.stdout)
+    assert ["error" in r for r in rows] == [True, True, False]
+    assert "not UTF-8" in str(rows[0]["error"]) and "64 KiB" in str(rows[1]["error"])
+
+
+def test_sms_from_stdin_bytes(runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli,
+        ["phishing", "sms", "--brands", BRANDS],
+        input="請至 fubon-login.top 驗證 \udcff".encode("utf-8", "surrogateescape"),
+    )
+    assert result.exit_code == 0
+    assert _lines(result.stdout)[0]["flagged"] is True

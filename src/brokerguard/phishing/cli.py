@@ -59,13 +59,24 @@ def _emit(data: Mapping[str, object]) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
-def _inputs(values: list[str]) -> Iterator[str]:
+def _stdin_lines() -> Iterator[str | LineError]:
+    """Lines of standard input as text; undecodable or over-long lines become errors."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # already text (tests, embedded use)
+        yield from (line for line in sys.stdin)
+        return
+    yield from read_feed(stream)
+
+
+def _inputs(values: list[str]) -> Iterator[str | LineError]:
     for value in values:
         if value == "-":
-            for line in sys.stdin:
-                line = line.strip()
-                if line:
-                    yield line
+            for line in _stdin_lines():
+                if isinstance(line, str):
+                    line = line.strip()
+                    if not line:
+                        continue
+                yield line
         else:
             yield value
 
@@ -80,6 +91,12 @@ def check(
     """Does each domain or URL imitate a brand? One JSON line per input with --json."""
     scorer = Scorer(_brands(brands))
     for text in _inputs(inputs):
+        if isinstance(text, LineError):
+            if as_json:
+                _emit({"input": text.input, "error": text.error})
+            else:
+                runtime.console.print(f"[yellow]skipped[/yellow] line {text.line}: {text.error}")
+            continue
         try:
             verdict = scorer.check(text)
         except HostError as exc:
@@ -257,7 +274,12 @@ def sms(
 ) -> None:
     """Extract the links of an SMS or LINE message and check each (JSON lines)."""
     scorer = Scorer(_brands(brands))
-    message = text if text is not None else sys.stdin.read(200_000)
+    if text is not None:
+        message = text
+    else:
+        raw = getattr(sys.stdin, "buffer", None)
+        data = raw.read(200_000) if raw is not None else sys.stdin.read(200_000)
+        message = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     for url in urls_in_text(message):
         try:
             _emit(scorer.check(url).as_dict())
