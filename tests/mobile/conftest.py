@@ -44,8 +44,13 @@ def a63_known(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             if requirement_id not in A63_IDS and requirement_id not in rulebook:
                 raise UnknownRequirementError(requirement_id)
 
+    class Known:
+        def __contains__(self, requirement_id: object) -> bool:
+            return requirement_id in A63_IDS or requirement_id in rulebook
+
     monkeypatch.setattr("brokerguard.findings.service.require_known", require_known)
     monkeypatch.setattr("brokerguard.evidence.service.require_known", require_known)
+    monkeypatch.setattr("brokerguard.mobile.demo.load_rulebook", Known)
     yield
 
 

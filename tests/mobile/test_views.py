@@ -40,7 +40,7 @@ def test_apps_page_and_timeline(
     page = client.get("/mobile")
     assert page.status_code == 200
     assert "示範證券下單" in page.text and "0.9" in page.text
-    assert "逾期" in page.text  # no lab test yet
+    assert "檢測逾期" in page.text  # no lab test yet
     detail = client.get("/mobile/apps/trade-android")
     assert detail.status_code == 200
     assert '− <span class="mono">android.permission.CAMERA</span>' in detail.text

@@ -8,6 +8,7 @@ approval of the security and the compliance unit by two different people.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -116,7 +117,64 @@ def _version_number(value: str | None) -> int | None:
         return None
 
 
-def _signing(app: MobileApp, report: ArtifactReport) -> RuleOutcome:
+@dataclass(frozen=True)
+class GateContext:
+    """What every rule looks at: the candidate, the app, and the release before it."""
+
+    session: Session
+    app: MobileApp
+    report: ArtifactReport
+    today: date
+    release: MobileRelease | None
+    previous: MobileRelease | None
+    added: list[str]
+    removed: list[str]
+    major: bool
+    lab_test_valid_days: int
+
+    @property
+    def first_release(self) -> bool:
+        return self.previous is None
+
+    @property
+    def approval_required(self) -> bool:
+        return self.first_release or bool(self.added or self.removed)
+
+
+def _package_matches(ctx: GateContext) -> RuleOutcome:
+    app, report = ctx.app, ctx.report
+    if report.platform != app.platform or report.facts.package != app.package_name:
+        return _fail(
+            "package_matches",
+            f"artifact is {report.platform} {report.facts.package}; app is "
+            f"{app.platform} {app.package_name}",
+            "安裝檔的平台或套件名稱與登錄的 APP 不符",
+        )
+    return _ok("package_matches", "package matches the app", "套件名稱相符")
+
+
+def _signature_intact(ctx: GateContext) -> RuleOutcome:
+    report = ctx.report
+    if report.platform != "android":
+        return _ok(
+            "signature_intact",
+            "iOS code signature is checked by the store; profile certificates recorded",
+            "iOS 程式碼簽章由商店驗證；已記錄描述檔憑證",
+        )
+    broken = report.broken_signatures
+    signed = report.is_signed
+    if broken or not signed:
+        return _fail(
+            "signature_intact",
+            "a signature does not verify" if signed else "the APK is not signed",
+            "簽章驗證失敗" if signed else "APK 未簽章",
+            broken=broken,
+        )
+    return _ok("signature_intact", "every signature verifies", "所有簽章驗證通過")
+
+
+def _signing_certificate(ctx: GateContext) -> RuleOutcome:
+    app, report = ctx.app, ctx.report
     if not app.official_cert_sha256:
         return _fail(
             "signing_certificate",
@@ -141,23 +199,134 @@ def _signing(app: MobileApp, report: ArtifactReport) -> RuleOutcome:
     return _ok("signing_certificate", "signed with the official certificate", "以正式憑證簽章")
 
 
-def _signature(report: ArtifactReport) -> RuleOutcome:
-    if report.platform != "android":
-        return _ok(
-            "signature_intact",
-            "iOS code signature is checked by the store; profile certificates recorded",
-            "iOS 程式碼簽章由商店驗證；已記錄描述檔憑證",
-        )
-    broken = report.broken_signatures
-    signed = report.is_signed
-    if broken or not signed:
+def _not_debuggable(ctx: GateContext) -> RuleOutcome:
+    if ctx.report.facts.is_debuggable:
+        return _fail("not_debuggable", "debuggable build", "可除錯版本（debuggable）不得上架")
+    return _ok("not_debuggable", "not debuggable", "非可除錯版本")
+
+
+def _root_debug_warning(ctx: GateContext) -> RuleOutcome:
+    """A6.3.2.2: the app must be able to warn on rooted or debug-enabled devices."""
+    missing = []
+    if not ctx.report.has_root_warning:
+        missing.append("root/jailbreak")
+    if not ctx.report.has_debug_warning:
+        missing.append("debugger/USB debugging")
+    if missing:
         return _fail(
-            "signature_intact",
-            "a signature does not verify" if signed else "the APK is not signed",
-            "簽章驗證失敗" if signed else "APK 未簽章",
-            broken=broken,
+            "root_debug_warning",
+            f"no {' or '.join(missing)} detection found in the code",
+            "程式未偵測 Root／越獄或除錯狀態，無法於啟動時提示風險",
+            missing=missing,
         )
-    return _ok("signature_intact", "every signature verifies", "所有簽章驗證通過")
+    return _ok("root_debug_warning", "root and debug detection present", "具 Root 與除錯偵測")
+
+
+def _permission_purpose(ctx: GateContext) -> RuleOutcome:
+    """A6.3.1.1: every requested permission has a purpose in both languages."""
+    stated = purposes(ctx.session, ctx.app)
+    no_purpose = sorted(
+        p
+        for p in set(ctx.report.permissions)
+        if p not in stated or not stated[p].purpose_zh.strip() or not stated[p].purpose_en.strip()
+    )
+    if no_purpose:
+        return _fail(
+            "permission_purpose",
+            f"{len(no_purpose)} permission(s) without a stated purpose",
+            f"{len(no_purpose)} 項權限未說明用途",
+            permissions=no_purpose,
+        )
+    return _ok("permission_purpose", "every permission has a purpose", "每項權限皆已說明用途")
+
+
+def _version_increases(ctx: GateContext) -> RuleOutcome:
+    previous = ctx.previous
+    if previous is None:
+        return _ok("version_increases", "first release", "首次上架")
+    new_code = _version_number(ctx.report.facts.version_code)
+    old_code = _version_number(previous.version_code)
+    if new_code is None or old_code is None or new_code <= old_code:
+        return _fail(
+            "version_increases",
+            f"version code {ctx.report.facts.version_code} does not increase over "
+            f"{previous.version_code}",
+            "版本號未大於前一版",
+        )
+    return _ok("version_increases", "version increases", "版本號遞增")
+
+
+def _lab_test_current(ctx: GateContext) -> RuleOutcome:
+    """A6.3.3.1: customer-facing apps need a passed TAF lab test within the year."""
+    if not ctx.app.customer_facing:
+        return _ok("lab_test_current", "internal app: no lab test required", "內部 APP 不適用")
+    due = lab_test_due(ctx.session, ctx.app, ctx.today, ctx.lab_test_valid_days)
+    if due.last is None or due.overdue:
+        return _fail(
+            "lab_test_current",
+            "no passed TAF lab test within the last 12 months"
+            if due.last is not None
+            else "no passed TAF lab test before first listing",
+            "無 12 個月內通過之第三方檢測實驗室檢測",
+            last_report=due.last.report_date.isoformat() if due.last else None,
+        )
+    return _ok("lab_test_current", f"lab test valid until {due.due}", f"檢測有效至 {due.due}")
+
+
+def _major_update_retest(ctx: GateContext) -> RuleOutcome:
+    """A6.3.3.2: a major update needs a passed OWASP Mobile Top 10 test of this release."""
+    if not ctx.major:
+        return _ok("major_update_retest", "not a major update", "非重大更新")
+    owasp = owasp_test_for(ctx.session, ctx.release) if ctx.release is not None else None
+    if owasp is None:
+        return _fail(
+            "major_update_retest",
+            "major update without a passed OWASP Mobile Top 10 test",
+            "重大更新未經 OWASP Mobile Top 10 檢測",
+        )
+    return _ok("major_update_retest", "OWASP retest recorded", "已有 OWASP 檢測紀錄")
+
+
+def _dual_approval(ctx: GateContext) -> RuleOutcome:
+    """A6.3.1.4: first release or permission change needs security and compliance."""
+    if not ctx.approval_required:
+        return _ok("dual_approval", "no permission change: approval not required", "權限未異動")
+    found = approvals_of(ctx.session, ctx.release) if ctx.release is not None else {}
+    lacking = [u.value for u in Unit if u not in found]
+    same = (
+        Unit.security in found
+        and Unit.compliance in found
+        and found[Unit.security].approver == found[Unit.compliance].approver
+    )
+    if lacking or same:
+        return _fail(
+            "dual_approval",
+            ("first release" if ctx.first_release else "permission change")
+            + f" needs approval by {', '.join(lacking) or 'two different people'}",
+            "首次上架或權限異動須經資安專責單位及法遵單位兩人分別核准",
+            missing=lacking,
+            registered=ctx.release is not None,
+        )
+    return _ok(
+        "dual_approval",
+        "approved by security and compliance",
+        "已經資安專責單位及法遵單位核准",
+        approvers={u.value: a.approver for u, a in found.items()},
+    )
+
+
+RULE_FUNCTIONS: tuple[Callable[[GateContext], RuleOutcome], ...] = (
+    _package_matches,
+    _signature_intact,
+    _signing_certificate,
+    _not_debuggable,
+    _root_debug_warning,
+    _permission_purpose,
+    _version_increases,
+    _lab_test_current,
+    _major_update_retest,
+    _dual_approval,
+)
 
 
 def evaluate_gate(
@@ -170,190 +339,35 @@ def evaluate_gate(
     lab_test_valid_days: int = 365,
 ) -> GateResult:
     """Evaluate every rule for ``report`` as the next release of ``app``. Writes nothing."""
-    facts = report.facts
-    today: date = to_taipei(clock.now()).date()
-    release = find_release(session, app, facts.artifact_sha256)
+    release = find_release(session, app, report.facts.artifact_sha256)
     previous = latest_released(session, app)
     if previous is not None and release is not None and previous.id == release.id:
         previous = None
-    first = previous is None
     current = set(report.permissions)
     before = set(previous.permissions) if previous is not None else set()
-    added = sorted(current - before) if previous is not None else sorted(current)
-    removed = sorted(before - current)
-    approval_required = first or bool(added or removed)
-    major = major_update if major_update is not None else bool(release and release.major_update)
-    outcomes: list[RuleOutcome] = []
-
-    # package_matches
-    if report.platform != app.platform or facts.package != app.package_name:
-        outcomes.append(
-            _fail(
-                "package_matches",
-                f"artifact is {report.platform} {facts.package}; app is "
-                f"{app.platform} {app.package_name}",
-                "安裝檔的平台或套件名稱與登錄的 APP 不符",
-            )
-        )
-    else:
-        outcomes.append(_ok("package_matches", "package matches the app", "套件名稱相符"))
-
-    outcomes.append(_signature(report))
-    outcomes.append(_signing(app, report))
-
-    # not_debuggable
-    if facts.is_debuggable:
-        outcomes.append(
-            _fail("not_debuggable", "debuggable build", "可除錯版本（debuggable）不得上架")
-        )
-    else:
-        outcomes.append(_ok("not_debuggable", "not debuggable", "非可除錯版本"))
-
-    # root_debug_warning (A6.3.2.2)
-    missing = []
-    if not report.has_root_warning:
-        missing.append("root/jailbreak")
-    if not report.has_debug_warning:
-        missing.append("debugger/USB debugging")
-    if missing:
-        outcomes.append(
-            _fail(
-                "root_debug_warning",
-                f"no {' or '.join(missing)} detection found in the code",
-                "程式未偵測 Root／越獄或除錯狀態，無法於啟動時提示風險",
-                missing=missing,
-            )
-        )
-    else:
-        outcomes.append(
-            _ok("root_debug_warning", "root and debug detection present", "具 Root 與除錯偵測")
-        )
-
-    # permission_purpose (A6.3.1.1)
-    stated = purposes(session, app)
-    no_purpose = sorted(
-        p
-        for p in current
-        if p not in stated or not stated[p].purpose_zh.strip() or not stated[p].purpose_en.strip()
+    ctx = GateContext(
+        session=session,
+        app=app,
+        report=report,
+        today=to_taipei(clock.now()).date(),
+        release=release,
+        previous=previous,
+        added=sorted(current - before),
+        removed=sorted(before - current),
+        major=major_update if major_update is not None else bool(release and release.major_update),
+        lab_test_valid_days=lab_test_valid_days,
     )
-    if no_purpose:
-        outcomes.append(
-            _fail(
-                "permission_purpose",
-                f"{len(no_purpose)} permission(s) without a stated purpose",
-                f"{len(no_purpose)} 項權限未說明用途",
-                permissions=no_purpose,
-            )
-        )
-    else:
-        outcomes.append(
-            _ok("permission_purpose", "every permission has a purpose", "每項權限皆已說明用途")
-        )
-
-    # version_increases
-    new_code = _version_number(facts.version_code)
-    old_code = _version_number(previous.version_code) if previous is not None else None
-    if previous is not None and (new_code is None or old_code is None or new_code <= old_code):
-        outcomes.append(
-            _fail(
-                "version_increases",
-                f"version code {facts.version_code} does not increase over {previous.version_code}",
-                "版本號未大於前一版",
-            )
-        )
-    else:
-        outcomes.append(_ok("version_increases", "version increases", "版本號遞增"))
-
-    # lab_test_current (A6.3.3.1)
-    if app.customer_facing:
-        due = lab_test_due(session, app, today, lab_test_valid_days)
-        if due.last is None or due.overdue:
-            outcomes.append(
-                _fail(
-                    "lab_test_current",
-                    "no passed TAF lab test within the last 12 months"
-                    if due.last is not None
-                    else "no passed TAF lab test before first listing",
-                    "無 12 個月內通過之第三方檢測實驗室檢測",
-                    last_report=due.last.report_date.isoformat() if due.last else None,
-                )
-            )
-        else:
-            outcomes.append(
-                _ok(
-                    "lab_test_current",
-                    f"lab test valid until {due.due}",
-                    f"檢測有效至 {due.due}",
-                )
-            )
-    else:
-        outcomes.append(
-            _ok("lab_test_current", "internal app: no lab test required", "內部 APP 不適用")
-        )
-
-    # major_update_retest (A6.3.3.2)
-    if major:
-        owasp = owasp_test_for(session, release) if release is not None else None
-        if owasp is None:
-            outcomes.append(
-                _fail(
-                    "major_update_retest",
-                    "major update without a passed OWASP Mobile Top 10 test",
-                    "重大更新未經 OWASP Mobile Top 10 檢測",
-                )
-            )
-        else:
-            outcomes.append(
-                _ok("major_update_retest", "OWASP retest recorded", "已有 OWASP 檢測紀錄")
-            )
-    else:
-        outcomes.append(_ok("major_update_retest", "not a major update", "非重大更新"))
-
-    # dual_approval (A6.3.1.4)
-    if approval_required:
-        found = approvals_of(session, release) if release is not None else {}
-        lacking = [u.value for u in Unit if u not in found]
-        same = (
-            Unit.security in found
-            and Unit.compliance in found
-            and found[Unit.security].approver == found[Unit.compliance].approver
-        )
-        if lacking or same:
-            outcomes.append(
-                _fail(
-                    "dual_approval",
-                    ("first release" if first else "permission change")
-                    + f" needs approval by {', '.join(lacking) or 'two different people'}",
-                    "首次上架或權限異動須經資安專責單位及法遵單位兩人分別核准",
-                    missing=lacking,
-                    registered=release is not None,
-                )
-            )
-        else:
-            outcomes.append(
-                _ok(
-                    "dual_approval",
-                    "approved by security and compliance",
-                    "已經資安專責單位及法遵單位核准",
-                    approvers={u.value: a.approver for u, a in found.items()},
-                )
-            )
-    else:
-        outcomes.append(
-            _ok("dual_approval", "no permission change: approval not required", "權限未異動")
-        )
-
     return GateResult(
         app=app.slug,
-        artifact_sha256=facts.artifact_sha256,
-        version_name=facts.version_name,
+        artifact_sha256=report.facts.artifact_sha256,
+        version_name=report.facts.version_name,
         previous_version=previous.version_name if previous is not None else None,
-        first_release=first,
-        added_permissions=added,
-        removed_permissions=removed,
-        approval_required=approval_required,
+        first_release=ctx.first_release,
+        added_permissions=ctx.added,
+        removed_permissions=ctx.removed,
+        approval_required=ctx.approval_required,
         release_id=release.id if release is not None else None,
-        outcomes=outcomes,
+        outcomes=[rule(ctx) for rule in RULE_FUNCTIONS],
     )
 
 
