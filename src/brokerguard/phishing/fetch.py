@@ -278,7 +278,7 @@ def collect_evidence(
         filename=f"{case.number}-page.html",
         title=f"{case.number} 仿冒網頁內容 {case.target}"[:255],
         requirement_ids=["A8.1"],
-        kind="phishing_page",
+        kind="monitoring_report",
         uploaded_by=actor,
         unit="資安專責單位",
     )
@@ -303,7 +303,7 @@ def collect_evidence(
         filename=f"{case.number}-page.json",
         title=f"{case.number} 網頁擷取摘要 {case.target}"[:255],
         requirement_ids=["A8.1"],
-        kind="phishing_page",
+        kind="monitoring_report",
         uploaded_by=actor,
         unit="資安專責單位",
     )

@@ -409,7 +409,7 @@ def send_reminder(
             filename=f"reminder-{template}-{stamp}.json",
             title=f"防詐提醒發送紀錄 {template} {stamp}",
             requirement_ids=["A8.1"],
-            kind="reminder_log",
+            kind="customer_notice",
             uploaded_by=actor,
             unit="資安專責單位",
         )

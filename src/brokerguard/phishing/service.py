@@ -290,7 +290,7 @@ def request_takedown(
             filename=f"{case.number}-{letter.filename}",
             title=f"{case.number} 下架請求：{letter.title}"[:255],
             requirement_ids=[REQUIREMENT[case.kind]],
-            kind="takedown_letter",
+            kind="takedown_records",
             uploaded_by=actor,
             unit="資安專責單位",
         )
