@@ -16,6 +16,7 @@ from brokerguard.cli.main import app as cli
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_factory
+from brokerguard.evidence.service import evidence_for
 from brokerguard.phishing.models import PhishingCase, ScanRun
 from tests.conftest import FIXTURES
 from tests.phishing.conftest import BRANDS_FILE
@@ -217,6 +218,8 @@ def test_scan_record_stores_run_and_cases(
         assert (run.source, run.flagged) == ("ct", 3)
         targets = set(session.scalars(select(PhishingCase.target)))
         assert targets == {"yuanta-login.top", "fub0n.com", "kgi-apk.net"}
+        reports = evidence_for(session, "A8.1")
+        assert [r.kind for r in reports] == ["monitoring_report"]
 
 
 def test_brands_from_database(runner: CliRunner, cli_db: Engine) -> None:

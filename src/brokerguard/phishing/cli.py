@@ -234,6 +234,8 @@ def scan(
                 flagged=counts["flagged"],
                 rejected=counts["rejected"],
                 description=feed.name,
+                settings=runtime.settings(),
+                actor="cli",
             )
             for verdict in flagged:
                 service.open_site_case(session, clock, verdict, source=source, actor="cli")
@@ -354,6 +356,8 @@ def apps(
                 flagged=len(counterfeit),
                 rejected=errors,
                 description="store listings and APKs",
+                settings=runtime.settings(),
+                actor="cli",
             )
             for verdict in counterfeit:
                 service.open_app_case(session, clock, verdict, actor="cli")

@@ -336,7 +336,10 @@ def record_scan(
     flagged: int,
     rejected: int,
     description: str = "",
+    settings: Settings | None = None,
+    actor: str = "system",
 ) -> ScanRun:
+    """Record a scan; with ``settings`` its summary is also filed as monitoring evidence."""
     run = ScanRun(
         source=source,
         description=description[:256],
@@ -348,6 +351,32 @@ def record_scan(
     )
     session.add(run)
     session.flush()
+    if settings is not None:
+        from brokerguard.evidence.service import store_evidence
+
+        summary = {
+            "scan": run.id,
+            "source": source,
+            "description": run.description,
+            "started_at": started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat(),
+            "names": names,
+            "flagged": flagged,
+            "rejected": rejected,
+        }
+        stamp = to_taipei(run.finished_at).strftime("%Y%m%d-%H%M%S")
+        store_evidence(
+            session,
+            clock,
+            settings,
+            content=json.dumps(summary, ensure_ascii=False, indent=1).encode("utf-8"),
+            filename=f"scan-{source}-{stamp}.json",
+            title=f"仿冒偵測掃描紀錄 {source} {stamp}",
+            requirement_ids=["A6.3.1.3" if source == "apps" else "A8.1"],
+            kind="monitoring_report",
+            uploaded_by=actor,
+            unit="資安專責單位",
+        )
     return run
 
 

@@ -366,6 +366,8 @@ async def apps_check(
                 flagged=sum(v.flagged for v in verdicts),
                 rejected=len(results) - len(verdicts),
                 description=name[:200],
+                settings=settings,
+                actor=staff.username,
             )
             for verdict in verdicts:
                 if verdict.flagged:
