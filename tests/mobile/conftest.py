@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from brokerguard.errors import UnknownRequirementError
 from brokerguard.mobile.analysis import ArtifactReport, analyze_artifact_bytes
-from brokerguard.rulebook import load_rulebook
 from tests.conftest import FIXTURES
 from tests.mobile.apkbuild import ReleaseSigner, make_signer, rebuild_apk
 
@@ -29,29 +26,6 @@ A63_IDS = (
     "A6.3.3.2",
     "A6.3.3.3",
 )
-
-
-@pytest.fixture(autouse=True)
-def a63_known(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Until the A6 rulebook data is merged, let the findings/evidence services accept A6.3 IDs."""
-    rulebook = load_rulebook()
-    if all(i in rulebook for i in A63_IDS):
-        yield
-        return
-
-    def require_known(*ids: str) -> None:
-        for requirement_id in ids:
-            if requirement_id not in A63_IDS and requirement_id not in rulebook:
-                raise UnknownRequirementError(requirement_id)
-
-    class Known:
-        def __contains__(self, requirement_id: object) -> bool:
-            return requirement_id in A63_IDS or requirement_id in rulebook
-
-    monkeypatch.setattr("brokerguard.findings.service.require_known", require_known)
-    monkeypatch.setattr("brokerguard.evidence.service.require_known", require_known)
-    monkeypatch.setattr("brokerguard.mobile.demo.load_rulebook", Known)
-    yield
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,8 @@ def test_broken_second_signer_is_reported_not_verified() -> None:
     assert len(facts.broken_signatures) == 1
     assert facts.signing_certificates[0].startswith("fb5dbd3c")
     assert not any(c.startswith("6a8b") for c in facts.signing_certificates)
+    assert facts.to_dict()["signing_certificates"] == facts.signing_certificates
+    assert any(c.startswith("6a8b") for c in facts.cert_sha256)  # the oracle lists it
 
 
 def test_both_signers_verify_on_intact_two_signer_apk() -> None:

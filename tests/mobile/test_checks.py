@@ -19,6 +19,7 @@ from brokerguard.mobile.models import MobileApp, MobileRelease
 from brokerguard.mobile.registry import register_release
 from brokerguard.mobile.review import complete_review, import_checklist, record_item, start_review
 from brokerguard.mobile.testing import record_test, records_of
+from brokerguard.rulebook import require_known
 from tests.mobile.apkbuild import ReleaseSigner
 from tests.mobile.conftest import A63_IDS
 from tests.mobile.helpers import add_purposes, approve_both, make_app, pass_lab_test
@@ -51,6 +52,7 @@ def released(
 
 
 def test_every_a63_id_has_a_check() -> None:
+    require_known(*A63_IDS)  # the IDs are the rulebook's
     registry = load_all_checks()
     for requirement in A63_IDS:
         assert registry.for_requirement(requirement), requirement

@@ -151,6 +151,7 @@ class ApkFacts:
         data = asdict(self)
         data.pop("icon_bytes")
         data["platform"] = self.platform
+        data["signing_certificates"] = self.signing_certificates
         data["icon_sha256"] = (
             hashlib.sha256(self.icon_bytes).hexdigest() if self.icon_bytes is not None else None
         )

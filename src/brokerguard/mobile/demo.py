@@ -175,9 +175,14 @@ def load_demo(ctx: DemoContext) -> None:
         released_on=today - timedelta(days=20), cert=ios_cert,
         findings=["root_detection_absent"],
     )  # fmt: skip
-    _release(
+    internal_release = _release(
         ctx, internal, version="2.3.1", code="231", permissions=["android.permission.INTERNET"],
         released_on=today - timedelta(days=200), cert=android_cert, findings=[],
+    )  # fmt: skip
+    _approve(ctx, internal_release, "內部使用，僅連線公司內網")
+    set_purpose(
+        ctx.session, ctx.clock, internal, permission="android.permission.INTERNET",
+        purpose_zh="連線公司內部客戶關係管理系統", purpose_en="Reach the in-house CRM", actor=actor,
     )  # fmt: skip
 
     lab = MobileLabTest(
