@@ -1,0 +1,148 @@
+"""``brokerguard audit ...``: ingest, seal, verify, proofs, keys, retention, search.
+
+Exit codes: 0 success; 1 verification failed; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from brokerguard.audit import service
+from brokerguard.audit.signing import HeadVerifier
+from brokerguard.cli import runtime
+from brokerguard.db.engine import session_factory
+from brokerguard.errors import NotFoundError, ValidationError
+
+COMMAND = "audit"
+app = typer.Typer(
+    help="稽核軌跡 / A9.9 tamper-evident audit trail: ingest, seal, verify, proofs.",
+    no_args_is_help=True,
+)
+proof_app = typer.Typer(help="Inclusion and consistency proofs.", no_args_is_help=True)
+app.add_typer(proof_app, name="proof")
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _open_lines(path: str) -> TextIO:
+    if path == "-":
+        return sys.stdin
+    file = Path(path)
+    if not file.is_file():
+        raise NotFoundError(f"no such file: {path}", field="file")
+    return file.open(encoding="utf-8", errors="strict", newline="")
+
+
+@app.command("ingest")
+@runtime.handle_errors
+def ingest_command(
+    file: Annotated[str, typer.Argument(help="JSON-lines file of events, '-' for stdin")],
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Append the events of a JSON-lines file; prints how many were accepted and rejected."""
+    handle = _open_lines(file)
+    try:
+        with runtime.open_session() as session:
+            try:
+                result = service.ingest_lines(session, runtime.clock(), handle)
+            except UnicodeDecodeError as error:
+                raise ValidationError(f"the file is not UTF-8: {error}", field="file") from None
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+    if json_output:
+        _print_json(result.to_dict())
+    else:
+        runtime.console.print(f"accepted {result.accepted}, rejected {len(result.rejected)}")
+        for rejection in result.rejected[:50]:
+            typer.echo(
+                f"line {rejection.index + 1}: {rejection.field or 'event'}: {rejection.reason}",
+                err=True,
+            )
+    if result.rejected and result.accepted == 0:
+        raise typer.Exit(runtime.EXIT_BAD_INPUT)
+
+
+@app.command("seal")
+@runtime.handle_errors
+def seal_command(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Close the open batch and sign its tree head (one head per month of events)."""
+    created = service.seal_and_commit(
+        session_factory(runtime.engine()), runtime.clock(), runtime.settings()
+    )
+    if json_output:
+        _print_json({"sealed": [h.to_dict() for h in created]})
+        return
+    if not created:
+        runtime.console.print("nothing to seal")
+    for head in created:
+        runtime.console.print(
+            f"sealed [{head.first_seq}, {head.tree_size}) root {head.root} ({head.period})"
+        )
+
+
+@app.command("verify")
+@runtime.handle_errors
+def verify_command(
+    from_seq: Annotated[int | None, typer.Option("--from", help="first sequence number")] = None,
+    to_seq: Annotated[int | None, typer.Option("--to", help="end sequence number")] = None,
+    public_key: Annotated[
+        Path | None, typer.Option("--public-key", help="PEM file of the head-signing key")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Re-hash every record and check every signed head; exit 1 naming the first bad seq."""
+    verifier = None
+    if public_key is not None:
+        if not public_key.is_file():
+            raise NotFoundError(f"no such file: {public_key}", field="public_key")
+        verifier = HeadVerifier.from_pem(public_key.read_bytes()[:65536])
+    with runtime.open_session() as session:
+        report = service.verify(
+            session, runtime.settings(), from_seq=from_seq, to_seq=to_seq, verifier=verifier
+        )
+    if json_output:
+        _print_json(report.to_dict())
+    elif report.ok:
+        runtime.console.print(
+            f"OK: {report.events_checked} records, {report.heads_checked} tree heads verified"
+        )
+    else:
+        typer.echo(
+            f"FAILED at sequence number {report.first_bad_seq}: {report.problem}: "
+            f"{report.message}"
+        )
+    raise typer.Exit(0 if report.ok else runtime.EXIT_FAILED)
+
+
+@proof_app.command("inclusion")
+@runtime.handle_errors
+def proof_inclusion(
+    seq: int,
+    tree_size: Annotated[int | None, typer.Option("--tree-size")] = None,
+) -> None:
+    """Inclusion proof of record SEQ in a signed tree (JSON, base64 hashes)."""
+    with runtime.open_session() as session:
+        _print_json(service.inclusion_proof(session, seq, tree_size))
+
+
+@proof_app.command("consistency")
+@runtime.handle_errors
+def proof_consistency(size1: int, size2: Annotated[int | None, typer.Argument()] = None) -> None:
+    """Consistency proof between two signed tree sizes (default: the newest)."""
+    with runtime.open_session() as session:
+        _print_json(service.consistency_proof(session, size1, size2))
+
+
+@app.command("public-key")
+@runtime.handle_errors
+def public_key_command() -> None:
+    """Print the Ed25519 public key (PEM) that verifies the tree heads."""
+    sys.stdout.write(service.public_key_pem(runtime.settings()))
