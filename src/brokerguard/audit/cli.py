@@ -116,8 +116,7 @@ def verify_command(
         )
     else:
         typer.echo(
-            f"FAILED at sequence number {report.first_bad_seq}: {report.problem}: "
-            f"{report.message}"
+            f"FAILED at sequence number {report.first_bad_seq}: {report.problem}: {report.message}"
         )
     raise typer.Exit(0 if report.ok else runtime.EXIT_FAILED)
 

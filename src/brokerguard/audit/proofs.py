@@ -39,10 +39,11 @@ class DatabaseSubtrees:
         if cached is not None:
             return cached
         frontier = merkle.Frontier()
-        rows = self.conn.execution_options(yield_per=50000).execute(
+        rows = self.conn.execute(
             select(_events.c.seq, _events.c.leaf_hash)
             .where(_events.c.seq >= lo, _events.c.seq < hi)
             .order_by(_events.c.seq)
+            .execution_options(yield_per=50000)
         )
         for seq, leaf in rows:
             if seq != lo + frontier.size:

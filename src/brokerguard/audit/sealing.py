@@ -147,10 +147,11 @@ def seal(session: Session, clock: Clock, signer: HeadSigner) -> list[TreeHead]:
     created: list[TreeHead] = []
     batch_start = size
     batch_period: str | None = None
-    rows = conn.execution_options(yield_per=5000).execute(
+    rows = conn.execute(
         select(_events.c.seq, _events.c.recorded_at, _events.c.leaf_hash)
         .where(_events.c.seq >= size, _events.c.seq < next_seq)
         .order_by(_events.c.seq)
+        .execution_options(yield_per=5000)
     )
     for seq, recorded_at, leaf in rows:
         period = period_of(recorded_at)

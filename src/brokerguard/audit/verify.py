@@ -157,7 +157,7 @@ def verify_log(
             query = query.where(_events.c.seq < limit)
             head_sizes = [s for s in head_sizes if s <= limit]
             sealed = limit
-    rows = conn.execution_options(yield_per=20000).execute(query.order_by(_events.c.seq))
+    rows = conn.execute(query.order_by(_events.c.seq).execution_options(yield_per=20000))
     for row in rows:
         seq = int(row[0])
         if seq > expected and expected in purged and purged[expected] == seq:
