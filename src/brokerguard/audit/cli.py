@@ -145,3 +145,86 @@ def proof_consistency(size1: int, size2: Annotated[int | None, typer.Argument()]
 def public_key_command() -> None:
     """Print the Ed25519 public key (PEM) that verifies the tree heads."""
     sys.stdout.write(service.public_key_pem(runtime.settings()))
+
+
+hold_app = typer.Typer(help="Legal holds (法律保全): months that must not be purged.")
+app.add_typer(hold_app, name="hold")
+
+
+@hold_app.command("add")
+@runtime.handle_errors
+def hold_add(
+    period_from: Annotated[str, typer.Option("--from", help="YYYY-MM")],
+    period_to: Annotated[str, typer.Option("--to", help="YYYY-MM")],
+    reason: Annotated[str, typer.Option("--reason")],
+    by: Annotated[str, typer.Option("--by", help="who places the hold")] = "cli",
+) -> None:
+    """Place a legal hold on the months FROM..TO."""
+    from brokerguard.audit import retention
+
+    with runtime.open_session() as session:
+        hold = retention.add_hold(
+            session,
+            runtime.clock(),
+            period_from=period_from,
+            period_to=period_to,
+            reason=reason,
+            created_by=by,
+        )
+        hold_id = hold.id
+    typer.echo(f"legal hold {hold_id} on {period_from}..{period_to}")
+
+
+@hold_app.command("release")
+@runtime.handle_errors
+def hold_release(hold_id: str, by: Annotated[str, typer.Option("--by")] = "cli") -> None:
+    """Release a legal hold."""
+    from brokerguard.audit import retention
+
+    with runtime.open_session() as session:
+        retention.release_hold(session, runtime.clock(), hold_id, by)
+    typer.echo(f"released {hold_id}")
+
+
+@hold_app.command("list")
+@runtime.handle_errors
+def hold_list() -> None:
+    """List the active legal holds."""
+    from brokerguard.audit import retention
+
+    with runtime.open_session() as session:
+        for hold in retention.active_holds(session):
+            typer.echo(f"{hold.id}\t{hold.period_from}..{hold.period_to}\t{hold.reason}")
+
+
+@app.command("purge")
+@runtime.handle_errors
+def purge_command(
+    by: Annotated[str, typer.Option("--by", help="who runs the purge")] = "cli",
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Purge whole closed months older than the retention (at least 5 years), audited."""
+    from brokerguard.audit import retention
+    from brokerguard.audit.settings import AuditSettings
+
+    settings = runtime.settings()
+    with runtime.open_session() as session:
+        done = retention.purge(
+            session,
+            runtime.clock(),
+            AuditSettings(),
+            service.signer(settings).verifier,
+            purged_by=by,
+            dry_run=dry_run,
+        )
+    if done and not dry_run:
+        service.seal_and_commit(session_factory(runtime.engine()), runtime.clock(), settings)
+    if json_output:
+        _print_json({"dry_run": dry_run, "purged": done})
+        return
+    if not done:
+        typer.echo("nothing to purge")
+    for item in done:
+        verb = "would purge" if dry_run else "purged"
+        typer.echo(f"{verb} {item['period']}: {item['events_removed']} records")

@@ -160,7 +160,10 @@ def verify_log(
     rows = conn.execute(query.order_by(_events.c.seq).execution_options(yield_per=20000))
     for row in rows:
         seq = int(row[0])
-        if seq > expected and expected in purged and purged[expected] == seq:
+        target = expected
+        while seq > target and target in purged:
+            target = purged[target]
+        if target != expected and target == seq:
             resume = by_size.get(seq)
             if resume is not None:
                 frontier = resume.frontier_state()

@@ -1,0 +1,132 @@
+"""The ``brokerguard audit`` interface contract: ingest, seal, verify (exit codes, --json)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from brokerguard.cli import runtime
+from brokerguard.cli.main import app
+from brokerguard.config import get_settings
+from tests.audit.helpers import raw_event, tamper
+
+
+@pytest.fixture
+def cli(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("BROKERGUARD_DATABASE_URL", engine.url.render_as_string(False))
+    monkeypatch.setenv("BROKERGUARD_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    runtime.engine.cache_clear()
+    yield CliRunner()
+    runtime.engine().dispose()
+    runtime.engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_ingest_seal_verify_round_trip(cli: CliRunner, tmp_path: Path, engine: Engine) -> None:
+    good = [json.dumps(raw_event(i)) for i in range(5)]
+    bad = [
+        "{not json",
+        json.dumps({"event_id": "x"}),
+        json.dumps(raw_event(9, when="2026-11-26T10:00:00")),  # no offset
+        json.dumps({**raw_event(8), "query": None}),  # neither query nor digest
+        json.dumps(raw_event(7, when="2999-01-01T00:00:00Z")),  # far future
+        json.dumps([1, 2]),
+    ]
+    file = _write(tmp_path / "events.jsonl", good + bad)
+    result = cli.invoke(app, ["audit", "ingest", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "accepted 5, rejected 6" in result.stdout
+
+    again = cli.invoke(app, ["audit", "ingest", str(file), "--json"])
+    data = json.loads(again.stdout)
+    assert data["accepted"] == 0
+    assert sum(1 for e in data["errors"] if e["reason"] == "duplicate") == 5
+
+    sealed = cli.invoke(app, ["audit", "seal", "--json"])
+    assert sealed.exit_code == 0, sealed.output
+    assert json.loads(sealed.stdout)["sealed"][0]["tree_size"] == 5
+    assert "nothing to seal" in cli.invoke(app, ["audit", "seal"]).stdout
+
+    ok = cli.invoke(app, ["audit", "verify", "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["ok"] is True
+
+    proof = cli.invoke(app, ["audit", "proof", "inclusion", "3"])
+    assert proof.exit_code == 0, proof.output
+    assert json.loads(proof.stdout)["tree_size"] == 5
+
+    tamper(engine, "UPDATE audit_events SET query = 'nothing to see' WHERE seq = 2")
+    bad_run = cli.invoke(app, ["audit", "verify"])
+    assert bad_run.exit_code == 1
+    assert "sequence number 2" in bad_run.stdout
+    report = json.loads(cli.invoke(app, ["audit", "verify", "--json"]).stdout)
+    assert (report["ok"], report["first_bad_seq"], report["problem"]) == (False, 2, "changed")
+
+
+def test_ingest_reads_stdin(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["audit", "ingest", "-"], input=json.dumps(raw_event(1)) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "accepted 1, rejected 0" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b"", "empty"),
+        (b"\xff\xfe garbage", "not utf-8"),
+        (b"[" * 100000, "hostile nesting"),
+        (("{" + '"a":"' + "x" * 300000 + '"}').encode(), "oversized"),
+    ],
+)
+def test_ingest_refuses_bad_files(cli: CliRunner, tmp_path: Path, content: bytes, why: str) -> None:
+    file = tmp_path / "bad.jsonl"
+    file.write_bytes(content)
+    result = cli.invoke(app, ["audit", "ingest", str(file)])
+    if why == "empty":
+        assert result.exit_code == 0
+        assert "accepted 0, rejected 0" in result.stdout
+    else:
+        assert result.exit_code == 2, (why, result.output)
+
+
+def test_missing_file_and_bad_ranges_exit_2(cli: CliRunner, tmp_path: Path) -> None:
+    assert cli.invoke(app, ["audit", "ingest", str(tmp_path / "nope")]).exit_code == 2
+    assert cli.invoke(app, ["audit", "verify", "--from", "-1"]).exit_code == 2
+    assert cli.invoke(app, ["audit", "verify", "--from", "5", "--to", "2"]).exit_code == 2
+    assert cli.invoke(app, ["audit", "proof", "inclusion", "0"]).exit_code == 2
+
+
+def test_public_key_is_pem(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["audit", "public-key"])
+    assert result.stdout.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_verify_with_another_public_key_fails(cli: CliRunner, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    cli.invoke(app, ["audit", "ingest", "-"], input=json.dumps(raw_event(1)) + "\n")
+    cli.invoke(app, ["audit", "seal"])
+    other = tmp_path / "other.pem"
+    other.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    result = cli.invoke(app, ["audit", "verify", "--public-key", str(other), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["problem"] == "bad_head"
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a key")
+    assert cli.invoke(app, ["audit", "verify", "--public-key", str(junk)]).exit_code == 2
