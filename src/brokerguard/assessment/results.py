@@ -29,6 +29,9 @@ class RequirementOutcome:
     check_ids: tuple[str, ...]
     #: when the requirement last had status ``pass`` (this run or an earlier one)
     last_passed_at: datetime | None = None
+    #: why, when no check decided it (manual requirements, expired evidence, roll-up)
+    reason_zh: str = ""
+    reason_en: str = ""
 
 
 @dataclass(frozen=True)

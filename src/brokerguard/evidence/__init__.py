@@ -1,0 +1,1 @@
+"""Evidence store: content-addressed files (SHA-256) with owner, dates and requirement IDs."""

@@ -1,0 +1,1 @@
+"""Policy register: which approved, in-date policy document covers which requirement."""
