@@ -9,7 +9,8 @@ witness file (``<data_dir>/audit/latest-head.json``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -181,3 +182,60 @@ def consistency_proof(session: Session, size1: int, size2: int | None = None) ->
 
 def public_key_pem(settings: Settings) -> str:
     return signer(settings).verifier.public_pem()
+
+
+def iter_login_rows(
+    session: Session,
+    *,
+    after_seq: int = -1,
+    up_to_seq: int | None = None,
+    system: str | None = None,
+    function_prefix: str | None = None,
+    time_from: datetime | None = None,
+    time_to: datetime | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """Stream stored events in ``seq`` order for analysis (the detect domain).
+
+    Rows are ``(seq, time, account, function, system, outcome, source_ip, user_agent,
+    attributes_json)``.
+    """
+    from sqlalchemy import Table, select
+
+    from brokerguard.audit.models import AuditEventRow
+
+    table: Table = AuditEventRow.__table__  # type: ignore[assignment]
+    c = table.c
+    query = select(
+        c.seq,
+        c.time,
+        c.account,
+        c.function,
+        c.system,
+        c.outcome,
+        c.source_ip,
+        c.user_agent,
+        c.attributes,
+    ).where(c.seq > after_seq)
+    if up_to_seq is not None:
+        query = query.where(c.seq <= up_to_seq)
+    if system is not None:
+        query = query.where(c.system == system)
+    if function_prefix is not None:
+        query = query.where(c.function.startswith(function_prefix, autoescape=True))
+    if time_from is not None:
+        query = query.where(c.time >= time_from)
+    if time_to is not None:
+        query = query.where(c.time < time_to)
+    result = session.execute(query.order_by(c.seq).execution_options(yield_per=20000))
+    for row in result:
+        yield tuple(row)
+
+
+def last_seq(session: Session) -> int:
+    """The highest sequence number stored (-1 for an empty log)."""
+    from sqlalchemy import func, select
+
+    from brokerguard.audit.models import AuditEventRow
+
+    value = session.execute(select(func.max(AuditEventRow.seq))).scalar()
+    return -1 if value is None else int(value)
