@@ -5,6 +5,7 @@ Exit codes: 0 success; 1 verification failed; 2 bad input.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -13,6 +14,14 @@ from typing import Annotated, TextIO
 import typer
 
 from brokerguard.audit import service
+from brokerguard.audit.buffer import (
+    DEFAULT_DURABLE,
+    DEFAULT_STREAM,
+    DEFAULT_SUBJECT,
+    BufferConfig,
+    publish,
+    run_worker,
+)
 from brokerguard.audit.signing import HeadVerifier
 from brokerguard.cli import runtime
 from brokerguard.db.engine import session_factory
@@ -228,3 +237,74 @@ def purge_command(
     for item in done:
         verb = "would purge" if dry_run else "purged"
         typer.echo(f"{verb} {item['period']}: {item['events_removed']} records")
+
+
+def _buffer_config(
+    stream: str, subject: str, durable: str, batch: int, ack_wait: float
+) -> BufferConfig:
+    url = runtime.settings().nats_url or "nats://127.0.0.1:4222"
+    return BufferConfig(
+        url=url, stream=stream, subject=subject, durable=durable, batch=batch, ack_wait_s=ack_wait
+    )
+
+
+StreamOpt = Annotated[str, typer.Option("--stream")]
+SubjectOpt = Annotated[str, typer.Option("--subject")]
+DurableOpt = Annotated[str, typer.Option("--durable")]
+
+
+@app.command("publish")
+@runtime.handle_errors
+def publish_command(
+    file: Annotated[str, typer.Argument(help="JSON-lines file of events, '-' for stdin")],
+    stream: StreamOpt = DEFAULT_STREAM,
+    subject: SubjectOpt = DEFAULT_SUBJECT,
+) -> None:
+    """Publish events to the NATS JetStream buffer (validated when the worker stores them)."""
+    handle = _open_lines(file)
+    try:
+        items = []
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append(json.loads(line))
+            except ValueError:
+                raise ValidationError(f"line {number} is not JSON", field="file") from None
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+    config = _buffer_config(stream, subject, DEFAULT_DURABLE, 1000, 30.0)
+    count = asyncio.run(publish(config, items))
+    typer.echo(f"published {count}")
+
+
+@app.command("worker")
+@runtime.handle_errors
+def worker_command(
+    stream: StreamOpt = DEFAULT_STREAM,
+    subject: SubjectOpt = DEFAULT_SUBJECT,
+    durable: DurableOpt = DEFAULT_DURABLE,
+    batch: Annotated[int, typer.Option("--batch", min=1, max=10_000)] = 1000,
+    ack_wait: Annotated[float, typer.Option("--ack-wait", min=0.5, max=3600)] = 30.0,
+    until_drained: Annotated[bool, typer.Option("--until-drained")] = False,
+    crash_after_commit: Annotated[
+        int | None, typer.Option("--crash-after-commit", hidden=True, min=1)
+    ] = None,
+) -> None:
+    """Sealer worker: pull batches from JetStream, store them idempotently, ack, seal."""
+    config = _buffer_config(stream, subject, durable, batch, ack_wait)
+    stats = asyncio.run(
+        run_worker(
+            config,
+            session_factory(runtime.engine()),
+            runtime.clock(),
+            runtime.settings(),
+            until_drained=until_drained,
+            crash_after_commit=crash_after_commit,
+        )
+    )
+    typer.echo(
+        f"batches {stats.batches}, accepted {stats.accepted}, duplicates {stats.duplicates}, "
+        f"rejected {stats.rejected}"
+    )
