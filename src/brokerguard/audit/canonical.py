@@ -21,10 +21,26 @@ from brokerguard.audit.schemas import AuditEvent
 _esc = encode_basestring
 
 
-def format_time(value: datetime) -> str:
+def format_time(value: datetime | str) -> str:
+    """Canonical UTC text of a stored or given time.
+
+    Accepts aware datetimes (naive ones are UTC) and SQLite's stored text
+    ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (always UTC in this database).
+    """
+    if isinstance(value, str):
+        if len(value) == 19:
+            value += ".000000"
+        return value[:10] + "T" + value[11:26] + "Z"
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:26] + "Z"
+
+
+def sqlite_time(canonical: str) -> str:
+    """The SQLite storage text of a canonical time (what SQLAlchemy's DateTime writes)."""
+    return canonical[:10] + " " + canonical[11:26]
 
 
 def canonical_dumps(value: Any) -> str:
@@ -45,11 +61,21 @@ def _refuse_floats(value: Any) -> None:
 
 
 def customer_ids_json(ids: Sequence[str]) -> str:
-    return canonical_dumps(list(ids))
+    if not ids:
+        return "[]"
+    return "[" + ",".join(_esc(item) for item in ids) + "]"
 
 
 def attributes_json(attributes: Mapping[str, str | int]) -> str:
-    return canonical_dumps(dict(attributes))
+    if not attributes:
+        return "{}"
+    parts = []
+    for key in sorted(attributes):
+        value = attributes[key]
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError("canonical JSON holds strings and integers only")
+        parts.append(_esc(key) + ":" + (_esc(value) if isinstance(value, str) else str(value)))
+    return "{" + ",".join(parts) + "}"
 
 
 def record_text(

@@ -15,14 +15,22 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.canonical import event_fields, record_leaf
+from brokerguard.audit.canonical import (
+    attributes_json,
+    customer_ids_json,
+    format_time,
+    query_digest,
+    record_text,
+    sqlite_time,
+)
+from brokerguard.audit.merkle import leaf_hash
 from brokerguard.audit.models import AuditEventId, AuditEventRow, AuditState
 from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.settings import AuditSettings
@@ -94,13 +102,17 @@ def _event_id_of(raw: object) -> str | None:
 
 
 def parse_event(
-    raw: object, index: int, settings: AuditSettings, now: datetime
+    raw: object, index: int, settings: AuditSettings, now: datetime, size: int | None = None
 ) -> AuditEvent | Rejection:
-    """One raw JSON value -> a valid :class:`AuditEvent` or the reason it is refused."""
+    """One raw JSON value -> a valid :class:`AuditEvent` or the reason it is refused.
+
+    ``size`` is the event's encoded size when the caller knows it (a JSON line).
+    """
     event_id = _event_id_of(raw)
     if not isinstance(raw, dict):
         return Rejection(index, None, "", "an event must be a JSON object")
-    size = len(json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8"))
+    if size is None:
+        size = len(json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8"))
     if size > settings.max_event_bytes:
         return Rejection(
             index, event_id, "", f"event is {size} bytes, limit is {settings.max_event_bytes}"
@@ -121,7 +133,7 @@ def check_event(
     event: AuditEvent, index: int, settings: AuditSettings, now: datetime
 ) -> AuditEvent | Rejection:
     """Rules beyond the schema: not in the future, not from before the log could exist."""
-    if event.time - now > timedelta(seconds=settings.max_future_skew_s):
+    if (event.time - now).total_seconds() > settings.max_future_skew_s:
         return Rejection(
             index,
             str(event.event_id),
@@ -130,12 +142,15 @@ def check_event(
         )
     if event.time.year < 1970:
         return Rejection(index, str(event.event_id), "time", "time is before 1970")
-    if any(not item or len(item) > 64 for item in event.customer_ids):
-        return Rejection(
-            index, str(event.event_id), "customer_ids", "customer IDs are 1-64 characters"
-        )
-    if len(event.customer_ids) > 1000:
-        return Rejection(index, str(event.event_id), "customer_ids", "more than 1000 customers")
+    customers = event.customer_ids
+    if customers:
+        if len(customers) > 1000:
+            return Rejection(index, str(event.event_id), "customer_ids", "more than 1000 customers")
+        for item in customers:
+            if not item or len(item) > 64:
+                return Rejection(
+                    index, str(event.event_id), "customer_ids", "customer IDs are 1-64 characters"
+                )
     return event
 
 
@@ -156,7 +171,7 @@ def parse_jsonl(
         except (json.JSONDecodeError, RecursionError) as error:
             bad.append(Rejection(index, None, "", f"not JSON: {error}"))
             continue
-        parsed = parse_event(raw, index, settings, now)
+        parsed = parse_event(raw, index, settings, now, len(line.encode("utf-8")))
         if isinstance(parsed, Rejection):
             bad.append(parsed)
         else:
@@ -207,8 +222,8 @@ def _lock_state(conn: Connection) -> tuple[int, datetime | None]:
 
 def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
         found.update(
             conn.execute(select(_ids.c.event_id).where(_ids.c.event_id.in_(chunk))).scalars()
         )
@@ -230,49 +245,98 @@ def append_events(
     recorded_at = as_utc(clock.now())
     if last_recorded is not None and recorded_at < last_recorded:
         recorded_at = last_recorded  # recorded_at never goes backwards along the log
+    recorded = format_time(recorded_at)
     ids = [str(e.event_id) for _, e in events]
     stored = _existing_ids(conn, ids)
     seen: set[str] = set()
-    rows: list[dict[str, Any]] = []
-    id_rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
+    digest = settings.query_mode == "digest"
+    sqlite = conn.dialect.name == "sqlite"
+    recorded_db = sqlite_time(recorded) if sqlite else recorded
     for (index, event), event_id in zip(events, ids, strict=True):
         if event_id in stored or event_id in seen:
             result.rejected.append(Rejection(index, event_id, "event_id", "duplicate"))
             continue
         seen.add(event_id)
         seq = next_seq + len(rows)
-        values = event_fields(
-            event, seq=seq, recorded_at=recorded_at, digest_query=settings.query_mode == "digest"
+        query = event.query
+        if digest and query is not None:
+            query = query_digest(query)
+        when = format_time(event.time)
+        customers = customer_ids_json(event.customer_ids)
+        attributes = attributes_json(event.attributes)
+        text_ = record_text(
+            seq=seq,
+            recorded_at=recorded,
+            event_id=event_id,
+            time=when,
+            account=event.account,
+            function=event.function,
+            system=event.system,
+            query=query,
+            result_digest=event.result_digest,
+            actor=event.actor,
+            customer_ids=customers,
+            source_ip=event.source_ip,
+            user_agent=event.user_agent,
+            outcome=event.outcome,
+            correlation_id=event.correlation_id,
+            attributes=attributes,
         )
-        values["leaf_hash"] = record_leaf(**values).hex()
-        values["recorded_at"] = recorded_at
-        values["time"] = as_utc(event.time)
-        rows.append(values)
-        id_rows.append({"event_id": event_id, "seq": seq})
+        rows.append(
+            (
+                seq,
+                recorded_db,
+                event_id,
+                sqlite_time(when) if sqlite else when,
+                event.account,
+                event.function,
+                event.system,
+                query,
+                event.result_digest,
+                event.actor,
+                customers,
+                event.source_ip,
+                event.user_agent,
+                event.outcome,
+                event.correlation_id,
+                attributes,
+                leaf_hash(text_.encode("utf-8")).hex(),
+            )
+        )
     if not rows or (result.rejected and settings.batch_policy == "atomic"):
         return result
     _insert_rows(conn, rows, recorded_at)
-    conn.execute(_ids.insert(), id_rows)
     conn.execute(_state.update().where(_state.c.id == 1).values(next_seq=next_seq + len(rows)))
     result.accepted = len(rows)
     result.first_seq = next_seq
     return result
 
 
-def _insert_rows(conn: Connection, rows: list[dict[str, Any]], recorded_at: datetime) -> None:
+def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]], recorded_at: datetime) -> None:
+    columns = ", ".join(EVENT_COLUMNS)
+    raw = conn.connection.driver_connection
+    assert raw is not None
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT audit_ensure_partition(:at)"), {"at": recorded_at})
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        columns = ", ".join(EVENT_COLUMNS)
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY audit_events ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row([row[name] for name in EVENT_COLUMNS])
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY audit_events ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            with cursor.copy("COPY audit_event_ids (event_id, seq) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((row[2], row[0]))
         return
-    conn.execute(_events.insert(), rows)
+    cursor = raw.cursor()
+    try:
+        marks = ", ".join("?" * len(EVENT_COLUMNS))
+        cursor.executemany(f"INSERT INTO audit_events ({columns}) VALUES ({marks})", rows)  # noqa: S608
+        cursor.executemany(
+            "INSERT INTO audit_event_ids (event_id, seq) VALUES (?, ?)",
+            [(row[2], row[0]) for row in rows],
+        )
+    finally:
+        cursor.close()
 
 
 def ingest(

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.canonical import canonical_dumps, format_time
@@ -148,13 +148,17 @@ def seal(session: Session, clock: Clock, signer: HeadSigner) -> list[TreeHead]:
     batch_start = size
     batch_period: str | None = None
     rows = conn.execute(
-        select(_events.c.seq, _events.c.recorded_at, _events.c.leaf_hash)
-        .where(_events.c.seq >= size, _events.c.seq < next_seq)
-        .order_by(_events.c.seq)
-        .execution_options(yield_per=5000)
+        text(
+            "SELECT seq, recorded_at, leaf_hash FROM audit_events "
+            "WHERE seq >= :lo AND seq < :hi ORDER BY seq"
+        ).execution_options(yield_per=20000),
+        {"lo": size, "hi": next_seq},
     )
+    last_raw: object = None
+    period = ""
     for seq, recorded_at, leaf in rows:
-        period = period_of(recorded_at)
+        if recorded_at != last_raw:  # one recorded_at per ingested batch: format it once
+            last_raw, period = recorded_at, format_time(recorded_at)[:7]
         if batch_period is not None and period != batch_period:
             head = _sign(frontier, batch_start, batch_period, sealed_at, prev_hash, signer)
             created.append(head)

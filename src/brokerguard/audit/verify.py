@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, text
 
 from brokerguard.audit.canonical import format_time, record_text
 from brokerguard.audit.merkle import Frontier, leaf_hash
@@ -132,32 +132,28 @@ def verify_log(
     frontier = by_size[start].frontier_state() if start else Frontier()
     next_head = 0
     expected = start
-    query = select(
-        _events.c.seq,
-        _events.c.recorded_at,
-        _events.c.event_id,
-        _events.c.time,
-        _events.c.account,
-        _events.c.function,
-        _events.c.system,
-        _events.c.query,
-        _events.c.result_digest,
-        _events.c.actor,
-        _events.c.customer_ids,
-        _events.c.source_ip,
-        _events.c.user_agent,
-        _events.c.outcome,
-        _events.c.correlation_id,
-        _events.c.attributes,
-        _events.c.leaf_hash,
-    ).where(_events.c.seq >= start)
+    columns = (
+        "seq, recorded_at, event_id, time, account, function, system, query, result_digest, "
+        "actor, customer_ids, source_ip, user_agent, outcome, correlation_id, attributes, "
+        "leaf_hash"
+    )
+    where = "seq >= :start"
+    params: dict[str, int] = {"start": start}
     if to_seq is not None:
         limit = min((s for s in head_sizes if s >= to_seq), default=None)
         if limit is not None:
-            query = query.where(_events.c.seq < limit)
+            where += " AND seq < :limit"
+            params["limit"] = limit
             head_sizes = [s for s in head_sizes if s <= limit]
             sealed = limit
-    rows = conn.execute(query.order_by(_events.c.seq).execution_options(yield_per=20000))
+    rows = conn.execute(
+        text(f"SELECT {columns} FROM audit_events WHERE {where} ORDER BY seq").execution_options(  # noqa: S608
+            yield_per=20000
+        ),
+        params,
+    )
+    last_raw: object = None
+    recorded = ""
     for row in rows:
         seq = int(row[0])
         target = expected
@@ -177,9 +173,11 @@ def verify_log(
             report.fail(expected, "deleted", f"sequence number {expected} is missing")
             break
         function = row[5]
-        text = record_text(
+        if row[1] != last_raw:
+            last_raw, recorded = row[1], format_time(row[1])
+        canonical = record_text(
             seq=seq,
-            recorded_at=format_time(row[1]),
+            recorded_at=recorded,
             event_id=row[2],
             time=format_time(row[3]),
             account=row[4],
@@ -195,7 +193,7 @@ def verify_log(
             correlation_id=row[14],
             attributes=row[15],
         )
-        leaf = leaf_hash(text.encode("utf-8"))
+        leaf = leaf_hash(canonical.encode("utf-8"))
         if leaf.hex() != row[16]:
             problem = _classify(conn, seq, row[2])
             report.fail(seq, problem, f"record {seq} was {problem}: its hash does not match")
