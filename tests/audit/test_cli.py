@@ -130,3 +130,34 @@ def test_verify_with_another_public_key_fails(cli: CliRunner, tmp_path: Path) ->
     junk = tmp_path / "junk.pem"
     junk.write_text("not a key")
     assert cli.invoke(app, ["audit", "verify", "--public-key", str(junk)]).exit_code == 2
+
+
+def test_search_formats_and_is_recorded(cli: CliRunner, engine: Engine) -> None:
+    lines = "\n".join(json.dumps(raw_event(i, customer_ids=["C42"])) for i in range(3))
+    cli.invoke(app, ["audit", "ingest", "-"], input=lines + "\n")
+    cli.invoke(app, ["audit", "seal"])
+    out = cli.invoke(app, ["audit", "search", "--customer", "C42", "--format", "ocsf"])
+    assert out.exit_code == 0, out.output
+    events = [json.loads(line) for line in out.stdout.splitlines()]
+    assert {e["class_uid"] for e in events} == {6003}
+    assert len(events) == 4  # three reads and this very search
+    csv_out = cli.invoke(app, ["audit", "search", "--customer", "C42", "--format", "csv"])
+    assert "inclusion_proof" in csv_out.stdout
+    assert cli.invoke(app, ["audit", "search", "--format", "pdf"]).exit_code == 2
+    assert cli.invoke(app, ["audit", "search", "--from", "yesterday"]).exit_code == 2
+
+
+def test_holds_and_purge_commands(cli: CliRunner) -> None:
+    added = cli.invoke(
+        app, ["audit", "hold", "add", "--from", "2020-01", "--to", "2020-03", "--reason", "case"]
+    )
+    assert added.exit_code == 0, added.output
+    hold_id = added.stdout.split()[2]
+    assert hold_id in cli.invoke(app, ["audit", "hold", "list"]).stdout
+    assert cli.invoke(app, ["audit", "hold", "release", hold_id]).exit_code == 0
+    assert cli.invoke(app, ["audit", "hold", "release", hold_id]).exit_code == 2
+    bad = cli.invoke(
+        app, ["audit", "hold", "add", "--from", "2020-13", "--to", "x", "--reason", "r"]
+    )
+    assert bad.exit_code == 2
+    assert "nothing to purge" in cli.invoke(app, ["audit", "purge", "--dry-run"]).stdout

@@ -22,6 +22,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from brokerguard.audit import apikeys, search, service
+from brokerguard.audit.ocsf import to_ocsf
 from brokerguard.audit.sealing import latest_head
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
@@ -118,6 +119,7 @@ def search_events(
     time_to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=search.MAX_RESULTS)] = 200,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    format: Annotated[str, Query(pattern="^(json|ocsf)$")] = "json",
 ) -> dict[str, Any]:
     """Search the trail; the search is itself recorded (function ``brokerguard.audit.search``)."""
     filters = search.SearchFilters(customer_id, account, function, system, time_from, time_to)
@@ -131,7 +133,10 @@ def search_events(
         customer_ids=(customer_id[:64],) if customer_id else (),
         source_ip=request.client.host if request.client else None,
     )
-    return {"events": search.search(session, filters, limit=limit, offset=offset)}
+    rows = search.search(session, filters, limit=limit, offset=offset)
+    if format == "ocsf":
+        return {"events": [to_ocsf(r) for r in rows]}
+    return {"events": rows}
 
 
 class KeyRequest(BaseModel):

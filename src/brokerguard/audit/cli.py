@@ -308,3 +308,55 @@ def worker_command(
         f"batches {stats.batches}, accepted {stats.accepted}, duplicates {stats.duplicates}, "
         f"rejected {stats.rejected}"
     )
+
+
+@app.command("search")
+@runtime.handle_errors
+def search_command(
+    customer: Annotated[str | None, typer.Option("--customer", help="customer ID")] = None,
+    account: Annotated[str | None, typer.Option("--account")] = None,
+    function: Annotated[str | None, typer.Option("--function")] = None,
+    system: Annotated[str | None, typer.Option("--system")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="ISO time with offset")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="ISO time with offset")] = None,
+    output: Annotated[str, typer.Option("--format", help="jsonl, ocsf or csv")] = "jsonl",
+    limit: Annotated[int, typer.Option("--limit", min=1, max=5000)] = 500,
+    by: Annotated[str, typer.Option("--by", help="who searches (recorded)")] = "cli",
+) -> None:
+    """Search the trail (who accessed customer X ...); the search itself is recorded."""
+    from datetime import datetime
+
+    from brokerguard.audit import search
+    from brokerguard.audit.ocsf import to_ocsf
+
+    if output not in ("jsonl", "ocsf", "csv"):
+        raise ValidationError("--format is jsonl, ocsf or csv", field="format")
+
+    def when(value: str | None, field: str) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(f"{field} is not an ISO time", field=field) from None
+
+    filters = search.SearchFilters(
+        customer, account, function, system, when(since, "from"), when(until, "to")
+    )
+    filters.validate()
+    with runtime.open_session() as session:
+        service.record_internal(
+            session,
+            runtime.clock(),
+            account=by,
+            function="brokerguard.audit.search",
+            query=filters.describe() + f" format={output}",
+            customer_ids=(customer[:64],) if customer else (),
+        )
+        rows = search.search(session, filters, limit=limit)
+        if output == "csv":
+            rows, head = search.with_proofs(session, rows)
+            sys.stdout.write(search.export_csv(rows, head).decode("utf-8-sig"))
+            return
+    for row in rows:
+        _print_json(to_ocsf(row) if output == "ocsf" else row)
