@@ -161,3 +161,14 @@ def test_holds_and_purge_commands(cli: CliRunner) -> None:
     )
     assert bad.exit_code == 2
     assert "nothing to purge" in cli.invoke(app, ["audit", "purge", "--dry-run"]).stdout
+
+
+def test_api_key_commands(cli: CliRunner) -> None:
+    created = cli.invoke(app, ["audit", "keys", "create", "crm"])
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip()
+    assert token.startswith("bgk_")
+    key_id = token.split("_")[1]
+    assert cli.invoke(app, ["audit", "keys", "revoke", key_id]).exit_code == 0
+    assert cli.invoke(app, ["audit", "keys", "revoke", key_id]).exit_code == 2
+    assert cli.invoke(app, ["audit", "keys", "create", "Bad Name"]).exit_code == 2

@@ -360,3 +360,43 @@ def search_command(
             return
     for row in rows:
         _print_json(to_ocsf(row) if output == "ocsf" else row)
+
+
+keys_app = typer.Typer(help="Per-system API keys for the batch ingest API.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+@runtime.handle_errors
+def keys_create(system: str, by: Annotated[str, typer.Option("--by")] = "cli") -> None:
+    """Create an API key for SYSTEM; the key is printed once and never stored."""
+    from brokerguard.audit import apikeys
+
+    with runtime.open_session() as session:
+        key_id, token = apikeys.create_key(session, runtime.clock(), system, by)
+        service.record_internal(
+            session,
+            runtime.clock(),
+            account=by,
+            function="brokerguard.audit.key.create",
+            query=f"create API key {key_id} for system {system}",
+        )
+    typer.echo(token)
+
+
+@keys_app.command("revoke")
+@runtime.handle_errors
+def keys_revoke(key_id: str, by: Annotated[str, typer.Option("--by")] = "cli") -> None:
+    """Revoke an API key by its ID (the part after ``bgk_``)."""
+    from brokerguard.audit import apikeys
+
+    with runtime.open_session() as session:
+        apikeys.revoke_key(session, runtime.clock(), key_id)
+        service.record_internal(
+            session,
+            runtime.clock(),
+            account=by,
+            function="brokerguard.audit.key.revoke",
+            query=f"revoke API key {key_id}",
+        )
+    typer.echo(f"revoked {key_id}")
