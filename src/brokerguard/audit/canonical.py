@@ -123,6 +123,40 @@ def record_text(
     return "".join(parts)
 
 
+def row_text(row: Sequence[Any], recorded_at: str, time: str) -> str:
+    """:func:`record_text` of a stored row in column order (the hot path of verify).
+
+    Columns: seq, recorded_at, event_id, time, account, function, system, query,
+    result_digest, actor, customer_ids, source_ip, user_agent, outcome,
+    correlation_id, attributes[, leaf_hash]; the two times are given as canonical text.
+    """
+    (_, _, event_id, _, account, function, system, query, digest, actor, customers, ip, agent,
+     outcome, correlation, attributes) = row[:16]  # fmt: skip
+    parts = ['{"account":', _esc(account)]
+    if actor is not None:
+        parts += [',"actor":', _esc(actor)]
+    parts += [',"attributes":', attributes]
+    if correlation is not None:
+        parts += [',"correlation_id":', _esc(correlation)]
+    parts += [',"customer_ids":', customers, ',"event_id":', _esc(event_id)]
+    parts += [',"function":', _esc(function)]
+    if outcome is not None:
+        parts += [',"outcome":', _esc(outcome)]
+    if query is not None:
+        parts += [',"query":', _esc(query)]
+    parts += [',"recorded_at":"', recorded_at, '"']
+    if digest is not None:
+        parts += [',"result_digest":', _esc(digest)]
+    parts += [',"seq":', str(int(row[0]))]
+    if ip is not None:
+        parts += [',"source_ip":', _esc(ip)]
+    parts += [',"system":', _esc(system), ',"time":"', time, '"']
+    if agent is not None:
+        parts += [',"user_agent":', _esc(agent)]
+    parts.append("}")
+    return "".join(parts)
+
+
 def record_leaf(**fields: Any) -> bytes:
     return leaf_hash(record_text(**fields).encode("utf-8"))
 

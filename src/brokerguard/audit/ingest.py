@@ -27,7 +27,7 @@ from brokerguard.audit.canonical import (
     customer_ids_json,
     format_time,
     query_digest,
-    record_text,
+    row_text,
     sqlite_time,
 )
 from brokerguard.audit.merkle import leaf_hash
@@ -263,47 +263,26 @@ def append_events(
         if digest and query is not None:
             query = query_digest(query)
         when = format_time(event.time)
-        customers = customer_ids_json(event.customer_ids)
-        attributes = attributes_json(event.attributes)
-        text_ = record_text(
-            seq=seq,
-            recorded_at=recorded,
-            event_id=event_id,
-            time=when,
-            account=event.account,
-            function=event.function,
-            system=event.system,
-            query=query,
-            result_digest=event.result_digest,
-            actor=event.actor,
-            customer_ids=customers,
-            source_ip=event.source_ip,
-            user_agent=event.user_agent,
-            outcome=event.outcome,
-            correlation_id=event.correlation_id,
-            attributes=attributes,
-        )
-        rows.append(
-            (
-                seq,
-                recorded_db,
-                event_id,
-                sqlite_time(when) if sqlite else when,
-                event.account,
-                event.function,
-                event.system,
-                query,
-                event.result_digest,
-                event.actor,
-                customers,
-                event.source_ip,
-                event.user_agent,
-                event.outcome,
-                event.correlation_id,
-                attributes,
-                leaf_hash(text_.encode("utf-8")).hex(),
-            )
-        )
+        row = [
+            seq,
+            recorded_db,
+            event_id,
+            sqlite_time(when) if sqlite else when,
+            event.account,
+            event.function,
+            event.system,
+            query,
+            event.result_digest,
+            event.actor,
+            customer_ids_json(event.customer_ids),
+            event.source_ip,
+            event.user_agent,
+            event.outcome,
+            event.correlation_id,
+            attributes_json(event.attributes),
+        ]
+        row.append(leaf_hash(row_text(row, recorded, when).encode("utf-8")).hex())
+        rows.append(tuple(row))
     if not rows or (result.rejected and settings.batch_policy == "atomic"):
         return result
     _insert_rows(conn, rows, recorded_at)

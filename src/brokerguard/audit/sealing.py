@@ -16,13 +16,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.canonical import canonical_dumps, format_time
 from brokerguard.audit.ingest import _lock_state
 from brokerguard.audit.merkle import Frontier
 from brokerguard.audit.models import AuditEventRow, AuditTreeHead
+from brokerguard.audit.rawsql import stream
 from brokerguard.audit.signing import HeadSigner, HeadVerifier
 from brokerguard.clock import Clock, as_utc
 
@@ -147,11 +148,10 @@ def seal(session: Session, clock: Clock, signer: HeadSigner) -> list[TreeHead]:
     created: list[TreeHead] = []
     batch_start = size
     batch_period: str | None = None
-    rows = conn.execute(
-        text(
-            "SELECT seq, recorded_at, leaf_hash FROM audit_events "
-            "WHERE seq >= :lo AND seq < :hi ORDER BY seq"
-        ).execution_options(yield_per=20000),
+    rows = stream(
+        conn,
+        "SELECT seq, recorded_at, leaf_hash FROM audit_events "
+        "WHERE seq >= :lo AND seq < :hi ORDER BY seq",
         {"lo": size, "hi": next_seq},
     )
     last_raw: object = None

@@ -21,11 +21,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Table, select
 
-from brokerguard.audit.canonical import format_time, record_text
+from brokerguard.audit.canonical import format_time, row_text
 from brokerguard.audit.merkle import Frontier, leaf_hash
 from brokerguard.audit.models import AuditEventId, AuditEventRow, AuditPurge
+from brokerguard.audit.rawsql import stream
 from brokerguard.audit.sealing import GENESIS, TreeHead, check_head_signature, heads
 from brokerguard.audit.signing import HeadVerifier
 
@@ -146,12 +147,8 @@ def verify_log(
             params["limit"] = limit
             head_sizes = [s for s in head_sizes if s <= limit]
             sealed = limit
-    rows = conn.execute(
-        text(f"SELECT {columns} FROM audit_events WHERE {where} ORDER BY seq").execution_options(  # noqa: S608
-            yield_per=20000
-        ),
-        params,
-    )
+    sql = f"SELECT {columns} FROM audit_events WHERE {where} ORDER BY seq"  # noqa: S608
+    rows = stream(conn, sql, params)
     last_raw: object = None
     recorded = ""
     for row in rows:
@@ -172,33 +169,15 @@ def verify_log(
         if seq > expected:
             report.fail(expected, "deleted", f"sequence number {expected} is missing")
             break
-        function = row[5]
         if row[1] != last_raw:
             last_raw, recorded = row[1], format_time(row[1])
-        canonical = record_text(
-            seq=seq,
-            recorded_at=recorded,
-            event_id=row[2],
-            time=format_time(row[3]),
-            account=row[4],
-            function=function,
-            system=row[6],
-            query=row[7],
-            result_digest=row[8],
-            actor=row[9],
-            customer_ids=row[10],
-            source_ip=row[11],
-            user_agent=row[12],
-            outcome=row[13],
-            correlation_id=row[14],
-            attributes=row[15],
-        )
+        canonical = row_text(row, recorded, format_time(row[3]))
         leaf = leaf_hash(canonical.encode("utf-8"))
         if leaf.hex() != row[16]:
             problem = _classify(conn, seq, row[2])
             report.fail(seq, problem, f"record {seq} was {problem}: its hash does not match")
             break
-        if function == PURGE_FUNCTION:
+        if row[5] == PURGE_FUNCTION:
             purge_events.add(_purge_range(row[15]))
         report.events_checked += 1
         frontier.append(leaf)

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from brokerguard.clock import TAIPEI
-from brokerguard.detect.rules import LoginEvent, Matcher, Rule, compile_rule, getter
+from brokerguard.detect.rules import (
+    LoginEvent,
+    Matcher,
+    Rule,
+    compile_rule,
+    functions_of,
+    getter,
+)
 
 SWEEP_EVERY = 20_000
 
@@ -73,6 +80,12 @@ class DetectionEngine:
         seen: Mapping[tuple[str, str], set[str]] | None = None,
     ) -> None:
         self.compiled = [_Compiled(r, lists or {}) for r in rules]
+        # dispatch by function: only the rules that can match an event's function run
+        self._any = [c for c in self.compiled if functions_of(c.rule) is None]
+        self._by_function: dict[str, list[_Compiled]] = {}
+        for item in self.compiled:
+            for name in functions_of(item.rule) or ():
+                self._by_function.setdefault(name, []).append(item)
         # new_value memory: (rule value field, group key) -> values seen
         self.seen: dict[tuple[str, str], set[str]] = {k: set(v) for k, v in (seen or {}).items()}
         self.new_seen: list[tuple[str, str, str, float]] = []
@@ -83,7 +96,8 @@ class DetectionEngine:
     def process(self, event: LoginEvent, *, warm: bool = False) -> None:
         """Update state with ``event``; with ``warm`` no alert is raised (replayed history)."""
         self.events += 1
-        for item in self.compiled:
+        candidates = self._by_function.get(event.function, ())
+        for item in (*candidates, *self._any) if self._any else candidates:
             if not item.match(event):
                 continue
             kind = item.rule.kind

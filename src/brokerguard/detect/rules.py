@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -68,7 +69,7 @@ def getter(name: str) -> Getter:
         key = name.removeprefix("attributes.")
         return lambda e: e.attributes.get(key)
     if name in FIELDS:
-        return lambda e: getattr(e, name)
+        return attrgetter(name)
     raise ValueError(f"unknown field {name!r}; use {', '.join(FIELDS)} or attributes.<name>")
 
 
@@ -158,7 +159,20 @@ def _compile_map(mapping: Mapping[str, Any], lists: Mapping[str, Sequence[str]])
             tests.append(lambda e, g=get, x=expected: g(e) == x)  # type: ignore[misc]
     if len(tests) == 1:
         return tests[0]
-    return lambda e: all(t(e) for t in tests)
+    if len(tests) == 2:
+        first, second = tests
+        return lambda e: first(e) and second(e)
+    if len(tests) == 3:
+        one, two, three = tests
+        return lambda e: one(e) and two(e) and three(e)
+
+    def every(e: LoginEvent) -> bool:
+        for test in tests:  # noqa: SIM110 (a plain loop is faster than all() here)
+            if not test(e):
+                return False
+        return True
+
+    return every
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -175,6 +189,14 @@ def compile_rule(rule: Rule, lists: Mapping[str, Sequence[str]]) -> Matcher:
     if base is None:
         return lambda e: True
     return lambda e: base(e) and any(a(e) for a in alternatives)
+
+
+def functions_of(rule: Rule) -> frozenset[str] | None:
+    """The ``function`` values a rule can match, or None when it may match any."""
+    expected = rule.selection.get("function")
+    if expected is None:
+        return None
+    return frozenset(str(v) for v in _as_list(expected))
 
 
 def parse_rule(text: str, source: str = "<rule>") -> Rule:
