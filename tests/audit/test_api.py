@@ -256,3 +256,70 @@ def test_default_sink_is_durable(settings: Settings, engine: Engine, tmp_path: P
     sink.record(event)  # a retry is harmless
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
+
+
+def test_proofs_verify_client_side_with_the_public_key(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from brokerguard.audit import merkle
+    from brokerguard.audit.sealing import head_payload
+    from brokerguard.clock import as_utc
+
+    _seed(engine, clock, settings)
+    with Session(engine) as session:
+        items = [raw_event(i + 100) for i in range(5)]
+        service.ingest_batch(session, clock, items)
+        session.commit()
+    service.seal_and_commit(session_factory(engine), clock, settings)
+    sign_in(client, engine, clock, Role.auditor)
+    proof = client.get("/api/v1/audit/proofs/inclusion", params={"seq": 2}).json()
+    b64 = base64.b64decode
+    merkle.verify_inclusion(
+        proof["seq"],
+        proof["tree_size"],
+        b64(proof["leaf_hash"]),
+        [b64(p) for p in proof["proof"]],
+        b64(proof["root"]),
+    )
+    head = proof["tree_head"]
+    from datetime import datetime
+
+    payload = head_payload(
+        tree_size=head["tree_size"],
+        first_seq=head["first_seq"],
+        root=head["root"],
+        sealed_at=as_utc(datetime.fromisoformat(head["sealed_at"].replace("Z", "+00:00"))),
+        period=head["period"],
+        prev_head_hash=head["prev_head_hash"],
+        key_id=head["key_id"],
+    )
+    key = load_pem_public_key(client.get("/api/v1/audit/public-key").content)
+    key.verify(bytes.fromhex(head["signature"]), payload)  # type: ignore[union-attr,call-arg]
+    consistency = client.get(
+        "/api/v1/audit/proofs/consistency", params={"size1": 7, "size2": head["tree_size"]}
+    ).json()
+    merkle.verify_consistency(
+        7,
+        consistency["size2"],
+        [b64(p) for p in consistency["proof"]],
+        b64(consistency["root1"]),
+        b64(consistency["root2"]),
+    )
+    assert client.get("/api/v1/audit/proofs/consistency", params={"size1": 3}).status_code == 404
+
+
+def test_oversized_event_in_a_batch_is_refused_by_index(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    token = _key(engine, clock)
+    big = raw_event(2, attributes={"blob": "x" * 70_000})
+    response = client.post(
+        "/api/v1/audit/events", json=[raw_event(1), big], headers={"X-API-Key": token}
+    )
+    data = response.json()
+    assert (data["accepted"], data["rejected"]) == (1, 1)
+    assert data["errors"][0]["index"] == 1 and "limit" in data["errors"][0]["reason"]
