@@ -197,3 +197,24 @@ def test_events_land_in_monthly_partitions(
             text("SELECT tableoid::regclass::text, count(*) FROM audit_events GROUP BY 1")
         ).all()
     assert parts == [("audit_partitions.audit_events_2026_11", 2)]
+
+
+def test_deleted_middle_head_is_named(engine: Engine, log: Settings) -> None:
+    tamper(engine, "DELETE FROM audit_tree_heads WHERE tree_size = 10")
+    report = verify(engine, log)
+    assert (report.ok, report.first_bad_seq, report.problem) == (False, 0, "bad_head")
+
+
+def test_unsealed_tail_is_checked_too(engine: Engine, log: Settings, clock: FixedClock) -> None:
+    from brokerguard.audit import service
+    from brokerguard.db.engine import session_factory
+    from tests.audit.helpers import make_event
+
+    with session_factory(engine)() as session:
+        service.append(session, clock, [make_event(i, clock.now()) for i in range(3)])
+        session.commit()
+    report = verify(engine, log)
+    assert report.ok and report.unsealed_events == 3
+    tamper(engine, "UPDATE audit_events SET query = 'x' WHERE seq = 26")
+    report = verify(engine, log)
+    assert (report.first_bad_seq, report.problem) == (26, "changed")

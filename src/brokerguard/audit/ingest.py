@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -334,10 +333,6 @@ def ingest(
     result = append_events(session, items, clock, settings)
     result.rejected = sorted([*rejected, *result.rejected], key=lambda r: r.index)
     return result
-
-
-def new_event_id() -> uuid.UUID:
-    return uuid.uuid4()
 
 
 def refuse_empty(items: Sequence[object]) -> None:

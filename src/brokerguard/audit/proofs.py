@@ -19,7 +19,7 @@ from brokerguard.errors import NotFoundError, ValidationError
 _events = cast(Table, AuditEventRow.__table__)
 
 
-def _b64(value: bytes) -> str:
+def b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
@@ -81,10 +81,10 @@ def inclusion(conn: Connection, seq: int, tree_size: int | None = None) -> dict[
     )
     return {
         "seq": seq,
-        "leaf_hash": _b64(bytes.fromhex(leaf)),
+        "leaf_hash": b64(bytes.fromhex(leaf)),
         "tree_size": head.tree_size,
-        "root": _b64(bytes.fromhex(head.root)),
-        "proof": [_b64(p) for p in path],
+        "root": b64(bytes.fromhex(head.root)),
+        "proof": [b64(p) for p in path],
         "tree_head": head.to_dict(),
     }
 
@@ -110,8 +110,8 @@ def consistency(conn: Connection, size1: int, size2: int | None = None) -> dict[
     return {
         "size1": first.tree_size,
         "size2": second.tree_size,
-        "root1": _b64(bytes.fromhex(first.root)),
-        "root2": _b64(bytes.fromhex(second.root)),
-        "proof": [_b64(p) for p in path],
+        "root1": b64(bytes.fromhex(first.root)),
+        "root2": b64(bytes.fromhex(second.root)),
+        "proof": [b64(p) for p in path],
         "tree_heads": [first.to_dict(), second.to_dict()],
     }

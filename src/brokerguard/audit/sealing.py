@@ -97,10 +97,6 @@ def head_payload(
     ).encode("utf-8")
 
 
-def period_of(value: datetime) -> str:
-    return f"{as_utc(value):%Y-%m}"
-
-
 def _head_from_row(row: Any) -> TreeHead:
     try:
         frontier = tuple(str(item) for item in json.loads(row.frontier))

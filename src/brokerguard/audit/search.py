@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from brokerguard.audit import merkle
 from brokerguard.audit.canonical import format_time
 from brokerguard.audit.models import AuditEventRow
-from brokerguard.audit.proofs import DatabaseSubtrees, _b64
+from brokerguard.audit.proofs import DatabaseSubtrees, b64
 from brokerguard.audit.sealing import latest_head
 from brokerguard.errors import ValidationError
 
@@ -129,8 +129,8 @@ def with_proofs(session: Session, rows: list[dict[str, Any]]) -> tuple[list[dict
         if head is not None and row["seq"] < head.tree_size:
             path = merkle.inclusion_proof(row["seq"], head.tree_size, cached)
             item["tree_size"] = head.tree_size
-            item["root"] = _b64(bytes.fromhex(head.root))
-            item["inclusion_proof"] = " ".join(_b64(p) for p in path)
+            item["root"] = b64(bytes.fromhex(head.root))
+            item["inclusion_proof"] = " ".join(b64(p) for p in path)
         else:
             item["tree_size"] = ""
             item["root"] = ""

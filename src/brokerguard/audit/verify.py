@@ -85,9 +85,9 @@ def _check_heads(all_heads: list[TreeHead], verifier: HeadVerifier, report: Veri
             except ValueError:
                 problem = "its frontier is malformed"
         if problem is not None:
-            report.fail(
-                head.first_seq, "bad_head", f"tree head of size {head.tree_size}: {problem}"
-            )
+            # records from the last good head on are no longer vouched for
+            first_bad = min(previous_size, head.first_seq)
+            report.fail(first_bad, "bad_head", f"tree head of size {head.tree_size}: {problem}")
             return
         previous_hash, previous_size = head.head_hash, head.tree_size
 
