@@ -172,3 +172,10 @@ def test_api_key_commands(cli: CliRunner) -> None:
     assert cli.invoke(app, ["audit", "keys", "revoke", key_id]).exit_code == 0
     assert cli.invoke(app, ["audit", "keys", "revoke", key_id]).exit_code == 2
     assert cli.invoke(app, ["audit", "keys", "create", "Bad Name"]).exit_code == 2
+
+
+def test_periodic_sealer(cli: CliRunner) -> None:
+    cli.invoke(app, ["audit", "ingest", "-"], input=json.dumps(raw_event(1)) + "\n")
+    out = cli.invoke(app, ["audit", "seal", "--every", "0", "--rounds", "2"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.count("sealed [0, 1)") == 1

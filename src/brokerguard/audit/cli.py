@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -81,8 +82,25 @@ def ingest_command(
 
 @app.command("seal")
 @runtime.handle_errors
-def seal_command(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+def seal_command(
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+    every: Annotated[
+        float | None, typer.Option("--every", min=0, help="keep sealing every N seconds")
+    ] = None,
+    rounds: Annotated[int | None, typer.Option("--rounds", min=1, hidden=True)] = None,
+) -> None:
     """Close the open batch and sign its tree head (one head per month of events)."""
+    done = 0
+    while every is not None:
+        created = service.seal_and_commit(
+            session_factory(runtime.engine()), runtime.clock(), runtime.settings()
+        )
+        for head in created:
+            typer.echo(f"sealed [{head.first_seq}, {head.tree_size}) root {head.root}")
+        done += 1
+        if rounds is not None and done >= rounds:
+            return
+        time.sleep(every)
     created = service.seal_and_commit(
         session_factory(runtime.engine()), runtime.clock(), runtime.settings()
     )
