@@ -43,14 +43,15 @@ def test_caller_holding_the_sqlite_write_lock_does_not_deadlock(sqlite_engine: E
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
 
 
-def test_refused_event_raises(engine: Engine) -> None:
+def test_producer_clock_is_trusted_but_bad_events_raise(engine: Engine) -> None:
     from datetime import timedelta
 
     sink = DatabaseAuditSink(session_factory(engine))
-    future = make_event(1, SystemClock().now() + timedelta(days=2))
-    with pytest.raises(ValidationError, match="future"):
-        sink.record(future)
-    assert _count(engine) == 0
+    sink.record(make_event(1, SystemClock().now() + timedelta(days=2)))  # a test's moved clock
+    assert _count(engine) == 1
+    with pytest.raises(ValidationError, match="customer IDs"):
+        sink.record(make_event(2, SystemClock().now(), customer_ids=("x" * 300,)))
+    assert _count(engine) == 1
 
 
 def test_unwritable_database_raises_503(tmp_path: Path) -> None:

@@ -129,10 +129,14 @@ def parse_event(
 
 
 def check_event(
-    event: AuditEvent, index: int, settings: AuditSettings, now: datetime
+    event: AuditEvent,
+    index: int,
+    settings: AuditSettings,
+    now: datetime | None,
 ) -> AuditEvent | Rejection:
-    """Rules beyond the schema: not in the future, not from before the log could exist."""
-    if (event.time - now).total_seconds() > settings.max_future_skew_s:
+    """Rules beyond the schema: not in the future (unless ``now`` is None: the producer's
+    clock is trusted), not from before 1970, sane customer IDs."""
+    if now is not None and (event.time - now).total_seconds() > settings.max_future_skew_s:
         return Rejection(
             index,
             str(event.event_id),
@@ -146,9 +150,9 @@ def check_event(
         if len(customers) > 1000:
             return Rejection(index, str(event.event_id), "customer_ids", "more than 1000 customers")
         for item in customers:
-            if not item or len(item) > 64:
+            if not item or len(item) > 256:
                 return Rejection(
-                    index, str(event.event_id), "customer_ids", "customer IDs are 1-64 characters"
+                    index, str(event.event_id), "customer_ids", "customer IDs are 1-256 characters"
                 )
     return event
 

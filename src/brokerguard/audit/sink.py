@@ -4,7 +4,9 @@
 session from the factory, committed before ``record`` returns). So an audit record
 survives even when the request that caused it later rolls back, and a failed write
 raises :class:`~brokerguard.errors.ServiceUnavailableError`, which callers turn into
-a refusal (fail closed). It is safe to call from request handlers and threads.
+a refusal (fail closed). The producer's clock is trusted for ``time`` (no future
+check: tests move their clocks); ``recorded_at`` is the sink's own clock. It is safe
+to call from request handlers and threads.
 
 SQLite has one writer. When the caller's own session already holds SQLite's write
 lock (it wrote something earlier in the same request), waiting for it would wait
@@ -57,11 +59,15 @@ class DatabaseAuditSink:
                 connection = session.connection()
                 connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_QUICK_WAIT_MS}")
                 try:
-                    result = service.append(session, self.clock, [event], self.settings)
+                    result = service.append(
+                        session, self.clock, [event], self.settings, trust_time=True
+                    )
                 finally:
                     connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
             else:
-                result = service.append(session, self.clock, [event], self.settings)
+                result = service.append(
+                    session, self.clock, [event], self.settings, trust_time=True
+                )
         for rejection in result.rejected:
             if rejection.reason == "duplicate":
                 continue  # already stored: a retry is harmless
