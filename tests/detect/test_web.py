@@ -110,7 +110,7 @@ def test_cli_run_alerts_and_close(cli: CliRunner, engine: Engine, clock: FixedCl
         ).exit_code
         == 2
     )
-    assert cli.invoke(app, ["detect", "rules"]).stdout.count("login.") == 7
+    assert cli.invoke(app, ["detect", "rules"]).stdout.count("login.") == 8
     assert cli.invoke(app, ["detect", "rules", "--rules-dir", "/nonexistent"]).exit_code == 2
     report = cli.invoke(app, ["detect", "report", "--kind", "monthly", "--period", "2026-11"])
     assert report.exit_code == 0, report.output

@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.audit import service
-from brokerguard.audit.schemas import AuditEvent, AuditSink
+from brokerguard.audit.schemas import AuditEvent, AuditSink, MemoryAuditSink
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Settings
@@ -36,16 +36,21 @@ from brokerguard.errors import ServiceUnavailableError, ValidationError
 
 log = logging.getLogger(__name__)
 SQLITE_QUICK_WAIT_MS = 250
+RECENT_EVENTS = 10_000
 SQLITE_BUSY_MS = 30_000  # as brokerguard.db.engine sets it
 
 
-class DatabaseAuditSink:
+class DatabaseAuditSink(MemoryAuditSink):
+    """Durable sink. Like :class:`MemoryAuditSink` it also keeps ``events``: the most
+    recent events this process wrote (at most ``RECENT_EVENTS``), for inspection."""
+
     def __init__(
         self,
         factory: sessionmaker[Session],
         clock: Clock | None = None,
         settings: AuditSettings | None = None,
     ) -> None:
+        super().__init__()
         self.factory = factory
         self.clock = clock or SystemClock()
         self.settings = settings or AuditSettings()
@@ -80,12 +85,20 @@ class DatabaseAuditSink:
         except OperationalError as error:
             if sqlite and "locked" in str(error.orig):
                 self._hand_off(event)
+                self._remember(event)
                 return
             log.error("audit event %s not written: %s", event.event_id, type(error).__name__)
             raise ServiceUnavailableError("the audit trail cannot be written") from None
         except SQLAlchemyError as error:
             log.error("audit event %s not written: %s", event.event_id, type(error).__name__)
             raise ServiceUnavailableError("the audit trail cannot be written") from None
+        self._remember(event)
+
+    def _remember(self, event: AuditEvent) -> None:
+        with self._lock:
+            self.events.append(event)
+            if len(self.events) > RECENT_EVENTS:
+                del self.events[: RECENT_EVENTS // 2]
 
     def _hand_off(self, event: AuditEvent) -> None:
         with self._lock:

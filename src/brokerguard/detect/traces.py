@@ -128,8 +128,20 @@ def attack_traces(day: datetime, never_login: str = "svc-batch") -> dict[str, li
         login_event(night, "A100070", device="dev-00070"),
         _session(night + timedelta(seconds=5), "A100070", "61.220.1.2", "dev-00070", "TW"),
     ]
+    otp = [
+        login_event(
+            base + timedelta(seconds=30 * i),
+            "A100090",
+            function="etrade.login.factor",
+            success=False,
+            reason="invalid_code",
+            ip="61.220.9.9",
+        )
+        for i in range(6)
+    ]
     return {
         "login.brute_force": brute,
+        "login.factor_brute_force": otp,
         "login.password_spraying": spray,
         "login.credential_stuffing": stuffing,
         "login.non_customer_account": non_customer,
