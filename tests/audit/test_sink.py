@@ -62,3 +62,20 @@ def test_unwritable_database_raises_503(tmp_path: Path) -> None:
     with pytest.raises(ServiceUnavailableError):
         sink.record(make_event(1, SystemClock().now()))
     broken.dispose()
+
+
+def test_handed_off_events_keep_their_order(sqlite_engine: Engine) -> None:
+    factory = session_factory(sqlite_engine)
+    sink = DatabaseAuditSink(factory)
+    events = [make_event(i, SystemClock().now()) for i in range(5)]
+    with factory() as request_session:
+        request_session.execute(text("INSERT INTO audit_purge_permits (period) VALUES ('1999-01')"))
+        for event in events:
+            sink.record(event)
+        request_session.execute(text("DELETE FROM audit_purge_permits"))
+        request_session.commit()
+    sink.drain()
+    with sqlite_engine.connect() as conn:
+        stored = conn.execute(text("SELECT event_id FROM audit_events ORDER BY seq")).scalars()
+        assert list(stored) == [str(e.event_id) for e in events]
+    assert [e.event_id for e in sink.events] == [e.event_id for e in events]

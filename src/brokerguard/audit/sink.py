@@ -80,6 +80,11 @@ class DatabaseAuditSink(MemoryAuditSink):
 
     def record(self, event: AuditEvent) -> None:
         sqlite = self.factory.kw["bind"].dialect.name == "sqlite"
+        if sqlite and self._queue.unfinished_tasks:
+            # earlier events still wait for the caller's lock: queue behind them (keeps order)
+            self._hand_off(event)
+            self._remember(event)
+            return
         try:
             self._write(event, quick=sqlite)
         except OperationalError as error:
