@@ -323,3 +323,25 @@ def test_oversized_event_in_a_batch_is_refused_by_index(
     data = response.json()
     assert (data["accepted"], data["rejected"]) == (1, 1)
     assert data["errors"][0]["index"] == 1 and "limit" in data["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"customer_id": "x" * 300},
+        {"account": "a" * 300},
+        {"limit": 0},
+        {"limit": 999999},
+        {"offset": -1},
+        {"time_from": "not-a-time"},
+        {"format": "xml"},
+        {"time_from": "2026-11-27T00:00:00+08:00", "time_to": "2026-11-26T00:00:00+08:00"},
+    ],
+)
+def test_search_refuses_hostile_parameters(
+    client: TestClient, engine: Engine, clock: FixedClock, params: dict[str, object]
+) -> None:
+    sign_in(client, engine, clock, Role.auditor)
+    response = client.get("/api/v1/audit/events", params=params)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"]

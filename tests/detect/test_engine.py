@@ -135,3 +135,13 @@ def test_duplicate_rule_ids_are_refused(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text(rule)
     with pytest.raises(ValidationError, match="twice"):
         load_rules(tmp_path)
+
+
+def test_yaml_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 12):
+        lines.append(f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 9)}]")
+    bomb = "\n".join(lines) + "\nid: bomb.rule\ntitle_zh: t\ntitle_en: t\nseverity: low\n"
+    bomb += "selection:\n  account: *a11\n"
+    with pytest.raises(ValidationError):
+        parse_rule(bomb, "bomb.yaml")
