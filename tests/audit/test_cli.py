@@ -179,3 +179,30 @@ def test_periodic_sealer(cli: CliRunner) -> None:
     out = cli.invoke(app, ["audit", "seal", "--every", "0", "--rounds", "2"])
     assert out.exit_code == 0, out.output
     assert out.stdout.count("sealed [0, 1)") == 1
+
+
+def test_long_file_is_ingested_in_batches_with_file_line_numbers(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROKERGUARD_AUDIT_MAX_BATCH_EVENTS", "3")
+    lines = [json.dumps(raw_event(i)) for i in range(8)]
+    lines[5] = "{broken"
+    file = _write(tmp_path / "long.jsonl", lines)
+    result = cli.invoke(app, ["audit", "ingest", str(file), "--json"])
+    data = json.loads(result.stdout)
+    assert (data["accepted"], data["rejected"]) == (7, 1)
+    assert data["errors"][0]["index"] == 5
+
+
+def test_atomic_policy_stores_nothing_when_a_line_is_bad(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    from sqlalchemy import text
+
+    monkeypatch.setenv("BROKERGUARD_AUDIT_BATCH_POLICY", "atomic")
+    lines = [json.dumps(raw_event(i)) for i in range(4)] + ['{"event_id": 1}']
+    result = cli.invoke(app, ["audit", "ingest", str(_write(tmp_path / "a.jsonl", lines))])
+    assert result.exit_code == 2
+    assert "accepted 0, rejected 1" in result.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 0

@@ -59,24 +59,23 @@ def ingest_command(
     """Append the events of a JSON-lines file; prints how many were accepted and rejected."""
     handle = _open_lines(file)
     try:
-        with runtime.open_session() as session:
-            try:
-                result = service.ingest_lines(session, runtime.clock(), handle)
-            except UnicodeDecodeError as error:
-                raise ValidationError(f"the file is not UTF-8: {error}", field="file") from None
+        try:
+            result = service.ingest_file(session_factory(runtime.engine()), runtime.clock(), handle)
+        except UnicodeDecodeError as error:
+            raise ValidationError(f"the file is not UTF-8: {error}", field="file") from None
     finally:
         if handle is not sys.stdin:
             handle.close()
     if json_output:
         _print_json(result.to_dict())
     else:
-        runtime.console.print(f"accepted {result.accepted}, rejected {len(result.rejected)}")
+        typer.echo(f"accepted {result.accepted}, rejected {result.rejected_count}")
         for rejection in result.rejected[:50]:
             typer.echo(
                 f"line {rejection.index + 1}: {rejection.field or 'event'}: {rejection.reason}",
                 err=True,
             )
-    if result.rejected and result.accepted == 0:
+    if result.rejected_count and result.accepted == 0:
         raise typer.Exit(runtime.EXIT_BAD_INPUT)
 
 

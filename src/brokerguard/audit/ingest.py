@@ -82,11 +82,17 @@ class IngestResult:
     accepted: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     first_seq: int | None = None
+    more_rejected: int = 0
+    """Rejections counted but not listed (a long file keeps only the first ones)."""
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected) + self.more_rejected
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "accepted": self.accepted,
-            "rejected": len(self.rejected),
+            "rejected": self.rejected_count,
             "first_seq": self.first_seq,
             "errors": [r.to_dict() for r in self.rejected],
         }

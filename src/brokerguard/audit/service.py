@@ -46,9 +46,68 @@ def ingest_lines(
     lines: Iterable[str],
     settings: AuditSettings | None = None,
 ) -> IngestResult:
+    """Parse and append JSON lines in the session's transaction (one batch)."""
     settings = settings or audit_settings()
     good, bad = _ingest.parse_jsonl(lines, settings, clock.now())
     return _ingest.ingest(session, good, bad, clock, settings)
+
+
+MAX_LISTED_REJECTIONS = 1000
+
+
+def ingest_file(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    lines: Iterable[str],
+    settings: AuditSettings | None = None,
+) -> IngestResult:
+    """A JSON-lines stream of any length, in bounded memory.
+
+    ``partial`` policy: one transaction per ``max_batch_events`` lines (an interrupted
+    run keeps whole batches, and re-running the file stores only what is missing);
+    ``atomic``: one transaction for the whole file, nothing stored if a line is bad.
+    Line numbers in the rejections count from 0 over the whole file.
+    """
+    settings = settings or audit_settings()
+    total = IngestResult()
+    size = settings.max_batch_events
+    atomic = settings.batch_policy == "atomic"
+
+    def merge(part: IngestResult, offset: int) -> None:
+        total.accepted += part.accepted
+        if total.first_seq is None:
+            total.first_seq = part.first_seq
+        for rejection in part.rejected:
+            if len(total.rejected) < MAX_LISTED_REJECTIONS:
+                total.rejected.append(
+                    Rejection(
+                        rejection.index + offset,
+                        rejection.event_id,
+                        rejection.field,
+                        rejection.reason,
+                    )
+                )
+            else:
+                total.more_rejected += 1
+
+    if atomic:
+        with session_scope(factory) as session:
+            result = ingest_lines(session, clock, lines, settings)
+        merge(result, 0)
+        return total
+    chunk: list[str] = []
+    offset = 0
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            with session_scope(factory) as session:
+                merge(ingest_lines(session, clock, chunk, settings), offset)
+            offset += len(chunk)
+            chunk = []
+    if chunk:
+        with session_scope(factory) as session:
+            merge(ingest_lines(session, clock, chunk, settings), offset)
+    return total
 
 
 def ingest_batch(
