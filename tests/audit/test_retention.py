@@ -184,3 +184,22 @@ def test_hold_needs_a_reason_and_order(engine: Engine) -> None:
                 reason="r",
                 created_by="x",
             )
+
+
+def test_postgres_purge_drops_the_empty_month_partition(
+    engine: Engine, old_log: tuple[Settings, FixedClock]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    settings, clock = old_log
+    clock.set(datetime(2025, 2, 15, tzinfo=UTC))
+    assert [d["period"] for d in _purge(engine, settings, clock)] == ["2020-01"]
+    with engine.connect() as conn:
+        names = set(
+            conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'audit_partitions'")
+            ).scalars()
+        )
+    assert "audit_events_2020_01" not in names
+    assert {"audit_events_2020_02", "audit_events_2020_03"} <= names
+    assert verify(engine, settings).ok

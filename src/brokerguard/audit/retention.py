@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from brokerguard.audit import service
@@ -154,6 +155,26 @@ def purgeable(session: Session, clock: Clock, settings: AuditSettings) -> list[P
     return result
 
 
+def _drop_empty_partition(session: Session, period: str) -> None:
+    """PostgreSQL: give the purged month's partition back to the disk when it is empty."""
+    name = "audit_events_" + period.replace("-", "_")
+    if not re.fullmatch(r"audit_events_\d{4}_\d{2}", name):
+        return
+    try:
+        with session.begin_nested():
+            conn = session.connection()
+            exists = conn.execute(
+                text("SELECT to_regclass(:name)"), {"name": f"audit_partitions.{name}"}
+            ).scalar()
+            if exists is None:
+                return
+            left = conn.execute(text(f"SELECT count(*) FROM audit_partitions.{name}")).scalar()  # noqa: S608
+            if left == 0:
+                conn.execute(text(f"DROP TABLE audit_partitions.{name}"))
+    except DBAPIError:
+        pass  # not the partition's owner: the empty partition stays, nothing is lost
+
+
 def purge(
     session: Session,
     clock: Clock,
@@ -188,6 +209,8 @@ def purge(
             delete(_events).where(_events.c.seq >= item.first_seq, _events.c.seq < item.end_seq)
         ).rowcount
         conn.execute(delete(_permits).where(_permits.c.period == item.period))
+        if conn.dialect.name == "postgresql":
+            _drop_empty_partition(session, item.period)
         conn.execute(delete(_ids).where(_ids.c.seq >= item.first_seq, _ids.c.seq < item.end_seq))
         summary["events_removed"] = removed
         session.add(
