@@ -96,3 +96,22 @@ def test_floats_and_booleans_are_refused(bad: object) -> None:
         canonical_dumps(bad)
     with pytest.raises(ValueError):
         attributes_json({"x": bad})  # type: ignore[dict-item]
+
+
+def test_gc_pause_restores_the_previous_state() -> None:
+    import gc
+
+    from brokerguard.audit.ingest import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: left off
+    finally:
+        gc.enable()

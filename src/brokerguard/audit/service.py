@@ -48,8 +48,9 @@ def ingest_lines(
 ) -> IngestResult:
     """Parse and append JSON lines in the session's transaction (one batch)."""
     settings = settings or audit_settings()
-    good, bad = _ingest.parse_jsonl(lines, settings, clock.now())
-    return _ingest.ingest(session, good, bad, clock, settings)
+    with _ingest.gc_paused():
+        good, bad = _ingest.parse_jsonl(lines, settings, clock.now())
+        return _ingest.ingest(session, good, bad, clock, settings)
 
 
 MAX_LISTED_REJECTIONS = 1000
@@ -121,6 +122,17 @@ def ingest_batch(
     """A batch from another system; with ``system`` every event must name that system."""
     settings = settings or audit_settings()
     _ingest.refuse_empty(items)
+    with _ingest.gc_paused():
+        return _ingest_batch(session, clock, items, system, settings)
+
+
+def _ingest_batch(
+    session: Session,
+    clock: Clock,
+    items: Sequence[object],
+    system: str | None,
+    settings: AuditSettings,
+) -> IngestResult:
     good, bad = _ingest.parse_batch(items, settings, clock.now())
     if system is not None:
         kept = []
