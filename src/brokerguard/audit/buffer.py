@@ -126,7 +126,7 @@ async def run_worker(
         while max_batches is None or stats.batches < max_batches:
             try:
                 messages = await sub.fetch(config.batch, timeout=config.fetch_timeout_s)
-            except NatsTimeout:
+            except (NatsTimeout, TimeoutError):  # nats-py raises either under load
                 messages = []
             if not messages:
                 if until_drained:
