@@ -131,3 +131,27 @@ def test_evidence_not_valid_yet_neither_passes_nor_fails(
     )
     snapshot = run_assessment(session, settings, clock, scope="A9.6")
     assert snapshot.requirements["A9.6"].status is Status.manual
+
+
+def test_a_failing_check_leaves_none_of_its_writes(
+    session: Session, settings: Settings, clock: FixedClock, temporary_checks: list[str]
+) -> None:
+    from brokerguard.findings.service import list_open, open_finding
+
+    def writes_then_fails(ctx: CheckContext) -> CheckResult:
+        open_finding(
+            ctx.session,
+            ctx.clock,
+            requirement_id="A9.8",
+            title="half-done",
+            source="test",
+            source_ref="half",
+        )
+        raise RuntimeError("after writing")
+
+    registry.register(CheckDefinition("test.half", ("A9.8",), "測試", "test", writes_then_fails))
+    temporary_checks.append("test.half")
+    snapshot = run_assessment(session, settings, clock, scope="A9.8")
+    session.commit()
+    assert snapshot.requirements["A9.8"].status is Status.error
+    assert list_open(session) == []

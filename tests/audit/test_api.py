@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
@@ -244,18 +243,28 @@ def test_personal_data_read_is_recorded(
     assert event.query == "GET /api/v1/test/customers/C0042?x=1"
 
 
-def test_default_sink_is_durable(settings: Settings, engine: Engine, tmp_path: Path) -> None:
-    from brokerguard.audit.sink import DatabaseAuditSink, default_audit_sink
-    from brokerguard.clock import SystemClock
-    from tests.audit.helpers import make_event
+def test_default_app_stores_audited_reads_in_the_database(
+    settings: Settings, engine: Engine, clock: FixedClock
+) -> None:
+    """No sink given: the audited read is committed to audit_events before the handler runs."""
+    app = create_app(settings, engine=engine, clock=clock)
+    router = APIRouter()
 
-    sink = default_audit_sink(settings, session_factory(engine))
-    assert isinstance(sink, DatabaseAuditSink)
-    event = make_event(1, SystemClock().now())
-    sink.record(event)
-    sink.record(event)  # a retry is harmless
+    @router.get(
+        "/api/v1/test/customers/{customer_id}",
+        dependencies=[Depends(audited("crm.customer.view", customer_param="customer_id"))],
+    )
+    def read_customer(customer_id: str) -> dict[str, str]:
+        raise RuntimeError("the handler fails after the read was audited")
+
+    app.include_router(router)
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        sign_in(client, engine, clock, Role.security)
+        assert client.get("/api/v1/test/customers/C0042").status_code == 500
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
+        rows = conn.execute(text("SELECT function, customer_ids FROM audit_events")).all()
+    assert [row[0] for row in rows] == ["crm.customer.view"]
+    assert "C0042" in rows[0][1]
 
 
 def test_proofs_verify_client_side_with_the_public_key(

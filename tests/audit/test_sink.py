@@ -1,15 +1,17 @@
-"""The durable sink: own transaction, idempotent, and no self-deadlock on SQLite."""
+"""The sinks: the transactional one rides on the caller's transaction; the durable
+one commits on its own. Neither waits for itself on SQLite."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
-from brokerguard.audit.sink import DatabaseAuditSink
+from brokerguard.audit.sink import DatabaseAuditSink, TransactionalAuditSink
 from brokerguard.clock import SystemClock
-from brokerguard.db.engine import session_factory
+from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.errors import ServiceUnavailableError, ValidationError
 from tests.audit.helpers import make_event
 
@@ -19,63 +21,67 @@ def _count(engine: Engine) -> int:
         return int(conn.execute(text("SELECT count(*) FROM audit_events")).scalar_one())
 
 
-def test_record_survives_the_callers_rollback(engine: Engine) -> None:
+def test_event_commits_with_the_callers_change(engine: Engine) -> None:
+    with session_factory(engine)() as session:
+        session.execute(text("INSERT INTO audit_purge_permits (period) VALUES ('1999-01')"))
+        TransactionalAuditSink(session).record(make_event(1, SystemClock().now()))
+        session.commit()
+    assert _count(engine) == 1
+
+
+def test_event_rolls_back_with_the_callers_change(engine: Engine) -> None:
+    with session_factory(engine)() as session:
+        TransactionalAuditSink(session).record(make_event(1, SystemClock().now()))
+        session.rollback()
+    assert _count(engine) == 0
+
+
+def test_caller_holding_the_sqlite_write_lock_is_not_blocked(sqlite_engine: Engine) -> None:
+    with session_factory(sqlite_engine)() as session:  # the request wrote first
+        session.execute(text("INSERT INTO audit_purge_permits (period) VALUES ('1999-01')"))
+        sink = TransactionalAuditSink(session)
+        for number in range(5):
+            sink.record(make_event(number, SystemClock().now()))
+        session.execute(text("DELETE FROM audit_purge_permits"))
+        session.commit()
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 5
+
+
+def test_a_refused_event_leaves_the_callers_transaction_usable(engine: Engine) -> None:
+    with session_factory(engine)() as session:
+        sink = TransactionalAuditSink(session)
+        with pytest.raises(ValidationError, match="customer IDs"):
+            sink.record(make_event(2, SystemClock().now(), customer_ids=("x" * 300,)))
+        sink.record(make_event(3, SystemClock().now()))
+        session.commit()
+    assert _count(engine) == 1
+
+
+def test_retry_is_harmless(engine: Engine) -> None:
+    event = make_event(1, SystemClock().now())
+    with session_factory(engine)() as session:
+        sink = TransactionalAuditSink(session)
+        sink.record(event)
+        sink.record(event)
+        session.commit()
+    assert _count(engine) == 1
+
+
+def test_durable_sink_commits_on_its_own(engine: Engine) -> None:
     factory = session_factory(engine)
     sink = DatabaseAuditSink(factory)
-    with factory() as request_session:
-        request_session.execute(text("SELECT 1"))
-        sink.record(make_event(1, SystemClock().now()))
-        request_session.rollback()
-    assert _count(engine) == 1
-
-
-def test_caller_holding_the_sqlite_write_lock_does_not_deadlock(sqlite_engine: Engine) -> None:
-    factory = session_factory(sqlite_engine)
-    sink = DatabaseAuditSink(factory)
-    with factory() as request_session:  # the request wrote first: it holds the write lock
-        request_session.execute(text("INSERT INTO audit_purge_permits (period) VALUES ('1999-01')"))
-        sink.record(make_event(1, SystemClock().now()))  # returns instead of waiting for us
-        request_session.execute(text("DELETE FROM audit_purge_permits"))
-        request_session.commit()
-    sink.drain()
-    assert _count(sqlite_engine) == 1
-    with sqlite_engine.connect() as conn:  # the pool's busy timeout is restored
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
-
-
-def test_producer_clock_is_trusted_but_bad_events_raise(engine: Engine) -> None:
-    from datetime import timedelta
-
-    sink = DatabaseAuditSink(session_factory(engine))
-    sink.record(make_event(1, SystemClock().now() + timedelta(days=2)))  # a test's moved clock
-    assert _count(engine) == 1
-    with pytest.raises(ValidationError, match="customer IDs"):
-        sink.record(make_event(2, SystemClock().now(), customer_ids=("x" * 300,)))
+    with factory() as reader:
+        reader.execute(text("SELECT 1"))
+        sink.record(make_event(1, SystemClock().now() + timedelta(days=2)))  # a moved clock
+        reader.rollback()
     assert _count(engine) == 1
 
 
 def test_unwritable_database_raises_503(tmp_path: Path) -> None:
-    from brokerguard.db.engine import make_engine
-
     broken = make_engine(f"sqlite:///{tmp_path}/empty.db")  # no tables: every write fails
-    sink = DatabaseAuditSink(session_factory(broken))
     with pytest.raises(ServiceUnavailableError):
-        sink.record(make_event(1, SystemClock().now()))
+        DatabaseAuditSink(session_factory(broken)).record(make_event(1, SystemClock().now()))
+    with session_factory(broken)() as session, pytest.raises(ServiceUnavailableError):
+        TransactionalAuditSink(session).record(make_event(2, SystemClock().now()))
     broken.dispose()
-
-
-def test_handed_off_events_keep_their_order(sqlite_engine: Engine) -> None:
-    factory = session_factory(sqlite_engine)
-    sink = DatabaseAuditSink(factory)
-    events = [make_event(i, SystemClock().now()) for i in range(5)]
-    with factory() as request_session:
-        request_session.execute(text("INSERT INTO audit_purge_permits (period) VALUES ('1999-01')"))
-        for event in events:
-            sink.record(event)
-        request_session.execute(text("DELETE FROM audit_purge_permits"))
-        request_session.commit()
-    sink.drain()
-    with sqlite_engine.connect() as conn:
-        stored = conn.execute(text("SELECT event_id FROM audit_events ORDER BY seq")).scalars()
-        assert list(stored) == [str(e.event_id) for e in events]
-    assert [e.event_id for e in sink.events] == [e.event_id for e in events]

@@ -7,9 +7,10 @@ import json
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from brokerguard.audit.schemas import MemoryAuditSink
+from brokerguard.audit.models import AuditEventRow
+from brokerguard.audit.schemas import AuditEvent, MemoryAuditSink
 from brokerguard.auth.lifecycle import CredentialService
 from brokerguard.auth.passwords import PasswordPolicy
 from brokerguard.auth.secretbox import SecretBox
@@ -49,9 +50,30 @@ def code(seed: str, clock: FixedClock) -> str:
 
 
 def sink(client: TestClient) -> MemoryAuditSink:
-    value = client.app.state.audit_sink  # type: ignore[attr-defined]
-    assert isinstance(value, MemoryAuditSink)
-    return value
+    """The events the app stored in the audit trail (audit_events), oldest first."""
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    stored = MemoryAuditSink()
+    with session_factory(engine)() as s:
+        for row in s.scalars(select(AuditEventRow).order_by(AuditEventRow.seq)):
+            stored.events.append(
+                AuditEvent(
+                    event_id=row.event_id,
+                    time=row.time,
+                    account=row.account,
+                    function=row.function,
+                    system=row.system,
+                    query=row.query,
+                    result_digest=row.result_digest,
+                    actor=row.actor,
+                    customer_ids=tuple(json.loads(row.customer_ids)),
+                    source_ip=row.source_ip,
+                    user_agent=row.user_agent,
+                    outcome=row.outcome,
+                    correlation_id=row.correlation_id,
+                    attributes=json.loads(row.attributes),
+                )
+            )
+    return stored
 
 
 def test_contract_two_step_login(

@@ -6,7 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from brokerguard.assessment.models import AssessmentRun
@@ -18,6 +18,7 @@ from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory
+from brokerguard.demodata import DemoContext
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.models import EvidenceItem
 from brokerguard.findings.models import Finding
@@ -90,10 +91,10 @@ def test_demo_refuses_a_folder_and_a_symlink(tmp_path: Path) -> None:
     assert target.exists()
 
 
-def test_audit_events_of_the_load_reach_the_sink_after_commit(
+def test_audit_events_of_the_load_are_stored_with_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A durable sink writes in its own transaction; on SQLite it must not wait on the load."""
+    """Loaders' audit events ride on the load's own transaction (no SQLite self-wait)."""
     path = tmp_path / "demo" / "brokerguard.db"
     path.parent.mkdir()
     settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "var")
@@ -107,21 +108,16 @@ def test_audit_events_of_the_load_reach_the_sink_after_commit(
         system="demo",
         query="login",
     )
-    seen: list[tuple[AuditEvent, int]] = []
 
-    class CheckingSink:
-        def record(self, recorded: AuditEvent) -> None:
-            with engine.connect() as conn:  # another connection: sees committed rows only
-                staff = conn.execute(select(func.count()).select_from(StaffUser)).scalar_one()
-            seen.append((recorded, staff))
+    def load_demo(ctx: DemoContext) -> None:
+        ctx.session.flush()  # the load already holds SQLite's write lock
+        ctx.audit.record(event)
 
-    loader = SimpleNamespace(
-        __name__="fake.demo", ORDER=1, load_demo=lambda ctx: ctx.audit.record(event)
-    )
+    loader = SimpleNamespace(__name__="fake.demo", ORDER=1, load_demo=load_demo)
     monkeypatch.setattr(demo_cli, "demo_modules", lambda: [loader])
-    monkeypatch.setattr(demo_cli, "default_audit_sink", lambda settings, factory: CheckingSink())
-    ctx, passwords = demo_cli.load_firm(engine, settings, FixedClock(datetime.now(UTC)))
-    assert seen == [(event, len(demo_cli.ACCOUNTS))]
+    _, passwords = demo_cli.load_firm(engine, settings, FixedClock(datetime.now(UTC)))
     assert set(passwords) == {a.username for a in demo_cli.ACCOUNTS}
-    assert any("1 events" in note for note in ctx.notes)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT event_id, account FROM audit_events")).all()
+    assert [(row[0], row[1]) for row in stored] == [(str(event.event_id), "A123000101")]
     engine.dispose()

@@ -31,6 +31,7 @@ from brokerguard.assessment.results import AssessmentSnapshot, CheckOutcome, Req
 from brokerguard.assessment.service import get_snapshot
 from brokerguard.clock import Clock, roc_date
 from brokerguard.config import Settings
+from brokerguard.db.engine import savepoint
 from brokerguard.errors import UnknownRequirementError
 from brokerguard.evidence.schemas import EvidenceRecord
 from brokerguard.evidence.service import evidence_by_requirement, today
@@ -59,7 +60,7 @@ def checks_in_scope(
 def run_check(definition: CheckDefinition, ctx: CheckContext) -> CheckResult:
     """Run one check in a savepoint; an exception becomes an ``error`` result."""
     try:
-        with ctx.session.begin_nested():
+        with savepoint(ctx.session):
             result = definition.run(ctx)
         if not isinstance(result, CheckResult):
             raise TypeError(f"check returned {type(result).__name__}, not CheckResult")

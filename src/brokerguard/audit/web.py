@@ -3,8 +3,9 @@
 ``Depends(audited("crm.customer.view", customer_param="customer_id"))`` records an
 event (account = the signed-in staff member, who must be signed in; the request's
 method, path and query string as ``query``; source IP; user agent) **before** the
-handler runs. When the
-event cannot be written the request is refused with 503 (fail closed); pass
+handler runs, and commits it at once, so the read is on record even when the
+handler fails later. When the event cannot be written the request is refused with
+503 (fail closed); pass
 ``fail_closed=False`` for an endpoint where availability must win (the miss is logged).
 """
 
@@ -16,11 +17,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
 
 from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.errors import BrokerguardError, ServiceUnavailableError
-from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff
+from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff, DbSession
 
 log = logging.getLogger(__name__)
 SYSTEM = "brokerguard"
@@ -63,7 +65,11 @@ def audited(
     closed = AuditSettings().fail_closed if fail_closed is None else fail_closed
 
     def dependency(
-        request: Request, staff: CurrentStaff, sink: AppAuditSink, clock: AppClock
+        request: Request,
+        staff: CurrentStaff,
+        sink: AppAuditSink,
+        clock: AppClock,
+        session: DbSession,
     ) -> None:
         account = staff.username
         customer = None
@@ -80,7 +86,9 @@ def audited(
         )
         try:
             sink.record(event)
-        except (BrokerguardError, OSError, RuntimeError) as error:
+            session.commit()  # the read is on record before the handler runs, whatever follows
+        except (BrokerguardError, SQLAlchemyError, OSError, RuntimeError) as error:
+            session.rollback()
             if closed:
                 raise ServiceUnavailableError(
                     "this read is refused: its audit record could not be written"

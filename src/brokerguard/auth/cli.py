@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from brokerguard.audit.schemas import AuditSink
-from brokerguard.audit.sink import default_audit_sink
+from brokerguard.audit.sink import session_audit_sink
 from brokerguard.auth import lockout
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.events import RequestMeta
@@ -19,15 +18,10 @@ from brokerguard.auth.service import (
 )
 from brokerguard.auth.tls import probe_tls
 from brokerguard.cli import runtime
-from brokerguard.db.engine import session_factory
 from brokerguard.errors import ValidationError
 
 COMMAND = "etrade"
 app = typer.Typer(help="電子交易登入服務 / E-trading login service (Art. 9).", no_args_is_help=True)
-
-
-def _sink() -> AuditSink:
-    return default_audit_sink(runtime.settings(), session_factory(runtime.engine()))
 
 
 @app.command("customer-create")
@@ -49,7 +43,9 @@ def customer_create(
         )
     password = runtime.read_secret_stdin()
     with runtime.open_session() as session:
-        creds = credential_service(session, runtime.clock(), _sink(), runtime.settings())
+        creds = credential_service(
+            session, runtime.clock(), session_audit_sink(session), runtime.settings()
+        )
         creds.create_customer(
             account,
             password,
@@ -71,7 +67,9 @@ def enroll_totp(
 ) -> None:
     """Issue a TOTP seed and print its otpauth:// URI once (handed over in person)."""
     with runtime.open_session() as session:
-        creds = credential_service(session, runtime.clock(), _sink(), runtime.settings())
+        creds = credential_service(
+            session, runtime.clock(), session_audit_sink(session), runtime.settings()
+        )
         customer = creds.get_customer(account)
         enrolment = creds.enroll_totp(
             customer,
@@ -91,7 +89,9 @@ def unlock(
 ) -> None:
     """Unlock an account after 5 wrong passwords (an audited staff action)."""
     with runtime.open_session() as session:
-        creds = credential_service(session, runtime.clock(), _sink(), runtime.settings())
+        creds = credential_service(
+            session, runtime.clock(), session_audit_sink(session), runtime.settings()
+        )
         creds.unlock(account, RequestMeta.cli("unlock", by.strip() or None), reason=reason)
     runtime.console.print(f"unlocked {account}")
 
@@ -102,7 +102,9 @@ def status(account: str) -> None:
     """Show a customer's factors and lock state."""
     auth = auth_settings()
     with runtime.open_session() as session:
-        creds = credential_service(session, runtime.clock(), _sink(), runtime.settings())
+        creds = credential_service(
+            session, runtime.clock(), session_audit_sink(session), runtime.settings()
+        )
         customer = creds.get_customer(account)
         counter = lockout.lock_state(session, account)
         failed = counter.failed_count if counter else 0

@@ -23,8 +23,7 @@ from sqlalchemy import Engine
 
 from brokerguard.assessment.engine import run_assessment
 from brokerguard.assessment.overview import DEMO_TRIGGER_PREFIX
-from brokerguard.audit.schemas import MemoryAuditSink
-from brokerguard.audit.sink import default_audit_sink
+from brokerguard.audit.sink import session_audit_sink
 from brokerguard.cli import runtime
 from brokerguard.clock import Clock, FixedClock, SystemClock
 from brokerguard.config import Settings, settings_with
@@ -105,22 +104,16 @@ def demo_modules() -> list[ModuleType]:
 def load_firm(
     engine: Engine, settings: Settings, clock: Clock
 ) -> tuple[DemoContext, dict[str, str]]:
-    """Staff and every domain's demo data, in one transaction.
-
-    Audit events the loaders emit are held in memory and written to the durable
-    audit sink after the transaction commits: the sink writes in its own
-    transaction, which SQLite (one writer at a time) would block until timeout.
-    """
+    """Staff and every domain's demo data, in one transaction (audit events included)."""
     passwords: dict[str, str] = {}
     factory = session_factory(engine)
-    pending = MemoryAuditSink()
     with session_scope(factory) as session:
         ctx = DemoContext(
             session=session,
             settings=settings,
             clock=clock,
             rng=random.Random(DEMO_SEED),
-            audit=pending,
+            audit=session_audit_sink(session, clock),
         )
         for account in ACCOUNTS:
             password = demo_password()
@@ -137,12 +130,6 @@ def load_firm(
         for module in demo_modules():
             module.load_demo(ctx)
             session.flush()
-    durable = default_audit_sink(settings, factory)
-    for event in pending.events:
-        durable.record(event)
-    ctx.audit = durable
-    if pending.events:
-        ctx.notes.append(f"audit sink: {len(pending.events)} events of the demo load recorded")
     return ctx, passwords
 
 

@@ -36,6 +36,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT that truly nests in the session's transaction, on every backend.
+
+    Python's sqlite3 module opens a transaction only before an INSERT, UPDATE or
+    DELETE; a SAVEPOINT issued outside one starts its own, which RELEASE then
+    commits. So on SQLite a real transaction is begun first when there is none yet.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN")
+    with session.begin_nested():
+        yield
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

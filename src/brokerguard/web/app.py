@@ -21,7 +21,6 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from brokerguard import __version__
 from brokerguard.audit.schemas import AuditSink
-from brokerguard.audit.sink import default_audit_sink
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Environment, Settings, get_settings
 from brokerguard.db.engine import make_engine, session_factory
@@ -85,7 +84,8 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.clock = clock or SystemClock()
-    app.state.audit_sink = audit_sink or default_audit_sink(settings, app.state.session_factory)
+    #: None: each request writes its events in its own database transaction (see web.deps)
+    app.state.audit_sink = audit_sink
 
     secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
     app.add_middleware(

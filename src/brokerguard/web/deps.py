@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.schemas import AuditSink
+from brokerguard.audit.sink import session_audit_sink
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.errors import AuthenticationError, PermissionDeniedError
@@ -51,14 +52,22 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def get_audit_sink(request: Request) -> AuditSink:
-    sink: AuditSink = request.app.state.audit_sink
-    return sink
-
-
 DbSession = Annotated[Session, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 AppClock = Annotated[Clock, Depends(get_clock)]
+
+
+def get_audit_sink(request: Request, session: DbSession, clock: AppClock) -> AuditSink:
+    """The request's audit sink: events ride on the request's transaction.
+
+    An app built with an explicit ``audit_sink`` (tests, tools) uses that one instead.
+    """
+    fixed: AuditSink | None = request.app.state.audit_sink
+    if fixed is not None:
+        return fixed
+    return session_audit_sink(session, clock)
+
+
 AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
 
 
