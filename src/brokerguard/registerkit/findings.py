@@ -1,0 +1,56 @@
+"""Turn failed register checks into findings (缺失改善追蹤) through the findings service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from brokerguard.assessment.registry import CheckContext, Status, registry
+from brokerguard.clock import Clock
+from brokerguard.config import Settings
+from brokerguard.evidence.service import today
+from brokerguard.findings.schemas import FindingRecord
+from brokerguard.findings.service import open_finding
+
+DEFAULT_DUE_DAYS = 30
+
+
+def findings_from_checks(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    check_ids: Sequence[str],
+    *,
+    owner: str = "",
+    due_days: int = DEFAULT_DUE_DAYS,
+) -> list[FindingRecord]:
+    """Run ``check_ids`` now; every failure opens (or finds the still-open) finding.
+
+    The finding's source is ``check`` and its reference the check ID, so running
+    this again does not open duplicates while the first one is open.
+    """
+    context = CheckContext(session=session, settings=settings, clock=clock)
+    opened = []
+    for check_id in check_ids:
+        definition = registry.get(check_id)
+        if definition is None:
+            continue
+        result = definition.run(context)
+        if result.status is not Status.failed:
+            continue
+        opened.append(
+            open_finding(
+                session,
+                clock,
+                requirement_id=definition.requirement_ids[0],
+                title=definition.title_zh,
+                source="check",
+                source_ref=check_id,
+                description=f"{result.reason_zh}\n{result.reason_en}",
+                owner=owner,
+                due_date=today(clock) + timedelta(days=due_days),
+            )
+        )
+    return opened
