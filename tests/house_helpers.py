@@ -39,3 +39,18 @@ def run_cli(*args: str, input: str | None = None) -> Result:
     from brokerguard.cli.main import app
 
     return CliRunner().invoke(app, list(args), input=input)
+
+
+def switch_user(client: object, engine: Engine, clock: object, role: object, username: str) -> None:
+    """Sign out and sign in as another staff member (a second person in a workflow)."""
+    from fastapi.testclient import TestClient
+
+    from brokerguard.clock import FixedClock
+    from brokerguard.staff.roles import Role
+    from tests.conftest import sign_in
+
+    assert isinstance(client, TestClient) and isinstance(clock, FixedClock)
+    assert isinstance(role, Role)
+    client.post("/logout")
+    client.headers.pop("X-CSRF-Token", None)
+    sign_in(client, engine, clock, role, username=username)
