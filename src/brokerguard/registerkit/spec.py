@@ -34,7 +34,11 @@ MAX_FORM_VALUE = 4096
 
 @dataclass(frozen=True)
 class RegisterSpec(Generic[M]):
-    """One register: ``key`` is its URL/CLI slug (``social-platforms``)."""
+    """One register: ``key`` is its URL/CLI slug (``social-platforms``).
+
+    ``save`` must check every rule before it changes the row or adds it to the
+    session, so a refused row (``ValidationError``) leaves nothing behind.
+    """
 
     key: str
     title_zh: str
@@ -190,24 +194,27 @@ def import_items(
     if summary.errors and mode is ImportMode.all_or_nothing:
         raise ImportRejectedError(summary.errors, table.total)
     savepoint = session.begin_nested()
-    for values, line in zip(table.rows, table.lines, strict=True):
-        existing = spec.find(session, values) if spec.unique else None
-        try:
-            with session.begin_nested():
+    # rows of one file never share a key (read_table refuses duplicates), so lookups need
+    # not see this import's pending rows: no flush per row
+    with session.no_autoflush:
+        for values, line in zip(table.rows, table.lines, strict=True):
+            existing = spec.find(session, values) if spec.unique else None
+            try:
+                # savers validate before they change anything: a refused row leaves no trace
                 spec.save(session, clock, existing, values, actor)
-                session.flush()
-        except ValidationError as exc:
-            summary.errors.append(RowError(line, exc.field, exc.message))
-            continue
-        if existing is None:
-            summary.created += 1
-        else:
-            summary.updated += 1
+            except ValidationError as exc:
+                summary.errors.append(RowError(line, exc.field, exc.message))
+                continue
+            if existing is None:
+                summary.created += 1
+            else:
+                summary.updated += 1
     if summary.errors and mode is ImportMode.all_or_nothing:
         savepoint.rollback()
         summary.errors.sort(key=lambda e: e.line)
         raise ImportRejectedError(summary.errors, table.total)
     savepoint.commit()
+    session.flush()
     summary.errors.sort(key=lambda e: e.line)
     return summary
 

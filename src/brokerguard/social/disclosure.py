@@ -38,13 +38,20 @@ def normalise_phone(text: str) -> str:
 
 
 def phone_numbers(text: str) -> set[str]:
+    """Every number a run of digit groups could spell, ``+886`` read as ``0``.
+
+    A run such as ``+886 2 2311 0000 (88)`` yields each window of consecutive
+    groups (``886 2 2311 0000`` among them), so text right after a number does
+    not hide it.
+    """
     found = set()
     for match in PHONE_RE.finditer(unicodedata.normalize("NFKC", text)):
-        raw = match.group(0)
-        for piece in re.split(r"[#轉]|ext", raw):
-            number = normalise_phone(piece)
-            if len(number) >= 7:
-                found.add(number)
+        groups = re.findall(r"\d+", match.group(0))
+        for start in range(len(groups)):
+            for end in range(start + 1, min(len(groups), start + 6) + 1):
+                number = normalise_phone("".join(groups[start:end]))
+                if 7 <= len(number) <= 12:
+                    found.add(number)
     return found
 
 
