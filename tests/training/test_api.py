@@ -134,7 +134,7 @@ def test_bad_imports(
     status: int,
 ) -> None:
     sign_in(client, engine, clock, Role.security)
-    response = client.post(f"{PEOPLE}/import", files=files, data=data)  # type: ignore[arg-type]
+    response = client.post(f"{PEOPLE}/import", files=files, data=data)
     assert response.status_code == status
 
 

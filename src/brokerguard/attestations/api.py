@@ -13,13 +13,22 @@ from brokerguard.attestations.service import (
     load_referenced_rulebook,
     rulebook_summary,
 )
-from brokerguard.registerkit.web import add_register_api, read_upload
+from brokerguard.registerkit.web import add_findings_api, add_register_api, read_upload
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
 
 router = APIRouter(prefix="/api/v1/attestations", tags=["attestations"])
 add_register_api(router, ATTESTATIONS)
+add_findings_api(
+    router,
+    (
+        "attestations.a3_1_current",
+        "attestations.a3_2_current",
+        "attestations.a4_1_current",
+        "attestations.a11_1_current",
+    ),
+)
 
 RulebookLoader = Annotated[StaffIdentity, Depends(require_roles(Role.compliance, Role.security))]
 

@@ -13,12 +13,13 @@ from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
-from brokerguard.registerkit.web import download, read_upload
+from brokerguard.registerkit.web import add_findings_api, download, read_upload
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
+add_findings_api(router, ("deepfake.video_sessions_strengthened",))
 
 
 def get_settings_dep() -> DeepfakeSettings:

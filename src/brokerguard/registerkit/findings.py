@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from brokerguard.assessment.registry import CheckContext, Status, registry
+from brokerguard.assessment.registry import CheckContext, Status, load_all_checks
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.evidence.service import today
@@ -31,6 +31,7 @@ def findings_from_checks(
     The finding's source is ``check`` and its reference the check ID, so running
     this again does not open duplicates while the first one is open.
     """
+    registry = load_all_checks()
     context = CheckContext(session=session, settings=settings, clock=clock)
     opened = []
     for check_id in check_ids:

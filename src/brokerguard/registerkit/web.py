@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.registerkit.findings import findings_from_checks
 from brokerguard.registerkit.spec import (
     RegisterSpec,
     as_text,
@@ -25,7 +26,7 @@ from brokerguard.registerkit.spec import (
 )
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportRejectedError
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -235,8 +236,6 @@ def add_register_views(
 
 def add_findings_api(router: APIRouter, check_ids: tuple[str, ...]) -> None:
     """``POST /findings``: run the domain's checks and open a finding for each failure."""
-    from brokerguard.registerkit.findings import findings_from_checks
-    from brokerguard.web.deps import AppSettings
 
     @router.post("/findings", name=f"{router.prefix}-findings")
     def open_findings_api(

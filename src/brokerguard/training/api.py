@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
-from brokerguard.registerkit.web import add_register_api
+from brokerguard.registerkit.web import add_findings_api, add_register_api
 from brokerguard.training.service import (
     REGISTERS,
     TOPICS,
@@ -22,6 +22,7 @@ from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
 router = APIRouter(prefix="/api/v1/training", tags=["training"])
 for _spec in REGISTERS:
     add_register_api(router, _spec)
+add_findings_api(router, ("training.iot_audience_trained", "training.deepfake_audience_trained"))
 
 
 def _topic(value: str | None) -> str | None:
