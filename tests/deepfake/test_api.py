@@ -50,6 +50,11 @@ def test_full_session_over_http(client: TestClient, engine: Engine, clock: Fixed
     approved = client.post(f"{API}/{sid}/review", json={"decision": "approve", "note": "OK"})
     assert approved.json()["status"] == "approved"
     assert "9801-000123" in client.get(f"{API}/export?format=csv").content.decode("utf-8-sig")
+    sink = client.app.state.audit_sink  # type: ignore[attr-defined]
+    exports = [e for e in sink.events if e.function == "deepfake.sessions.export"]
+    assert exports and exports[-1].customer_ids == ("9801-000123",)
+    assert exports[-1].account == "rev-ben"
+    assert all(code not in (e.query or "") for e in sink.events)
     assert client.get(f"{API}/export?format=pdf").status_code == 422
 
 

@@ -223,3 +223,40 @@ def test_export_format_and_mode_are_checked(session: Session) -> None:
     with pytest.raises(ValidationError):
         parse_mode("some")
     assert parse_mode("valid_rows") is ImportMode.valid_rows
+
+
+def test_xlsx_import_updates_entries(session: Session, clock: FixedClock) -> None:
+    import_items(
+        session, clock, PEOPLE, PEOPLE_CSV.encode(), "p.csv", ImportMode.all_or_nothing, "a"
+    )
+    content, _, filename = export_items(session, PEOPLE, "xlsx")
+    summary = import_items(
+        session, clock, PEOPLE, content, filename, ImportMode.all_or_nothing, "b"
+    )
+    assert (summary.created, summary.updated, summary.errors) == (0, 2, [])
+    assert {p.updated_by for p in list_items(session, PEOPLE)} == {"b"}
+
+
+def test_refused_row_in_valid_rows_mode_leaves_no_trace(
+    session: Session, clock: FixedClock
+) -> None:
+    _seed_course_and_person(session, clock)
+    create_item(
+        session,
+        clock,
+        ATTENDANCE,
+        {"employee_id": "E001", "course_code": "IOT-1", "completed_on": "2026-01-05"},
+        "a",
+    )
+    rows = (
+        "員工編號,課程代碼,完成日期,備註\n"
+        "E001,IOT-1,2026-01-05,改過的備註\n"
+        "E001,NOPE,2026-01-06,x\n"
+    )
+    summary = import_items(
+        session, clock, ATTENDANCE, rows.encode(), "a.csv", ImportMode.valid_rows, "a"
+    )
+    assert (summary.created, summary.updated) == (0, 1)
+    assert [(e.line, e.column) for e in summary.errors] == [(3, "course_code")]
+    (row,) = list_items(session, ATTENDANCE)
+    assert row.note == "改過的備註"

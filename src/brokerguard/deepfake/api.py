@@ -9,13 +9,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from brokerguard.deepfake import service
+from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
 from brokerguard.registerkit.web import add_findings_api, download, read_upload
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff, DbSession, require_writer
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -86,8 +87,20 @@ def list_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
 
 
 @router.get("/sessions/export")
-def export_api(session: DbSession, user: CurrentStaff, format: str = "csv") -> Response:
-    return download(*export_sessions(session, format[:10]))
+def export_api(
+    session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff, format: str = "csv"
+) -> Response:
+    content, media_type, filename = export_sessions(session, format[:10])
+    record_read(
+        sink,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.export",
+        query=f"export format={format[:10]}",
+        customer_refs=[r.customer_ref for r in service.list_sessions(session, limit=100_000)],
+        result=content,
+    )
+    return download(content, media_type, filename)
 
 
 @router.post("/sessions", status_code=201)
@@ -99,8 +112,21 @@ def start_api(body: StartBody, session: DbSession, clock: AppClock, user: Writer
 
 
 @router.get("/sessions/{session_id}")
-def get_api(session_id: str, session: DbSession, user: CurrentStaff) -> dict[str, Any]:
-    return service.session_summary(service.get_session(session, session_id))
+def get_api(
+    session_id: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> dict[str, Any]:
+    row = service.get_session(session, session_id)
+    summary = service.session_summary(row)
+    record_read(
+        sink,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.get",
+        query=f"session {row.id}",
+        customer_refs=[row.customer_ref],
+        result=repr(sorted(summary.items())).encode(),
+    )
+    return summary
 
 
 @router.post("/sessions/{session_id}/otp")

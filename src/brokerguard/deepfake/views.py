@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from brokerguard.deepfake import service
 from brokerguard.deepfake.api import Cfg, Detector, Sender
+from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.plugins import NavItem
 from brokerguard.registerkit.web import download, read_upload
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff, DbSession, require_writer
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
@@ -61,8 +62,20 @@ def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Respo
 
 
 @router.get("/export.{fmt}")
-def export_page(fmt: str, session: DbSession, user: CurrentStaff) -> Response:
-    return download(*export_sessions(session, fmt[:10]))
+def export_page(
+    fmt: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> Response:
+    content, media_type, filename = export_sessions(session, fmt[:10])
+    record_read(
+        sink,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.export",
+        query=f"export format={fmt[:10]}",
+        customer_refs=[r.customer_ref for r in service.list_sessions(session, limit=100_000)],
+        result=content,
+    )
+    return download(content, media_type, filename)
 
 
 @router.post("")
