@@ -124,6 +124,26 @@ def test_otp_attempt_limit_and_expiry(session: Session, clock: FixedClock) -> No
     clock.advance(timedelta(seconds=301))
     expired = service.verify_otp(session, clock, CFG, row.id, fresh)
     assert not expired.verified and "expired" in expired.reason
+    service.send_otp(
+        session,
+        clock,
+        CFG,
+        sender,
+        row.id,
+        channel="email",
+        registered_destination="chen@example.com.tw",
+    )
+    with pytest.raises(ConflictError):  # a fourth code for the same session
+        service.send_otp(
+            session,
+            clock,
+            CFG,
+            sender,
+            row.id,
+            channel="email",
+            registered_destination="chen@example.com.tw",
+        )
+    assert len(sender.sent) == 3
 
 
 def test_verify_without_code_sent(session: Session, clock: FixedClock) -> None:

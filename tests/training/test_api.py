@@ -210,3 +210,13 @@ def test_pages_render_and_forms_reshow_errors(
     assert imported.status_code == 200 and "2" in imported.text
     assert client.get("/training/people/export.xlsx").status_code == 200
     assert client.get("/training/people/nope/edit").status_code == 404
+
+
+def test_list_paging(client: TestClient, engine: Engine, clock: FixedClock) -> None:
+    sign_in(client, engine, clock, Role.security)
+    client.post(f"{PEOPLE}/import", files={"file": ("p.csv", CSV.encode(), "text/csv")})
+    page = client.get(f"{PEOPLE}?limit=1&offset=1").json()
+    assert (page["total"], page["offset"], len(page["items"])) == (2, 1, 1)
+    assert page["items"][0]["employee_id"] == "E002"
+    for bad in ("limit=0", "limit=999999", "offset=-1", "limit=abc"):
+        assert client.get(f"{PEOPLE}?{bad}").status_code == 422, bad

@@ -123,6 +123,7 @@ ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
     order_by=lambda: (AttestationItem.requirement_id, AttestationItem.referenced_rule),
     requirement_ids=REFERENCED_REQUIREMENTS,
     long_text=frozenset({"statement"}),
+    options={"requirement_id": REFERENCED_REQUIREMENTS, "applicable": ("yes", "no")},
 )
 
 

@@ -27,6 +27,7 @@ class VideoSession(Base):
     otp_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
     otp_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     otp_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    otp_sends: Mapped[int] = mapped_column(Integer, default=0)
     otp_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     #: JSON list of {"kind", "prompt", "passed"}

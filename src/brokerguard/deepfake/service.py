@@ -133,6 +133,7 @@ def start_session(
         started_at=clock.now(),
         status=IN_PROGRESS,
         otp_attempts=0,
+        otp_sends=0,
         challenges=json.dumps(make_challenges(), ensure_ascii=False),
         id_photo_note="",
         detector_note="",
@@ -158,6 +159,11 @@ def send_otp(
     if row.otp_verified_at is not None:
         raise ConflictError("the one-time code is already verified", field="otp")
     destination = clean_destination(channel, registered_destination)
+    if row.otp_sends >= settings.otp_max_sends:
+        raise ConflictError(
+            f"{settings.otp_max_sends} codes were already sent; start a new session",
+            field="otp",
+        )
     code = new_code(settings.otp_digits)
     salt = secrets.token_hex(16)
     sender.send(channel, destination, code)
@@ -167,6 +173,7 @@ def send_otp(
     row.otp_hash = code_hash(salt, code)
     row.otp_expires_at = clock.now() + timedelta(seconds=settings.otp_ttl_s)
     row.otp_attempts = 0
+    row.otp_sends += 1
     session.flush()
     return row
 

@@ -14,6 +14,8 @@ class DeepfakeSettings(BaseSettings):
     otp_ttl_s: int = Field(default=300, ge=30, le=3600)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
     otp_digits: int = Field(default=6, ge=6, le=10)
+    #: codes sent per session at most (each send replaces the previous code)
+    otp_max_sends: int = Field(default=3, ge=1, le=10)
     #: e-mail one-time codes go out through this SMTP relay (empty = not configured)
     smtp_host: str = ""
     smtp_port: int = Field(default=25, ge=1, le=65535)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
@@ -53,6 +53,8 @@ class RegisterSpec(Generic[M]):
     requirement_ids: tuple[str, ...] = ()
     #: columns shown as long text (textarea) in forms
     long_text: frozenset[str] = frozenset()
+    #: columns shown as a choice in forms: name -> allowed values
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -127,9 +129,17 @@ def parse_values(
     return parsed
 
 
-def list_items(session: Session, spec: RegisterSpec[M]) -> list[M]:
-    statement = select(spec.model).order_by(*spec.order_by())
+def list_items(
+    session: Session, spec: RegisterSpec[M], *, limit: int | None = None, offset: int = 0
+) -> list[M]:
+    statement = select(spec.model).order_by(*spec.order_by()).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
     return list(session.scalars(statement))
+
+
+def count_items(session: Session, spec: RegisterSpec[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(spec.model)) or 0)
 
 
 def get_item(session: Session, spec: RegisterSpec[M], item_id: str) -> M:
@@ -219,8 +229,11 @@ def import_items(
     return summary
 
 
-def export_rows(session: Session, spec: RegisterSpec[Any]) -> list[dict[str, Any]]:
-    return [spec.to_row(session, row) for row in list_items(session, spec)]
+def export_rows(
+    session: Session, spec: RegisterSpec[Any], *, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    rows = list_items(session, spec, limit=limit, offset=offset)
+    return [spec.to_row(session, row) for row in rows]
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

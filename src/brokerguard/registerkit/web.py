@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,7 @@ from brokerguard.registerkit.findings import findings_from_checks
 from brokerguard.registerkit.spec import (
     RegisterSpec,
     as_text,
+    count_items,
     create_item,
     export_items,
     export_rows,
@@ -30,6 +31,8 @@ from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession,
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
+MAX_PAGE = 5000
+PAGE_ROWS = 500
 FieldValue = str | int | float | bool | None
 
 
@@ -60,8 +63,17 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     tag: list[str | Enum] = [spec.key]
 
     @router.get(base, tags=tag, name=f"{spec.key}-list", summary=f"List {spec.title_en}")
-    def list_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
-        return {"items": export_rows(session, spec)}
+    def list_api(
+        session: DbSession,
+        user: CurrentStaff,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> dict[str, Any]:
+        return {
+            "total": count_items(session, spec),
+            "offset": offset,
+            "items": export_rows(session, spec, limit=limit, offset=offset),
+        }
 
     @router.post(base, tags=tag, status_code=201, name=f"{spec.key}-create")
     def create_api(
@@ -137,7 +149,9 @@ def add_register_views(
         context: dict[str, Any] = {
             "spec": spec,
             "base": link,
-            "rows": [display_row(r) for r in export_rows(session, spec)],
+            "rows": [display_row(r) for r in export_rows(session, spec, limit=PAGE_ROWS)],
+            "total": count_items(session, spec),
+            "page_rows": PAGE_ROWS,
             "errors": errors or {},
             "values": values or {},
             "summary": summary,

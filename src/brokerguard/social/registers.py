@@ -23,6 +23,7 @@ RISK_TYPES = ("data_leakage", "social_engineering", "malware")
 MONITORING_KINDS = ("routine", "discussion", "incident", "complaint")
 MONITORING_STATUSES = ("open", "in_progress", "closed")
 PERMISSIONS = ("owner", "admin", "editor", "analyst")
+YES_NO = ("yes", "no")
 
 level = choice(*LEVELS, aliases=LEVEL_ALIASES)
 
@@ -154,6 +155,12 @@ PLATFORMS: RegisterSpec[SocialPlatform] = RegisterSpec(
     order_by=lambda: (SocialPlatform.name,),
     requirement_ids=("A5.2",),
     long_text=frozenset({"controls"}),
+    options={
+        "staff_use_allowed": YES_NO,
+        "risk_data_leakage": LEVELS,
+        "risk_social_engineering": LEVELS,
+        "risk_malware": LEVELS,
+    },
 )
 
 # --- official accounts ---------------------------------------------------------------
@@ -242,6 +249,7 @@ ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
     order_by=lambda: (OfficialAccount.platform, OfficialAccount.name),
     requirement_ids=("A5.3.1",),
     long_text=frozenset({"privacy_risks"}),
+    options={"active": YES_NO},
 )
 
 
@@ -317,6 +325,7 @@ ADMINS: RegisterSpec[AccountAdmin] = RegisterSpec(
     to_row=_admin_row,
     order_by=lambda: (AccountAdmin.account_id, AccountAdmin.admin),
     requirement_ids=("A5.3.3",),
+    options={"permission": PERMISSIONS, "mfa_enabled": YES_NO},
 )
 
 # --- monitoring log ------------------------------------------------------------------
@@ -429,6 +438,7 @@ MONITORING: RegisterSpec[MonitoringEntry] = RegisterSpec(
     order_by=lambda: (MonitoringEntry.observed_on.desc(),),
     requirement_ids=("A5.4.1",),
     long_text=frozenset({"summary", "action"}),
+    options={"kind": MONITORING_KINDS, "status": MONITORING_STATUSES},
 )
 
 REGISTERS: tuple[RegisterSpec[Any], ...] = (PLATFORMS, ACCOUNTS, ADMINS, MONITORING)

@@ -29,6 +29,7 @@ TOPIC_LABELS = {
     "general": ("一般資安教育訓練", "General security awareness"),
 }
 MAX_FREQUENCY_MONTHS = 120
+YES_NO = ("yes", "no")
 
 
 def split_list(value: str | None) -> list[str]:
@@ -129,6 +130,7 @@ PEOPLE: RegisterSpec[TrainingPerson] = RegisterSpec(
     to_row=_person_row,
     order_by=lambda: (TrainingPerson.unit, TrainingPerson.employee_id),
     requirement_ids=("A7.4", "A10.2"),
+    options={"active": YES_NO},
 )
 
 # --- courses -------------------------------------------------------------------------
@@ -216,6 +218,7 @@ COURSES: RegisterSpec[TrainingCourse] = RegisterSpec(
     to_row=_course_row,
     order_by=lambda: (TrainingCourse.topic, TrainingCourse.code),
     requirement_ids=("A7.4", "A10.2"),
+    options={"topic": TOPICS, "active": YES_NO},
 )
 
 # --- attendance ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("otp_salt", sa.String(length=32), nullable=True),
         sa.Column("otp_expires_at", brokerguard.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("otp_attempts", sa.Integer(), nullable=False),
+        sa.Column("otp_sends", sa.Integer(), nullable=False),
         sa.Column("otp_verified_at", brokerguard.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("challenges", sa.Text(), nullable=False),
         sa.Column("challenges_recorded_by", sa.String(length=128), nullable=True),
