@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from brokerguard.social.disclosure import (
     Expected,
@@ -154,3 +156,39 @@ def test_connection_refused_is_a_fetch_error() -> None:
         port_url = base
     with pytest.raises(FetchError, match="connection failed"):
         fetch_page(port_url + "/", LOOPBACK)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00\xff\xfe" * 1000,
+        b"<" * 10_000,
+        b"<div>" * 5000,
+        b"<script>" + b"x" * 10_000,
+        b"<meta content>",
+        b"<a href>tel</a><a href='tel:'></a>",
+        "<p>&#0; &#xffffff; &bogus; ％０２</p>".encode(),
+    ],
+)
+def test_hostile_pages_do_not_crash(content: bytes) -> None:
+    text = page_text(content, "x-unknown-charset")
+    assert isinstance(text, str)
+    assert "name" in missing_items(text, EXPECTED)
+
+
+@given(
+    before=st.text(alphabet="甲乙丙abc :：", max_size=20),
+    after=st.text(alphabet="甲乙丙abc :：()", max_size=20),
+    style=st.sampled_from(
+        ["(02) 2345-6789", "02-2345-6789", "+886 2 2345 6789", "０２２３４５６７８９"]
+    ),
+)
+def test_a_written_phone_is_found_in_any_surroundings(before: str, after: str, style: str) -> None:
+    assert "0223456789" in phone_numbers(f"{before}{style}{after}")
+
+
+@given(st.text(max_size=300))
+def test_phone_extraction_never_fails(text: str) -> None:
+    for number in phone_numbers(text):
+        assert number.isdigit() and 7 <= len(number) <= 12
