@@ -118,6 +118,8 @@ def fetch_page(url: str, policy: FetchPolicy | None = None) -> FetchedPage:
     started = time.monotonic()
     current = url
     for _ in range(policy.max_redirects + 1):
+        if time.monotonic() - started > policy.deadline_s:
+            raise FetchError(f"the page took longer than {policy.deadline_s:g} s")
         scheme, host, port, path = _check_url(current)
         address = _resolve(host, port, policy)
         connection: http.client.HTTPConnection
