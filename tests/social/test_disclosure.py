@@ -192,3 +192,20 @@ def test_a_written_phone_is_found_in_any_surroundings(before: str, after: str, s
 def test_phone_extraction_never_fails(text: str) -> None:
     for number in phone_numbers(text):
         assert number.isdigit() and 7 <= len(number) <= 12
+
+
+def test_silent_server_times_out() -> None:
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(FetchError, match="connection failed"):
+            fetch_page(
+                f"http://127.0.0.1:{port}/",
+                FetchPolicy(timeout_s=0.3, private_allowlist=frozenset({"127.0.0.1"})),
+            )
+    finally:
+        listener.close()
