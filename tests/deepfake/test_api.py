@@ -112,3 +112,14 @@ def test_pages(client: TestClient, engine: Engine, clock: FixedClock) -> None:
         f"/deepfake/{sid}/review", data={"csrf_token": token, "decision": "approve"}
     )
     assert refused.status_code == 403
+    bad_digest = client.post(
+        f"/deepfake/{sid}/recording-digest", data={"csrf_token": token, "sha256": "xyz"}
+    )
+    assert bad_digest.status_code == 422
+    digest = client.post(
+        f"/deepfake/{sid}/recording-digest",
+        data={"csrf_token": token, "sha256": "ab" * 32},
+        follow_redirects=False,
+    )
+    assert digest.status_code == 303
+    assert "ab" * 32 in client.get(f"/deepfake/{sid}").text

@@ -229,6 +229,23 @@ async def recording_page(
     )
 
 
+@router.post("/{session_id}/recording-digest")
+def digest_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    sha256: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.record_recording_digest(session, clock, session_id, sha256),
+    )
+
+
 @router.post("/{session_id}/review")
 def review_page(
     session_id: str,
