@@ -54,17 +54,13 @@ def test_attestation_register(client: TestClient, engine: Engine, clock: FixedCl
         "attested_on": "2026-09-01",
         "next_due": "2027-09-01",
     }
-    assert client.post(API + "/attestations", json={"values": values}).status_code == 201
+    assert client.post(API + "/items", json={"values": values}).status_code == 201
+    assert client.post(API + "/items", json={"values": values}).status_code == 422  # duplicate
     assert (
-        client.post(API + "/attestations", json={"values": values}).status_code == 422
-    )  # duplicate
-    assert (
-        client.post(
-            API + "/attestations", json={"values": {**values, "requirement_id": "A1"}}
-        ).status_code
+        client.post(API + "/items", json={"values": {**values, "requirement_id": "A1"}}).status_code
         == 422
     )
-    assert client.get(API + "/attestations/export?format=xlsx").status_code == 200
+    assert client.get(API + "/items/export?format=xlsx").status_code == 200
 
 
 def test_pages(client: TestClient, engine: Engine, clock: FixedClock) -> None:

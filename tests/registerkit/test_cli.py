@@ -24,7 +24,7 @@ def cli_db(sqlite_engine: Engine, tmp_path: Path) -> Iterator[Engine]:
 def test_register_commands(cli_db: Engine, tmp_path: Path) -> None:
     added = run_cli(
         "training",
-        "training-people",
+        "people",
         "add",
         "--set",
         "employee_id=E009",
@@ -38,22 +38,16 @@ def test_register_commands(cli_db: Engine, tmp_path: Path) -> None:
     assert added.exit_code == 0, added.output
     source = tmp_path / "people.csv"
     source.write_bytes(PEOPLE_CSV.encode("cp950"))
-    imported = run_cli("training", "training-people", "import", str(source))
+    imported = run_cli("training", "people", "import", str(source))
     assert imported.exit_code == 0, imported.output
     assert "2 created" in imported.output
-    listed = run_cli("training", "training-people", "list", "--json")
+    listed = run_cli("training", "people", "list", "--json")
     rows = json.loads(listed.stdout)
     assert sorted(r["employee_id"] for r in rows) == ["E001", "E002", "E009"]
     item_id = next(r["id"] for r in rows if r["employee_id"] == "E009")
-    assert (
-        run_cli("training", "training-people", "edit", item_id, "--set", "unit=稽核室").exit_code
-        == 0
-    )
+    assert run_cli("training", "people", "edit", item_id, "--set", "unit=稽核室").exit_code == 0
     out = tmp_path / "out.xlsx"
-    assert (
-        run_cli("training", "training-people", "export", str(out), "--format", "xlsx").exit_code
-        == 0
-    )
+    assert run_cli("training", "people", "export", str(out), "--format", "xlsx").exit_code == 0
     assert out.read_bytes().startswith(b"PK")
     assert run_cli("training", "table").exit_code != 0
 
@@ -61,23 +55,23 @@ def test_register_commands(cli_db: Engine, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["training", "training-people", "add", "--set", "employee_id"],
-        ["training", "training-people", "add", "--set", "=x"],
+        ["training", "people", "add", "--set", "employee_id"],
+        ["training", "people", "add", "--set", "=x"],
         [
             "training",
-            "training-people",
+            "people",
             "add",
             "--set",
             "employee_id=E1",
             "--set",
             "employee_id=E2",
         ],
-        ["training", "training-people", "add", "--set", "bogus=1"],
-        ["training", "training-people", "edit", "nope", "--set", "name=x"],
-        ["training", "training-people", "edit", "nope"],
-        ["training", "training-people", "import", "/nonexistent.csv"],
-        ["training", "training-people", "import", "people.csv", "--mode", "whatever"],
-        ["training", "training-people", "export", "x.pdf", "--format", "pdf"],
+        ["training", "people", "add", "--set", "bogus=1"],
+        ["training", "people", "edit", "nope", "--set", "name=x"],
+        ["training", "people", "edit", "nope"],
+        ["training", "people", "import", "/nonexistent.csv"],
+        ["training", "people", "import", "people.csv", "--mode", "whatever"],
+        ["training", "people", "export", "x.pdf", "--format", "pdf"],
         ["training", "overdue", "--topic", "cooking"],
         ["social", "posts", "review", "nope", "--decision", "maybe", "--reviewer", "x"],
         ["social", "profile", "--set", "evil=1"],
@@ -106,22 +100,22 @@ def test_bad_arguments_exit_2(cli_db: Engine, tmp_path: Path, args: list[str]) -
 def test_import_rejects_bad_file_and_loads_nothing(cli_db: Engine, tmp_path: Path) -> None:
     source = tmp_path / "people.csv"
     source.write_text(PEOPLE_CSV + "E003,,資訊部,網管\n", encoding="utf-8")
-    result = run_cli("training", "training-people", "import", str(source))
+    result = run_cli("training", "people", "import", str(source))
     assert result.exit_code == 2
     assert "line 4" in result.output
-    assert json.loads(run_cli("training", "training-people", "list", "--json").stdout) == []
-    partial = run_cli("training", "training-people", "import", str(source), "--mode", "valid_rows")
+    assert json.loads(run_cli("training", "people", "list", "--json").stdout) == []
+    partial = run_cli("training", "people", "import", str(source), "--mode", "valid_rows")
     assert partial.exit_code == 0 and "2 created" in partial.output
 
 
 def test_overdue_exit_code(cli_db: Engine, tmp_path: Path) -> None:
     source = tmp_path / "people.csv"
     source.write_text(PEOPLE_CSV, encoding="utf-8")
-    run_cli("training", "training-people", "import", str(source))
+    run_cli("training", "people", "import", str(source))
     assert run_cli("training", "overdue").exit_code == 0  # no course: nobody overdue
     run_cli(
         "training",
-        "training-courses",
+        "courses",
         "add",
         "--set",
         "code=DF-1",
@@ -140,7 +134,7 @@ def test_overdue_exit_code(cli_db: Engine, tmp_path: Path) -> None:
 def test_social_and_deepfake_commands(cli_db: Engine, tmp_path: Path) -> None:
     run_cli(
         "social",
-        "social-accounts",
+        "accounts",
         "add",
         "--set",
         "name=LINE 官方帳號",

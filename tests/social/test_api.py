@@ -33,7 +33,7 @@ def test_publishing_workflow_over_http(
     client: TestClient, engine: Engine, clock: FixedClock
 ) -> None:
     sign_in(client, engine, clock, Role.compliance, username="amy")
-    assert client.post(f"{API}/social-accounts", json={"values": ACCOUNT}).status_code == 201
+    assert client.post(f"{API}/accounts", json={"values": ACCOUNT}).status_code == 201
     draft = client.post(
         f"{API}/posts", json={"account": ACCOUNT["name"], "title": "除息公告", "body": "..."}
     )
@@ -80,7 +80,7 @@ def test_disclosure_check_over_http(client: TestClient, engine: Engine, clock: F
         {"/fb": (200, {"Content-Type": "text/html; charset=utf-8"}, GOOD_PAGE.encode())}
     ) as base:
         account = client.post(
-            f"{API}/social-accounts", json={"values": {**ACCOUNT, "url": base + "/fb"}}
+            f"{API}/accounts", json={"values": {**ACCOUNT, "url": base + "/fb"}}
         ).json()
         result = client.post(f"{API}/disclosure/checks/{account['id']}")
         assert result.json()["outcome"] == "pass", result.text
@@ -103,7 +103,7 @@ def test_registers_import_and_findings(
         "TikTok,短影音,extreme,高,高,,,115/05/01,資安 林\n"
     )
     result = client.post(
-        f"{API}/social-platforms/import",
+        f"{API}/platforms/import",
         files={"file": ("p.csv", platforms.encode("cp950"), "text/csv")},
         data={"mode": "valid_rows"},
     )
@@ -132,7 +132,7 @@ def test_pages_render(client: TestClient, engine: Engine, clock: FixedClock) -> 
     )
     assert bad_profile.status_code == 422
     assert EXPECTED.address in bad_profile.text
-    client.post(f"{API}/social-accounts", json={"values": ACCOUNT})
+    client.post(f"{API}/accounts", json={"values": ACCOUNT})
     drafted = client.post(
         "/social/posts",
         data={

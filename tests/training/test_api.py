@@ -13,7 +13,7 @@ from brokerguard.clock import FixedClock
 from brokerguard.staff.roles import Role
 from tests.conftest import sign_in
 
-PEOPLE = "/api/v1/training/training-people"
+PEOPLE = "/api/v1/training/people"
 CSV = "員工編號,姓名,單位,職務\nE001,王小明,資訊部,網管\nE002,林美華,資訊部,網管\n"
 
 
@@ -142,7 +142,7 @@ def test_completion_and_overdue_api(client: TestClient, engine: Engine, clock: F
     sign_in(client, engine, clock, Role.security)
     client.post(f"{PEOPLE}/import", files={"file": ("p.csv", CSV.encode(), "text/csv")})
     client.post(
-        "/api/v1/training/training-courses",
+        "/api/v1/training/courses",
         json={
             "values": {
                 "code": "IOT-1",
@@ -154,7 +154,7 @@ def test_completion_and_overdue_api(client: TestClient, engine: Engine, clock: F
         },
     )
     client.post(
-        "/api/v1/training/training-attendance",
+        "/api/v1/training/attendance",
         json={
             "values": {"employee_id": "E001", "course_code": "IOT-1", "completed_on": "115/06/01"}
         },

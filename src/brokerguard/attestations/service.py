@@ -112,6 +112,7 @@ def _item_row(session: Session, row: AttestationItem) -> dict[str, Any]:
 
 ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
     key="attestations",
+    path="items",
     title_zh="引用規範遵循聲明",
     title_en="Referenced-rule attestations",
     model=AttestationItem,

@@ -53,7 +53,7 @@ def read_input_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
     sub = typer.Typer(help=f"{spec.title_zh} / {spec.title_en}", no_args_is_help=True)
-    app.add_typer(sub, name=spec.key)
+    app.add_typer(sub, name=spec.path)
     fields = ", ".join(c.name for c in spec.columns)
 
     @sub.command("list")

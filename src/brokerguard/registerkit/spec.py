@@ -41,6 +41,8 @@ class RegisterSpec(Generic[M]):
     """
 
     key: str
+    #: the short name under its area in URLs and the CLI (``platforms``)
+    path: str
     title_zh: str
     title_en: str
     model: type[M]

@@ -59,7 +59,7 @@ def download(content: bytes, media_type: str, filename: str) -> Response:
 
 def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     """``GET/POST /<key>``, ``GET/PUT /<key>/{id}``, ``POST /<key>/import``, ``GET .../export``."""
-    base = f"/{spec.key}"
+    base = f"/{spec.path}"
     tag: list[str | Enum] = [spec.key]
 
     @router.get(base, tags=tag, name=f"{spec.key}-list", summary=f"List {spec.title_en}")

@@ -144,6 +144,7 @@ def _platform_row(session: Session, row: SocialPlatform) -> dict[str, Any]:
 
 PLATFORMS: RegisterSpec[SocialPlatform] = RegisterSpec(
     key="social-platforms",
+    path="platforms",
     title_zh="社群媒體平台風險分級",
     title_en="Social-media platform risk register",
     model=SocialPlatform,
@@ -238,6 +239,7 @@ def _account_row(session: Session, row: OfficialAccount) -> dict[str, Any]:
 
 ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
     key="social-accounts",
+    path="accounts",
     title_zh="官方帳號清冊",
     title_en="Official accounts",
     model=OfficialAccount,
@@ -315,6 +317,7 @@ def _admin_row(session: Session, row: AccountAdmin) -> dict[str, Any]:
 
 ADMINS: RegisterSpec[AccountAdmin] = RegisterSpec(
     key="social-admins",
+    path="admins",
     title_zh="官方帳號管理權限",
     title_en="Official-account administrators",
     model=AccountAdmin,
@@ -427,6 +430,7 @@ def _monitoring_row(session: Session, row: MonitoringEntry) -> dict[str, Any]:
 
 MONITORING: RegisterSpec[MonitoringEntry] = RegisterSpec(
     key="social-monitoring",
+    path="monitoring",
     title_zh="官方帳號監看紀錄",
     title_en="Official-account monitoring log",
     model=MonitoringEntry,

@@ -120,6 +120,7 @@ def _person_row(session: Session, row: TrainingPerson) -> dict[str, Any]:
 
 PEOPLE: RegisterSpec[TrainingPerson] = RegisterSpec(
     key="training-people",
+    path="people",
     title_zh="人員名冊",
     title_en="People",
     model=TrainingPerson,
@@ -208,6 +209,7 @@ def _course_row(session: Session, row: TrainingCourse) -> dict[str, Any]:
 
 COURSES: RegisterSpec[TrainingCourse] = RegisterSpec(
     key="training-courses",
+    path="courses",
     title_zh="教育訓練課程",
     title_en="Training courses",
     model=TrainingCourse,
@@ -304,6 +306,7 @@ def _attendance_row(session: Session, row: TrainingAttendance) -> dict[str, Any]
 
 ATTENDANCE: RegisterSpec[TrainingAttendance] = RegisterSpec(
     key="training-attendance",
+    path="attendance",
     title_zh="上課紀錄",
     title_en="Attendance",
     model=TrainingAttendance,
