@@ -83,8 +83,15 @@ def test_invalid_rulebooks_name_the_problem(content: bytes, needle: str) -> None
 def test_rulebook_file_name_is_checked() -> None:
     with pytest.raises(ValidationError):
         parse_rulebook_yaml(CLOUD_RULES.encode(), "cloud.exe")
-    book = parse_rulebook_yaml(CLOUD_RULES.encode(), "../../etc/../我的 規範.yml")
-    assert len(book.requirements) == 2
+    for hostile in (
+        "../../etc/../我的 規範.yml",
+        ".yaml",
+        "..yml",
+        "\x00.yaml",
+        "x" * 300 + ".yaml",
+    ):
+        book = parse_rulebook_yaml(CLOUD_RULES.encode(), hostile)
+        assert len(book.requirements) == 2
 
 
 def test_load_rulebook_records_it(session: Session, clock: FixedClock) -> None:
