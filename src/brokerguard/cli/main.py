@@ -9,7 +9,7 @@ import typer
 import uvicorn
 
 from brokerguard import __version__
-from brokerguard.cli import runtime
+from brokerguard.cli import demo, runtime
 from brokerguard.config import Environment
 from brokerguard.db import migrate
 from brokerguard.errors import ConfigurationError, ValidationError
@@ -147,6 +147,7 @@ def _register_domain_commands() -> None:
 
 
 _register_domain_commands()
+demo.register(app)
 
 
 def main() -> None:

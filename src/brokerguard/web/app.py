@@ -63,7 +63,7 @@ def create_app(
         description="新興科技資通安全自律規範 compliance platform: e-trading login, audit trail, "
         "phishing and app controls, rulebook, assessment and evidence.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by web.apidocs from local files (CSP: no CDN, no inline script)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -127,9 +127,10 @@ def create_app(
         if router is not None:
             app.include_router(router)
         nav.extend(getattr(module, "NAV", []))
-    from brokerguard.web import pages
+    from brokerguard.web import apidocs, pages
 
     app.include_router(pages.router)
+    app.include_router(apidocs.router)
     app.state.nav = sorted(nav, key=lambda item: (item.order, item.path))
 
     @app.get("/healthz", include_in_schema=False)

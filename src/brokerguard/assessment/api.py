@@ -1,0 +1,85 @@
+"""JSON API of the assessment engine: run now, the latest results, the run history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from brokerguard.assessment.cli import snapshot_to_json
+from brokerguard.assessment.engine import run_assessment
+from brokerguard.assessment.service import latest_snapshot, run_history
+from brokerguard.errors import NotFoundError
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+
+router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
+
+
+class RunRequest(BaseModel):
+    scope: str | None = Field(
+        default=None,
+        max_length=32,
+        description="a requirement ID or prefix (A9, A6.3); all when empty",
+    )
+
+
+class RunSummaryOut(BaseModel):
+    run_id: str
+    finished_at: str
+    scope: str
+    passed: int
+    failed: int
+    manual: int
+    errors: int
+    not_applicable: int
+    pass_rate: float
+
+
+@router.post("/runs", status_code=201)
+def start_run(
+    session: DbSession,
+    settings: AppSettings,
+    clock: AppClock,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+    body: RunRequest | None = None,
+) -> dict[str, Any]:
+    """Run the checks now (all, or the requirements under ``scope``) and return the results."""
+    scope = (body.scope or "").strip() if body else ""
+    snapshot = run_assessment(
+        session, settings, clock, scope=scope or None, triggered_by=f"api:{user.username}"
+    )
+    return snapshot_to_json(snapshot)
+
+
+@router.get("/latest")
+def latest(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
+    """The latest full assessment: per-requirement status and every check's result."""
+    snapshot = latest_snapshot(session)
+    if snapshot is None:
+        raise NotFoundError("no assessment has run yet", field="run_id")
+    return snapshot_to_json(snapshot)
+
+
+@router.get("/runs")
+def runs(
+    session: DbSession,
+    user: CurrentStaff,
+    limit: Annotated[int, Query(ge=1, le=500)] = 60,
+) -> list[RunSummaryOut]:
+    """Full-scope runs, oldest first (the dashboard's trend)."""
+    return [
+        RunSummaryOut(
+            run_id=r.run_id,
+            finished_at=r.finished_at.isoformat(),
+            scope=r.scope,
+            passed=r.passed,
+            failed=r.failed,
+            manual=r.manual,
+            errors=r.errors,
+            not_applicable=r.not_applicable,
+            pass_rate=round(r.pass_rate, 4),
+        )
+        for r in run_history(session, limit=limit)
+    ]

@@ -1,0 +1,115 @@
+"""Dashboard (home page), requirement pages and the "run assessment now" action."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from brokerguard.assessment.engine import run_assessment
+from brokerguard.assessment.overview import (
+    build_dashboard,
+    has_generated_history,
+    requirement_detail,
+)
+from brokerguard.assessment.registry import Status
+from brokerguard.assessment.service import RunSummary
+from brokerguard.assessment.trend import trend_svg
+from brokerguard.errors import UnknownRequirementError
+from brokerguard.i18n import Translator
+from brokerguard.plugins import NavItem
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.templating import format_date, render, request_language
+
+router = APIRouter(include_in_schema=False)
+
+NAV = [NavItem("/dashboard", "儀表板", "Dashboard", order=10)]
+
+STATUS_ORDER = (Status.passed, Status.failed, Status.manual, Status.error, Status.not_applicable)
+
+
+def status_label(status: Status | None, language: str) -> str:
+    if status is None:
+        return "未評估" if language == "zh-TW" else "Not assessed"
+    return status.label_zh if language == "zh-TW" else status.label_en
+
+
+def _template_helpers(language: str) -> dict[str, object]:
+    return {
+        "status_label": lambda s: status_label(s, language),
+        "status_order": STATUS_ORDER,
+    }
+
+
+@router.get("/dashboard")
+def dashboard(
+    request: Request, session: DbSession, clock: AppClock, user: CurrentStaff
+) -> Response:
+    language = request_language(request)
+    translator = Translator(language)
+    data = build_dashboard(session, clock)
+
+    def label(run: RunSummary) -> str:
+        return format_date(run.finished_at, language)
+
+    chart = trend_svg(
+        data.history,
+        label=label,
+        title=translator("Pass rate over time"),
+        empty_text=translator("No assessment has run yet."),
+    )
+    return render(
+        request,
+        "assessment/dashboard.html",
+        {
+            "data": data,
+            "chart": Markup(chart),  # noqa: S704 - trend_svg escapes every text it embeds
+            "generated_history": has_generated_history(session),
+            "can_write": user.has_any(Role.security, Role.compliance, Role.app_team),
+            **_template_helpers(language),
+        },
+    )
+
+
+@router.post("/assessment/run")
+def run_now(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+) -> Response:
+    """Run a full assessment; HTMX gets a redirect header, plain forms a 303."""
+    run_assessment(session, settings, clock, triggered_by=f"web:{user.username}")
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": "/dashboard"})
+    return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/requirements/{requirement_id}")
+def requirement_page(
+    requirement_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: CurrentStaff,
+) -> Response:
+    language = request_language(request)
+    try:
+        detail = requirement_detail(session, clock, requirement_id)
+    except UnknownRequirementError:
+        return render(
+            request,
+            "assessment/unknown_requirement.html",
+            {"requirement_id": requirement_id[:64]},
+            status_code=404,
+        )
+    return render(
+        request,
+        "assessment/requirement.html",
+        {"d": detail, **_template_helpers(language)},
+    )

@@ -1,0 +1,128 @@
+"""What the register commands (``iot``, ``devices``, ``findings``) share."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from rich.table import Table
+
+from brokerguard.cli import runtime
+from brokerguard.clock import parse_date
+from brokerguard.errors import PayloadTooLargeError, ValidationError
+from brokerguard.register_io import ImportOutcome
+from brokerguard.tabular import DEFAULT_MAX_BYTES
+
+
+def default_actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def read_input_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    if not path.is_file():
+        raise ValidationError(f"no such file: {path}", field="file")
+    if path.stat().st_size > max_bytes:
+        raise PayloadTooLargeError(f"{path} is larger than {max_bytes:,} bytes", field="file")
+    return path.read_bytes()
+
+
+def export_format(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("csv", "xlsx"):
+        raise ValidationError("the output file must end in .csv or .xlsx", field="output")
+    return suffix
+
+
+def write_output(path: Path, content: bytes) -> None:
+    path.write_bytes(content)
+    runtime.console.print(f"wrote {path} ({len(content):,} bytes)")
+
+
+def print_outcome(outcome: ImportOutcome) -> None:
+    runtime.console.print(f"loaded {outcome.loaded} of {outcome.total} rows")
+    for error in outcome.errors[:50]:
+        runtime.err_console.print(f"  {error}", highlight=False)
+    if len(outcome.errors) > 50:
+        runtime.err_console.print(f"  ... and {len(outcome.errors) - 50} more")
+
+
+def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
+    """``--set field=value`` options as a dict; an empty value clears the field."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"--set wants field=value, got {pair!r}", field="set")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def apply_sets(record: BaseModel, model: type[BaseModel], pairs: Sequence[str]) -> Any:
+    """``model`` built from ``record`` with the ``--set`` changes applied."""
+    changes = parse_sets(pairs)
+    if not changes:
+        raise ValidationError("nothing to change: give --set field=value", field="set")
+    data = {k: v for k, v in record.model_dump().items() if k in model.model_fields}
+    unknown = [k for k in changes if k not in model.model_fields]
+    if unknown:
+        raise ValidationError(
+            f"unknown field {unknown[0]!r}; fields: {', '.join(model.model_fields)}", field="set"
+        )
+    for key, value in changes.items():
+        data[key] = value if value != "" else model.model_fields[key].default
+    return build(model, data)
+
+
+def _is_date_field(model: type[BaseModel], name: str) -> bool:
+    info = model.model_fields.get(name)
+    if info is None:
+        return False
+    annotation = info.annotation
+    return annotation is date or date in get_args(annotation)
+
+
+def build(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """``model`` from ``data``; date fields also take ROC dates (115/03/04)."""
+    for key, value in list(data.items()):
+        if isinstance(value, str) and value and _is_date_field(model, key):
+            try:
+                data[key] = parse_date(value)
+            except ValueError as exc:
+                raise ValidationError(f"{key}: {exc}", field=key) from None
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first.get("loc", ())) or "input"
+        raise ValidationError(f"{name}: {first.get('msg', 'invalid')}", field=name) from None
+
+
+def print_rows(
+    rows: Sequence[BaseModel],
+    columns: Sequence[str],
+    *,
+    as_json: bool,
+    title: str = "",
+    cell: Callable[[Any], str] | None = None,
+) -> None:
+    if as_json:
+        runtime.console.print_json(
+            json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False)
+        )
+        return
+    table = Table(title=title or None)
+    for column in columns:
+        table.add_column(column)
+    show = cell or (lambda v: "—" if v is None else str(v))
+    for row in rows:
+        table.add_row(*(show(getattr(row, c, "")) for c in columns))
+    runtime.console.print(table)

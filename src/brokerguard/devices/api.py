@@ -1,0 +1,104 @@
+"""JSON API of the mobile-device register (A6.1, A6.2) and MDM imports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+
+from brokerguard.devices import service, tables
+from brokerguard.devices.schemas import (
+    ComplianceRow,
+    DeviceIn,
+    DeviceRecord,
+    DeviceStatus,
+    MdmImportSummary,
+    Ownership,
+)
+from brokerguard.devices.settings import DevicesSettings
+from brokerguard.register_io import parse_mode
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.registers import file_response, read_upload
+
+router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+Format = Annotated[str, Query(pattern="^(csv|xlsx)$")]
+
+
+@router.get("")
+def list_devices(
+    session: DbSession,
+    user: CurrentStaff,
+    ownership: Ownership | None = None,
+    status: DeviceStatus | None = None,
+) -> list[DeviceRecord]:
+    return service.list_devices(session, ownership=ownership, status=status)
+
+
+@router.post("", status_code=201)
+def register_device(
+    data: DeviceIn, session: DbSession, clock: AppClock, user: Writer
+) -> DeviceRecord:
+    return service.register_device(session, clock, data, actor=user.username)
+
+
+@router.get("/export")
+def export_devices(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+    return file_response(tables.export_devices(session, format), "mobile-devices", format)
+
+
+@router.post("/import")
+async def import_devices(
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+    mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+) -> dict[str, Any]:
+    content = await read_upload(file)
+    outcome = tables.import_devices(
+        session, clock, content, file.filename or "", mode=parse_mode(mode), actor=user.username
+    )
+    return outcome.to_dict()
+
+
+@router.post("/mdm")
+async def import_mdm(
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+    mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+) -> MdmImportSummary:
+    content = await read_upload(file)
+    return tables.import_mdm(
+        session,
+        clock,
+        content,
+        file.filename or "",
+        mode=parse_mode(mode),
+        actor=user.username,
+        settings=DevicesSettings(),
+    )
+
+
+@router.get("/compliance")
+def compliance(
+    session: DbSession, clock: AppClock, user: CurrentStaff, only_problems: bool = False
+) -> list[ComplianceRow]:
+    rows = service.compliance(session, clock, DevicesSettings())
+    return [r for r in rows if r.problems] if only_problems else rows
+
+
+@router.get("/{record_id}")
+def get_device(record_id: str, session: DbSession, user: CurrentStaff) -> DeviceRecord:
+    return service.get_device(session, record_id)
+
+
+@router.put("/{record_id}")
+def update_device(
+    record_id: str, data: DeviceIn, session: DbSession, clock: AppClock, user: Writer
+) -> DeviceRecord:
+    return service.update_device(session, clock, record_id, data)

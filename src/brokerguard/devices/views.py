@@ -1,0 +1,172 @@
+"""Mobile-device register pages (A6.1, A6.2) and the MDM compliance view."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock
+from brokerguard.devices import service, tables
+from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn
+from brokerguard.devices.settings import DevicesSettings
+from brokerguard.errors import BrokerguardError
+from brokerguard.plugins import NavItem
+from brokerguard.register_io import parse_mode
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.tabular import ImportMode
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.registers import (
+    FormField,
+    ListColumn,
+    RegisterSpec,
+    add_register_routes,
+    read_upload,
+)
+from brokerguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+NAV = [NavItem("/devices", "行動裝置", "Mobile devices", order=55)]
+
+OWNERSHIP = {"company": ("公務用", "Company"), "byod": ("員工自攜", "BYOD")}
+TYPES = {
+    "phone": ("手機", "Phone"),
+    "tablet": ("平板", "Tablet"),
+    "laptop": ("筆記型電腦", "Laptop"),
+    "other": ("其他", "Other"),
+}
+OSES = {
+    "ios": ("iOS", "iOS"),
+    "ipados": ("iPadOS", "iPadOS"),
+    "android": ("Android", "Android"),
+    "windows": ("Windows", "Windows"),
+    "macos": ("macOS", "macOS"),
+    "other": ("其他", "Other"),
+}
+
+
+def _options(labels: dict[str, tuple[str, str]]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((key, zh, en) for key, (zh, en) in labels.items())
+
+
+FIELDS = (
+    FormField("device_id", "MDM device ID", required=True),
+    FormField("serial", "Serial number"),
+    FormField("ownership", "Ownership", "choice", True, _options(OWNERSHIP)),
+    FormField("holder", "Holder", required=True),
+    FormField("unit", "Unit", required=True),
+    FormField("device_type", "Device type", "choice", True, _options(TYPES)),
+    FormField("os", "Operating system", "choice", True, _options(OSES)),
+    FormField("os_version", "OS version"),
+    FormField("policy_ack_on", "Policy acknowledged on", "date"),
+    FormField("sensitive_access", "May handle sensitive business", "bool"),
+    FormField(
+        "status",
+        "Status",
+        "choice",
+        True,
+        (("active", "使用中", "In use"), ("retired", "已停用", "Retired")),
+    ),
+    FormField("notes", "Notes", "textarea"),
+)
+
+
+def _create(session: Session, clock: Clock, data: DeviceIn, actor: str) -> Any:
+    return service.register_device(session, clock, data, actor=actor)
+
+
+def _import(
+    session: Session, clock: Clock, content: bytes, name: str, mode: ImportMode, actor: str
+) -> Any:
+    return tables.import_devices(session, clock, content, name, mode=mode, actor=actor)
+
+
+DEVICES: RegisterSpec[DeviceIn] = RegisterSpec(
+    path="/devices/register",
+    title="Mobile devices",
+    model=DeviceIn,
+    fields=FIELDS,
+    columns=(
+        ListColumn("device_id", "MDM device ID"),
+        ListColumn("ownership", "Ownership", OWNERSHIP),
+        ListColumn("holder", "Holder"),
+        ListColumn("unit", "Unit"),
+        ListColumn("device_type", "Device type", TYPES),
+        ListColumn("os", "Operating system", OSES),
+        ListColumn("os_version", "OS version"),
+        ListColumn("policy_ack_on", "Policy acknowledged on"),
+        ListColumn("sensitive_access", "May handle sensitive business"),
+        ListColumn(
+            "status", "Status", {"active": ("使用中", "In use"), "retired": ("已停用", "Retired")}
+        ),
+    ),
+    list_rows=lambda session: service.list_devices(session),
+    create=_create,
+    get=service.get_device,
+    update=service.update_device,
+    import_rows=_import,
+    export=tables.export_devices,
+    export_name="mobile-devices",
+    links=(("/devices", "MDM compliance"),),
+)
+
+
+def _compliance_page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    summary: object = None,
+    error: BrokerguardError | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows = service.compliance(session, clock, DevicesSettings())
+    return render(
+        request,
+        "devices/compliance.html",
+        {
+            "rows": rows,
+            "labels": {p.value: v for p, v in PROBLEM_LABELS.items()},
+            "summary": summary,
+            "error": error,
+            "row_errors": getattr(error, "errors", None),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/devices")
+def compliance_page(
+    request: Request, session: DbSession, clock: AppClock, user: CurrentStaff
+) -> Response:
+    return _compliance_page(request, session, clock)
+
+
+@router.post("/devices/mdm")
+async def upload_mdm(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+    file: Annotated[UploadFile, File()],
+    mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+) -> Response:
+    try:
+        content = await read_upload(file)
+        summary = tables.import_mdm(
+            session,
+            clock,
+            content,
+            file.filename or "",
+            mode=parse_mode(mode),
+            actor=user.username,
+            settings=DevicesSettings(),
+        )
+    except BrokerguardError as exc:
+        session.rollback()
+        return _compliance_page(request, session, clock, error=exc, status_code=422)
+    return _compliance_page(request, session, clock, summary=summary)
+
+
+add_register_routes(router, DEVICES)

@@ -1,0 +1,162 @@
+"""JSON API of findings tracking (缺失改善追蹤)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock
+from brokerguard.evidence.service import today
+from brokerguard.findings import intake, service
+from brokerguard.findings.forms import CloseIn, FindingIn, FromCheckIn, PlanIn
+from brokerguard.findings.schemas import FindingRecord, FindingStatus
+from brokerguard.register_io import parse_mode
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.registers import file_response, read_upload
+
+router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+
+
+def open_from_input(session: Session, clock: Clock, data: FindingIn) -> FindingRecord:
+    return service.open_finding(
+        session,
+        clock,
+        requirement_id=data.requirement_id,
+        title=data.title,
+        source=data.source.value,
+        source_ref=data.source_ref or f"{data.source.value}:{uuid.uuid4()}",
+        description=data.description,
+        owner=data.owner,
+        due_date=data.due_date,
+        severity=data.severity.value,
+    )
+
+
+@router.get("")
+def list_findings(
+    session: DbSession,
+    clock: AppClock,
+    user: CurrentStaff,
+    status: FindingStatus | None = None,
+    overdue: bool = False,
+    requirement_id: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[FindingRecord]:
+    return intake.search_findings(
+        session, today(clock), status=status, overdue_only=overdue, requirement_id=requirement_id
+    )
+
+
+@router.get("/overdue")
+def overdue_findings(
+    session: DbSession, clock: AppClock, user: CurrentStaff
+) -> list[FindingRecord]:
+    """Open findings past their due date (shown on the dashboard)."""
+    return service.overdue(session, today(clock))
+
+
+@router.post("", status_code=201)
+def create_finding(
+    data: FindingIn, session: DbSession, clock: AppClock, user: Writer
+) -> FindingRecord:
+    return open_from_input(session, clock, data)
+
+
+@router.get("/failed-checks")
+def failed_checks(session: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
+    """Failed checks of the latest full assessment run: candidates for a finding."""
+    return intake.failed_checks(session)
+
+
+@router.post("/from-check", status_code=201)
+def from_check(
+    data: FromCheckIn, session: DbSession, clock: AppClock, user: Writer
+) -> FindingRecord:
+    return intake.finding_from_check(
+        session,
+        clock,
+        check_id=data.check_id,
+        requirement_id=data.requirement_id,
+        owner=data.owner,
+        due_date=data.due_date,
+        severity=data.severity.value,
+    )
+
+
+@router.get("/export")
+def export_findings(
+    session: DbSession,
+    clock: AppClock,
+    user: CurrentStaff,
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+) -> Response:
+    return file_response(intake.export_findings(session, format, today(clock)), "findings", format)
+
+
+@router.post("/import")
+async def import_remarks(
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+    mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+) -> dict[str, Any]:
+    content = await read_upload(file)
+    outcome = intake.import_remarks(
+        session, clock, content, file.filename or "", mode=parse_mode(mode)
+    )
+    return outcome.to_dict()
+
+
+@router.get("/{finding_id}")
+def get_finding(finding_id: str, session: DbSession, user: CurrentStaff) -> FindingRecord:
+    return service.get_finding(session, finding_id)
+
+
+@router.post("/{finding_id}/plan")
+def plan_finding(finding_id: str, data: PlanIn, session: DbSession, user: Writer) -> FindingRecord:
+    return service.update_plan(
+        session, finding_id, plan=data.plan, owner=data.owner, due_date=data.due_date
+    )
+
+
+@router.post("/{finding_id}/close")
+def close_finding(
+    finding_id: str, data: CloseIn, session: DbSession, clock: AppClock, user: Writer
+) -> FindingRecord:
+    return service.close_finding(
+        session,
+        clock,
+        finding_id,
+        closed_by=user.username,
+        note=data.note,
+        closing_evidence=intake.check_evidence_reference(data.closing_evidence),
+    )
+
+
+@router.post("/{finding_id}/close-with-file")
+async def close_with_file(
+    finding_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+    note: Annotated[str, Form(max_length=8000)] = "",
+) -> FindingRecord:
+    content = await read_upload(file, settings.upload_max_bytes)
+    return intake.close_with_file(
+        session,
+        clock,
+        settings,
+        finding_id,
+        closed_by=user.username,
+        note=note,
+        content=content,
+        filename=file.filename or "",
+    )

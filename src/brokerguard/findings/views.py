@@ -1,0 +1,235 @@
+"""Findings pages (缺失改善追蹤): list, raise, from a failed check, plan, close, import, export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock, parse_date
+from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.evidence.service import today
+from brokerguard.findings import intake, service
+from brokerguard.findings.api import open_from_input
+from brokerguard.findings.forms import FindingIn
+from brokerguard.findings.schemas import FindingStatus, Severity
+from brokerguard.plugins import NavItem
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.tabular import ImportMode
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.registers import (
+    FormField,
+    RegisterSpec,
+    add_register_routes,
+    file_response,
+    read_upload,
+)
+from brokerguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+NAV = [NavItem("/findings", "缺失改善", "Findings", order=80)]
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+
+SEVERITIES = (
+    ("low", "低", "Low"),
+    ("medium", "中", "Medium"),
+    ("high", "高", "High"),
+    ("critical", "重大", "Critical"),
+)
+SOURCES = (
+    ("inspection", "查核意見", "Inspection remark"),
+    ("audit", "內部稽核", "Internal audit"),
+    ("review", "覆核缺口", "Review gap"),
+    ("manual", "其他", "Other"),
+)
+FIELDS = (
+    FormField("requirement_id", "Requirement ID", required=True),
+    FormField("title", "Title", required=True),
+    FormField("description", "Description", "textarea"),
+    FormField("source", "Source", "choice", True, SOURCES),
+    FormField("source_ref", "Source reference", help="e.g. the inspection remark number"),
+    FormField("owner", "Owner"),
+    FormField("due_date", "Due date", "date"),
+    FormField("severity", "Severity", "choice", True, SEVERITIES),
+)
+
+
+def _create(session: Session, clock: Clock, data: FindingIn, actor: str) -> Any:
+    return open_from_input(session, clock, data)
+
+
+def _import(
+    session: Session, clock: Clock, content: bytes, name: str, mode: ImportMode, actor: str
+) -> Any:
+    return intake.import_remarks(session, clock, content, name, mode=mode)
+
+
+FINDINGS: RegisterSpec[FindingIn] = RegisterSpec(
+    path="/findings",
+    title="Findings",
+    model=FindingIn,
+    fields=FIELDS,
+    columns=(),
+    list_rows=lambda session: service.list_findings(session),
+    create=_create,
+    import_rows=_import,
+    import_help="Columns: remark no, requirement ID, title, severity, owner, due date.",
+    own_list_page=True,
+)
+add_register_routes(router, FINDINGS)  # before /findings/{finding_id}, so /findings/new wins
+
+
+@router.get("/findings")
+def findings_page(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: CurrentStaff,
+    status: str = "",
+    overdue: bool = False,
+) -> Response:
+    chosen = FindingStatus(status) if status in {s.value for s in FindingStatus} else None
+    day = today(clock)
+    rows = intake.search_findings(session, day, status=chosen, overdue_only=overdue)
+    return render(
+        request,
+        "findings/list.html",
+        {"rows": rows, "today": day, "status": status, "overdue": overdue},
+    )
+
+
+@router.get("/findings/export.{fmt}")
+def export_page(fmt: str, session: DbSession, clock: AppClock, user: CurrentStaff) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationError("format must be csv or xlsx", field="format")
+    return file_response(intake.export_findings(session, fmt, today(clock)), "findings", fmt)
+
+
+@router.get("/findings/from-check")
+def from_check_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
+    return render(
+        request,
+        "findings/from_check.html",
+        {"checks": intake.failed_checks(session), "error": None},
+    )
+
+
+@router.post("/findings/from-check")
+def from_check(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    check_id: Annotated[str, Form(max_length=128)] = "",
+    requirement_id: Annotated[str, Form(max_length=32)] = "",
+    owner: Annotated[str, Form(max_length=128)] = "",
+    due_date: Annotated[str, Form(max_length=32)] = "",
+    severity: Annotated[str, Form(max_length=16)] = "medium",
+) -> Response:
+    try:
+        due = parse_date(due_date) if due_date.strip() else None
+    except ValueError as exc:
+        error: BrokerguardError | None = ValidationError(str(exc), field="due_date")
+    else:
+        try:
+            record = intake.finding_from_check(
+                session,
+                clock,
+                check_id=check_id,
+                requirement_id=requirement_id or None,
+                owner=owner,
+                due_date=due,
+                severity=severity if severity in {s.value for s in Severity} else "medium",
+            )
+        except BrokerguardError as exc:
+            error = exc
+        else:
+            return RedirectResponse(f"/findings/{record.id}", status_code=303)
+    context = {"checks": intake.failed_checks(session), "error": error}
+    return render(request, "findings/from_check.html", context, status_code=422)
+
+
+def _detail(
+    request: Request, session: Session, finding_id: str, error: Any = None, status_code: int = 200
+) -> Response:
+    finding = service.get_finding(session, finding_id)
+    return render(
+        request,
+        "findings/detail.html",
+        {"finding": finding, "error": error},
+        status_code=status_code,
+    )
+
+
+@router.get("/findings/{finding_id}")
+def detail_page(
+    request: Request, finding_id: str, session: DbSession, user: CurrentStaff
+) -> Response:
+    return _detail(request, session, finding_id)
+
+
+@router.post("/findings/{finding_id}/plan")
+def plan(
+    request: Request,
+    finding_id: str,
+    session: DbSession,
+    user: Writer,
+    plan: Annotated[str, Form(max_length=8000)] = "",
+    owner: Annotated[str, Form(max_length=128)] = "",
+    due_date: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        if not plan.strip():
+            raise ValidationError("describe the improvement plan", field="plan")
+        try:
+            due = parse_date(due_date) if due_date.strip() else None
+        except ValueError as exc:
+            raise ValidationError(str(exc), field="due_date") from None
+        service.update_plan(
+            session, finding_id, plan=plan.strip(), owner=owner or None, due_date=due
+        )
+    except BrokerguardError as exc:
+        return _detail(request, session, finding_id, exc, 422)
+    return RedirectResponse(f"/findings/{finding_id}", status_code=303)
+
+
+@router.post("/findings/{finding_id}/close")
+async def close(
+    request: Request,
+    finding_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Writer,
+    note: Annotated[str, Form(max_length=8000)] = "",
+    closing_evidence: Annotated[str, Form(max_length=255)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        if file is not None and file.filename:
+            content = await read_upload(file, settings.upload_max_bytes)
+            intake.close_with_file(
+                session,
+                clock,
+                settings,
+                finding_id,
+                closed_by=user.username,
+                note=note,
+                content=content,
+                filename=file.filename,
+            )
+        else:
+            service.close_finding(
+                session,
+                clock,
+                finding_id,
+                closed_by=user.username,
+                note=note,
+                closing_evidence=intake.check_evidence_reference(closing_evidence),
+            )
+    except BrokerguardError as exc:
+        session.rollback()
+        return _detail(request, session, finding_id, exc, 422)
+    return RedirectResponse(f"/findings/{finding_id}", status_code=303)

@@ -1,0 +1,250 @@
+"""JSON API of the IoT register (Art. 7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from brokerguard.iot import scans, service, tables
+from brokerguard.iot.schemas import (
+    AssessmentIn,
+    AssessmentRecord,
+    AssetIn,
+    AssetRecord,
+    AssetStatus,
+    DeviceType,
+    ExceptionIn,
+    ExceptionRecord,
+    ScanHostRecord,
+    ScanRecord,
+    VendorIn,
+    VendorRecord,
+)
+from brokerguard.iot.settings import IotSettings
+from brokerguard.register_io import parse_mode
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.registers import file_response, read_upload
+
+router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+Decider = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
+Format = Annotated[str, Query(pattern="^(csv|xlsx)$")]
+Mode = Annotated[str, Form(max_length=32)]
+
+
+class DismissIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+# --- assets ---------------------------------------------------------------------------------
+
+
+@router.get("/assets")
+def list_assets(
+    session: DbSession,
+    user: CurrentStaff,
+    status: AssetStatus | None = None,
+    device_type: DeviceType | None = None,
+) -> list[AssetRecord]:
+    return service.list_assets(session, status=status, device_type=device_type)
+
+
+@router.post("/assets", status_code=201)
+def create_asset(data: AssetIn, session: DbSession, clock: AppClock, user: Writer) -> AssetRecord:
+    return service.create_asset(session, clock, data, actor=user.username)
+
+
+@router.get("/assets/export")
+def export_assets(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+    return file_response(tables.export_assets(session, format), "iot-assets", format)
+
+
+@router.post("/assets/import")
+async def import_assets(
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+    mode: Mode = "all_or_nothing",
+) -> dict[str, Any]:
+    content = await read_upload(file)
+    outcome = tables.import_assets(
+        session, clock, content, file.filename or "", mode=parse_mode(mode), actor=user.username
+    )
+    return outcome.to_dict()
+
+
+@router.get("/assets/{asset_id}")
+def get_asset(asset_id: str, session: DbSession, user: CurrentStaff) -> AssetRecord:
+    return service.get_asset(session, asset_id)
+
+
+@router.put("/assets/{asset_id}")
+def update_asset(
+    asset_id: str, data: AssetIn, session: DbSession, clock: AppClock, user: Writer
+) -> AssetRecord:
+    return service.update_asset(session, clock, asset_id, data)
+
+
+# --- vendors --------------------------------------------------------------------------------
+
+
+@router.get("/vendors")
+def list_vendors(session: DbSession, user: CurrentStaff) -> list[VendorRecord]:
+    return service.list_vendors(session)
+
+
+@router.post("/vendors", status_code=201)
+def create_vendor(
+    data: VendorIn, session: DbSession, clock: AppClock, user: Writer
+) -> VendorRecord:
+    return service.create_vendor(session, clock, data)
+
+
+@router.get("/vendors/export")
+def export_vendors(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+    return file_response(tables.export_vendors(session, format), "iot-vendors", format)
+
+
+@router.post("/vendors/import")
+async def import_vendors(
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+    mode: Mode = "all_or_nothing",
+) -> dict[str, Any]:
+    content = await read_upload(file)
+    outcome = tables.import_vendors(
+        session, clock, content, file.filename or "", mode=parse_mode(mode)
+    )
+    return outcome.to_dict()
+
+
+@router.put("/vendors/{vendor_id}")
+def update_vendor(
+    vendor_id: str, data: VendorIn, session: DbSession, clock: AppClock, user: Writer
+) -> VendorRecord:
+    return service.update_vendor(session, clock, vendor_id, data)
+
+
+# --- assessments ----------------------------------------------------------------------------
+
+
+@router.get("/assessments")
+def list_assessments(
+    session: DbSession, user: CurrentStaff, asset_id: str | None = None
+) -> list[AssessmentRecord]:
+    return service.list_assessments(session, asset_id)
+
+
+@router.post("/assessments", status_code=201)
+def record_assessment(
+    data: AssessmentIn, session: DbSession, clock: AppClock, user: Writer
+) -> AssessmentRecord:
+    return service.record_assessment(session, clock, data, settings=IotSettings())
+
+
+@router.get("/assessments/export")
+def export_assessments(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+    return file_response(tables.export_assessments(session, format), "iot-assessments", format)
+
+
+@router.post("/assessments/import")
+async def import_assessments(
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+    mode: Mode = "all_or_nothing",
+) -> dict[str, Any]:
+    content = await read_upload(file)
+    outcome = tables.import_assessments(
+        session, clock, content, file.filename or "", mode=parse_mode(mode)
+    )
+    return outcome.to_dict()
+
+
+# --- exceptions -----------------------------------------------------------------------------
+
+
+@router.get("/exceptions")
+def list_exceptions(session: DbSession, user: CurrentStaff) -> list[ExceptionRecord]:
+    return service.list_exceptions(session)
+
+
+@router.post("/exceptions", status_code=201)
+def request_exception(
+    data: ExceptionIn, session: DbSession, clock: AppClock, user: Writer
+) -> ExceptionRecord:
+    return service.request_exception(session, clock, data, requested_by=user.username)
+
+
+@router.get("/exceptions/export")
+def export_exceptions(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+    return file_response(tables.export_exceptions(session, format), "iot-exceptions", format)
+
+
+@router.post("/exceptions/{exception_id}/approve")
+def approve_exception(
+    exception_id: str, session: DbSession, clock: AppClock, user: Decider
+) -> ExceptionRecord:
+    return service.decide_exception(
+        session, clock, exception_id, approver=user.username, approve=True
+    )
+
+
+@router.post("/exceptions/{exception_id}/reject")
+def reject_exception(
+    exception_id: str, session: DbSession, clock: AppClock, user: Decider
+) -> ExceptionRecord:
+    return service.decide_exception(
+        session, clock, exception_id, approver=user.username, approve=False
+    )
+
+
+@router.post("/exceptions/{exception_id}/close")
+def close_exception(exception_id: str, session: DbSession, user: Decider) -> ExceptionRecord:
+    return service.close_exception(session, exception_id)
+
+
+# --- nmap scans -----------------------------------------------------------------------------
+
+
+@router.get("/scans")
+def list_scans(session: DbSession, user: CurrentStaff) -> list[ScanRecord]:
+    return scans.list_scans(session)
+
+
+@router.post("/scans", status_code=201)
+async def import_scan(
+    session: DbSession, clock: AppClock, user: Writer, file: Annotated[UploadFile, File()]
+) -> ScanRecord:
+    config = IotSettings()
+    content = await read_upload(file, config.nmap_max_bytes)
+    return scans.import_scan(
+        session,
+        clock,
+        content,
+        filename=file.filename or "",
+        imported_by=user.username,
+        settings=config,
+    )
+
+
+@router.get("/scans/{scan_id}/hosts")
+def scan_hosts(
+    scan_id: str, session: DbSession, user: CurrentStaff, unregistered: bool = False
+) -> list[ScanHostRecord]:
+    return scans.scan_hosts(session, scan_id, unregistered_only=unregistered)
+
+
+@router.post("/scans/hosts/{host_id}/dismiss")
+def dismiss_host(host_id: str, data: DismissIn, session: DbSession, user: Writer) -> ScanHostRecord:
+    return scans.dismiss_host(session, host_id, reason=data.reason)

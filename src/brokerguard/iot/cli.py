@@ -1,0 +1,421 @@
+"""``brokerguard iot``: the IoT register (Art. 7) from the command line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brokerguard.cli import runtime
+from brokerguard.cli.registers import (
+    apply_sets,
+    build,
+    default_actor,
+    export_format,
+    parse_sets,
+    print_outcome,
+    print_rows,
+    read_input_file,
+    write_output,
+)
+from brokerguard.clock import parse_date
+from brokerguard.errors import ValidationError
+from brokerguard.iot import scans, service, tables
+from brokerguard.iot.schemas import (
+    AssessmentIn,
+    AssetIn,
+    AssetStatus,
+    DeviceType,
+    ExceptionIn,
+    VendorIn,
+)
+from brokerguard.iot.settings import IotSettings
+from brokerguard.register_io import parse_mode
+from brokerguard.tabular import parse_bool
+
+COMMAND = "iot"
+app = typer.Typer(help="IoT devices (Art. 7): register, assessments, vendors, exceptions, scans.")
+
+Mode = Annotated[str, typer.Option("--mode", help="all_or_nothing or valid_rows")]
+Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+Sets = Annotated[list[str], typer.Option("--set", help="field=value (repeatable)")]
+
+
+def _date(value: str | None, field: str) -> date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field=field) from None
+
+
+def _flag(value: str | None, field: str) -> bool | None:
+    if value is None or value.strip().lower() in ("", "n/a", "na"):
+        return None
+    try:
+        return parse_bool(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field=field) from None
+
+
+@app.command("list")
+@runtime.handle_errors
+def list_assets(
+    device_type: Annotated[str | None, typer.Option("--type")] = None,
+    status: Annotated[str | None, typer.Option("--status")] = None,
+    as_json: Json = False,
+) -> None:
+    """List registered IoT devices."""
+    try:
+        kind = DeviceType(device_type) if device_type else None
+        state = AssetStatus(status) if status else None
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="type" if device_type else "status") from None
+    with runtime.open_session() as session:
+        rows = service.list_assets(session, status=state, device_type=kind)
+        print_rows(
+            rows,
+            (
+                "asset_tag",
+                "name",
+                "device_type",
+                "location",
+                "network_segment",
+                "ip_address",
+                "vendor",
+                "firmware_version",
+                "security_label",
+                "status",
+            ),
+            as_json=as_json,
+            title="IoT devices",
+        )
+
+
+@app.command("add")
+@runtime.handle_errors
+def add_asset(
+    asset_tag: str,
+    name: str,
+    device_type: Annotated[
+        str, typer.Option("--type", help="dvr pbx fax recorder copier cctv sensor other")
+    ],
+    sets: Sets = [],  # noqa: B006
+    by: Actor = "",
+) -> None:
+    """Register a device; further fields with --set (location=..., vendor=..., ...)."""
+    data: dict[str, object] = {"asset_tag": asset_tag, "name": name, "device_type": device_type}
+    data.update(parse_sets(sets))
+    item = build(AssetIn, data)
+    with runtime.open_session() as session:
+        record = service.create_asset(session, runtime.clock(), item, actor=by or default_actor())
+        runtime.console.print(f"registered {record.asset_tag} ({record.id})")
+
+
+@app.command("edit")
+@runtime.handle_errors
+def edit_asset(asset_tag: str, sets: Sets = []) -> None:  # noqa: B006
+    """Change a device's fields: --set firmware_version=5.7.3 --set location=機房."""
+    with runtime.open_session() as session:
+        record = service.get_asset_by_tag(session, asset_tag)
+        item = apply_sets(record, AssetIn, sets)
+        service.update_asset(session, runtime.clock(), record.id, item)
+        runtime.console.print(f"updated {item.asset_tag}")
+
+
+@app.command("import")
+@runtime.handle_errors
+def import_assets(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> None:
+    """Import devices from CSV (UTF-8/Big5) or XLSX."""
+    content = read_input_file(file)
+    with runtime.open_session() as session:
+        outcome = tables.import_assets(
+            session,
+            runtime.clock(),
+            content,
+            file.name,
+            mode=parse_mode(mode),
+            actor=by or default_actor(),
+        )
+    print_outcome(outcome)
+
+
+@app.command("export")
+@runtime.handle_errors
+def export_assets(output: Path) -> None:
+    """Export the device register to .csv or .xlsx."""
+    fmt = export_format(output)
+    with runtime.open_session() as session:
+        write_output(output, tables.export_assets(session, fmt))
+
+
+# --- vendors --------------------------------------------------------------------------------
+
+
+@app.command("vendors")
+@runtime.handle_errors
+def list_vendors(as_json: Json = False) -> None:
+    """List vendors (A7.1.5)."""
+    with runtime.open_session() as session:
+        print_rows(
+            service.list_vendors(session),
+            ("name", "contact", "contract_ref", "security_clauses", "support_end"),
+            as_json=as_json,
+            title="IoT vendors",
+        )
+
+
+@app.command("vendor-add")
+@runtime.handle_errors
+def add_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
+    """Register a vendor: --set security_clauses=yes --set support_end=2028-12-31."""
+    item = build(VendorIn, {"name": name, **parse_sets(sets)})
+    with runtime.open_session() as session:
+        service.create_vendor(session, runtime.clock(), item)
+    runtime.console.print(f"registered vendor {name}")
+
+
+@app.command("vendor-edit")
+@runtime.handle_errors
+def edit_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
+    """Change a vendor's fields with --set."""
+    with runtime.open_session() as session:
+        record = next((v for v in service.list_vendors(session) if v.name == name), None)
+        if record is None:
+            raise ValidationError(f"no vendor named {name!r}", field="name")
+        service.update_vendor(
+            session, runtime.clock(), record.id, apply_sets(record, VendorIn, sets)
+        )
+    runtime.console.print(f"updated vendor {name}")
+
+
+@app.command("vendor-import")
+@runtime.handle_errors
+def import_vendors(file: Path, mode: Mode = "all_or_nothing") -> None:
+    """Import vendors from CSV/XLSX."""
+    content = read_input_file(file)
+    with runtime.open_session() as session:
+        outcome = tables.import_vendors(
+            session, runtime.clock(), content, file.name, mode=parse_mode(mode)
+        )
+    print_outcome(outcome)
+
+
+@app.command("vendor-export")
+@runtime.handle_errors
+def export_vendors(output: Path) -> None:
+    """Export vendors to .csv or .xlsx."""
+    fmt = export_format(output)
+    with runtime.open_session() as session:
+        write_output(output, tables.export_vendors(session, fmt))
+
+
+# --- assessments ----------------------------------------------------------------------------
+
+
+@app.command("assess")
+@runtime.handle_errors
+def assess(
+    asset_tag: str,
+    assessor: Annotated[str, typer.Option("--assessor")],
+    network_isolated: Annotated[str, typer.Option("--network-isolated", help="yes/no")],
+    remote_access_controlled: Annotated[str, typer.Option("--remote-access-controlled")],
+    default_credentials_changed: Annotated[
+        str | None, typer.Option("--default-credentials-changed")
+    ] = None,
+    firmware_current: Annotated[str | None, typer.Option("--firmware-current")] = None,
+    permissions_restricted: Annotated[str | None, typer.Option("--permissions-restricted")] = None,
+    assessed_on: Annotated[str | None, typer.Option("--on", help="date (default today)")] = None,
+    next_due: Annotated[str | None, typer.Option("--next-due")] = None,
+    notes: Annotated[str, typer.Option("--notes")] = "",
+) -> None:
+    """Record an assessment of one device (A7.1.1-A7.1.4; sensors: A7.1.7)."""
+    clock = runtime.clock()
+    item = build(
+        AssessmentIn,
+        {
+            "asset_tag": asset_tag,
+            "assessed_on": _date(assessed_on, "on") or service.today(clock),
+            "assessor": assessor,
+            "network_isolated": _flag(network_isolated, "network_isolated"),
+            "remote_access_controlled": _flag(remote_access_controlled, "remote_access_controlled"),
+            "default_credentials_changed": _flag(
+                default_credentials_changed, "default_credentials_changed"
+            ),
+            "firmware_current": _flag(firmware_current, "firmware_current"),
+            "permissions_restricted": _flag(permissions_restricted, "permissions_restricted"),
+            "next_due": _date(next_due, "next_due"),
+            "notes": notes,
+        },
+    )
+    with runtime.open_session() as session:
+        record = service.record_assessment(session, clock, item, settings=IotSettings())
+    runtime.console.print(f"recorded; next assessment due {record.next_due}")
+
+
+@app.command("assessments")
+@runtime.handle_errors
+def list_assessments(as_json: Json = False) -> None:
+    """List assessments, newest first."""
+    with runtime.open_session() as session:
+        print_rows(
+            service.list_assessments(session),
+            (
+                "asset_id",
+                "assessed_on",
+                "assessor",
+                "firmware_current",
+                "network_isolated",
+                "next_due",
+            ),
+            as_json=as_json,
+            title="IoT assessments",
+        )
+
+
+@app.command("assessment-import")
+@runtime.handle_errors
+def import_assessments(file: Path, mode: Mode = "all_or_nothing") -> None:
+    """Import assessments from CSV/XLSX."""
+    content = read_input_file(file)
+    with runtime.open_session() as session:
+        outcome = tables.import_assessments(
+            session,
+            runtime.clock(),
+            content,
+            file.name,
+            mode=parse_mode(mode),
+            settings=IotSettings(),
+        )
+    print_outcome(outcome)
+
+
+@app.command("assessment-export")
+@runtime.handle_errors
+def export_assessments(output: Path) -> None:
+    """Export assessments to .csv or .xlsx."""
+    fmt = export_format(output)
+    with runtime.open_session() as session:
+        write_output(output, tables.export_assessments(session, fmt))
+
+
+# --- exceptions -----------------------------------------------------------------------------
+
+
+@app.command("exception-request")
+@runtime.handle_errors
+def request_exception(
+    asset_tag: str,
+    control: Annotated[str, typer.Option("--control", help="A7.1.2, A7.1.3, A7.1.4 or A7.1.5")],
+    reason: Annotated[str, typer.Option("--reason")],
+    compensating: Annotated[str, typer.Option("--compensating-controls")],
+    expires_on: Annotated[str, typer.Option("--expires-on")],
+    by: Actor = "",
+) -> None:
+    """Request an exception (A7.1.6); someone else approves it."""
+    item = build(
+        ExceptionIn,
+        {
+            "asset_tag": asset_tag,
+            "control": control,
+            "reason": reason,
+            "compensating_controls": compensating,
+            "expires_on": _date(expires_on, "expires_on"),
+        },
+    )
+    with runtime.open_session() as session:
+        record = service.request_exception(
+            session,
+            runtime.clock(),
+            item,
+            requested_by=by or default_actor(),
+            settings=IotSettings(),
+        )
+    runtime.console.print(f"requested exception {record.id}")
+
+
+@app.command("exception-decide")
+@runtime.handle_errors
+def decide_exception(
+    exception_id: str,
+    decision: Annotated[str, typer.Option("--decision", help="approve, reject or close")],
+    approver: Annotated[str, typer.Option("--approver")] = "",
+) -> None:
+    """Approve or reject (not your own request), or close an exception."""
+    with runtime.open_session() as session:
+        if decision == "close":
+            record = service.close_exception(session, exception_id)
+        elif decision in ("approve", "reject"):
+            record = service.decide_exception(
+                session,
+                runtime.clock(),
+                exception_id,
+                approver=approver or default_actor(),
+                approve=decision == "approve",
+            )
+        else:
+            raise ValidationError("--decision must be approve, reject or close", field="decision")
+    runtime.console.print(f"exception {record.id} is {record.status.value}")
+
+
+@app.command("exceptions")
+@runtime.handle_errors
+def list_exceptions(as_json: Json = False) -> None:
+    """List exceptions with status and expiry."""
+    with runtime.open_session() as session:
+        print_rows(
+            service.list_exceptions(session),
+            ("id", "asset_id", "control", "status", "requested_by", "approver", "expires_on"),
+            as_json=as_json,
+            title="IoT exceptions",
+        )
+
+
+@app.command("exception-export")
+@runtime.handle_errors
+def export_exceptions(output: Path) -> None:
+    """Export exceptions to .csv or .xlsx."""
+    fmt = export_format(output)
+    with runtime.open_session() as session:
+        write_output(output, tables.export_exceptions(session, fmt))
+
+
+# --- scans ----------------------------------------------------------------------------------
+
+
+@app.command("scan-import")
+@runtime.handle_errors
+def import_scan(file: Path, by: Actor = "") -> None:
+    """Import an nmap XML scan (nmap -oX) and list hosts the register does not know."""
+    config = IotSettings()
+    content = read_input_file(file, config.nmap_max_bytes)
+    with runtime.open_session() as session:
+        record = scans.import_scan(
+            session,
+            runtime.clock(),
+            content,
+            filename=file.name,
+            imported_by=by or default_actor(),
+            settings=config,
+        )
+        hosts = scans.open_unregistered(session, record.id)
+    runtime.console.print(f"{record.hosts_up} hosts up, {record.unregistered} unregistered")
+    for host in hosts[:200]:
+        runtime.console.print(
+            f"  {host.ip_address}  {host.mac or '-'}  {host.mac_vendor}  {host.open_ports}"
+        )
+    if record.unregistered:
+        raise typer.Exit(runtime.EXIT_FAILED)
+
+
+@app.command("scan-dismiss")
+@runtime.handle_errors
+def dismiss_host(host_id: str, reason: Annotated[str, typer.Option("--reason")]) -> None:
+    """Explain why an unregistered host is not an IoT device."""
+    with runtime.open_session() as session:
+        scans.dismiss_host(session, host_id, reason=reason)
+    runtime.console.print("dismissed")

@@ -1,0 +1,75 @@
+"""JSON API of the policy register: list, register, approve."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from brokerguard.policies.schemas import PolicyRecord
+from brokerguard.policies.service import approve_policy, list_policies, register_policy
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+
+router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
+
+
+class PolicyIn(BaseModel):
+    title: str = Field(max_length=255)
+    version: str = Field(max_length=32)
+    owner_unit: str = Field(max_length=128)
+    requirement_ids: list[str] = Field(max_length=100)
+    notes: str = Field(default="", max_length=10000)
+    document_evidence_id: str | None = Field(default=None, max_length=36)
+
+
+class ApprovalIn(BaseModel):
+    approver: str = Field(max_length=128)
+    approved_on: date
+    next_review: date
+
+
+@router.get("")
+def policies(session: DbSession, user: CurrentStaff) -> list[PolicyRecord]:
+    return list_policies(session)
+
+
+@router.post("", status_code=201)
+def create(
+    body: PolicyIn,
+    session: DbSession,
+    clock: AppClock,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+) -> PolicyRecord:
+    """Register a policy document (as a draft) and the requirement IDs it covers."""
+    return register_policy(
+        session,
+        clock,
+        title=body.title,
+        version=body.version,
+        owner_unit=body.owner_unit,
+        requirement_ids=[r[:64] for r in body.requirement_ids],
+        created_by=user.username,
+        document_evidence_id=body.document_evidence_id,
+        notes=body.notes,
+    )
+
+
+@router.post("/{policy_id}/approve")
+def approve(
+    policy_id: str,
+    body: ApprovalIn,
+    session: DbSession,
+    user: Annotated[StaffIdentity, Depends(require_roles(Role.compliance))],
+) -> PolicyRecord:
+    """Approve (compliance unit or admin): the approver and the approval and next review dates."""
+    return approve_policy(
+        session,
+        policy_id[:64],
+        approver=body.approver,
+        approved_on=body.approved_on,
+        next_review=body.next_review,
+    )

@@ -1,0 +1,153 @@
+"""Policy register pages: list with coverage, register a policy, approve one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
+from brokerguard.evidence.service import today
+from brokerguard.plugins import NavItem
+from brokerguard.policies.coverage import policy_coverage
+from brokerguard.policies.service import (
+    approve_policy,
+    get_policy,
+    list_policies,
+    register_policy,
+)
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+NAV = [NavItem("/policies", "規範文件", "Policies", order=85)]
+
+WRITERS = (Role.security, Role.compliance, Role.app_team)
+APPROVERS = (Role.compliance,)
+REGISTER_FIELDS = ("title", "version", "owner_unit", "requirement_ids", "notes")
+
+
+def _field(error: BrokerguardError, default: str) -> str:
+    return error.field or default
+
+
+@router.get("/policies")
+def policy_list(
+    request: Request, session: DbSession, clock: AppClock, user: CurrentStaff
+) -> Response:
+    day = today(clock)
+    policies = list_policies(session)
+    return render(
+        request,
+        "policies/list.html",
+        {
+            "policies": policies,
+            "coverage": policy_coverage(policies, day),
+            "today": day,
+            "can_write": user.has_any(*WRITERS),
+            "can_approve": user.has_any(*APPROVERS),
+        },
+    )
+
+
+@router.get("/policies/new")
+def register_form(
+    request: Request, user: Annotated[StaffIdentity, Depends(require_writer())]
+) -> Response:
+    values = dict.fromkeys(REGISTER_FIELDS, "")
+    values["owner_unit"] = user.unit
+    values["requirement_ids"] = request.query_params.get("requirement_ids", "")[:500]
+    return render(request, "policies/new.html", {"values": values, "errors": {}})
+
+
+@router.post("/policies/new")
+def register_submit(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+    title: Annotated[str, Form(max_length=1000)] = "",
+    version: Annotated[str, Form(max_length=200)] = "",
+    owner_unit: Annotated[str, Form(max_length=500)] = "",
+    requirement_ids: Annotated[str, Form(max_length=5000)] = "",
+    notes: Annotated[str, Form(max_length=10000)] = "",
+) -> Response:
+    values = {
+        "title": title,
+        "version": version,
+        "owner_unit": owner_unit,
+        "requirement_ids": requirement_ids,
+        "notes": notes,
+    }
+    try:
+        policy = register_policy(
+            session,
+            clock,
+            title=title,
+            version=version,
+            owner_unit=owner_unit,
+            requirement_ids=parse_requirement_ids(requirement_ids),
+            created_by=user.username,
+            notes=notes.strip(),
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        status = error.status_code if error.status_code < 500 else 422
+        return render(
+            request,
+            "policies/new.html",
+            {"values": values, "errors": {_field(error, "title"): error.message}},
+            status_code=status,
+        )
+    return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)
+
+
+@router.get("/policies/{policy_id}/approve")
+def approve_form(
+    policy_id: str,
+    request: Request,
+    session: DbSession,
+    user: Annotated[StaffIdentity, Depends(require_roles(*APPROVERS))],
+) -> Response:
+    policy = get_policy(session, policy_id[:64])
+    values = {"approver": user.display_name, "approved_on": "", "next_review": ""}
+    return render(request, "policies/approve.html", {"p": policy, "values": values, "errors": {}})
+
+
+@router.post("/policies/{policy_id}/approve")
+def approve_submit(
+    policy_id: str,
+    request: Request,
+    session: DbSession,
+    user: Annotated[StaffIdentity, Depends(require_roles(*APPROVERS))],
+    approver: Annotated[str, Form(max_length=500)] = "",
+    approved_on: Annotated[str, Form(max_length=100)] = "",
+    next_review: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    policy = get_policy(session, policy_id[:64])
+    values = {"approver": approver, "approved_on": approved_on, "next_review": next_review}
+    try:
+        approved = parse_optional_date(approved_on, "approved_on")
+        review = parse_optional_date(next_review, "next_review")
+        if approved is None:
+            raise ValidationError("the approval date is required", field="approved_on")
+        if review is None:
+            raise ValidationError("the next review date is required", field="next_review")
+        approve_policy(
+            session, policy.id, approver=approver, approved_on=approved, next_review=review
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        status = error.status_code if error.status_code < 500 else 422
+        return render(
+            request,
+            "policies/approve.html",
+            {"p": policy, "values": values, "errors": {_field(error, "approver"): error.message}},
+            status_code=status,
+        )
+    return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)

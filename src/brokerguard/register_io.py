@@ -1,0 +1,94 @@
+"""Register imports on top of :mod:`brokerguard.tabular`: rows validated into a Pydantic model.
+
+``read_table`` parses cells by column; :func:`validate_rows` then builds each
+register's input model, turning model errors into per-row errors that name the
+column, and :func:`ImportOutcome` reports what was loaded and what was not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+
+from brokerguard.errors import ValidationError
+from brokerguard.tabular import ImportMode, ImportRejectedError, ImportResult, RowError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did: rows loaded, rows refused (with reasons), rows in the file."""
+
+    total: int = 0
+    loaded: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "loaded": self.loaded,
+            "rejected": len({e.line for e in self.errors}),
+            "errors": [
+                {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
+            ],
+        }
+
+
+def model_error_message(error: PydanticValidationError) -> tuple[str | None, str]:
+    first = error.errors()[0]
+    location = ".".join(str(p) for p in first.get("loc", ()))
+    return (location or None), str(first.get("msg", "invalid"))
+
+
+def validate_rows(result: ImportResult, model: type[M]) -> list[tuple[int, M]]:
+    """Build ``model`` from every parsed row; failures join ``result.errors``."""
+    valid: list[tuple[int, M]] = []
+    for line, row in zip(result.lines, result.rows, strict=True):
+        data = {k: v for k, v in row.items() if v is not None}
+        try:
+            valid.append((line, model.model_validate(data)))
+        except PydanticValidationError as exc:
+            for item in exc.errors():
+                column = ".".join(str(p) for p in item.get("loc", ())) or None
+                result.errors.append(RowError(line, column, str(item.get("msg", "invalid"))))
+    return valid
+
+
+def load_rows(
+    result: ImportResult,
+    model: type[M],
+    mode: ImportMode,
+    conflicts: Callable[[list[tuple[int, M]]], list[RowError]],
+    store: Callable[[list[M]], None],
+) -> ImportOutcome:
+    """Validate, find conflicts with stored data, then store the rows ``mode`` allows.
+
+    ``conflicts`` returns errors for rows that clash with what is stored (a duplicate
+    asset tag, an unknown asset); ``store`` writes the accepted models. Under
+    ``all_or_nothing`` a single error raises :class:`ImportRejectedError` before
+    anything is written.
+    """
+    valid = validate_rows(result, model)
+    clashes = conflicts(valid)
+    result.errors.extend(clashes)
+    bad_lines = {e.line for e in result.errors}
+    result.errors.sort(key=lambda e: e.line)
+    if result.errors and mode is ImportMode.all_or_nothing:
+        raise ImportRejectedError(result.errors, result.total)
+    accepted = [item for line, item in valid if line not in bad_lines]
+    store(accepted)
+    return ImportOutcome(total=result.total, loaded=len(accepted), errors=result.errors)
+
+
+def parse_mode(value: str) -> ImportMode:
+    try:
+        return ImportMode(value)
+    except ValueError:
+        raise ValidationError(
+            f"mode must be one of {[m.value for m in ImportMode]}", field="mode"
+        ) from None

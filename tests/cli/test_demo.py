@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from brokerguard.assessment.models import AssessmentRun
+from brokerguard.audit.schemas import AuditEvent
+from brokerguard.cli import demo as demo_cli
+from brokerguard.cli.demo import check_demo_path
+from brokerguard.cli.main import app
+from brokerguard.clock import FixedClock
+from brokerguard.config import Settings
+from brokerguard.db import migrate
+from brokerguard.db.engine import make_engine, session_factory
+from brokerguard.errors import ValidationError
+from brokerguard.evidence.models import EvidenceItem
+from brokerguard.findings.models import Finding
+from brokerguard.staff.models import StaffUser
+
+
+def test_demo_builds_a_fresh_firm_without_serving(tmp_path: Path) -> None:
+    database = tmp_path / "demo" / "brokerguard.db"
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo", "--database", str(database), "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "URL: http://127.0.0.1:8000/dashboard" in first.output
+    for name in ("html", "pdf", "xlsx"):
+        report = database.parent / "reports" / f"self-assessment-zh-TW.{name}"
+        assert report.stat().st_size > 0
+        assert str(report) in first.output
+    engine = make_engine(f"sqlite:///{database}")
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(StaffUser)) == 5
+        assert (session.scalar(select(func.count()).select_from(AssessmentRun)) or 0) >= 2
+        assert session.scalar(select(func.count()).select_from(EvidenceItem))
+        assert session.scalar(select(func.count()).select_from(Finding))
+    engine.dispose()
+    # the passwords printed are random, and a second run starts from scratch
+    second = runner.invoke(app, ["demo", "--database", str(database), "--no-serve"])
+    assert second.exit_code == 0, second.output
+    password_lines = [line for line in first.output.splitlines() if "Demo-" in line]
+    assert len(password_lines) == 5
+    assert password_lines != [line for line in second.output.splitlines() if "Demo-" in line]
+    engine = make_engine(f"sqlite:///{database}")
+    with session_factory(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(StaffUser)) == 5
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("relative", "content", "reason"),
+    [
+        ("demo/brokerguard.txt", None, "must be a"),
+        ("prod/brokerguard.db", None, "must contain 'demo'"),
+        ("demo/important.db", b"not a database at all", "not a SQLite database"),
+    ],
+)
+def test_demo_refuses_other_paths(
+    tmp_path: Path, relative: str, content: bytes | None, reason: str
+) -> None:
+    path = tmp_path / relative
+    if content is not None:
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
+    with pytest.raises(ValidationError, match=reason):
+        check_demo_path(path)
+    result = CliRunner().invoke(app, ["demo", "--database", str(path), "--no-serve"])
+    assert result.exit_code == 2
+    if content is not None:
+        assert path.read_bytes() == content  # untouched
+
+
+def test_demo_refuses_a_folder_and_a_symlink(tmp_path: Path) -> None:
+    folder = tmp_path / "demo" / "x.db"
+    folder.mkdir(parents=True)
+    with pytest.raises(ValidationError):
+        check_demo_path(folder)
+    target = tmp_path / "precious.db"
+    target.write_bytes(b"SQLite format 3\x00")
+    link = tmp_path / "demo" / "link.db"
+    link.symlink_to(target)
+    with pytest.raises(ValidationError):
+        check_demo_path(link)
+    assert target.exists()
+
+
+def test_audit_events_of_the_load_reach_the_sink_after_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A durable sink writes in its own transaction; on SQLite it must not wait on the load."""
+    path = tmp_path / "demo" / "brokerguard.db"
+    path.parent.mkdir()
+    settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "var")
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    event = AuditEvent(
+        event_id=uuid.uuid4(),
+        time=datetime(2026, 11, 26, tzinfo=UTC),
+        account="A123000101",
+        function="etrade.login",
+        system="demo",
+        query="login",
+    )
+    seen: list[tuple[AuditEvent, int]] = []
+
+    class CheckingSink:
+        def record(self, recorded: AuditEvent) -> None:
+            with engine.connect() as conn:  # another connection: sees committed rows only
+                staff = conn.execute(select(func.count()).select_from(StaffUser)).scalar_one()
+            seen.append((recorded, staff))
+
+    loader = SimpleNamespace(
+        __name__="fake.demo", ORDER=1, load_demo=lambda ctx: ctx.audit.record(event)
+    )
+    monkeypatch.setattr(demo_cli, "demo_modules", lambda: [loader])
+    monkeypatch.setattr(demo_cli, "default_audit_sink", lambda settings, factory: CheckingSink())
+    ctx, passwords = demo_cli.load_firm(engine, settings, FixedClock(datetime.now(UTC)))
+    assert seen == [(event, len(demo_cli.ACCOUNTS))]
+    assert set(passwords) == {a.username for a in demo_cli.ACCOUNTS}
+    assert any("1 events" in note for note in ctx.notes)
+    engine.dispose()
