@@ -112,7 +112,7 @@ def test_registers_import_and_findings(
     if "A5.2" not in load_rulebook():
         pytest.skip("Article 5 rulebook data not merged yet")
     findings = client.post(f"{API}/findings").json()["items"]
-    assert any(f["source_ref"] == "social.platform_risk_rated" for f in findings)
+    assert any(f["source_ref"] == "social.platform_risk_rated@A5.2" for f in findings)
     again = client.post(f"{API}/findings").json()["items"]
     assert {f["id"] for f in again} == {f["id"] for f in findings}
 

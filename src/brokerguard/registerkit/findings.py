@@ -28,8 +28,9 @@ def findings_from_checks(
 ) -> list[FindingRecord]:
     """Run ``check_ids`` now; every failure opens (or finds the still-open) finding.
 
-    The finding's source is ``check`` and its reference the check ID, so running
-    this again does not open duplicates while the first one is open.
+    The finding's source is ``check`` and its reference ``<check ID>@<requirement>``
+    (as the findings area's own "from check" uses), so running this again, or
+    opening the same check's finding from an assessment run, finds the open one.
     """
     registry = load_all_checks()
     context = CheckContext(session=session, settings=settings, clock=clock)
@@ -41,15 +42,20 @@ def findings_from_checks(
         result = definition.run(context)
         if result.status is not Status.failed:
             continue
+        requirement = definition.requirement_ids[0]
+        evidence = "\n".join(result.evidence)
         opened.append(
             open_finding(
                 session,
                 clock,
-                requirement_id=definition.requirement_ids[0],
-                title=definition.title_zh,
+                requirement_id=requirement,
+                title=f"{definition.title_zh}（{result.status.label_zh}）",
+                # the same reference as findings.intake.finding_from_check, so a finding
+                # opened from an assessment run and one opened here are the same finding
                 source="check",
-                source_ref=check_id,
-                description=f"{result.reason_zh}\n{result.reason_en}",
+                source_ref=f"{check_id}@{requirement}",
+                description=f"{result.reason_zh}\n{result.reason_en}"
+                + (f"\n{evidence}" if evidence else ""),
                 owner=owner,
                 due_date=today(clock) + timedelta(days=due_days),
             )
