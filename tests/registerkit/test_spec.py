@@ -260,3 +260,23 @@ def test_refused_row_in_valid_rows_mode_leaves_no_trace(
     assert [(e.line, e.column) for e in summary.errors] == [(3, "course_code")]
     (row,) = list_items(session, ATTENDANCE)
     assert row.note == "改過的備註"
+
+
+def test_lookup_cache_lives_only_for_one_import(session: Session, clock: FixedClock) -> None:
+    _seed_course_and_person(session, clock)
+    rows = "員工編號,課程代碼,完成日期\nE777,IOT-1,2026-03-04\n"
+    first = import_items(
+        session, clock, ATTENDANCE, rows.encode(), "a.csv", ImportMode.valid_rows, "a"
+    )
+    assert (first.created, len(first.errors)) == (0, 1)
+    create_item(
+        session,
+        clock,
+        PEOPLE,
+        {"employee_id": "E777", "name": "新人", "unit": "U", "role": "R"},
+        "a",
+    )
+    again = import_items(
+        session, clock, ATTENDANCE, rows.encode(), "a.csv", ImportMode.valid_rows, "a"
+    )
+    assert (again.created, again.errors) == (1, [])

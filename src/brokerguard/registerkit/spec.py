@@ -30,6 +30,20 @@ Finder = Callable[[Session, dict[str, Any]], Any]
 RowView = Callable[[Session, Any], dict[str, Any]]
 
 MAX_FORM_VALUE = 4096
+CACHE_KEY = "registerkit.import_cache"
+T = TypeVar("T")
+
+
+def cached_lookup(session: Session, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+    """Memoise a lookup of *another* register (a course by code, an account by name) for
+    the length of one import; outside an import it just loads."""
+    cache: dict[tuple[Any, ...], Any] | None = session.info.get(CACHE_KEY)
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    result: T = cache[key]
+    return result
 
 
 @dataclass(frozen=True)
@@ -206,21 +220,25 @@ def import_items(
     if summary.errors and mode is ImportMode.all_or_nothing:
         raise ImportRejectedError(summary.errors, table.total)
     savepoint = session.begin_nested()
-    # rows of one file never share a key (read_table refuses duplicates), so lookups need
-    # not see this import's pending rows: no flush per row
-    with session.no_autoflush:
-        for values, line in zip(table.rows, table.lines, strict=True):
-            existing = spec.find(session, values) if spec.unique else None
-            try:
-                # savers validate before they change anything: a refused row leaves no trace
-                spec.save(session, clock, existing, values, actor)
-            except ValidationError as exc:
-                summary.errors.append(RowError(line, exc.field, exc.message))
-                continue
-            if existing is None:
-                summary.created += 1
-            else:
-                summary.updated += 1
+    session.info[CACHE_KEY] = {}
+    try:
+        # rows of one file never share a key (read_table refuses duplicates), so lookups need
+        # not see this import's pending rows: no flush per row
+        with session.no_autoflush:
+            for values, line in zip(table.rows, table.lines, strict=True):
+                existing = spec.find(session, values) if spec.unique else None
+                try:
+                    # savers validate before they change anything: a refused row leaves no trace
+                    spec.save(session, clock, existing, values, actor)
+                except ValidationError as exc:
+                    summary.errors.append(RowError(line, exc.field, exc.message))
+                    continue
+                if existing is None:
+                    summary.created += 1
+                else:
+                    summary.updated += 1
+    finally:
+        session.info.pop(CACHE_KEY, None)
     if summary.errors and mode is ImportMode.all_or_nothing:
         savepoint.rollback()
         summary.errors.sort(key=lambda e: e.line)

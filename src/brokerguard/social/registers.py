@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
-from brokerguard.registerkit.spec import RegisterSpec
+from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.social.models import AccountAdmin, MonitoringEntry, OfficialAccount, SocialPlatform
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_optional_date, text
 
@@ -256,7 +256,11 @@ ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
 
 
 def account_by_name(session: Session, name: str) -> OfficialAccount:
-    row = session.scalar(select(OfficialAccount).where(OfficialAccount.name == name))
+    row = cached_lookup(
+        session,
+        ("social-account", name),
+        lambda: session.scalar(select(OfficialAccount).where(OfficialAccount.name == name)),
+    )
     if row is None:
         raise ValidationError(f"no official account named {name!r}", field="account")
     return row
@@ -274,10 +278,9 @@ ADMIN_COLUMNS = (
 
 
 def _find_admin(session: Session, values: dict[str, Any]) -> AccountAdmin | None:
-    account = session.scalar(
-        select(OfficialAccount).where(OfficialAccount.name == values.get("account"))
-    )
-    if account is None:
+    try:
+        account = account_by_name(session, str(values.get("account")))
+    except ValidationError:
         return None
     return session.scalar(
         select(AccountAdmin).where(
@@ -365,10 +368,9 @@ MONITORING_COLUMNS = (
 
 
 def _find_monitoring(session: Session, values: dict[str, Any]) -> MonitoringEntry | None:
-    account = session.scalar(
-        select(OfficialAccount).where(OfficialAccount.name == values.get("account"))
-    )
-    if account is None:
+    try:
+        account = account_by_name(session, str(values.get("account")))
+    except ValidationError:
         return None
     return session.scalar(
         select(MonitoringEntry).where(

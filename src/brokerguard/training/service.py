@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
-from brokerguard.registerkit.spec import RegisterSpec
+from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_int, text
 from brokerguard.training.models import TrainingAttendance, TrainingCourse, TrainingPerson
 
@@ -235,27 +235,34 @@ ATTENDANCE_COLUMNS = (
 
 
 def _person_by_employee(session: Session, employee_id: str) -> TrainingPerson:
-    person = session.scalar(select(TrainingPerson).where(TrainingPerson.employee_id == employee_id))
+    person = cached_lookup(
+        session,
+        ("training-person", employee_id),
+        lambda: session.scalar(
+            select(TrainingPerson).where(TrainingPerson.employee_id == employee_id)
+        ),
+    )
     if person is None:
         raise ValidationError(f"no person with employee ID {employee_id!r}", field="employee_id")
     return person
 
 
 def _course_by_code(session: Session, code: str) -> TrainingCourse:
-    course = session.scalar(select(TrainingCourse).where(TrainingCourse.code == code))
+    course = cached_lookup(
+        session,
+        ("training-course", code),
+        lambda: session.scalar(select(TrainingCourse).where(TrainingCourse.code == code)),
+    )
     if course is None:
         raise ValidationError(f"no course with code {code!r}", field="course_code")
     return course
 
 
 def _find_attendance(session: Session, values: dict[str, Any]) -> TrainingAttendance | None:
-    person = session.scalar(
-        select(TrainingPerson).where(TrainingPerson.employee_id == values.get("employee_id"))
-    )
-    course = session.scalar(
-        select(TrainingCourse).where(TrainingCourse.code == values.get("course_code"))
-    )
-    if person is None or course is None:
+    try:
+        person = _person_by_employee(session, str(values.get("employee_id")))
+        course = _course_by_code(session, str(values.get("course_code")))
+    except ValidationError:
         return None
     return session.scalar(
         select(TrainingAttendance).where(
