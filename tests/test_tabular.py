@@ -137,3 +137,12 @@ def test_empty_workbook_has_no_header() -> None:
     Workbook().save(buffer)
     with pytest.raises(ValidationError, match="header"):
         read_table(buffer.getvalue(), "x.xlsx", COLUMNS)
+
+
+@pytest.mark.parametrize("payload", ["=HYPERLINK(A1)", "+1+1", "-2", "@SUM(A1)", "\tx"])
+def test_exports_never_carry_a_formula(payload: str) -> None:
+    rows = [{"asset_tag": payload, "kind": "dvr", "labelled": False, "installed": date(2026, 5, 1)}]
+    assert b"'" + payload.encode() in write_csv(COLUMNS, rows)
+    sheet = load_workbook(io.BytesIO(write_xlsx(COLUMNS, rows, title="x"))).active
+    assert sheet is not None
+    assert sheet["A2"].value == "'" + payload

@@ -325,9 +325,21 @@ def _parse_row(
 # --- writing ----------------------------------------------------------------------------
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Text a spreadsheet will show, never run as a formula (CSV/formula injection)."""
+    if value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _export_value(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, date):

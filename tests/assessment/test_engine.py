@@ -106,3 +106,23 @@ def test_duplicate_check_ids_are_refused(temporary_checks: list[str]) -> None:
     _add(temporary_checks, "test.dup", "A9.8", CheckResult.passed("好", "ok"))
     with pytest.raises(ConflictError):
         _add(temporary_checks, "test.dup", "A9.8", CheckResult.passed("好", "ok"))
+
+
+def test_evidence_not_valid_yet_neither_passes_nor_fails(
+    session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    store_evidence(
+        session,
+        clock,
+        settings,
+        content=b"%PDF-1.4 y",
+        filename="plan.pdf",
+        title="明年度計畫",
+        requirement_ids=["A9.6"],
+        kind="architecture_document",
+        uploaded_by="x",
+        valid_from=date(2027, 1, 1),
+        valid_until=date(2027, 12, 31),
+    )
+    snapshot = run_assessment(session, settings, clock, scope="A9.6")
+    assert snapshot.requirements["A9.6"].status is Status.manual

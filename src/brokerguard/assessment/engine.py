@@ -72,13 +72,16 @@ def run_check(definition: CheckDefinition, ctx: CheckContext) -> CheckResult:
 def _evidence_verdict(
     records: list[EvidenceRecord], clock: Clock
 ) -> tuple[Status, str, str] | None:
-    if not records:
-        return None
+    """``fail`` when evidence exists but every item has expired; otherwise no verdict.
+
+    Evidence that is not valid yet (``valid_from`` in the future) neither passes nor
+    fails: it simply does not count.
+    """
     day = today(clock)
-    current = [r for r in records if r.is_current(day)]
-    if current:
+    expired = [r for r in records if r.valid_until is not None and r.valid_until < day]
+    if not expired or any(r.is_current(day) for r in records):
         return None
-    latest = max(records, key=lambda r: r.valid_until or day)
+    latest = max(expired, key=lambda r: r.valid_until or day)
     expired_on = latest.valid_until or day
     return (
         Status.failed,

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from brokerguard.assessment.registry import Status
 from brokerguard.reports.data import SelfAssessmentReport
+from brokerguard.tabular import spreadsheet_safe
 
 FILLS = {
     Status.passed: "C6EFCE",
@@ -49,13 +50,6 @@ def _finish(sheet: Worksheet) -> None:
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = WRAP
-
-
-def _safe(text: str) -> str:
-    """Cell text that a spreadsheet will not run as a formula (CSV/formula injection)."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
 
 
 def render_xlsx(report: SelfAssessmentReport) -> bytes:
@@ -101,14 +95,14 @@ def render_xlsx(report: SelfAssessmentReport) -> bytes:
             sheet.append(
                 [
                     row.requirement_id,
-                    _safe(f"{row.title}\n{row.text}" if row.title else row.text),
+                    spreadsheet_safe(f"{row.title}\n{row.text}" if row.title else row.text),
                     report.status_name(row.status),
                     report.date_text(row.last_proven),
-                    _safe(row.reason),
-                    _safe("\n".join(e.title for e in row.evidence)),
+                    spreadsheet_safe(row.reason),
+                    spreadsheet_safe("\n".join(e.title for e in row.evidence)),
                     "\n".join(e.sha256 for e in row.evidence),
-                    _safe(row.owner),
-                    _safe(
+                    spreadsheet_safe(row.owner),
+                    spreadsheet_safe(
                         "\n".join(
                             f"{f.title} ({report.date_text(f.due_date)})" for f in row.findings
                         )
@@ -139,10 +133,10 @@ def render_xlsx(report: SelfAssessmentReport) -> bytes:
             evidence_sheet.append(
                 [
                     row.requirement_id,
-                    _safe(e.title),
-                    _safe(e.filename),
+                    spreadsheet_safe(e.title),
+                    spreadsheet_safe(e.filename),
                     e.sha256,
-                    _safe(" ".join(x for x in (e.unit, e.owner) if x)),
+                    spreadsheet_safe(" ".join(x for x in (e.unit, e.owner) if x)),
                     report.date_text(e.valid_until),
                     "✗" if e.expired else "",
                 ]
@@ -171,9 +165,9 @@ def render_xlsx(report: SelfAssessmentReport) -> bytes:
             findings_sheet.append(
                 [
                     f.requirement_id,
-                    _safe(f.title),
+                    spreadsheet_safe(f.title),
                     f.severity,
-                    _safe(f.owner),
+                    spreadsheet_safe(f.owner),
                     report.date_text(f.due_date),
                     "✗" if f.overdue else "",
                 ]
