@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -283,3 +284,26 @@ def test_check(session: Session, clock: FixedClock) -> None:
     row.reviewer = row.operator
     session.flush()
     assert video_sessions_strengthened(context).status is Status.failed
+
+
+def test_approval_record_is_kept_as_evidence(
+    session: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    from brokerguard.deepfake.evidence import approval_record, approve_and_keep
+    from brokerguard.evidence.service import evidence_content, evidence_for
+    from brokerguard.rulebook import load_rulebook
+
+    settings = Settings(data_dir=tmp_path / "var")
+    row = start(session, clock)
+    complete_steps(session, clock, row)
+    approved = approve_and_keep(session, clock, settings, row.id, reviewer="rev-ben")
+    record = approval_record(approved)
+    assert b'"recording_sha256"' in record and b"otp_hash" not in record
+    if "A10.1" not in load_rulebook():
+        assert approved.evidence_ref is None
+        return
+    assert approved.evidence_ref is not None
+    (kept,) = evidence_for(session, "A10.1")
+    assert approved.evidence_ref == kept.reference
+    _, content = evidence_content(session, settings, kept.id)
+    assert content == record

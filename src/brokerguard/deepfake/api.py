@@ -11,12 +11,20 @@ from pydantic import BaseModel, Field
 from brokerguard.deepfake import service
 from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
+from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
 from brokerguard.registerkit.web import add_findings_api, download, read_upload
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppAuditSink,
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+)
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -212,11 +220,18 @@ def digest_api(
 
 @router.post("/sessions/{session_id}/review")
 def review_api(
-    session_id: str, body: ReviewBody, session: DbSession, clock: AppClock, user: Writer
+    session_id: str,
+    body: ReviewBody,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Writer,
 ) -> dict[str, Any]:
     """``decision`` approve or reject; the reviewer is the signed-in user, never the operator."""
     if body.decision == "approve":
-        row = service.approve(session, clock, session_id, reviewer=user.username, note=body.note)
+        row = approve_and_keep(
+            session, clock, settings, session_id, reviewer=user.username, note=body.note
+        )
     elif body.decision == "reject":
         row = service.reject(session, clock, session_id, reviewer=user.username, note=body.note)
     else:

@@ -55,7 +55,9 @@ def video_sessions_strengthened(ctx: CheckContext) -> CheckResult:
             sessions=len(rows),
         )
     approved = sum(1 for r in rows if r.status == APPROVED)
-    hashed = [f"record:deepfake_sessions:{r.id}" for r in rows if r.status == APPROVED][:20]
+    hashed = [
+        r.evidence_ref or f"record:deepfake_sessions:{r.id}" for r in rows if r.status == APPROVED
+    ][:20]
     return CheckResult.passed(
         f"近一年 {len(rows)} 筆視訊核驗，{approved} 筆核准者均完成驗證碼、活體挑戰、"
         "證件比對、錄影雜湊與他人覆核",

@@ -11,6 +11,7 @@ import typer
 from brokerguard.cli import runtime
 from brokerguard.deepfake import service
 from brokerguard.deepfake.detector import NoDetector
+from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import get_deepfake_settings
@@ -157,7 +158,14 @@ def review_command(
     """Sign off a session (a different person from the operator)."""
     with runtime.open_session() as session:
         if decision == "approve":
-            service.approve(session, runtime.clock(), session_id, reviewer=reviewer, note=note)
+            approve_and_keep(
+                session,
+                runtime.clock(),
+                runtime.settings(),
+                session_id,
+                reviewer=reviewer,
+                note=note,
+            )
         elif decision == "reject":
             service.reject(session, runtime.clock(), session_id, reviewer=reviewer, note=note)
         else:

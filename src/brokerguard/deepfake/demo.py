@@ -8,6 +8,7 @@ from datetime import timedelta
 from brokerguard.clock import FixedClock
 from brokerguard.deepfake import service
 from brokerguard.deepfake.detector import NoDetector
+from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.demodata import DemoContext
 
@@ -70,7 +71,9 @@ def load_demo(ctx: DemoContext) -> None:
                 ctx.session, when, row.id, reviewer=reviewer, note="證件照比對不符，請客戶臨櫃辦理"
             )
         else:
-            service.approve(ctx.session, when, row.id, reviewer=reviewer, note="核驗步驟完整")
+            approve_and_keep(
+                ctx.session, when, ctx.settings, row.id, reviewer=reviewer, note="核驗步驟完整"
+            )
     recent = FixedClock(ctx.clock.now() - timedelta(hours=2))
     service.start_session(
         ctx.session,

@@ -47,3 +47,5 @@ class VideoSession(Base):
     reviewer: Mapped[str | None] = mapped_column(String(128), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     review_note: Mapped[str] = mapped_column(Text, default="")
+    #: the approval record in the evidence store (``evidence:sha256:<hex>``)
+    evidence_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)

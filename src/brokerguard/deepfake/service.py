@@ -376,5 +376,6 @@ def session_summary(row: VideoSession) -> dict[str, Any]:
         "reviewer": row.reviewer,
         "reviewed_at": as_utc(row.reviewed_at).isoformat() if row.reviewed_at else None,
         "review_note": row.review_note,
+        "evidence_ref": row.evidence_ref,
         "missing_steps": missing_steps(row),
     }

@@ -12,12 +12,20 @@ from sqlalchemy.orm import Session
 from brokerguard.deepfake import service
 from brokerguard.deepfake.api import Cfg, Detector, Sender
 from brokerguard.deepfake.audit import record_read
+from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.plugins import NavItem
 from brokerguard.registerkit.web import download, read_upload
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppAuditSink,
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
@@ -252,13 +260,16 @@ def review_page(
     request: Request,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     user: Writer,
     decision: Annotated[str, Form(max_length=8)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     def act() -> Any:
         if decision == "approve":
-            return service.approve(session, clock, session_id, reviewer=user.username, note=note)
+            return approve_and_keep(
+                session, clock, settings, session_id, reviewer=user.username, note=note
+            )
         if decision == "reject":
             return service.reject(session, clock, session_id, reviewer=user.username, note=note)
         raise ValidationError("decision must be approve or reject", field="decision")

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("reviewer", sa.String(length=128), nullable=True),
         sa.Column("reviewed_at", brokerguard.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("review_note", sa.Text(), nullable=False),
+        sa.Column("evidence_ref", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_deepfake_sessions")),
     )
     op.create_index(
