@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -187,3 +188,46 @@ def test_attendance_rules(session: Session, clock: FixedClock) -> None:
             {"employee_id": "E1", "course_code": "IOT", "completed_on": "115/02/30"},
             "t",
         )
+
+
+def test_imported_roster_is_kept_as_evidence(
+    session: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    from brokerguard.evidence.service import evidence_for
+    from brokerguard.registerkit.spec import import_items
+    from brokerguard.rulebook import load_rulebook
+    from brokerguard.tabular import ImportMode
+
+    settings = Settings(data_dir=tmp_path / "var")
+    person(session, clock, "E1", "資訊部")
+    course(session, clock, "IOT", "iot")
+    course(session, clock, "GEN", "general")
+    roster = "員工編號,課程代碼,完成日期\nE1,IOT,115/06/01\n".encode()
+    summary = import_items(
+        session,
+        clock,
+        ATTENDANCE,
+        roster,
+        "../簽到表.csv",
+        ImportMode.all_or_nothing,
+        "amy",
+        settings=settings,
+    )
+    general = "員工編號,課程代碼,完成日期\nE1,GEN,115/06/01\n".encode()
+    plain = import_items(
+        session,
+        clock,
+        ATTENDANCE,
+        general,
+        "g.csv",
+        ImportMode.all_or_nothing,
+        "amy",
+        settings=settings,
+    )
+    assert plain.evidence_ref is None  # general training proves no requirement here
+    if "A7.4" not in load_rulebook():
+        assert summary.evidence_ref is None
+        return
+    (kept,) = evidence_for(session, "A7.4")
+    assert summary.evidence_ref == kept.reference
+    assert kept.kind == "training_records" and kept.filename.endswith(".csv")

@@ -104,7 +104,14 @@ def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
         content = read_input_file(file)
         with runtime.open_session() as session:
             summary = import_items(
-                session, runtime.clock(), spec, content, file.name, chosen, "cli"
+                session,
+                runtime.clock(),
+                spec,
+                content,
+                file.name,
+                chosen,
+                "cli",
+                settings=runtime.settings(),
             )
         for error in summary.errors:
             runtime.err_console.print(f"skipped {error}", highlight=False)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
+from brokerguard.config import Settings
 from brokerguard.errors import NotFoundError, ValidationError
 from brokerguard.tabular import (
     Column,
@@ -26,6 +27,10 @@ M = TypeVar("M")
 
 #: save(session, clock, existing_or_None, parsed_values, actor) -> the saved row
 Saver = Callable[[Session, Clock, Any, dict[str, Any], str], Any]
+#: keep(session, clock, settings, content, filename, loaded rows, actor) -> evidence reference
+ImportKeeper = Callable[
+    [Session, Clock, Settings, bytes, str, list[dict[str, Any]], str], str | None
+]
 Finder = Callable[[Session, dict[str, Any]], Any]
 RowView = Callable[[Session, Any], dict[str, Any]]
 
@@ -71,6 +76,8 @@ class RegisterSpec(Generic[M]):
     long_text: frozenset[str] = frozenset()
     #: columns shown as a choice in forms: name -> allowed values
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: keeps an imported file as evidence (e.g. a training roster); optional
+    keep_import: ImportKeeper | None = None
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -85,12 +92,15 @@ class ImportSummary:
     updated: int = 0
     total: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: the imported file in the evidence store, when the register keeps imports
+    evidence_ref: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "created": self.created,
             "updated": self.updated,
             "total": self.total,
+            "evidence_ref": self.evidence_ref,
             "errors": [
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
             ],
@@ -209,6 +219,8 @@ def import_items(
     filename: str,
     mode: ImportMode,
     actor: str,
+    *,
+    settings: Settings | None = None,
 ) -> ImportSummary:
     """Load a CSV/XLSX file: new keys are created, known keys updated.
 
@@ -245,6 +257,16 @@ def import_items(
         raise ImportRejectedError(summary.errors, table.total)
     savepoint.commit()
     session.flush()
+    loaded = summary.created + summary.updated
+    if settings is not None and spec.keep_import is not None and loaded:
+        accepted = [
+            values
+            for values, line in zip(table.rows, table.lines, strict=True)
+            if line not in {e.line for e in summary.errors}
+        ]
+        summary.evidence_ref = spec.keep_import(
+            session, clock, settings, content, filename, accepted, actor
+        )
     summary.errors.sort(key=lambda e: e.line)
     return summary
 

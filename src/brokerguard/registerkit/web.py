@@ -101,13 +101,16 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     async def import_api(
         session: DbSession,
         clock: AppClock,
+        settings: AppSettings,
         user: Writer,
         file: Annotated[UploadFile, File()],
         mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
     ) -> dict[str, Any]:
         chosen = parse_mode(mode)
         content, filename = await read_upload(file)
-        summary = import_items(session, clock, spec, content, filename, chosen, user.username)
+        summary = import_items(
+            session, clock, spec, content, filename, chosen, user.username, settings=settings
+        )
         return summary.as_dict()
 
 
@@ -186,6 +189,7 @@ def add_register_views(
         request: Request,
         session: DbSession,
         clock: AppClock,
+        settings: AppSettings,
         user: Writer,
         file: Annotated[UploadFile, File()],
         mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
@@ -195,7 +199,14 @@ def add_register_views(
             content, filename = await read_upload(file)
             with session.begin_nested():
                 summary = import_items(
-                    session, clock, spec, content, filename, chosen, user.username
+                    session,
+                    clock,
+                    spec,
+                    content,
+                    filename,
+                    chosen,
+                    user.username,
+                    settings=settings,
                 )
         except ImportRejectedError as exc:
             report = {

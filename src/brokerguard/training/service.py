@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
+from brokerguard.config import Settings
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
@@ -311,6 +312,20 @@ def _attendance_row(session: Session, row: TrainingAttendance) -> dict[str, Any]
     }
 
 
+def _keep_roster(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    content: bytes,
+    filename: str,
+    rows: list[dict[str, Any]],
+    actor: str,
+) -> str | None:
+    from brokerguard.training.evidence import keep_roster
+
+    return keep_roster(session, clock, settings, content, filename, rows, actor)
+
+
 ATTENDANCE: RegisterSpec[TrainingAttendance] = RegisterSpec(
     key="training-attendance",
     path="attendance",
@@ -324,6 +339,7 @@ ATTENDANCE: RegisterSpec[TrainingAttendance] = RegisterSpec(
     to_row=_attendance_row,
     order_by=lambda: (TrainingAttendance.completed_on.desc(),),
     requirement_ids=("A7.4", "A10.2"),
+    keep_import=_keep_roster,
 )
 
 REGISTERS: tuple[RegisterSpec[Any], ...] = (PEOPLE, COURSES, ATTENDANCE)
