@@ -14,6 +14,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -63,7 +64,8 @@ def handle_errors(function: Callable[P, R]) -> Callable[P, R]:
         try:
             return function(*args, **kwargs)
         except BrokerguardError as error:
-            err_console.print(f"[red]error[/red] ({error.code}): {error.message}", highlight=False)
+            message = escape(error.message)  # user input in a message is text, never markup
+            err_console.print(f"[red]error[/red] ({error.code}): {message}", highlight=False)
             raise typer.Exit(exit_code_for(error)) from None
 
     return wrapper
