@@ -16,6 +16,7 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.plugins import NavItem
+from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
 from brokerguard.registerkit.web import download, read_upload
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -51,6 +52,7 @@ def _detail(
             "labels": service.STEP_LABELS,
             "error": error,
             "purposes": service.PURPOSES,
+            "status_labels": SESSION_STATUS_LABELS,
         },
         status_code=status,
     )
@@ -64,6 +66,7 @@ def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Respo
         {
             "rows": [service.session_summary(r) for r in service.list_sessions(session)],
             "purposes": service.PURPOSES,
+            "status_labels": SESSION_STATUS_LABELS,
             "error": None,
         },
     )
@@ -107,6 +110,7 @@ def start_page(
             {
                 "rows": [service.session_summary(r) for r in service.list_sessions(session)],
                 "purposes": service.PURPOSES,
+                "status_labels": SESSION_STATUS_LABELS,
                 "error": exc.message,
             },
             status_code=422,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.registerkit.findings import findings_from_checks
+from brokerguard.registerkit.labels import VALUE_LABELS
 from brokerguard.registerkit.spec import (
     RegisterSpec,
     as_text,
@@ -152,6 +153,7 @@ def add_register_views(
         context: dict[str, Any] = {
             "spec": spec,
             "base": link,
+            "value_labels": VALUE_LABELS,
             "rows": [display_row(r) for r in export_rows(session, spec, limit=PAGE_ROWS)],
             "total": count_items(session, spec),
             "page_rows": PAGE_ROWS,
@@ -231,7 +233,14 @@ def add_register_views(
         return render(
             request,
             "registerkit/edit.html",
-            {"spec": spec, "base": link, "item_id": item_id, "values": values, "errors": {}},
+            {
+                "spec": spec,
+                "base": link,
+                "item_id": item_id,
+                "values": values,
+                "errors": {},
+                "value_labels": VALUE_LABELS,
+            },
         )
 
     @router.post(base + "/{item_id}/edit")
@@ -252,6 +261,7 @@ def add_register_views(
                     "base": link,
                     "item_id": item_id,
                     "values": values,
+                    "value_labels": VALUE_LABELS,
                     "errors": {exc.field or "_": exc.message},
                 },
                 status_code=422,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.plugins import NavItem
+from brokerguard.registerkit.labels import OUTCOME_LABELS, POST_STATUS_LABELS
 from brokerguard.registerkit.web import add_register_views, download
 from brokerguard.social import service
 from brokerguard.social.api import Policy
@@ -55,6 +56,8 @@ def _overview(
             "profile": profile or service.profile_dict(service.get_profile(session)),
             "checks": [(accounts.get(account_id), check) for account_id, check in latest.items()],
             "item_labels": ITEM_LABELS,
+            "outcome_labels": OUTCOME_LABELS,
+            "post_labels": POST_STATUS_LABELS,
             "posts": [service.post_summary(session, p) for p in service.list_posts(session)][:50],
             "account_names": sorted(a.name for a in accounts.values() if a.active),
             "error": error,
