@@ -12,6 +12,7 @@ from brokerguard.assessment.registry import (
     CheckDefinition,
     CheckResult,
     Status,
+    load_all_checks,
     registry,
 )
 from brokerguard.assessment.service import latest_snapshot, requirement_history, run_history
@@ -21,12 +22,16 @@ from brokerguard.errors import ConflictError, UnknownRequirementError
 from brokerguard.evidence.service import store_evidence
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def temporary_checks() -> Iterator[list[str]]:
+    """The engine sees only the checks a test adds (every real check is set aside)."""
+    load_all_checks()  # import every domain first, so nothing registers into the test's view
+    saved = dict(registry._checks)
+    registry._checks.clear()
     added: list[str] = []
     yield added
-    for check_id in added:
-        registry._checks.pop(check_id, None)
+    registry._checks.clear()
+    registry._checks.update(saved)
 
 
 def _add(

@@ -9,6 +9,7 @@ else is in the database, so several processes can run behind a load balancer.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,12 +41,26 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+#: APIs whose interface contract answers errors with the code itself in ``error``
+#: (issue 4: ``{"error": "invalid_credentials"}``); details stand beside it.
+FLAT_ERROR_PREFIXES = ("/api/v1/etrade",)
+
+
+def json_error(request: Request, status: int, details: dict[str, Any]) -> JSONResponse:
+    """``{"error": {"code", "message", ...}}``, or ``{"error": code, "message", ...}``
+    on the APIs listed in :data:`FLAT_ERROR_PREFIXES`."""
+    if request.url.path.startswith(FLAT_ERROR_PREFIXES):
+        flat = {key: value for key, value in details.items() if key != "code"}
+        return JSONResponse({"error": details["code"], **flat}, status_code=status)
+    return JSONResponse({"error": details}, status_code=status)
+
+
 def _error_response(request: Request, error: BrokerguardError) -> Response:
     if _wants_html(request):
         if isinstance(error, AuthenticationError):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return render(request, "error.html", {"error": error}, status_code=error.status_code)
-    return JSONResponse({"error": error.to_dict()}, status_code=error.status_code)
+    return json_error(request, error.status_code, dict(error.to_dict()))
 
 
 def create_app(
@@ -94,15 +109,13 @@ def create_app(
             location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
             problems.append({"field": location, "message": str(item.get("msg", "invalid"))})
         first = problems[0] if problems else {"field": "", "message": "invalid request"}
-        body = {
-            "error": {
-                "code": "invalid_input",
-                "message": f"{first['field']}: {first['message']}",
-                "field": first["field"],
-                "problems": problems,
-            }
+        details = {
+            "code": "invalid_input",
+            "message": f"{first['field']}: {first['message']}",
+            "field": first["field"],
+            "problems": problems,
         }
-        return JSONResponse(body, status_code=422)
+        return json_error(request, 422, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -111,9 +124,7 @@ def create_app(
             error.status_code = 404
             return _error_response(request, error)
         code = {405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
-        return JSONResponse(
-            {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code
-        )
+        return json_error(request, exc.status_code, {"code": code, "message": str(exc.detail)})
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 

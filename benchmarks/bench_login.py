@@ -1,0 +1,297 @@
+"""Login throughput: raw argon2id verifications vs full two-factor logins over HTTP.
+
+1. ``argon2_verify_per_s``: one worker process per core verifying the OWASP-parameter
+   hash as fast as it can (no HTTP, no database) - the ceiling.
+2. ``login_per_s`` / ``login_p95_ms``: ``brokerguard`` served by uvicorn with one worker
+   per core on loopback, concurrent clients each running the full login (password,
+   then TOTP) through the JSON API against a fresh database (PostgreSQL when
+   reachable, else SQLite). Target: >= 90 % of the argon2 rate, p95 < 250 ms.
+
+Environment: ``BENCH_LOGIN_SECONDS`` (default 20), ``BENCH_LOGIN_CLIENTS`` (default
+cores + 1), ``BENCH_LOGIN_DB`` (``postgresql`` or ``sqlite``).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import multiprocessing
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyotp
+from sqlalchemy import create_engine, text
+
+from benchmarks.metric import Metric
+from brokerguard.auth.factor_totp import seed_context
+from brokerguard.auth.models import EnrolledFactor, EtradeCustomer
+from brokerguard.auth.passwords import HASHING
+from brokerguard.auth.secretbox import SecretBox
+from brokerguard.db import migrate
+from brokerguard.db.engine import make_engine, session_factory
+
+NAME = "login"
+PASSWORD = "Trade-safely-2026"
+PG_ADMIN = os.environ.get(
+    "BROKERGUARD_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _verify_for(args: tuple[str, float]) -> int:
+    stored, seconds = args
+    done = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        HASHING.verify(stored, PASSWORD)
+        done += 1
+    return done
+
+
+def argon2_rate(seconds: float, cores: int) -> float:
+    stored = HASHING.hash(PASSWORD)
+    with multiprocessing.get_context("spawn").Pool(cores) as pool:
+        pool.map(_verify_for, [(stored, 0.5)] * cores)  # warm up
+        start = time.perf_counter()
+        counts = pool.map(_verify_for, [(stored, seconds)] * cores)
+        elapsed = time.perf_counter() - start
+    return sum(counts) / elapsed
+
+
+@contextmanager
+def database(kind: str) -> Iterator[str]:
+    if kind == "postgresql":
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        name = f"bg_bench_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            with admin.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :n AND pid <> pg_backend_pid()"
+                    ),
+                    {"n": name},
+                )
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            admin.dispose()
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="bg-bench-db-"))
+        try:
+            yield f"sqlite:///{directory / 'bench.db'}"
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def postgres_reachable() -> bool:
+    try:
+        engine = create_engine(PG_ADMIN)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception:
+        return False
+    return True
+
+
+def seed_customers(url: str, data_dir: Path, count: int) -> list[tuple[str, str]]:
+    """``count`` customers with one shared argon2id hash and their own TOTP seeds."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    box = SecretBox(data_dir, 1)
+    password_hash = HASHING.hash(PASSWORD)
+    now = datetime.now(UTC)
+    customers: list[tuple[str, str]] = []
+    with session_factory(engine)() as session:
+        for i in range(count):
+            account = f"B{i:07d}"
+            customer = EtradeCustomer(
+                account=account,
+                display_name=account,
+                password_hash=password_hash,
+                password_changed_at=now,
+                created_at=now,
+            )
+            session.add(customer)
+            session.flush()
+            seed = pyotp.random_base32(32)
+            factor = EnrolledFactor(
+                customer_id=customer.id, type="totp", status="active", created_at=now
+            )
+            session.add(factor)
+            session.flush()
+            factor.secret_ciphertext = box.encrypt(seed.encode(), seed_context(factor.id))
+            customers.append((account, seed))
+        session.commit()
+    engine.dispose()
+    return customers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server(url: str, data_dir: Path, workers: int) -> Iterator[int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "BROKERGUARD_DATABASE_URL": url,
+        "BROKERGUARD_DATA_DIR": str(data_dir),
+        "BROKERGUARD_AUTH_RATE_LIMIT_IP": "1000000/minute",
+        "BROKERGUARD_AUTH_RATE_LIMIT_ACCOUNT": "1000000/minute",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "brokerguard.web.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("server did not start")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def post(conn: http.client.HTTPConnection, path: str, body: dict[str, str]) -> tuple[int, dict]:  # type: ignore[type-arg]
+    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def run_clients(
+    port: int, customers: list[tuple[str, str]], clients: int, seconds: float
+) -> tuple[int, list[float], int]:
+    lock = threading.Lock()
+    queue = list(reversed(customers))
+    latencies: list[float] = []
+    failures = 0
+    stop_at = time.perf_counter() + seconds
+
+    def client() -> None:
+        nonlocal failures
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < stop_at:
+            with lock:
+                if not queue:
+                    return
+                account, seed = queue.pop()
+            started = time.perf_counter()
+            status, body = post(
+                conn, "/api/v1/etrade/login", {"account": account, "password": PASSWORD}
+            )
+            ok = False
+            if status == 200:
+                status, done = post(
+                    conn,
+                    "/api/v1/etrade/login/factor",
+                    {
+                        "login_token": body["login_token"],
+                        "type": "totp",
+                        "code": pyotp.TOTP(seed).now(),
+                    },
+                )
+                ok = status == 200 and bool(done.get("session_token"))
+            elapsed = time.perf_counter() - started
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    failures += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies), latencies, failures
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def run() -> Iterable[Metric]:
+    cores = os.cpu_count() or 1
+    seconds = float(os.environ.get("BENCH_LOGIN_SECONDS", "20"))
+    clients = int(os.environ.get("BENCH_LOGIN_CLIENTS", str(cores + 1)))
+    kind = os.environ.get("BENCH_LOGIN_DB") or ("postgresql" if postgres_reachable() else "sqlite")
+    # the machine is shared: measure the ceiling right before and right after the HTTP run
+    before = argon2_rate(min(seconds, 10.0) / 2, cores)
+    data_dir = Path(tempfile.mkdtemp(prefix="bg-bench-keys-"))
+    try:
+        with database(kind) as url:
+            expected = int(before * seconds * 2) + 200
+            customers = seed_customers(url, data_dir, expected)
+            with server(url, data_dir, cores) as port:
+                run_clients(port, customers[:50], clients, 3.0)  # warm-up
+                begin = time.perf_counter()
+                done, latencies, failures = run_clients(port, customers[50:], clients, seconds)
+                elapsed = time.perf_counter() - begin
+        after = argon2_rate(min(seconds, 10.0) / 2, cores)
+        raw = (before + after) / 2
+        yield Metric(
+            NAME,
+            "argon2_verify_per_s",
+            raw,
+            "1/s",
+            f"ceiling ({cores} processes; before {before:.1f}, after {after:.1f})",
+        )
+        rate = done / elapsed
+        yield Metric(
+            NAME,
+            "login_per_s",
+            rate,
+            "1/s",
+            f">= {0.9 * raw:.1f} (90 % of argon2; {kind}, {clients} clients, {failures} failed)",
+            baseline=raw,
+        )
+        yield Metric(NAME, "login_p95_ms", percentile(latencies, 95) * 1000, "ms", "< 250")
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)

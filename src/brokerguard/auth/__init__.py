@@ -1,0 +1,1 @@
+"""Electronic-trading login service (Art. 9): factors, login policy, lockout, lifecycle."""

@@ -1,0 +1,591 @@
+"""Credential lifecycle (A9.2): application, identity check, issuance, delivery, use,
+renewal, suspension, revocation, reset and unlock. Every step is a
+:class:`~brokerguard.auth.models.CredentialEvent` row and an audit event.
+
+Resetting a factor needs a proven factor of another category: the password is reset
+only after a possession or inherence factor, a lost possession factor is revoked
+only after the password.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brokerguard.audit.schemas import AuditSink
+from brokerguard.auth import events, lockout
+from brokerguard.auth.challenges import consume_challenge, issue_challenge
+from brokerguard.auth.errors import FactorRejectedError
+from brokerguard.auth.factor_certificate import (
+    certificate_problem,
+    fingerprint,
+    load_ca_certificates,
+    load_crl,
+    parse_certificate,
+)
+from brokerguard.auth.factor_totp import (
+    matching_step,
+    new_seed,
+    provisioning_uri,
+    qr_svg,
+    seed_context,
+)
+from brokerguard.auth.factor_webauthn import registration_options, verify_registration
+from brokerguard.auth.factors import Category
+from brokerguard.auth.keysig import key_fingerprint, load_device_key
+from brokerguard.auth.login import FACTORS
+from brokerguard.auth.models import (
+    CredentialEvent,
+    EnrolledFactor,
+    EtradeCustomer,
+    LoginToken,
+    PasswordHistory,
+)
+from brokerguard.auth.passwords import HASHING, PasswordHashing, PasswordPolicy, normalise_password
+from brokerguard.auth.secretbox import SecretBox
+from brokerguard.auth.settings import AuthSettings
+from brokerguard.clock import Clock
+from brokerguard.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+
+ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
+DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+MAX_KEY_PEM = 4096
+ISSUER = "brokerguard e-trading"
+
+
+@dataclass(frozen=True)
+class TotpEnrolment:
+    factor_id: str
+    uri: str
+    qr_svg: str
+
+
+@dataclass
+class CredentialService:
+    session: Session
+    clock: Clock
+    sink: AuditSink
+    auth: AuthSettings
+    secrets: SecretBox
+    hashing: PasswordHashing = HASHING
+    policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+
+    # -- customers ----------------------------------------------------------
+    def get_customer(self, account: str) -> EtradeCustomer:
+        customer = self.session.scalar(
+            select(EtradeCustomer).where(EtradeCustomer.account == account)
+        )
+        if customer is None:
+            raise NotFoundError(f"no e-trading customer {account[:64]!r}", field="account")
+        return customer
+
+    def create_customer(
+        self,
+        account: str,
+        password: str,
+        meta: events.RequestMeta,
+        *,
+        display_name: str = "",
+        identity_verified_by: str = "",
+    ) -> EtradeCustomer:
+        """Application (and, when ``identity_verified_by`` is given, the identity check)."""
+        if not ACCOUNT_RE.match(account):
+            raise ValidationError(
+                "account must be 3-64 characters of letters, digits, '.', '_' or '-'",
+                field="account",
+            )
+        if len(display_name) > 128:
+            raise ValidationError("display name longer than 128 characters", field="display_name")
+        normalised = self.policy.validate(password, account=account)
+        if self.session.scalar(select(EtradeCustomer.id).where(EtradeCustomer.account == account)):
+            raise ConflictError(f"customer already exists: {account}", field="account")
+        now = self.clock.now()
+        password_hash = self.hashing.hash(normalised)
+        customer = EtradeCustomer(
+            account=account,
+            display_name=display_name or account,
+            status="active",
+            password_hash=password_hash,
+            password_changed_at=now,
+            must_change_password=False,
+            created_at=now,
+        )
+        self.session.add(customer)
+        self.session.flush()
+        self.session.add(
+            PasswordHistory(customer_id=customer.id, password_hash=password_hash, created_at=now)
+        )
+        self._step(customer, "apply", meta, note="customer account opened")
+        if identity_verified_by:
+            self.verify_identity(customer, identity_verified_by, meta)
+        return customer
+
+    def verify_identity(
+        self, customer: EtradeCustomer, verified_by: str, meta: events.RequestMeta
+    ) -> None:
+        if not verified_by.strip() or len(verified_by) > 128:
+            raise ValidationError("verified_by must be 1-128 characters", field="verified_by")
+        customer.identity_verified_at = self.clock.now()
+        customer.identity_verified_by = verified_by.strip()
+        self._step(customer, "verify_identity", meta, note=f"by {verified_by.strip()}")
+
+    # -- issuance -------------------------------------------------------------
+    def enroll_totp(
+        self,
+        customer: EtradeCustomer,
+        meta: events.RequestMeta,
+        *,
+        device_id: str = "",
+        label: str = "",
+        activate: bool = False,
+    ) -> TotpEnrolment:
+        """Issue a TOTP seed; pending until a code confirms it unless ``activate``."""
+        self._check_device_id(device_id, required=False)
+        now = self.clock.now()
+        seed = new_seed()
+        factor = EnrolledFactor(
+            customer_id=customer.id,
+            type="totp",
+            status="active" if activate else "pending",
+            label=label[:128] or "TOTP",
+            device_id=device_id,
+            created_at=now,
+            delivered_at=now if activate else None,
+        )
+        self.session.add(factor)
+        self.session.flush()
+        factor.secret_ciphertext = self.secrets.encrypt(seed.encode(), seed_context(factor.id))
+        uri = provisioning_uri(seed, customer.account, ISSUER)
+        self._step(customer, "enroll_totp", meta, factor, device_id=device_id)
+        self._step(customer, "issue", meta, factor)
+        if activate:
+            self._step(customer, "deliver", meta, factor, note="delivered in person")
+        self.session.flush()
+        return TotpEnrolment(factor.id, uri, qr_svg(uri))
+
+    def confirm_totp(
+        self, customer: EtradeCustomer, factor_id: str, code: str, meta: events.RequestMeta
+    ) -> None:
+        """Delivery confirmed: the customer's authenticator shows a valid code."""
+        factor = self._factor(customer, factor_id, "totp")
+        if factor.status != "pending" or factor.secret_ciphertext is None:
+            raise ConflictError(
+                "this TOTP factor is not waiting for confirmation", field="factor_id"
+            )
+        seed = self.secrets.decrypt(factor.secret_ciphertext, seed_context(factor.id)).decode()
+        step = matching_step(seed, code, self.clock.now())
+        if step is None:
+            raise FactorRejectedError("invalid_otp", field="code")
+        factor.last_totp_step = step
+        factor.status = "active"
+        factor.delivered_at = self.clock.now()
+        self._step(customer, "deliver", meta, factor, note="confirmed with a valid code")
+
+    def enroll_device(
+        self,
+        customer: EtradeCustomer,
+        meta: events.RequestMeta,
+        *,
+        device_id: str,
+        public_key_pem: str,
+        label: str = "",
+    ) -> EnrolledFactor:
+        self._check_device_id(device_id, required=True)
+        if len(public_key_pem) > MAX_KEY_PEM:
+            raise ValidationError("public key larger than 4 KiB", field="public_key")
+        key, algorithm = load_device_key(public_key_pem)
+        existing = self.session.scalar(
+            select(EnrolledFactor).where(
+                EnrolledFactor.customer_id == customer.id,
+                EnrolledFactor.type == "device",
+                EnrolledFactor.device_id == device_id,
+                EnrolledFactor.status.in_(("active", "suspended")),
+            )
+        )
+        if existing is not None:
+            raise ConflictError(f"device {device_id} is already enrolled", field="device_id")
+        now = self.clock.now()
+        factor = EnrolledFactor(
+            customer_id=customer.id,
+            type="device",
+            status="active",
+            label=label[:128] or device_id,
+            device_id=device_id,
+            public_key_pem=public_key_pem,
+            fingerprint=key_fingerprint(key),
+            algorithm=algorithm,
+            created_at=now,
+            delivered_at=now,
+        )
+        self.session.add(factor)
+        self.session.flush()
+        self._step(customer, "enroll_device", meta, factor, device_id=device_id)
+        self._step(customer, "issue", meta, factor, device_id=device_id)
+        return factor
+
+    def enroll_certificate(
+        self, customer: EtradeCustomer, meta: events.RequestMeta, *, certificate_pem: str
+    ) -> EnrolledFactor:
+        cert = parse_certificate(certificate_pem)
+        cas = load_ca_certificates(self.auth.ca_cert_files)
+        crl = load_crl(self.auth.crl_file) if self.auth.crl_file else None
+        problem = certificate_problem(cert, cas, crl, self.clock.now())
+        if problem is not None:
+            raise ValidationError(
+                f"certificate refused: {problem}", field="certificate", code=problem
+            )
+        digest = fingerprint(cert)
+        if self.session.scalar(
+            select(EnrolledFactor.id).where(
+                EnrolledFactor.fingerprint == digest, EnrolledFactor.status == "active"
+            )
+        ):
+            raise ConflictError("certificate already registered", field="certificate")
+        now = self.clock.now()
+        factor = EnrolledFactor(
+            customer_id=customer.id,
+            type="certificate",
+            status="active",
+            label=cert.subject.rfc4514_string()[:128],
+            certificate_pem=certificate_pem,
+            fingerprint=digest,
+            algorithm=type(cert.public_key()).__name__[:32],
+            created_at=now,
+            delivered_at=now,
+            expires_at=cert.not_valid_after_utc,
+        )
+        self.session.add(factor)
+        self.session.flush()
+        self._step(customer, "enroll_certificate", meta, factor)
+        self._step(customer, "issue", meta, factor)
+        return factor
+
+    def begin_webauthn(self, customer: EtradeCustomer, owner_id: str) -> tuple[str, dict[str, Any]]:
+        """(challenge ID, PublicKeyCredentialCreationOptions as JSON) for registration."""
+        issued = issue_challenge(
+            self.session,
+            self.clock,
+            login_token_id=owner_id,
+            factor_type="webauthn-register",
+            ttl_s=self.auth.challenge_ttl_s,
+        )
+        options = registration_options(
+            self.auth, nonce=issued.nonce, customer_id=customer.id, account=customer.account
+        )
+        return issued.id, options
+
+    def finish_webauthn(
+        self,
+        customer: EtradeCustomer,
+        owner_id: str,
+        challenge_id: str,
+        credential: dict[str, Any],
+        meta: events.RequestMeta,
+        *,
+        label: str = "",
+    ) -> EnrolledFactor:
+        nonce = consume_challenge(
+            self.session,
+            self.clock,
+            challenge_id=challenge_id,
+            login_token_id=owner_id,
+            factor_type="webauthn-register",
+        )
+        if nonce is None:
+            raise FactorRejectedError("invalid_nonce", field="challenge_id")
+        try:
+            credential_id, public_key, sign_count = verify_registration(
+                self.auth, nonce=nonce, credential=credential
+            )
+        except ValueError:
+            raise ValidationError(
+                "WebAuthn registration did not verify", field="credential", code="bad_signature"
+            ) from None
+        now = self.clock.now()
+        factor = EnrolledFactor(
+            customer_id=customer.id,
+            type="webauthn",
+            status="active",
+            label=label[:128] or "passkey",
+            credential_id=credential_id,
+            public_key_pem=public_key,
+            sign_count=sign_count,
+            algorithm="cose",
+            created_at=now,
+            delivered_at=now,
+        )
+        self.session.add(factor)
+        self.session.flush()
+        self._step(customer, "enroll_webauthn", meta, factor)
+        self._step(customer, "issue", meta, factor)
+        return factor
+
+    # -- later steps ----------------------------------------------------------
+    def renew_certificate(
+        self,
+        customer: EtradeCustomer,
+        factor_id: str,
+        certificate_pem: str,
+        meta: events.RequestMeta,
+    ) -> EnrolledFactor:
+        old = self._factor(customer, factor_id, "certificate")
+        new = self.enroll_certificate(customer, meta, certificate_pem=certificate_pem)
+        old.status = "revoked"
+        old.revoked_at = self.clock.now()
+        self._step(customer, "renew", meta, new, note=f"replaces {old.id}")
+        return new
+
+    def set_factor_status(
+        self,
+        customer: EtradeCustomer,
+        factor_id: str,
+        step: str,
+        meta: events.RequestMeta,
+        note: str = "",
+    ) -> EnrolledFactor:
+        """``suspend``, ``resume`` (recorded as renew) or ``revoke`` one factor."""
+        factor = self._factor(customer, factor_id, None)
+        if factor.status == "revoked":
+            raise ConflictError("factor is already revoked", field="factor_id")
+        if step == "suspend":
+            factor.status = "suspended"
+        elif step == "resume":
+            if factor.status != "suspended":
+                raise ConflictError("only a suspended factor can be resumed", field="factor_id")
+            factor.status = "active"
+            step = "renew"
+        elif step == "revoke":
+            factor.status = "revoked"
+            factor.revoked_at = self.clock.now()
+        else:
+            raise ValidationError("step must be suspend, resume or revoke", field="step")
+        self._step(customer, step, meta, factor, note=note, device_id=factor.device_id)
+        return factor
+
+    def unlock(self, account: str, meta: events.RequestMeta, *, reason: str) -> None:
+        """An authorised staff unlock (the actor is in ``meta``)."""
+        if not meta.actor:
+            raise ValidationError("an unlock names the staff member", field="actor")
+        if not reason.strip() or len(reason) > 512:
+            raise ValidationError("give a reason of 1-512 characters", field="reason")
+        customer = self.session.scalar(
+            select(EtradeCustomer).where(EtradeCustomer.account == account)
+        )
+        lockout.reset_counter(self.session, self.clock, account)
+        lockout.reset_counter(self.session, self.clock, lockout.recovery_key(account))
+        if customer is not None:
+            self._step(customer, "unlock", meta, note=reason.strip())
+        else:
+            events.emit(
+                self.sink,
+                self.clock,
+                meta,
+                function=events.credential_function("unlock"),
+                account=account,
+                known=False,
+                success=True,
+                reason="ok",
+            )
+
+    def change_password(
+        self,
+        customer: EtradeCustomer,
+        current: str,
+        new: str,
+        meta: events.RequestMeta,
+    ) -> None:
+        """The customer's own change (A9.8): the current password, the policy, no reuse."""
+        try:
+            ok = self.hashing.verify(customer.password_hash, normalise_password(current))
+        except ValidationError:
+            ok = False
+        if not ok:
+            self._password_event(customer, meta, False, "invalid_credentials")
+            raise AuthenticationError(
+                "current password is wrong", field="current_password", code="invalid_credentials"
+            )
+        self._set_password(customer, new, meta, reason="ok")
+
+    def reset_password(
+        self, recovery: LoginToken, new: str, meta: events.RequestMeta
+    ) -> EtradeCustomer:
+        """Reset after a proven factor of another category; also unlocks the account."""
+        proven = {Category(c) for c in recovery.categories.split(",") if c}
+        if recovery.customer_id is None or not proven - {Category.knowledge}:
+            raise AuthenticationError(
+                "prove a possession or inherence factor first",
+                field="login_token",
+                code="factor_required",
+            )
+        customer = self.session.get(EtradeCustomer, recovery.customer_id)
+        if customer is None:
+            raise AuthenticationError("prove a factor first", code="factor_required")
+        self._set_password(customer, new, meta, reason="reset")
+        recovery.finished_at = self.clock.now()
+        lockout.reset_counter(self.session, self.clock, customer.account)
+        self._step(customer, "reset", meta, note="password reset after " + recovery.factors_used)
+        self._step(customer, "unlock", meta, note="unlocked by password reset")
+        return customer
+
+    def reset_factor(
+        self, token: LoginToken, factor_type: str, meta: events.RequestMeta
+    ) -> list[str]:
+        """Revoke a lost factor after proving a factor of a different category."""
+        factor_impl = FACTORS.get(factor_type)
+        if factor_impl is None:
+            raise ValidationError("unknown factor type", field="type")
+        proven = {Category(c) for c in token.categories.split(",") if c}
+        if token.customer_id is None or not proven - factor_impl.categories:
+            raise AuthenticationError(
+                "resetting a factor needs a proven factor of another kind",
+                field="login_token",
+                code="factor_required",
+            )
+        customer = self.session.get(EtradeCustomer, token.customer_id)
+        if customer is None:
+            raise AuthenticationError("prove a factor first", code="factor_required")
+        revoked = []
+        for factor in self.session.scalars(
+            select(EnrolledFactor).where(
+                EnrolledFactor.customer_id == customer.id,
+                EnrolledFactor.type == factor_type,
+                EnrolledFactor.status.in_(("active", "pending", "suspended")),
+            )
+        ):
+            factor.status = "revoked"
+            factor.revoked_at = self.clock.now()
+            revoked.append(factor.id)
+            self._step(customer, "revoke", meta, factor, note="lost; reset by customer")
+        self._step(customer, "reset", meta, note=f"{factor_type} reset after {token.factors_used}")
+        token.finished_at = self.clock.now()
+        return revoked
+
+    # -- internals ------------------------------------------------------------
+    def _set_password(
+        self, customer: EtradeCustomer, new: str, meta: events.RequestMeta, *, reason: str
+    ) -> None:
+        try:
+            normalised = self.policy.validate(new, account=customer.account)
+        except ValidationError as exc:
+            self._password_event(customer, meta, False, "policy")
+            raise ValidationError(exc.message, field="new_password", code="weak_password") from None
+        history = list(
+            self.session.scalars(
+                select(PasswordHistory.password_hash)
+                .where(PasswordHistory.customer_id == customer.id)
+                .order_by(PasswordHistory.created_at.desc())
+                .limit(max(self.policy.history, 1))
+            )
+        )
+        if self.policy.history and self.policy.reused(self.hashing, normalised, history):
+            self._password_event(customer, meta, False, "reused")
+            raise ValidationError(
+                f"choose a password not used in the last {self.policy.history} changes",
+                field="new_password",
+                code="password_reused",
+            )
+        now = self.clock.now()
+        customer.password_hash = self.hashing.hash(normalised)
+        customer.password_changed_at = now
+        customer.must_change_password = False
+        self.session.add(
+            PasswordHistory(
+                customer_id=customer.id, password_hash=customer.password_hash, created_at=now
+            )
+        )
+        self._password_event(customer, meta, True, reason)
+
+    def _password_event(
+        self, customer: EtradeCustomer, meta: events.RequestMeta, success: bool, reason: str
+    ) -> None:
+        events.emit(
+            self.sink,
+            self.clock,
+            meta,
+            function=events.PASSWORD_CHANGE,
+            account=customer.account,
+            known=True,
+            success=success,
+            reason=reason,
+            factor="password",
+        )
+
+    def _factor(
+        self, customer: EtradeCustomer, factor_id: str, factor_type: str | None
+    ) -> EnrolledFactor:
+        factor = self.session.get(EnrolledFactor, factor_id) if len(factor_id) <= 36 else None
+        if (
+            factor is None
+            or factor.customer_id != customer.id
+            or (factor_type is not None and factor.type != factor_type)
+        ):
+            raise NotFoundError("no such factor for this customer", field="factor_id")
+        return factor
+
+    @staticmethod
+    def _check_device_id(device_id: str, *, required: bool) -> None:
+        if not device_id and not required:
+            return
+        if not DEVICE_ID_RE.match(device_id):
+            raise ValidationError(
+                "device_id must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
+                field="device_id",
+            )
+
+    def _step(
+        self,
+        customer: EtradeCustomer,
+        step: str,
+        meta: events.RequestMeta,
+        factor: EnrolledFactor | None = None,
+        *,
+        note: str = "",
+        device_id: str = "",
+    ) -> None:
+        self.session.add(
+            CredentialEvent(
+                customer_id=customer.id,
+                factor_id=factor.id if factor is not None else None,
+                step=step,
+                actor=(meta.actor or customer.account)[:128],
+                note=note[:512],
+                created_at=self.clock.now(),
+            )
+        )
+        events.emit(
+            self.sink,
+            self.clock,
+            meta,
+            function=events.credential_function(step),
+            account=customer.account,
+            known=True,
+            success=True,
+            reason="ok",
+            factor=factor.type if factor is not None else None,
+            device_id=device_id or None,
+        )
+
+
+def last_events(session: Session, customer_id: str, limit: int = 50) -> list[CredentialEvent]:
+    return list(
+        session.scalars(
+            select(CredentialEvent)
+            .where(CredentialEvent.customer_id == customer_id)
+            .order_by(CredentialEvent.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def factors_of(session: Session, customer_id: str) -> list[EnrolledFactor]:
+    return list(
+        session.scalars(
+            select(EnrolledFactor)
+            .where(EnrolledFactor.customer_id == customer_id)
+            .order_by(EnrolledFactor.created_at)
+        )
+    )

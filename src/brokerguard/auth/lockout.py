@@ -1,0 +1,84 @@
+"""The failure counter (A9.7): atomic, per submitted account name, known or not.
+
+A password check first *reserves* a slot with one conditional UPDATE ... RETURNING
+(``failed_count < threshold``), committed at once. PostgreSQL serialises concurrent
+updates of the row and re-checks the condition; SQLite takes its write lock with the
+first statement of the transaction (an INSERT), so the UPDATE is immediate. Hence
+with 50 concurrent wrong guesses exactly ``threshold`` are verified and the rest are
+refused as locked. A correct password gives its slot back (counter reset); a wrong
+one keeps it. A locked account is refused before any verification, so a correct
+password does not reset it: only the reset flow or a staff unlock does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from brokerguard.auth.models import FailureCounter
+from brokerguard.clock import Clock
+
+
+def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int) -> int | None:
+    """Take one of the ``threshold`` attempts; None when the account is locked.
+
+    One statement: ``INSERT ... ON CONFLICT DO UPDATE SET failed_count = failed_count + 1
+    WHERE failed_count < threshold RETURNING failed_count``. Commits, so the reservation
+    is visible to concurrent requests at once.
+    """
+    session.commit()
+    now = clock.now()
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert_fn(FailureCounter).values(
+        account=account, failed_count=1, locked_at=None, updated_at=now
+    )
+    stmt = upsert.on_conflict_do_update(
+        index_elements=[FailureCounter.account],
+        set_={"failed_count": FailureCounter.failed_count + 1, "updated_at": now},
+        where=FailureCounter.failed_count < threshold,
+    ).returning(FailureCounter.failed_count)
+    count = session.execute(stmt).scalar_one_or_none()
+    session.commit()
+    return count
+
+
+def confirm_failure(session: Session, clock: Clock, account: str, threshold: int) -> bool:
+    """The reserved attempt was wrong: keep it; stamp the lock time. True if it locked."""
+    result = session.execute(
+        update(FailureCounter)
+        .where(
+            FailureCounter.account == account,
+            FailureCounter.failed_count >= threshold,
+            FailureCounter.locked_at.is_(None),
+        )
+        .values(locked_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def reset_counter(session: Session, clock: Clock, account: str) -> None:
+    """A correct password, a completed reset or a staff unlock: back to zero."""
+    session.execute(
+        update(FailureCounter)
+        .where(FailureCounter.account == account)
+        .values(failed_count=0, locked_at=None, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def lock_state(session: Session, account: str) -> FailureCounter | None:
+    return session.get(FailureCounter, account)
+
+
+def is_locked(session: Session, account: str, threshold: int) -> bool:
+    row = session.get(FailureCounter, account)
+    return row is not None and row.failed_count >= threshold
+
+
+def recovery_key(account: str) -> str:
+    """The counter of failed recovery attempts, separate from the password counter."""
+    return "recovery:" + account[:247]

@@ -1,0 +1,490 @@
+"""The login flow: password first, then further factors until the policy is met.
+
+Every verdict is computed here, on the server (A9.6). Sessions are issued only
+when factors of at least two categories are proven (A9.1); the password step alone
+never yields a session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brokerguard.audit.schemas import AuditSink
+from brokerguard.auth import events, lockout
+from brokerguard.auth.challenges import IssuedChallenge, issue_challenge
+from brokerguard.auth.errors import (
+    AccountLockedError,
+    FactorRejectedError,
+    InvalidCredentialsError,
+    InvalidLoginTokenError,
+    InvalidSessionError,
+    PasswordRejectedError,
+    RateLimitedError,
+)
+from brokerguard.auth.factor_certificate import CertificateFactor
+from brokerguard.auth.factor_device import BiometricResultFactor, DeviceKeyFactor
+from brokerguard.auth.factor_password import PasswordFactor
+from brokerguard.auth.factor_totp import TotpFactor
+from brokerguard.auth.factor_webauthn import WebAuthnFactor, authentication_options
+from brokerguard.auth.factors import Category, Factor, FactorContext, FactorVerdict
+from brokerguard.auth.models import EnrolledFactor, EtradeCustomer, EtradeSession, LoginToken
+from brokerguard.auth.passwords import HASHING, PasswordHashing, normalise_password
+from brokerguard.auth.policy import LoginPolicy
+from brokerguard.auth.ratelimit import LoginRateLimiter
+from brokerguard.auth.secretbox import SecretBox
+from brokerguard.auth.settings import AuthSettings
+from brokerguard.auth.tokens import matches, new_secret, split_token
+from brokerguard.clock import Clock, as_utc
+from brokerguard.db.base import new_uuid
+from brokerguard.errors import ValidationError
+
+FACTORS: dict[str, Factor] = {
+    "totp": TotpFactor(),
+    "device": DeviceKeyFactor(),
+    "certificate": CertificateFactor(),
+    "webauthn": WebAuthnFactor(),
+    "biometric": BiometricResultFactor(),
+}
+CHALLENGE_TYPES = ("device", "certificate", "webauthn", "biometric")
+ALL_SECOND_FACTORS = ("totp", "device", "certificate", "webauthn", "biometric")
+MAX_ACCOUNT_LENGTH = 256
+
+
+@dataclass(frozen=True)
+class LoginStarted:
+    login_token: str
+    login_token_id: str
+    next_factors: list[str]
+    password_change_required: bool = False
+
+
+@dataclass(frozen=True)
+class FactorAccepted:
+    """A factor was right; ``session_token`` is set once the policy is met."""
+
+    login_token_id: str
+    factors_used: list[str]
+    categories: list[str]
+    next_factors: list[str] = field(default_factory=list)
+    session_token: str | None = None
+    session_id: str | None = None
+    expires_at: datetime | None = None
+    password_change_required: bool = False
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    account: str
+    factors_used: list[str]
+    categories: list[str]
+    expires_at: datetime
+    password_change_required: bool
+
+
+def _split(value: str) -> list[str]:
+    return [v for v in value.split(",") if v]
+
+
+def password_expired(customer: EtradeCustomer, auth: AuthSettings, now: datetime) -> bool:
+    if customer.must_change_password:
+        return True
+    if auth.password_max_age_days <= 0:
+        return False
+    return as_utc(customer.password_changed_at) + timedelta(days=auth.password_max_age_days) < now
+
+
+@dataclass
+class LoginService:
+    """One request's worth of collaborators; build it per request or per CLI command."""
+
+    session: Session
+    clock: Clock
+    sink: AuditSink
+    auth: AuthSettings
+    secrets: SecretBox
+    limiter: LoginRateLimiter | None = None
+    hashing: PasswordHashing = HASHING
+    policy: LoginPolicy = field(default_factory=LoginPolicy)
+
+    # -- step 1: the password -------------------------------------------------
+    def start_login(self, account: str, password: str, meta: events.RequestMeta) -> LoginStarted:
+        if not account or len(account) > MAX_ACCOUNT_LENGTH or "\x00" in account:
+            raise ValidationError("account must be 1-256 characters without NUL", field="account")
+
+        def fail(reason: str, error: Exception, known: bool, *, counted: bool = True) -> Exception:
+            if counted:
+                lockout.confirm_failure(self.session, self.clock, account, self.auth.lock_threshold)
+            self._note(meta, events.LOGIN_PASSWORD, account, known, False, reason, "password")
+            self.session.commit()
+            return error
+
+        if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
+            raise fail("rate_limited", RateLimitedError(), self._known(account), counted=False)
+        reserved = lockout.reserve_attempt(
+            self.session, self.clock, account, self.auth.lock_threshold
+        )
+        if reserved is None:
+            raise fail("locked", AccountLockedError(), self._known(account), counted=False)
+        customer = self.session.scalar(
+            select(EtradeCustomer).where(EtradeCustomer.account == account)
+        )
+        known = customer is not None
+        try:
+            candidate = normalise_password(password)
+        except ValidationError as exc:
+            raise fail(
+                "invalid_password", PasswordRejectedError(exc.message, field="password"), known
+            ) from None
+        if customer is None:
+            self.hashing.verify_dummy(candidate)
+            raise fail("unknown_account", InvalidCredentialsError(), known)
+        ctx = self._context(customer, "")
+        verdict = PasswordFactor(self.hashing).verify(ctx, candidate)
+        if not verdict.ok:
+            raise fail("invalid_credentials", InvalidCredentialsError(), known)
+        if customer.status != "active":
+            raise fail("account_" + customer.status[:16], InvalidCredentialsError(), known)
+        lockout.reset_counter(self.session, self.clock, account)
+        now = self.clock.now()
+        secret, secret_hash = new_secret()
+        token = LoginToken(
+            id=new_uuid(),
+            secret_hash=secret_hash,
+            purpose="login",
+            account=account,
+            customer_id=customer.id,
+            categories=Category.knowledge.value,
+            factors_used="password",
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.auth.login_token_ttl_s),
+        )
+        self.session.add(token)
+        self._note(meta, events.LOGIN_PASSWORD, account, True, True, "ok", "password", token.id)
+        started = LoginStarted(
+            login_token=f"{token.id}.{secret}",
+            login_token_id=token.id,
+            next_factors=self.available_factors(customer, {Category.knowledge}),
+            password_change_required=password_expired(customer, self.auth, now),
+        )
+        self.session.commit()
+        return started
+
+    # -- recovery: start without the password (for the reset flow) ----------
+    def start_recovery(self, account: str, meta: events.RequestMeta) -> LoginStarted:
+        """A token for proving a non-password factor; identical answer for unknown accounts."""
+        if not account or len(account) > MAX_ACCOUNT_LENGTH or "\x00" in account:
+            raise ValidationError("account must be 1-256 characters without NUL", field="account")
+        if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
+            raise RateLimitedError()
+        key = lockout.recovery_key(account)
+        if lockout.reserve_attempt(self.session, self.clock, key, self.auth.lock_threshold) is None:
+            known = self._known(account)
+            self._note(
+                meta, events.credential_function("reset"), account, known, False, "locked", None
+            )
+            self.session.commit()
+            raise AccountLockedError()
+        customer = self.session.scalar(
+            select(EtradeCustomer).where(EtradeCustomer.account == account)
+        )
+        now = self.clock.now()
+        secret, secret_hash = new_secret()
+        token = LoginToken(
+            secret_hash=secret_hash,
+            purpose="recovery",
+            account=account,
+            customer_id=customer.id if customer is not None else None,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.auth.login_token_ttl_s),
+        )
+        self.session.add(token)
+        self.session.flush()
+        self._note(
+            meta,
+            events.credential_function("reset"),
+            account,
+            customer is not None,
+            True,
+            "recovery_started",
+            None,
+            token.id,
+        )
+        self.session.commit()
+        return LoginStarted(f"{token.id}.{secret}", token.id, list(ALL_SECOND_FACTORS))
+
+    # -- step 2+: further factors ---------------------------------------------
+    def load_token(self, login_token: str, purpose: str = "login") -> LoginToken:
+        parts = split_token(login_token)
+        if parts is None:
+            raise InvalidLoginTokenError()
+        row = self.session.get(LoginToken, parts[0])
+        if (
+            row is None
+            or row.purpose != purpose
+            or not matches(parts[1], row.secret_hash)
+            or row.finished_at is not None
+            or as_utc(row.expires_at) <= self.clock.now()
+            or row.failures >= (1 if purpose == "recovery" else self.auth.max_factor_failures)
+        ):
+            raise InvalidLoginTokenError()
+        return row
+
+    def create_challenge(
+        self, login_token: str, factor_type: str, *, purpose: str = "login"
+    ) -> tuple[IssuedChallenge, dict[str, Any] | None]:
+        if factor_type not in CHALLENGE_TYPES:
+            raise ValidationError(f"type must be one of {', '.join(CHALLENGE_TYPES)}", field="type")
+        token = self.load_token(login_token, purpose)
+        issued = issue_challenge(
+            self.session,
+            self.clock,
+            login_token_id=token.id,
+            factor_type=factor_type,
+            ttl_s=self.auth.challenge_ttl_s,
+        )
+        options = None
+        if factor_type == "webauthn":
+            ids = []
+            if token.customer_id is not None:
+                ids = list(
+                    self.session.scalars(
+                        select(EnrolledFactor.credential_id).where(
+                            EnrolledFactor.customer_id == token.customer_id,
+                            EnrolledFactor.type == "webauthn",
+                            EnrolledFactor.status == "active",
+                        )
+                    )
+                )
+            options = authentication_options(self.auth, nonce=issued.nonce, credential_ids=ids)
+        self.session.commit()
+        return issued, options
+
+    def submit_factor(
+        self, login_token: str, submission: Any, meta: events.RequestMeta, *, purpose: str = "login"
+    ) -> FactorAccepted:
+        factor_type = str(submission.type)
+        try:
+            token = self.load_token(login_token, purpose)
+        except InvalidLoginTokenError:
+            self._note(
+                meta, events.LOGIN_FACTOR, "-", False, False, "invalid_login_token", factor_type
+            )
+            self.session.commit()
+            raise
+        factor = FACTORS.get(factor_type)
+        if factor is None:
+            raise ValidationError(f"unknown factor type {factor_type!r}", field="type")
+        customer = (
+            self.session.get(EtradeCustomer, token.customer_id) if token.customer_id else None
+        )
+        if customer is None or customer.status != "active":
+            verdict = FactorVerdict.fail("factor_not_enrolled")
+        else:
+            verdict = factor.verify(self._context(customer, token.id), submission)
+        known = customer is not None
+        if not verdict.ok:
+            token.failures += 1
+            self._note(
+                meta,
+                events.LOGIN_FACTOR,
+                token.account,
+                known,
+                False,
+                verdict.reason,
+                factor_type,
+                token.id,
+                verdict.device_id,
+            )
+            self.session.commit()
+            raise FactorRejectedError(verdict.reason)
+        assert customer is not None
+        categories = {Category(c) for c in _split(token.categories)} | verdict.categories
+        used = [*_split(token.factors_used), factor_type]
+        token.categories = ",".join(sorted(c.value for c in categories))
+        token.factors_used = ",".join(dict.fromkeys(used))
+        self._note(
+            meta,
+            events.LOGIN_FACTOR,
+            token.account,
+            True,
+            True,
+            "ok",
+            factor_type,
+            token.id,
+            verdict.device_id,
+        )
+        now = self.clock.now()
+        accepted = FactorAccepted(
+            login_token_id=token.id,
+            factors_used=_split(token.factors_used),
+            categories=sorted(c.value for c in categories),
+            password_change_required=password_expired(customer, self.auth, now),
+        )
+        if purpose == "recovery":
+            lockout.reset_counter(self.session, self.clock, lockout.recovery_key(token.account))
+        if purpose == "login" and self.policy.satisfied(categories, used):
+            accepted = self._issue_session(token, customer, categories, meta, accepted)
+        else:
+            accepted = replace(accepted, next_factors=self.available_factors(customer, categories))
+        self.session.commit()
+        return accepted
+
+    def _issue_session(
+        self,
+        token: LoginToken,
+        customer: EtradeCustomer,
+        categories: set[Category],
+        meta: events.RequestMeta,
+        accepted: FactorAccepted,
+    ) -> FactorAccepted:
+        now = self.clock.now()
+        secret, secret_hash = new_secret()
+        row = EtradeSession(
+            secret_hash=secret_hash,
+            customer_id=customer.id,
+            login_token_id=token.id,
+            categories=",".join(sorted(c.value for c in categories)),
+            factors_used=token.factors_used,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.auth.session_ttl_s),
+        )
+        self.session.add(row)
+        self.session.flush()
+        token.finished_at = now
+        customer.last_login_at = now
+        self._note(meta, events.SESSION_ISSUE, customer.account, True, True, "ok", None, token.id)
+        return FactorAccepted(
+            login_token_id=token.id,
+            factors_used=accepted.factors_used,
+            categories=accepted.categories,
+            next_factors=[],
+            session_token=f"{row.id}.{secret}",
+            session_id=row.id,
+            expires_at=row.expires_at,
+            password_change_required=accepted.password_change_required,
+        )
+
+    # -- sessions -------------------------------------------------------------
+    def load_session(self, session_token: str) -> tuple[EtradeSession, EtradeCustomer]:
+        parts = split_token(session_token)
+        if parts is None:
+            raise InvalidSessionError()
+        row = self.session.get(EtradeSession, parts[0])
+        if (
+            row is None
+            or not matches(parts[1], row.secret_hash)
+            or row.revoked_at is not None
+            or as_utc(row.expires_at) <= self.clock.now()
+        ):
+            raise InvalidSessionError()
+        customer = self.session.get(EtradeCustomer, row.customer_id)
+        if customer is None or customer.status != "active":
+            raise InvalidSessionError()
+        return row, customer
+
+    def session_info(self, session_token: str) -> SessionInfo:
+        row, customer = self.load_session(session_token)
+        return SessionInfo(
+            session_id=row.id,
+            account=customer.account,
+            factors_used=_split(row.factors_used),
+            categories=_split(row.categories),
+            expires_at=row.expires_at,
+            password_change_required=password_expired(customer, self.auth, self.clock.now()),
+        )
+
+    def revoke_session(self, session_token: str, meta: events.RequestMeta) -> None:
+        row, customer = self.load_session(session_token)
+        row.revoked_at = self.clock.now()
+        self._note(
+            meta,
+            events.SESSION_REVOKE,
+            customer.account,
+            True,
+            True,
+            "ok",
+            None,
+            row.login_token_id,
+        )
+        self.session.commit()
+
+    # -- helpers ----------------------------------------------------------------
+    def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
+        """Factor types the customer holds that would add a category not yet proven."""
+        types = set(
+            self.session.scalars(
+                select(EnrolledFactor.type).where(
+                    EnrolledFactor.customer_id == customer.id,
+                    EnrolledFactor.status == "active",
+                )
+            )
+        )
+        if "device" in types:
+            types.add("biometric")
+        wanted = [
+            t
+            for t in ALL_SECOND_FACTORS
+            if t in types
+            and (not FACTORS[t].categories <= proven or t in self.policy.required_factor_types)
+        ]
+        return wanted
+
+    def _known(self, account: str) -> bool:
+        return (
+            self.session.scalar(select(EtradeCustomer.id).where(EtradeCustomer.account == account))
+            is not None
+        )
+
+    def _context(self, customer: EtradeCustomer, token_id: str) -> FactorContext:
+        return FactorContext(
+            session=self.session,
+            clock=self.clock,
+            settings=self.auth,
+            secrets=self.secrets,
+            customer=customer,
+            login_token_id=token_id,
+        )
+
+    def _note(
+        self,
+        meta: events.RequestMeta,
+        function: str,
+        account: str,
+        known: bool,
+        success: bool,
+        reason: str,
+        factor: str | None,
+        token_id: str | None = None,
+        device_id: str = "",
+    ) -> None:
+        events.emit(
+            self.sink,
+            self.clock,
+            meta,
+            function=function,
+            account=account,
+            known=known,
+            success=success,
+            reason=reason,
+            correlation_id=token_id,
+            factor=factor,
+            device_id=device_id or None,
+        )
+        if factor is not None:
+            events.record_attempt(
+                self.session,
+                self.clock,
+                meta,
+                account=account,
+                known=known,
+                factor=factor,
+                success=success,
+                reason=reason,
+                login_token_id=token_id or "",
+            )

@@ -1,0 +1,173 @@
+"""Password factor material: argon2id hashing, NFKC normalisation, the password policy.
+
+A9.5: only argon2id hashes are stored. A9.7/A9.8: the policy floor (6 characters,
+letters plus digits or symbols, lock at 5) cannot be lowered; the firm raises it in
+:class:`~brokerguard.auth.settings.AuthSettings`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from brokerguard.auth.settings import MIN_PASSWORD_LENGTH_FLOOR, AuthSettings
+from brokerguard.errors import ValidationError
+
+#: OWASP argon2id parameters: m=19456 KiB, t=2, p=1.
+TIME_COST = 2
+MEMORY_COST = 19456
+PARALLELISM = 1
+MAX_PASSWORD_BYTES = 1024
+
+COMMON_PASSWORDS = frozenset(
+    {
+        "123456",
+        "1234567",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "password",
+        "password1",
+        "password123",
+        "passw0rd",
+        "qwerty",
+        "qwerty123",
+        "abc123",
+        "abc12345",
+        "a123456",
+        "a12345678",
+        "aa123456",
+        "iloveyou",
+        "111111",
+        "000000",
+        "taiwan",
+        "taiwan123",
+        "taipei101",
+        "admin123",
+        "welcome1",
+        "letmein1",
+        "zxcvbnm",
+        "asdf1234",
+        "qwer1234",
+        "1qaz2wsx",
+        "1q2w3e4r",
+    }
+)
+
+
+class PasswordHashing:
+    """argon2id with the OWASP parameters; a thin wrapper so tests can watch verifications."""
+
+    def __init__(
+        self,
+        time_cost: int = TIME_COST,
+        memory_cost: int = MEMORY_COST,
+        parallelism: int = PARALLELISM,
+    ) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
+        )
+        self.dummy_hash = self._hasher.hash("brokerguard-etrade-dummy-password")
+
+    def hash(self, normalised: str) -> str:
+        return self._hasher.hash(normalised)
+
+    def verify(self, stored_hash: str, normalised: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash, normalised)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        try:
+            return self._hasher.check_needs_rehash(stored_hash)
+        except InvalidHashError:
+            return True
+
+    def verify_dummy(self, normalised: str) -> bool:
+        """The unknown-account path: the same work as a real verification, always False."""
+        self.verify(self.dummy_hash, normalised)
+        return False
+
+
+HASHING = PasswordHashing()
+
+
+def normalise_password(password: str) -> str:
+    """NFKC-normalised password; refuses NUL characters and more than 1,024 bytes."""
+    if "\x00" in password:
+        raise ValidationError("password contains a NUL character", field="password")
+    if len(password) > MAX_PASSWORD_BYTES:
+        raise ValidationError(f"password longer than {MAX_PASSWORD_BYTES} bytes", field="password")
+    normalised = unicodedata.normalize("NFKC", password)
+    if len(normalised.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise ValidationError(f"password longer than {MAX_PASSWORD_BYTES} bytes", field="password")
+    return normalised
+
+
+def is_argon2id(stored_hash: str) -> bool:
+    return stored_hash.startswith("$argon2id$")
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The strong-password rule (A9.7); never below the floor."""
+
+    min_length: int = 8
+    history: int = 5
+    max_age_days: int = 180
+    lock_threshold: int = 5
+    brand_words: tuple[str, ...] = ()
+    blocklist: frozenset[str] = field(default=COMMON_PASSWORDS)
+
+    @classmethod
+    def from_settings(cls, settings: AuthSettings) -> PasswordPolicy:
+        blocklist = set(COMMON_PASSWORDS)
+        if settings.password_blocklist_file is not None:
+            blocklist.update(_read_blocklist(settings.password_blocklist_file))
+        return cls(
+            min_length=max(settings.password_min_length, MIN_PASSWORD_LENGTH_FLOOR),
+            history=settings.password_history,
+            max_age_days=settings.password_max_age_days,
+            lock_threshold=settings.lock_threshold,
+            brand_words=tuple(w.lower() for w in settings.brand_words if w),
+            blocklist=frozenset(blocklist),
+        )
+
+    def validate(self, password: str, *, account: str = "") -> str:
+        """Return the normalised password or raise naming the broken rule."""
+        normalised = normalise_password(password)
+        if len(normalised) < max(self.min_length, MIN_PASSWORD_LENGTH_FLOOR):
+            raise ValidationError(
+                f"password needs at least {self.min_length} characters", field="password"
+            )
+        if not re.search(r"[^\W\d_]", normalised) or not re.search(r"[\d\W_]", normalised):
+            raise ValidationError("password needs letters plus digits or symbols", field="password")
+        lowered = normalised.lower()
+        if lowered in self.blocklist:
+            raise ValidationError("password is on the list of common passwords", field="password")
+        for word in (*self.brand_words, account.lower()):
+            if len(word) >= 4 and word in lowered:
+                raise ValidationError(
+                    "password must not contain the firm's brand or the account name",
+                    field="password",
+                )
+        return normalised
+
+    def reused(self, hashing: PasswordHashing, normalised: str, previous: Iterable[str]) -> bool:
+        return any(hashing.verify(h, normalised) for h in list(previous)[: self.history])
+
+
+def _read_blocklist(path: Path) -> set[str]:
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word = line.strip().lower()
+        if word and not word.startswith("#"):
+            words.add(word)
+    return words

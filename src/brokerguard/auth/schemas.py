@@ -1,0 +1,204 @@
+"""Request and response bodies of the e-trading login API (unknown fields are refused)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: generous limits: the service checks the real ones and counts failures
+PASSWORD_FIELD_MAX = 4096
+TOKEN_MAX = 200
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Strict):
+    account: str = Field(min_length=1, max_length=256)
+    password: str = Field(max_length=PASSWORD_FIELD_MAX)
+
+
+class LoginResponse(Strict):
+    login_token: str
+    next_factors: list[str]
+    password_change_required: bool = False
+
+
+class ChallengeRequest(Strict):
+    login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+    type: Literal["device", "certificate", "webauthn", "biometric"]
+
+
+class ChallengeResponse(Strict):
+    challenge_id: str
+    nonce: str
+    expires_at: datetime
+    sign: str = Field(description="The exact bytes to sign (UTF-8), before any extra parts.")
+    webauthn_options: dict[str, Any] | None = None
+
+
+class _Submission(Strict):
+    login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+
+
+class TotpSubmission(_Submission):
+    type: Literal["totp"]
+    code: str = Field(min_length=1, max_length=16)
+
+
+class DeviceSubmission(_Submission):
+    type: Literal["device"]
+    device_id: str = Field(min_length=1, max_length=128)
+    challenge_id: str = Field(min_length=1, max_length=64)
+    signature: str = Field(min_length=1, max_length=1024)
+
+
+class CertificateSubmission(_Submission):
+    type: Literal["certificate"]
+    challenge_id: str = Field(min_length=1, max_length=64)
+    signature: str = Field(min_length=1, max_length=2048)
+    fingerprint: str | None = Field(default=None, max_length=128)
+
+
+class WebAuthnSubmission(_Submission):
+    type: Literal["webauthn"]
+    challenge_id: str = Field(min_length=1, max_length=64)
+    credential: dict[str, Any]
+
+
+class BiometricSubmission(_Submission):
+    type: Literal["biometric"]
+    device_id: str = Field(min_length=1, max_length=128)
+    challenge_id: str = Field(min_length=1, max_length=64)
+    method: str = Field(min_length=1, max_length=64)
+    result: Literal["pass", "fail"]
+    signature: str = Field(min_length=1, max_length=1024)
+
+
+FactorSubmission = Annotated[
+    TotpSubmission
+    | DeviceSubmission
+    | CertificateSubmission
+    | WebAuthnSubmission
+    | BiometricSubmission,
+    Field(discriminator="type"),
+]
+
+
+class FactorResponse(Strict):
+    """200: ``session_token`` set (policy met). 202: another factor is needed."""
+
+    session_token: str | None = None
+    factors_used: list[str]
+    categories: list[str]
+    expires_at: datetime | None = None
+    login_token: str | None = None
+    next_factors: list[str] = []
+    password_change_required: bool = False
+
+
+class SessionResponse(Strict):
+    account: str
+    factors_used: list[str]
+    categories: list[str]
+    expires_at: datetime
+    password_change_required: bool
+
+
+class PasswordChangeRequest(Strict):
+    current_password: str = Field(max_length=PASSWORD_FIELD_MAX)
+    new_password: str = Field(max_length=PASSWORD_FIELD_MAX)
+
+
+class RecoveryStartRequest(Strict):
+    account: str = Field(min_length=1, max_length=256)
+
+
+class RecoveryPasswordRequest(Strict):
+    login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+    new_password: str = Field(max_length=PASSWORD_FIELD_MAX)
+
+
+class ResetFactorRequest(Strict):
+    login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
+    type: Literal["totp", "device", "certificate", "webauthn"]
+
+
+class TotpEnrolRequest(Strict):
+    device_id: str = Field(default="", max_length=128)
+    label: str = Field(default="", max_length=128)
+
+
+class TotpEnrolResponse(Strict):
+    factor_id: str
+    otpauth_uri: str
+    qr_svg: str
+
+
+class TotpConfirmRequest(Strict):
+    factor_id: str = Field(min_length=1, max_length=36)
+    code: str = Field(min_length=1, max_length=16)
+
+
+class DeviceEnrolRequest(Strict):
+    device_id: str = Field(min_length=1, max_length=128)
+    public_key: str = Field(min_length=1, max_length=4096)
+    label: str = Field(default="", max_length=128)
+
+
+class CertificateEnrolRequest(Strict):
+    certificate: str = Field(min_length=1, max_length=16384)
+
+
+class WebAuthnBeginResponse(Strict):
+    challenge_id: str
+    options: dict[str, Any]
+
+
+class WebAuthnFinishRequest(Strict):
+    challenge_id: str = Field(min_length=1, max_length=64)
+    credential: dict[str, Any]
+    label: str = Field(default="", max_length=128)
+
+
+class FactorOut(Strict):
+    id: str
+    type: str
+    status: str
+    label: str
+    device_id: str
+    created_at: datetime
+    delivered_at: datetime | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+class CustomerCreateRequest(Strict):
+    account: str = Field(min_length=1, max_length=64)
+    password: str = Field(max_length=PASSWORD_FIELD_MAX)
+    display_name: str = Field(default="", max_length=128)
+    identity_verified: bool = False
+
+
+class UnlockRequest(Strict):
+    reason: str = Field(min_length=1, max_length=512)
+
+
+class AssessmentRequest(Strict):
+    method: str = Field(min_length=1, max_length=64)
+    conclusion: Literal["effective", "ineffective"]
+    summary: str = Field(default="", max_length=1024)
+    evidence_ref: str = Field(default="", max_length=256)
+    valid_until: datetime | None = None
+
+
+class FactorActionRequest(Strict):
+    note: str = Field(default="", max_length=512)
+
+
+class CertificateRenewRequest(Strict):
+    factor_id: str = Field(min_length=1, max_length=36)
+    certificate: str = Field(min_length=1, max_length=16384)

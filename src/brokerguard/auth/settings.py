@@ -1,0 +1,85 @@
+"""Settings of the e-trading login service (``BROKERGUARD_AUTH_*``).
+
+Floors from the rules (A9.1, A9.7, A9.8) are enforced here: a value below a
+floor is refused at start-up, so the firm can raise the policy but never lower it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: A9.1: factors of at least two different categories.
+MIN_CATEGORIES_FLOOR = 2
+#: A9.7: at least 6 characters.
+MIN_PASSWORD_LENGTH_FLOOR = 6
+#: A9.7: lock after 5 consecutive wrong passwords (a firm may lock sooner, never later).
+LOCK_THRESHOLD_CEILING = 5
+FACTOR_TYPES = ("totp", "device", "certificate", "webauthn", "biometric")
+
+
+class AuthSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_AUTH_", extra="ignore")
+
+    min_categories: int = Field(default=2, description="Factor categories a login must prove.")
+    required_factor_types: tuple[str, ...] = Field(
+        default=(), description="Factor types every login must include (e.g. certificate)."
+    )
+    lock_threshold: int = 5
+    password_min_length: int = 8
+    password_history: int = Field(default=5, ge=0, le=24)
+    password_max_age_days: int = Field(default=180, ge=0, le=3650)
+    password_blocklist_file: Path | None = None
+    brand_words: tuple[str, ...] = ("brokerguard", "demo", "securities", "yuanta", "fubon")
+    login_token_ttl_s: int = Field(default=300, gt=0, le=3600)
+    session_ttl_s: int = Field(default=8 * 3600, gt=0, le=86400)
+    challenge_ttl_s: int = Field(default=120, gt=0, le=3600)
+    max_factor_failures: int = Field(default=5, gt=0, le=20)
+    rate_limit_ip: str = "60/minute"
+    rate_limit_account: str = "20/minute"
+    rate_limit_storage: str | None = Field(
+        default=None, description="limits storage URI; default: Redis when configured, else memory"
+    )
+    seed_key_version: int = Field(default=1, ge=1, le=999)
+    tls_check_host: str | None = None
+    tls_check_port: int = Field(default=443, ge=1, le=65535)
+    tls_check_ca_file: Path | None = None
+    ca_cert_files: tuple[Path, ...] = ()
+    crl_file: Path | None = None
+    webauthn_rp_id: str = "localhost"
+    webauthn_rp_name: str = "brokerguard e-trading"
+    webauthn_origin: str = "https://localhost"
+    trust_geo_header: bool = Field(
+        default=False, description="Read X-Geo-Country (set only by a trusted proxy)."
+    )
+
+    @field_validator("min_categories")
+    @classmethod
+    def _categories_floor(cls, value: int) -> int:
+        if value < MIN_CATEGORIES_FLOOR or value > 3:
+            raise ValueError("min_categories must be 2 or 3 (A9.1 needs two categories)")
+        return value
+
+    @field_validator("lock_threshold")
+    @classmethod
+    def _lock_ceiling(cls, value: int) -> int:
+        if value < 1 or value > LOCK_THRESHOLD_CEILING:
+            raise ValueError("lock_threshold must be 1-5 (A9.7 locks at 5 wrong passwords)")
+        return value
+
+    @field_validator("password_min_length")
+    @classmethod
+    def _length_floor(cls, value: int) -> int:
+        if value < MIN_PASSWORD_LENGTH_FLOOR or value > 128:
+            raise ValueError("password_min_length must be 6-128 (A9.7 floor is 6)")
+        return value
+
+    @field_validator("required_factor_types")
+    @classmethod
+    def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item not in FACTOR_TYPES:
+                raise ValueError(f"unknown factor type {item!r}; use {', '.join(FACTOR_TYPES)}")
+        return value

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from brokerguard.assessment.registry import CheckContext, Status
+from brokerguard.audit.schemas import MemoryAuditSink
+from brokerguard.auth import checks, demo
+from brokerguard.auth.models import EtradeCustomer, LoginAttempt
+from brokerguard.auth.service import auth_settings
+from brokerguard.clock import FixedClock
+from brokerguard.config import Settings
+from brokerguard.db.engine import session_factory
+from brokerguard.demodata import DemoContext
+
+
+def test_demo_customers_load_and_show_a_gap(
+    sqlite_engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    auth_settings.cache_clear()
+    settings = Settings(data_dir=tmp_path / "var")
+    with session_factory(sqlite_engine)() as s:
+        ctx = DemoContext(
+            session=s, settings=settings, clock=clock, rng=random.Random(7), audit=MemoryAuditSink()
+        )
+        demo.load_demo(ctx)
+        s.commit()
+        assert s.query(EtradeCustomer).count() == len(demo.CUSTOMERS)
+        assert s.query(LoginAttempt).filter(LoginAttempt.account_known.is_(False)).count() > 0
+        check_ctx = CheckContext(session=s, settings=settings, clock=clock)
+        result = checks.two_categories(check_ctx)
+        assert result.status is Status.failed and "A123000107" in result.reason_en
+        assert checks.stored_credentials(check_ctx).status is Status.passed
+        assert checks.indirect_biometric_assessed(check_ctx).status is Status.passed
+        assert checks.server_side_verification(check_ctx).status is Status.passed
+    assert any("A123000101" in note and "otpauth://" in note for note in ctx.notes)
+    assert all(demo.DEMO_PASSWORD not in note for note in ctx.notes)

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from brokerguard.auth.models import EtradeCustomer
+from brokerguard.auth.passwords import HASHING, PasswordHashing, PasswordPolicy, normalise_password
+from brokerguard.auth.settings import AuthSettings
+from brokerguard.errors import ValidationError
+from tests.auth.helpers import META, PASSWORD, CountingHashing, Kit
+
+POLICY = PasswordPolicy.from_settings(AuthSettings(brand_words=("fubon",)))
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "",
+        "abc12",
+        "abcdefgh",
+        "12345678",
+        "password1",
+        "Qwer1234",
+        "MyFubon-2026",
+        "a\x00bcdefg1",
+        "x1" * 600,
+    ],
+)
+def test_policy_refuses(password: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        POLICY.validate(password, account="A100200")
+    assert refused.value.field == "password"
+
+
+def test_policy_refuses_the_account_name() -> None:
+    with pytest.raises(ValidationError):
+        POLICY.validate("xA100200x!", account="A100200")
+
+
+@pytest.mark.parametrize("password", ["Trade-safely-2026", "台北股票交易2026", "correct horse 9"])
+def test_policy_accepts(password: str) -> None:
+    assert POLICY.validate(password, account="A100200") == unicodedata.normalize("NFKC", password)
+
+
+def test_floor_applies_even_if_a_policy_object_is_built_lower() -> None:
+    weak = PasswordPolicy(min_length=3)
+    with pytest.raises(ValidationError):
+        weak.validate("ab1c5")
+
+
+def test_blocklist_file(tmp_path: Path) -> None:
+    path = tmp_path / "blocklist.txt"
+    path.write_text("# firm list\nDemoSecurities99\n", encoding="utf-8")
+    policy = PasswordPolicy.from_settings(AuthSettings(password_blocklist_file=path))
+    with pytest.raises(ValidationError, match="common"):
+        policy.validate("demosecurities99")
+
+
+def test_nfkc_makes_fullwidth_equal_to_ascii() -> None:
+    assert normalise_password("Ｔｒａｄｅ１２３") == "Trade123"
+    h = HASHING.hash(normalise_password("Ｔｒａｄｅ１２３"))
+    assert HASHING.verify(h, normalise_password("Trade123"))
+
+
+def test_owasp_parameters() -> None:
+    assert HASHING.hash("Trade123").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_rehash_on_login_when_parameters_change(kit: Kit) -> None:
+    kit.hashing = CountingHashing(time_cost=1, memory_cost=512)
+    kit.customer(totp=False)
+    with kit.session() as s:
+        old = s.query(EtradeCustomer).one().password_hash
+    assert ",t=1," in old
+    kit.hashing = CountingHashing(time_cost=2, memory_cost=1024)
+    with kit.session() as s:
+        kit.login(s).start_login("A100200", PASSWORD, META)
+    with kit.session() as s:
+        new = s.query(EtradeCustomer).one().password_hash
+    assert new != old and "m=1024,t=2" in new
+    assert PasswordHashing(time_cost=2, memory_cost=1024).verify(new, PASSWORD)
+
+
+def test_password_change_keeps_history(kit: Kit) -> None:
+    kit.customer(totp=False)
+    with kit.session() as s:
+        creds = kit.credentials(s)
+        customer = creds.get_customer("A100200")
+        from brokerguard.errors import AuthenticationError
+
+        with pytest.raises(AuthenticationError):
+            creds.change_password(customer, "Wrong-current-1", "Another-pass-77", META)
+        creds.change_password(customer, PASSWORD, "Another-pass-77", META)
+        with pytest.raises(ValidationError, match="not used"):
+            creds.change_password(customer, "Another-pass-77", PASSWORD, META)
+        s.commit()
+    changes = [e for e in kit.sink.events if e.function == "etrade.password.change"]
+    assert [e.outcome for e in changes] == ["failure", "success", "failure"]
+    assert all("Another-pass-77" not in str(e.model_dump()) for e in kit.sink.events)
+
+
+def test_forced_change_when_password_too_old(kit: Kit) -> None:
+    from datetime import timedelta
+
+    kit.auth = AuthSettings(password_max_age_days=90)
+    kit.customer(totp=False)
+    kit.clock.advance(timedelta(days=91))
+    with kit.session() as s:
+        started = kit.login(s).start_login("A100200", PASSWORD, META)
+    assert started.password_change_required

@@ -1,0 +1,186 @@
+"""A9.2: resetting one factor needs a proven factor of another kind."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from brokerguard.auth.errors import AccountLockedError, InvalidCredentialsError
+from brokerguard.auth.models import CredentialEvent, EnrolledFactor
+from brokerguard.errors import AuthenticationError, ValidationError
+from tests.auth.helpers import META, PASSWORD, Kit
+
+NEW_PASSWORD = "Fresh-start-8899"
+
+
+def lock(kit: Kit) -> None:
+    for i in range(5):
+        with kit.session() as s, pytest.raises(InvalidCredentialsError):
+            kit.login(s).start_login("A100200", f"Wrong-guess-{i}", META)
+
+
+def test_password_reset_needs_a_possession_factor_and_unlocks(kit: Kit) -> None:
+    seed = kit.customer()
+    assert seed is not None
+    lock(kit)
+    with kit.session() as s:
+        service = kit.login(s)
+        recovery = service.start_recovery("A100200", META)
+        token = service.load_token(recovery.login_token, "recovery")
+        with pytest.raises(AuthenticationError) as refused:
+            kit.credentials(s).reset_password(token, NEW_PASSWORD, META)
+        assert refused.value.code == "factor_required"
+        accepted = service.submit_factor(
+            recovery.login_token,
+            SimpleNamespace(
+                type="totp", login_token=recovery.login_token, code=kit.totp_code(seed)
+            ),
+            META,
+            purpose="recovery",
+        )
+        assert accepted.session_token is None  # recovery never issues a session
+        token = service.load_token(recovery.login_token, "recovery")
+        kit.credentials(s).reset_password(token, NEW_PASSWORD, META)
+        s.commit()
+    with kit.session() as s:
+        started = kit.login(s).start_login("A100200", NEW_PASSWORD, META)
+        assert started.next_factors == ["totp"]
+        steps = {e.step for e in s.query(CredentialEvent)}
+        assert {"apply", "enroll_totp", "issue", "deliver", "reset", "unlock"} <= steps
+    functions = {e.function for e in kit.sink.events}
+    assert {
+        "etrade.credential.reset",
+        "etrade.credential.unlock",
+        "etrade.password.change",
+    } <= functions
+
+
+def test_recovery_for_unknown_accounts_looks_the_same(kit: Kit) -> None:
+    kit.customer()
+    with kit.session() as s:
+        known = kit.login(s).start_recovery("A100200", META)
+        unknown = kit.login(s).start_recovery("no-such-customer", META)
+    assert known.next_factors == unknown.next_factors
+    assert len(known.login_token) == len(unknown.login_token)
+
+
+def test_recovery_token_cannot_log_in_and_login_token_cannot_recover(kit: Kit) -> None:
+    kit.customer()
+    with kit.session() as s:
+        service = kit.login(s)
+        recovery = service.start_recovery("A100200", META)
+        from brokerguard.auth.errors import InvalidLoginTokenError
+
+        with pytest.raises(InvalidLoginTokenError):
+            service.load_token(recovery.login_token, "login")
+        login = service.start_login("A100200", PASSWORD, META)
+        with pytest.raises(InvalidLoginTokenError):
+            service.load_token(login.login_token, "recovery")
+
+
+def test_lost_totp_is_revoked_only_after_another_kind_of_factor(kit: Kit) -> None:
+    kit.customer()
+    with kit.session() as s:
+        service = kit.login(s)
+        login = service.start_login("A100200", PASSWORD, META)
+        token = service.load_token(login.login_token)
+        revoked = kit.credentials(s).reset_factor(token, "totp", META)
+        s.commit()
+        assert len(revoked) == 1
+        assert s.get(EnrolledFactor, revoked[0]).status == "revoked"  # type: ignore[union-attr]
+
+
+def test_password_proof_cannot_reset_the_password(kit: Kit) -> None:
+    kit.customer()
+    with kit.session() as s:
+        service = kit.login(s)
+        login = service.start_login("A100200", PASSWORD, META)
+        token = service.load_token(login.login_token)
+        with pytest.raises(AuthenticationError):
+            kit.credentials(s).reset_password(token, NEW_PASSWORD, META)
+
+
+def test_recovery_proof_cannot_reset_a_factor_of_the_same_kind(kit: Kit) -> None:
+    seed = kit.customer()
+    assert seed is not None
+    with kit.session() as s:
+        service = kit.login(s)
+        recovery = service.start_recovery("A100200", META)
+        service.submit_factor(
+            recovery.login_token,
+            SimpleNamespace(
+                type="totp", login_token=recovery.login_token, code=kit.totp_code(seed)
+            ),
+            META,
+            purpose="recovery",
+        )
+        token = service.load_token(recovery.login_token, "recovery")
+        with pytest.raises(AuthenticationError):
+            kit.credentials(s).reset_factor(token, "device", META)
+
+
+def test_reset_password_still_follows_the_policy(kit: Kit) -> None:
+    seed = kit.customer()
+    assert seed is not None
+    with kit.session() as s:
+        service = kit.login(s)
+        recovery = service.start_recovery("A100200", META)
+        service.submit_factor(
+            recovery.login_token,
+            SimpleNamespace(
+                type="totp", login_token=recovery.login_token, code=kit.totp_code(seed)
+            ),
+            META,
+            purpose="recovery",
+        )
+        token = service.load_token(recovery.login_token, "recovery")
+        with pytest.raises(ValidationError) as weak:
+            kit.credentials(s).reset_password(token, "short1", META)
+        assert weak.value.code == "weak_password"
+        with pytest.raises(ValidationError) as reused:
+            kit.credentials(s).reset_password(token, PASSWORD, META)
+        assert reused.value.code == "password_reused"
+
+
+def test_locked_account_still_locked_after_failed_recovery(kit: Kit) -> None:
+    kit.customer()
+    lock(kit)
+    with kit.session() as s:
+        service = kit.login(s)
+        service.start_recovery("A100200", META)
+        with pytest.raises(AccountLockedError):
+            service.start_login("A100200", PASSWORD, META)
+
+
+def test_recovery_guessing_is_bounded(kit: Kit) -> None:
+    """One wrong factor per recovery token, five recovery starts, then only staff can help."""
+    from dataclasses import replace
+
+    from brokerguard.auth.errors import FactorRejectedError, InvalidLoginTokenError
+
+    seed = kit.customer()
+    assert seed is not None
+    for _ in range(5):
+        with kit.session() as s:
+            service = kit.login(s)
+            token = service.start_recovery("A100200", META).login_token
+            guess = SimpleNamespace(type="totp", login_token=token, code="000000")
+            with pytest.raises(FactorRejectedError):
+                service.submit_factor(token, guess, META, purpose="recovery")
+            with pytest.raises(InvalidLoginTokenError):
+                service.submit_factor(token, guess, META, purpose="recovery")
+    with kit.session() as s, pytest.raises(AccountLockedError):
+        kit.login(s).start_recovery("A100200", META)
+    with kit.session() as s:
+        kit.credentials(s).unlock("A100200", replace(META, actor="lin"), reason="identity checked")
+        s.commit()
+    with kit.session() as s:
+        token = kit.login(s).start_recovery("A100200", META).login_token
+        accepted = kit.login(s).submit_factor(
+            token,
+            SimpleNamespace(type="totp", login_token=token, code=kit.totp_code(seed)),
+            META,
+            purpose="recovery",
+        )
+        assert "possession" in accepted.categories
