@@ -1,0 +1,218 @@
+"""Canonical JSON of an audit record: the bytes that are hashed into the Merkle tree.
+
+Sorted keys, UTF-8, no insignificant whitespace, strings and integers only (no floats,
+no booleans), ``null`` fields left out. Times are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
+The record is the event plus its log position (``seq``) and ``recorded_at``, so moving
+a row to another position changes its hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from typing import Any
+
+from brokerguard.audit.merkle import leaf_hash
+from brokerguard.audit.schemas import AuditEvent
+
+_esc = encode_basestring
+
+
+def format_time(value: datetime | str) -> str:
+    """Canonical UTC text of a stored or given time.
+
+    Accepts aware datetimes (naive ones are UTC) and SQLite's stored text
+    ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (always UTC in this database).
+    """
+    if isinstance(value, str):
+        if len(value) == 19:
+            value += ".000000"
+        return value[:10] + "T" + value[11:26] + "Z"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    elif value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:26] + "Z"
+
+
+def sqlite_time(canonical: str) -> str:
+    """The SQLite storage text of a canonical time (what SQLAlchemy's DateTime writes)."""
+    return canonical[:10] + " " + canonical[11:26]
+
+
+def canonical_dumps(value: Any) -> str:
+    """Generic canonical JSON (used for lists, attribute objects and signed payloads)."""
+    _refuse_floats(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _refuse_floats(value: Any) -> None:
+    if isinstance(value, bool | float):
+        raise ValueError("canonical JSON holds strings and integers only")
+    if isinstance(value, Mapping):
+        for item in value.values():
+            _refuse_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_floats(item)
+
+
+def customer_ids_json(ids: Sequence[str]) -> str:
+    if not ids:
+        return "[]"
+    return "[" + ",".join(_esc(item) for item in ids) + "]"
+
+
+def attributes_json(attributes: Mapping[str, str | int]) -> str:
+    if not attributes:
+        return "{}"
+    parts = []
+    for key in sorted(attributes):
+        value = attributes[key]
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ValueError("canonical JSON holds strings and integers only")
+        parts.append(_esc(key) + ":" + (_esc(value) if isinstance(value, str) else str(value)))
+    return "{" + ",".join(parts) + "}"
+
+
+def record_text(
+    *,
+    seq: int,
+    recorded_at: str,
+    event_id: str,
+    time: str,
+    account: str,
+    function: str,
+    system: str,
+    query: str | None,
+    result_digest: str | None,
+    actor: str | None,
+    customer_ids: str,
+    source_ip: str | None,
+    user_agent: str | None,
+    outcome: str | None,
+    correlation_id: str | None,
+    attributes: str,
+) -> str:
+    """The canonical JSON text, built directly in sorted key order (fast path of verify)."""
+    parts = ['{"account":', _esc(account)]
+    if actor is not None:
+        parts += [',"actor":', _esc(actor)]
+    parts += [',"attributes":', attributes]
+    if correlation_id is not None:
+        parts += [',"correlation_id":', _esc(correlation_id)]
+    parts += [',"customer_ids":', customer_ids, ',"event_id":', _esc(event_id)]
+    parts += [',"function":', _esc(function)]
+    if outcome is not None:
+        parts += [',"outcome":', _esc(outcome)]
+    if query is not None:
+        parts += [',"query":', _esc(query)]
+    parts += [',"recorded_at":', _esc(recorded_at)]
+    if result_digest is not None:
+        parts += [',"result_digest":', _esc(result_digest)]
+    parts += [',"seq":', str(int(seq))]
+    if source_ip is not None:
+        parts += [',"source_ip":', _esc(source_ip)]
+    parts += [',"system":', _esc(system), ',"time":', _esc(time)]
+    if user_agent is not None:
+        parts += [',"user_agent":', _esc(user_agent)]
+    parts.append("}")
+    return "".join(parts)
+
+
+def row_text(row: Sequence[Any], recorded_at: str, time: str) -> str:
+    """:func:`record_text` of a stored row in column order (the hot path of verify).
+
+    Columns: seq, recorded_at, event_id, time, account, function, system, query,
+    result_digest, actor, customer_ids, source_ip, user_agent, outcome,
+    correlation_id, attributes[, leaf_hash]; the two times are given as canonical text.
+    """
+    (_, _, event_id, _, account, function, system, query, digest, actor, customers, ip, agent,
+     outcome, correlation, attributes) = row[:16]  # fmt: skip
+    parts = ['{"account":', _esc(account)]
+    if actor is not None:
+        parts += [',"actor":', _esc(actor)]
+    parts += [',"attributes":', attributes]
+    if correlation is not None:
+        parts += [',"correlation_id":', _esc(correlation)]
+    parts += [',"customer_ids":', customers, ',"event_id":', _esc(event_id)]
+    parts += [',"function":', _esc(function)]
+    if outcome is not None:
+        parts += [',"outcome":', _esc(outcome)]
+    if query is not None:
+        parts += [',"query":', _esc(query)]
+    parts += [',"recorded_at":"', recorded_at, '"']
+    if digest is not None:
+        parts += [',"result_digest":', _esc(digest)]
+    parts += [',"seq":', str(int(row[0]))]
+    if ip is not None:
+        parts += [',"source_ip":', _esc(ip)]
+    parts += [',"system":', _esc(system), ',"time":"', time, '"']
+    if agent is not None:
+        parts += [',"user_agent":', _esc(agent)]
+    parts.append("}")
+    return "".join(parts)
+
+
+def record_leaf(**fields: Any) -> bytes:
+    return leaf_hash(record_text(**fields).encode("utf-8"))
+
+
+def query_digest(query: str) -> str:
+    return "sha256:" + hashlib.sha256(query.encode("utf-8")).hexdigest()
+
+
+def event_fields(
+    event: AuditEvent, *, seq: int, recorded_at: datetime, digest_query: bool = False
+) -> dict[str, Any]:
+    """The stored fields of ``event`` at position ``seq`` (times as canonical strings)."""
+    query = event.query
+    if digest_query and query is not None:
+        query = query_digest(query)
+    return {
+        "seq": seq,
+        "recorded_at": format_time(recorded_at),
+        "event_id": str(event.event_id),
+        "time": format_time(event.time),
+        "account": event.account,
+        "function": event.function,
+        "system": event.system,
+        "query": query,
+        "result_digest": event.result_digest,
+        "actor": event.actor,
+        "customer_ids": customer_ids_json(event.customer_ids),
+        "source_ip": event.source_ip,
+        "user_agent": event.user_agent,
+        "outcome": event.outcome,
+        "correlation_id": event.correlation_id,
+        "attributes": attributes_json(event.attributes),
+    }
+
+
+def event_to_json(event: AuditEvent) -> dict[str, Any]:
+    """The interface-contract JSON object of an event (what producers send)."""
+    data: dict[str, Any] = {
+        "event_id": str(event.event_id),
+        "time": event.time.isoformat(),
+        "account": event.account,
+        "function": event.function,
+        "system": event.system,
+        "customer_ids": list(event.customer_ids),
+        "attributes": dict(event.attributes),
+    }
+    for name in (
+        "query",
+        "result_digest",
+        "actor",
+        "source_ip",
+        "user_agent",
+        "outcome",
+        "correlation_id",
+    ):
+        value = getattr(event, name)
+        if value is not None:
+            data[name] = value
+    return data

@@ -1,0 +1,88 @@
+"""A9.9 checks: the audit trail verifies, is sealed recently and keeps 5 years."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from brokerguard.assessment.registry import CheckContext, CheckResult, check
+from brokerguard.audit import service
+from brokerguard.audit.sealing import latest_head
+from brokerguard.audit.settings import RETENTION_FLOOR_YEARS, AuditSettings
+from brokerguard.clock import as_utc
+
+SEAL_MAX_AGE = timedelta(hours=24)
+
+
+@check(
+    "A9.9",
+    id="audit.trail_verifies",
+    title_zh="個資使用稽核軌跡完整且未遭竄改",
+    title_en="The personal-data audit trail verifies (no record changed, deleted or inserted)",
+)
+def trail_verifies(ctx: CheckContext) -> CheckResult:
+    head = latest_head(ctx.session)
+    if head is None:
+        return CheckResult.failed(
+            "稽核軌跡尚無任何已簽章之樹頭（未記錄或未封存）",
+            "The audit trail has no signed tree head yet (nothing recorded or sealed)",
+        )
+    report = service.verify(ctx.session, ctx.settings)
+    evidence = [f"audit:tree-head:{head.tree_size}"]
+    if not report.ok:
+        return CheckResult.failed(
+            f"稽核軌跡驗證失敗：序號 {report.first_bad_seq}（{report.problem}）",
+            f"Audit trail verification failed at sequence number {report.first_bad_seq} "
+            f"({report.problem}): {report.message}",
+            evidence,
+            first_bad_seq=report.first_bad_seq,
+        )
+    return CheckResult.passed(
+        f"已驗證 {report.events_checked} 筆紀錄與 {report.heads_checked} 個簽章樹頭",
+        f"{report.events_checked} records and {report.heads_checked} signed tree heads verify",
+        evidence,
+        events=report.events_checked,
+    )
+
+
+@check(
+    "A9.9",
+    id="audit.sealed_recently",
+    title_zh="稽核軌跡於 24 小時內封存簽章",
+    title_en="The audit trail was sealed and signed within 24 hours",
+)
+def sealed_recently(ctx: CheckContext) -> CheckResult:
+    head = latest_head(ctx.session)
+    open_events = service.last_seq(ctx.session) + 1 - (head.tree_size if head else 0)
+    if head is None and open_events == 0:
+        return CheckResult.failed("尚無稽核紀錄", "No audit records yet")
+    if open_events > 0 and (
+        head is None or ctx.clock.now() - as_utc(head.sealed_at) > SEAL_MAX_AGE
+    ):
+        return CheckResult.failed(
+            f"{open_events} 筆紀錄逾 24 小時未封存",
+            f"{open_events} records have waited more than 24 hours to be sealed",
+        )
+    assert head is not None
+    return CheckResult.passed(
+        f"最近封存：樹大小 {head.tree_size}",
+        f"Latest seal: tree size {head.tree_size}",
+        [f"audit:tree-head:{head.tree_size}"],
+    )
+
+
+@check(
+    "A9.9",
+    id="audit.retention_five_years",
+    title_zh="稽核軌跡保存至少 5 年",
+    title_en="Audit trails are kept at least 5 years",
+)
+def retention_five_years(ctx: CheckContext) -> CheckResult:
+    years = AuditSettings().retention_years
+    if years < RETENTION_FLOOR_YEARS:  # unreachable through settings validation
+        return CheckResult.failed(f"保存 {years} 年", f"Kept {years} years")
+    return CheckResult.passed(
+        f"保存期限設定為 {years} 年，僅可清除逾期且未受法律保全之整月資料",
+        f"Retention is {years} years; only whole months past it and not on legal hold "
+        "may be purged",
+        retention_years=years,
+    )

@@ -1,0 +1,38 @@
+"""Streaming large reads straight from the driver (plain tuples, bounded memory).
+
+SQLite: a cursor read with ``fetchmany``; PostgreSQL: a named (server-side) cursor in
+the current transaction. SQL uses ``:name`` placeholders on both.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+_NAMED = re.compile(r":([a-z_]+)")
+FETCH = 10_000
+
+
+def stream(conn: Connection, sql: str, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    if conn.dialect.name == "postgresql":
+        cursor = raw.cursor(name=f"bg_{uuid.uuid4().hex[:16]}")
+        cursor.itersize = FETCH
+        sql = _NAMED.sub(r"%(\1)s", sql)
+    else:
+        cursor = raw.cursor()
+        cursor.arraysize = FETCH
+    try:
+        cursor.execute(sql, dict(params))
+        while True:
+            rows = cursor.fetchmany(FETCH)
+            if not rows:
+                break
+            yield from rows
+    finally:
+        cursor.close()

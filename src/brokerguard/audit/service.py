@@ -1,0 +1,318 @@
+"""The audit trail's operations, for the CLI, the API, the sink and other domains.
+
+Every function takes its collaborators (session or session factory, clock, settings);
+none keeps state. ``seal_log`` and ``record_internal`` run inside the caller's
+transaction; ``seal_and_commit`` opens and commits its own and then updates the
+witness file (``<data_dir>/audit/latest-head.json``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from brokerguard.audit import ingest as _ingest
+from brokerguard.audit import proofs
+from brokerguard.audit.ingest import IngestResult, Rejection
+from brokerguard.audit.schemas import AuditEvent
+from brokerguard.audit.sealing import (
+    TreeHead,
+    read_witness,
+    seal,
+    write_witness,
+)
+from brokerguard.audit.settings import AuditSettings
+from brokerguard.audit.signing import HeadSigner, HeadVerifier
+from brokerguard.audit.verify import VerifyReport, verify_log
+from brokerguard.clock import Clock
+from brokerguard.config import Settings
+from brokerguard.db.engine import session_scope
+from brokerguard.errors import ValidationError
+
+SYSTEM_NAME = "brokerguard"
+
+
+def audit_settings() -> AuditSettings:
+    return AuditSettings()
+
+
+def ingest_lines(
+    session: Session,
+    clock: Clock,
+    lines: Iterable[str],
+    settings: AuditSettings | None = None,
+) -> IngestResult:
+    """Parse and append JSON lines in the session's transaction (one batch)."""
+    settings = settings or audit_settings()
+    with _ingest.gc_paused():
+        good, bad = _ingest.parse_jsonl(lines, settings, clock.now())
+        return _ingest.ingest(session, good, bad, clock, settings)
+
+
+MAX_LISTED_REJECTIONS = 1000
+
+
+def ingest_file(
+    factory: sessionmaker[Session],
+    clock: Clock,
+    lines: Iterable[str],
+    settings: AuditSettings | None = None,
+) -> IngestResult:
+    """A JSON-lines stream of any length, in bounded memory.
+
+    ``partial`` policy: one transaction per ``max_batch_events`` lines (an interrupted
+    run keeps whole batches, and re-running the file stores only what is missing);
+    ``atomic``: one transaction for the whole file, nothing stored if a line is bad.
+    Line numbers in the rejections count from 0 over the whole file.
+    """
+    settings = settings or audit_settings()
+    total = IngestResult()
+    size = settings.max_batch_events
+    atomic = settings.batch_policy == "atomic"
+
+    def merge(part: IngestResult, offset: int) -> None:
+        total.accepted += part.accepted
+        if total.first_seq is None:
+            total.first_seq = part.first_seq
+        for rejection in part.rejected:
+            if len(total.rejected) < MAX_LISTED_REJECTIONS:
+                total.rejected.append(
+                    Rejection(
+                        rejection.index + offset,
+                        rejection.event_id,
+                        rejection.field,
+                        rejection.reason,
+                    )
+                )
+            else:
+                total.more_rejected += 1
+
+    if atomic:
+        with session_scope(factory) as session:
+            result = ingest_lines(session, clock, lines, settings)
+        merge(result, 0)
+        return total
+    chunk: list[str] = []
+    offset = 0
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            with session_scope(factory) as session:
+                merge(ingest_lines(session, clock, chunk, settings), offset)
+            offset += len(chunk)
+            chunk = []
+    if chunk:
+        with session_scope(factory) as session:
+            merge(ingest_lines(session, clock, chunk, settings), offset)
+    return total
+
+
+def ingest_batch(
+    session: Session,
+    clock: Clock,
+    items: Sequence[object],
+    *,
+    system: str | None = None,
+    settings: AuditSettings | None = None,
+) -> IngestResult:
+    """A batch from another system; with ``system`` every event must name that system."""
+    settings = settings or audit_settings()
+    _ingest.refuse_empty(items)
+    with _ingest.gc_paused():
+        return _ingest_batch(session, clock, items, system, settings)
+
+
+def _ingest_batch(
+    session: Session,
+    clock: Clock,
+    items: Sequence[object],
+    system: str | None,
+    settings: AuditSettings,
+) -> IngestResult:
+    good, bad = _ingest.parse_batch(items, settings, clock.now())
+    if system is not None:
+        kept = []
+        for index, event in good:
+            if event.system != system:
+                bad.append(
+                    Rejection(
+                        index,
+                        str(event.event_id),
+                        "system",
+                        f"this API key may only write events of system {system!r}",
+                    )
+                )
+            else:
+                kept.append((index, event))
+        good = kept
+    return _ingest.ingest(session, good, bad, clock, settings)
+
+
+def append(
+    session: Session,
+    clock: Clock,
+    events: Sequence[AuditEvent],
+    settings: AuditSettings | None = None,
+    *,
+    trust_time: bool = False,
+) -> IngestResult:
+    """Append already-validated events (the sink and in-process producers).
+
+    ``trust_time`` skips the far-future check: an in-process producer's clock (which
+    tests may move) is authoritative for its own events.
+    """
+    settings = settings or audit_settings()
+    now = None if trust_time else clock.now()
+    good: list[tuple[int, AuditEvent]] = []
+    bad: list[Rejection] = []
+    for index, event in enumerate(events):
+        checked = _ingest.check_event(event, index, settings, now)
+        if isinstance(checked, Rejection):
+            bad.append(checked)
+        else:
+            good.append((index, checked))
+    return _ingest.ingest(session, good, bad, clock, settings)
+
+
+def record_internal(
+    session: Session,
+    clock: Clock,
+    *,
+    account: str,
+    function: str,
+    query: str,
+    customer_ids: Sequence[str] = (),
+    attributes: Mapping[str, str | int] | None = None,
+    outcome: str = "success",
+    source_ip: str | None = None,
+    user_agent: str | None = None,
+) -> AuditEvent:
+    """brokerguard's own audited actions (searches, exports, purges), in the caller's tx."""
+    event = AuditEvent(
+        event_id=uuid.uuid4(),
+        time=clock.now(),
+        account=account or "system",
+        function=function,
+        system=SYSTEM_NAME,
+        query=query[:16384],
+        customer_ids=tuple(customer_ids),
+        outcome="success" if outcome == "success" else "failure",
+        source_ip=source_ip,
+        user_agent=user_agent,
+        attributes=dict(attributes or {}),
+    )
+    result = append(session, clock, [event])
+    if result.rejected:
+        raise ValidationError(result.rejected[0].reason, field=result.rejected[0].field)
+    return event
+
+
+def signer(settings: Settings) -> HeadSigner:
+    return HeadSigner.load(settings.data_dir)
+
+
+def seal_log(session: Session, clock: Clock, settings: Settings) -> list[TreeHead]:
+    return seal(session, clock, signer(settings))
+
+
+def seal_and_commit(
+    factory: sessionmaker[Session], clock: Clock, settings: Settings
+) -> list[TreeHead]:
+    with session_scope(factory) as session:
+        created = seal_log(session, clock, settings)
+    if created:
+        write_witness(settings.data_dir, created[-1])
+    return created
+
+
+def verify(
+    session: Session,
+    settings: Settings,
+    *,
+    from_seq: int | None = None,
+    to_seq: int | None = None,
+    verifier: HeadVerifier | None = None,
+    use_witness: bool = True,
+) -> VerifyReport:
+    if from_seq is not None and from_seq < 0:
+        raise ValidationError("--from must be 0 or more", field="from")
+    if to_seq is not None and (to_seq < 0 or (from_seq is not None and to_seq < from_seq)):
+        raise ValidationError("--to must be 0 or more and not before --from", field="to")
+    verifier = verifier or signer(settings).verifier
+    witness = read_witness(settings.data_dir) if use_witness else None
+    return verify_log(
+        session.connection(), verifier, from_seq=from_seq, to_seq=to_seq, witness=witness
+    )
+
+
+def inclusion_proof(session: Session, seq: int, tree_size: int | None = None) -> dict[str, Any]:
+    return proofs.inclusion(session.connection(), seq, tree_size)
+
+
+def consistency_proof(session: Session, size1: int, size2: int | None = None) -> dict[str, Any]:
+    return proofs.consistency(session.connection(), size1, size2)
+
+
+def public_key_pem(settings: Settings) -> str:
+    return signer(settings).verifier.public_pem()
+
+
+def iter_login_rows(
+    session: Session,
+    *,
+    after_seq: int = -1,
+    up_to_seq: int | None = None,
+    system: str | None = None,
+    function_prefix: str | None = None,
+    time_from: datetime | None = None,
+    time_to: datetime | None = None,
+) -> Iterator[tuple[Any, ...]]:
+    """Stream stored events in ``seq`` order for analysis (the detect domain).
+
+    Rows are ``(seq, time, account, function, system, outcome, source_ip, user_agent,
+    attributes_json)``.
+    """
+    from sqlalchemy import Table, select
+
+    from brokerguard.audit.models import AuditEventRow
+
+    table: Table = AuditEventRow.__table__  # type: ignore[assignment]
+    c = table.c
+    query = select(
+        c.seq,
+        c.time,
+        c.account,
+        c.function,
+        c.system,
+        c.outcome,
+        c.source_ip,
+        c.user_agent,
+        c.attributes,
+    ).where(c.seq > after_seq)
+    if up_to_seq is not None:
+        query = query.where(c.seq <= up_to_seq)
+    if system is not None:
+        query = query.where(c.system == system)
+    if function_prefix is not None:
+        query = query.where(c.function.startswith(function_prefix, autoescape=True))
+    if time_from is not None:
+        query = query.where(c.time >= time_from)
+    if time_to is not None:
+        query = query.where(c.time < time_to)
+    result = session.execute(query.order_by(c.seq).execution_options(yield_per=20000))
+    for row in result:
+        yield tuple(row)
+
+
+def last_seq(session: Session) -> int:
+    """The highest sequence number stored (-1 for an empty log)."""
+    from sqlalchemy import func, select
+
+    from brokerguard.audit.models import AuditEventRow
+
+    value = session.execute(select(func.max(AuditEventRow.seq))).scalar()
+    return -1 if value is None else int(value)

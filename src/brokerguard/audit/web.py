@@ -1,0 +1,90 @@
+"""Auditing brokerguard's own endpoints that touch personal data (A9.9).
+
+``Depends(audited("crm.customer.view", customer_param="customer_id"))`` records an
+event (account = the signed-in staff member, who must be signed in; the request's
+method, path and query string as ``query``; source IP; user agent) **before** the
+handler runs. When the
+event cannot be written the request is refused with 503 (fail closed); pass
+``fail_closed=False`` for an endpoint where availability must win (the miss is logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import Request
+
+from brokerguard.audit.schemas import AuditEvent
+from brokerguard.audit.settings import AuditSettings
+from brokerguard.errors import BrokerguardError, ServiceUnavailableError
+from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff
+
+log = logging.getLogger(__name__)
+SYSTEM = "brokerguard"
+
+
+def request_event(
+    request: Request,
+    *,
+    function: str,
+    account: str,
+    when: datetime,
+    customer_ids: tuple[str, ...] = (),
+    query: str | None = None,
+) -> AuditEvent:
+    text = query or f"{request.method} {request.url.path}"
+    if not query and request.url.query:
+        text += f"?{request.url.query}"
+    return AuditEvent(
+        event_id=uuid.uuid4(),
+        time=when,
+        account=account[:256] or "anonymous",
+        function=function,
+        system=SYSTEM,
+        query=text[:16384],
+        customer_ids=customer_ids,
+        source_ip=request.client.host[:64] if request.client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:1024] or None,
+        outcome="success",
+        correlation_id=(request.headers.get("x-request-id") or "")[:128] or None,
+    )
+
+
+def audited(
+    function: str,
+    *,
+    customer_param: str | None = None,
+    fail_closed: bool | None = None,
+) -> Callable[..., None]:
+    """A FastAPI dependency that audits the request; fail closed unless told otherwise."""
+    closed = AuditSettings().fail_closed if fail_closed is None else fail_closed
+
+    def dependency(
+        request: Request, staff: CurrentStaff, sink: AppAuditSink, clock: AppClock
+    ) -> None:
+        account = staff.username
+        customer = None
+        if customer_param:
+            customer = request.path_params.get(customer_param) or request.query_params.get(
+                customer_param
+            )
+        event = request_event(
+            request,
+            function=function,
+            account=account,
+            when=clock.now(),
+            customer_ids=(customer[:64],) if customer else (),
+        )
+        try:
+            sink.record(event)
+        except (BrokerguardError, OSError, RuntimeError) as error:
+            if closed:
+                raise ServiceUnavailableError(
+                    "this read is refused: its audit record could not be written"
+                ) from None
+            log.warning("audit record for %s not written: %s", function, type(error).__name__)
+
+    return dependency

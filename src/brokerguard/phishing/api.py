@@ -1,0 +1,274 @@
+"""JSON API of the phishing domain (``/api/v1/phishing``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import JSONResponse
+
+from brokerguard.errors import ValidationError
+from brokerguard.phishing import reminders, service
+from brokerguard.phishing.brands import dump_brands, parse_brands_text
+from brokerguard.phishing.domains import HostError
+from brokerguard.phishing.feeds import urls_in_text
+from brokerguard.phishing.registry import current_brands, save_brands
+from brokerguard.phishing.schemas import (
+    CaseOut,
+    CheckRequest,
+    CloseRequest,
+    EventOut,
+    LetterOut,
+    NoticeIn,
+    OpenCaseRequest,
+    TriageRequest,
+)
+from brokerguard.phishing.scoring import Scorer
+from brokerguard.phishing.settings import PhishingSettings
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import (
+    AppAuditSink,
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    require_writer,
+)
+
+router = APIRouter(prefix="/api/v1/phishing", tags=["phishing"])
+Security = Annotated[StaffIdentity, Depends(require_roles(Role.security))]
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+
+
+def _scorer(session: DbSession) -> Scorer:
+    brands = current_brands(session)
+    if not brands:
+        raise ValidationError("no brands registered: import a brand file first", field="brands")
+    return Scorer(brands)
+
+
+@router.post("/check")
+def check(body: CheckRequest, session: DbSession, staff: CurrentStaff) -> dict[str, object]:
+    """Score domains or URLs (and the links of an SMS / LINE message) against the brands."""
+    scorer = _scorer(session)
+    inputs = list(body.inputs) + (urls_in_text(body.text) if body.text else [])
+    results: list[dict[str, object]] = []
+    for text in inputs[:1000]:
+        try:
+            results.append(scorer.check(text).as_dict())
+        except HostError as exc:
+            results.append({"input": text[:300], "error": exc.message})
+    return {"results": results}
+
+
+@router.get("/cases")
+def cases(session: DbSession, staff: CurrentStaff, status: str | None = None) -> list[CaseOut]:
+    return [CaseOut.of(c) for c in service.list_cases(session, status)]
+
+
+@router.post("/cases", status_code=201)
+def open_case(
+    body: OpenCaseRequest, session: DbSession, clock: AppClock, staff: Writer, sink: AppAuditSink
+) -> CaseOut:
+    """Open a case for a reported domain or URL (it must score as phishing)."""
+    try:
+        verdict = _scorer(session).check(body.input)
+    except HostError as exc:
+        raise ValidationError(exc.message, field="input") from None
+    case = service.open_site_case(
+        session, clock, verdict, source=body.source, actor=staff.username, sink=sink
+    )
+    return CaseOut.of(case)
+
+
+@router.get("/cases/{case_id}")
+def case_detail(case_id: str, session: DbSession, staff: CurrentStaff) -> dict[str, object]:
+    case = service.get_case(session, case_id)
+    return {
+        "case": CaseOut.of(case),
+        "events": [EventOut.of(e) for e in service.case_events(session, case)],
+    }
+
+
+@router.post("/cases/{case_id}/triage")
+def triage(
+    case_id: str,
+    body: TriageRequest,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Security,
+    sink: AppAuditSink,
+) -> CaseOut:
+    """覆核: confirm (customers are warned at once) or dismiss with a note."""
+    case = service.get_case(session, case_id)
+    if body.confirmed:
+        service.confirm_case(
+            session,
+            clock,
+            settings,
+            case,
+            actor=staff.username,
+            brands=current_brands(session),
+            note=body.note,
+            registrar=body.registrar,
+            hosting=body.hosting,
+            sink=sink,
+        )
+    else:
+        service.triage(
+            session, clock, case, actor=staff.username, confirmed=False, note=body.note, sink=sink
+        )
+    return CaseOut.of(case)
+
+
+@router.post("/cases/{case_id}/takedown")
+def takedown(
+    case_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Security,
+    sink: AppAuditSink,
+) -> dict[str, object]:
+    """Generate the zh-TW takedown letters (stored as evidence)."""
+    case = service.get_case(session, case_id)
+    brand = service.brand_of(current_brands(session), case.brand_key)
+    letters = service.request_takedown(
+        session, clock, settings, case, actor=staff.username, brand=brand, sink=sink
+    )
+    return {
+        "case": CaseOut.of(case),
+        "letters": [LetterOut(recipient=x.recipient, title=x.title, text=x.text) for x in letters],
+    }
+
+
+@router.post("/cases/{case_id}/close")
+def close(
+    case_id: str,
+    body: CloseRequest,
+    session: DbSession,
+    clock: AppClock,
+    staff: Security,
+    sink: AppAuditSink,
+) -> CaseOut:
+    case = service.get_case(session, case_id)
+    service.close_case(
+        session, clock, case, actor=staff.username, resolution=body.resolution, sink=sink
+    )
+    return CaseOut.of(case)
+
+
+@router.get("/brands")
+def brands(session: DbSession, staff: CurrentStaff) -> list[dict[str, object]]:
+    return [
+        {"key": b.key, **b.spec.model_dump(), "terms": [t.text for t in b.terms]}
+        for b in current_brands(session)
+    ]
+
+
+@router.put("/brands")
+def put_brands(
+    session: DbSession,
+    clock: AppClock,
+    staff: Security,
+    yaml_text: Annotated[str, Body(media_type="application/yaml", max_length=2 * 1024 * 1024)],
+) -> dict[str, object]:
+    """Replace or add brands from a YAML document (the brand-file format)."""
+    loaded = parse_brands_text(yaml_text, source="request body")
+    save_brands(session, clock, loaded)
+    return {"stored": [b.key for b in loaded], "yaml": dump_brands(b.spec for b in loaded)}
+
+
+@router.get("/public/banner")
+def banner(settings: AppSettings) -> JSONResponse:
+    """The anti-phishing web banner the firm's web site shows (no sign-in)."""
+    data = reminders.read_json(reminders.feed_dir(settings) / "banner.json", {})
+    return JSONResponse(data, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/public/inapp-feed")
+def inapp_feed(settings: AppSettings) -> JSONResponse:
+    """The in-app anti-phishing messages the trading app shows (no sign-in)."""
+    data = reminders.read_json(reminders.feed_dir(settings) / "inapp-feed.json", [])
+    return JSONResponse(data, headers={"Cache-Control": "public, max-age=300"})
+
+
+Editor = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
+
+
+@router.get("/notices")
+def notices(session: DbSession, staff: CurrentStaff) -> list[dict[str, str]]:
+    """The customer notices in force (edited text or the built-in one), zh-TW and English."""
+    return [
+        {"template": key, "language": language, "subject": subject, "body": body}
+        for (key, language), (subject, body) in sorted(reminders.template_texts(session).items())
+    ]
+
+
+@router.put("/notices/{template}/{language}")
+def put_notice(
+    template: str,
+    language: str,
+    body: NoticeIn,
+    session: DbSession,
+    clock: AppClock,
+    staff: Editor,
+) -> dict[str, str]:
+    row = reminders.save_template(
+        session,
+        clock,
+        key=template,
+        language=language,
+        subject=body.subject,
+        body=body.body,
+        actor=staff.username,
+    )
+    return {"template": row.key, "language": row.language, "subject": row.subject, "body": row.body}
+
+
+@router.get("/reminders")
+def reminder_log(session: DbSession, staff: CurrentStaff) -> list[dict[str, object]]:
+    """The reminder send log (newest first)."""
+    return [
+        {
+            "sent_at": s.sent_at.isoformat(),
+            "template": s.template,
+            "channel": s.channel,
+            "language": s.language,
+            "trigger": s.trigger,
+            "recipients": s.recipients,
+            "failures": s.failures,
+            "subject": s.subject,
+            "body_sha256": s.body_sha256,
+        }
+        for s in reminders.recent_sends(session)
+    ]
+
+
+@router.post("/reminders/periodic")
+def send_periodic(
+    session: DbSession, clock: AppClock, settings: AppSettings, staff: Editor
+) -> dict[str, int]:
+    """Publish the periodic notice on the web banner and the in-app feed now."""
+    domains = [d for b in current_brands(session) for d in b.domains]
+    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    sends = reminders.send_reminder(
+        session,
+        clock,
+        settings,
+        template="periodic",
+        channels=channels,
+        recipients=[],
+        domains=domains,
+        trigger="periodic",
+        actor=staff.username,
+    )
+    return {"sends": len(sends)}
+
+
+@router.get("/settings")
+def phishing_settings(staff: CurrentStaff) -> dict[str, object]:
+    return PhishingSettings().model_dump(exclude={"smtp_host", "smtp_port"}, mode="json")
