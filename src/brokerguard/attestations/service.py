@@ -1,0 +1,252 @@
+"""Attestations for the referenced rules and additional rulebooks in the rulebook's YAML format."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brokerguard.attestations.models import AttestationItem, ReferencedRulebook
+from brokerguard.clock import Clock
+from brokerguard.errors import ConflictError, RulebookError, ValidationError
+from brokerguard.evidence.service import today
+from brokerguard.registerkit.spec import RegisterSpec
+from brokerguard.rulebook import Rulebook, load_rulebook
+from brokerguard.rulebook.loader import load_from
+from brokerguard.tabular import Column, parse_bool, parse_date, text
+
+#: the requirements that point at another body of rules
+REFERENCED_REQUIREMENTS = ("A3.1", "A3.2", "A4.1", "A11.1")
+MAX_RULEBOOK_BYTES = 1_000_000
+EVIDENCE_REF = re.compile(
+    r"^(evidence:sha256:[0-9a-f]{64}|policy:[0-9a-f-]{36}|https?://\S{1,200})$"
+)
+
+
+def _requirement(value: str) -> str:
+    cleaned = value.strip().upper()
+    if cleaned not in REFERENCED_REQUIREMENTS:
+        raise ValueError(f"must be one of {', '.join(REFERENCED_REQUIREMENTS)}")
+    return cleaned
+
+
+def _evidence(value: str) -> str:
+    cleaned = value.strip()
+    if not EVIDENCE_REF.match(cleaned):
+        raise ValueError("give evidence:sha256:<64 hex>, policy:<id> or an http(s) link")
+    return cleaned
+
+
+ITEM_COLUMNS = (
+    Column("requirement_id", ("條文", "requirement ID", "requirement"), parse=_requirement),
+    Column("referenced_rule", ("引用規範", "referenced rule"), parse=text(255)),
+    Column("rule_version", ("規範版本", "rule version", "version"), parse=text(64)),
+    Column("applicable", ("適用", "applicable"), required=False, parse=parse_bool, default=True),
+    Column("statement", ("遵循說明", "statement"), required=False, parse=text(4000), default=""),
+    Column("attested_by", ("聲明人", "attested by"), parse=text(128)),
+    Column("attested_on", ("聲明日期", "attested on"), parse=parse_date),
+    Column("next_due", ("下次檢視日", "next due"), parse=parse_date),
+    Column("evidence_ref", ("佐證", "evidence"), required=False, parse=_evidence, default=""),
+)
+
+
+def _find_item(session: Session, values: dict[str, Any]) -> AttestationItem | None:
+    return session.scalar(
+        select(AttestationItem).where(
+            AttestationItem.requirement_id == values["requirement_id"],
+            AttestationItem.referenced_rule == values["referenced_rule"],
+        )
+    )
+
+
+def _save_item(
+    session: Session, clock: Clock, row: AttestationItem | None, values: dict[str, Any], actor: str
+) -> AttestationItem:
+    attested_on: date = values["attested_on"]
+    next_due: date = values["next_due"]
+    if attested_on > today(clock):
+        raise ValidationError("the attestation date is in the future", field="attested_on")
+    if next_due <= attested_on:
+        raise ValidationError("next due must be after the attestation date", field="next_due")
+    if row is None:
+        row = AttestationItem()
+        session.add(row)
+    for name in (
+        "requirement_id",
+        "referenced_rule",
+        "rule_version",
+        "statement",
+        "attested_by",
+        "attested_on",
+        "next_due",
+    ):
+        setattr(row, name, values[name])
+    row.applicable = bool(values.get("applicable", True))
+    row.statement = values.get("statement") or ""
+    row.evidence_ref = values.get("evidence_ref") or ""
+    row.updated_by = actor
+    row.updated_at = clock.now()
+    return row
+
+
+def _item_row(session: Session, row: AttestationItem) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "requirement_id": row.requirement_id,
+        "referenced_rule": row.referenced_rule,
+        "rule_version": row.rule_version,
+        "applicable": row.applicable,
+        "statement": row.statement,
+        "attested_by": row.attested_by,
+        "attested_on": row.attested_on,
+        "next_due": row.next_due,
+        "evidence_ref": row.evidence_ref,
+    }
+
+
+ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
+    key="attestations",
+    path="items",
+    title_zh="引用規範遵循聲明",
+    title_en="Referenced-rule attestations",
+    model=AttestationItem,
+    columns=ITEM_COLUMNS,
+    unique=("requirement_id", "referenced_rule"),
+    save=_save_item,
+    find=_find_item,
+    to_row=_item_row,
+    order_by=lambda: (AttestationItem.requirement_id, AttestationItem.referenced_rule),
+    requirement_ids=REFERENCED_REQUIREMENTS,
+    long_text=frozenset({"statement"}),
+    options={"requirement_id": REFERENCED_REQUIREMENTS, "applicable": ("yes", "no")},
+)
+
+
+def attestations_for(session: Session, requirement_id: str) -> list[AttestationItem]:
+    return list(
+        session.scalars(
+            select(AttestationItem)
+            .where(AttestationItem.requirement_id == requirement_id)
+            .order_by(AttestationItem.next_due.desc())
+        )
+    )
+
+
+# --- additional rulebooks ------------------------------------------------------------
+
+
+def parse_rulebook_yaml(content: bytes, filename: str) -> Rulebook:
+    """Validate one rulebook file exactly as the packaged rulebook is validated.
+
+    The file is written to a private temporary directory and read with
+    :func:`brokerguard.rulebook.loader.load_from`, so the same rules apply
+    (fields, types, IDs, parents); any problem names the file, line and field.
+    """
+    if not content:
+        raise ValidationError("the rulebook file is empty", field="file")
+    if len(content) > MAX_RULEBOOK_BYTES:
+        raise ValidationError(
+            f"the rulebook file is larger than {MAX_RULEBOOK_BYTES:,} bytes", field="file"
+        )
+    if not filename.lower().endswith((".yaml", ".yml")):
+        raise ValidationError("a rulebook file must be .yaml", field="file")
+    safe_name = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(filename).name)[:100]
+    if not safe_name.endswith(".yaml"):
+        safe_name = safe_name.rsplit(".", 1)[0] + ".yaml"
+    with tempfile.TemporaryDirectory(prefix="bg-rulebook-") as directory:
+        (Path(directory) / safe_name).write_bytes(content)
+        try:
+            return load_from(Path(directory))
+        except RulebookError as exc:
+            raise ValidationError(exc.message, field=exc.field or "file") from None
+
+
+def load_referenced_rulebook(
+    session: Session,
+    clock: Clock,
+    *,
+    content: bytes,
+    filename: str,
+    name: str,
+    version: str,
+    requirement_id: str,
+    loaded_by: str,
+) -> ReferencedRulebook:
+    """Validate a rulebook file and record it as the rules a referenced requirement points at."""
+    clean_name = name.strip()
+    clean_version = version.strip()
+    if not clean_name or len(clean_name) > 255:
+        raise ValidationError("name is required (at most 255 characters)", field="name")
+    if not clean_version or len(clean_version) > 64:
+        raise ValidationError("version is required (at most 64 characters)", field="version")
+    try:
+        requirement = _requirement(requirement_id)
+    except ValueError as exc:
+        raise ValidationError(f"requirement_id {exc}", field="requirement_id") from None
+    rulebook = parse_rulebook_yaml(content, filename)
+    existing = session.scalar(
+        select(ReferencedRulebook).where(
+            ReferencedRulebook.name == clean_name, ReferencedRulebook.version == clean_version
+        )
+    )
+    if existing is not None:
+        raise ConflictError(
+            f"rulebook {clean_name!r} version {clean_version!r} is already loaded", field="version"
+        )
+    article = next(iter(rulebook.articles.values()))
+    row = ReferencedRulebook(
+        name=clean_name,
+        version=clean_version,
+        requirement_id=requirement,
+        filename=Path(filename).name[:200],
+        sha256=hashlib.sha256(content).hexdigest(),
+        article=article.number,
+        title_zh=article.title_zh[:255],
+        title_en=article.title_en[:255],
+        requirement_ids=",".join(r.id for r in rulebook.ordered()),
+        content=content.decode("utf-8"),
+        loaded_by=loaded_by,
+        loaded_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def rulebook_summary(row: ReferencedRulebook) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "version": row.version,
+        "requirement_id": row.requirement_id,
+        "filename": row.filename,
+        "sha256": row.sha256,
+        "article": row.article,
+        "title_zh": row.title_zh,
+        "title_en": row.title_en,
+        "requirement_ids": row.requirement_ids.split(",") if row.requirement_ids else [],
+        "loaded_by": row.loaded_by,
+        "loaded_at": row.loaded_at.isoformat(),
+    }
+
+
+def list_rulebooks(session: Session) -> list[ReferencedRulebook]:
+    return list(
+        session.scalars(
+            select(ReferencedRulebook).order_by(ReferencedRulebook.name, ReferencedRulebook.version)
+        )
+    )
+
+
+def requirement_title(requirement_id: str) -> tuple[str, str]:
+    rulebook = load_rulebook()
+    if requirement_id in rulebook:
+        item = rulebook.requirements[requirement_id]
+        return item.title_zh or item.text_zh, item.title_en or item.text_en
+    return requirement_id, requirement_id

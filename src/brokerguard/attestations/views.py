@@ -1,0 +1,93 @@
+"""Attestation pages: the register and the referenced rulebooks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from brokerguard.attestations.service import (
+    ATTESTATIONS,
+    MAX_RULEBOOK_BYTES,
+    REFERENCED_REQUIREMENTS,
+    list_rulebooks,
+    load_referenced_rulebook,
+)
+from brokerguard.errors import BrokerguardError
+from brokerguard.plugins import NavItem
+from brokerguard.registerkit.web import add_register_views, read_upload
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import AppClock, DbSession, require_roles
+from brokerguard.web.templating import render
+
+router = APIRouter(prefix="/attestations", include_in_schema=False)
+NAV = [NavItem("/attestations", "引用規範", "Referenced rules", order=70)]
+
+RulebookLoader = Annotated[StaffIdentity, Depends(require_roles(Role.compliance, Role.security))]
+
+
+def _extra(request: Request, session: DbSession) -> dict[str, Any]:
+    return {
+        "rulebooks": list_rulebooks(session),
+        "referenced": REFERENCED_REQUIREMENTS,
+        "rulebook_error": None,
+        "links": [("/attestations/rulebooks", "Referenced rulebooks")],
+    }
+
+
+add_register_views(router, ATTESTATIONS, "", extra=_extra)
+
+
+@router.post("/rulebooks")
+async def load_rulebook_page(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: RulebookLoader,
+    file: Annotated[UploadFile, File()],
+    name: Annotated[str, Form(max_length=255)] = "",
+    version: Annotated[str, Form(max_length=64)] = "",
+    requirement_id: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        content, filename = await read_upload(file, MAX_RULEBOOK_BYTES)
+        with session.begin_nested():
+            load_referenced_rulebook(
+                session,
+                clock,
+                content=content,
+                filename=filename,
+                name=name,
+                version=version,
+                requirement_id=requirement_id,
+                loaded_by=user.username,
+            )
+    except BrokerguardError as exc:
+        return render(
+            request,
+            "attestations/rulebooks.html",
+            {
+                "rulebooks": list_rulebooks(session),
+                "referenced": REFERENCED_REQUIREMENTS,
+                "rulebook_error": exc.message,
+                "form": {"name": name, "version": version, "requirement_id": requirement_id},
+            },
+            status_code=exc.status_code if exc.status_code < 500 else 422,
+        )
+    return RedirectResponse("/attestations/rulebooks", status_code=303)
+
+
+@router.get("/rulebooks")
+def rulebooks_page(request: Request, session: DbSession, user: RulebookLoader) -> Response:
+    return render(
+        request,
+        "attestations/rulebooks.html",
+        {
+            "rulebooks": list_rulebooks(session),
+            "referenced": REFERENCED_REQUIREMENTS,
+            "rulebook_error": None,
+            "form": {"name": "", "version": "", "requirement_id": ""},
+        },
+    )

@@ -1,0 +1,1 @@
+"""Deepfake-resistant video identity verification (A10.1)."""

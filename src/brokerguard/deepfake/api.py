@@ -1,0 +1,241 @@
+"""Video identity session API: start, send/verify the code, record steps, sign off."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from brokerguard.deepfake import service
+from brokerguard.deepfake.audit import record_read
+from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
+from brokerguard.deepfake.evidence import approve_and_keep
+from brokerguard.deepfake.export import export_sessions
+from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
+from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
+from brokerguard.registerkit.web import add_findings_api, download, read_upload
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import (
+    AppAuditSink,
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+)
+
+router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+add_findings_api(router, ("deepfake.video_sessions_strengthened",))
+
+
+def get_settings_dep() -> DeepfakeSettings:
+    return get_deepfake_settings()
+
+
+def get_sender(request: Request) -> OtpSender:
+    """``app.state.deepfake_otp_sender`` when set (tests, a firm's gateway), else SMTP."""
+    sender = getattr(request.app.state, "deepfake_otp_sender", None)
+    if sender is not None:
+        return sender  # type: ignore[no-any-return]
+    cfg = get_deepfake_settings()
+    if cfg.smtp_host:
+        return SmtpEmailSender(cfg.smtp_host, cfg.smtp_port, cfg.smtp_from, cfg.smtp_timeout_s)
+    return UnconfiguredSender()
+
+
+def get_detector(request: Request) -> DeepfakeDetector:
+    detector = getattr(request.app.state, "deepfake_detector", None)
+    return detector if detector is not None else NoDetector()
+
+
+Cfg = Annotated[DeepfakeSettings, Depends(get_settings_dep)]
+Sender = Annotated[OtpSender, Depends(get_sender)]
+Detector = Annotated[DeepfakeDetector, Depends(get_detector)]
+
+
+class StartBody(BaseModel):
+    customer_ref: str = Field(max_length=64)
+    purpose: str = Field(max_length=32)
+
+
+class OtpSendBody(BaseModel):
+    channel: str = Field(max_length=8)
+    registered_destination: str = Field(max_length=254)
+
+
+class OtpVerifyBody(BaseModel):
+    code: str = Field(max_length=32)
+
+
+class ChallengesBody(BaseModel):
+    results: list[bool] = Field(max_length=10)
+
+
+class PhotoBody(BaseModel):
+    result: str = Field(max_length=16)
+    note: str = Field(default="", max_length=2000)
+
+
+class DigestBody(BaseModel):
+    sha256: str = Field(max_length=64)
+    size: int | None = Field(default=None, ge=1)
+
+
+class ReviewBody(BaseModel):
+    decision: str = Field(max_length=8)
+    note: str = Field(default="", max_length=2000)
+
+
+@router.get("/sessions")
+def list_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
+    return {"items": [service.session_summary(r) for r in service.list_sessions(session)]}
+
+
+@router.get("/sessions/export")
+def export_api(
+    session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff, format: str = "csv"
+) -> Response:
+    content, media_type, filename = export_sessions(session, format[:10])
+    record_read(
+        sink,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.export",
+        query=f"export format={format[:10]}",
+        customer_refs=[r.customer_ref for r in service.list_sessions(session, limit=100_000)],
+        result=content,
+    )
+    return download(content, media_type, filename)
+
+
+@router.post("/sessions", status_code=201)
+def start_api(body: StartBody, session: DbSession, clock: AppClock, user: Writer) -> dict[str, Any]:
+    row = service.start_session(
+        session, clock, customer_ref=body.customer_ref, purpose=body.purpose, operator=user.username
+    )
+    return service.session_summary(row)
+
+
+@router.get("/sessions/{session_id}")
+def get_api(
+    session_id: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> dict[str, Any]:
+    row = service.get_session(session, session_id)
+    summary = service.session_summary(row)
+    record_read(
+        sink,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.get",
+        query=f"session {row.id}",
+        customer_refs=[row.customer_ref],
+        result=repr(sorted(summary.items())).encode(),
+    )
+    return summary
+
+
+@router.post("/sessions/{session_id}/otp")
+def send_otp_api(
+    session_id: str,
+    body: OtpSendBody,
+    session: DbSession,
+    clock: AppClock,
+    cfg: Cfg,
+    sender: Sender,
+    user: Writer,
+) -> dict[str, Any]:
+    row = service.send_otp(
+        session,
+        clock,
+        cfg,
+        sender,
+        session_id,
+        channel=body.channel,
+        registered_destination=body.registered_destination,
+    )
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/otp/verify")
+def verify_otp_api(
+    session_id: str,
+    body: OtpVerifyBody,
+    session: DbSession,
+    clock: AppClock,
+    cfg: Cfg,
+    user: Writer,
+) -> Response:
+    outcome = service.verify_otp(session, clock, cfg, session_id, body.code)
+    payload = {"verified": outcome.verified, "attempts_left": outcome.attempts_left}
+    if outcome.verified:
+        return JSONResponse(payload)
+    error = {"code": "otp_rejected", "message": outcome.reason, "field": "code"}
+    return JSONResponse({**payload, "error": error}, status_code=422)
+
+
+@router.post("/sessions/{session_id}/challenges")
+def challenges_api(
+    session_id: str, body: ChallengesBody, session: DbSession, clock: AppClock, user: Writer
+) -> dict[str, Any]:
+    row = service.record_challenges(session, clock, session_id, body.results, user.username)
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/id-photo")
+def photo_api(
+    session_id: str, body: PhotoBody, session: DbSession, clock: AppClock, user: Writer
+) -> dict[str, Any]:
+    row = service.record_id_photo(
+        session, clock, session_id, result=body.result, note=body.note, actor=user.username
+    )
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/recording")
+async def recording_api(
+    session_id: str,
+    session: DbSession,
+    clock: AppClock,
+    cfg: Cfg,
+    detector: Detector,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+) -> dict[str, Any]:
+    """Upload the recording: its SHA-256 is kept and the configured detector scores it."""
+    content, _ = await read_upload(file, cfg.max_recording_bytes)
+    row = service.attach_recording(session, clock, cfg, session_id, content, detector)
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/recording-digest")
+def digest_api(
+    session_id: str, body: DigestBody, session: DbSession, clock: AppClock, user: Writer
+) -> dict[str, Any]:
+    row = service.record_recording_digest(session, clock, session_id, body.sha256, body.size)
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/review")
+def review_api(
+    session_id: str,
+    body: ReviewBody,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Writer,
+) -> dict[str, Any]:
+    """``decision`` approve or reject; the reviewer is the signed-in user, never the operator."""
+    if body.decision == "approve":
+        row = approve_and_keep(
+            session, clock, settings, session_id, reviewer=user.username, note=body.note
+        )
+    elif body.decision == "reject":
+        row = service.reject(session, clock, session_id, reviewer=user.username, note=body.note)
+    else:
+        from brokerguard.errors import ValidationError
+
+        raise ValidationError("decision must be approve or reject", field="decision")
+    return service.session_summary(row)

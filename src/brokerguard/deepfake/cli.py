@@ -1,0 +1,173 @@
+"""``brokerguard deepfake``: video identity sessions from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brokerguard.cli import runtime
+from brokerguard.deepfake import service
+from brokerguard.deepfake.detector import NoDetector
+from brokerguard.deepfake.evidence import approve_and_keep
+from brokerguard.deepfake.export import export_sessions
+from brokerguard.deepfake.otp import SmtpEmailSender, UnconfiguredSender
+from brokerguard.deepfake.settings import get_deepfake_settings
+from brokerguard.errors import ValidationError
+from brokerguard.registerkit.cli import read_input_file
+
+COMMAND = "deepfake"
+app = typer.Typer(help="視訊身分核驗 / Video identity checks (A10.1).", no_args_is_help=True)
+
+
+def _print(data: dict[str, object]) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command("list")
+@runtime.handle_errors
+def list_command() -> None:
+    """Print the sessions as JSON."""
+    with runtime.open_session() as session:
+        rows = [service.session_summary(r) for r in service.list_sessions(session)]
+    typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+
+
+@app.command("export")
+@runtime.handle_errors
+def export_command(output: Path, format: Annotated[str, typer.Option()] = "csv") -> None:
+    """Write the sessions to CSV or XLSX."""
+    with runtime.open_session() as session:
+        content, _, _ = export_sessions(session, format)
+    output.write_bytes(content)
+    runtime.console.print(f"wrote {output}")
+
+
+@app.command("start")
+@runtime.handle_errors
+def start_command(
+    customer_ref: str,
+    operator: Annotated[str, typer.Option()],
+    purpose: Annotated[str, typer.Option()] = "account_opening",
+) -> None:
+    """Start a session; prints its ID and the random liveness challenges."""
+    with runtime.open_session() as session:
+        row = service.start_session(
+            session, runtime.clock(), customer_ref=customer_ref, purpose=purpose, operator=operator
+        )
+        _print(service.session_summary(row))
+
+
+@app.command("send-code")
+@runtime.handle_errors
+def send_code_command(
+    session_id: str,
+    channel: Annotated[str, typer.Option(help="sms or email")],
+    destination: Annotated[str, typer.Option(help="the registered phone or e-mail")],
+) -> None:
+    """Send a one-time code through the configured channel (the code is never printed)."""
+    cfg = get_deepfake_settings()
+    sender = (
+        SmtpEmailSender(cfg.smtp_host, cfg.smtp_port, cfg.smtp_from, cfg.smtp_timeout_s)
+        if cfg.smtp_host
+        else UnconfiguredSender()
+    )
+    with runtime.open_session() as session:
+        row = service.send_otp(
+            session,
+            runtime.clock(),
+            cfg,
+            sender,
+            session_id,
+            channel=channel,
+            registered_destination=destination,
+        )
+        runtime.console.print(f"code sent to {row.otp_destination}")
+
+
+@app.command("verify-code")
+@runtime.handle_errors
+def verify_code_command(session_id: str) -> None:
+    """Read the code the customer read back from stdin and verify it; exit 1 when refused."""
+    code = runtime.read_secret_stdin("code")
+    with runtime.open_session() as session:
+        outcome = service.verify_otp(
+            session, runtime.clock(), get_deepfake_settings(), session_id, code
+        )
+    runtime.console.print(f"{outcome.reason} ({outcome.attempts_left} attempts left)")
+    if not outcome.verified:
+        raise typer.Exit(1)
+
+
+@app.command("challenges")
+@runtime.handle_errors
+def challenges_command(
+    session_id: str,
+    actor: Annotated[str, typer.Option()],
+    result: Annotated[list[str], typer.Option("--result", help="pass or fail, in order")],
+) -> None:
+    """Record each liveness challenge's result in the order shown."""
+    if any(r not in ("pass", "fail") for r in result):
+        raise ValidationError("each --result is pass or fail", field="result")
+    with runtime.open_session() as session:
+        service.record_challenges(
+            session, runtime.clock(), session_id, [r == "pass" for r in result], actor
+        )
+    runtime.console.print("recorded")
+
+
+@app.command("id-photo")
+@runtime.handle_errors
+def photo_command(
+    session_id: str,
+    result: Annotated[str, typer.Option(help="match or mismatch")],
+    actor: Annotated[str, typer.Option()],
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Record the comparison with the ID photo on file."""
+    with runtime.open_session() as session:
+        service.record_id_photo(
+            session, runtime.clock(), session_id, result=result, note=note, actor=actor
+        )
+    runtime.console.print("recorded")
+
+
+@app.command("recording")
+@runtime.handle_errors
+def recording_command(session_id: str, file: Path) -> None:
+    """Hash a recording file and run the configured detector (default: none)."""
+    cfg = get_deepfake_settings()
+    content = read_input_file(file, cfg.max_recording_bytes)
+    with runtime.open_session() as session:
+        row = service.attach_recording(
+            session, runtime.clock(), cfg, session_id, content, NoDetector()
+        )
+        runtime.console.print(f"sha256 {row.recording_sha256}; detector: {row.detector_note}")
+
+
+@app.command("review")
+@runtime.handle_errors
+def review_command(
+    session_id: str,
+    decision: Annotated[str, typer.Option(help="approve or reject")],
+    reviewer: Annotated[str, typer.Option()],
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Sign off a session (a different person from the operator)."""
+    with runtime.open_session() as session:
+        if decision == "approve":
+            approve_and_keep(
+                session,
+                runtime.clock(),
+                runtime.settings(),
+                session_id,
+                reviewer=reviewer,
+                note=note,
+            )
+        elif decision == "reject":
+            service.reject(session, runtime.clock(), session_id, reviewer=reviewer, note=note)
+        else:
+            raise ValidationError("decision must be approve or reject", field="decision")
+    runtime.console.print(f"{decision}d")

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from brokerguard.db.base import Base, UTCDateTime, new_uuid
+
+
+class VideoSession(Base):
+    """One video identity check (視訊身分核驗) with every strengthened step recorded."""
+
+    __tablename__ = "deepfake_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    #: the customer's account or application number; never a full national ID
+    customer_ref: Mapped[str] = mapped_column(String(64), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # in_progress, approved, rejected
+
+    otp_channel: Mapped[str | None] = mapped_column(String(8), nullable=True)  # sms, email
+    otp_destination: Mapped[str | None] = mapped_column(String(128), nullable=True)  # masked
+    otp_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    otp_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    otp_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    otp_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    otp_sends: Mapped[int] = mapped_column(Integer, default=0)
+    otp_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    #: JSON list of {"kind", "prompt", "passed"}
+    challenges: Mapped[str] = mapped_column(Text, default="[]")
+    challenges_recorded_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+    id_photo_result: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    id_photo_checked_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    id_photo_note: Mapped[str] = mapped_column(Text, default="")
+
+    recording_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recording_bytes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detector_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detector_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    detector_note: Mapped[str] = mapped_column(Text, default="")
+
+    reviewer: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    #: the approval record in the evidence store (``evidence:sha256:<hex>``)
+    evidence_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)

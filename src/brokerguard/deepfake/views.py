@@ -1,0 +1,281 @@
+"""Video identity session pages: list, start, and one page per session with each step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from brokerguard.deepfake import service
+from brokerguard.deepfake.api import Cfg, Detector, Sender
+from brokerguard.deepfake.audit import record_read
+from brokerguard.deepfake.evidence import approve_and_keep
+from brokerguard.deepfake.export import export_sessions
+from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.plugins import NavItem
+from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
+from brokerguard.registerkit.web import download, read_upload
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.web.deps import (
+    AppAuditSink,
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+)
+from brokerguard.web.templating import render
+
+router = APIRouter(prefix="/deepfake", include_in_schema=False)
+NAV = [NavItem("/deepfake", "視訊核驗", "Video ID checks", order=65)]
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+
+
+def _detail(
+    request: Request,
+    session: Session,
+    session_id: str,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    row = service.get_session(session, session_id)
+    return render(
+        request,
+        "deepfake/session.html",
+        {
+            "row": row,
+            "info": service.session_summary(row),
+            "labels": service.STEP_LABELS,
+            "error": error,
+            "purposes": service.PURPOSES,
+            "status_labels": SESSION_STATUS_LABELS,
+        },
+        status_code=status,
+    )
+
+
+@router.get("")
+def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
+    return render(
+        request,
+        "deepfake/list.html",
+        {
+            "rows": [service.session_summary(r) for r in service.list_sessions(session)],
+            "purposes": service.PURPOSES,
+            "status_labels": SESSION_STATUS_LABELS,
+            "error": None,
+        },
+    )
+
+
+@router.get("/export.{fmt}")
+def export_page(
+    fmt: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> Response:
+    content, media_type, filename = export_sessions(session, fmt[:10])
+    record_read(
+        sink,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.export",
+        query=f"export format={fmt[:10]}",
+        customer_refs=[r.customer_ref for r in service.list_sessions(session, limit=100_000)],
+        result=content,
+    )
+    return download(content, media_type, filename)
+
+
+@router.post("")
+def start_page(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    customer_ref: Annotated[str, Form(max_length=64)] = "",
+    purpose: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        with session.begin_nested():
+            row = service.start_session(
+                session, clock, customer_ref=customer_ref, purpose=purpose, operator=user.username
+            )
+    except ValidationError as exc:
+        return render(
+            request,
+            "deepfake/list.html",
+            {
+                "rows": [service.session_summary(r) for r in service.list_sessions(session)],
+                "purposes": service.PURPOSES,
+                "status_labels": SESSION_STATUS_LABELS,
+                "error": exc.message,
+            },
+            status_code=422,
+        )
+    return RedirectResponse(f"/deepfake/{row.id}", status_code=303)
+
+
+@router.get("/{session_id}")
+def detail_page(
+    session_id: str, request: Request, session: DbSession, user: CurrentStaff
+) -> Response:
+    return _detail(request, session, session_id)
+
+
+def _step(
+    request: Request, session: Session, session_id: str, action: Callable[[], Any]
+) -> Response:
+    service.get_session(session, session_id)
+    try:
+        with session.begin_nested():
+            action()
+    except BrokerguardError as exc:
+        code = exc.status_code if exc.status_code < 500 else 503
+        return _detail(request, session, session_id, error=exc.message, status=code)
+    return RedirectResponse(f"/deepfake/{session_id}", status_code=303)
+
+
+@router.post("/{session_id}/otp")
+def otp_send_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    cfg: Cfg,
+    sender: Sender,
+    user: Writer,
+    channel: Annotated[str, Form(max_length=8)] = "",
+    registered_destination: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.send_otp(
+            session,
+            clock,
+            cfg,
+            sender,
+            session_id,
+            channel=channel,
+            registered_destination=registered_destination,
+        ),
+    )
+
+
+@router.post("/{session_id}/otp/verify")
+def otp_verify_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    cfg: Cfg,
+    user: Writer,
+    code: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    outcome = service.verify_otp(session, clock, cfg, session_id, code)
+    if not outcome.verified:
+        message = f"{outcome.reason} ({outcome.attempts_left} left)"
+        return _detail(request, session, session_id, error=message, status=422)
+    return RedirectResponse(f"/deepfake/{session_id}", status_code=303)
+
+
+@router.post("/{session_id}/challenges")
+async def challenges_page(
+    session_id: str, request: Request, session: DbSession, clock: AppClock, user: Writer
+) -> Response:
+    form = await request.form()
+    count = len(service.challenges_of(service.get_session(session, session_id)))
+    results = [form.get(f"c{i}") == "pass" for i in range(count)]
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.record_challenges(session, clock, session_id, results, user.username),
+    )
+
+
+@router.post("/{session_id}/id-photo")
+def photo_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    result: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.record_id_photo(
+            session, clock, session_id, result=result, note=note, actor=user.username
+        ),
+    )
+
+
+@router.post("/{session_id}/recording")
+async def recording_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    cfg: Cfg,
+    detector: Detector,
+    user: Writer,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    try:
+        content, _ = await read_upload(file, cfg.max_recording_bytes)
+    except ValidationError as exc:
+        return _detail(request, session, session_id, error=exc.message, status=413)
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.attach_recording(session, clock, cfg, session_id, content, detector),
+    )
+
+
+@router.post("/{session_id}/recording-digest")
+def digest_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    sha256: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.record_recording_digest(session, clock, session_id, sha256),
+    )
+
+
+@router.post("/{session_id}/review")
+def review_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Writer,
+    decision: Annotated[str, Form(max_length=8)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    def act() -> Any:
+        if decision == "approve":
+            return approve_and_keep(
+                session, clock, settings, session_id, reviewer=user.username, note=note
+            )
+        if decision == "reject":
+            return service.reject(session, clock, session_id, reviewer=user.username, note=note)
+        raise ValidationError("decision must be approve or reject", field="decision")
+
+    return _step(request, session, session_id, act)

@@ -1,0 +1,133 @@
+"""CLI sub-commands for a register: ``list``, ``add``, ``edit``, ``import``, ``export``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from brokerguard.cli import runtime
+from brokerguard.errors import ValidationError
+from brokerguard.registerkit.spec import (
+    RegisterSpec,
+    as_text,
+    create_item,
+    export_items,
+    export_rows,
+    import_items,
+    parse_mode,
+    update_item,
+)
+from brokerguard.tabular import DEFAULT_MAX_BYTES
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="field=value (repeatable); see the register's columns"),
+]
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, object]:
+    """``["name=LINE", "allowed=yes"]`` -> ``{"name": "LINE", "allowed": "yes"}``."""
+    values: dict[str, object] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValidationError(f"--set wants field=value, got {item[:40]!r}", field="set")
+        if name in values:
+            raise ValidationError(f"field {name!r} given twice", field=name)
+        values[name] = value
+    return values
+
+
+def read_input_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    if not path.is_file():
+        raise ValidationError(f"no such file: {path}", field="file")
+    if path.stat().st_size > max_bytes:
+        raise ValidationError(f"the file is larger than {max_bytes:,} bytes", field="file")
+    return path.read_bytes()
+
+
+def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
+    sub = typer.Typer(help=f"{spec.title_zh} / {spec.title_en}", no_args_is_help=True)
+    app.add_typer(sub, name=spec.path)
+    fields = ", ".join(c.name for c in spec.columns)
+
+    @sub.command("list")
+    @runtime.handle_errors
+    def list_command(
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    ) -> None:
+        """Print the register."""
+        with runtime.open_session() as session:
+            rows = export_rows(session, spec)
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=2))
+            return
+        table = Table(title=f"{spec.title_zh} / {spec.title_en}")
+        names = ["id", *(c.name for c in spec.columns)]
+        for name in names:
+            table.add_column(name)
+        for row in rows:
+            table.add_row(*(as_text(row.get(n)) for n in names))
+        runtime.console.print(table)
+
+    @sub.command("add", help=f"Add an entry. Fields: {fields}")
+    @runtime.handle_errors
+    def add_command(values: SetOption = None) -> None:
+        with runtime.open_session() as session:
+            row = create_item(session, runtime.clock(), spec, parse_assignments(values), "cli")
+            item_id = spec.to_row(session, row)["id"]
+        runtime.console.print(f"added {spec.key} {item_id}")
+
+    @sub.command("edit", help=f"Change an entry's fields. Fields: {fields}")
+    @runtime.handle_errors
+    def edit_command(item_id: str, values: SetOption = None) -> None:
+        assignments = parse_assignments(values)
+        if not assignments:
+            raise ValidationError("nothing to change: give --set field=value", field="set")
+        with runtime.open_session() as session:
+            update_item(session, runtime.clock(), spec, item_id, assignments, "cli")
+        runtime.console.print(f"updated {spec.key} {item_id}")
+
+    @sub.command("import")
+    @runtime.handle_errors
+    def import_command(
+        file: Path,
+        mode: Annotated[str, typer.Option(help="all_or_nothing or valid_rows")] = "all_or_nothing",
+    ) -> None:
+        """Load a CSV (UTF-8/Big5) or XLSX file; rows with errors are listed."""
+        chosen = parse_mode(mode)
+        content = read_input_file(file)
+        with runtime.open_session() as session:
+            summary = import_items(
+                session,
+                runtime.clock(),
+                spec,
+                content,
+                file.name,
+                chosen,
+                "cli",
+                settings=runtime.settings(),
+            )
+        for error in summary.errors:
+            runtime.err_console.print(f"skipped {error}", highlight=False)
+        runtime.console.print(
+            f"{summary.created} created, {summary.updated} updated, "
+            f"{len(summary.errors)} rejected of {summary.total} rows"
+        )
+
+    @sub.command("export")
+    @runtime.handle_errors
+    def export_command(
+        output: Path,
+        format: Annotated[str, typer.Option(help="csv or xlsx")] = "csv",
+    ) -> None:
+        """Write the register to a CSV or XLSX file."""
+        with runtime.open_session() as session:
+            content, _, _ = export_items(session, spec, format)
+        output.write_bytes(content)
+        runtime.console.print(f"wrote {output}")

@@ -1,0 +1,298 @@
+"""The description of one register and the generic operations on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock
+from brokerguard.config import Settings
+from brokerguard.errors import NotFoundError, ValidationError
+from brokerguard.tabular import (
+    Column,
+    ImportMode,
+    ImportRejectedError,
+    RowError,
+    read_table,
+    write_csv,
+    write_xlsx,
+)
+
+M = TypeVar("M")
+
+#: save(session, clock, existing_or_None, parsed_values, actor) -> the saved row
+Saver = Callable[[Session, Clock, Any, dict[str, Any], str], Any]
+#: keep(session, clock, settings, content, filename, loaded rows, actor) -> evidence reference
+ImportKeeper = Callable[
+    [Session, Clock, Settings, bytes, str, list[dict[str, Any]], str], str | None
+]
+Finder = Callable[[Session, dict[str, Any]], Any]
+RowView = Callable[[Session, Any], dict[str, Any]]
+
+MAX_FORM_VALUE = 4096
+CACHE_KEY = "registerkit.import_cache"
+T = TypeVar("T")
+
+
+def cached_lookup(session: Session, key: tuple[Any, ...], load: Callable[[], T]) -> T:
+    """Memoise a lookup of *another* register (a course by code, an account by name) for
+    the length of one import; outside an import it just loads."""
+    cache: dict[tuple[Any, ...], Any] | None = session.info.get(CACHE_KEY)
+    if cache is None:
+        return load()
+    if key not in cache:
+        cache[key] = load()
+    result: T = cache[key]
+    return result
+
+
+@dataclass(frozen=True)
+class RegisterSpec(Generic[M]):
+    """One register: ``key`` is its URL/CLI slug (``social-platforms``).
+
+    ``save`` must check every rule before it changes the row or adds it to the
+    session, so a refused row (``ValidationError``) leaves nothing behind.
+    """
+
+    key: str
+    #: the short name under its area in URLs and the CLI (``platforms``)
+    path: str
+    title_zh: str
+    title_en: str
+    model: type[M]
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...]
+    save: Saver
+    find: Finder
+    to_row: RowView
+    order_by: Callable[[], Sequence[Any]] = field(default=lambda: ())
+    requirement_ids: tuple[str, ...] = ()
+    #: columns shown as long text (textarea) in forms
+    long_text: frozenset[str] = frozenset()
+    #: columns shown as a choice in forms: name -> allowed values
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: keeps an imported file as evidence (e.g. a training roster); optional
+    keep_import: ImportKeeper | None = None
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise ValidationError(f"unknown field {name!r}", field=name)
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    total: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    #: the imported file in the evidence store, when the register keeps imports
+    evidence_ref: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "total": self.total,
+            "evidence_ref": self.evidence_ref,
+            "errors": [
+                {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
+            ],
+        }
+
+
+def as_text(value: object) -> str:
+    """A JSON/CLI value as the text a column parser reads."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float | str):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise ValidationError(f"unsupported value type {type(value).__name__}", field="value")
+
+
+def parse_values(
+    spec: RegisterSpec[Any], raw: Mapping[str, object], *, partial: bool = False
+) -> dict[str, Any]:
+    """Parse field values with the register's columns; the first bad field raises.
+
+    With ``partial`` only the given fields are parsed (an edit); otherwise every
+    required column must be present (a create).
+    """
+    known = {c.name for c in spec.columns}
+    for name in raw:
+        if name not in known:
+            raise ValidationError(
+                f"unknown field {name!r} (known: {', '.join(sorted(known))})", field=str(name)
+            )
+    parsed: dict[str, Any] = {}
+    for column in spec.columns:
+        if partial and column.name not in raw:
+            continue
+        text_value = as_text(raw.get(column.name)).strip()
+        if len(text_value) > MAX_FORM_VALUE:
+            raise ValidationError(
+                f"{column.name} is longer than {MAX_FORM_VALUE} characters", field=column.name
+            )
+        if not text_value:
+            if column.required:
+                raise ValidationError(f"{column.name} is required", field=column.name)
+            parsed[column.name] = column.default
+            continue
+        try:
+            parsed[column.name] = column.parse(text_value)
+        except ValueError as exc:
+            raise ValidationError(f"{column.name}: {exc}", field=column.name) from None
+    return parsed
+
+
+def list_items(
+    session: Session, spec: RegisterSpec[M], *, limit: int | None = None, offset: int = 0
+) -> list[M]:
+    statement = select(spec.model).order_by(*spec.order_by()).offset(offset)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return list(session.scalars(statement))
+
+
+def count_items(session: Session, spec: RegisterSpec[Any]) -> int:
+    return int(session.scalar(select(func.count()).select_from(spec.model)) or 0)
+
+
+def get_item(session: Session, spec: RegisterSpec[M], item_id: str) -> M:
+    if not item_id or len(item_id) > 64:
+        raise NotFoundError(f"no {spec.key} entry {item_id!r}", field="id")
+    row = session.get(spec.model, item_id)
+    if row is None:
+        raise NotFoundError(f"no {spec.key} entry {item_id!r}", field="id")
+    return row
+
+
+def create_item(
+    session: Session, clock: Clock, spec: RegisterSpec[M], raw: Mapping[str, object], actor: str
+) -> M:
+    values = parse_values(spec, raw)
+    if spec.unique and spec.find(session, values) is not None:
+        key = ", ".join(str(values.get(n)) for n in spec.unique)
+        raise ValidationError(f"an entry with {key} already exists", field=spec.unique[0])
+    row: M = spec.save(session, clock, None, values, actor)
+    session.flush()
+    return row
+
+
+def update_item(
+    session: Session,
+    clock: Clock,
+    spec: RegisterSpec[M],
+    item_id: str,
+    raw: Mapping[str, object],
+    actor: str,
+) -> M:
+    row = get_item(session, spec, item_id)
+    current = spec.to_row(session, row)
+    values = {c.name: current.get(c.name) for c in spec.columns}
+    values.update(parse_values(spec, raw, partial=True))
+    if spec.unique:
+        other = spec.find(session, values)
+        if other is not None and other is not row:
+            key = ", ".join(str(values.get(n)) for n in spec.unique)
+            raise ValidationError(f"an entry with {key} already exists", field=spec.unique[0])
+    saved: M = spec.save(session, clock, row, values, actor)
+    session.flush()
+    return saved
+
+
+def import_items(
+    session: Session,
+    clock: Clock,
+    spec: RegisterSpec[Any],
+    content: bytes,
+    filename: str,
+    mode: ImportMode,
+    actor: str,
+    *,
+    settings: Settings | None = None,
+) -> ImportSummary:
+    """Load a CSV/XLSX file: new keys are created, known keys updated.
+
+    ``all_or_nothing`` loads nothing when any row fails (parsing or the register's
+    own rules); ``valid_rows`` loads the good rows and reports the others.
+    """
+    table = read_table(content, filename, spec.columns, unique=spec.unique)
+    summary = ImportSummary(total=table.total, errors=list(table.errors))
+    if summary.errors and mode is ImportMode.all_or_nothing:
+        raise ImportRejectedError(summary.errors, table.total)
+    savepoint = session.begin_nested()
+    session.info[CACHE_KEY] = {}
+    try:
+        # rows of one file never share a key (read_table refuses duplicates), so lookups need
+        # not see this import's pending rows: no flush per row
+        with session.no_autoflush:
+            for values, line in zip(table.rows, table.lines, strict=True):
+                existing = spec.find(session, values) if spec.unique else None
+                try:
+                    # savers validate before they change anything: a refused row leaves no trace
+                    spec.save(session, clock, existing, values, actor)
+                except ValidationError as exc:
+                    summary.errors.append(RowError(line, exc.field, exc.message))
+                    continue
+                if existing is None:
+                    summary.created += 1
+                else:
+                    summary.updated += 1
+    finally:
+        session.info.pop(CACHE_KEY, None)
+    if summary.errors and mode is ImportMode.all_or_nothing:
+        savepoint.rollback()
+        summary.errors.sort(key=lambda e: e.line)
+        raise ImportRejectedError(summary.errors, table.total)
+    savepoint.commit()
+    session.flush()
+    loaded = summary.created + summary.updated
+    if settings is not None and spec.keep_import is not None and loaded:
+        accepted = [
+            values
+            for values, line in zip(table.rows, table.lines, strict=True)
+            if line not in {e.line for e in summary.errors}
+        ]
+        summary.evidence_ref = spec.keep_import(
+            session, clock, settings, content, filename, accepted, actor
+        )
+    summary.errors.sort(key=lambda e: e.line)
+    return summary
+
+
+def export_rows(
+    session: Session, spec: RegisterSpec[Any], *, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
+    rows = list_items(session, spec, limit=limit, offset=offset)
+    return [spec.to_row(session, row) for row in rows]
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_items(session: Session, spec: RegisterSpec[Any], fmt: str) -> tuple[bytes, str, str]:
+    """(content, media type, file name) of the whole register as CSV or XLSX."""
+    rows = export_rows(session, spec)
+    if fmt == "csv":
+        return write_csv(spec.columns, rows), "text/csv; charset=utf-8", f"{spec.key}.csv"
+    if fmt == "xlsx":
+        return write_xlsx(spec.columns, rows, title=spec.key), XLSX_TYPE, f"{spec.key}.xlsx"
+    raise ValidationError(f"format must be csv or xlsx, not {fmt[:20]!r}", field="format")
+
+
+def parse_mode(value: str) -> ImportMode:
+    try:
+        return ImportMode(value.strip())
+    except ValueError:
+        raise ValidationError("mode must be all_or_nothing or valid_rows", field="mode") from None

@@ -1,0 +1,280 @@
+"""JSON API and HTML pages for a register, built from its :class:`RegisterSpec`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.registerkit.findings import findings_from_checks
+from brokerguard.registerkit.labels import VALUE_LABELS
+from brokerguard.registerkit.spec import (
+    RegisterSpec,
+    as_text,
+    count_items,
+    create_item,
+    export_items,
+    export_rows,
+    get_item,
+    import_items,
+    parse_mode,
+    update_item,
+)
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportRejectedError
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.templating import render
+
+Writer = Annotated[StaffIdentity, Depends(require_writer())]
+MAX_PAGE = 5000
+PAGE_ROWS = 500
+FieldValue = str | int | float | bool | None
+
+
+class ItemBody(BaseModel):
+    """The fields of one entry, by column name; values as text, numbers or booleans."""
+
+    values: dict[Annotated[str, Field(max_length=64)], FieldValue] = Field(max_length=64)
+
+
+async def read_upload(file: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, str]:
+    content = await file.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise ValidationError(f"the file is larger than {max_bytes:,} bytes", field="file")
+    return content, (file.filename or "upload")[:200]
+
+
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
+    """``GET/POST /<key>``, ``GET/PUT /<key>/{id}``, ``POST /<key>/import``, ``GET .../export``."""
+    base = f"/{spec.path}"
+    tag: list[str | Enum] = [spec.key]
+
+    @router.get(base, tags=tag, name=f"{spec.key}-list", summary=f"List {spec.title_en}")
+    def list_api(
+        session: DbSession,
+        user: CurrentStaff,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> dict[str, Any]:
+        return {
+            "total": count_items(session, spec),
+            "offset": offset,
+            "items": export_rows(session, spec, limit=limit, offset=offset),
+        }
+
+    @router.post(base, tags=tag, status_code=201, name=f"{spec.key}-create")
+    def create_api(
+        body: ItemBody, session: DbSession, clock: AppClock, user: Writer
+    ) -> dict[str, Any]:
+        row = create_item(session, clock, spec, body.values, user.username)
+        return spec.to_row(session, row)
+
+    @router.get(base + "/export", tags=tag, name=f"{spec.key}-export")
+    def export_api(session: DbSession, user: CurrentStaff, format: str = "csv") -> Response:
+        return download(*export_items(session, spec, format[:10]))
+
+    @router.get(base + "/{item_id}", tags=tag, name=f"{spec.key}-get")
+    def get_api(item_id: str, session: DbSession, user: CurrentStaff) -> dict[str, Any]:
+        return spec.to_row(session, get_item(session, spec, item_id))
+
+    @router.put(base + "/{item_id}", tags=tag, name=f"{spec.key}-update")
+    def update_api(
+        item_id: str, body: ItemBody, session: DbSession, clock: AppClock, user: Writer
+    ) -> dict[str, Any]:
+        row = update_item(session, clock, spec, item_id, body.values, user.username)
+        return spec.to_row(session, row)
+
+    @router.post(base + "/import", tags=tag, name=f"{spec.key}-import")
+    async def import_api(
+        session: DbSession,
+        clock: AppClock,
+        settings: AppSettings,
+        user: Writer,
+        file: Annotated[UploadFile, File()],
+        mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+    ) -> dict[str, Any]:
+        chosen = parse_mode(mode)
+        content, filename = await read_upload(file)
+        summary = import_items(
+            session, clock, spec, content, filename, chosen, user.username, settings=settings
+        )
+        return summary.as_dict()
+
+
+def display_row(row: dict[str, Any]) -> dict[str, str]:
+    """Every value as the text a form shows (dates ISO, booleans yes/no)."""
+    return {key: as_text(value) for key, value in row.items()}
+
+
+def _form_values(form: Any, spec: RegisterSpec[Any]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for column in spec.columns:
+        value = form.get(column.name)
+        values[column.name] = value if isinstance(value, str) else ""
+    return values
+
+
+def add_register_views(
+    router: APIRouter,
+    spec: RegisterSpec[Any],
+    base: str,
+    *,
+    extra: Callable[[Request, DbSession], dict[str, Any]] | None = None,
+) -> None:
+    """HTML list (with create and import forms), edit form, import, CSV/XLSX export.
+
+    ``base`` is relative to the router's prefix (``/people`` under ``/training``).
+    """
+    link = router.prefix + base
+
+    def page(
+        request: Request,
+        session: DbSession,
+        *,
+        errors: dict[str, str] | None = None,
+        values: dict[str, object] | None = None,
+        summary: dict[str, Any] | None = None,
+        status_code: int = 200,
+    ) -> Response:
+        context: dict[str, Any] = {
+            "spec": spec,
+            "base": link,
+            "value_labels": VALUE_LABELS,
+            "rows": [display_row(r) for r in export_rows(session, spec, limit=PAGE_ROWS)],
+            "total": count_items(session, spec),
+            "page_rows": PAGE_ROWS,
+            "errors": errors or {},
+            "values": values or {},
+            "summary": summary,
+        }
+        if extra is not None:
+            context.update(extra(request, session))
+        return render(request, "registerkit/list.html", context, status_code=status_code)
+
+    @router.get(base)
+    def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
+        return page(request, session)
+
+    @router.post(base)
+    async def create_page(
+        request: Request, session: DbSession, clock: AppClock, user: Writer
+    ) -> Response:
+        values = _form_values(await request.form(), spec)
+        try:
+            with session.begin_nested():
+                create_item(session, clock, spec, values, user.username)
+        except ValidationError as exc:
+            errors = {exc.field or "_": exc.message}
+            return page(request, session, errors=errors, values=values, status_code=422)
+        return RedirectResponse(link, status_code=303)
+
+    @router.get(base + "/export.{fmt}")
+    def export_page(fmt: str, session: DbSession, user: CurrentStaff) -> Response:
+        return download(*export_items(session, spec, fmt[:10]))
+
+    @router.post(base + "/import")
+    async def import_page(
+        request: Request,
+        session: DbSession,
+        clock: AppClock,
+        settings: AppSettings,
+        user: Writer,
+        file: Annotated[UploadFile, File()],
+        mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+    ) -> Response:
+        try:
+            chosen = parse_mode(mode)
+            content, filename = await read_upload(file)
+            with session.begin_nested():
+                summary = import_items(
+                    session,
+                    clock,
+                    spec,
+                    content,
+                    filename,
+                    chosen,
+                    user.username,
+                    settings=settings,
+                )
+        except ImportRejectedError as exc:
+            report = {
+                "rejected": True,
+                "message": exc.message,
+                "errors": [
+                    {"line": e.line, "column": e.column, "message": e.message} for e in exc.errors
+                ],
+            }
+            return page(request, session, summary=report, status_code=422)
+        except BrokerguardError as exc:
+            report = {"rejected": True, "message": exc.message, "errors": []}
+            return page(request, session, summary=report, status_code=exc.status_code)
+        return page(request, session, summary=summary.as_dict())
+
+    @router.get(base + "/{item_id}/edit")
+    def edit_page(
+        item_id: str, request: Request, session: DbSession, user: CurrentStaff
+    ) -> Response:
+        row = get_item(session, spec, item_id)
+        values = display_row(spec.to_row(session, row))
+        return render(
+            request,
+            "registerkit/edit.html",
+            {
+                "spec": spec,
+                "base": link,
+                "item_id": item_id,
+                "values": values,
+                "errors": {},
+                "value_labels": VALUE_LABELS,
+            },
+        )
+
+    @router.post(base + "/{item_id}/edit")
+    async def edit_submit(
+        item_id: str, request: Request, session: DbSession, clock: AppClock, user: Writer
+    ) -> Response:
+        get_item(session, spec, item_id)
+        values = _form_values(await request.form(), spec)
+        try:
+            with session.begin_nested():
+                update_item(session, clock, spec, item_id, values, user.username)
+        except ValidationError as exc:
+            return render(
+                request,
+                "registerkit/edit.html",
+                {
+                    "spec": spec,
+                    "base": link,
+                    "item_id": item_id,
+                    "values": values,
+                    "value_labels": VALUE_LABELS,
+                    "errors": {exc.field or "_": exc.message},
+                },
+                status_code=422,
+            )
+        return RedirectResponse(link, status_code=303)
+
+
+def add_findings_api(router: APIRouter, check_ids: tuple[str, ...]) -> None:
+    """``POST /findings``: run the domain's checks and open a finding for each failure."""
+
+    @router.post("/findings", name=f"{router.prefix}-findings")
+    def open_findings_api(
+        session: DbSession, clock: AppClock, settings: AppSettings, user: Writer
+    ) -> dict[str, Any]:
+        opened = findings_from_checks(session, clock, settings, check_ids, owner=user.username)
+        return {"items": [f.model_dump(mode="json") for f in opened]}

@@ -1,0 +1,2 @@
+"""Social media (Art. 5): platform risk register, official accounts, disclosures, publishing
+workflow and the monitoring log."""
