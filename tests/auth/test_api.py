@@ -7,10 +7,9 @@ import json
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from brokerguard.audit.models import AuditEventRow
-from brokerguard.audit.schemas import AuditEvent, MemoryAuditSink
+from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.auth.lifecycle import CredentialService
 from brokerguard.auth.passwords import PasswordPolicy
 from brokerguard.auth.secretbox import SecretBox
@@ -21,6 +20,7 @@ from brokerguard.db.engine import session_factory
 from brokerguard.staff.roles import Role
 from tests.auth.helpers import META, PASSWORD
 from tests.conftest import sign_in
+from tests.stored_audit import stored_events
 
 LOGIN = "/api/v1/etrade/login"
 FACTOR = "/api/v1/etrade/login/factor"
@@ -50,29 +50,9 @@ def code(seed: str, clock: FixedClock) -> str:
 
 
 def sink(client: TestClient) -> MemoryAuditSink:
-    """The events the app stored in the audit trail (audit_events), oldest first."""
-    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    """The events the app stored in the audit trail, oldest first."""
     stored = MemoryAuditSink()
-    with session_factory(engine)() as s:
-        for row in s.scalars(select(AuditEventRow).order_by(AuditEventRow.seq)):
-            stored.events.append(
-                AuditEvent(
-                    event_id=row.event_id,
-                    time=row.time,
-                    account=row.account,
-                    function=row.function,
-                    system=row.system,
-                    query=row.query,
-                    result_digest=row.result_digest,
-                    actor=row.actor,
-                    customer_ids=tuple(json.loads(row.customer_ids)),
-                    source_ip=row.source_ip,
-                    user_agent=row.user_agent,
-                    outcome=row.outcome,
-                    correlation_id=row.correlation_id,
-                    attributes=json.loads(row.attributes),
-                )
-            )
+    stored.events.extend(stored_events(client.app.state.engine))  # type: ignore[attr-defined]
     return stored
 
 

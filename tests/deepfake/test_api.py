@@ -8,6 +8,7 @@ from brokerguard.staff.roles import Role
 from tests.conftest import sign_in
 from tests.deepfake.test_service import CapturingSender
 from tests.house_helpers import switch_user
+from tests.stored_audit import stored_events
 
 API = "/api/v1/deepfake/sessions"
 
@@ -50,11 +51,11 @@ def test_full_session_over_http(client: TestClient, engine: Engine, clock: Fixed
     approved = client.post(f"{API}/{sid}/review", json={"decision": "approve", "note": "OK"})
     assert approved.json()["status"] == "approved"
     assert "9801-000123" in client.get(f"{API}/export?format=csv").content.decode("utf-8-sig")
-    sink = client.app.state.audit_sink  # type: ignore[attr-defined]
-    exports = [e for e in sink.events if e.function == "deepfake.sessions.export"]
+    events = stored_events(engine)
+    exports = [e for e in events if e.function == "deepfake.sessions.export"]
     assert exports and exports[-1].customer_ids == ("9801-000123",)
     assert exports[-1].account == "rev-ben"
-    assert all(code not in (e.query or "") for e in sink.events)
+    assert all(code not in (e.query or "") for e in events)
     assert client.get(f"{API}/export?format=pdf").status_code == 422
 
 

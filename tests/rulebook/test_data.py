@@ -131,6 +131,18 @@ def test_binding_check_reports_a_check_with_an_unknown_id(rulebook: Rulebook) ->
     assert "A99.1" in str(problems[0])
 
 
+def test_every_technical_and_record_requirement_has_an_automated_check(
+    rulebook: Rulebook,
+) -> None:
+    """ADR 0003: the real registry binds a check to every technical and record requirement."""
+    from brokerguard.assessment.registry import load_all_checks
+    from brokerguard.rulebook.bindings import unknown_bindings, without_checks
+
+    registry = load_all_checks()
+    assert [r.id for r in without_checks(registry, rulebook)] == []
+    assert unknown_bindings(registry, rulebook) == []
+
+
 def test_without_checks_lists_unbound_requirements(rulebook: Rulebook) -> None:
     from brokerguard.rulebook.bindings import without_checks
 
