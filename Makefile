@@ -41,8 +41,10 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
+PYTEST_WORKERS ?= auto
+
 pytest: $(DEV_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 ## make bench [B=NAME]: speed and memory figures as JSON lines
 bench: $(DEV_STAMP)

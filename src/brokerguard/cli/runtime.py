@@ -24,7 +24,7 @@ from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
