@@ -8,6 +8,7 @@ from brokerguard.config import Settings
 from brokerguard.staff.roles import Role
 from tests.auth.test_api import LOGIN, make_customer
 from tests.conftest import sign_in
+from tests.stored_audit import stored_events
 
 
 def test_customer_pages_show_lock_state_and_history(
@@ -66,3 +67,15 @@ def test_assessment_form(client: TestClient, engine: Engine, clock: FixedClock) 
     )
     assert ok.status_code == 303
     assert "app-face-v3" in client.get("/etrade/assessments").text
+
+
+def test_looking_at_a_customer_is_on_the_audit_trail(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    """A9.9: staff reads of a customer's data are recorded before the page is served."""
+    make_customer(engine, clock, settings)
+    sign_in(client, engine, clock, Role.auditor, username="ivy")
+    assert client.get("/etrade/customers/A100200").status_code == 200
+    assert client.get("/api/v1/etrade/staff/customers/A100200").status_code == 200
+    views = [e for e in stored_events(engine) if e.function == "etrade.staff.customer.view"]
+    assert [(e.account, e.customer_ids) for e in views] == [("ivy", ("A100200",))] * 2

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
+from brokerguard.audit.web import audited
 from brokerguard.auth import lockout
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.challenges import SIGNED_PREFIX
@@ -381,7 +382,10 @@ def staff_create_customer(
     return {"account": customer.account, "id": customer.id}
 
 
-@router.get("/staff/customers/{account}")
+@router.get(
+    "/staff/customers/{account}",
+    dependencies=[Depends(audited("etrade.staff.customer.view", customer_param="account"))],
+)
 def staff_customer(
     account: str, staff: ReadingStaff, creds: Credentials, auth: AppAuth
 ) -> dict[str, Any]:

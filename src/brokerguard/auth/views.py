@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
+from brokerguard.audit.web import audited
 from brokerguard.auth.api import build_meta, get_auth_settings
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.lifecycle import factors_of, last_events
@@ -44,7 +45,7 @@ Auth = Annotated[AuthSettings, Depends(get_auth_settings)]
 PAGE_SIZE = 50
 
 
-@router.get("/customers")
+@router.get("/customers", dependencies=[Depends(audited("etrade.staff.customer.search"))])
 def customers(
     request: Request, session: DbSession, staff: Reader, auth: Auth, q: str = ""
 ) -> Response:
@@ -116,7 +117,10 @@ def _detail_context(session: DbSession, account: str, auth: AuthSettings) -> dic
     }
 
 
-@router.get("/customers/{account}")
+@router.get(
+    "/customers/{account}",
+    dependencies=[Depends(audited("etrade.staff.customer.view", customer_param="account"))],
+)
 def customer_detail(
     request: Request, account: str, session: DbSession, staff: Reader, auth: Auth
 ) -> Response:
