@@ -3,6 +3,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from brokerguard.assessment.registry import CheckContext, Status
@@ -35,5 +36,9 @@ def test_demo_customers_load_and_show_a_gap(
         assert checks.stored_credentials(check_ctx).status is Status.passed
         assert checks.indirect_biometric_assessed(check_ctx).status is Status.passed
         assert checks.server_side_verification(check_ctx).status is Status.passed
-    assert any("A123000101" in note and "otpauth://" in note for note in ctx.notes)
-    assert all(demo.DEMO_PASSWORD not in note for note in ctx.notes)
+    (note,) = [n for n in ctx.notes if "otpauth://" in n]
+    password = note.split("password (shown this once): ", 1)[1].split(";", 1)[0]
+    with session_factory(sqlite_engine)() as s:
+        stored = s.query(EtradeCustomer).filter_by(account="A123000101").one().password_hash
+    assert PasswordHasher().verify(stored, password)  # the printed password is the real one
+    assert demo.demo_customer_password() != demo.demo_customer_password()  # never a fixed one

@@ -4,6 +4,7 @@ locked account, one customer still holding only a password (a gap the A9.1 check
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import serialization
@@ -19,8 +20,6 @@ from brokerguard.db.base import new_uuid
 from brokerguard.demodata import DemoContext
 
 ORDER = 30
-#: documented in docs/etrade-login.md; demo only
-DEMO_PASSWORD = "Kaohsiung-88-trade"  # noqa: S105 - public demo credential
 CUSTOMERS = [
     ("A123000101", "陳怡君", "totp"),
     ("A123000102", "林志豪", "device"),
@@ -35,6 +34,11 @@ IPS = ["203.69.12.40", "114.32.8.77", "61.220.5.9", "1.34.120.18", "36.226.91.3"
 FOREIGN_IPS = ["185.220.101.4", "45.83.64.12"]
 
 
+def demo_customer_password() -> str:
+    """A random password that meets the policy (letters, digits, a symbol, 16+ chars)."""
+    return f"Trade-{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}"
+
+
 def load_demo(ctx: DemoContext) -> None:
     auth = AuthSettings()
     creds = credential_service(ctx.session, ctx.clock, ctx.audit, ctx.settings, auth)
@@ -42,9 +46,10 @@ def load_demo(ctx: DemoContext) -> None:
     officer = security.username if security is not None else "demo-security"
     meta = RequestMeta.cli("demo", officer)
     now = ctx.clock.now()
+    password = demo_customer_password()  # generated per demo, printed once, never in the repo
     for account, name, kind in CUSTOMERS:
         customer = creds.create_customer(
-            account, DEMO_PASSWORD, meta, display_name=name, identity_verified_by=officer
+            account, password, meta, display_name=name, identity_verified_by=officer
         )
         customer.created_at = now - timedelta(days=ctx.rng.randint(60, 360))
         customer.password_changed_at = now - timedelta(days=ctx.rng.randint(5, 200))
@@ -52,8 +57,8 @@ def load_demo(ctx: DemoContext) -> None:
             enrolment = creds.enroll_totp(customer, meta, device_id="otp-app", activate=True)
             if account == CUSTOMERS[0][0]:
                 ctx.notes.append(
-                    f"e-trading demo customer {account} (password in docs/etrade-login.md); "
-                    f"TOTP: {enrolment.uri}"
+                    f"e-trading demo customers {CUSTOMERS[0][0]}..{CUSTOMERS[-1][0]} "
+                    f"password (shown this once): {password}; {account} TOTP: {enrolment.uri}"
                 )
         elif kind == "device":
             pem = (
