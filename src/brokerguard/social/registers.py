@@ -253,6 +253,19 @@ def account_by_name(session: Session, name: str) -> OfficialAccount:
     return row
 
 
+def _known_account(session: Session, values: dict[str, Any]) -> OfficialAccount | None:
+    """The account a row names, or None when there is none (so the row is new)."""
+    try:
+        return account_by_name(session, str(values.get("account")))
+    except ValidationError:
+        return None
+
+
+def _account_name(session: Session, account_id: str) -> str:
+    account = session.get(OfficialAccount, account_id)
+    return account.name if account else ""
+
+
 # --- administrators ------------------------------------------------------------------
 
 ADMIN_COLUMNS = (
@@ -265,9 +278,8 @@ ADMIN_COLUMNS = (
 
 
 def _find_admin(session: Session, values: dict[str, Any]) -> AccountAdmin | None:
-    try:
-        account = account_by_name(session, str(values.get("account")))
-    except ValidationError:
+    account = _known_account(session, values)
+    if account is None:
         return None
     return session.scalar(
         select(AccountAdmin).where(
@@ -290,10 +302,9 @@ def _save_admin(
 
 
 def _admin_row(session: Session, row: AccountAdmin) -> dict[str, Any]:
-    account = session.get(OfficialAccount, row.account_id)
     return {
         "id": row.id,
-        "account": account.name if account else "",
+        "account": _account_name(session, row.account_id),
         "admin": row.admin,
         "permission": row.permission,
         "mfa_enabled": row.mfa_enabled,
@@ -351,9 +362,8 @@ MONITORING_COLUMNS = (
 
 
 def _find_monitoring(session: Session, values: dict[str, Any]) -> MonitoringEntry | None:
-    try:
-        account = account_by_name(session, str(values.get("account")))
-    except ValidationError:
+    account = _known_account(session, values)
+    if account is None:
         return None
     return session.scalar(
         select(MonitoringEntry).where(
@@ -395,10 +405,9 @@ def _save_monitoring(
 
 
 def _monitoring_row(session: Session, row: MonitoringEntry) -> dict[str, Any]:
-    account = session.get(OfficialAccount, row.account_id)
     return {
         "id": row.id,
-        "account": account.name if account else "",
+        "account": _account_name(session, row.account_id),
         "observed_on": row.observed_on,
         "kind": row.kind,
         "summary": row.summary,
