@@ -16,6 +16,7 @@ from brokerguard.attestations.models import AttestationItem, ReferencedRulebook
 from brokerguard.clock import Clock
 from brokerguard.errors import ConflictError, RulebookError, ValidationError
 from brokerguard.evidence.service import today
+from brokerguard.registerkit.rows import attribute_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec
 from brokerguard.rulebook import Rulebook, load_rulebook
 from brokerguard.rulebook.loader import load_from
@@ -56,13 +57,7 @@ ITEM_COLUMNS = (
 )
 
 
-def _find_item(session: Session, values: dict[str, Any]) -> AttestationItem | None:
-    return session.scalar(
-        select(AttestationItem).where(
-            AttestationItem.requirement_id == values["requirement_id"],
-            AttestationItem.referenced_rule == values["referenced_rule"],
-        )
-    )
+_find_item = find_by(AttestationItem, "requirement_id", "referenced_rule")
 
 
 def _save_item(
@@ -74,9 +69,7 @@ def _save_item(
         raise ValidationError("the attestation date is in the future", field="attested_on")
     if next_due <= attested_on:
         raise ValidationError("next due must be after the attestation date", field="next_due")
-    if row is None:
-        row = AttestationItem()
-        session.add(row)
+    row = row_or_new(session, row, AttestationItem)
     for name in (
         "requirement_id",
         "referenced_rule",
@@ -90,24 +83,20 @@ def _save_item(
     row.applicable = bool(values.get("applicable", True))
     row.statement = values.get("statement") or ""
     row.evidence_ref = values.get("evidence_ref") or ""
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
-def _item_row(session: Session, row: AttestationItem) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "requirement_id": row.requirement_id,
-        "referenced_rule": row.referenced_rule,
-        "rule_version": row.rule_version,
-        "applicable": row.applicable,
-        "statement": row.statement,
-        "attested_by": row.attested_by,
-        "attested_on": row.attested_on,
-        "next_due": row.next_due,
-        "evidence_ref": row.evidence_ref,
-    }
+_item_row = attribute_row(
+    "requirement_id",
+    "referenced_rule",
+    "rule_version",
+    "applicable",
+    "statement",
+    "attested_by",
+    "attested_on",
+    "next_due",
+    "evidence_ref",
+)
 
 
 ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(

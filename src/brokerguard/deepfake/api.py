@@ -12,7 +12,7 @@ from brokerguard.deepfake import service
 from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
-from brokerguard.deepfake.export import export_sessions
+from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
 from brokerguard.registerkit.web import add_findings_api, download, read_upload
@@ -98,15 +98,8 @@ def list_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
 def export_api(
     session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff, format: str = "csv"
 ) -> Response:
-    content, media_type, filename = export_sessions(session, format[:10])
-    record_read(
-        sink,
-        clock,
-        actor=user.username,
-        function="deepfake.sessions.export",
-        query=f"export format={format[:10]}",
-        customer_refs=[r.customer_ref for r in service.list_sessions(session, limit=100_000)],
-        result=content,
+    content, media_type, filename = export_sessions_audited(
+        session, sink, clock, actor=user.username, fmt=format
     )
     return download(content, media_type, filename)
 

@@ -16,7 +16,7 @@ from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import get_deepfake_settings
 from brokerguard.errors import ValidationError
-from brokerguard.registerkit.cli import read_input_file
+from brokerguard.registerkit.cli import DecisionOption, apply_decision, read_input_file
 
 COMMAND = "deepfake"
 app = typer.Typer(help="視訊身分核驗 / Video identity checks (A10.1).", no_args_is_help=True)
@@ -151,23 +151,24 @@ def recording_command(session_id: str, file: Path) -> None:
 @runtime.handle_errors
 def review_command(
     session_id: str,
-    decision: Annotated[str, typer.Option(help="approve or reject")],
+    decision: DecisionOption,
     reviewer: Annotated[str, typer.Option()],
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Sign off a session (a different person from the operator)."""
     with runtime.open_session() as session:
-        if decision == "approve":
-            approve_and_keep(
+        apply_decision(
+            decision,
+            approve=lambda: approve_and_keep(
                 session,
                 runtime.clock(),
                 runtime.settings(),
                 session_id,
                 reviewer=reviewer,
                 note=note,
-            )
-        elif decision == "reject":
-            service.reject(session, runtime.clock(), session_id, reviewer=reviewer, note=note)
-        else:
-            raise ValidationError("decision must be approve or reject", field="decision")
+            ),
+            reject=lambda: service.reject(
+                session, runtime.clock(), session_id, reviewer=reviewer, note=note
+            ),
+        )
     runtime.console.print(f"{decision}d")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from brokerguard.audit.schemas import AuditSink
+from brokerguard.clock import Clock
+from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.service import list_sessions, session_summary
 from brokerguard.errors import ValidationError
 from brokerguard.registerkit.spec import XLSX_TYPE
@@ -48,3 +51,20 @@ def export_sessions(session: Session, fmt: str) -> tuple[bytes, str, str]:
             ("video-sessions.xlsx"),
         )
     raise ValidationError(f"format must be csv or xlsx, not {fmt[:20]!r}", field="format")
+
+
+def export_sessions_audited(
+    session: Session, sink: AuditSink, clock: Clock, *, actor: str, fmt: str
+) -> tuple[bytes, str, str]:
+    """:func:`export_sessions`, with the A9.9 read of every exported customer recorded."""
+    content, media_type, filename = export_sessions(session, fmt[:10])
+    record_read(
+        sink,
+        clock,
+        actor=actor,
+        function="deepfake.sessions.export",
+        query=f"export format={fmt[:10]}",
+        customer_refs=[r.customer_ref for r in list_sessions(session, limit=100_000)],
+        result=content,
+    )
+    return content, media_type, filename

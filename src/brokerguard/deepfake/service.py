@@ -305,16 +305,40 @@ def missing_steps(row: VideoSession) -> list[str]:
     return missing
 
 
-def approve(
-    session: Session, clock: Clock, session_id: str, *, reviewer: str, note: str = ""
-) -> VideoSession:
-    """Reviewer sign-off: only a different person than the operator, only with every step done."""
+def _open_for_review(session: Session, session_id: str, reviewer: str) -> tuple[VideoSession, str]:
+    """The open session and its reviewer, who may not be the operator."""
     row = _open(session, session_id)
     who = _text(reviewer, "reviewer", 128)
     if who == row.operator:
         raise PermissionDeniedError(
             "the reviewer must be a different person from the operator", field="reviewer"
         )
+    return row, who
+
+
+def _sign_off(
+    session: Session,
+    clock: Clock,
+    row: VideoSession,
+    status: str,
+    who: str,
+    note: str,
+    *,
+    note_required: bool,
+) -> VideoSession:
+    row.status = status
+    row.reviewer = who
+    row.reviewed_at = clock.now()
+    row.review_note = _text(note, "note", 2000, required=note_required)
+    session.flush()
+    return row
+
+
+def approve(
+    session: Session, clock: Clock, session_id: str, *, reviewer: str, note: str = ""
+) -> VideoSession:
+    """Reviewer sign-off: only a different person than the operator, only with every step done."""
+    row, who = _open_for_review(session, session_id, reviewer)
     missing = missing_steps(row)
     if missing:
         raise ValidationError(
@@ -322,29 +346,14 @@ def approve(
             + ", ".join(STEP_LABELS[m][1] for m in missing),
             field=missing[0],
         )
-    row.status = APPROVED
-    row.reviewer = who
-    row.reviewed_at = clock.now()
-    row.review_note = _text(note, "note", 2000, required=False)
-    session.flush()
-    return row
+    return _sign_off(session, clock, row, APPROVED, who, note, note_required=False)
 
 
 def reject(
     session: Session, clock: Clock, session_id: str, *, reviewer: str, note: str
 ) -> VideoSession:
-    row = _open(session, session_id)
-    who = _text(reviewer, "reviewer", 128)
-    if who == row.operator:
-        raise PermissionDeniedError(
-            "the reviewer must be a different person from the operator", field="reviewer"
-        )
-    row.status = REJECTED
-    row.reviewer = who
-    row.reviewed_at = clock.now()
-    row.review_note = _text(note, "note", 2000)
-    session.flush()
-    return row
+    row, who = _open_for_review(session, session_id, reviewer)
+    return _sign_off(session, clock, row, REJECTED, who, note, note_required=True)
 
 
 def list_sessions(session: Session, *, limit: int = 500) -> list[VideoSession]:

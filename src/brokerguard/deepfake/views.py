@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from brokerguard.deepfake import service
 from brokerguard.deepfake.api import Cfg, Detector, Sender
-from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.evidence import approve_and_keep
-from brokerguard.deepfake.export import export_sessions
+from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.plugins import NavItem
 from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
@@ -76,15 +75,8 @@ def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Respo
 def export_page(
     fmt: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
 ) -> Response:
-    content, media_type, filename = export_sessions(session, fmt[:10])
-    record_read(
-        sink,
-        clock,
-        actor=user.username,
-        function="deepfake.sessions.export",
-        query=f"export format={fmt[:10]}",
-        customer_refs=[r.customer_ref for r in service.list_sessions(session, limit=100_000)],
-        result=content,
+    content, media_type, filename = export_sessions_audited(
+        session, sink, clock, actor=user.username, fmt=fmt
     )
     return download(content, media_type, filename)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +28,21 @@ SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="field=value (repeatable); see the register's columns"),
 ]
+
+#: ``--decision`` of a review command: approve or reject
+DecisionOption = Annotated[str, typer.Option(help="approve or reject")]
+
+
+def apply_decision(
+    decision: str, *, approve: Callable[[], object], reject: Callable[[], object]
+) -> None:
+    """Run the review step the ``--decision`` names; anything else is refused."""
+    if decision == "approve":
+        approve()
+    elif decision == "reject":
+        reject()
+    else:
+        raise ValidationError("decision must be approve or reject", field="decision")
 
 
 def parse_assignments(items: list[str] | None) -> dict[str, object]:

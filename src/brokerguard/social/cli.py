@@ -10,7 +10,12 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
-from brokerguard.registerkit.cli import add_register_commands, parse_assignments
+from brokerguard.registerkit.cli import (
+    DecisionOption,
+    add_register_commands,
+    apply_decision,
+    parse_assignments,
+)
 from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
 from brokerguard.social.registers import REGISTERS
@@ -59,17 +64,20 @@ def posts_draft(
 @runtime.handle_errors
 def posts_review(
     post_id: str,
-    decision: Annotated[str, typer.Option(help="approve or reject")],
+    decision: DecisionOption,
     reviewer: Annotated[str, typer.Option()],
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     with runtime.open_session() as session:
-        if decision == "approve":
-            service.approve_post(session, runtime.clock(), post_id, approver=reviewer, note=note)
-        elif decision == "reject":
-            service.reject_post(session, runtime.clock(), post_id, approver=reviewer, note=note)
-        else:
-            raise ValidationError("decision must be approve or reject", field="decision")
+        apply_decision(
+            decision,
+            approve=lambda: service.approve_post(
+                session, runtime.clock(), post_id, approver=reviewer, note=note
+            ),
+            reject=lambda: service.reject_post(
+                session, runtime.clock(), post_id, approver=reviewer, note=note
+            ),
+        )
     runtime.console.print(f"{decision}d {post_id}")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
+from brokerguard.registerkit.rows import attribute_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.social.models import AccountAdmin, MonitoringEntry, OfficialAccount, SocialPlatform
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_optional_date, text
@@ -96,8 +97,7 @@ PLATFORM_COLUMNS = (
 )
 
 
-def _find_platform(session: Session, values: dict[str, Any]) -> SocialPlatform | None:
-    return session.scalar(select(SocialPlatform).where(SocialPlatform.name == values["name"]))
+_find_platform = find_by(SocialPlatform, "name")
 
 
 def _save_platform(
@@ -105,9 +105,7 @@ def _save_platform(
 ) -> SocialPlatform:
     if values["assessed_on"] > today(clock):
         raise ValidationError("the assessment date is in the future", field="assessed_on")
-    if row is None:
-        row = SocialPlatform()
-        session.add(row)
+    row = row_or_new(session, row, SocialPlatform)
     for name in (
         "name",
         "category",
@@ -121,25 +119,21 @@ def _save_platform(
     row.staff_use_allowed = bool(values.get("staff_use_allowed", True))
     row.other_risks = values.get("other_risks") or ""
     row.controls = values.get("controls") or ""
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
-def _platform_row(session: Session, row: SocialPlatform) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "category": row.category,
-        "staff_use_allowed": row.staff_use_allowed,
-        "risk_data_leakage": row.risk_data_leakage,
-        "risk_social_engineering": row.risk_social_engineering,
-        "risk_malware": row.risk_malware,
-        "other_risks": row.other_risks,
-        "controls": row.controls,
-        "assessed_on": row.assessed_on,
-        "assessed_by": row.assessed_by,
-    }
+_platform_row = attribute_row(
+    "name",
+    "category",
+    "staff_use_allowed",
+    "risk_data_leakage",
+    "risk_social_engineering",
+    "risk_malware",
+    "other_risks",
+    "controls",
+    "assessed_on",
+    "assessed_by",
+)
 
 
 PLATFORMS: RegisterSpec[SocialPlatform] = RegisterSpec(
@@ -195,8 +189,7 @@ ACCOUNT_COLUMNS = (
 )
 
 
-def _find_account(session: Session, values: dict[str, Any]) -> OfficialAccount | None:
-    return session.scalar(select(OfficialAccount).where(OfficialAccount.name == values["name"]))
+_find_account = find_by(OfficialAccount, "name")
 
 
 def _save_account(
@@ -209,32 +202,26 @@ def _save_account(
         raise ValidationError(
             "a privacy-policy review must state the risks found", field="privacy_risks"
         )
-    if row is None:
-        row = OfficialAccount()
-        session.add(row)
+    row = row_or_new(session, row, OfficialAccount)
     for name in ("name", "platform", "url", "owning_unit"):
         setattr(row, name, values[name])
     row.active = bool(values.get("active", True))
     row.privacy_reviewed_on = reviewed
     row.privacy_reviewed_by = values.get("privacy_reviewed_by") or ""
     row.privacy_risks = values.get("privacy_risks") or ""
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
-def _account_row(session: Session, row: OfficialAccount) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "platform": row.platform,
-        "url": row.url,
-        "owning_unit": row.owning_unit,
-        "active": row.active,
-        "privacy_reviewed_on": row.privacy_reviewed_on,
-        "privacy_reviewed_by": row.privacy_reviewed_by,
-        "privacy_risks": row.privacy_risks,
-    }
+_account_row = attribute_row(
+    "name",
+    "platform",
+    "url",
+    "owning_unit",
+    "active",
+    "privacy_reviewed_on",
+    "privacy_reviewed_by",
+    "privacy_risks",
+)
 
 
 ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
@@ -266,6 +253,19 @@ def account_by_name(session: Session, name: str) -> OfficialAccount:
     return row
 
 
+def _known_account(session: Session, values: dict[str, Any]) -> OfficialAccount | None:
+    """The account a row names, or None when there is none (so the row is new)."""
+    try:
+        return account_by_name(session, str(values.get("account")))
+    except ValidationError:
+        return None
+
+
+def _account_name(session: Session, account_id: str) -> str:
+    account = session.get(OfficialAccount, account_id)
+    return account.name if account else ""
+
+
 # --- administrators ------------------------------------------------------------------
 
 ADMIN_COLUMNS = (
@@ -278,9 +278,8 @@ ADMIN_COLUMNS = (
 
 
 def _find_admin(session: Session, values: dict[str, Any]) -> AccountAdmin | None:
-    try:
-        account = account_by_name(session, str(values.get("account")))
-    except ValidationError:
+    account = _known_account(session, values)
+    if account is None:
         return None
     return session.scalar(
         select(AccountAdmin).where(
@@ -293,24 +292,19 @@ def _save_admin(
     session: Session, clock: Clock, row: AccountAdmin | None, values: dict[str, Any], actor: str
 ) -> AccountAdmin:
     account = account_by_name(session, values["account"])
-    if row is None:
-        row = AccountAdmin()
-        session.add(row)
+    row = row_or_new(session, row, AccountAdmin)
     row.account_id = account.id
     row.admin = values["admin"]
     row.permission = values["permission"]
     row.mfa_enabled = bool(values["mfa_enabled"])
     row.granted_on = values.get("granted_on")
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
 def _admin_row(session: Session, row: AccountAdmin) -> dict[str, Any]:
-    account = session.get(OfficialAccount, row.account_id)
     return {
         "id": row.id,
-        "account": account.name if account else "",
+        "account": _account_name(session, row.account_id),
         "admin": row.admin,
         "permission": row.permission,
         "mfa_enabled": row.mfa_enabled,
@@ -368,9 +362,8 @@ MONITORING_COLUMNS = (
 
 
 def _find_monitoring(session: Session, values: dict[str, Any]) -> MonitoringEntry | None:
-    try:
-        account = account_by_name(session, str(values.get("account")))
-    except ValidationError:
+    account = _known_account(session, values)
+    if account is None:
         return None
     return session.scalar(
         select(MonitoringEntry).where(
@@ -399,9 +392,7 @@ def _save_monitoring(
         and not (values.get("action") or "").strip()
     ):
         raise ValidationError("say how the incident or complaint was handled", field="action")
-    if row is None:
-        row = MonitoringEntry()
-        session.add(row)
+    row = row_or_new(session, row, MonitoringEntry)
     row.account_id = account.id
     row.observed_on = observed
     row.kind = values["kind"]
@@ -410,16 +401,13 @@ def _save_monitoring(
     row.status = values["status"]
     row.handler = values["handler"]
     row.closed_on = closed
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
 def _monitoring_row(session: Session, row: MonitoringEntry) -> dict[str, Any]:
-    account = session.get(OfficialAccount, row.account_id)
     return {
         "id": row.id,
-        "account": account.name if account else "",
+        "account": _account_name(session, row.account_id),
         "observed_on": row.observed_on,
         "kind": row.kind,
         "summary": row.summary,

@@ -15,6 +15,7 @@ from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
+from brokerguard.registerkit.rows import attribute_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_int, text
 from brokerguard.training.models import TrainingAttendance, TrainingCourse, TrainingPerson
@@ -86,37 +87,22 @@ PERSON_COLUMNS = (
 )
 
 
-def _find_person(session: Session, values: dict[str, Any]) -> TrainingPerson | None:
-    return session.scalar(
-        select(TrainingPerson).where(TrainingPerson.employee_id == values["employee_id"])
-    )
+_find_person = find_by(TrainingPerson, "employee_id")
 
 
 def _save_person(
     session: Session, clock: Clock, row: TrainingPerson | None, values: dict[str, Any], actor: str
 ) -> TrainingPerson:
-    if row is None:
-        row = TrainingPerson()
-        session.add(row)
+    row = row_or_new(session, row, TrainingPerson)
     row.employee_id = values["employee_id"]
     row.name = values["name"]
     row.unit = values["unit"]
     row.role = values["role"]
     row.active = bool(values.get("active", True))
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
-def _person_row(session: Session, row: TrainingPerson) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "employee_id": row.employee_id,
-        "name": row.name,
-        "unit": row.unit,
-        "role": row.role,
-        "active": row.active,
-    }
+_person_row = attribute_row("employee_id", "name", "unit", "role", "active")
 
 
 PEOPLE: RegisterSpec[TrainingPerson] = RegisterSpec(
@@ -173,16 +159,13 @@ COURSE_COLUMNS = (
 )
 
 
-def _find_course(session: Session, values: dict[str, Any]) -> TrainingCourse | None:
-    return session.scalar(select(TrainingCourse).where(TrainingCourse.code == values["code"]))
+_find_course = find_by(TrainingCourse, "code")
 
 
 def _save_course(
     session: Session, clock: Clock, row: TrainingCourse | None, values: dict[str, Any], actor: str
 ) -> TrainingCourse:
-    if row is None:
-        row = TrainingCourse()
-        session.add(row)
+    row = row_or_new(session, row, TrainingCourse)
     row.code = values["code"]
     row.title = values["title"]
     row.topic = values["topic"]
@@ -190,22 +173,18 @@ def _save_course(
     row.audience_roles = ";".join(split_list(values.get("audience_roles")))
     row.frequency_months = values["frequency_months"]
     row.active = bool(values.get("active", True))
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
-def _course_row(session: Session, row: TrainingCourse) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "code": row.code,
-        "title": row.title,
-        "topic": row.topic,
-        "audience_units": row.audience_units,
-        "audience_roles": row.audience_roles,
-        "frequency_months": row.frequency_months,
-        "active": row.active,
-    }
+_course_row = attribute_row(
+    "code",
+    "title",
+    "topic",
+    "audience_units",
+    "audience_roles",
+    "frequency_months",
+    "active",
+)
 
 
 COURSES: RegisterSpec[TrainingCourse] = RegisterSpec(
@@ -286,17 +265,13 @@ def _save_attendance(
     completed_on: date = values["completed_on"]
     if completed_on > today(clock):
         raise ValidationError("the completion date is in the future", field="completed_on")
-    if row is None:
-        row = TrainingAttendance()
-        session.add(row)
+    row = row_or_new(session, row, TrainingAttendance)
     row.person_id = person.id
     row.course_id = course.id
     row.completed_on = completed_on
     row.hours = values.get("hours") or 0
     row.note = values.get("note") or ""
-    row.updated_by = actor
-    row.updated_at = clock.now()
-    return row
+    return stamp(row, clock, actor)
 
 
 def _attendance_row(session: Session, row: TrainingAttendance) -> dict[str, Any]:
