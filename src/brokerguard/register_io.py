@@ -7,7 +7,7 @@ column, and :func:`ImportOutcome` reports what was loaded and what was not.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -15,7 +15,15 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from brokerguard.errors import ValidationError
-from brokerguard.tabular import ImportMode, ImportRejectedError, ImportResult, RowError
+from brokerguard.tabular import (
+    Column,
+    ImportMode,
+    ImportRejectedError,
+    ImportResult,
+    RowError,
+    write_csv,
+    write_xlsx,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -92,3 +100,14 @@ def parse_mode(value: str) -> ImportMode:
         raise ValidationError(
             f"mode must be one of {[m.value for m in ImportMode]}", field="mode"
         ) from None
+
+
+def write_table(
+    columns: Sequence[Column], rows: list[dict[str, Any]], fmt: str, title: str
+) -> bytes:
+    """``rows`` as a .csv or .xlsx file (``title`` names the sheet)."""
+    if fmt == "csv":
+        return write_csv(columns, rows)
+    if fmt == "xlsx":
+        return write_xlsx(columns, rows, title=title)
+    raise ValidationError("format must be csv or xlsx", field="format")

@@ -7,17 +7,24 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
+import typer
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from brokerguard.cli import runtime
 from brokerguard.clock import parse_date
 from brokerguard.errors import PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ImportOutcome
-from brokerguard.tabular import DEFAULT_MAX_BYTES
+from brokerguard.register_io import ImportOutcome, parse_mode
+from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportMode
+
+Mode = Annotated[str, typer.Option("--mode", help="all_or_nothing or valid_rows")]
+Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
+Json = Annotated[bool, typer.Option("--json", help="print JSON")]
+Sets = Annotated[list[str], typer.Option("--set", help="field=value (repeatable)")]
 
 
 def default_actor() -> str:
@@ -45,6 +52,33 @@ def export_format(path: Path) -> str:
 def write_output(path: Path, content: bytes) -> None:
     path.write_bytes(content)
     runtime.console.print(f"wrote {path} ({len(content):,} bytes)")
+
+
+def export_table(output: Path, export: Callable[[Session, str], bytes]) -> None:
+    """Write what ``export`` makes in the format ``output``'s suffix names (.csv, .xlsx)."""
+    fmt = export_format(output)
+    with runtime.open_session() as session:
+        write_output(output, export(session, fmt))
+
+
+def import_table(
+    file: Path, mode: str, load: Callable[[Session, bytes, str, ImportMode], ImportOutcome]
+) -> None:
+    """Read ``file``, hand it to ``load`` (session, content, filename, mode), print the outcome."""
+    content = read_input_file(file)
+    with runtime.open_session() as session:
+        outcome = load(session, content, file.name, parse_mode(mode))
+    print_outcome(outcome)
+
+
+def optional_date(value: str | None, field: str) -> date | None:
+    """A date option (ISO or ROC); blank is ``None``."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field=field) from None
 
 
 def print_outcome(outcome: ImportOutcome) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from brokerguard.devices import service, tables
@@ -18,13 +18,18 @@ from brokerguard.devices.schemas import (
 )
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.register_io import parse_mode
-from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import file_response, read_upload
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
+from brokerguard.web.registers import (
+    ExportFormat,
+    Upload,
+    UploadMode,
+    Writer,
+    file_response,
+    import_upload,
+    read_upload,
+)
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
-Writer = Annotated[StaffIdentity, Depends(require_writer())]
-Format = Annotated[str, Query(pattern="^(csv|xlsx)$")]
 
 
 @router.get("")
@@ -45,7 +50,9 @@ def register_device(
 
 
 @router.get("/export")
-def export_devices(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+def export_devices(
+    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
+) -> Response:
     return file_response(tables.export_devices(session, format), "mobile-devices", format)
 
 
@@ -54,14 +61,16 @@ async def import_devices(
     session: DbSession,
     clock: AppClock,
     user: Writer,
-    file: Annotated[UploadFile, File()],
-    mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+    file: Upload,
+    mode: UploadMode = "all_or_nothing",
 ) -> dict[str, Any]:
-    content = await read_upload(file)
-    outcome = tables.import_devices(
-        session, clock, content, file.filename or "", mode=parse_mode(mode), actor=user.username
+    return await import_upload(
+        file,
+        mode,
+        lambda content, name, chosen: tables.import_devices(
+            session, clock, content, name, mode=chosen, actor=user.username
+        ),
     )
-    return outcome.to_dict()
 
 
 @router.post("/mdm")
@@ -69,8 +78,8 @@ async def import_mdm(
     session: DbSession,
     clock: AppClock,
     user: Writer,
-    file: Annotated[UploadFile, File()],
-    mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+    file: Upload,
+    mode: UploadMode = "all_or_nothing",
 ) -> MdmImportSummary:
     content = await read_upload(file)
     return tables.import_mdm(

@@ -9,15 +9,18 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.cli.registers import (
+    Actor,
+    Json,
+    Mode,
+    Sets,
     apply_sets,
     build,
     default_actor,
-    export_format,
+    export_table,
+    import_table,
     parse_sets,
-    print_outcome,
     print_rows,
     read_input_file,
-    write_output,
 )
 from brokerguard.devices import service, tables
 from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn, Ownership
@@ -27,11 +30,6 @@ from brokerguard.register_io import parse_mode
 
 COMMAND = "devices"
 app = typer.Typer(help="Mobile devices (A6.1 company, A6.2 BYOD): register and MDM compliance.")
-
-Mode = Annotated[str, typer.Option("--mode", help="all_or_nothing or valid_rows")]
-Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-Sets = Annotated[list[str], typer.Option("--set", help="field=value (repeatable)")]
 
 
 @app.command("list")
@@ -110,26 +108,20 @@ def edit_device(device_id: str, sets: Sets = []) -> None:  # noqa: B006
 @runtime.handle_errors
 def import_devices(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> None:
     """Import the register from CSV (UTF-8/Big5) or XLSX."""
-    content = read_input_file(file)
-    with runtime.open_session() as session:
-        outcome = tables.import_devices(
-            session,
-            runtime.clock(),
-            content,
-            file.name,
-            mode=parse_mode(mode),
-            actor=by or default_actor(),
-        )
-    print_outcome(outcome)
+    import_table(
+        file,
+        mode,
+        lambda session, content, name, chosen: tables.import_devices(
+            session, runtime.clock(), content, name, mode=chosen, actor=by or default_actor()
+        ),
+    )
 
 
 @app.command("export")
 @runtime.handle_errors
 def export_devices(output: Path) -> None:
     """Export the register to .csv or .xlsx."""
-    fmt = export_format(output)
-    with runtime.open_session() as session:
-        write_output(output, tables.export_devices(session, fmt))
+    export_table(output, tables.export_devices)
 
 
 @app.command("mdm-import")

@@ -17,7 +17,7 @@ from brokerguard.devices.models import DevicesMdmImport
 from brokerguard.devices.schemas import DeviceIn, MdmImportSummary, MdmRowIn, Problem
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ImportOutcome, load_rows
+from brokerguard.register_io import ImportOutcome, load_rows, write_table
 from brokerguard.tabular import (
     DEFAULT_MAX_BYTES,
     Column,
@@ -27,8 +27,6 @@ from brokerguard.tabular import (
     parse_optional_date,
     read_table,
     text,
-    write_csv,
-    write_xlsx,
 )
 
 MAX_JSON_DEPTH_ITEMS = 200_000
@@ -143,11 +141,7 @@ def import_devices(
 
 def export_devices(session: Session, fmt: str) -> bytes:
     rows = [r.model_dump() for r in service.list_devices(session)]
-    if fmt == "csv":
-        return write_csv(DEVICE_COLUMNS, rows)
-    if fmt == "xlsx":
-        return write_xlsx(DEVICE_COLUMNS, rows, title="Mobile devices")
-    raise ValidationError("format must be csv or xlsx", field="format")
+    return write_table(DEVICE_COLUMNS, rows, fmt, "Mobile devices")
 
 
 def _json_cell(value: Any, where: str) -> str:

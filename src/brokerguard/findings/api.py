@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -14,13 +14,18 @@ from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import CloseIn, FindingIn, FromCheckIn, PlanIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus
-from brokerguard.register_io import parse_mode
-from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import file_response, read_upload
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
+from brokerguard.web.registers import (
+    ExportFormat,
+    Upload,
+    UploadMode,
+    Writer,
+    file_response,
+    import_upload,
+    read_upload,
+)
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
-Writer = Annotated[StaffIdentity, Depends(require_writer())]
 
 
 def open_from_input(session: Session, clock: Clock, data: FindingIn) -> FindingRecord:
@@ -93,7 +98,7 @@ def export_findings(
     session: DbSession,
     clock: AppClock,
     user: CurrentStaff,
-    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+    format: ExportFormat = "csv",
 ) -> Response:
     return file_response(intake.export_findings(session, format, today(clock)), "findings", format)
 
@@ -103,14 +108,16 @@ async def import_remarks(
     session: DbSession,
     clock: AppClock,
     user: Writer,
-    file: Annotated[UploadFile, File()],
-    mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
+    file: Upload,
+    mode: UploadMode = "all_or_nothing",
 ) -> dict[str, Any]:
-    content = await read_upload(file)
-    outcome = intake.import_remarks(
-        session, clock, content, file.filename or "", mode=parse_mode(mode)
+    return await import_upload(
+        file,
+        mode,
+        lambda content, name, chosen: intake.import_remarks(
+            session, clock, content, name, mode=chosen
+        ),
     )
-    return outcome.to_dict()
 
 
 @router.get("/{finding_id}")
@@ -146,7 +153,7 @@ async def close_with_file(
     clock: AppClock,
     settings: AppSettings,
     user: Writer,
-    file: Annotated[UploadFile, File()],
+    file: Upload,
     note: Annotated[str, Form(max_length=8000)] = "",
 ) -> FindingRecord:
     content = await read_upload(file, settings.upload_max_bytes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,38 +9,27 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.cli.registers import (
+    Actor,
+    Json,
     build,
     default_actor,
-    export_format,
-    print_outcome,
+    export_table,
+    import_table,
+    optional_date,
     print_rows,
     read_input_file,
-    write_output,
 )
-from brokerguard.clock import parse_date
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.api import open_from_input
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity
-from brokerguard.register_io import parse_mode
 
 COMMAND = "findings"
 app = typer.Typer(help="Findings (缺失改善追蹤): raise, plan, close, import remarks, export.")
 
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
 COLUMNS = ("id", "requirement_id", "title", "source", "severity", "owner", "due_date", "status")
-
-
-def _date(value: str | None, field: str) -> date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc), field=field) from None
 
 
 def _severity(value: str) -> str:
@@ -104,7 +92,7 @@ def create(
             "source_ref": source_ref,
             "description": description,
             "owner": owner,
-            "due_date": _date(due, "due"),
+            "due_date": optional_date(due, "due"),
             "severity": _severity(severity),
         },
     )
@@ -123,7 +111,7 @@ def from_check(
     severity: Annotated[str, typer.Option("--severity")] = "medium",
 ) -> None:
     """Raise a finding for a check that failed in the latest full assessment run."""
-    due_date = _date(due, "due")
+    due_date = optional_date(due, "due")
     with runtime.open_session() as session:
         record = intake.finding_from_check(
             session,
@@ -154,7 +142,7 @@ def plan(
             finding_id,
             plan=text.strip(),
             owner=owner,
-            due_date=_date(due, "due"),
+            due_date=optional_date(due, "due"),
         )
     runtime.console.print("planned")
 
@@ -204,18 +192,19 @@ def import_remarks(
     file: Path, mode: Annotated[str, typer.Option("--mode")] = "all_or_nothing"
 ) -> None:
     """Import inspection remarks (CSV/XLSX) as findings."""
-    content = read_input_file(file)
-    with runtime.open_session() as session:
-        outcome = intake.import_remarks(
-            session, runtime.clock(), content, file.name, mode=parse_mode(mode)
-        )
-    print_outcome(outcome)
+    import_table(
+        file,
+        mode,
+        lambda session, content, name, chosen: intake.import_remarks(
+            session, runtime.clock(), content, name, mode=chosen
+        ),
+    )
 
 
 @app.command("export")
 @runtime.handle_errors
 def export(output: Path) -> None:
     """Export every finding to .csv or .xlsx (缺失改善追蹤表)."""
-    fmt = export_format(output)
-    with runtime.open_session() as session:
-        write_output(output, intake.export_findings(session, fmt, today(runtime.clock())))
+    export_table(
+        output, lambda session, fmt: intake.export_findings(session, fmt, today(runtime.clock()))
+    )

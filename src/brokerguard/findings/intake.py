@@ -22,7 +22,7 @@ from brokerguard.errors import BrokerguardError, ConflictError, NotFoundError, V
 from brokerguard.evidence.service import store_evidence
 from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
 from brokerguard.findings.service import close_finding, get_finding, list_findings, open_finding
-from brokerguard.register_io import ImportOutcome, load_rows
+from brokerguard.register_io import ImportOutcome, load_rows, write_table
 from brokerguard.rulebook import require_known
 from brokerguard.tabular import (
     Column,
@@ -31,8 +31,6 @@ from brokerguard.tabular import (
     parse_optional_date,
     read_table,
     text,
-    write_csv,
-    write_xlsx,
 )
 
 FAILED = (Status.failed, Status.error)
@@ -211,11 +209,7 @@ def export_findings(session: Session, fmt: str, today: date) -> bytes:
         data["overdue"] = record.is_overdue(today)
         data["closed_at"] = record.closed_at.isoformat() if record.closed_at else ""
         rows.append(data)
-    if fmt == "csv":
-        return write_csv(EXPORT_COLUMNS, rows)
-    if fmt == "xlsx":
-        return write_xlsx(EXPORT_COLUMNS, rows, title="Findings")
-    raise ValidationError("format must be csv or xlsx", field="format")
+    return write_table(EXPORT_COLUMNS, rows, fmt, "Findings")
 
 
 EVIDENCE_REF_RE = re.compile(r"^evidence:sha256:[0-9a-f]{64}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,17 +24,21 @@ from brokerguard.iot.schemas import (
     VendorRecord,
 )
 from brokerguard.iot.settings import IotSettings
-from brokerguard.register_io import parse_mode
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
-from brokerguard.web.registers import file_response, read_upload
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
+from brokerguard.web.registers import (
+    ExportFormat,
+    Upload,
+    UploadMode,
+    Writer,
+    file_response,
+    import_upload,
+    read_upload,
+)
 
 router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
-Writer = Annotated[StaffIdentity, Depends(require_writer())]
 Decider = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
-Format = Annotated[str, Query(pattern="^(csv|xlsx)$")]
-Mode = Annotated[str, Form(max_length=32)]
 
 
 class DismissIn(BaseModel):
@@ -61,7 +65,7 @@ def create_asset(data: AssetIn, session: DbSession, clock: AppClock, user: Write
 
 
 @router.get("/assets/export")
-def export_assets(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+def export_assets(session: DbSession, user: CurrentStaff, format: ExportFormat = "csv") -> Response:
     return file_response(tables.export_assets(session, format), "iot-assets", format)
 
 
@@ -70,14 +74,16 @@ async def import_assets(
     session: DbSession,
     clock: AppClock,
     user: Writer,
-    file: Annotated[UploadFile, File()],
-    mode: Mode = "all_or_nothing",
+    file: Upload,
+    mode: UploadMode = "all_or_nothing",
 ) -> dict[str, Any]:
-    content = await read_upload(file)
-    outcome = tables.import_assets(
-        session, clock, content, file.filename or "", mode=parse_mode(mode), actor=user.username
+    return await import_upload(
+        file,
+        mode,
+        lambda content, name, chosen: tables.import_assets(
+            session, clock, content, name, mode=chosen, actor=user.username
+        ),
     )
-    return outcome.to_dict()
 
 
 @router.get("/assets/{asset_id}")
@@ -108,7 +114,9 @@ def create_vendor(
 
 
 @router.get("/vendors/export")
-def export_vendors(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+def export_vendors(
+    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
+) -> Response:
     return file_response(tables.export_vendors(session, format), "iot-vendors", format)
 
 
@@ -117,14 +125,16 @@ async def import_vendors(
     session: DbSession,
     clock: AppClock,
     user: Writer,
-    file: Annotated[UploadFile, File()],
-    mode: Mode = "all_or_nothing",
+    file: Upload,
+    mode: UploadMode = "all_or_nothing",
 ) -> dict[str, Any]:
-    content = await read_upload(file)
-    outcome = tables.import_vendors(
-        session, clock, content, file.filename or "", mode=parse_mode(mode)
+    return await import_upload(
+        file,
+        mode,
+        lambda content, name, chosen: tables.import_vendors(
+            session, clock, content, name, mode=chosen
+        ),
     )
-    return outcome.to_dict()
 
 
 @router.put("/vendors/{vendor_id}")
@@ -152,7 +162,9 @@ def record_assessment(
 
 
 @router.get("/assessments/export")
-def export_assessments(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+def export_assessments(
+    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
+) -> Response:
     return file_response(tables.export_assessments(session, format), "iot-assessments", format)
 
 
@@ -161,14 +173,16 @@ async def import_assessments(
     session: DbSession,
     clock: AppClock,
     user: Writer,
-    file: Annotated[UploadFile, File()],
-    mode: Mode = "all_or_nothing",
+    file: Upload,
+    mode: UploadMode = "all_or_nothing",
 ) -> dict[str, Any]:
-    content = await read_upload(file)
-    outcome = tables.import_assessments(
-        session, clock, content, file.filename or "", mode=parse_mode(mode)
+    return await import_upload(
+        file,
+        mode,
+        lambda content, name, chosen: tables.import_assessments(
+            session, clock, content, name, mode=chosen
+        ),
     )
-    return outcome.to_dict()
 
 
 # --- exceptions -----------------------------------------------------------------------------
@@ -187,7 +201,9 @@ def request_exception(
 
 
 @router.get("/exceptions/export")
-def export_exceptions(session: DbSession, user: CurrentStaff, format: Format = "csv") -> Response:
+def export_exceptions(
+    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
+) -> Response:
     return file_response(tables.export_exceptions(session, format), "iot-exceptions", format)
 
 
@@ -224,7 +240,7 @@ def list_scans(session: DbSession, user: CurrentStaff) -> list[ScanRecord]:
 
 @router.post("/scans", status_code=201)
 async def import_scan(
-    session: DbSession, clock: AppClock, user: Writer, file: Annotated[UploadFile, File()]
+    session: DbSession, clock: AppClock, user: Writer, file: Upload
 ) -> ScanRecord:
     config = IotSettings()
     content = await read_upload(file, config.nmap_max_bytes)

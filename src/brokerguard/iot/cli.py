@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,17 +9,20 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.cli.registers import (
+    Actor,
+    Json,
+    Mode,
+    Sets,
     apply_sets,
     build,
     default_actor,
-    export_format,
+    export_table,
+    import_table,
+    optional_date,
     parse_sets,
-    print_outcome,
     print_rows,
     read_input_file,
-    write_output,
 )
-from brokerguard.clock import parse_date
 from brokerguard.errors import ValidationError
 from brokerguard.iot import scans, service, tables
 from brokerguard.iot.schemas import (
@@ -32,25 +34,10 @@ from brokerguard.iot.schemas import (
     VendorIn,
 )
 from brokerguard.iot.settings import IotSettings
-from brokerguard.register_io import parse_mode
 from brokerguard.tabular import parse_bool
 
 COMMAND = "iot"
 app = typer.Typer(help="IoT devices (Art. 7): register, assessments, vendors, exceptions, scans.")
-
-Mode = Annotated[str, typer.Option("--mode", help="all_or_nothing or valid_rows")]
-Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
-Json = Annotated[bool, typer.Option("--json", help="print JSON")]
-Sets = Annotated[list[str], typer.Option("--set", help="field=value (repeatable)")]
-
-
-def _date(value: str | None, field: str) -> date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return parse_date(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc), field=field) from None
 
 
 def _flag(value: str | None, field: str) -> bool | None:
@@ -131,26 +118,20 @@ def edit_asset(asset_tag: str, sets: Sets = []) -> None:  # noqa: B006
 @runtime.handle_errors
 def import_assets(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> None:
     """Import devices from CSV (UTF-8/Big5) or XLSX."""
-    content = read_input_file(file)
-    with runtime.open_session() as session:
-        outcome = tables.import_assets(
-            session,
-            runtime.clock(),
-            content,
-            file.name,
-            mode=parse_mode(mode),
-            actor=by or default_actor(),
-        )
-    print_outcome(outcome)
+    import_table(
+        file,
+        mode,
+        lambda session, content, name, chosen: tables.import_assets(
+            session, runtime.clock(), content, name, mode=chosen, actor=by or default_actor()
+        ),
+    )
 
 
 @app.command("export")
 @runtime.handle_errors
 def export_assets(output: Path) -> None:
     """Export the device register to .csv or .xlsx."""
-    fmt = export_format(output)
-    with runtime.open_session() as session:
-        write_output(output, tables.export_assets(session, fmt))
+    export_table(output, tables.export_assets)
 
 
 # --- vendors --------------------------------------------------------------------------------
@@ -197,21 +178,20 @@ def edit_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
 @runtime.handle_errors
 def import_vendors(file: Path, mode: Mode = "all_or_nothing") -> None:
     """Import vendors from CSV/XLSX."""
-    content = read_input_file(file)
-    with runtime.open_session() as session:
-        outcome = tables.import_vendors(
-            session, runtime.clock(), content, file.name, mode=parse_mode(mode)
-        )
-    print_outcome(outcome)
+    import_table(
+        file,
+        mode,
+        lambda session, content, name, chosen: tables.import_vendors(
+            session, runtime.clock(), content, name, mode=chosen
+        ),
+    )
 
 
 @app.command("vendor-export")
 @runtime.handle_errors
 def export_vendors(output: Path) -> None:
     """Export vendors to .csv or .xlsx."""
-    fmt = export_format(output)
-    with runtime.open_session() as session:
-        write_output(output, tables.export_vendors(session, fmt))
+    export_table(output, tables.export_vendors)
 
 
 # --- assessments ----------------------------------------------------------------------------
@@ -239,7 +219,7 @@ def assess(
         AssessmentIn,
         {
             "asset_tag": asset_tag,
-            "assessed_on": _date(assessed_on, "on") or service.today(clock),
+            "assessed_on": optional_date(assessed_on, "on") or service.today(clock),
             "assessor": assessor,
             "network_isolated": _flag(network_isolated, "network_isolated"),
             "remote_access_controlled": _flag(remote_access_controlled, "remote_access_controlled"),
@@ -248,7 +228,7 @@ def assess(
             ),
             "firmware_current": _flag(firmware_current, "firmware_current"),
             "permissions_restricted": _flag(permissions_restricted, "permissions_restricted"),
-            "next_due": _date(next_due, "next_due"),
+            "next_due": optional_date(next_due, "next_due"),
             "notes": notes,
         },
     )
@@ -281,26 +261,20 @@ def list_assessments(as_json: Json = False) -> None:
 @runtime.handle_errors
 def import_assessments(file: Path, mode: Mode = "all_or_nothing") -> None:
     """Import assessments from CSV/XLSX."""
-    content = read_input_file(file)
-    with runtime.open_session() as session:
-        outcome = tables.import_assessments(
-            session,
-            runtime.clock(),
-            content,
-            file.name,
-            mode=parse_mode(mode),
-            settings=IotSettings(),
-        )
-    print_outcome(outcome)
+    import_table(
+        file,
+        mode,
+        lambda session, content, name, chosen: tables.import_assessments(
+            session, runtime.clock(), content, name, mode=chosen, settings=IotSettings()
+        ),
+    )
 
 
 @app.command("assessment-export")
 @runtime.handle_errors
 def export_assessments(output: Path) -> None:
     """Export assessments to .csv or .xlsx."""
-    fmt = export_format(output)
-    with runtime.open_session() as session:
-        write_output(output, tables.export_assessments(session, fmt))
+    export_table(output, tables.export_assessments)
 
 
 # --- exceptions -----------------------------------------------------------------------------
@@ -324,7 +298,7 @@ def request_exception(
             "control": control,
             "reason": reason,
             "compensating_controls": compensating,
-            "expires_on": _date(expires_on, "expires_on"),
+            "expires_on": optional_date(expires_on, "expires_on"),
         },
     )
     with runtime.open_session() as session:
@@ -379,9 +353,7 @@ def list_exceptions(as_json: Json = False) -> None:
 @runtime.handle_errors
 def export_exceptions(output: Path) -> None:
     """Export exceptions to .csv or .xlsx."""
-    fmt = export_format(output)
-    with runtime.open_session() as session:
-        write_output(output, tables.export_exceptions(session, fmt))
+    export_table(output, tables.export_exceptions)
 
 
 # --- scans ----------------------------------------------------------------------------------

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
-from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.errors import BrokerguardError
 from brokerguard.iot import service
 from brokerguard.iot.models import IotVendor
 from brokerguard.iot.schemas import AssessmentIn, AssetIn, VendorIn
 from brokerguard.iot.settings import IotSettings
-from brokerguard.register_io import ImportOutcome, load_rows
+from brokerguard.register_io import ImportOutcome, load_rows, write_table
 from brokerguard.tabular import (
     Column,
     ImportMode,
@@ -23,8 +20,6 @@ from brokerguard.tabular import (
     parse_optional_date,
     read_table,
     text,
-    write_csv,
-    write_xlsx,
 )
 
 
@@ -166,14 +161,6 @@ EXCEPTION_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _export(columns: Sequence[Column], rows: list[dict[str, Any]], fmt: str, title: str) -> bytes:
-    if fmt == "csv":
-        return write_csv(columns, rows)
-    if fmt == "xlsx":
-        return write_xlsx(columns, rows, title=title)
-    raise ValidationError("format must be csv or xlsx", field="format")
-
-
 # --- assets -----------------------------------------------------------------------------
 
 
@@ -204,7 +191,7 @@ def import_assets(
 
 def export_assets(session: Session, fmt: str) -> bytes:
     rows = [r.model_dump() for r in service.list_assets(session)]
-    return _export(ASSET_COLUMNS, rows, fmt, "IoT assets")
+    return write_table(ASSET_COLUMNS, rows, fmt, "IoT assets")
 
 
 # --- vendors ----------------------------------------------------------------------------
@@ -232,7 +219,7 @@ def import_vendors(
 
 def export_vendors(session: Session, fmt: str) -> bytes:
     rows = [r.model_dump() for r in service.list_vendors(session)]
-    return _export(VENDOR_COLUMNS, rows, fmt, "IoT vendors")
+    return write_table(VENDOR_COLUMNS, rows, fmt, "IoT vendors")
 
 
 # --- assessments ------------------------------------------------------------------------
@@ -273,7 +260,7 @@ def export_assessments(session: Session, fmt: str) -> bytes:
         data = record.model_dump()
         data["asset_tag"] = tags.get(record.asset_id, record.asset_id)
         rows.append(data)
-    return _export(ASSESSMENT_COLUMNS, rows, fmt, "IoT assessments")
+    return write_table(ASSESSMENT_COLUMNS, rows, fmt, "IoT assessments")
 
 
 def export_exceptions(session: Session, fmt: str) -> bytes:
@@ -283,4 +270,4 @@ def export_exceptions(session: Session, fmt: str) -> bytes:
         data = record.model_dump()
         data["asset_tag"] = tags.get(record.asset_id, record.asset_id)
         rows.append(data)
-    return _export(EXCEPTION_COLUMNS, rows, fmt, "IoT exceptions")
+    return write_table(EXCEPTION_COLUMNS, rows, fmt, "IoT exceptions")

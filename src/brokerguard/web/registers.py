@@ -14,7 +14,7 @@ from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -31,6 +31,9 @@ from brokerguard.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
+ExportFormat = Annotated[str, Query(pattern="^(csv|xlsx)$")]
+Upload = Annotated[UploadFile, File()]
+UploadMode = Annotated[str, Form(max_length=32)]
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -97,6 +100,14 @@ async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if not content:
         raise ValidationError("the file is empty", field="file")
     return content
+
+
+async def import_upload(
+    file: UploadFile, mode: str, load: Callable[[bytes, str, ImportMode], ImportOutcome]
+) -> dict[str, Any]:
+    """Read an upload, hand it to ``load`` (content, filename, mode); its outcome as JSON."""
+    content = await read_upload(file)
+    return load(content, file.filename or "", parse_mode(mode)).to_dict()
 
 
 def form_values(fields: Sequence[FormField], form: FormData) -> dict[str, str]:
@@ -268,8 +279,8 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             session: DbSession,
             clock: AppClock,
             user: Writer,
-            file: Annotated[UploadFile, File()],
-            mode: Annotated[str, Form(max_length=32)] = ImportMode.all_or_nothing.value,
+            file: Upload,
+            mode: UploadMode = ImportMode.all_or_nothing.value,
         ) -> Response:
             try:
                 content = await read_upload(file)
