@@ -2,8 +2,8 @@
 
 1. ``argon2_verify_per_s``: one worker process per core verifying the OWASP-parameter
    hash as fast as it can (no HTTP, no database) - the ceiling.
-2. ``login_per_s`` / ``login_p95_ms``: ``brokerguard`` served by uvicorn with one worker
-   per core on loopback, concurrent clients each running the full login (password,
+2. ``login_per_s`` / ``login_p95_ms``: ``brokerguard serve`` with one worker per core
+   on loopback, concurrent clients each running the full login (password,
    then TOTP) through the JSON API against a fresh database (PostgreSQL when
    reachable, else SQLite). Target: >= 90 % of the argon2 rate, p95 < 250 ms.
 
@@ -161,16 +161,14 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[int]:
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "brokerguard.web.asgi:app",
+            "brokerguard",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
             "--workers",
             str(workers),
-            "--log-level",
-            "warning",
             "--no-access-log",
         ],
         env=env,

@@ -36,6 +36,7 @@ from brokerguard.reports.data import ReportFormat, build_report
 from brokerguard.reports.render import write_report
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import create_staff_user
+from brokerguard.web.server import HTTP_PROTOCOL
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -202,4 +203,10 @@ def register(app: typer.Typer) -> None:
         from brokerguard.web.app import create_app
 
         typer.echo("serving; stop with Ctrl+C")
-        uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings, engine=engine),
+            host=host,
+            port=port,
+            log_level="info",
+            http=HTTP_PROTOCOL,
+        )

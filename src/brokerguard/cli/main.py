@@ -16,6 +16,7 @@ from brokerguard.errors import ConfigurationError, ValidationError
 from brokerguard.plugins import import_domain_modules
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import create_staff_user
+from brokerguard.web.server import HTTP_PROTOCOL
 
 app = typer.Typer(
     name="brokerguard",
@@ -104,6 +105,9 @@ def serve(
     tls_cert: Annotated[str | None, typer.Option("--tls-cert")] = None,
     tls_key: Annotated[str | None, typer.Option("--tls-key")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="uvicorn's per-request log lines")
+    ] = True,
 ) -> None:
     """Serve the web UI and the JSON API. Plain HTTP only in development or on loopback."""
     settings = runtime.settings()
@@ -132,6 +136,8 @@ def serve(
         proxy_headers=behind_proxy,
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level="info",
+        access_log=access_log,
+        http=HTTP_PROTOCOL,
     )
 
 
