@@ -11,9 +11,15 @@ from sqlalchemy import Engine, text
 
 from brokerguard.audit.sink import DatabaseAuditSink, TransactionalAuditSink
 from brokerguard.clock import SystemClock
-from brokerguard.db.engine import make_engine, session_factory
+from brokerguard.db.engine import make_engine, savepoint, session_factory
 from brokerguard.errors import ServiceUnavailableError, ValidationError
 from tests.audit.helpers import make_event
+
+
+def _stored_ids(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT event_id FROM audit_events ORDER BY seq")).scalars()
+        return [str(row) for row in rows]
 
 
 def _count(engine: Engine) -> int:
@@ -82,6 +88,47 @@ def test_unwritable_database_raises_503(tmp_path: Path) -> None:
     broken = make_engine(f"sqlite:///{tmp_path}/empty.db")  # no tables: every write fails
     with pytest.raises(ServiceUnavailableError):
         DatabaseAuditSink(session_factory(broken)).record(make_event(1, SystemClock().now()))
-    with session_factory(broken)() as session, pytest.raises(ServiceUnavailableError):
+    with session_factory(broken)() as session:
         TransactionalAuditSink(session).record(make_event(2, SystemClock().now()))
+        with pytest.raises(ServiceUnavailableError):
+            session.commit()  # the append happens at commit, and fails it
+        session.rollback()
     broken.dispose()
+
+
+def test_events_of_a_rolled_back_savepoint_are_dropped(engine: Engine) -> None:
+    events = [make_event(n, SystemClock().now()) for n in range(3)]
+    with session_factory(engine)() as session:
+        sink = TransactionalAuditSink(session)
+        sink.record(events[0])
+        with pytest.raises(RuntimeError), savepoint(session):
+            sink.record(events[1])
+            raise RuntimeError("the check failed")
+        with savepoint(session):
+            sink.record(events[2])
+        session.commit()
+    assert _stored_ids(engine) == [str(events[0].event_id), str(events[2].event_id)]
+
+
+def test_events_never_leak_into_the_next_transaction(engine: Engine) -> None:
+    events = [make_event(n, SystemClock().now()) for n in range(3)]
+    with session_factory(engine)() as session:
+        sink = TransactionalAuditSink(session)
+        sink.record(events[0])
+        session.rollback()
+        sink.record(events[1])
+        session.close()  # never committed: gone
+        sink.record(events[2])
+        session.commit()
+    assert _stored_ids(engine) == [str(events[2].event_id)]
+
+
+def test_a_transactions_events_are_one_batch_in_order(engine: Engine) -> None:
+    events = [make_event(n, SystemClock().now()) for n in range(4)]
+    with session_factory(engine)() as session:
+        first, second = TransactionalAuditSink(session), TransactionalAuditSink(session)
+        for number, item in enumerate(events):
+            (first if number % 2 else second).record(item)
+        assert _count(engine) == 0  # nothing is written before the commit
+        session.commit()
+    assert sorted(_stored_ids(engine)) == sorted(str(e.event_id) for e in events)

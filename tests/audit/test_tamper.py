@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from brokerguard.audit.ingest import SMALL_BATCH_ROWS
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from tests.audit.helpers import fill, settings_for, tamper, verify
@@ -26,6 +27,21 @@ def test_untouched_log_verifies(engine: Engine, log: Settings) -> None:
     assert report.events_checked == 25
     assert report.heads_checked == 3
     assert report.first_bad_seq is None
+
+
+def test_rows_written_by_statement_and_by_copy_verify(
+    engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    settings = settings_for(engine, tmp_path / "var")
+    sizes = [SMALL_BATCH_ROWS, SMALL_BATCH_ROWS + 1, 1]  # one INSERT, COPY, one INSERT
+    fill(engine, clock, settings, sizes)
+    report = verify(engine, settings)
+    assert report.ok, report.message
+    assert report.events_checked == sum(sizes)
+    with engine.connect() as conn:
+        seqs = conn.execute(text("SELECT seq FROM audit_event_ids ORDER BY seq")).scalars()
+        assert list(seqs) == list(range(sum(sizes)))
+        assert conn.execute(text("SELECT next_seq FROM audit_state")).scalar() == sum(sizes)
 
 
 def test_changed_field_is_named(engine: Engine, log: Settings) -> None:

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.canonical import (
@@ -226,26 +228,27 @@ def parse_batch(
 
 
 def _lock_state(conn: Connection) -> tuple[int, datetime | None]:
-    """Take the log's write lock (the state row) and return (next_seq, last recorded_at)."""
+    """Take the log's write lock (the state row) and return (next_seq, last recorded_at),
+    in one statement."""
+    last_recorded = (
+        select(_events.c.recorded_at)
+        .where(_events.c.seq == _state.c.next_seq - 1)
+        .scalar_subquery()
+    )
     row = conn.execute(
         _state.update()
         .where(_state.c.id == 1)
         .values(next_seq=_state.c.next_seq)
-        .returning(_state.c.next_seq)
+        .returning(_state.c.next_seq, last_recorded)
     ).first()
-    if row is None:  # state row missing (e.g. emptied database): rebuild from the log
-        top = conn.execute(select(func.max(_events.c.seq))).scalar()
-        next_seq = 0 if top is None else int(top) + 1
-        conn.execute(_state.insert().values(id=1, next_seq=next_seq))
-    else:
-        next_seq = int(row[0])
-    last = None
-    if next_seq > 0:
-        value = conn.execute(
-            select(_events.c.recorded_at).where(_events.c.seq == next_seq - 1)
-        ).scalar()
-        last = as_utc(value) if isinstance(value, datetime) else None
-    return next_seq, last
+    if row is not None:
+        return int(row[0]), as_utc(row[1]) if isinstance(row[1], datetime) else None
+    # state row missing (e.g. emptied database): rebuild it from the log
+    top = conn.execute(select(func.max(_events.c.seq))).scalar()
+    next_seq = 0 if top is None else int(top) + 1
+    conn.execute(_state.insert().values(id=1, next_seq=next_seq))
+    last = conn.execute(select(_events.c.recorded_at).where(_events.c.seq == top)).scalar()
+    return next_seq, as_utc(last) if isinstance(last, datetime) else None
 
 
 def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
@@ -316,26 +319,64 @@ def append_events(
         rows.append(tuple(row))
     if not rows or (result.rejected and settings.batch_policy == "atomic"):
         return result
-    _insert_rows(conn, rows, recorded_at)
-    conn.execute(_state.update().where(_state.c.id == 1).values(next_seq=next_seq + len(rows)))
+    _write_rows(conn, rows, recorded_at, next_seq + len(rows))
     result.accepted = len(rows)
     result.first_seq = next_seq
     return result
 
 
-def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]], recorded_at: datetime) -> None:
+#: up to this many rows go in one INSERT statement on PostgreSQL; more go by COPY
+SMALL_BATCH_ROWS = 64
+#: per engine, the months whose PostgreSQL partition is known to exist
+_known_partitions: WeakKeyDictionary[Engine, set[str]] = WeakKeyDictionary()
+
+
+def forget_partitions(engine: Engine) -> None:
+    """After a partition was dropped (retention purge): check again before writing."""
+    _known_partitions.pop(engine, None)
+
+
+def _ensure_partition(conn: Connection, recorded_at: datetime) -> None:
+    month = recorded_at.strftime("%Y-%m")
+    known = _known_partitions.setdefault(conn.engine, set())
+    if month not in known:
+        conn.execute(text("SELECT audit_ensure_partition(:at)"), {"at": recorded_at})
+        known.add(month)
+
+
+@lru_cache(maxsize=SMALL_BATCH_ROWS)
+def _pg_insert_statement(count: int) -> str:
+    """Events, their idempotency index and the next sequence number in one statement."""
+    one = "(" + ", ".join(["%s"] * len(EVENT_COLUMNS)) + ")"
+    return (
+        f"WITH e AS (INSERT INTO audit_events ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608
+        f"VALUES {', '.join([one] * count)} RETURNING event_id, seq), "
+        "s AS (UPDATE audit_state SET next_seq = %s WHERE id = 1) "
+        "INSERT INTO audit_event_ids (event_id, seq) SELECT event_id, seq FROM e"
+    )
+
+
+def _write_rows(
+    conn: Connection, rows: list[tuple[Any, ...]], recorded_at: datetime, next_seq: int
+) -> None:
+    """Insert the rows and their idempotency index, and move the log's next_seq on."""
     columns = ", ".join(EVENT_COLUMNS)
     raw = conn.connection.driver_connection
     assert raw is not None
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT audit_ensure_partition(:at)"), {"at": recorded_at})
+        _ensure_partition(conn, recorded_at)
         with raw.cursor() as cursor:
+            if len(rows) <= SMALL_BATCH_ROWS:
+                values = [value for row in rows for value in row]
+                cursor.execute(_pg_insert_statement(len(rows)), [*values, next_seq])
+                return
             with cursor.copy(f"COPY audit_events ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             with cursor.copy("COPY audit_event_ids (event_id, seq) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row((row[2], row[0]))
+        conn.execute(_state.update().where(_state.c.id == 1).values(next_seq=next_seq))
         return
     cursor = raw.cursor()
     try:
@@ -347,6 +388,7 @@ def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]], recorded_at: dat
         )
     finally:
         cursor.close()
+    conn.execute(_state.update().where(_state.c.id == 1).values(next_seq=next_seq))
 
 
 def ingest(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from brokerguard.audit import service
+from brokerguard.audit.ingest import forget_partitions
 from brokerguard.audit.models import (
     AuditEventId,
     AuditEventRow,
@@ -171,6 +172,7 @@ def _drop_empty_partition(session: Session, period: str) -> None:
             left = conn.execute(text(f"SELECT count(*) FROM audit_partitions.{name}")).scalar()  # noqa: S608
             if left == 0:
                 conn.execute(text(f"DROP TABLE audit_partitions.{name}"))
+                forget_partitions(conn.engine)
     except DBAPIError:
         pass  # not the partition's owner: the empty partition stays, nothing is lost
 

@@ -1,14 +1,20 @@
 """Audit sinks: how producers (the login service, the web app, the CLI) write events.
 
-:class:`TransactionalAuditSink` is the default. It writes each event **inside the
-caller's transaction**, in a savepoint: the event commits, or rolls back, together
-with the change it records, so there is never a change without its record nor a
-record of a change that did not happen. A producer whose *attempt* must be kept
-even when its work fails (a failed login, a refused read) commits before it raises;
-the login service and :func:`brokerguard.audit.web.audited` do so. A write failure
-raises :class:`~brokerguard.errors.ServiceUnavailableError` (fail closed) and leaves
-the caller's transaction usable. Because it shares the caller's connection, it never
-waits for itself on SQLite (one writer at a time).
+:class:`TransactionalAuditSink` is the default. Its events ride on **the caller's
+transaction**: ``record`` checks the event at once (a refused event raises
+:class:`~brokerguard.errors.ValidationError` and changes nothing) and keeps it; the
+session's commit appends everything kept, in one batch, just before the transaction
+commits. So the events commit, or roll back, together with the change they record:
+there is never a change without its record nor a record of a change that did not
+happen, and events recorded inside a savepoint that rolls back are dropped with it.
+A producer whose *attempt* must be kept even when its work fails (a failed login, a
+refused read) commits before it raises; the login service and
+:func:`brokerguard.audit.web.audited` do so. When the append fails, the commit
+raises :class:`~brokerguard.errors.ServiceUnavailableError` (fail closed) and the
+whole transaction is rolled back. Appending at commit keeps the log's write lock
+(taken by the append) only for the commit itself, and a request that records several
+events pays for one append. Because it shares the caller's connection, it never waits
+for itself on SQLite (one writer at a time).
 
 :class:`DatabaseAuditSink` writes each event in a transaction of its own, committed
 before ``record`` returns: for producers that hold no session (workers, scripts).
@@ -18,24 +24,80 @@ On SQLite, do not call it while your own session holds the write lock.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import event as orm_event
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from brokerguard.audit import service
+from brokerguard.audit.ingest import check_event
 from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
-from brokerguard.db.engine import savepoint, session_scope
+from brokerguard.db.engine import session_scope
 from brokerguard.errors import ServiceUnavailableError, ValidationError
 
 log = logging.getLogger(__name__)
 
+_PENDING = "brokerguard.audit.pending"
+
+
+@dataclass
+class _Pending:
+    """The events a session's open transaction will append when it commits."""
+
+    events: list[tuple[TransactionalAuditSink, AuditEvent]] = field(default_factory=list)
+    #: how many events each savepoint started with (dropped back to on its rollback)
+    marks: WeakKeyDictionary[SessionTransaction, int] = field(default_factory=WeakKeyDictionary)
+
+
+def _pending(session: Session) -> _Pending:
+    pending = session.info.get(_PENDING)
+    if not isinstance(pending, _Pending):
+        pending = session.info[_PENDING] = _Pending()
+        orm_event.listen(session, "after_transaction_create", _savepoint_opened)
+        orm_event.listen(session, "after_soft_rollback", _rolled_back)
+        orm_event.listen(session, "after_transaction_end", _transaction_ended)
+        orm_event.listen(session, "before_commit", _append_pending)
+    return pending
+
+
+def _savepoint_opened(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        pending = _pending(session)
+        pending.marks[transaction] = len(pending.events)
+
+
+def _rolled_back(session: Session, previous: SessionTransaction) -> None:
+    pending = _pending(session)
+    if previous.nested:
+        del pending.events[pending.marks.get(previous, 0) :]
+    else:
+        pending.events.clear()
+
+
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # appended by the commit, or gone with the rollback
+        _pending(session).events.clear()
+
+
+def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's events wait for the outermost commit
+    pending = _pending(session)
+    while pending.events:
+        sink = pending.events[0][0]
+        batch = [event for owner, event in pending.events if owner is sink]
+        pending.events = [item for item in pending.events if item[0] is not sink]
+        sink.append_now(batch)
+
 
 class TransactionalAuditSink:
-    """Appends in the caller's transaction. The producer's clock is trusted for
-    ``time`` (no far-future check: tests move their clocks); ``recorded_at`` is the
-    sink's clock and never goes backwards along the log."""
+    """Appends in the caller's transaction, when it commits. The producer's clock is
+    trusted for ``time`` (no far-future check: tests move their clocks);
+    ``recorded_at`` is the sink's clock and never goes backwards along the log."""
 
     def __init__(
         self, session: Session, clock: Clock | None = None, settings: AuditSettings | None = None
@@ -45,13 +107,21 @@ class TransactionalAuditSink:
         self.settings = settings or AuditSettings()
 
     def record(self, event: AuditEvent) -> None:
+        checked = check_event(event, 0, self.settings, None)
+        if not isinstance(checked, AuditEvent):
+            raise ValidationError(f"audit event refused: {checked.reason}", field=checked.field)
+        if not self.session.in_transaction():
+            self.session.begin()  # the event belongs to this transaction, even if nothing else does
+        _pending(self.session).events.append((self, checked))
+
+    def append_now(self, events: list[AuditEvent]) -> None:
+        """Append ``events`` in the session's transaction (the commit hook calls this)."""
         try:
-            with savepoint(self.session):
-                result = service.append(
-                    self.session, self.clock, [event], self.settings, trust_time=True
-                )
+            result = service.append(
+                self.session, self.clock, events, self.settings, trust_time=True
+            )
         except SQLAlchemyError as error:
-            log.error("audit event %s not written: %s", event.event_id, type(error).__name__)
+            log.error("%d audit event(s) not written: %s", len(events), type(error).__name__)
             raise ServiceUnavailableError("the audit trail cannot be written") from None
         for rejection in result.rejected:
             if rejection.reason == "duplicate":
@@ -81,6 +151,8 @@ class DatabaseAuditSink:
             raise ServiceUnavailableError("the audit trail cannot be written") from None
 
 
-def session_audit_sink(session: Session, clock: Clock | None = None) -> AuditSink:
+def session_audit_sink(
+    session: Session, clock: Clock | None = None, settings: AuditSettings | None = None
+) -> AuditSink:
     """The sink for code that holds a session: events ride on its transaction."""
-    return TransactionalAuditSink(session, clock)
+    return TransactionalAuditSink(session, clock, settings)

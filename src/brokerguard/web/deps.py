@@ -65,7 +65,7 @@ def get_audit_sink(request: Request, session: DbSession, clock: AppClock) -> Aud
     fixed: AuditSink | None = request.app.state.audit_sink
     if fixed is not None:
         return fixed
-    return session_audit_sink(session, clock)
+    return session_audit_sink(session, clock, request.app.state.audit_settings)
 
 
 AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
