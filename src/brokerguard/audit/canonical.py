@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -31,11 +31,18 @@ def format_time(value: datetime | str) -> str:
         if len(value) == 19:
             value += ".000000"
         return value[:10] + "T" + value[11:26] + "Z"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    elif value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.isoformat(timespec="microseconds")[:26] + "Z"
+    offset = value.utcoffset()
+    if offset:
+        value -= offset  # the UTC wall time (aware arithmetic ignores the zone)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (twice as fast as isoformat)
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
 
 
 def sqlite_time(canonical: str) -> str:
@@ -63,7 +70,7 @@ def _refuse_floats(value: Any) -> None:
 def customer_ids_json(ids: Sequence[str]) -> str:
     if not ids:
         return "[]"
-    return "[" + ",".join(_esc(item) for item in ids) + "]"
+    return "[" + ",".join(map(_esc, ids)) + "]"
 
 
 def attributes_json(attributes: Mapping[str, str | int]) -> str:
@@ -78,8 +85,7 @@ def attributes_json(attributes: Mapping[str, str | int]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def record_text(
-    *,
+def record_json(
     seq: int,
     recorded_at: str,
     event_id: str,
@@ -97,68 +103,48 @@ def record_text(
     correlation_id: str | None,
     attributes: str,
 ) -> str:
-    """The canonical JSON text, built directly in sorted key order (fast path of verify)."""
-    parts = ['{"account":', _esc(account)]
-    if actor is not None:
-        parts += [',"actor":', _esc(actor)]
-    parts += [',"attributes":', attributes]
-    if correlation_id is not None:
-        parts += [',"correlation_id":', _esc(correlation_id)]
-    parts += [',"customer_ids":', customer_ids, ',"event_id":', _esc(event_id)]
-    parts += [',"function":', _esc(function)]
-    if outcome is not None:
-        parts += [',"outcome":', _esc(outcome)]
-    if query is not None:
-        parts += [',"query":', _esc(query)]
-    parts += [',"recorded_at":', _esc(recorded_at)]
-    if result_digest is not None:
-        parts += [',"result_digest":', _esc(result_digest)]
-    parts += [',"seq":', str(int(seq))]
-    if source_ip is not None:
-        parts += [',"source_ip":', _esc(source_ip)]
-    parts += [',"system":', _esc(system), ',"time":', _esc(time)]
-    if user_agent is not None:
-        parts += [',"user_agent":', _esc(user_agent)]
-    parts.append("}")
-    return "".join(parts)
+    """The canonical JSON text of a record, built directly in sorted key order.
 
-
-def row_text(row: Sequence[Any], recorded_at: str, time: str) -> str:
-    """:func:`record_text` of a stored row in column order (the hot path of verify).
-
-    Columns: seq, recorded_at, event_id, time, account, function, system, query,
-    result_digest, actor, customer_ids, source_ip, user_agent, outcome,
-    correlation_id, attributes[, leaf_hash]; the two times are given as canonical text.
+    The hot path of ingest and verify: arguments in column order (a stored row's
+    ``row[2:16]`` after ``seq`` and ``recorded_at``), the two times as canonical text,
+    ``customer_ids`` and ``attributes`` as their canonical JSON.
     """
-    (_, _, event_id, _, account, function, system, query, digest, actor, customers, ip, agent,
-     outcome, correlation, attributes) = row[:16]  # fmt: skip
-    parts = ['{"account":', _esc(account)]
-    if actor is not None:
-        parts += [',"actor":', _esc(actor)]
-    parts += [',"attributes":', attributes]
-    if correlation is not None:
-        parts += [',"correlation_id":', _esc(correlation)]
-    parts += [',"customer_ids":', customers, ',"event_id":', _esc(event_id)]
-    parts += [',"function":', _esc(function)]
-    if outcome is not None:
-        parts += [',"outcome":', _esc(outcome)]
-    if query is not None:
-        parts += [',"query":', _esc(query)]
-    parts += [',"recorded_at":"', recorded_at, '"']
-    if digest is not None:
-        parts += [',"result_digest":', _esc(digest)]
-    parts += [',"seq":', str(int(row[0]))]
-    if ip is not None:
-        parts += [',"source_ip":', _esc(ip)]
-    parts += [',"system":', _esc(system), ',"time":"', time, '"']
-    if agent is not None:
-        parts += [',"user_agent":', _esc(agent)]
-    parts.append("}")
-    return "".join(parts)
+    return "".join(
+        [
+            '{"account":',
+            _esc(account),
+            "" if actor is None else ',"actor":' + _esc(actor),
+            ',"attributes":',
+            attributes,
+            "" if correlation_id is None else ',"correlation_id":' + _esc(correlation_id),
+            ',"customer_ids":',
+            customer_ids,
+            ',"event_id":',
+            _esc(event_id),
+            ',"function":',
+            _esc(function),
+            "" if outcome is None else ',"outcome":' + _esc(outcome),
+            "" if query is None else ',"query":' + _esc(query),
+            ',"recorded_at":"',
+            recorded_at,
+            '"',
+            "" if result_digest is None else ',"result_digest":' + _esc(result_digest),
+            ',"seq":',
+            str(int(seq)),
+            "" if source_ip is None else ',"source_ip":' + _esc(source_ip),
+            ',"system":',
+            _esc(system),
+            ',"time":"',
+            time,
+            '"',
+            "" if user_agent is None else ',"user_agent":' + _esc(user_agent),
+            "}",
+        ]
+    )
 
 
 def record_leaf(**fields: Any) -> bytes:
-    return leaf_hash(record_text(**fields).encode("utf-8"))
+    return leaf_hash(record_json(**fields).encode("utf-8"))
 
 
 def query_digest(query: str) -> str:

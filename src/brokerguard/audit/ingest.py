@@ -13,14 +13,15 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Annotated, Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
 
+from pydantic import ConfigDict, StringConstraints, create_model
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from brokerguard.audit.canonical import (
     customer_ids_json,
     format_time,
     query_digest,
-    row_text,
+    record_json,
     sqlite_time,
 )
 from brokerguard.audit.merkle import leaf_hash
@@ -127,10 +128,40 @@ def _event_id_of(raw: object) -> str | None:
     return None
 
 
+class PreparedEvent(NamedTuple):
+    """A valid event ready to store: its ID, its canonical UTC time and its other stored
+    values in column order (``account`` ... ``attributes``; ``query`` already digested
+    when configured, ``customer_ids`` and ``attributes`` as canonical JSON)."""
+
+    event_id: str
+    time: str
+    columns: tuple[Any, ...]
+
+    @property
+    def system(self) -> str:
+        return cast(str, self.columns[2])
+
+
+_PLAIN_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:[0-5]\d)$"
+_PLAIN_FIELDS: dict[str, Any] = {
+    **{name: (info.annotation, info) for name, info in AuditEvent.model_fields.items()},
+    "event_id": (Annotated[str, StringConstraints(pattern=_PLAIN_UUID)], ...),
+    "time": (Annotated[str, StringConstraints(pattern=_PLAIN_TIME)], ...),
+}
+_PlainEvent = create_model(
+    "_PlainEvent", __config__=ConfigDict(extra="forbid", strict=True), **_PLAIN_FIELDS
+)
+"""An event in the plain form producers send: :class:`AuditEvent`'s fields and limits,
+strict types (no coercion), a lower-case hyphenated UUID and an RFC 3339 time with
+``T``, at most microseconds and ``Z`` or an offset, both kept as text. What it accepts,
+:class:`AuditEvent` accepts unchanged; everything else takes the general path."""
+
+
 def parse_event(
     raw: object, index: int, settings: AuditSettings, now: datetime, size: int | None = None
-) -> AuditEvent | Rejection:
-    """One raw JSON value -> a valid :class:`AuditEvent` or the reason it is refused.
+) -> PreparedEvent | Rejection:
+    """One raw JSON value -> a valid :class:`PreparedEvent` or the reason it is refused.
 
     ``size`` is the event's encoded size when the caller knows it (a JSON line).
     """
@@ -152,7 +183,29 @@ def parse_event(
         first = error.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "event"
         return Rejection(index, event_id, where, str(first.get("msg", "invalid")))
-    return check_event(event, index, settings, now)
+    checked = check_event(event, index, settings, now)
+    return prepare(checked, settings) if isinstance(checked, AuditEvent) else checked
+
+
+def _parse_plain_line(
+    line: str, index: int, settings: AuditSettings, now: datetime, size: int
+) -> PreparedEvent | Rejection | None:
+    """The hot path of ingest: a JSON line holding a :data:`_PlainEvent` is parsed and
+    validated in one pass by pydantic-core (no dict, UUID or datetime round-trips), then
+    checked like any event. None when it is not plain: the general path decides, and
+    words the reason."""
+    if size > settings.max_event_bytes:
+        return None
+    try:
+        fields = vars(_PlainEvent.model_validate_json(line))
+        time = datetime.fromisoformat(fields["time"])
+    except (PydanticValidationError, ValueError):
+        return None
+    if fields["query"] is None and fields["result_digest"] is None:
+        return None
+    event_id = fields["event_id"]
+    refusal = _refusal(index, event_id, time, fields["customer_ids"], settings, now)
+    return refusal or _prepared(event_id, time, fields, settings)
 
 
 def check_event(
@@ -161,47 +214,91 @@ def check_event(
     settings: AuditSettings,
     now: datetime | None,
 ) -> AuditEvent | Rejection:
+    """The rules beyond the schema (see :func:`_refusal`) for a validated event."""
+    refusal = _refusal(index, str(event.event_id), event.time, event.customer_ids, settings, now)
+    return refusal or event
+
+
+def _refusal(
+    index: int,
+    event_id: str,
+    time: datetime,
+    customer_ids: Sequence[str],
+    settings: AuditSettings,
+    now: datetime | None,
+) -> Rejection | None:
     """Rules beyond the schema: not in the future (unless ``now`` is None: the producer's
     clock is trusted), not from before 1970, sane customer IDs."""
-    if now is not None and (event.time - now).total_seconds() > settings.max_future_skew_s:
+    if now is not None and (time - now).total_seconds() > settings.max_future_skew_s:
         return Rejection(
             index,
-            str(event.event_id),
+            event_id,
             "time",
             f"time is more than {settings.max_future_skew_s} s in the future",
         )
-    if event.time.year < 1970:
-        return Rejection(index, str(event.event_id), "time", "time is before 1970")
-    customers = event.customer_ids
-    if customers:
-        if len(customers) > 1000:
-            return Rejection(index, str(event.event_id), "customer_ids", "more than 1000 customers")
-        for item in customers:
+    if time.year < 1970:
+        return Rejection(index, event_id, "time", "time is before 1970")
+    if customer_ids:
+        if len(customer_ids) > 1000:
+            return Rejection(index, event_id, "customer_ids", "more than 1000 customers")
+        for item in customer_ids:
             if not item or len(item) > 256:
                 return Rejection(
-                    index, str(event.event_id), "customer_ids", "customer IDs are 1-256 characters"
+                    index, event_id, "customer_ids", "customer IDs are 1-256 characters"
                 )
-    return event
+    return None
+
+
+def prepare(event: AuditEvent, settings: AuditSettings) -> PreparedEvent:
+    """A checked event, ready to store."""
+    return _prepared(str(event.event_id), event.time, vars(event), settings)
+
+
+def _prepared(
+    event_id: str, time: datetime, fields: Mapping[str, Any], settings: AuditSettings
+) -> PreparedEvent:
+    """``fields`` holds the event's other values by name."""
+    query = fields["query"]
+    if query is not None and settings.query_mode == "digest":
+        query = query_digest(query)
+    columns = (
+        fields["account"],
+        fields["function"],
+        fields["system"],
+        query,
+        fields["result_digest"],
+        fields["actor"],
+        customer_ids_json(fields["customer_ids"]),
+        fields["source_ip"],
+        fields["user_agent"],
+        fields["outcome"],
+        fields["correlation_id"],
+        attributes_json(fields["attributes"]),
+    )
+    return PreparedEvent(event_id, format_time(time), columns)
 
 
 def parse_jsonl(
     lines: Iterable[str], settings: AuditSettings, now: datetime
-) -> tuple[list[tuple[int, AuditEvent]], list[Rejection]]:
+) -> tuple[list[tuple[int, PreparedEvent]], list[Rejection]]:
     """JSON lines (one event an object); blank lines are skipped, bad lines rejected."""
-    good: list[tuple[int, AuditEvent]] = []
+    good: list[tuple[int, PreparedEvent]] = []
     bad: list[Rejection] = []
     for index, line in enumerate(lines):
         if not line.strip():
             continue
-        if len(line) > settings.max_event_bytes * 2:
-            bad.append(Rejection(index, None, "", "line exceeds the event size limit"))
-            continue
-        try:
-            raw = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as error:
-            bad.append(Rejection(index, None, "", f"not JSON: {error}"))
-            continue
-        parsed = parse_event(raw, index, settings, now, len(line.encode("utf-8")))
+        size = len(line.encode("utf-8"))
+        parsed = _parse_plain_line(line, index, settings, now, size)
+        if parsed is None:
+            if len(line) > settings.max_event_bytes * 2:
+                bad.append(Rejection(index, None, "", "line exceeds the event size limit"))
+                continue
+            try:
+                raw = json.loads(line)
+            except (json.JSONDecodeError, RecursionError) as error:
+                bad.append(Rejection(index, None, "", f"not JSON: {error}"))
+                continue
+            parsed = parse_event(raw, index, settings, now, size)
         if isinstance(parsed, Rejection):
             bad.append(parsed)
         else:
@@ -211,12 +308,12 @@ def parse_jsonl(
 
 def parse_batch(
     items: Sequence[object], settings: AuditSettings, now: datetime
-) -> tuple[list[tuple[int, AuditEvent]], list[Rejection]]:
+) -> tuple[list[tuple[int, PreparedEvent]], list[Rejection]]:
     if len(items) > settings.max_batch_events:
         raise PayloadTooLargeError(
             f"batch has {len(items)} events, limit is {settings.max_batch_events}", field="events"
         )
-    good: list[tuple[int, AuditEvent]] = []
+    good: list[tuple[int, PreparedEvent]] = []
     bad: list[Rejection] = []
     for index, raw in enumerate(items):
         parsed = parse_event(raw, index, settings, now)
@@ -266,7 +363,7 @@ def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
 
 def append_events(
     session: Session,
-    events: Sequence[tuple[int, AuditEvent]],
+    events: Sequence[tuple[int, PreparedEvent]],
     clock: Clock,
     settings: AuditSettings,
 ) -> IngestResult:
@@ -280,11 +377,10 @@ def append_events(
     if last_recorded is not None and recorded_at < last_recorded:
         recorded_at = last_recorded  # recorded_at never goes backwards along the log
     recorded = format_time(recorded_at)
-    ids = [str(e.event_id) for _, e in events]
+    ids = [e.event_id for _, e in events]
     stored = _existing_ids(conn, ids)
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
-    digest = settings.query_mode == "digest"
     sqlite = conn.dialect.name == "sqlite"
     recorded_db = sqlite_time(recorded) if sqlite else recorded
     for (index, event), event_id in zip(events, ids, strict=True):
@@ -293,30 +389,11 @@ def append_events(
             continue
         seen.add(event_id)
         seq = next_seq + len(rows)
-        query = event.query
-        if digest and query is not None:
-            query = query_digest(query)
-        when = format_time(event.time)
-        row = [
-            seq,
-            recorded_db,
-            event_id,
-            sqlite_time(when) if sqlite else when,
-            event.account,
-            event.function,
-            event.system,
-            query,
-            event.result_digest,
-            event.actor,
-            customer_ids_json(event.customer_ids),
-            event.source_ip,
-            event.user_agent,
-            event.outcome,
-            event.correlation_id,
-            attributes_json(event.attributes),
-        ]
-        row.append(leaf_hash(row_text(row, recorded, when).encode("utf-8")).hex())
-        rows.append(tuple(row))
+        when = event.time
+        text = record_json(seq, recorded, event_id, when, *event.columns)
+        leaf = leaf_hash(text.encode("utf-8")).hex()
+        when_db = sqlite_time(when) if sqlite else when
+        rows.append((seq, recorded_db, event_id, when_db, *event.columns, leaf))
     if not rows or (result.rejected and settings.batch_policy == "atomic"):
         return result
     _write_rows(conn, rows, recorded_at, next_seq + len(rows))
@@ -393,7 +470,7 @@ def _write_rows(
 
 def ingest(
     session: Session,
-    items: Sequence[tuple[int, AuditEvent]],
+    items: Sequence[tuple[int, PreparedEvent]],
     rejected: Sequence[Rejection],
     clock: Clock,
     settings: AuditSettings,

@@ -28,6 +28,8 @@ from brokerguard.audit.signing import HeadSigner, HeadVerifier
 from brokerguard.clock import Clock, as_utc
 
 GENESIS = "0" * 64
+FLUSH = 4096
+"""Leaves sealing holds before appending them to the frontier (memory stays bounded)."""
 _events = cast(Table, AuditEventRow.__table__)
 _heads = cast(Table, AuditTreeHead.__table__)
 
@@ -151,18 +153,26 @@ def seal(session: Session, clock: Clock, signer: HeadSigner) -> list[TreeHead]:
         {"lo": size, "hi": next_seq},
     )
     last_raw: object = None
-    period = ""
+    leaves: list[bytes] = []  # read but not yet in the frontier (at most FLUSH)
+    expected = size
     for seq, recorded_at, leaf in rows:
-        if recorded_at != last_raw:  # one recorded_at per ingested batch: format it once
+        if recorded_at != last_raw:  # one recorded_at per ingested batch: look at it once
             last_raw, period = recorded_at, format_time(recorded_at)[:7]
-        if batch_period is not None and period != batch_period:
-            head = _sign(frontier, batch_start, batch_period, sealed_at, prev_hash, signer)
-            created.append(head)
-            prev_hash, batch_start = head.head_hash, frontier.size
-        if seq != frontier.size:
+            if batch_period is not None and period != batch_period:
+                frontier.extend(leaves)
+                leaves.clear()
+                head = _sign(frontier, batch_start, batch_period, sealed_at, prev_hash, signer)
+                created.append(head)
+                prev_hash, batch_start = head.head_hash, frontier.size
+            batch_period = period
+        if seq != expected:
             break  # a gap: seal what is contiguous, verify will name the gap
-        batch_period = period
-        frontier.append(bytes.fromhex(leaf))
+        expected += 1
+        leaves.append(bytes.fromhex(leaf))
+        if len(leaves) == FLUSH:
+            frontier.extend(leaves)
+            leaves.clear()
+    frontier.extend(leaves)
     if batch_period is not None and frontier.size > batch_start:
         created.append(_sign(frontier, batch_start, batch_period, sealed_at, prev_hash, signer))
     if created:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.audit import ingest as _ingest
 from brokerguard.audit import proofs
-from brokerguard.audit.ingest import IngestResult, Rejection
+from brokerguard.audit.ingest import IngestResult, PreparedEvent, Rejection
 from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.sealing import (
     TreeHead,
@@ -141,7 +141,7 @@ def _ingest_batch(
                 bad.append(
                     Rejection(
                         index,
-                        str(event.event_id),
+                        event.event_id,
                         "system",
                         f"this API key may only write events of system {system!r}",
                     )
@@ -167,14 +167,14 @@ def append(
     """
     settings = settings or audit_settings()
     now = None if trust_time else clock.now()
-    good: list[tuple[int, AuditEvent]] = []
+    good: list[tuple[int, PreparedEvent]] = []
     bad: list[Rejection] = []
     for index, event in enumerate(events):
         checked = _ingest.check_event(event, index, settings, now)
         if isinstance(checked, Rejection):
             bad.append(checked)
         else:
-            good.append((index, checked))
+            good.append((index, _ingest.prepare(checked, settings)))
     return _ingest.ingest(session, good, bad, clock, settings)
 
 

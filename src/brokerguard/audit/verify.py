@@ -23,7 +23,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
 
-from brokerguard.audit.canonical import format_time, row_text
+from brokerguard.audit.canonical import format_time, record_json
 from brokerguard.audit.merkle import Frontier, leaf_hash
 from brokerguard.audit.models import AuditEventId, AuditEventRow, AuditPurge
 from brokerguard.audit.rawsql import stream
@@ -31,6 +31,8 @@ from brokerguard.audit.sealing import GENESIS, TreeHead, check_head_signature, h
 from brokerguard.audit.signing import HeadVerifier
 
 PURGE_FUNCTION = "brokerguard.audit.purge"
+FLUSH = 4096
+"""Leaves verify holds before appending them to the frontier (memory stays bounded)."""
 _events = cast(Table, AuditEventRow.__table__)
 _ids = cast(Table, AuditEventId.__table__)
 _purges = cast(Table, AuditPurge.__table__)
@@ -151,27 +153,32 @@ def verify_log(
     rows = stream(conn, sql, params)
     last_raw: object = None
     recorded = ""
+    checked = 0
+    pending: list[bytes] = []  # leaves not yet in the frontier (bounded by FLUSH)
+    flush_at = _flush_point(expected, head_sizes, next_head)
     for row in rows:
         seq = int(row[0])
-        target = expected
-        while seq > target and target in purged:
-            target = purged[target]
-        if target != expected and target == seq:
-            resume = by_size.get(seq)
-            if resume is not None:
-                frontier = resume.frontier_state()
-                while next_head < len(head_sizes) and head_sizes[next_head] <= seq:
-                    next_head += 1
-                expected = seq
-        if seq < expected:
-            report.fail(seq, "inserted", f"a second record at sequence number {seq}")
-            break
-        if seq > expected:
-            report.fail(expected, "deleted", f"sequence number {expected} is missing")
-            break
+        if seq != expected:
+            target = expected
+            while seq > target and target in purged:
+                target = purged[target]
+            if target != expected and target == seq:
+                resume = by_size.get(seq)
+                if resume is not None:
+                    frontier, pending = resume.frontier_state(), []
+                    while next_head < len(head_sizes) and head_sizes[next_head] <= seq:
+                        next_head += 1
+                    expected = seq
+                    flush_at = _flush_point(expected, head_sizes, next_head)
+            if seq < expected:
+                report.fail(seq, "inserted", f"a second record at sequence number {seq}")
+                break
+            if seq > expected:
+                report.fail(expected, "deleted", f"sequence number {expected} is missing")
+                break
         if row[1] != last_raw:
             last_raw, recorded = row[1], format_time(row[1])
-        canonical = row_text(row, recorded, format_time(row[3]))
+        canonical = record_json(seq, recorded, row[2], format_time(row[3]), *row[4:16])
         leaf = leaf_hash(canonical.encode("utf-8"))
         if leaf.hex() != row[16]:
             problem = _classify(conn, seq, row[2])
@@ -179,21 +186,26 @@ def verify_log(
             break
         if row[5] == PURGE_FUNCTION:
             purge_events.add(_purge_range(row[15]))
-        report.events_checked += 1
-        frontier.append(leaf)
+        checked += 1
+        pending.append(leaf)
         expected += 1
-        if next_head < len(head_sizes) and frontier.size == head_sizes[next_head]:
-            head = by_size[head_sizes[next_head]]
-            if frontier.root().hex() != head.root:
-                report.fail(
-                    head.first_seq,
-                    "changed",
-                    f"records [{head.first_seq}, {head.tree_size}) do not give the signed root",
-                )
-                break
-            next_head += 1
+        if expected == flush_at:
+            frontier.extend(pending)
+            pending.clear()
+            if next_head < len(head_sizes) and expected == head_sizes[next_head]:
+                head = by_size[head_sizes[next_head]]
+                if frontier.root().hex() != head.root:
+                    report.fail(
+                        head.first_seq,
+                        "changed",
+                        f"records [{head.first_seq}, {head.tree_size}) do not give the signed root",
+                    )
+                    break
+                next_head += 1
+            flush_at = _flush_point(expected, head_sizes, next_head)
         if to_seq is not None and expected >= sealed and expected >= to_seq:
             break
+    report.events_checked = checked
     if report.ok and expected < sealed:
         report.fail(expected, "truncated", f"the log ends at {expected}, its head says {sealed}")
     for first, end in sorted(purged.items()):
@@ -201,6 +213,14 @@ def verify_log(
             report.fail(first, "deleted", f"records [{first}, {end}) gone without an audited purge")
     report.unsealed_events = max(0, expected - report.sealed_size)
     return report
+
+
+def _flush_point(expected: int, head_sizes: list[int], next_head: int) -> int:
+    """Where verify next appends its pending leaves to the frontier: at the next head's
+    size (to check its root) or after FLUSH leaves, whichever comes first."""
+    if next_head < len(head_sizes):
+        return min(head_sizes[next_head], expected + FLUSH)
+    return expected + FLUSH
 
 
 def _purge_range(attributes: str) -> tuple[int, int]:
