@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.schemas import AuditSink
@@ -417,11 +417,11 @@ class LoginService:
     # -- helpers ----------------------------------------------------------------
     def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
         """Factor types the customer holds that would add a category not yet proven."""
+        factors = cast(Table, EnrolledFactor.__table__)
         types = set(
             self.session.scalars(
-                select(EnrolledFactor.type).where(
-                    EnrolledFactor.customer_id == customer.id,
-                    EnrolledFactor.status == "active",
+                select(factors.c.type).where(
+                    factors.c.customer_id == customer.id, factors.c.status == "active"
                 )
             )
         )
