@@ -46,8 +46,16 @@ class AuthSettings(BaseSettings):
     tls_check_host: str | None = None
     tls_check_port: int = Field(default=443, ge=1, le=65535)
     tls_check_ca_file: Path | None = None
-    ca_cert_files: tuple[Path, ...] = ()
-    crl_file: Path | None = None
+    ca_cert_files: tuple[Path, ...] = Field(
+        default=(), description="Trust anchors for customer certificates (PEM)."
+    )
+    intermediate_cert_files: tuple[Path, ...] = Field(
+        default=(), description="CAs that may link a customer certificate to an anchor."
+    )
+    crl_files: tuple[Path, ...] = Field(
+        default=(), description="The CAs' revocation lists (PEM or DER), one or more per CA."
+    )
+    crl_file: Path | None = Field(default=None, description="One more CRL (kept for old configs).")
     webauthn_rp_id: str = "localhost"
     webauthn_rp_name: str = "brokerguard e-trading"
     webauthn_origin: str = "https://localhost"
