@@ -31,6 +31,10 @@ class AuthSettings(BaseSettings):
     password_min_length: int = 8
     password_history: int = Field(default=5, ge=0, le=24)
     password_max_age_days: int = Field(default=180, ge=0, le=3650)
+    enforce_password_change: bool = Field(
+        default=True,
+        description="Past the maximum age, a session serves only to change the password.",
+    )
     password_blocklist_file: Path | None = None
     brand_words: tuple[str, ...] = ("brokerguard", "demo", "securities", "yuanta", "fubon")
     login_token_ttl_s: int = Field(default=300, gt=0, le=3600)
