@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,9 @@ from typer.testing import CliRunner
 
 from brokerguard.cli import runtime
 from brokerguard.cli.main import app
+from brokerguard.clock import TAIPEI, FixedClock
 from brokerguard.config import get_settings
-from tests.audit.helpers import raw_event, tamper
+from tests.audit.helpers import fill, raw_event, settings_for, tamper
 
 
 @pytest.fixture
@@ -206,3 +208,29 @@ def test_atomic_policy_stores_nothing_when_a_line_is_bad(
     assert "accepted 0, rejected 1" in result.stdout
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 0
+
+
+def test_verify_ranges_by_date_and_time(
+    cli: CliRunner, engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    settings = settings_for(engine, tmp_path / "var")
+    fill(engine, clock, settings, [2, 2, 2], step=timedelta(days=1))  # one batch a day
+    second_day = (clock.now() - timedelta(days=2)).astimezone(TAIPEI)
+
+    def positions(*options: str) -> tuple[object, object]:
+        result = cli.invoke(app, ["audit", "verify", "--json", *options])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["ok"] is True
+        return data["from_seq"], data["to_seq"]
+
+    roc = f"{second_day.year - 1911}/{second_day.month:02d}/{second_day.day:02d}"
+    assert positions("--from", second_day.date().isoformat(), "--to", roc) == (2, 4)
+    assert positions("--from", second_day.isoformat()) == (2, None)
+    assert positions("--from", "2099-01-01") == (6, None)  # after the log: its next number
+    assert positions("--to", "2000-01-01") == (None, 0)
+    shown = cli.invoke(app, ["audit", "verify", "--from", "2", "--to", "4"])
+    assert "sequence numbers from 2 up to 4" in shown.stdout
+    for option, value in (("--from", "yesterday"), ("--to", "2026-11-01T09:00:00")):
+        refused = cli.invoke(app, ["audit", "verify", option, value])
+        assert refused.exit_code == 2 and option in refused.output

@@ -38,21 +38,27 @@ class Issued:
 class TestCA:
     __test__ = False
 
-    def __init__(self, common: str, now: datetime) -> None:
+    def __init__(
+        self, common: str, now: datetime, *, parent: TestCA | None = None, path_length: int = 0
+    ) -> None:
+        """A root CA, or with ``parent`` an intermediate CA issued by it."""
         self.now = now
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.name = name(common)
         self.cert = (
             x509.CertificateBuilder()
             .subject_name(self.name)
-            .issuer_name(self.name)
+            .issuer_name(parent.name if parent else self.name)
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(days=365))
             .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .sign(self.key, hashes.SHA256())
+            .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+            .sign(parent.key if parent else self.key, hashes.SHA256())
         )
+
+    def subordinate(self, common: str) -> TestCA:
+        return TestCA(common, self.now, parent=self)
 
     def write(self, directory: Path) -> Path:
         path = directory / f"ca-{self.cert.serial_number}.pem"
@@ -75,12 +81,18 @@ class TestCA:
         )
         return Issued(key, cert)
 
-    def crl(self, revoked: list[x509.Certificate], directory: Path) -> Path:
+    def crl(
+        self,
+        revoked: list[x509.Certificate],
+        directory: Path,
+        *,
+        next_update: datetime | None = None,
+    ) -> Path:
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(self.name)
             .last_update(self.now - timedelta(hours=1))
-            .next_update(self.now + timedelta(days=7))
+            .next_update(next_update or self.now + timedelta(days=7))
         )
         for cert in revoked:
             builder = builder.add_revoked_certificate(
@@ -89,7 +101,8 @@ class TestCA:
                 .revocation_date(self.now - timedelta(minutes=5))
                 .build()
             )
-        path = directory / "ca.crl"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"ca-{self.cert.serial_number}.crl"
         path.write_bytes(
             builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
         )

@@ -318,6 +318,49 @@ def test_customer_changes_password_over_http(
     )
 
 
+def test_expired_password_session_serves_only_the_change(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    seed = make_customer(engine, clock, settings)
+    clock.advance(timedelta(days=181))  # past the default maximum age of 180 days
+    token = client.post(LOGIN, json={"account": "A100200", "password": PASSWORD}).json()
+    assert token["password_change_required"] is True
+    done = client.post(
+        FACTOR,
+        json={"login_token": token["login_token"], "type": "totp", "code": code(seed, clock)},
+    ).json()
+    assert done["password_change_required"] is True
+    bearer = {"Authorization": f"Bearer {done['session_token']}"}
+    refused = client.get("/api/v1/etrade/session", headers=bearer)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "password_change_required"
+    enrol = client.post("/api/v1/etrade/enroll/totp", json={}, headers=bearer)
+    assert enrol.status_code == 403
+    changed = client.post(
+        "/api/v1/etrade/password/change",
+        json={"current_password": PASSWORD, "new_password": "New-secret-4455"},
+        headers=bearer,
+    )
+    assert changed.status_code == 204
+    info = client.get("/api/v1/etrade/session", headers=bearer)
+    assert info.status_code == 200 and info.json()["password_change_required"] is False
+
+
+def test_a_firm_may_only_flag_the_expired_password(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    from datetime import timedelta
+
+    client.app.state.auth_settings = AuthSettings(enforce_password_change=False)  # type: ignore[attr-defined]
+    seed = make_customer(engine, clock, settings)
+    clock.advance(timedelta(days=181))
+    bearer = {"Authorization": f"Bearer {session_for(client, seed, clock)}"}
+    info = client.get("/api/v1/etrade/session", headers=bearer)
+    assert info.status_code == 200 and info.json()["password_change_required"] is True
+
+
 def test_totp_self_enrolment_is_pending_until_confirmed(
     client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:

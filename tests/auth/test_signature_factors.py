@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,7 +15,7 @@ from brokerguard.auth.errors import FactorRejectedError
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.errors import ConflictError, ValidationError
 from tests.auth.helpers import META, PASSWORD, Kit
-from tests.auth.pki import TestCA, ed25519_device, p256_device, sign_with
+from tests.auth.pki import Issued, TestCA, ed25519_device, p256_device, sign_with
 
 
 def enrol_device(kit: Kit, pem: str, device_id: str = "iphone-15") -> None:
@@ -363,7 +362,81 @@ def replace_settings(settings: AuthSettings, **changes: object) -> AuthSettings:
     return settings.model_copy(update=changes)
 
 
-_ = replace
+# -- chains through intermediate CAs, and their revocation lists ---------------------
+@pytest.fixture
+def chain(kit: Kit, tmp_path: Path) -> tuple[TestCA, TestCA]:
+    """A root that may issue one level of CAs, and an issuing CA under it."""
+    root = TestCA("TWCA Test Root", kit.clock.now(), path_length=1)
+    issuing = root.subordinate("TWCA Test Issuing CA")
+    kit.auth = AuthSettings(
+        ca_cert_files=(root.write(tmp_path),),
+        intermediate_cert_files=(issuing.write(tmp_path),),
+    )
+    return root, issuing
+
+
+def enrolled_through(kit: Kit, issuing: TestCA) -> Issued:
+    kit.customer(totp=False)
+    issued = issuing.issue("A100200")
+    enrol_cert(kit, issued.pem)
+    return issued
+
+
+def test_certificate_through_an_intermediate_ca(kit: Kit, chain: tuple[TestCA, TestCA]) -> None:
+    issued = enrolled_through(kit, chain[1])
+    assert cert_login(kit, issued.sign) == "ok"
+
+
+def test_an_intermediate_that_is_not_configured_breaks_the_chain(
+    kit: Kit, chain: tuple[TestCA, TestCA]
+) -> None:
+    kit.customer(totp=False)
+    kit.auth = replace_settings(kit.auth, intermediate_cert_files=())
+    with pytest.raises(ValidationError) as refused:
+        enrol_cert(kit, chain[1].issue("A100200").pem)
+    assert refused.value.code == "untrusted_certificate"
+
+
+def test_a_root_limited_to_path_length_0_cannot_have_intermediates(
+    kit: Kit, tmp_path: Path
+) -> None:
+    root = TestCA("TWCA Test Root", kit.clock.now(), path_length=0)
+    issuing = root.subordinate("TWCA Test Issuing CA")
+    kit.auth = AuthSettings(
+        ca_cert_files=(root.write(tmp_path),), intermediate_cert_files=(issuing.write(tmp_path),)
+    )
+    kit.customer(totp=False)
+    with pytest.raises(ValidationError) as refused:
+        enrol_cert(kit, issuing.issue("A100200").pem)
+    assert refused.value.code == "untrusted_certificate"
+
+
+def test_revocation_is_checked_at_every_level_of_the_chain(
+    kit: Kit, chain: tuple[TestCA, TestCA], tmp_path: Path
+) -> None:
+    root, issuing = chain
+    issued = enrolled_through(kit, issuing)
+    clean = (issuing.crl([], tmp_path / "a"), root.crl([], tmp_path / "b"))
+    kit.auth = replace_settings(kit.auth, crl_files=clean)
+    assert cert_login(kit, issued.sign) == "ok"
+    leaf_revoked = (issuing.crl([issued.cert], tmp_path / "c"), clean[1])
+    kit.auth = replace_settings(kit.auth, crl_files=leaf_revoked)
+    assert cert_login(kit, issued.sign) == "revoked_certificate"
+    ca_revoked = (clean[0], root.crl([issuing.cert], tmp_path / "d"))
+    kit.auth = replace_settings(kit.auth, crl_files=ca_revoked)
+    assert cert_login(kit, issued.sign) == "revoked_certificate"
+
+
+def test_the_issuers_crl_must_be_present_and_current(
+    kit: Kit, chain: tuple[TestCA, TestCA], tmp_path: Path
+) -> None:
+    root, issuing = chain
+    issued = enrolled_through(kit, issuing)
+    kit.auth = replace_settings(kit.auth, crl_files=(root.crl([], tmp_path / "a"),))
+    assert cert_login(kit, issued.sign) == "crl_invalid"  # only the root's list: fail closed
+    stale = issuing.crl([], tmp_path / "b", next_update=kit.clock.now() - timedelta(hours=1))
+    kit.auth = replace_settings(kit.auth, crl_files=(stale,))
+    assert cert_login(kit, issued.sign) == "crl_stale"
 
 
 def test_certificate_renewal_revokes_the_old_one(kit: Kit, ca: TestCA) -> None:

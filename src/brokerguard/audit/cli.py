@@ -9,10 +9,12 @@ import asyncio
 import json
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
+from sqlalchemy.orm import Session
 
 from brokerguard.audit import service
 from brokerguard.audit.buffer import (
@@ -25,6 +27,7 @@ from brokerguard.audit.buffer import (
 )
 from brokerguard.audit.signing import HeadVerifier
 from brokerguard.cli import runtime
+from brokerguard.clock import TAIPEI, parse_date
 from brokerguard.db.engine import session_factory
 from brokerguard.errors import NotFoundError, ValidationError
 
@@ -114,11 +117,51 @@ def seal_command(
         )
 
 
+def _position(session: Session, text: str | None, option: str, *, end: bool) -> int | None:
+    """A sequence number, or the first one recorded from a date or time onwards.
+
+    ``--from``/``--to`` take a sequence number (``--to`` is the first one left out), a
+    date (ISO 2026-11-01 or ROC 115/11/01, Taiwan time; ``--to`` includes that day) or
+    an RFC 3339 time (2026-11-01T09:00:00+08:00).
+    """
+    if text is None:
+        return None
+    raw = text.strip()
+    if raw.isdigit():
+        return int(raw)
+    try:
+        when = datetime.fromisoformat(raw) if "T" in raw or " " in raw else None
+        if when is None:
+            day = parse_date(raw) + timedelta(days=1 if end else 0)
+            when = datetime.combine(day, datetime.min.time(), TAIPEI)
+        elif when.tzinfo is None:
+            raise ValueError("a time needs its UTC offset, e.g. +08:00")
+    except ValueError as error:
+        raise ValidationError(
+            f"{option} {text!r} is neither a sequence number, a date nor a time: {error}",
+            field=option.lstrip("-"),
+        ) from None
+    return service.first_seq_at(session, when)
+
+
+def _range_note(from_seq: int | None, to_seq: int | None) -> str:
+    if from_seq is None and to_seq is None:
+        return ""
+    first = from_seq if from_seq is not None else 0
+    return f" (sequence numbers from {first}" + (f" up to {to_seq})" if to_seq is not None else ")")
+
+
 @app.command("verify")
 @runtime.handle_errors
 def verify_command(
-    from_seq: Annotated[int | None, typer.Option("--from", help="first sequence number")] = None,
-    to_seq: Annotated[int | None, typer.Option("--to", help="end sequence number")] = None,
+    from_at: Annotated[
+        str | None,
+        typer.Option("--from", help="first sequence number, or a date/time (Taiwan time)"),
+    ] = None,
+    to_at: Annotated[
+        str | None,
+        typer.Option("--to", help="end sequence number (left out), or a last date / a time"),
+    ] = None,
     public_key: Annotated[
         Path | None, typer.Option("--public-key", help="PEM file of the head-signing key")
     ] = None,
@@ -131,14 +174,17 @@ def verify_command(
             raise NotFoundError(f"no such file: {public_key}", field="public_key")
         verifier = HeadVerifier.from_pem(public_key.read_bytes()[:65536])
     with runtime.open_session() as session:
+        from_seq = _position(session, from_at, "--from", end=False)
+        to_seq = _position(session, to_at, "--to", end=True)
         report = service.verify(
             session, runtime.settings(), from_seq=from_seq, to_seq=to_seq, verifier=verifier
         )
     if json_output:
-        _print_json(report.to_dict())
+        _print_json({**report.to_dict(), "from_seq": from_seq, "to_seq": to_seq})
     elif report.ok:
         runtime.console.print(
             f"OK: {report.events_checked} records, {report.heads_checked} tree heads verified"
+            + _range_note(from_seq, to_seq)
         )
     else:
         typer.echo(

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.audit import ingest as _ingest
 from brokerguard.audit import proofs
 from brokerguard.audit.ingest import IngestResult, PreparedEvent, Rejection
+from brokerguard.audit.models import AuditEventRow as Event
 from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.sealing import (
     TreeHead,
@@ -28,7 +30,7 @@ from brokerguard.audit.sealing import (
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.audit.signing import HeadSigner, HeadVerifier
 from brokerguard.audit.verify import VerifyReport, verify_log
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, as_utc
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_scope
 from brokerguard.errors import ValidationError
@@ -276,11 +278,7 @@ def iter_login_rows(
     Rows are ``(seq, time, account, function, system, outcome, source_ip, user_agent,
     attributes_json)``.
     """
-    from sqlalchemy import Table, select
-
-    from brokerguard.audit.models import AuditEventRow
-
-    table: Table = AuditEventRow.__table__  # type: ignore[assignment]
+    table: Table = Event.__table__  # type: ignore[assignment]
     c = table.c
     query = select(
         c.seq,
@@ -308,11 +306,36 @@ def iter_login_rows(
         yield tuple(row)
 
 
+def first_seq_at(session: Session, when: datetime) -> int:
+    """The first sequence number recorded at or after ``when``; the log's next one when
+    none is. ``recorded_at`` never goes backwards along the log, so a binary search over
+    the sequence numbers (the primary key) finds it without scanning, gaps left by
+    purged periods included."""
+    conn = session.connection()
+
+    def at_or_after(seq: int) -> tuple[int, datetime] | None:
+        row = conn.execute(
+            select(Event.seq, Event.recorded_at)
+            .where(Event.seq >= seq)
+            .order_by(Event.seq)
+            .limit(1)
+        ).first()
+        return None if row is None else (int(row[0]), as_utc(row[1]))
+
+    target = as_utc(when)
+    low, high = 0, last_seq(session) + 1
+    while low < high:
+        middle = (low + high) // 2
+        found = at_or_after(middle)
+        if found is None or found[1] >= target:
+            high = middle
+        else:
+            low = middle + 1
+    found = at_or_after(low)
+    return found[0] if found is not None else low
+
+
 def last_seq(session: Session) -> int:
     """The highest sequence number stored (-1 for an empty log)."""
-    from sqlalchemy import func, select
-
-    from brokerguard.audit.models import AuditEventRow
-
-    value = session.execute(select(func.max(AuditEventRow.seq))).scalar()
+    value = session.execute(select(func.max(Event.seq))).scalar()
     return -1 if value is None else int(value)

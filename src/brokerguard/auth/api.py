@@ -265,7 +265,7 @@ def change_password(
     body: PasswordChangeRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> Response:
     """The customer's own change (A9.8), any time and when it is due."""
-    _, customer = service.load_session(token)
+    _, customer = service.load_session(token, for_password_change=True)
     creds.change_password(customer, body.current_password, body.new_password, meta)
     return Response(status_code=204)
 

@@ -54,5 +54,19 @@ class InvalidSessionError(AuthenticationError):
         super().__init__("session token unknown, expired or revoked", field="session_token")
 
 
+class PasswordChangeRequiredError(BrokerguardError):
+    """The password is past its maximum age: change it before anything else (A9.8)."""
+
+    code = "password_change_required"
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the password has expired: change it (POST /api/v1/etrade/password/change) "
+            "before using this session",
+            field="session_token",
+        )
+
+
 class PasswordRejectedError(ValidationError):
     code = "invalid_password"

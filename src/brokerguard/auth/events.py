@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.auth.models import LoginAttempt
 from brokerguard.clock import Clock
+
+_attempts = cast(Table, LoginAttempt.__table__)
 
 SYSTEM = "brokerguard-etrade"
 LOGIN_PASSWORD = "etrade.login.password"  # noqa: S105 - an event name
@@ -112,8 +116,8 @@ def record_attempt(
     login_token_id: str = "",
 ) -> None:
     """Keep the login step in the service's own history table (staff look-up, A9.3)."""
-    session.add(
-        LoginAttempt(
+    session.execute(
+        insert(_attempts).values(
             account=account[:256] or "-",
             account_known=known,
             factor=factor,

@@ -1,27 +1,40 @@
 """Certificate factor (憑證, A9.1.2): the customer's X.509 certificate signs the nonce.
 
 The certificate registered at enrolment must chain to one of the configured CA
-certificates, be within its validity dates and not be on the CA's CRL (the CRL
-file must itself be signed by that CA and be current).
+certificates (``ca_cert_files``, the trust anchors), directly or through the
+configured intermediate CAs (``intermediate_cert_files``); the path is validated by
+``cryptography``'s RFC 5280 verifier (signatures, validity dates, CA flags, path
+length). When CRLs are configured (``crl_files``/``crl_file``), the certificate's
+issuer must have one, signed by it and current, that does not list it; every
+intermediate is checked against its own issuer's CRL when that one is configured.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
 from sqlalchemy import select
 
 from brokerguard.auth.challenges import consume_challenge, decode_signature, signed_message
 from brokerguard.auth.factors import Category, FactorContext, FactorVerdict
 from brokerguard.auth.keysig import verify_signature
 from brokerguard.auth.models import EnrolledFactor
+from brokerguard.auth.settings import AuthSettings
 from brokerguard.errors import ValidationError
 
 MAX_PEM_BYTES = 16 * 1024
@@ -40,7 +53,7 @@ def fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def load_ca_certificates(paths: tuple[Path, ...]) -> list[x509.Certificate]:
+def load_certificates(paths: tuple[Path, ...]) -> list[x509.Certificate]:
     found: list[x509.Certificate] = []
     for path in paths:
         found.extend(x509.load_pem_x509_certificates(path.read_bytes()))
@@ -54,43 +67,83 @@ def load_crl(path: Path) -> x509.CertificateRevocationList:
     return x509.load_der_x509_crl(data)
 
 
-def certificate_problem(
-    cert: x509.Certificate,
-    cas: list[x509.Certificate],
-    crl: x509.CertificateRevocationList | None,
-    now: datetime,
-) -> str | None:
-    """Why ``cert`` is not acceptable now, or None when it is."""
-    issuer = None
-    for ca in cas:
-        if ca.subject != cert.issuer:
-            continue
+#: issuing CAs must carry basicConstraints; the path length, validity and signature
+#: checks are RFC 5280's. Nothing else is demanded of a CA or a customer certificate
+#: (Taiwan's customer certificates are not Web PKI server certificates).
+_CA_POLICY = ExtensionPolicy.permit_all().require_present(
+    x509.BasicConstraints, Criticality.AGNOSTIC, None
+)
+
+
+@dataclass(frozen=True)
+class CertificateTrust:
+    """The configured trust: anchors (root or issuing CAs), the intermediates that may
+    link a customer certificate to them, and the CAs' revocation lists."""
+
+    anchors: tuple[x509.Certificate, ...]
+    intermediates: tuple[x509.Certificate, ...] = ()
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+
+    @classmethod
+    def from_settings(cls, auth: AuthSettings) -> CertificateTrust:
+        crl_paths = (*auth.crl_files, *((auth.crl_file,) if auth.crl_file else ()))
+        return cls(
+            anchors=tuple(load_certificates(auth.ca_cert_files)),
+            intermediates=tuple(load_certificates(auth.intermediate_cert_files)),
+            crls=tuple(load_crl(path) for path in crl_paths),
+        )
+
+    def chain(self, cert: x509.Certificate, now: datetime) -> list[x509.Certificate] | None:
+        """The validated path from ``cert`` to an anchor (RFC 5280), or None."""
+        if not self.anchors:
+            return None
+        verifier = (
+            PolicyBuilder()
+            .store(Store(list(self.anchors)))
+            .time(now)
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=ExtensionPolicy.permit_all())
+            .build_client_verifier()
+        )
         try:
-            cert.verify_directly_issued_by(ca)
-        except (ValueError, TypeError, InvalidSignature):
-            continue
-        issuer = ca
-        break
-    if issuer is None:
-        return "untrusted_certificate"
-    if now < cert.not_valid_before_utc or now > cert.not_valid_after_utc:
-        return "expired_certificate"
-    if now < issuer.not_valid_before_utc or now > issuer.not_valid_after_utc:
-        return "expired_certificate"
-    if crl is not None:
-        if crl.issuer != issuer.subject or not crl.is_signature_valid(
-            issuer.public_key()  # type: ignore[arg-type]
-        ):
-            return "crl_invalid"
-        next_update = crl.next_update_utc
-        if next_update is not None and next_update < now:
-            return "crl_stale"
-        if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
-            return "revoked_certificate"
-    key = cert.public_key()
-    if not isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey):
-        return "unsupported_key"
-    return None
+            return list(verifier.verify(cert, list(self.intermediates)).chain)
+        except VerificationError:
+            return None
+
+    def problem(self, cert: x509.Certificate, now: datetime) -> str | None:
+        """Why ``cert`` is not acceptable now, or None when it is."""
+        if not isinstance(cert.public_key(), SUPPORTED_KEYS):
+            return "unsupported_key"
+        if now < cert.not_valid_before_utc or now > cert.not_valid_after_utc:
+            return "expired_certificate"
+        chain = self.chain(cert, now)
+        if chain is None:
+            return "untrusted_certificate"
+        if not self.crls:
+            return None
+        for depth, (subject, issuer) in enumerate(pairwise(chain)):
+            crl = self._crl_of(issuer)
+            if crl is None:
+                if depth == 0:
+                    return "crl_invalid"  # CRLs are configured: the issuer's must be there
+                continue
+            next_update = crl.next_update_utc
+            if next_update is not None and next_update < now:
+                return "crl_stale"
+            if crl.get_revoked_certificate_by_serial_number(subject.serial_number) is not None:
+                return "revoked_certificate"
+        return None
+
+    def _crl_of(self, issuer: x509.Certificate) -> x509.CertificateRevocationList | None:
+        """The newest configured CRL that ``issuer`` really signed."""
+        signed = [
+            crl
+            for crl in self.crls
+            if crl.issuer == issuer.subject and crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+        ]
+        return max(signed, key=lambda crl: crl.last_update_utc, default=None)
+
+
+SUPPORTED_KEYS = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, rsa.RSAPublicKey)
 
 
 class CertificateFactor:
@@ -119,18 +172,14 @@ class CertificateFactor:
         if nonce is None:
             return FactorVerdict.fail("invalid_nonce", factor_id=factor.id)
         cert = parse_certificate(factor.certificate_pem or "")
-        cas = load_ca_certificates(ctx.settings.ca_cert_files)
-        crl = load_crl(ctx.settings.crl_file) if ctx.settings.crl_file else None
-        problem = certificate_problem(cert, cas, crl, ctx.clock.now())
+        problem = CertificateTrust.from_settings(ctx.settings).problem(cert, ctx.clock.now())
         if problem is not None:
             return FactorVerdict.fail(problem, factor_id=factor.id)
         raw = decode_signature(submission.signature)
         key = cert.public_key()
         if (
             raw is None
-            or not isinstance(
-                key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
-            )
+            or not isinstance(key, SUPPORTED_KEYS)
             or not verify_signature(key, raw, signed_message(nonce))
         ):
             return FactorVerdict.fail("bad_signature", factor_id=factor.id)

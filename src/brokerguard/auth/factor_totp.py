@@ -10,12 +10,12 @@ from __future__ import annotations
 import hmac
 import io
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pyotp
 import qrcode
 import qrcode.image.svg
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 
 from brokerguard.auth.factors import Category, FactorContext, FactorVerdict
 from brokerguard.auth.models import EnrolledFactor
@@ -68,14 +68,14 @@ def matching_step(seed: str, code: str, now: datetime) -> int | None:
 
 def claim_step(ctx: FactorContext, factor_id: str, step: int) -> bool:
     """Record ``step`` as the last accepted one unless an equal or later one was accepted."""
+    factors = cast(Table, EnrolledFactor.__table__)
     result = ctx.session.execute(
-        update(EnrolledFactor)
+        update(factors)
         .where(
-            EnrolledFactor.id == factor_id,
-            or_(EnrolledFactor.last_totp_step.is_(None), EnrolledFactor.last_totp_step < step),
+            factors.c.id == factor_id,
+            or_(factors.c.last_totp_step.is_(None), factors.c.last_totp_step < step),
         )
         .values(last_totp_step=step, last_used_at=ctx.clock.now())
-        .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
 

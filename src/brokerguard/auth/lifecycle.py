@@ -20,13 +20,7 @@ from brokerguard.audit.schemas import AuditSink
 from brokerguard.auth import events, lockout
 from brokerguard.auth.challenges import consume_challenge, issue_challenge
 from brokerguard.auth.errors import FactorRejectedError
-from brokerguard.auth.factor_certificate import (
-    certificate_problem,
-    fingerprint,
-    load_ca_certificates,
-    load_crl,
-    parse_certificate,
-)
+from brokerguard.auth.factor_certificate import CertificateTrust, fingerprint, parse_certificate
 from brokerguard.auth.factor_totp import (
     matching_step,
     new_seed,
@@ -231,9 +225,7 @@ class CredentialService:
         self, customer: EtradeCustomer, meta: events.RequestMeta, *, certificate_pem: str
     ) -> EnrolledFactor:
         cert = parse_certificate(certificate_pem)
-        cas = load_ca_certificates(self.auth.ca_cert_files)
-        crl = load_crl(self.auth.crl_file) if self.auth.crl_file else None
-        problem = certificate_problem(cert, cas, crl, self.clock.now())
+        problem = CertificateTrust.from_settings(self.auth).problem(cert, self.clock.now())
         if problem is not None:
             raise ValidationError(
                 f"certificate refused: {problem}", field="certificate", code=problem

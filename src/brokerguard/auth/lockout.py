@@ -12,13 +12,18 @@ password does not reset it: only the reset flow or a staff unlock does.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from typing import cast
+
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from brokerguard.auth.models import FailureCounter
 from brokerguard.clock import Clock
+
+#: Core statements on the table: the hot path skips the ORM's per-statement machinery
+_counters = cast(Table, FailureCounter.__table__)
 
 
 def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int) -> int | None:
@@ -32,14 +37,14 @@ def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int
     now = clock.now()
     dialect = session.get_bind().dialect.name
     insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = insert_fn(FailureCounter).values(
+    upsert = insert_fn(_counters).values(
         account=account, failed_count=1, locked_at=None, updated_at=now
     )
     stmt = upsert.on_conflict_do_update(
-        index_elements=[FailureCounter.account],
-        set_={"failed_count": FailureCounter.failed_count + 1, "updated_at": now},
-        where=FailureCounter.failed_count < threshold,
-    ).returning(FailureCounter.failed_count)
+        index_elements=[_counters.c.account],
+        set_={"failed_count": _counters.c.failed_count + 1, "updated_at": now},
+        where=_counters.c.failed_count < threshold,
+    ).returning(_counters.c.failed_count)
     count = session.execute(stmt).scalar_one_or_none()
     session.commit()
     return count
@@ -48,14 +53,13 @@ def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int
 def confirm_failure(session: Session, clock: Clock, account: str, threshold: int) -> bool:
     """The reserved attempt was wrong: keep it; stamp the lock time. True if it locked."""
     result = session.execute(
-        update(FailureCounter)
+        update(_counters)
         .where(
-            FailureCounter.account == account,
-            FailureCounter.failed_count >= threshold,
-            FailureCounter.locked_at.is_(None),
+            _counters.c.account == account,
+            _counters.c.failed_count >= threshold,
+            _counters.c.locked_at.is_(None),
         )
         .values(locked_at=clock.now())
-        .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
 
@@ -63,10 +67,9 @@ def confirm_failure(session: Session, clock: Clock, account: str, threshold: int
 def reset_counter(session: Session, clock: Clock, account: str) -> None:
     """A correct password, a completed reset or a staff unlock: back to zero."""
     session.execute(
-        update(FailureCounter)
-        .where(FailureCounter.account == account)
+        update(_counters)
+        .where(_counters.c.account == account)
         .values(failed_count=0, locked_at=None, updated_at=clock.now())
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.schemas import AuditSink
@@ -23,6 +23,7 @@ from brokerguard.auth.errors import (
     InvalidCredentialsError,
     InvalidLoginTokenError,
     InvalidSessionError,
+    PasswordChangeRequiredError,
     PasswordRejectedError,
     RateLimitedError,
 )
@@ -371,7 +372,12 @@ class LoginService:
         )
 
     # -- sessions -------------------------------------------------------------
-    def load_session(self, session_token: str) -> tuple[EtradeSession, EtradeCustomer]:
+    def load_session(
+        self, session_token: str, *, for_password_change: bool = False
+    ) -> tuple[EtradeSession, EtradeCustomer]:
+        """The live session and its customer. While a forced password change is due
+        (A9.8, ``enforce_password_change``), the session serves only to change the
+        password or to end it: anything else is refused with ``password_change_required``."""
         parts = split_token(session_token)
         if parts is None:
             raise InvalidSessionError()
@@ -386,6 +392,12 @@ class LoginService:
         customer = self.session.get(EtradeCustomer, row.customer_id)
         if customer is None or customer.status != "active":
             raise InvalidSessionError()
+        if (
+            not for_password_change
+            and self.auth.enforce_password_change
+            and password_expired(customer, self.auth, self.clock.now())
+        ):
+            raise PasswordChangeRequiredError()
         return row, customer
 
     def session_info(self, session_token: str) -> SessionInfo:
@@ -400,7 +412,7 @@ class LoginService:
         )
 
     def revoke_session(self, session_token: str, meta: events.RequestMeta) -> None:
-        row, customer = self.load_session(session_token)
+        row, customer = self.load_session(session_token, for_password_change=True)
         row.revoked_at = self.clock.now()
         self._note(
             meta,
@@ -417,11 +429,11 @@ class LoginService:
     # -- helpers ----------------------------------------------------------------
     def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
         """Factor types the customer holds that would add a category not yet proven."""
+        factors = cast(Table, EnrolledFactor.__table__)
         types = set(
             self.session.scalars(
-                select(EnrolledFactor.type).where(
-                    EnrolledFactor.customer_id == customer.id,
-                    EnrolledFactor.status == "active",
+                select(factors.c.type).where(
+                    factors.c.customer_id == customer.id, factors.c.status == "active"
                 )
             )
         )

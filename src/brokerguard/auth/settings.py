@@ -31,6 +31,10 @@ class AuthSettings(BaseSettings):
     password_min_length: int = 8
     password_history: int = Field(default=5, ge=0, le=24)
     password_max_age_days: int = Field(default=180, ge=0, le=3650)
+    enforce_password_change: bool = Field(
+        default=True,
+        description="Past the maximum age, a session serves only to change the password.",
+    )
     password_blocklist_file: Path | None = None
     brand_words: tuple[str, ...] = ("brokerguard", "demo", "securities", "yuanta", "fubon")
     login_token_ttl_s: int = Field(default=300, gt=0, le=3600)
@@ -46,8 +50,16 @@ class AuthSettings(BaseSettings):
     tls_check_host: str | None = None
     tls_check_port: int = Field(default=443, ge=1, le=65535)
     tls_check_ca_file: Path | None = None
-    ca_cert_files: tuple[Path, ...] = ()
-    crl_file: Path | None = None
+    ca_cert_files: tuple[Path, ...] = Field(
+        default=(), description="Trust anchors for customer certificates (PEM)."
+    )
+    intermediate_cert_files: tuple[Path, ...] = Field(
+        default=(), description="CAs that may link a customer certificate to an anchor."
+    )
+    crl_files: tuple[Path, ...] = Field(
+        default=(), description="The CAs' revocation lists (PEM or DER), one or more per CA."
+    )
+    crl_file: Path | None = Field(default=None, description="One more CRL (kept for old configs).")
     webauthn_rp_id: str = "localhost"
     webauthn_rp_name: str = "brokerguard e-trading"
     webauthn_origin: str = "https://localhost"

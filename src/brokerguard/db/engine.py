@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -32,8 +34,43 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkin", _stamp_checkin)
+        event.listen(engine, "checkout", _idle_ping(engine))
+    return engine
+
+
+#: a pooled connection idle longer than this is pinged before use
+PING_AFTER_IDLE_S = 10.0
+_CHECKED_IN_AT = "brokerguard.checked_in_at"
+
+
+def _stamp_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _idle_ping(engine: Engine) -> Callable[[Any, Any, Any], None]:
+    """Pessimistic disconnect handling without a round trip on every checkout.
+
+    ``pool_pre_ping`` would ping each time a session takes a connection (three times
+    per e-trading login); a connection that was in use seconds ago is known to be
+    alive, so only one idle for over :data:`PING_AFTER_IDLE_S` is pinged, with the
+    dialect's own ping. A dead one raises ``DisconnectionError``, and the pool
+    replaces it (and, the server having restarted, every other connection of its
+    generation).
+    """
+
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get(_CHECKED_IN_AT)
+        if last is not None and time.monotonic() - last < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"stale pooled connection: {type(error).__name__}") from error
+
+    return ping_if_idle
 
 
 @contextmanager
