@@ -18,6 +18,14 @@ FETCH = 10_000
 
 
 def stream(conn: Connection, sql: str, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+    for rows in stream_chunks(conn, sql, params):
+        yield from rows
+
+
+def stream_chunks(
+    conn: Connection, sql: str, params: Mapping[str, Any]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows in lists of at most ``FETCH`` (what one driver call returns)."""
     raw = conn.connection.driver_connection
     assert raw is not None
     if conn.dialect.name == "postgresql":
@@ -33,6 +41,6 @@ def stream(conn: Connection, sql: str, params: Mapping[str, Any]) -> Iterator[tu
             rows = cursor.fetchmany(FETCH)
             if not rows:
                 break
-            yield from rows
+            yield rows
     finally:
         cursor.close()

@@ -51,8 +51,16 @@ def ingest_lines(
     """Parse and append JSON lines in the session's transaction (one batch)."""
     settings = settings or audit_settings()
     with _ingest.gc_paused():
-        good, bad = _ingest.parse_jsonl(lines, settings, clock.now())
-        return _ingest.ingest(session, good, bad, clock, settings)
+        return _parse_and_append(session, clock, lines, settings)
+
+
+def _parse_and_append(
+    session: Session, clock: Clock, lines: Iterable[str], settings: AuditSettings
+) -> IngestResult:
+    """One batch of lines, in a frame of its own: the parsed events are freed on return,
+    before the garbage collector resumes, so it need not scan them."""
+    good, bad = _ingest.parse_jsonl(lines, settings, clock.now())
+    return _ingest.ingest(session, good, bad, clock, settings)
 
 
 MAX_LISTED_REJECTIONS = 1000
@@ -224,7 +232,7 @@ def seal_log(session: Session, clock: Clock, settings: Settings) -> list[TreeHea
 def seal_and_commit(
     factory: sessionmaker[Session], clock: Clock, settings: Settings
 ) -> list[TreeHead]:
-    with session_scope(factory) as session:
+    with session_scope(factory) as session, _ingest.gc_paused():
         created = seal_log(session, clock, settings)
     if created:
         write_witness(settings.data_dir, created[-1])
@@ -246,9 +254,10 @@ def verify(
         raise ValidationError("--to must be 0 or more and not before --from", field="to")
     verifier = verifier or signer(settings).verifier
     witness = read_witness(settings.data_dir) if use_witness else None
-    return verify_log(
-        session.connection(), verifier, from_seq=from_seq, to_seq=to_seq, witness=witness
-    )
+    with _ingest.gc_paused():  # rows are read and dropped in bounded chunks, none cyclic
+        return verify_log(
+            session.connection(), verifier, from_seq=from_seq, to_seq=to_seq, witness=witness
+        )
 
 
 def inclusion_proof(session: Session, seq: int, tree_size: int | None = None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ the purged range, whose frontier lets the rest of the tree be recomputed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
@@ -26,13 +26,11 @@ from sqlalchemy import Connection, Table, select
 from brokerguard.audit.canonical import format_time, record_json
 from brokerguard.audit.merkle import Frontier, leaf_hash
 from brokerguard.audit.models import AuditEventId, AuditEventRow, AuditPurge
-from brokerguard.audit.rawsql import stream
+from brokerguard.audit.rawsql import stream_chunks
 from brokerguard.audit.sealing import GENESIS, TreeHead, check_head_signature, heads
 from brokerguard.audit.signing import HeadVerifier
 
 PURGE_FUNCTION = "brokerguard.audit.purge"
-FLUSH = 4096
-"""Leaves verify holds before appending them to the frontier (memory stays bounded)."""
 _events = cast(Table, AuditEventRow.__table__)
 _ids = cast(Table, AuditEventId.__table__)
 _purges = cast(Table, AuditPurge.__table__)
@@ -101,6 +99,123 @@ def _classify(conn: Connection, seq: int, event_id: str) -> str:
     return "changed" if int(written_at) == seq else "reordered"
 
 
+def _leaves(rows: list[tuple[Any, ...]]) -> list[bytes]:
+    """The leaf hash of each stored row."""
+    times = {raw: format_time(raw) for raw in {row[1] for row in rows}}  # one per ingest
+    return [
+        leaf_hash(
+            record_json(row[0], times[row[1]], row[2], format_time(row[3]), *row[4:16]).encode()
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class _Walk:
+    """Re-hashing the rows in ``seq`` order: the frontier, the next head to check, what
+    was seen. ``stop``: verification ends once ``expected`` reaches it (``--to``)."""
+
+    conn: Connection
+    report: VerifyReport
+    by_size: dict[int, TreeHead]
+    head_sizes: list[int]
+    purged: dict[int, int]
+    frontier: Frontier
+    expected: int
+    stop: int | None = None
+    next_head: int = 0
+    checked: int = 0
+    purge_events: set[tuple[int, int]] = field(default_factory=set)
+
+    def chunk(self, rows: list[tuple[Any, ...]]) -> bool:
+        """Verify one fetched chunk; False when verification stops.
+
+        The usual chunk (consecutive positions, every hash matching, no stop inside) is
+        checked as a whole; any other goes row by row, which names what is wrong.
+        """
+        first, count = self.expected, len(rows)
+        if (self.stop is None or first + count < self.stop) and [r[0] for r in rows] == list(
+            range(first, first + count)
+        ):
+            leaves = _leaves(rows)
+            if [leaf.hex() for leaf in leaves] == [r[16] for r in rows]:
+                return self._append(rows, leaves)
+        return all(self._row(row) for row in rows)
+
+    def _append(self, rows: list[tuple[Any, ...]], leaves: list[bytes]) -> bool:
+        """Append verified leaves, checking every head they complete."""
+        first, done, sizes = self.expected, 0, self.head_sizes
+        while self.next_head < len(sizes) and sizes[self.next_head] <= first + len(leaves):
+            size = sizes[self.next_head]
+            self.frontier.extend(leaves[done : size - first])
+            done = size - first
+            if not self._head_matches(size):
+                self._seen(rows[:done])
+                return False
+            self.next_head += 1
+        self.frontier.extend(leaves[done:])
+        self._seen(rows)
+        return True
+
+    def _seen(self, rows: list[tuple[Any, ...]]) -> None:
+        self.purge_events.update(_purge_range(r[15]) for r in rows if r[5] == PURGE_FUNCTION)
+        self.checked += len(rows)
+        self.expected += len(rows)
+
+    def _row(self, row: tuple[Any, ...]) -> bool:
+        seq = int(row[0])
+        if seq != self.expected and not self._resume_at(seq):
+            return False
+        [leaf] = _leaves([row])
+        if leaf.hex() != row[16]:
+            problem = _classify(self.conn, seq, row[2])
+            self.report.fail(seq, problem, f"record {seq} was {problem}: its hash does not match")
+            return False
+        self._seen([row])
+        self.frontier.append(leaf)
+        sizes = self.head_sizes
+        if self.next_head < len(sizes) and self.expected == sizes[self.next_head]:
+            if not self._head_matches(self.expected):
+                return False
+            self.next_head += 1
+        return self.stop is None or self.expected < self.stop
+
+    def _resume_at(self, seq: int) -> bool:
+        """A row out of step: resume after an audited purge, or report the gap or extra row."""
+        target = self.expected
+        while seq > target and target in self.purged:
+            target = self.purged[target]
+        if target != self.expected and target == seq:
+            resume = self.by_size.get(seq)
+            if resume is not None:
+                self.frontier = resume.frontier_state()
+                while (
+                    self.next_head < len(self.head_sizes) and self.head_sizes[self.next_head] <= seq
+                ):
+                    self.next_head += 1
+                self.expected = seq
+        if seq < self.expected:
+            self.report.fail(seq, "inserted", f"a second record at sequence number {seq}")
+            return False
+        if seq > self.expected:
+            self.report.fail(
+                self.expected, "deleted", f"sequence number {self.expected} is missing"
+            )
+            return False
+        return True
+
+    def _head_matches(self, size: int) -> bool:
+        head = self.by_size[size]
+        if self.frontier.root().hex() == head.root:
+            return True
+        self.report.fail(
+            head.first_seq,
+            "changed",
+            f"records [{head.first_seq}, {head.tree_size}) do not give the signed root",
+        )
+        return False
+
+
 def verify_log(
     conn: Connection,
     verifier: HeadVerifier,
@@ -127,14 +242,11 @@ def verify_log(
         int(r.first_seq): int(r.end_seq)
         for r in conn.execute(select(_purges.c.first_seq, _purges.c.end_seq))
     }
-    purge_events: set[tuple[int, int]] = set()
     start = 0
     if from_seq is not None:
         start = max((s for s in by_size if s <= from_seq), default=0)
     head_sizes = sorted(s for s in by_size if s > start)
     frontier = by_size[start].frontier_state() if start else Frontier()
-    next_head = 0
-    expected = start
     columns = (
         "seq, recorded_at, event_id, time, account, function, system, query, result_digest, "
         "actor, customer_ids, source_ip, user_agent, outcome, correlation_id, attributes, "
@@ -150,77 +262,21 @@ def verify_log(
             head_sizes = [s for s in head_sizes if s <= limit]
             sealed = limit
     sql = f"SELECT {columns} FROM audit_events WHERE {where} ORDER BY seq"  # noqa: S608
-    rows = stream(conn, sql, params)
-    last_raw: object = None
-    recorded = ""
-    checked = 0
-    pending: list[bytes] = []  # leaves not yet in the frontier (bounded by FLUSH)
-    flush_at = _flush_point(expected, head_sizes, next_head)
-    for row in rows:
-        seq = int(row[0])
-        if seq != expected:
-            target = expected
-            while seq > target and target in purged:
-                target = purged[target]
-            if target != expected and target == seq:
-                resume = by_size.get(seq)
-                if resume is not None:
-                    frontier, pending = resume.frontier_state(), []
-                    while next_head < len(head_sizes) and head_sizes[next_head] <= seq:
-                        next_head += 1
-                    expected = seq
-                    flush_at = _flush_point(expected, head_sizes, next_head)
-            if seq < expected:
-                report.fail(seq, "inserted", f"a second record at sequence number {seq}")
-                break
-            if seq > expected:
-                report.fail(expected, "deleted", f"sequence number {expected} is missing")
-                break
-        if row[1] != last_raw:
-            last_raw, recorded = row[1], format_time(row[1])
-        canonical = record_json(seq, recorded, row[2], format_time(row[3]), *row[4:16])
-        leaf = leaf_hash(canonical.encode("utf-8"))
-        if leaf.hex() != row[16]:
-            problem = _classify(conn, seq, row[2])
-            report.fail(seq, problem, f"record {seq} was {problem}: its hash does not match")
+    walk = _Walk(conn, report, by_size, head_sizes, purged, frontier, start)
+    walk.stop = None if to_seq is None else max(sealed, to_seq)
+    for rows in stream_chunks(conn, sql, params):
+        if not walk.chunk(rows):
             break
-        if row[5] == PURGE_FUNCTION:
-            purge_events.add(_purge_range(row[15]))
-        checked += 1
-        pending.append(leaf)
-        expected += 1
-        if expected == flush_at:
-            frontier.extend(pending)
-            pending.clear()
-            if next_head < len(head_sizes) and expected == head_sizes[next_head]:
-                head = by_size[head_sizes[next_head]]
-                if frontier.root().hex() != head.root:
-                    report.fail(
-                        head.first_seq,
-                        "changed",
-                        f"records [{head.first_seq}, {head.tree_size}) do not give the signed root",
-                    )
-                    break
-                next_head += 1
-            flush_at = _flush_point(expected, head_sizes, next_head)
-        if to_seq is not None and expected >= sealed and expected >= to_seq:
-            break
-    report.events_checked = checked
-    if report.ok and expected < sealed:
-        report.fail(expected, "truncated", f"the log ends at {expected}, its head says {sealed}")
+    report.events_checked = walk.checked
+    if report.ok and walk.expected < sealed:
+        report.fail(
+            walk.expected, "truncated", f"the log ends at {walk.expected}, its head says {sealed}"
+        )
     for first, end in sorted(purged.items()):
-        if first >= start and (first, end) not in purge_events and to_seq is None:
+        if first >= start and (first, end) not in walk.purge_events and to_seq is None:
             report.fail(first, "deleted", f"records [{first}, {end}) gone without an audited purge")
-    report.unsealed_events = max(0, expected - report.sealed_size)
+    report.unsealed_events = max(0, walk.expected - report.sealed_size)
     return report
-
-
-def _flush_point(expected: int, head_sizes: list[int], next_head: int) -> int:
-    """Where verify next appends its pending leaves to the frontier: at the next head's
-    size (to check its root) or after FLUSH leaves, whichever comes first."""
-    if next_head < len(head_sizes):
-        return min(head_sizes[next_head], expected + FLUSH)
-    return expected + FLUSH
 
 
 def _purge_range(attributes: str) -> tuple[int, int]:
