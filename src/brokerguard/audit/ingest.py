@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
@@ -189,24 +189,49 @@ def parse_event(
 
 
 def _parse_plain_line(
-    line: str, index: int, settings: AuditSettings, now: datetime, size: int
+    line: str, index: int, settings: AuditSettings, latest: str, size: int
 ) -> PreparedEvent | Rejection | None:
     """The hot path of ingest: a JSON line holding a :data:`_PlainEvent` is parsed and
     validated in one pass by pydantic-core (no dict, UUID or datetime round-trips), then
-    checked like any event. None when it is not plain: the general path decides, and
-    words the reason."""
+    checked like any event (``latest``: the canonical text of the latest time accepted).
+    None when it is not plain: the general path decides, and words the reason."""
     if size > settings.max_event_bytes:
         return None
     try:
         fields = vars(_PlainEvent.model_validate_json(line))
-        time = datetime.fromisoformat(fields["time"])
-    except (PydanticValidationError, ValueError):
+    except PydanticValidationError:
         return None
-    if fields["query"] is None and fields["result_digest"] is None:
+    when = fields["time"]
+    utc = _plain_utc(when)
+    if utc is None or (fields["query"] is None and fields["result_digest"] is None):
         return None
     event_id = fields["event_id"]
-    refusal = _refusal(index, event_id, time, fields["customer_ids"], settings, now)
-    return refusal or _prepared(event_id, time, fields, settings)
+    if utc > latest:
+        return _future(index, event_id, settings)
+    if when < "1970":  # its own (local) year, as the general path checks it
+        return _before_1970(index, event_id)
+    refusal = _customers_refusal(index, event_id, fields["customer_ids"])
+    return refusal or _prepared(event_id, utc, fields, settings)
+
+
+def _plain_utc(when: str) -> str | None:
+    """The canonical UTC text of a :data:`_PLAIN_TIME` time; None when it names no real
+    instant (a bad date or second, out of range). Offsets are whole minutes, so only
+    the minute is converted, once: events arrive minute after minute."""
+    zone = len(when) - (1 if when[-1] == "Z" else 6)
+    utc = _utc_minute(when[:16] + when[zone:])
+    if not utc or when[17:19] > "59":
+        return None
+    return f"{utc}{when[16:19]}.{when[20:zone]:0<6}Z"
+
+
+@lru_cache(maxsize=4096)
+def _utc_minute(minute: str) -> str:
+    """``YYYY-MM-DDTHH:MM`` and an offset -> the canonical UTC minute ('' if none)."""
+    try:
+        return format_time(datetime.fromisoformat(minute))[:16]
+    except (ValueError, OverflowError):
+        return ""
 
 
 def check_event(
@@ -215,30 +240,26 @@ def check_event(
     settings: AuditSettings,
     now: datetime | None,
 ) -> AuditEvent | Rejection:
-    """The rules beyond the schema (see :func:`_refusal`) for a validated event."""
-    refusal = _refusal(index, str(event.event_id), event.time, event.customer_ids, settings, now)
-    return refusal or event
-
-
-def _refusal(
-    index: int,
-    event_id: str,
-    time: datetime,
-    customer_ids: Sequence[str],
-    settings: AuditSettings,
-    now: datetime | None,
-) -> Rejection | None:
     """Rules beyond the schema: not in the future (unless ``now`` is None: the producer's
     clock is trusted), not from before 1970, sane customer IDs."""
+    event_id, time = str(event.event_id), event.time
     if now is not None and (time - now).total_seconds() > settings.max_future_skew_s:
-        return Rejection(
-            index,
-            event_id,
-            "time",
-            f"time is more than {settings.max_future_skew_s} s in the future",
-        )
+        return _future(index, event_id, settings)
     if time.year < 1970:
-        return Rejection(index, event_id, "time", "time is before 1970")
+        return _before_1970(index, event_id)
+    return _customers_refusal(index, event_id, event.customer_ids) or event
+
+
+def _future(index: int, event_id: str, settings: AuditSettings) -> Rejection:
+    reason = f"time is more than {settings.max_future_skew_s} s in the future"
+    return Rejection(index, event_id, "time", reason)
+
+
+def _before_1970(index: int, event_id: str) -> Rejection:
+    return Rejection(index, event_id, "time", "time is before 1970")
+
+
+def _customers_refusal(index: int, event_id: str, customer_ids: Sequence[str]) -> Rejection | None:
     if customer_ids:
         if len(customer_ids) > 1000:
             return Rejection(index, event_id, "customer_ids", "more than 1000 customers")
@@ -252,13 +273,13 @@ def _refusal(
 
 def prepare(event: AuditEvent, settings: AuditSettings) -> PreparedEvent:
     """A checked event, ready to store."""
-    return _prepared(str(event.event_id), event.time, vars(event), settings)
+    return _prepared(str(event.event_id), format_time(event.time), vars(event), settings)
 
 
 def _prepared(
-    event_id: str, time: datetime, fields: Mapping[str, Any], settings: AuditSettings
+    event_id: str, time: str, fields: Mapping[str, Any], settings: AuditSettings
 ) -> PreparedEvent:
-    """``fields`` holds the event's other values by name."""
+    """``time`` is canonical; ``fields`` holds the event's other values by name."""
     query = fields["query"]
     if query is not None and settings.query_mode == "digest":
         query = query_digest(query)
@@ -276,7 +297,7 @@ def _prepared(
         fields["correlation_id"],
         attributes_json(fields["attributes"]),
     )
-    return PreparedEvent(event_id, format_time(time), columns)
+    return PreparedEvent(event_id, time, columns)
 
 
 def parse_jsonl(
@@ -285,11 +306,12 @@ def parse_jsonl(
     """JSON lines (one event an object); blank lines are skipped, bad lines rejected."""
     good: list[tuple[int, PreparedEvent]] = []
     bad: list[Rejection] = []
+    latest = format_time(now + timedelta(seconds=settings.max_future_skew_s))
     for index, line in enumerate(lines):
         if not line.strip():
             continue
         size = len(line.encode("utf-8"))
-        parsed = _parse_plain_line(line, index, settings, now, size)
+        parsed = _parse_plain_line(line, index, settings, latest, size)
         if parsed is None:
             if len(line) > settings.max_event_bytes * 2:
                 bad.append(Rejection(index, None, "", "line exceeds the event size limit"))
