@@ -107,3 +107,9 @@ def test_a_plain_line_does_not_build_an_audit_event(monkeypatch: pytest.MonkeyPa
     good, bad = parse_jsonl([line], AUDIT, NOW)
     assert bad == [] and good == [(0, expected)]
     assert good[0][1].time == "2026-11-26T02:00:00.250000Z"
+
+
+def test_a_line_with_a_lone_surrogate_is_refused_not_crashed_on() -> None:
+    good, bad = parse_jsonl(["{bad\ud800", '"x\ud800"'], AUDIT, NOW)
+    assert good == []
+    assert [(r.index, r.reason[:8]) for r in bad] == [(0, "not JSON"), (1, "an event")]

@@ -315,12 +315,12 @@ def parse_jsonl(
     for index, line in enumerate(lines):
         if not line.strip():
             continue
-        size = len(line.encode("utf-8"))
+        if len(line) > settings.max_event_bytes * 2:
+            bad.append(Rejection(index, None, "", "line exceeds the event size limit"))
+            continue
+        size = len(line.encode("utf-8", "surrogatepass"))  # even a lone surrogate: no crash
         parsed = _parse_plain_line(line, index, settings, latest, size)
         if parsed is None:
-            if len(line) > settings.max_event_bytes * 2:
-                bad.append(Rejection(index, None, "", "line exceeds the event size limit"))
-                continue
             try:
                 raw = json.loads(line)
             except (json.JSONDecodeError, RecursionError) as error:
