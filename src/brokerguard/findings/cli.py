@@ -22,7 +22,6 @@ from brokerguard.cli.registers import (
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
-from brokerguard.findings.api import open_from_input
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity
 
@@ -97,7 +96,7 @@ def create(
         },
     )
     with runtime.open_session() as session:
-        record = open_from_input(session, runtime.clock(), item)
+        record = intake.open_from_input(session, runtime.clock(), item)
     runtime.console.print(f"finding {record.id}")
 
 

@@ -60,6 +60,10 @@ class ListColumn:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # value -> (zh, en)
 
 
+#: import_rows(session, clock, content, filename, mode, actor) -> what was loaded
+ImportRows = Callable[[Session, Clock, bytes, str, ImportMode, str], ImportOutcome]
+
+
 @dataclass
 class RegisterSpec(Generic[M]):
     path: str  # e.g. "/iot/assets"
@@ -71,9 +75,7 @@ class RegisterSpec(Generic[M]):
     create: Callable[[Session, Clock, M, str], Any]
     get: Callable[[Session, str], BaseModel] | None = None
     update: Callable[[Session, Clock, str, M], Any] | None = None
-    import_rows: Callable[[Session, Clock, bytes, str, ImportMode, str], ImportOutcome] | None = (
-        None
-    )
+    import_rows: ImportRows | None = None
     export: Callable[[Session, str], bytes] | None = None
     export_name: str = "register"
     import_help: str = ""
@@ -100,14 +102,6 @@ async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if not content:
         raise ValidationError("the file is empty", field="file")
     return content
-
-
-async def import_upload(
-    file: UploadFile, mode: str, load: Callable[[bytes, str, ImportMode], ImportOutcome]
-) -> dict[str, Any]:
-    """Read an upload, hand it to ``load`` (content, filename, mode); its outcome as JSON."""
-    content = await read_upload(file)
-    return load(content, file.filename or "", parse_mode(mode)).to_dict()
 
 
 def form_values(fields: Sequence[FormField], form: FormData) -> dict[str, str]:
@@ -304,3 +298,36 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             if fmt not in MEDIA_TYPES:
                 raise ValidationError("format must be csv or xlsx", field="format")
             return file_response(exporter(session, fmt), spec.export_name, fmt)
+
+
+def add_table_api(router: APIRouter, path: str, spec: RegisterSpec[Any]) -> None:
+    """The JSON API's ``GET {path}/export?format=csv|xlsx`` and ``POST {path}/import`` of a
+    register, through the same ``export`` and ``import_rows`` as its pages.
+
+    Add it before any ``{path}/{id}`` route, so ``export`` is not taken for an id.
+    """
+    if spec.export is not None:
+        exporter = spec.export
+
+        @router.get(f"{path}/export")
+        def export_table(
+            session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
+        ) -> Response:
+            return file_response(exporter(session, format), spec.export_name, format)
+
+    if spec.import_rows is not None:
+        importer = spec.import_rows
+
+        @router.post(f"{path}/import")
+        async def import_table(
+            session: DbSession,
+            clock: AppClock,
+            user: Writer,
+            file: Upload,
+            mode: UploadMode = ImportMode.all_or_nothing.value,
+        ) -> dict[str, Any]:
+            content = await read_upload(file)
+            outcome = importer(
+                session, clock, content, file.filename or "", parse_mode(mode), user.username
+            )
+            return outcome.to_dict()
