@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -298,3 +299,12 @@ def get_exception(session: Session, exception_id: str) -> ExceptionRecord:
 def list_exceptions(session: Session) -> list[ExceptionRecord]:
     rows = session.scalars(select(IotException).order_by(IotException.expires_on))
     return [ExceptionRecord.model_validate(r) for r in rows]
+
+
+def with_asset_tags(
+    session: Session, records: Sequence[AssessmentRecord | ExceptionRecord]
+) -> list[dict[str, Any]]:
+    """Assessments or exceptions as rows that also show their device's ``asset_tag``
+    (the register's tables and pages name a device by its tag, not its id)."""
+    tags = {a.id: a.asset_tag for a in list_assets(session)}
+    return [{**r.model_dump(), "asset_tag": tags.get(r.asset_id, r.asset_id)} for r in records]

@@ -248,20 +248,10 @@ def import_assessments(
 
 
 def export_assessments(session: Session, fmt: str) -> bytes:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_assessments(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, record.asset_id)
-        rows.append(data)
+    rows = service.with_asset_tags(session, service.list_assessments(session))
     return write_table(ASSESSMENT_COLUMNS, rows, fmt, "IoT assessments")
 
 
 def export_exceptions(session: Session, fmt: str) -> bytes:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_exceptions(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, record.asset_id)
-        rows.append(data)
+    rows = service.with_asset_tags(session, service.list_exceptions(session))
     return write_table(EXCEPTION_COLUMNS, rows, fmt, "IoT exceptions")

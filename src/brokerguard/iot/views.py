@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -164,14 +163,8 @@ ASSESSMENT_FIELDS = (
 )
 
 
-def _assessment_rows(session: Session) -> Sequence[dict[str, Any]]:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_assessments(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, "")
-        rows.append(data)
-    return rows
+def _assessment_rows(session: Session) -> list[dict[str, Any]]:
+    return service.with_asset_tags(session, service.list_assessments(session))
 
 
 def _assessment_import(
@@ -217,13 +210,7 @@ EXCEPTION_FIELDS = (
 
 
 def _exception_rows(session: Session) -> list[dict[str, Any]]:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_exceptions(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, "")
-        rows.append(data)
-    return rows
+    return service.with_asset_tags(session, service.list_exceptions(session))
 
 
 EXCEPTIONS: RegisterSpec[ExceptionIn] = RegisterSpec(
