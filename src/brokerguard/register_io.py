@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from brokerguard.clock import Clock
 from brokerguard.db.base import new_uuid
 from brokerguard.errors import ValidationError
 from brokerguard.tabular import (
@@ -53,6 +54,13 @@ class ImportOutcome:
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
             ],
         }
+
+
+#: import_rows(session, clock, content, filename, mode, actor) -> what was loaded; the
+#: one loader a register's page, JSON API and CLI import all call
+ImportRows = Callable[[Session, Clock, bytes, str, ImportMode, str], ImportOutcome]
+#: export(session, "csv" | "xlsx") -> the file
+ExportTable = Callable[[Session, str], bytes]
 
 
 def model_error_message(error: PydanticValidationError) -> tuple[str | None, str]:

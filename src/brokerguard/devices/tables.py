@@ -126,7 +126,7 @@ MDM_COLUMNS: tuple[Column, ...] = (
 
 
 def import_devices(
-    session: Session, clock: Clock, content: bytes, filename: str, *, mode: ImportMode, actor: str
+    session: Session, clock: Clock, content: bytes, filename: str, mode: ImportMode, actor: str
 ) -> ImportOutcome:
     result = read_table(content, filename, DEVICE_COLUMNS, unique=("device_id",))
 

@@ -11,10 +11,10 @@ from brokerguard.cli import runtime
 from brokerguard.cli.registers import (
     Actor,
     Json,
+    add_export_command,
+    add_import_command,
     build,
     default_actor,
-    export_table,
-    import_table,
     optional_date,
     print_rows,
     read_input_file,
@@ -185,25 +185,18 @@ def close(
     runtime.console.print("closed")
 
 
-@app.command("import")
-@runtime.handle_errors
-def import_remarks(
-    file: Path, mode: Annotated[str, typer.Option("--mode")] = "all_or_nothing"
-) -> None:
-    """Import inspection remarks (CSV/XLSX) as findings."""
-    import_table(
-        file,
-        mode,
-        lambda session, content, name, chosen: intake.import_remarks(
-            session, runtime.clock(), content, name, mode=chosen
-        ),
-    )
-
-
-@app.command("export")
-@runtime.handle_errors
-def export(output: Path) -> None:
-    """Export every finding to .csv or .xlsx (缺失改善追蹤表)."""
-    export_table(
-        output, lambda session, fmt: intake.export_findings(session, fmt, today(runtime.clock()))
-    )
+add_import_command(
+    app,
+    "import",
+    lambda session, clock, content, name, mode, actor: intake.import_remarks(
+        session, clock, content, name, mode=mode
+    ),
+    "Import inspection remarks (CSV/XLSX) as findings.",
+    by_option=False,
+)
+add_export_command(
+    app,
+    "export",
+    lambda session, fmt: intake.export_findings(session, fmt, today(runtime.clock())),
+    "Export every finding to .csv or .xlsx (缺失改善追蹤表).",
+)

@@ -173,7 +173,6 @@ def import_assets(
     clock: Clock,
     content: bytes,
     filename: str,
-    *,
     mode: ImportMode,
     actor: str,
 ) -> ImportOutcome:

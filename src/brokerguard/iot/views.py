@@ -75,12 +75,6 @@ def _asset_create(session: Session, clock: Clock, data: AssetIn, actor: str) -> 
     return service.create_asset(session, clock, data, actor=actor)
 
 
-def _asset_import(
-    session: Session, clock: Clock, content: bytes, name: str, mode: ImportMode, actor: str
-) -> Any:
-    return tables.import_assets(session, clock, content, name, mode=mode, actor=actor)
-
-
 ASSETS: RegisterSpec[AssetIn] = RegisterSpec(
     path="/iot/assets",
     title="IoT devices",
@@ -104,7 +98,7 @@ ASSETS: RegisterSpec[AssetIn] = RegisterSpec(
     create=_asset_create,
     get=service.get_asset,
     update=service.update_asset,
-    import_rows=_asset_import,
+    import_rows=tables.import_assets,
     export=tables.export_assets,
     export_name="iot-assets",
     links=LINKS[1:],

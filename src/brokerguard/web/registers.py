@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 
 from brokerguard.clock import Clock, parse_date
 from brokerguard.errors import BrokerguardError, PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ImportOutcome, parse_mode
+from brokerguard.register_io import ExportTable, ImportRows, parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
@@ -60,10 +60,6 @@ class ListColumn:
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # value -> (zh, en)
 
 
-#: import_rows(session, clock, content, filename, mode, actor) -> what was loaded
-ImportRows = Callable[[Session, Clock, bytes, str, ImportMode, str], ImportOutcome]
-
-
 @dataclass
 class RegisterSpec(Generic[M]):
     path: str  # e.g. "/iot/assets"
@@ -76,7 +72,7 @@ class RegisterSpec(Generic[M]):
     get: Callable[[Session, str], BaseModel] | None = None
     update: Callable[[Session, Clock, str, M], Any] | None = None
     import_rows: ImportRows | None = None
-    export: Callable[[Session, str], bytes] | None = None
+    export: ExportTable | None = None
     export_name: str = "register"
     import_help: str = ""
     links: Sequence[tuple[str, str]] = ()  # (path, English msgid) shown above the list
