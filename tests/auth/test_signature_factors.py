@@ -15,7 +15,7 @@ from brokerguard.auth.errors import FactorRejectedError
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.errors import ConflictError, ValidationError
 from tests.auth.helpers import META, PASSWORD, Kit
-from tests.auth.pki import TestCA, ed25519_device, p256_device, sign_with
+from tests.auth.pki import Issued, TestCA, ed25519_device, p256_device, sign_with
 
 
 def enrol_device(kit: Kit, pem: str, device_id: str = "iphone-15") -> None:
@@ -375,10 +375,15 @@ def chain(kit: Kit, tmp_path: Path) -> tuple[TestCA, TestCA]:
     return root, issuing
 
 
-def test_certificate_through_an_intermediate_ca(kit: Kit, chain: tuple[TestCA, TestCA]) -> None:
+def enrolled_through(kit: Kit, issuing: TestCA) -> Issued:
     kit.customer(totp=False)
-    issued = chain[1].issue("A100200")
+    issued = issuing.issue("A100200")
     enrol_cert(kit, issued.pem)
+    return issued
+
+
+def test_certificate_through_an_intermediate_ca(kit: Kit, chain: tuple[TestCA, TestCA]) -> None:
+    issued = enrolled_through(kit, chain[1])
     assert cert_login(kit, issued.sign) == "ok"
 
 
@@ -410,9 +415,7 @@ def test_revocation_is_checked_at_every_level_of_the_chain(
     kit: Kit, chain: tuple[TestCA, TestCA], tmp_path: Path
 ) -> None:
     root, issuing = chain
-    kit.customer(totp=False)
-    issued = issuing.issue("A100200")
-    enrol_cert(kit, issued.pem)
+    issued = enrolled_through(kit, issuing)
     clean = (issuing.crl([], tmp_path / "a"), root.crl([], tmp_path / "b"))
     kit.auth = replace_settings(kit.auth, crl_files=clean)
     assert cert_login(kit, issued.sign) == "ok"
@@ -428,9 +431,7 @@ def test_the_issuers_crl_must_be_present_and_current(
     kit: Kit, chain: tuple[TestCA, TestCA], tmp_path: Path
 ) -> None:
     root, issuing = chain
-    kit.customer(totp=False)
-    issued = issuing.issue("A100200")
-    enrol_cert(kit, issued.pem)
+    issued = enrolled_through(kit, issuing)
     kit.auth = replace_settings(kit.auth, crl_files=(root.crl([], tmp_path / "a"),))
     assert cert_login(kit, issued.sign) == "crl_invalid"  # only the root's list: fail closed
     stale = issuing.crl([], tmp_path / "b", next_update=kit.clock.now() - timedelta(hours=1))
