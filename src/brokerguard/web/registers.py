@@ -25,7 +25,7 @@ from brokerguard.clock import Clock, parse_date
 from brokerguard.errors import BrokerguardError, PayloadTooLargeError, ValidationError
 from brokerguard.register_io import ExportTable, ImportRows, parse_mode
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportMode
+from brokerguard.tabular import DEFAULT_MAX_BYTES, MEDIA_TYPES, ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
 from brokerguard.web.templating import render
 
@@ -34,11 +34,6 @@ Writer = Annotated[StaffIdentity, Depends(require_writer())]
 ExportFormat = Annotated[str, Query(pattern="^(csv|xlsx)$")]
 Upload = Annotated[UploadFile, File()]
 UploadMode = Annotated[str, Form(max_length=32)]
-
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @dataclass(frozen=True)
@@ -80,15 +75,19 @@ class RegisterSpec(Generic[M]):
     detail_link: bool = False  # the first column links to ``{path}/{id}``
 
 
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    """``content`` as a file to save (``filename`` may be Chinese: RFC 6266 ``filename*``)."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
 def file_response(content: bytes, name: str, fmt: str) -> Response:
     if fmt not in MEDIA_TYPES:
         raise ValidationError("format must be csv or xlsx", field="format")
-    filename = f"{name}.{fmt}"
-    return Response(
-        content,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+    return download(content, MEDIA_TYPES[fmt], f"{name}.{fmt}")
 
 
 async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
