@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import FixedClock
 from brokerguard.errors import NotFoundError, ValidationError
+from brokerguard.registerkit.rows import column_row
 from brokerguard.registerkit.spec import (
     create_item,
     export_items,
@@ -299,3 +300,18 @@ def test_table_file_names_the_file_and_its_media_type() -> None:
         "format",
         "format must be csv or xlsx, not 'pdf'",
     )
+
+
+def test_column_row_shows_the_id_then_each_column_in_order(
+    session: Session, clock: FixedClock
+) -> None:
+    row = create_item(
+        session,
+        clock,
+        PEOPLE,
+        {"employee_id": "E009", "name": "陳大文", "unit": "稽核室", "role": "稽核"},
+        "t",
+    )
+    shown = column_row(PEOPLE.columns)(session, row)
+    assert list(shown) == ["id", "employee_id", "name", "unit", "role", "active"]
+    assert (shown["id"], shown["name"], shown["active"]) == (row.id, "陳大文", True)
