@@ -63,12 +63,6 @@ ImportRows = Callable[[Session, Clock, bytes, str, ImportMode, str], ImportOutco
 ExportTable = Callable[[Session, str], bytes]
 
 
-def model_error_message(error: PydanticValidationError) -> tuple[str | None, str]:
-    first = error.errors()[0]
-    location = ".".join(str(p) for p in first.get("loc", ()))
-    return (location or None), str(first.get("msg", "invalid"))
-
-
 def validate_rows(result: ImportResult, model: type[M]) -> list[tuple[int, M]]:
     """Build ``model`` from every parsed row; failures join ``result.errors``."""
     valid: list[tuple[int, M]] = []
