@@ -3,17 +3,24 @@
 ``read_table`` parses cells by column; :func:`validate_rows` then builds each
 register's input model, turning model errors into per-row errors that name the
 column, and :func:`ImportOutcome` reports what was loaded and what was not.
+:func:`registered_key_errors` refuses rows whose key is already stored and
+:func:`insert_new_rows` writes the accepted ones in bulk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from brokerguard.clock import Clock
+from brokerguard.db.base import new_uuid
 from brokerguard.errors import ValidationError
 from brokerguard.tabular import (
     Column,
@@ -26,6 +33,8 @@ from brokerguard.tabular import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+LOOKUP_CHUNK = 500
+INSERT_CHUNK = 1000
 
 
 @dataclass
@@ -47,10 +56,11 @@ class ImportOutcome:
         }
 
 
-def model_error_message(error: PydanticValidationError) -> tuple[str | None, str]:
-    first = error.errors()[0]
-    location = ".".join(str(p) for p in first.get("loc", ()))
-    return (location or None), str(first.get("msg", "invalid"))
+#: import_rows(session, clock, content, filename, mode, actor) -> what was loaded; the
+#: one loader a register's page, JSON API and CLI import all call
+ImportRows = Callable[[Session, Clock, bytes, str, ImportMode, str], ImportOutcome]
+#: export(session, "csv" | "xlsx") -> the file
+ExportTable = Callable[[Session, str], bytes]
 
 
 def validate_rows(result: ImportResult, model: type[M]) -> list[tuple[int, M]]:
@@ -91,6 +101,45 @@ def load_rows(
     accepted = [item for line, item in valid if line not in bad_lines]
     store(accepted)
     return ImportOutcome(total=result.total, loaded=len(accepted), errors=result.errors)
+
+
+def registered_key_errors(
+    session: Session,
+    key: InstrumentedAttribute[str],
+    valid: Sequence[tuple[int, BaseModel]],
+    what: str,
+) -> list[RowError]:
+    """An error for every row whose key (the model field named like the ``key`` column) is
+    already stored: ``<what> 'X' is already registered``. Looked up 500 keys at a time."""
+    name = key.key
+    keys = sorted({getattr(item, name) for _, item in valid})
+    taken: set[str] = set()
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start : start + LOOKUP_CHUNK]
+        taken.update(session.scalars(select(key).where(key.in_(chunk))))
+    return [
+        RowError(line, name, f"{what} {getattr(item, name)!r} is already registered")
+        for line, item in valid
+        if getattr(item, name) in taken
+    ]
+
+
+def insert_new_rows(
+    session: Session,
+    model: type[Any],
+    values: Sequence[dict[str, object]],
+    *,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Bulk insert (imports) of new rows, each with a new id, ``created_by`` ``actor`` and
+    ``created_at``/``updated_at`` ``now``; 1,000 rows a statement."""
+    rows = [
+        {**v, "id": new_uuid(), "created_by": actor, "created_at": now, "updated_at": now}
+        for v in values
+    ]
+    for start in range(0, len(rows), INSERT_CHUNK):
+        session.execute(insert(model), rows[start : start + INSERT_CHUNK])
 
 
 def parse_mode(value: str) -> ImportMode:

@@ -349,6 +349,13 @@ def _export_value(value: Any) -> Any:
     return value
 
 
+#: the media type of each file format :func:`write_csv` and :func:`write_xlsx` make
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
 def write_csv(columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]) -> bytes:
     """UTF-8 CSV with a BOM (Excel opens it correctly); headers are each column's first header."""
     buffer = io.StringIO()

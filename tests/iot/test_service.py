@@ -166,3 +166,17 @@ def test_assessment_input_requires_network_controls() -> None:
         AssessmentIn.model_validate(
             {"asset_tag": "X", "assessed_on": "2026-01-01", "assessor": "a"}
         )
+
+
+def test_with_asset_tags_names_each_record_s_device(session: Session, clock: FixedClock) -> None:
+    add_asset(session, clock, "DVR-01")
+    camera = add_asset(session, clock, "CAM-02")
+    assess(session, clock, "DVR-01")
+    assess(session, clock, "CAM-02", assessed_on=date(2026, 7, 1))
+    rows = service.with_asset_tags(session, service.list_assessments(session))
+    assert [(r["asset_tag"], r["assessed_on"]) for r in rows] == [
+        ("CAM-02", date(2026, 7, 1)),
+        ("DVR-01", date(2026, 6, 1)),
+    ]
+    assert rows[0]["asset_id"] == camera.id
+    assert service.with_asset_tags(session, []) == []

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import FixedClock
 from brokerguard.errors import NotFoundError, ValidationError
+from brokerguard.registerkit.rows import column_row
 from brokerguard.registerkit.spec import (
     create_item,
     export_items,
@@ -16,9 +17,10 @@ from brokerguard.registerkit.spec import (
     import_items,
     list_items,
     parse_mode,
+    table_file,
     update_item,
 )
-from brokerguard.tabular import ImportMode, ImportRejectedError, read_table
+from brokerguard.tabular import Column, ImportMode, ImportRejectedError, read_table, text
 from brokerguard.training.service import ATTENDANCE, COURSES, PEOPLE
 
 PEOPLE_CSV = (
@@ -280,3 +282,36 @@ def test_lookup_cache_lives_only_for_one_import(session: Session, clock: FixedCl
         session, clock, ATTENDANCE, rows.encode(), "a.csv", ImportMode.valid_rows, "a"
     )
     assert (again.created, again.errors) == (1, [])
+
+
+def test_table_file_names_the_file_and_its_media_type() -> None:
+    columns = (Column("name", ("名稱", "name"), parse=text(32)),)
+    rows: list[dict[str, object]] = [{"name": "王小明"}]
+    content, media_type, filename = table_file(columns, rows, "csv", "people")
+    assert (media_type, filename) == ("text/csv; charset=utf-8", "people.csv")
+    assert read_table(content, filename, columns).rows == [{"name": "王小明"}]
+    content, media_type, filename = table_file(columns, rows, "xlsx", "people")
+    assert filename == "people.xlsx"
+    assert media_type.endswith("spreadsheetml.sheet")
+    assert read_table(content, filename, columns).rows == [{"name": "王小明"}]
+    with pytest.raises(ValidationError) as caught:
+        table_file(columns, rows, "pdf", "people")
+    assert (caught.value.field, caught.value.message) == (
+        "format",
+        "format must be csv or xlsx, not 'pdf'",
+    )
+
+
+def test_column_row_shows_the_id_then_each_column_in_order(
+    session: Session, clock: FixedClock
+) -> None:
+    row = create_item(
+        session,
+        clock,
+        PEOPLE,
+        {"employee_id": "E009", "name": "陳大文", "unit": "稽核室", "role": "稽核"},
+        "t",
+    )
+    shown = column_row(PEOPLE.columns)(session, row)
+    assert list(shown) == ["id", "employee_id", "name", "unit", "role", "active"]
+    assert (shown["id"], shown["name"], shown["active"]) == (row.id, "陳大文", True)

@@ -16,7 +16,7 @@ from brokerguard.attestations.models import AttestationItem, ReferencedRulebook
 from brokerguard.clock import Clock
 from brokerguard.errors import ConflictError, RulebookError, ValidationError
 from brokerguard.evidence.service import today
-from brokerguard.registerkit.rows import attribute_row, find_by, row_or_new, stamp
+from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec
 from brokerguard.rulebook import Rulebook, load_rulebook
 from brokerguard.rulebook.loader import load_from
@@ -86,19 +86,6 @@ def _save_item(
     return stamp(row, clock, actor)
 
 
-_item_row = attribute_row(
-    "requirement_id",
-    "referenced_rule",
-    "rule_version",
-    "applicable",
-    "statement",
-    "attested_by",
-    "attested_on",
-    "next_due",
-    "evidence_ref",
-)
-
-
 ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
     key="attestations",
     path="items",
@@ -109,7 +96,7 @@ ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
     unique=("requirement_id", "referenced_rule"),
     save=_save_item,
     find=_find_item,
-    to_row=_item_row,
+    to_row=column_row(ITEM_COLUMNS),
     order_by=lambda: (AttestationItem.requirement_id, AttestationItem.referenced_rule),
     requirement_ids=REFERENCED_REQUIREMENTS,
     long_text=frozenset({"statement"}),

@@ -13,13 +13,12 @@ import typer
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from brokerguard.cli import runtime
 from brokerguard.clock import parse_date
 from brokerguard.errors import PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ImportOutcome, parse_mode
-from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportMode
+from brokerguard.register_io import ExportTable, ImportOutcome, ImportRows, parse_mode
+from brokerguard.tabular import DEFAULT_MAX_BYTES
 
 Mode = Annotated[str, typer.Option("--mode", help="all_or_nothing or valid_rows")]
 Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
@@ -54,21 +53,46 @@ def write_output(path: Path, content: bytes) -> None:
     runtime.console.print(f"wrote {path} ({len(content):,} bytes)")
 
 
-def export_table(output: Path, export: Callable[[Session, str], bytes]) -> None:
-    """Write what ``export`` makes in the format ``output``'s suffix names (.csv, .xlsx)."""
-    fmt = export_format(output)
-    with runtime.open_session() as session:
-        write_output(output, export(session, fmt))
+def add_export_command(app: typer.Typer, name: str, export: ExportTable, help: str) -> None:
+    """``<name> OUTPUT``: write what ``export`` makes in the format OUTPUT's suffix names
+    (.csv, .xlsx)."""
+
+    @app.command(name, help=help)
+    @runtime.handle_errors
+    def export_command(output: Path) -> None:
+        fmt = export_format(output)
+        with runtime.open_session() as session:
+            write_output(output, export(session, fmt))
 
 
-def import_table(
-    file: Path, mode: str, load: Callable[[Session, bytes, str, ImportMode], ImportOutcome]
+def add_import_command(
+    app: typer.Typer, name: str, load: ImportRows, help: str, *, by_option: bool = True
 ) -> None:
-    """Read ``file``, hand it to ``load`` (session, content, filename, mode), print the outcome."""
-    content = read_input_file(file)
-    with runtime.open_session() as session:
-        outcome = load(session, content, file.name, parse_mode(mode))
-    print_outcome(outcome)
+    """``<name> FILE [--mode] [--by]``: read FILE, hand it to ``load``, print the outcome.
+
+    ``by_option=False`` leaves ``--by`` out, for registers that do not record who loaded
+    a row; ``load`` is then given the default actor.
+    """
+
+    def run(file: Path, mode: str, actor: str) -> None:
+        content = read_input_file(file)
+        with runtime.open_session() as session:
+            outcome = load(session, runtime.clock(), content, file.name, parse_mode(mode), actor)
+        print_outcome(outcome)
+
+    if by_option:
+
+        @app.command(name, help=help)
+        @runtime.handle_errors
+        def import_command(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> None:
+            run(file, mode, by or default_actor())
+
+    else:
+
+        @app.command(name, help=help)
+        @runtime.handle_errors
+        def import_command_without_by(file: Path, mode: Mode = "all_or_nothing") -> None:
+            run(file, mode, default_actor())
 
 
 def optional_date(value: str | None, field: str) -> date | None:

@@ -15,7 +15,7 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
-from brokerguard.registerkit.web import add_findings_api, download, read_upload
+from brokerguard.registerkit.web import add_findings_api, read_upload
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
     AppAuditSink,
@@ -25,6 +25,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
+from brokerguard.web.registers import download
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]

@@ -8,9 +8,8 @@ from brokerguard.audit.schemas import AuditSink
 from brokerguard.clock import Clock
 from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.service import list_sessions, session_summary
-from brokerguard.errors import ValidationError
-from brokerguard.registerkit.spec import XLSX_TYPE
-from brokerguard.tabular import Column, write_csv, write_xlsx
+from brokerguard.registerkit.spec import table_file
+from brokerguard.tabular import Column
 
 SESSION_COLUMNS = (
     Column("id", ("編號", "id")),
@@ -42,15 +41,7 @@ def export_sessions(session: Session, fmt: str) -> tuple[bytes, str, str]:
         )
         data["missing_steps"] = ", ".join(data["missing_steps"])
         rows.append(data)
-    if fmt == "csv":
-        return write_csv(SESSION_COLUMNS, rows), "text/csv; charset=utf-8", "video-sessions.csv"
-    if fmt == "xlsx":
-        return (
-            write_xlsx(SESSION_COLUMNS, rows, title="video-sessions"),
-            XLSX_TYPE,
-            ("video-sessions.xlsx"),
-        )
-    raise ValidationError(f"format must be csv or xlsx, not {fmt[:20]!r}", field="format")
+    return table_file(SESSION_COLUMNS, rows, fmt, "video-sessions")
 
 
 def export_sessions_audited(

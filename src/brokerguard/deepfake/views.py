@@ -16,7 +16,7 @@ from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.plugins import NavItem
 from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
-from brokerguard.registerkit.web import download, read_upload
+from brokerguard.registerkit.web import read_upload
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
     AppAuditSink,
@@ -26,6 +26,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
+from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from fastapi.responses import Response
 
 from brokerguard.devices import service, tables
 from brokerguard.devices.schemas import (
@@ -17,17 +14,10 @@ from brokerguard.devices.schemas import (
     Ownership,
 )
 from brokerguard.devices.settings import DevicesSettings
+from brokerguard.devices.views import DEVICES
 from brokerguard.register_io import parse_mode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
-from brokerguard.web.registers import (
-    ExportFormat,
-    Upload,
-    UploadMode,
-    Writer,
-    file_response,
-    import_upload,
-    read_upload,
-)
+from brokerguard.web.registers import Upload, UploadMode, Writer, add_table_api, read_upload
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
@@ -49,28 +39,7 @@ def register_device(
     return service.register_device(session, clock, data, actor=user.username)
 
 
-@router.get("/export")
-def export_devices(
-    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
-) -> Response:
-    return file_response(tables.export_devices(session, format), "mobile-devices", format)
-
-
-@router.post("/import")
-async def import_devices(
-    session: DbSession,
-    clock: AppClock,
-    user: Writer,
-    file: Upload,
-    mode: UploadMode = "all_or_nothing",
-) -> dict[str, Any]:
-    return await import_upload(
-        file,
-        mode,
-        lambda content, name, chosen: tables.import_devices(
-            session, clock, content, name, mode=chosen, actor=user.username
-        ),
-    )
+add_table_api(router, "", DEVICES)
 
 
 @router.post("/mdm")

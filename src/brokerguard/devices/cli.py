@@ -13,11 +13,11 @@ from brokerguard.cli.registers import (
     Json,
     Mode,
     Sets,
+    add_export_command,
+    add_import_command,
     apply_sets,
     build,
     default_actor,
-    export_table,
-    import_table,
     parse_sets,
     print_rows,
     read_input_file,
@@ -104,24 +104,10 @@ def edit_device(device_id: str, sets: Sets = []) -> None:  # noqa: B006
     runtime.console.print(f"updated {device_id}")
 
 
-@app.command("import")
-@runtime.handle_errors
-def import_devices(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> None:
-    """Import the register from CSV (UTF-8/Big5) or XLSX."""
-    import_table(
-        file,
-        mode,
-        lambda session, content, name, chosen: tables.import_devices(
-            session, runtime.clock(), content, name, mode=chosen, actor=by or default_actor()
-        ),
-    )
-
-
-@app.command("export")
-@runtime.handle_errors
-def export_devices(output: Path) -> None:
-    """Export the register to .csv or .xlsx."""
-    export_table(output, tables.export_devices)
+add_import_command(
+    app, "import", tables.import_devices, "Import the register from CSV (UTF-8/Big5) or XLSX."
+)
+add_export_command(app, "export", tables.export_devices, "Export the register to .csv or .xlsx.")
 
 
 @app.command("mdm-import")

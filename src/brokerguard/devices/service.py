@@ -6,11 +6,10 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, to_taipei
-from brokerguard.db.base import new_uuid
 from brokerguard.devices.models import DevicesDevice, DevicesMdmImport, DevicesMdmState
 from brokerguard.devices.schemas import (
     ComplianceRow,
@@ -24,6 +23,7 @@ from brokerguard.devices.schemas import (
 )
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import ConflictError, NotFoundError
+from brokerguard.register_io import insert_new_rows
 
 
 def today(clock: Clock) -> date:
@@ -82,27 +82,10 @@ def update_device(session: Session, clock: Clock, record_id: str, data: DeviceIn
     return DeviceRecord.model_validate(row)
 
 
-def registered_ids(session: Session, device_ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    unique = sorted(set(device_ids))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        found.update(
-            session.scalars(
-                select(DevicesDevice.device_id).where(DevicesDevice.device_id.in_(chunk))
-            )
-        )
-    return found
-
-
 def add_devices(session: Session, clock: Clock, items: Sequence[DeviceIn], *, actor: str) -> None:
-    now = clock.now()
-    rows = [
-        {**_values(d), "id": new_uuid(), "created_by": actor, "created_at": now, "updated_at": now}
-        for d in items
-    ]
-    for start in range(0, len(rows), 1000):
-        session.execute(insert(DevicesDevice), rows[start : start + 1000])
+    """Bulk insert (imports): the caller has checked the device IDs are new."""
+    values = [_values(d) for d in items]
+    insert_new_rows(session, DevicesDevice, values, actor=actor, now=clock.now())
 
 
 # --- MDM state ----------------------------------------------------------------------------

@@ -13,11 +13,16 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import TAIPEI, Clock
 from brokerguard.clock import parse_date as parse_date_text
 from brokerguard.devices import service
-from brokerguard.devices.models import DevicesMdmImport
+from brokerguard.devices.models import DevicesDevice, DevicesMdmImport
 from brokerguard.devices.schemas import DeviceIn, MdmImportSummary, MdmRowIn, Problem
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ImportOutcome, load_rows, write_table
+from brokerguard.register_io import (
+    ImportOutcome,
+    load_rows,
+    registered_key_errors,
+    write_table,
+)
 from brokerguard.tabular import (
     DEFAULT_MAX_BYTES,
     Column,
@@ -121,17 +126,12 @@ MDM_COLUMNS: tuple[Column, ...] = (
 
 
 def import_devices(
-    session: Session, clock: Clock, content: bytes, filename: str, *, mode: ImportMode, actor: str
+    session: Session, clock: Clock, content: bytes, filename: str, mode: ImportMode, actor: str
 ) -> ImportOutcome:
     result = read_table(content, filename, DEVICE_COLUMNS, unique=("device_id",))
 
     def conflicts(valid: list[tuple[int, DeviceIn]]) -> list[RowError]:
-        taken = service.registered_ids(session, [item.device_id for _, item in valid])
-        return [
-            RowError(line, "device_id", f"device {item.device_id!r} is already registered")
-            for line, item in valid
-            if item.device_id in taken
-        ]
+        return registered_key_errors(session, DevicesDevice.device_id, valid, "device")
 
     def store(items: list[DeviceIn]) -> None:
         service.add_devices(session, clock, items, actor=actor)

@@ -16,7 +16,6 @@ from brokerguard.errors import BrokerguardError
 from brokerguard.plugins import NavItem
 from brokerguard.register_io import parse_mode
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
 from brokerguard.web.registers import (
     FormField,
@@ -77,12 +76,6 @@ def _create(session: Session, clock: Clock, data: DeviceIn, actor: str) -> Any:
     return service.register_device(session, clock, data, actor=actor)
 
 
-def _import(
-    session: Session, clock: Clock, content: bytes, name: str, mode: ImportMode, actor: str
-) -> Any:
-    return tables.import_devices(session, clock, content, name, mode=mode, actor=actor)
-
-
 DEVICES: RegisterSpec[DeviceIn] = RegisterSpec(
     path="/devices/register",
     title="Mobile devices",
@@ -106,7 +99,7 @@ DEVICES: RegisterSpec[DeviceIn] = RegisterSpec(
     create=_create,
     get=service.get_device,
     update=service.update_device,
-    import_rows=_import,
+    import_rows=tables.import_devices,
     export=tables.export_devices,
     export_name="mobile-devices",
     links=(("/devices", "MDM compliance"),),

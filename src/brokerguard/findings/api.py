@@ -2,45 +2,27 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock
 from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import CloseIn, FindingIn, FromCheckIn, PlanIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus
+from brokerguard.findings.views import FINDINGS
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
 from brokerguard.web.registers import (
     ExportFormat,
     Upload,
-    UploadMode,
     Writer,
+    add_table_api,
     file_response,
-    import_upload,
     read_upload,
 )
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
-
-
-def open_from_input(session: Session, clock: Clock, data: FindingIn) -> FindingRecord:
-    return service.open_finding(
-        session,
-        clock,
-        requirement_id=data.requirement_id,
-        title=data.title,
-        source=data.source.value,
-        source_ref=data.source_ref or f"{data.source.value}:{uuid.uuid4()}",
-        description=data.description,
-        owner=data.owner,
-        due_date=data.due_date,
-        severity=data.severity.value,
-    )
 
 
 @router.get("")
@@ -69,7 +51,7 @@ def overdue_findings(
 def create_finding(
     data: FindingIn, session: DbSession, clock: AppClock, user: Writer
 ) -> FindingRecord:
-    return open_from_input(session, clock, data)
+    return intake.open_from_input(session, clock, data)
 
 
 @router.get("/failed-checks")
@@ -103,21 +85,7 @@ def export_findings(
     return file_response(intake.export_findings(session, format, today(clock)), "findings", format)
 
 
-@router.post("/import")
-async def import_remarks(
-    session: DbSession,
-    clock: AppClock,
-    user: Writer,
-    file: Upload,
-    mode: UploadMode = "all_or_nothing",
-) -> dict[str, Any]:
-    return await import_upload(
-        file,
-        mode,
-        lambda content, name, chosen: intake.import_remarks(
-            session, clock, content, name, mode=chosen
-        ),
-    )
+add_table_api(router, "", FINDINGS)
 
 
 @router.get("/{finding_id}")

@@ -11,10 +11,10 @@ from brokerguard.cli import runtime
 from brokerguard.cli.registers import (
     Actor,
     Json,
+    add_export_command,
+    add_import_command,
     build,
     default_actor,
-    export_table,
-    import_table,
     optional_date,
     print_rows,
     read_input_file,
@@ -22,7 +22,6 @@ from brokerguard.cli.registers import (
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
-from brokerguard.findings.api import open_from_input
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity
 
@@ -97,7 +96,7 @@ def create(
         },
     )
     with runtime.open_session() as session:
-        record = open_from_input(session, runtime.clock(), item)
+        record = intake.open_from_input(session, runtime.clock(), item)
     runtime.console.print(f"finding {record.id}")
 
 
@@ -186,25 +185,18 @@ def close(
     runtime.console.print("closed")
 
 
-@app.command("import")
-@runtime.handle_errors
-def import_remarks(
-    file: Path, mode: Annotated[str, typer.Option("--mode")] = "all_or_nothing"
-) -> None:
-    """Import inspection remarks (CSV/XLSX) as findings."""
-    import_table(
-        file,
-        mode,
-        lambda session, content, name, chosen: intake.import_remarks(
-            session, runtime.clock(), content, name, mode=chosen
-        ),
-    )
-
-
-@app.command("export")
-@runtime.handle_errors
-def export(output: Path) -> None:
-    """Export every finding to .csv or .xlsx (缺失改善追蹤表)."""
-    export_table(
-        output, lambda session, fmt: intake.export_findings(session, fmt, today(runtime.clock()))
-    )
+add_import_command(
+    app,
+    "import",
+    lambda session, clock, content, name, mode, actor: intake.import_remarks(
+        session, clock, content, name, mode=mode
+    ),
+    "Import inspection remarks (CSV/XLSX) as findings.",
+    by_option=False,
+)
+add_export_command(
+    app,
+    "export",
+    lambda session, fmt: intake.export_findings(session, fmt, today(runtime.clock())),
+    "Export every finding to .csv or .xlsx (缺失改善追蹤表).",
+)

@@ -1,5 +1,6 @@
 """Ways findings come in and go out besides :func:`open_finding` by hand.
 
+- from a form or the JSON API, with a generated reference when none is given;
 - from a failed (or erroring) check of the latest full assessment run;
 - from an inspection's remarks (查核意見), imported as CSV/XLSX;
 - exported as CSV/XLSX for the improvement-tracking report (缺失改善追蹤表).
@@ -8,6 +9,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 from typing import Any
 
@@ -20,6 +22,7 @@ from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.errors import BrokerguardError, ConflictError, NotFoundError, ValidationError
 from brokerguard.evidence.service import store_evidence
+from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
 from brokerguard.findings.service import close_finding, get_finding, list_findings, open_finding
 from brokerguard.register_io import ImportOutcome, load_rows, write_table
@@ -34,6 +37,21 @@ from brokerguard.tabular import (
 )
 
 FAILED = (Status.failed, Status.error)
+
+
+def open_from_input(session: Session, clock: Clock, data: FindingIn) -> FindingRecord:
+    return open_finding(
+        session,
+        clock,
+        requirement_id=data.requirement_id,
+        title=data.title,
+        source=data.source.value,
+        source_ref=data.source_ref or f"{data.source.value}:{uuid.uuid4()}",
+        description=data.description,
+        owner=data.owner,
+        due_date=data.due_date,
+        severity=data.severity.value,
+    )
 
 
 def finding_from_check(

@@ -12,7 +12,6 @@ from brokerguard.clock import Clock, parse_date
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
-from brokerguard.findings.api import open_from_input
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity
 from brokerguard.plugins import NavItem
@@ -57,7 +56,7 @@ FIELDS = (
 
 
 def _create(session: Session, clock: Clock, data: FindingIn, actor: str) -> Any:
-    return open_from_input(session, clock, data)
+    return intake.open_from_input(session, clock, data)
 
 
 def _import(

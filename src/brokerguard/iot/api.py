@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from brokerguard.iot import scans, service, tables
+from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import (
     AssessmentIn,
     AssessmentRecord,
@@ -24,18 +23,11 @@ from brokerguard.iot.schemas import (
     VendorRecord,
 )
 from brokerguard.iot.settings import IotSettings
+from brokerguard.iot.views import ASSESSMENTS, ASSETS, EXCEPTIONS, VENDORS
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
-from brokerguard.web.registers import (
-    ExportFormat,
-    Upload,
-    UploadMode,
-    Writer,
-    file_response,
-    import_upload,
-    read_upload,
-)
+from brokerguard.web.registers import Upload, Writer, add_table_api, read_upload
 
 router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
 Decider = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
@@ -64,26 +56,7 @@ def create_asset(data: AssetIn, session: DbSession, clock: AppClock, user: Write
     return service.create_asset(session, clock, data, actor=user.username)
 
 
-@router.get("/assets/export")
-def export_assets(session: DbSession, user: CurrentStaff, format: ExportFormat = "csv") -> Response:
-    return file_response(tables.export_assets(session, format), "iot-assets", format)
-
-
-@router.post("/assets/import")
-async def import_assets(
-    session: DbSession,
-    clock: AppClock,
-    user: Writer,
-    file: Upload,
-    mode: UploadMode = "all_or_nothing",
-) -> dict[str, Any]:
-    return await import_upload(
-        file,
-        mode,
-        lambda content, name, chosen: tables.import_assets(
-            session, clock, content, name, mode=chosen, actor=user.username
-        ),
-    )
+add_table_api(router, "/assets", ASSETS)
 
 
 @router.get("/assets/{asset_id}")
@@ -113,28 +86,7 @@ def create_vendor(
     return service.create_vendor(session, clock, data)
 
 
-@router.get("/vendors/export")
-def export_vendors(
-    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
-) -> Response:
-    return file_response(tables.export_vendors(session, format), "iot-vendors", format)
-
-
-@router.post("/vendors/import")
-async def import_vendors(
-    session: DbSession,
-    clock: AppClock,
-    user: Writer,
-    file: Upload,
-    mode: UploadMode = "all_or_nothing",
-) -> dict[str, Any]:
-    return await import_upload(
-        file,
-        mode,
-        lambda content, name, chosen: tables.import_vendors(
-            session, clock, content, name, mode=chosen
-        ),
-    )
+add_table_api(router, "/vendors", VENDORS)
 
 
 @router.put("/vendors/{vendor_id}")
@@ -161,28 +113,7 @@ def record_assessment(
     return service.record_assessment(session, clock, data, settings=IotSettings())
 
 
-@router.get("/assessments/export")
-def export_assessments(
-    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
-) -> Response:
-    return file_response(tables.export_assessments(session, format), "iot-assessments", format)
-
-
-@router.post("/assessments/import")
-async def import_assessments(
-    session: DbSession,
-    clock: AppClock,
-    user: Writer,
-    file: Upload,
-    mode: UploadMode = "all_or_nothing",
-) -> dict[str, Any]:
-    return await import_upload(
-        file,
-        mode,
-        lambda content, name, chosen: tables.import_assessments(
-            session, clock, content, name, mode=chosen
-        ),
-    )
+add_table_api(router, "/assessments", ASSESSMENTS)
 
 
 # --- exceptions -----------------------------------------------------------------------------
@@ -200,11 +131,7 @@ def request_exception(
     return service.request_exception(session, clock, data, requested_by=user.username)
 
 
-@router.get("/exceptions/export")
-def export_exceptions(
-    session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
-) -> Response:
-    return file_response(tables.export_exceptions(session, format), "iot-exceptions", format)
+add_table_api(router, "/exceptions", EXCEPTIONS)
 
 
 @router.post("/exceptions/{exception_id}/approve")

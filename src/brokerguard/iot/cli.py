@@ -11,13 +11,12 @@ from brokerguard.cli import runtime
 from brokerguard.cli.registers import (
     Actor,
     Json,
-    Mode,
     Sets,
+    add_export_command,
+    add_import_command,
     apply_sets,
     build,
     default_actor,
-    export_table,
-    import_table,
     optional_date,
     parse_sets,
     print_rows,
@@ -114,24 +113,12 @@ def edit_asset(asset_tag: str, sets: Sets = []) -> None:  # noqa: B006
         runtime.console.print(f"updated {item.asset_tag}")
 
 
-@app.command("import")
-@runtime.handle_errors
-def import_assets(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> None:
-    """Import devices from CSV (UTF-8/Big5) or XLSX."""
-    import_table(
-        file,
-        mode,
-        lambda session, content, name, chosen: tables.import_assets(
-            session, runtime.clock(), content, name, mode=chosen, actor=by or default_actor()
-        ),
-    )
-
-
-@app.command("export")
-@runtime.handle_errors
-def export_assets(output: Path) -> None:
-    """Export the device register to .csv or .xlsx."""
-    export_table(output, tables.export_assets)
+add_import_command(
+    app, "import", tables.import_assets, "Import devices from CSV (UTF-8/Big5) or XLSX."
+)
+add_export_command(
+    app, "export", tables.export_assets, "Export the device register to .csv or .xlsx."
+)
 
 
 # --- vendors --------------------------------------------------------------------------------
@@ -174,24 +161,16 @@ def edit_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
     runtime.console.print(f"updated vendor {name}")
 
 
-@app.command("vendor-import")
-@runtime.handle_errors
-def import_vendors(file: Path, mode: Mode = "all_or_nothing") -> None:
-    """Import vendors from CSV/XLSX."""
-    import_table(
-        file,
-        mode,
-        lambda session, content, name, chosen: tables.import_vendors(
-            session, runtime.clock(), content, name, mode=chosen
-        ),
-    )
-
-
-@app.command("vendor-export")
-@runtime.handle_errors
-def export_vendors(output: Path) -> None:
-    """Export vendors to .csv or .xlsx."""
-    export_table(output, tables.export_vendors)
+add_import_command(
+    app,
+    "vendor-import",
+    lambda session, clock, content, name, mode, actor: tables.import_vendors(
+        session, clock, content, name, mode=mode
+    ),
+    "Import vendors from CSV/XLSX.",
+    by_option=False,
+)
+add_export_command(app, "vendor-export", tables.export_vendors, "Export vendors to .csv or .xlsx.")
 
 
 # --- assessments ----------------------------------------------------------------------------
@@ -257,24 +236,18 @@ def list_assessments(as_json: Json = False) -> None:
         )
 
 
-@app.command("assessment-import")
-@runtime.handle_errors
-def import_assessments(file: Path, mode: Mode = "all_or_nothing") -> None:
-    """Import assessments from CSV/XLSX."""
-    import_table(
-        file,
-        mode,
-        lambda session, content, name, chosen: tables.import_assessments(
-            session, runtime.clock(), content, name, mode=chosen, settings=IotSettings()
-        ),
-    )
-
-
-@app.command("assessment-export")
-@runtime.handle_errors
-def export_assessments(output: Path) -> None:
-    """Export assessments to .csv or .xlsx."""
-    export_table(output, tables.export_assessments)
+add_import_command(
+    app,
+    "assessment-import",
+    lambda session, clock, content, name, mode, actor: tables.import_assessments(
+        session, clock, content, name, mode=mode, settings=IotSettings()
+    ),
+    "Import assessments from CSV/XLSX.",
+    by_option=False,
+)
+add_export_command(
+    app, "assessment-export", tables.export_assessments, "Export assessments to .csv or .xlsx."
+)
 
 
 # --- exceptions -----------------------------------------------------------------------------
@@ -349,11 +322,9 @@ def list_exceptions(as_json: Json = False) -> None:
         )
 
 
-@app.command("exception-export")
-@runtime.handle_errors
-def export_exceptions(output: Path) -> None:
-    """Export exceptions to .csv or .xlsx."""
-    export_table(output, tables.export_exceptions)
+add_export_command(
+    app, "exception-export", tables.export_exceptions, "Export exceptions to .csv or .xlsx."
+)
 
 
 # --- scans ----------------------------------------------------------------------------------

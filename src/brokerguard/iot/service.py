@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, to_taipei
-from brokerguard.db.base import new_uuid
 from brokerguard.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from brokerguard.iot.models import IotAssessment, IotAsset, IotException, IotVendor
 from brokerguard.iot.schemas import (
@@ -32,6 +32,7 @@ from brokerguard.iot.schemas import (
     VendorRecord,
 )
 from brokerguard.iot.settings import IotSettings
+from brokerguard.register_io import insert_new_rows
 
 
 def today(clock: Clock) -> date:
@@ -93,22 +94,10 @@ def create_asset(session: Session, clock: Clock, data: AssetIn, *, actor: str) -
     return AssetRecord.model_validate(row)
 
 
-def add_assets(session: Session, clock: Clock, items: Sequence[AssetIn], *, actor: str) -> int:
+def add_assets(session: Session, clock: Clock, items: Sequence[AssetIn], *, actor: str) -> None:
     """Bulk insert (imports): the caller has checked the tags are new."""
-    now = clock.now()
-    rows = [
-        {
-            **_asset_values(d),
-            "id": new_uuid(),
-            "created_by": actor,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for d in items
-    ]
-    for start in range(0, len(rows), 1000):
-        session.execute(insert(IotAsset), rows[start : start + 1000])
-    return len(rows)
+    values = [_asset_values(d) for d in items]
+    insert_new_rows(session, IotAsset, values, actor=actor, now=clock.now())
 
 
 def update_asset(session: Session, clock: Clock, asset_id: str, data: AssetIn) -> AssetRecord:
@@ -124,17 +113,6 @@ def update_asset(session: Session, clock: Clock, asset_id: str, data: AssetIn) -
     row.updated_at = clock.now()
     session.flush()
     return AssetRecord.model_validate(row)
-
-
-def existing_tags(session: Session, tags: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    unique = sorted(set(tags))
-    for start in range(0, len(unique), 500):
-        chunk = unique[start : start + 500]
-        found.update(
-            session.scalars(select(IotAsset.asset_tag).where(IotAsset.asset_tag.in_(chunk)))
-        )
-    return found
 
 
 # --- vendors (A7.1.5) -----------------------------------------------------------------------
@@ -321,3 +299,12 @@ def get_exception(session: Session, exception_id: str) -> ExceptionRecord:
 def list_exceptions(session: Session) -> list[ExceptionRecord]:
     rows = session.scalars(select(IotException).order_by(IotException.expires_on))
     return [ExceptionRecord.model_validate(r) for r in rows]
+
+
+def with_asset_tags(
+    session: Session, records: Sequence[AssessmentRecord | ExceptionRecord]
+) -> list[dict[str, Any]]:
+    """Assessments or exceptions as rows that also show their device's ``asset_tag``
+    (the register's tables and pages name a device by its tag, not its id)."""
+    tags = {a.id: a.asset_tag for a in list_assets(session)}
+    return [{**r.model_dump(), "asset_tag": tags.get(r.asset_id, r.asset_id)} for r in records]

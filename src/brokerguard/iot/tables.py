@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
 from brokerguard.errors import BrokerguardError
 from brokerguard.iot import service
-from brokerguard.iot.models import IotVendor
+from brokerguard.iot.models import IotAsset, IotVendor
 from brokerguard.iot.schemas import AssessmentIn, AssetIn, VendorIn
 from brokerguard.iot.settings import IotSettings
-from brokerguard.register_io import ImportOutcome, load_rows, write_table
+from brokerguard.register_io import (
+    ImportOutcome,
+    load_rows,
+    registered_key_errors,
+    write_table,
+)
 from brokerguard.tabular import (
     Column,
     ImportMode,
@@ -169,19 +173,13 @@ def import_assets(
     clock: Clock,
     content: bytes,
     filename: str,
-    *,
     mode: ImportMode,
     actor: str,
 ) -> ImportOutcome:
     result = read_table(content, filename, ASSET_COLUMNS, unique=("asset_tag",))
 
     def conflicts(valid: list[tuple[int, AssetIn]]) -> list[RowError]:
-        taken = service.existing_tags(session, [item.asset_tag for _, item in valid])
-        return [
-            RowError(line, "asset_tag", f"asset tag {item.asset_tag!r} is already registered")
-            for line, item in valid
-            if item.asset_tag in taken
-        ]
+        return registered_key_errors(session, IotAsset.asset_tag, valid, "asset tag")
 
     def store(items: list[AssetIn]) -> None:
         service.add_assets(session, clock, items, actor=actor)
@@ -203,12 +201,7 @@ def import_vendors(
     result = read_table(content, filename, VENDOR_COLUMNS, unique=("name",))
 
     def conflicts(valid: list[tuple[int, VendorIn]]) -> list[RowError]:
-        names = set(session.scalars(select(IotVendor.name)))
-        return [
-            RowError(line, "name", f"vendor {item.name!r} is already registered")
-            for line, item in valid
-            if item.name in names
-        ]
+        return registered_key_errors(session, IotVendor.name, valid, "vendor")
 
     def store(items: list[VendorIn]) -> None:
         for item in items:
@@ -254,20 +247,10 @@ def import_assessments(
 
 
 def export_assessments(session: Session, fmt: str) -> bytes:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_assessments(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, record.asset_id)
-        rows.append(data)
+    rows = service.with_asset_tags(session, service.list_assessments(session))
     return write_table(ASSESSMENT_COLUMNS, rows, fmt, "IoT assessments")
 
 
 def export_exceptions(session: Session, fmt: str) -> bytes:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_exceptions(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, record.asset_id)
-        rows.append(data)
+    rows = service.with_asset_tags(session, service.list_exceptions(session))
     return write_table(EXCEPTION_COLUMNS, rows, fmt, "IoT exceptions")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -76,12 +75,6 @@ def _asset_create(session: Session, clock: Clock, data: AssetIn, actor: str) -> 
     return service.create_asset(session, clock, data, actor=actor)
 
 
-def _asset_import(
-    session: Session, clock: Clock, content: bytes, name: str, mode: ImportMode, actor: str
-) -> Any:
-    return tables.import_assets(session, clock, content, name, mode=mode, actor=actor)
-
-
 ASSETS: RegisterSpec[AssetIn] = RegisterSpec(
     path="/iot/assets",
     title="IoT devices",
@@ -105,7 +98,7 @@ ASSETS: RegisterSpec[AssetIn] = RegisterSpec(
     create=_asset_create,
     get=service.get_asset,
     update=service.update_asset,
-    import_rows=_asset_import,
+    import_rows=tables.import_assets,
     export=tables.export_assets,
     export_name="iot-assets",
     links=LINKS[1:],
@@ -164,14 +157,8 @@ ASSESSMENT_FIELDS = (
 )
 
 
-def _assessment_rows(session: Session) -> Sequence[dict[str, Any]]:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_assessments(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, "")
-        rows.append(data)
-    return rows
+def _assessment_rows(session: Session) -> list[dict[str, Any]]:
+    return service.with_asset_tags(session, service.list_assessments(session))
 
 
 def _assessment_import(
@@ -217,13 +204,7 @@ EXCEPTION_FIELDS = (
 
 
 def _exception_rows(session: Session) -> list[dict[str, Any]]:
-    tags = {a.id: a.asset_tag for a in service.list_assets(session)}
-    rows = []
-    for record in service.list_exceptions(session):
-        data = record.model_dump()
-        data["asset_tag"] = tags.get(record.asset_id, "")
-        rows.append(data)
-    return rows
+    return service.with_asset_tags(session, service.list_exceptions(session))
 
 
 EXCEPTIONS: RegisterSpec[ExceptionIn] = RegisterSpec(

@@ -1,9 +1,10 @@
 """Ready-made pieces of a :class:`~brokerguard.registerkit.spec.RegisterSpec`: find a row
-by its own key columns, show a row as its plain attributes, and the new-row/stamp steps
-every saver shares."""
+by its own key columns, show a row as its plain attributes (one per column), and the
+new-row/stamp steps every saver shares."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
 from brokerguard.registerkit.spec import Finder, RowView
+from brokerguard.tabular import Column
 
 M = TypeVar("M")
 
@@ -26,8 +28,10 @@ def find_by(model: type[Any], *names: str) -> Finder:
     return find
 
 
-def attribute_row(*names: str) -> RowView:
-    """A row view: ``id`` then the attributes ``names``, in that order."""
+def column_row(columns: Sequence[Column]) -> RowView:
+    """A row view: ``id`` then the attribute named like each of ``columns``, in that order
+    (for a register whose model stores every column as it is)."""
+    names = tuple(column.name for column in columns)
 
     def to_row(session: Session, row: Any) -> dict[str, Any]:
         shown: dict[str, Any] = {"id": row.id}

@@ -14,6 +14,7 @@ from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.errors import NotFoundError, ValidationError
 from brokerguard.tabular import (
+    MEDIA_TYPES,
     Column,
     ImportMode,
     ImportRejectedError,
@@ -278,17 +279,23 @@ def export_rows(
     return [spec.to_row(session, row) for row in rows]
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+def table_file(
+    columns: Sequence[Column], rows: list[dict[str, Any]], fmt: str, name: str
+) -> tuple[bytes, str, str]:
+    """``rows`` as ``<name>.csv`` or ``<name>.xlsx`` (sheet ``name``): (content, media type,
+    file name)."""
+    if fmt == "csv":
+        content = write_csv(columns, rows)
+    elif fmt == "xlsx":
+        content = write_xlsx(columns, rows, title=name)
+    else:
+        raise ValidationError(f"format must be csv or xlsx, not {fmt[:20]!r}", field="format")
+    return content, MEDIA_TYPES[fmt], f"{name}.{fmt}"
 
 
 def export_items(session: Session, spec: RegisterSpec[Any], fmt: str) -> tuple[bytes, str, str]:
     """(content, media type, file name) of the whole register as CSV or XLSX."""
-    rows = export_rows(session, spec)
-    if fmt == "csv":
-        return write_csv(spec.columns, rows), "text/csv; charset=utf-8", f"{spec.key}.csv"
-    if fmt == "xlsx":
-        return write_xlsx(spec.columns, rows, title=spec.key), XLSX_TYPE, f"{spec.key}.xlsx"
-    raise ValidationError(f"format must be csv or xlsx, not {fmt[:20]!r}", field="format")
+    return table_file(spec.columns, export_rows(session, spec), fmt, spec.key)
 
 
 def parse_mode(value: str) -> ImportMode:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -29,6 +28,7 @@ from brokerguard.registerkit.spec import (
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportRejectedError
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -48,14 +48,6 @@ async def read_upload(file: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> t
     if len(content) > max_bytes:
         raise ValidationError(f"the file is larger than {max_bytes:,} bytes", field="file")
     return content, (file.filename or "upload")[:200]
-
-
-def download(content: bytes, media_type: str, filename: str) -> Response:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
 
 
 def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:

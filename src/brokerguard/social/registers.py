@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
-from brokerguard.registerkit.rows import attribute_row, find_by, row_or_new, stamp
+from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.social.models import AccountAdmin, MonitoringEntry, OfficialAccount, SocialPlatform
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_optional_date, text
@@ -122,20 +122,6 @@ def _save_platform(
     return stamp(row, clock, actor)
 
 
-_platform_row = attribute_row(
-    "name",
-    "category",
-    "staff_use_allowed",
-    "risk_data_leakage",
-    "risk_social_engineering",
-    "risk_malware",
-    "other_risks",
-    "controls",
-    "assessed_on",
-    "assessed_by",
-)
-
-
 PLATFORMS: RegisterSpec[SocialPlatform] = RegisterSpec(
     key="social-platforms",
     path="platforms",
@@ -146,7 +132,7 @@ PLATFORMS: RegisterSpec[SocialPlatform] = RegisterSpec(
     unique=("name",),
     save=_save_platform,
     find=_find_platform,
-    to_row=_platform_row,
+    to_row=column_row(PLATFORM_COLUMNS),
     order_by=lambda: (SocialPlatform.name,),
     requirement_ids=("A5.2",),
     long_text=frozenset({"controls"}),
@@ -212,18 +198,6 @@ def _save_account(
     return stamp(row, clock, actor)
 
 
-_account_row = attribute_row(
-    "name",
-    "platform",
-    "url",
-    "owning_unit",
-    "active",
-    "privacy_reviewed_on",
-    "privacy_reviewed_by",
-    "privacy_risks",
-)
-
-
 ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
     key="social-accounts",
     path="accounts",
@@ -234,7 +208,7 @@ ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
     unique=("name",),
     save=_save_account,
     find=_find_account,
-    to_row=_account_row,
+    to_row=column_row(ACCOUNT_COLUMNS),
     order_by=lambda: (OfficialAccount.platform, OfficialAccount.name),
     requirement_ids=("A5.3.1",),
     long_text=frozenset({"privacy_risks"}),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, as_utc
 from brokerguard.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from brokerguard.registerkit.spec import XLSX_TYPE
+from brokerguard.registerkit.spec import table_file
 from brokerguard.social.disclosure import Expected, missing_items, page_text
 from brokerguard.social.fetch import FetchedPage, FetchError, FetchPolicy, fetch_page
 from brokerguard.social.models import (
@@ -21,7 +21,7 @@ from brokerguard.social.models import (
     SocialPost,
 )
 from brokerguard.social.registers import account_by_name
-from brokerguard.tabular import Column, write_csv, write_xlsx
+from brokerguard.tabular import Column
 
 DRAFT, APPROVED, PUBLISHED, REJECTED = "draft", "approved", "published", "rejected"
 Fetcher = Callable[[str, FetchPolicy], FetchedPage]
@@ -196,11 +196,7 @@ POST_COLUMNS = tuple(
 
 def export_posts(session: Session, fmt: str) -> tuple[bytes, str, str]:
     rows = [post_summary(session, r) for r in list_posts(session)]
-    if fmt == "csv":
-        return write_csv(POST_COLUMNS, rows), "text/csv; charset=utf-8", "social-posts.csv"
-    if fmt == "xlsx":
-        return write_xlsx(POST_COLUMNS, rows, title="social-posts"), XLSX_TYPE, "social-posts.xlsx"
-    raise ValidationError(f"format must be csv or xlsx, not {fmt[:20]!r}", field="format")
+    return table_file(POST_COLUMNS, rows, fmt, "social-posts")
 
 
 # --- disclosure profile and checks ---------------------------------------------------

@@ -15,7 +15,7 @@ from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.service import today
-from brokerguard.registerkit.rows import attribute_row, find_by, row_or_new, stamp
+from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_int, text
 from brokerguard.training.models import TrainingAttendance, TrainingCourse, TrainingPerson
@@ -102,9 +102,6 @@ def _save_person(
     return stamp(row, clock, actor)
 
 
-_person_row = attribute_row("employee_id", "name", "unit", "role", "active")
-
-
 PEOPLE: RegisterSpec[TrainingPerson] = RegisterSpec(
     key="training-people",
     path="people",
@@ -115,7 +112,7 @@ PEOPLE: RegisterSpec[TrainingPerson] = RegisterSpec(
     unique=("employee_id",),
     save=_save_person,
     find=_find_person,
-    to_row=_person_row,
+    to_row=column_row(PERSON_COLUMNS),
     order_by=lambda: (TrainingPerson.unit, TrainingPerson.employee_id),
     requirement_ids=("A7.4", "A10.2"),
     options={"active": YES_NO},
@@ -176,17 +173,6 @@ def _save_course(
     return stamp(row, clock, actor)
 
 
-_course_row = attribute_row(
-    "code",
-    "title",
-    "topic",
-    "audience_units",
-    "audience_roles",
-    "frequency_months",
-    "active",
-)
-
-
 COURSES: RegisterSpec[TrainingCourse] = RegisterSpec(
     key="training-courses",
     path="courses",
@@ -197,7 +183,7 @@ COURSES: RegisterSpec[TrainingCourse] = RegisterSpec(
     unique=("code",),
     save=_save_course,
     find=_find_course,
-    to_row=_course_row,
+    to_row=column_row(COURSE_COLUMNS),
     order_by=lambda: (TrainingCourse.topic, TrainingCourse.code),
     requirement_ids=("A7.4", "A10.2"),
     options={"topic": TOPICS, "active": YES_NO},

@@ -23,9 +23,9 @@ from starlette.datastructures import FormData
 
 from brokerguard.clock import Clock, parse_date
 from brokerguard.errors import BrokerguardError, PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ImportOutcome, parse_mode
+from brokerguard.register_io import ExportTable, ImportRows, parse_mode
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportMode
+from brokerguard.tabular import DEFAULT_MAX_BYTES, MEDIA_TYPES, ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
 from brokerguard.web.templating import render
 
@@ -34,11 +34,6 @@ Writer = Annotated[StaffIdentity, Depends(require_writer())]
 ExportFormat = Annotated[str, Query(pattern="^(csv|xlsx)$")]
 Upload = Annotated[UploadFile, File()]
 UploadMode = Annotated[str, Form(max_length=32)]
-
-MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @dataclass(frozen=True)
@@ -71,10 +66,8 @@ class RegisterSpec(Generic[M]):
     create: Callable[[Session, Clock, M, str], Any]
     get: Callable[[Session, str], BaseModel] | None = None
     update: Callable[[Session, Clock, str, M], Any] | None = None
-    import_rows: Callable[[Session, Clock, bytes, str, ImportMode, str], ImportOutcome] | None = (
-        None
-    )
-    export: Callable[[Session, str], bytes] | None = None
+    import_rows: ImportRows | None = None
+    export: ExportTable | None = None
     export_name: str = "register"
     import_help: str = ""
     links: Sequence[tuple[str, str]] = ()  # (path, English msgid) shown above the list
@@ -82,15 +75,19 @@ class RegisterSpec(Generic[M]):
     detail_link: bool = False  # the first column links to ``{path}/{id}``
 
 
+def download(content: bytes, media_type: str, filename: str) -> Response:
+    """``content`` as a file to save (``filename`` may be Chinese: RFC 6266 ``filename*``)."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
 def file_response(content: bytes, name: str, fmt: str) -> Response:
     if fmt not in MEDIA_TYPES:
         raise ValidationError("format must be csv or xlsx", field="format")
-    filename = f"{name}.{fmt}"
-    return Response(
-        content,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+    return download(content, MEDIA_TYPES[fmt], f"{name}.{fmt}")
 
 
 async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -100,14 +97,6 @@ async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if not content:
         raise ValidationError("the file is empty", field="file")
     return content
-
-
-async def import_upload(
-    file: UploadFile, mode: str, load: Callable[[bytes, str, ImportMode], ImportOutcome]
-) -> dict[str, Any]:
-    """Read an upload, hand it to ``load`` (content, filename, mode); its outcome as JSON."""
-    content = await read_upload(file)
-    return load(content, file.filename or "", parse_mode(mode)).to_dict()
 
 
 def form_values(fields: Sequence[FormField], form: FormData) -> dict[str, str]:
@@ -304,3 +293,36 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             if fmt not in MEDIA_TYPES:
                 raise ValidationError("format must be csv or xlsx", field="format")
             return file_response(exporter(session, fmt), spec.export_name, fmt)
+
+
+def add_table_api(router: APIRouter, path: str, spec: RegisterSpec[Any]) -> None:
+    """The JSON API's ``GET {path}/export?format=csv|xlsx`` and ``POST {path}/import`` of a
+    register, through the same ``export`` and ``import_rows`` as its pages.
+
+    Add it before any ``{path}/{id}`` route, so ``export`` is not taken for an id.
+    """
+    if spec.export is not None:
+        exporter = spec.export
+
+        @router.get(f"{path}/export")
+        def export_table(
+            session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
+        ) -> Response:
+            return file_response(exporter(session, format), spec.export_name, format)
+
+    if spec.import_rows is not None:
+        importer = spec.import_rows
+
+        @router.post(f"{path}/import")
+        async def import_table(
+            session: DbSession,
+            clock: AppClock,
+            user: Writer,
+            file: Upload,
+            mode: UploadMode = ImportMode.all_or_nothing.value,
+        ) -> dict[str, Any]:
+            content = await read_upload(file)
+            outcome = importer(
+                session, clock, content, file.filename or "", parse_mode(mode), user.username
+            )
+            return outcome.to_dict()
