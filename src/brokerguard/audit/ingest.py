@@ -381,13 +381,13 @@ def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
     if conn.dialect.name == "postgresql":  # one array parameter instead of thousands
         query = text("SELECT event_id FROM audit_event_ids WHERE event_id = ANY(:ids)")
         return set(conn.execute(query, {"ids": list(ids)}).scalars())
-    found: set[str] = set()
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
-        found.update(
-            conn.execute(select(_ids.c.event_id).where(_ids.c.event_id.in_(chunk))).scalars()
-        )
-    return found
+    raw = conn.connection.driver_connection  # SQLite: the whole batch as one JSON parameter
+    assert raw is not None
+    rows = raw.execute(
+        "SELECT event_id FROM audit_event_ids WHERE event_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    )
+    return {row[0] for row in rows}
 
 
 def append_events(
@@ -479,21 +479,18 @@ def _write_rows(
             with cursor.copy(f"COPY audit_events ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            with cursor.copy("COPY audit_event_ids (event_id, seq) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((row[2], row[0]))
-        conn.execute(_state.update().where(_state.c.id == 1).values(next_seq=next_seq))
-        return
-    cursor = raw.cursor()
-    try:
+    else:
         marks = ", ".join("?" * len(EVENT_COLUMNS))
-        cursor.executemany(f"INSERT INTO audit_events ({columns}) VALUES ({marks})", rows)  # noqa: S608
-        cursor.executemany(
-            "INSERT INTO audit_event_ids (event_id, seq) VALUES (?, ?)",
-            [(row[2], row[0]) for row in rows],
+        raw.executemany(f"INSERT INTO audit_events ({columns}) VALUES ({marks})", rows)  # noqa: S608
+    # the idempotency index is filled by the database from the rows just written
+    conn.execute(
+        _ids.insert().from_select(
+            ["event_id", "seq"],
+            select(_events.c.event_id, _events.c.seq).where(
+                _events.c.seq >= rows[0][0], _events.c.seq < next_seq
+            ),
         )
-    finally:
-        cursor.close()
+    )
     conn.execute(_state.update().where(_state.c.id == 1).values(next_seq=next_seq))
 
 
