@@ -180,12 +180,28 @@ def append(
     good: list[tuple[int, PreparedEvent]] = []
     bad: list[Rejection] = []
     for index, event in enumerate(events):
-        checked = _ingest.check_event(event, index, settings, now)
+        checked = check(event, settings, index=index, now=now)
         if isinstance(checked, Rejection):
             bad.append(checked)
         else:
-            good.append((index, _ingest.prepare(checked, settings)))
+            good.append((index, checked))
     return _ingest.ingest(session, good, bad, clock, settings)
+
+
+def check(
+    event: AuditEvent, settings: AuditSettings, *, index: int = 0, now: datetime | None = None
+) -> PreparedEvent | Rejection:
+    """The rules beyond the schema (no far-future check when ``now`` is None), then the
+    event made ready to store."""
+    checked = _ingest.check_event(event, index, settings, now)
+    return checked if isinstance(checked, Rejection) else _ingest.prepare(checked, settings)
+
+
+def append_prepared(
+    session: Session, clock: Clock, events: Sequence[PreparedEvent], settings: AuditSettings
+) -> IngestResult:
+    """Append events :func:`check` has already passed (the transactional sink)."""
+    return _ingest.ingest(session, list(enumerate(events)), [], clock, settings)
 
 
 def record_internal(

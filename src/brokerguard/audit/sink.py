@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from brokerguard.audit import service
-from brokerguard.audit.ingest import check_event
+from brokerguard.audit.ingest import PreparedEvent, Rejection
 from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
@@ -48,7 +48,7 @@ _PENDING = "brokerguard.audit.pending"
 class _Pending:
     """The events a session's open transaction will append when it commits."""
 
-    events: list[tuple[TransactionalAuditSink, AuditEvent]] = field(default_factory=list)
+    events: list[tuple[TransactionalAuditSink, PreparedEvent]] = field(default_factory=list)
     #: how many events each savepoint started with (dropped back to on its rollback)
     marks: WeakKeyDictionary[SessionTransaction, int] = field(default_factory=WeakKeyDictionary)
 
@@ -107,19 +107,17 @@ class TransactionalAuditSink:
         self.settings = settings or AuditSettings()
 
     def record(self, event: AuditEvent) -> None:
-        checked = check_event(event, 0, self.settings, None)
-        if not isinstance(checked, AuditEvent):
+        checked = service.check(event, self.settings)  # checked and prepared once, here
+        if isinstance(checked, Rejection):
             raise ValidationError(f"audit event refused: {checked.reason}", field=checked.field)
         if not self.session.in_transaction():
             self.session.begin()  # the event belongs to this transaction, even if nothing else does
         _pending(self.session).events.append((self, checked))
 
-    def append_now(self, events: list[AuditEvent]) -> None:
+    def append_now(self, events: list[PreparedEvent]) -> None:
         """Append ``events`` in the session's transaction (the commit hook calls this)."""
         try:
-            result = service.append(
-                self.session, self.clock, events, self.settings, trust_time=True
-            )
+            result = service.append_prepared(self.session, self.clock, events, self.settings)
         except SQLAlchemyError as error:
             log.error("%d audit event(s) not written: %s", len(events), type(error).__name__)
             raise ServiceUnavailableError("the audit trail cannot be written") from None
