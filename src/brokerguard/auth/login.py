@@ -54,6 +54,7 @@ FACTORS: dict[str, Factor] = {
 CHALLENGE_TYPES = ("device", "certificate", "webauthn", "biometric")
 ALL_SECOND_FACTORS = ("totp", "device", "certificate", "webauthn", "biometric")
 MAX_ACCOUNT_LENGTH = 256
+_factors = cast(Table, EnrolledFactor.__table__)
 
 
 @dataclass(frozen=True)
@@ -429,11 +430,10 @@ class LoginService:
     # -- helpers ----------------------------------------------------------------
     def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
         """Factor types the customer holds that would add a category not yet proven."""
-        factors = cast(Table, EnrolledFactor.__table__)
         types = set(
             self.session.scalars(
-                select(factors.c.type).where(
-                    factors.c.customer_id == customer.id, factors.c.status == "active"
+                select(_factors.c.type).where(
+                    _factors.c.customer_id == customer.id, _factors.c.status == "active"
                 )
             )
         )
