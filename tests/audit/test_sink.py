@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from brokerguard.audit.sink import DatabaseAuditSink, TransactionalAuditSink
 from brokerguard.clock import SystemClock
-from brokerguard.db.engine import make_engine, savepoint, session_factory
+from brokerguard.db.engine import make_engine, read_only, savepoint, session_factory
 from brokerguard.errors import ServiceUnavailableError, ValidationError
 from tests.audit.helpers import make_event
 
@@ -77,7 +77,7 @@ def test_retry_is_harmless(engine: Engine) -> None:
 def test_durable_sink_commits_on_its_own(engine: Engine) -> None:
     factory = session_factory(engine)
     sink = DatabaseAuditSink(factory)
-    with factory() as reader:
+    with session_factory(read_only(engine))() as reader:  # a reader holds no write lock
         reader.execute(text("SELECT 1"))
         sink.record(make_event(1, SystemClock().now() + timedelta(days=2)))  # a moved clock
         reader.rollback()

@@ -29,6 +29,7 @@ from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationEr
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
+from brokerguard.web.transactions import declares_writes
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 Investigator = Annotated[
@@ -105,7 +106,7 @@ def verify(session: DbSession, settings: AppSettings, _: Investigator) -> dict[s
     return service.verify(session, settings).to_dict()
 
 
-@router.get("/events")
+@router.get("/events", dependencies=[Depends(declares_writes)])  # the search is audited
 def search_events(
     request: Request,
     session: DbSession,

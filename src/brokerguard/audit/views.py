@@ -17,6 +17,7 @@ from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
 from brokerguard.web.templating import render
+from brokerguard.web.transactions import declares_writes
 
 router = APIRouter(include_in_schema=False)
 NAV = [NavItem("/audit", "稽核軌跡", "Audit trail", order=50)]
@@ -61,7 +62,7 @@ def _filters(
 Text = Annotated[str | None, Query(max_length=256)]
 
 
-@router.get("/audit")
+@router.get("/audit", dependencies=[Depends(declares_writes)])  # a search is audited
 def audit_page(
     request: Request,
     session: DbSession,
@@ -105,7 +106,7 @@ def audit_page(
     return render(request, "audit/search.html", context)
 
 
-@router.get("/audit/export.{fmt}")
+@router.get("/audit/export.{fmt}", dependencies=[Depends(declares_writes)])  # audited
 def audit_export(
     request: Request,
     fmt: str,

@@ -25,6 +25,7 @@ from brokerguard.config import Settings
 from brokerguard.errors import AuthenticationError, PermissionDeniedError
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity, get_staff
+from brokerguard.web.transactions import request_bind
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_SESSION_KEY = "csrf"
@@ -43,7 +44,11 @@ async def get_clock(request: Request) -> Clock:
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.session_factory()
+    factory = request.app.state.session_factory
+    bind = request_bind(
+        request.app.state.engine, request.method, request.scope.get("route"), (get_audit_sink,)
+    )
+    session: Session = factory(bind=bind)
     try:
         yield session
         session.commit()
