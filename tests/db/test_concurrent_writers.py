@@ -34,6 +34,7 @@ from tests.conftest import T0, sign_in
 
 WEB_THREADS = 3
 WEB_ROUNDS = 4
+MAX_ROUNDS = 40
 WORKER_RUNS = 2
 INGEST_FILES = 2
 EVENTS_PER_FILE = 300
@@ -96,13 +97,19 @@ def test_web_worker_and_cli_ingest_write_at_once_without_5xx_or_loss(
 
     statuses: list[tuple[str, int, str]] = []
     lock = threading.Lock()
+    writers_done = threading.Event()
     start = threading.Barrier(WEB_THREADS + 1)
 
     def web(worker: int) -> None:
-        with TestClient(app, base_url="http://127.0.0.1", cookies=cookies) as client:
+        """Post until the CLI writers are done (at least WEB_ROUNDS, at most MAX_ROUNDS)."""
+        with TestClient(
+            app, base_url="http://127.0.0.1", cookies=cookies, raise_server_exceptions=False
+        ) as client:
             client.headers.update(headers)
             start.wait()
-            for round_ in range(WEB_ROUNDS):
+            for round_ in range(MAX_ROUNDS):
+                if round_ >= WEB_ROUNDS and writers_done.is_set():
+                    break
                 for path, body in (
                     ("/api/v1/audit/keys", {"system": f"web-{worker}-{round_}"}),
                     ("/api/v1/assessment/runs", {}),
@@ -120,13 +127,13 @@ def test_web_worker_and_cli_ingest_write_at_once_without_5xx_or_loss(
     processes = [_cli(settings, "audit", "ingest", str(file), "--json") for file in files]
     processes += [_cli(settings, "assess", "--format", "json") for _ in range(WORKER_RUNS)]
     start.wait()
+    outputs = [process.communicate(timeout=300) for process in processes]
+    writers_done.set()
     for thread in threads:
         thread.join(timeout=300)
-    outputs = [process.communicate(timeout=300) for process in processes]
 
     failures = [item for item in statuses if item[1] >= 300]
     assert not failures, failures
-    assert len(statuses) == WEB_THREADS * WEB_ROUNDS * 2
     for process, (out, err) in zip(processes[:INGEST_FILES], outputs, strict=False):
         assert process.returncode == 0, err[-2000:]
         assert json.loads(out)["accepted"] == EVENTS_PER_FILE
@@ -135,8 +142,9 @@ def test_web_worker_and_cli_ingest_write_at_once_without_5xx_or_loss(
         assert "locked" not in err
 
     # nothing lost: every write that answered success is there
-    assert _count(engine, AuditApiKey) == WEB_THREADS * WEB_ROUNDS + 1
-    assert _count(engine, AssessmentRun) == WEB_THREADS * WEB_ROUNDS + WORKER_RUNS
+    posted = len(statuses) // 2
+    assert _count(engine, AuditApiKey) == posted + 1
+    assert _count(engine, AssessmentRun) == posted + WORKER_RUNS
     assert _audit_count(engine, "crm-ingest") == INGEST_FILES * EVENTS_PER_FILE
 
 
