@@ -8,6 +8,7 @@ over it. Nothing secret has a default: keys are generated at first run under
 from __future__ import annotations
 
 import os
+import tomllib
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -113,3 +114,18 @@ def get_settings() -> Settings:
 def settings_with(**overrides: Any) -> Settings:
     """Settings with explicit overrides (tests, CLI options)."""
     return Settings(**overrides)
+
+
+def toml_table_sources(
+    settings_cls: type[BaseSettings], table: str
+) -> tuple[PydanticBaseSettingsSource, ...]:
+    """The ``[table]`` of the ``BROKERGUARD_CONFIG_FILE`` TOML file, for a domain's settings
+    (environment variables win over it, as for :class:`Settings`)."""
+    toml_file = os.environ.get("BROKERGUARD_CONFIG_FILE")
+    if not toml_file:
+        return ()
+    path = Path(toml_file)
+    with path.open("rb") as handle:
+        if table not in tomllib.load(handle):
+            return ()
+    return (TomlConfigSettingsSource(settings_cls, toml_file=path, toml_table_header=(table,)),)

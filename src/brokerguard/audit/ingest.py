@@ -25,6 +25,7 @@ from weakref import WeakKeyDictionary
 from pydantic import ConfigDict, StringConstraints, create_model
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.canonical import (
@@ -443,11 +444,14 @@ def forget_partitions(engine: Engine) -> None:
 
 
 def _ensure_partition(conn: Connection, recorded_at: datetime) -> None:
+    """Create the month's partition when it may be missing. It is known to exist only
+    once the transaction that created it commits: a rolled-back append (a lock, a
+    refused commit) takes the new partition with it, and the next append creates it."""
     month = recorded_at.strftime("%Y-%m")
     known = _known_partitions.setdefault(conn.engine, set())
     if month not in known:
         conn.execute(text("SELECT audit_ensure_partition(:at)"), {"at": recorded_at})
-        known.add(month)
+        sa_event.listen(conn, "commit", lambda _conn: known.add(month), once=True)
 
 
 @lru_cache(maxsize=SMALL_BATCH_ROWS)

@@ -36,7 +36,7 @@ from brokerguard.audit.ingest import PreparedEvent, Rejection
 from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
-from brokerguard.db.engine import session_scope
+from brokerguard.db.engine import database_errors, session_scope
 from brokerguard.errors import ServiceUnavailableError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ class TransactionalAuditSink:
         """Append ``events`` in the session's transaction (the commit hook calls this)."""
         try:
             result = service.append_prepared(self.session, self.clock, events, self.settings)
-        except SQLAlchemyError as error:
+        except database_errors(self.session) as error:
             log.error("%d audit event(s) not written: %s", len(events), type(error).__name__)
             raise ServiceUnavailableError("the audit trail cannot be written") from None
         for rejection in result.rejected:

@@ -1,4 +1,4 @@
-"""AES-GCM encryption of recoverable secrets (TOTP seeds), with key rotation (A9.5).
+"""AES-GCM encryption of recoverable secrets (TOTP seeds, webhook keys), with key rotation (A9.5).
 
 Keys are files under ``<data_dir>/keys/auth-seed-v<N>`` created at first use by
 :func:`brokerguard.keys.load_or_create_secret`. Ciphertexts carry their key version
@@ -20,19 +20,21 @@ from brokerguard.keys import load_or_create_secret
 
 
 class SecretBox:
-    def __init__(self, data_dir: Path, current_version: int) -> None:
+    def __init__(self, data_dir: Path, current_version: int, key_name: str = "auth-seed") -> None:
         if current_version < 1:
             raise ConfigurationError("key version must be >= 1", field="seed_key_version")
         self.data_dir = data_dir
         self.current_version = current_version
+        self.key_name = key_name
         self._keys: dict[int, bytes] = {}
 
     def _key(self, version: int) -> bytes:
         key = self._keys.get(version)
         if key is None:
-            key = load_or_create_secret(self.data_dir, f"auth-seed-v{version}", 32)[:32]
+            name = f"{self.key_name}-v{version}"
+            key = load_or_create_secret(self.data_dir, name, 32)[:32]
             if len(key) != 32:
-                raise ConfigurationError(f"key auth-seed-v{version} must be 32 bytes")
+                raise ConfigurationError(f"key {name} must be 32 bytes")
             self._keys[version] = key
         return key
 

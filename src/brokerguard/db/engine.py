@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: execution option naming how a SQLite transaction begins (a :class:`BeginMode`)
@@ -188,6 +188,14 @@ def savepoint(session: Session) -> Iterator[None]:
     """
     with session.begin_nested():
         yield
+
+
+def database_errors(session: Session) -> tuple[type[Exception], ...]:
+    """What a failed statement can raise: SQLAlchemy's errors, and the driver's own
+    (``sqlite3.Error``, ``psycopg.Error``) from code that talks to the driver directly
+    (the audit trail's bulk writes)."""
+    dbapi_error: type[Exception] = session.get_bind().dialect.loaded_dbapi.Error
+    return (SQLAlchemyError, dbapi_error)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

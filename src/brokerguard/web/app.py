@@ -8,14 +8,18 @@ else is in the database, so several processes can run behind a load balancer.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -25,13 +29,16 @@ from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Environment, Settings, get_settings
 from brokerguard.db.engine import make_engine, session_factory
-from brokerguard.errors import AuthenticationError, BrokerguardError
+from brokerguard.errors import AuthenticationError, BrokerguardError, ServiceUnavailableError
 from brokerguard.keys import load_or_create_secret
 from brokerguard.plugins import NavItem, import_domain_modules
 from brokerguard.web.security import SecurityHeadersMiddleware
 from brokerguard.web.templating import render
 
+log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
+#: a database that is locked, gone or out of space: 503, never a 500 or a dropped connection
+DATABASE_UNAVAILABLE = (OperationalError, sqlite3.OperationalError, psycopg.OperationalError)
 SESSION_COOKIE = "bg_session"
 
 
@@ -103,6 +110,14 @@ def create_app(
     @app.exception_handler(BrokerguardError)
     async def _brokerguard_error(request: Request, exc: BrokerguardError) -> Response:
         return _error_response(request, exc)
+
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        log.error("database unavailable during %s: %s", request.url.path, type(exc).__name__)
+        error = ServiceUnavailableError("the database is busy or unreachable: try again")
+        return _error_response(request, error)
+
+    for database_error in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(database_error, _database_unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -1,7 +1,11 @@
 """FastAPI dependencies shared by every domain's ``api.py`` and ``views.py``.
 
-- ``DbSession``: one SQLAlchemy session per request, committed when the handler
-  returns, rolled back on error.
+- ``DbSession``: the request's unit of work: one SQLAlchemy session, committed
+  (its audit events included) when the handler returns and **before the response
+  starts**; rolled back on error. A failed commit is a 503 in the error shape,
+  never a 2xx (``Depends(..., scope="function")``: FastAPI runs the dependency's
+  exit code before it sends the response, so nothing is sent, streamed or not,
+  for work that is not durable).
 - ``CurrentStaff``: the signed-in staff member; unsafe methods also need the
   CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
 - ``require_roles(Role.security, ...)``: a dependency that refuses other roles
@@ -11,22 +15,29 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.schemas import AuditSink
 from brokerguard.audit.sink import session_audit_sink
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
-from brokerguard.errors import AuthenticationError, PermissionDeniedError
+from brokerguard.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    ServiceUnavailableError,
+)
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity, get_staff
 from brokerguard.web.transactions import request_bind
 
+log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_SESSION_KEY = "csrf"
 
@@ -43,6 +54,22 @@ async def get_clock(request: Request) -> Clock:
     return clock
 
 
+def commit_unit_of_work(session: Session) -> None:
+    """Commit the request's work and its audit batch, or refuse the answer (503).
+
+    The audit sink appends at commit and raises :class:`ServiceUnavailableError`
+    itself; any other database error of the commit (a lock that does not clear, a
+    lost connection) is turned into the same 503, never into a 500 or a 2xx.
+    """
+    try:
+        session.commit()
+    except SQLAlchemyError as error:
+        log.error("the request's unit of work did not commit: %s", type(error).__name__)
+        raise ServiceUnavailableError(
+            "the change could not be saved; nothing was changed: try again"
+        ) from None
+
+
 def get_db(request: Request) -> Iterator[Session]:
     factory = request.app.state.session_factory
     bind = request_bind(
@@ -51,7 +78,7 @@ def get_db(request: Request) -> Iterator[Session]:
     session: Session = factory(bind=bind)
     try:
         yield session
-        session.commit()
+        commit_unit_of_work(session)
     except BaseException:
         session.rollback()
         raise
@@ -59,7 +86,8 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+#: ``scope="function"``: committed after the handler, before the response is sent
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 AppClock = Annotated[Clock, Depends(get_clock)]
 

@@ -1,0 +1,2 @@
+"""Notifications: the outbox behind :class:`brokerguard.kernel.notices.NoticeSink`,
+channels (e-mail, webhook, syslog/CEF), routes, and delivery with retries."""
