@@ -16,9 +16,8 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import zip_longest
@@ -67,22 +66,6 @@ def retry_delay(settings: NotifySettings, attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.max_retry_s))
 
 
-@contextmanager
-def write_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A transaction that holds SQLite's write lock from its first statement, so a read
-    followed by a write cannot interleave with another writer (PostgreSQL: as usual)."""
-    with factory() as session:
-        connection = session.connection()
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
 @dataclass(frozen=True)
 class Claimed:
     item: Outgoing
@@ -118,7 +101,7 @@ class Outbox:
         """Lease up to ``limit`` due deliveries (``only`` these, when given), committed
         before this returns."""
         now = self.clock.now()
-        with write_transaction(self.factory) as session:
+        with self.factory.begin() as session:  # SQLite: BEGIN IMMEDIATE (db/engine.py)
             due = (
                 select(NotifyDelivery.id)
                 .where(
