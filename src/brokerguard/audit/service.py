@@ -8,6 +8,7 @@ witness file (``<data_dir>/audit/latest-head.json``).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -32,9 +33,10 @@ from brokerguard.audit.signing import HeadSigner, HeadVerifier
 from brokerguard.audit.verify import VerifyReport, verify_log
 from brokerguard.clock import Clock, as_utc
 from brokerguard.config import Settings
-from brokerguard.db.engine import session_scope
-from brokerguard.errors import ValidationError
+from brokerguard.db.engine import database_errors, session_scope
+from brokerguard.errors import ServiceUnavailableError, ValidationError
 
+log = logging.getLogger(__name__)
 SYSTEM_NAME = "brokerguard"
 
 
@@ -217,7 +219,11 @@ def record_internal(
     source_ip: str | None = None,
     user_agent: str | None = None,
 ) -> AuditEvent:
-    """brokerguard's own audited actions (searches, exports, purges), in the caller's tx."""
+    """brokerguard's own audited actions (searches, exports, purges), in the caller's tx.
+
+    A database that refuses the append is a :class:`ServiceUnavailableError` (503 on
+    the web, fail closed): never the driver's raw error (a 500 and a dropped connection).
+    """
     event = AuditEvent(
         event_id=uuid.uuid4(),
         time=clock.now(),
@@ -231,7 +237,11 @@ def record_internal(
         user_agent=user_agent,
         attributes=dict(attributes or {}),
     )
-    result = append(session, clock, [event])
+    try:
+        result = append(session, clock, [event])
+    except database_errors(session) as error:
+        log.error("audit event %s not written: %s", function, type(error).__name__)
+        raise ServiceUnavailableError("the audit trail cannot be written") from None
     if result.rejected:
         raise ValidationError(result.rejected[0].reason, field=result.rejected[0].field)
     return event

@@ -7,12 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from brokerguard.audit.schemas import AuditSink
+from brokerguard.audit.web import record_customer_read
+from brokerguard.clock import Clock
 from brokerguard.detect import reports, service
 from brokerguard.errors import ValidationError
 from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, DbSession, require_roles
+from brokerguard.web.deps import AppAuditSink, AppClock, DbSession, require_roles
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,9 +26,27 @@ Reader = Annotated[
 Analyst = Annotated[StaffIdentity, Depends(require_roles(Role.security))]
 
 
-def _page(request: Request, session: DbSession, error: str | None = None) -> Response:
+def _page(
+    request: Request,
+    session: DbSession,
+    sink: AuditSink,
+    clock: Clock,
+    actor: str,
+    error: str | None = None,
+) -> Response:
+    """The alerts page; showing it is an audited read of the accounts it names (A9.9)."""
+    alerts = service.list_alerts(session, limit=200)
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=actor,
+        function="detect.alerts.view",
+        customer_ids=service.alert_accounts(alerts),
+        result=repr([(a.id, a.group_key, a.status, a.event_count) for a in alerts]).encode(),
+    )
     context = {
-        "alerts": service.list_alerts(session, limit=200),
+        "alerts": alerts,
         "reasons": service.CLOSE_REASONS,
         "daily": reports.latest_report(session, "daily"),
         "monthly": reports.latest_report(session, "monthly"),
@@ -36,8 +57,10 @@ def _page(request: Request, session: DbSession, error: str | None = None) -> Res
 
 
 @router.get("/detect")
-def detect_page(request: Request, session: DbSession, _: Reader) -> Response:
-    return _page(request, session)
+def detect_page(
+    request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, staff: Reader
+) -> Response:
+    return _page(request, session, sink, clock, staff.username)
 
 
 @router.post("/detect/alerts/{alert_id}")
@@ -46,6 +69,7 @@ def alert_action(
     alert_id: str,
     session: DbSession,
     clock: AppClock,
+    sink: AppAuditSink,
     staff: Analyst,
     action: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=32)] = "",
@@ -60,5 +84,5 @@ def alert_action(
             raise ValidationError("action is triage or close", field="action")
     except ValidationError as error:
         session.rollback()
-        return _page(request, session, error.message)
+        return _page(request, session, sink, clock, staff.username, error.message)
     return RedirectResponse("/detect", status_code=303)
