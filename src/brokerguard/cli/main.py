@@ -15,7 +15,12 @@ from brokerguard.db import migrate
 from brokerguard.errors import ConfigurationError, ValidationError
 from brokerguard.plugins import import_domain_modules
 from brokerguard.staff.roles import Role
-from brokerguard.staff.service import create_staff_user
+from brokerguard.staff.service import (
+    change_staff_password,
+    create_staff_user,
+    disable_staff,
+    set_staff_roles,
+)
 from brokerguard.web.server import HTTP_PROTOCOL
 
 app = typer.Typer(
@@ -73,12 +78,7 @@ def staff_create(
         raise ValidationError(
             "use --password-stdin: passwords never go on the command line", field="password"
         )
-    try:
-        roles = {Role(r) for r in role}
-    except ValueError:
-        raise ValidationError(
-            f"unknown role in {role}; use {[r.value for r in Role]}", field="role"
-        ) from None
+    roles = _roles(role)
     password = runtime.read_secret_stdin()
     with runtime.open_session() as session:
         create_staff_user(
@@ -91,6 +91,58 @@ def staff_create(
             unit=unit,
         )
     runtime.console.print(f"created staff user {username}")
+
+
+def _roles(names: list[str]) -> set[Role]:
+    try:
+        return {Role(r) for r in names}
+    except ValueError:
+        raise ValidationError(
+            f"unknown role in {names}; use {[r.value for r in Role]}", field="role"
+        ) from None
+
+
+@staff_app.command("set-password")
+@runtime.handle_errors
+def staff_set_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Set a staff member's password (from stdin); every session of theirs ends."""
+    if not password_stdin:
+        raise ValidationError(
+            "use --password-stdin: passwords never go on the command line", field="password"
+        )
+    password = runtime.read_secret_stdin()
+    with runtime.open_session() as session:
+        ended = change_staff_password(session, runtime.clock(), username, password)
+    runtime.console.print(f"password of {username} changed; {ended} session(s) ended")
+
+
+@staff_app.command("set-roles")
+@runtime.handle_errors
+def staff_set_roles(
+    username: str,
+    role: Annotated[
+        list[str], typer.Option("--role", help="admin, security, compliance, auditor, app_team")
+    ],
+) -> None:
+    """Replace a staff member's roles; every session of theirs ends."""
+    roles = _roles(role)
+    with runtime.open_session() as session:
+        ended = set_staff_roles(session, runtime.clock(), username, roles)
+    runtime.console.print(f"roles of {username} set; {ended} session(s) ended")
+
+
+@staff_app.command("disable")
+@runtime.handle_errors
+def staff_disable(username: str) -> None:
+    """Disable a staff account; every session of theirs ends at once."""
+    with runtime.open_session() as session:
+        ended = disable_staff(session, runtime.clock(), username)
+    runtime.console.print(f"{username} disabled; {ended} session(s) ended")
 
 
 def _is_loopback(host: str) -> bool:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
-from brokerguard.errors import AuthenticationError, ConflictError, ValidationError
+from brokerguard.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from brokerguard.staff.models import StaffUser
 from brokerguard.staff.roles import Role
+from brokerguard.staff.sessions import end_all_sessions
 
 #: OWASP argon2id parameters: m=19456 KiB, t=2, p=1.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -134,3 +135,33 @@ def get_staff(session: Session, user_id: str) -> StaffIdentity | None:
 
 def list_staff(session: Session) -> list[StaffIdentity]:
     return [_identity(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
+
+
+def _user(session: Session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username[:64]))
+    if user is None:
+        raise NotFoundError(f"no staff user {username[:64]!r}", field="username")
+    return user
+
+
+def change_staff_password(session: Session, clock: Clock, username: str, password: str) -> int:
+    """Set a new password; every session of the user ends. Returns the sessions ended."""
+    user = _user(session, username)
+    user.password_hash = HASHER.hash(validate_staff_password(password))
+    return end_all_sessions(session, clock, user.id, "password_changed")
+
+
+def set_staff_roles(session: Session, clock: Clock, username: str, roles: set[Role]) -> int:
+    """Replace the user's roles; every session ends (the next sign-in gets the new roles)."""
+    if not roles:
+        raise ValidationError("a staff user needs at least one role", field="roles")
+    user = _user(session, username)
+    user.roles = ",".join(sorted(r.value for r in roles))
+    return end_all_sessions(session, clock, user.id, "role_changed")
+
+
+def disable_staff(session: Session, clock: Clock, username: str) -> int:
+    """Disable the account; every session ends at once."""
+    user = _user(session, username)
+    user.active = False
+    return end_all_sessions(session, clock, user.id, "disabled")

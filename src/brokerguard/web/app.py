@@ -2,12 +2,14 @@
 
 Routers are discovered from the domain packages (``<domain>/api.py`` and
 ``<domain>/views.py``, see :mod:`brokerguard.plugins`). The process keeps no
-state of its own beyond settings: sessions are signed cookies and everything
-else is in the database, so several processes can run behind a load balancer.
+state of its own beyond settings: staff sessions are rows in the database (the signed
+cookie carries only their token), like everything else, so several processes can run
+behind a load balancer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sqlite3
 from pathlib import Path
@@ -97,6 +99,8 @@ def create_app(
     app.state.audit_settings = AuditSettings()  # read once: parsing settings costs milliseconds
 
     secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
+    #: CSRF tokens are derived from the session with this key (see web.deps.csrf_token)
+    app.state.csrf_key = hashlib.sha256(b"brokerguard csrf key\0" + secret).digest()
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret.hex(),

@@ -10,7 +10,16 @@ from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.errors import AuthenticationError
 from brokerguard.staff.service import authenticate_staff
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, csrf_token, verify_csrf
+from brokerguard.staff.sessions import end_session, open_session
+from brokerguard.web.deps import (
+    STAFF_SESSION_KEY,
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    csrf_token,
+    verify_csrf,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,6 +51,7 @@ async def login_submit(
     request: Request,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=4096)] = "",
     next: Annotated[str, Form(max_length=2048)] = "/dashboard",
@@ -56,15 +66,22 @@ async def login_submit(
     except AuthenticationError:
         session.commit()  # keep the failure count
         return render(request, "login.html", {**context, "error": "wrong"}, status_code=401)
-    request.session.clear()
-    request.session["staff_id"] = user.id
-    csrf_token(request)
+    request.session.clear()  # a new session (and CSRF token): no fixation
+    request.session[STAFF_SESSION_KEY] = open_session(
+        session,
+        clock,
+        user.id,
+        max_age_s=settings.session_max_age_s,
+        source_ip=request.client.host if request.client else "",
+    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> RedirectResponse:
+async def logout(request: Request, session: DbSession, clock: AppClock) -> RedirectResponse:
+    """End the session on the server (a copy of the cookie no longer works)."""
     await verify_csrf(request)
+    end_session(session, clock, request.session.get(STAFF_SESSION_KEY))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
