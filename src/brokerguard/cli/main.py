@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import ssl
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 import uvicorn
 
 from brokerguard import __version__
+from brokerguard.audit import service as audit_service
 from brokerguard.cli import demo, runtime
 from brokerguard.config import Environment
 from brokerguard.db import migrate
@@ -20,6 +22,7 @@ from brokerguard.staff.service import (
     create_staff_user,
     disable_staff,
     set_staff_roles,
+    unlock_staff,
 )
 from brokerguard.web.server import HTTP_PROTOCOL
 
@@ -143,6 +146,24 @@ def staff_disable(username: str) -> None:
     with runtime.open_session() as session:
         ended = disable_staff(session, runtime.clock(), username)
     runtime.console.print(f"{username} disabled; {ended} session(s) ended")
+
+
+@staff_app.command("unlock")
+@runtime.handle_errors
+def staff_unlock(username: str) -> None:
+    """Unlock a staff account locked by wrong passwords; recorded in the audit trail
+    (account ``cli:<operating-system user>``)."""
+    clock = runtime.clock()
+    with runtime.open_session() as session:
+        was_locked = unlock_staff(session, username)
+        audit_service.record_internal(
+            session,
+            clock,
+            account=f"cli:{getpass.getuser()}"[:256],
+            function="staff.unlock",
+            query=f"unlock staff account {username[:64]} (was locked: {was_locked})",
+        )
+    runtime.console.print(f"{username} unlocked" if was_locked else f"{username} was not locked")
 
 
 def _is_loopback(host: str) -> bool:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from brokerguard.config import Settings
 from brokerguard.errors import AuthenticationError
+from brokerguard.staff.login import StaffLoginGuard
 from brokerguard.staff.service import authenticate_staff
 from brokerguard.staff.sessions import end_session, open_session
 from brokerguard.web.deps import (
@@ -33,6 +37,13 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/dashboard"
     return target
+
+
+def _login_guard(request: Request, settings: Settings) -> StaffLoginGuard:
+    guard = getattr(request.app.state, "staff_login_guard", None)
+    if not isinstance(guard, StaffLoginGuard):
+        guard = request.app.state.staff_login_guard = StaffLoginGuard.build(settings)
+    return guard
 
 
 @router.get("/")
@@ -61,8 +72,20 @@ async def login_submit(
         await verify_csrf(request)
     except Exception:
         return render(request, "login.html", {**context, "error": "expired"}, status_code=400)
-    try:
-        user = authenticate_staff(session, clock, username.strip(), password)
+    guard = _login_guard(request, settings)
+    if not guard.limiter.allow(request.client.host if request.client else None, username):
+        return render(request, "login.html", {**context, "error": "rate_limited"}, status_code=429)
+    check = partial(
+        authenticate_staff,
+        session,
+        clock,
+        username.strip(),
+        password,
+        lock_threshold=guard.settings.lock_threshold,
+        lock_period=guard.lock_period,
+    )
+    try:  # argon2 in a bounded thread pool, never on the event loop
+        user = await anyio.to_thread.run_sync(check, limiter=guard.workers)
     except AuthenticationError:
         session.commit()  # keep the failure count
         return render(request, "login.html", {**context, "error": "wrong"}, status_code=401)
