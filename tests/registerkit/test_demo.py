@@ -31,9 +31,7 @@ def test_demo_loads_and_checks_show_passes_and_failures(
         rng=random.Random(7),
         audit=MemoryAuditSink(),
     )
-    for module in sorted(
-        (social_demo, deepfake_demo, training_demo, attestations_demo), key=lambda m: m.ORDER
-    ):
+    for module in (social_demo, training_demo, deepfake_demo, attestations_demo):
         module.load_demo(ctx)
     session.flush()
     names = {row["name"] for row in export_rows(session, ACCOUNTS)}

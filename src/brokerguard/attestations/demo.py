@@ -9,8 +9,6 @@ from brokerguard.demodata import DemoContext
 from brokerguard.evidence.service import today
 from brokerguard.registerkit.spec import create_item
 
-ORDER = 70
-
 
 def load_demo(ctx: DemoContext) -> None:
     actor = ctx.staff["compliance"].username if "compliance" in ctx.staff else "demo"

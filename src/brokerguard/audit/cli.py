@@ -31,7 +31,6 @@ from brokerguard.clock import TAIPEI, parse_date
 from brokerguard.db.engine import session_factory
 from brokerguard.errors import NotFoundError, ValidationError
 
-COMMAND = "audit"
 app = typer.Typer(
     help="稽核軌跡 / A9.9 tamper-evident audit trail: ingest, seal, verify, proofs.",
     no_args_is_help=True,

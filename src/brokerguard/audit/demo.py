@@ -10,8 +10,6 @@ from brokerguard.audit import apikeys, retention, service
 from brokerguard.audit.schemas import AuditEvent
 from brokerguard.demodata import DemoContext
 
-ORDER = 40
-
 STAFF = ("wang.mh", "lin.yc", "chen.sf", "huang.jw", "tsai.pl", "call.center01", "call.center02")
 FUNCTIONS = (
     (

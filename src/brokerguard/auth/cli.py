@@ -20,7 +20,6 @@ from brokerguard.auth.tls import probe_tls
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
 
-COMMAND = "etrade"
 app = typer.Typer(help="電子交易登入服務 / E-trading login service (Art. 9).", no_args_is_help=True)
 
 

@@ -19,7 +19,6 @@ from brokerguard.auth.settings import AuthSettings
 from brokerguard.db.base import new_uuid
 from brokerguard.demodata import DemoContext
 
-ORDER = 30
 CUSTOMERS = [
     ("A123000101", "陳怡君", "totp"),
     ("A123000102", "林志豪", "device"),

@@ -18,7 +18,6 @@ from brokerguard.deepfake.settings import get_deepfake_settings
 from brokerguard.errors import ValidationError
 from brokerguard.registerkit.cli import DecisionOption, apply_decision, read_input_file
 
-COMMAND = "deepfake"
 app = typer.Typer(help="視訊身分核驗 / Video identity checks (A10.1).", no_args_is_help=True)
 
 

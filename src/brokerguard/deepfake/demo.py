@@ -12,8 +12,6 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.demodata import DemoContext
 
-ORDER = 65
-
 
 class _DemoPhone:
     """Stands in for the SMS gateway: the customer 'reads back' what was sent."""

@@ -13,7 +13,6 @@ from brokerguard.detect import reports, service
 from brokerguard.detect.rules import load_rules
 from brokerguard.detect.settings import DetectSettings
 
-COMMAND = "detect"
 app = typer.Typer(
     help="登入監控 / A9.3 login monitoring: rules, alerts, analysis reports.",
     no_args_is_help=True,

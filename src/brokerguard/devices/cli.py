@@ -28,7 +28,6 @@ from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import NotFoundError, ValidationError
 from brokerguard.register_io import parse_mode
 
-COMMAND = "devices"
 app = typer.Typer(help="Mobile devices (A6.1 company, A6.2 BYOD): register and MDM compliance.")
 
 

@@ -12,8 +12,6 @@ from brokerguard.demodata import DemoContext
 from brokerguard.devices import service
 from brokerguard.devices.schemas import DeviceIn, MdmRowIn
 
-ORDER = 50
-
 #: device ID, ownership, holder, unit, type, os, version, acknowledged days ago
 DEVICES = (
     ("MDM-C-0001", "company", "陳怡君 協理", "經紀業務部", "phone", "ios", "17.6.1", 320),

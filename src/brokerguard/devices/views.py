@@ -13,7 +13,6 @@ from brokerguard.devices import service, tables
 from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import BrokerguardError
-from brokerguard.plugins import NavItem
 from brokerguard.register_io import parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
@@ -27,7 +26,6 @@ from brokerguard.web.registers import (
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/devices", "行動裝置", "Mobile devices", order=55)]
 
 OWNERSHIP = {"company": ("公務用", "Company"), "byod": ("員工自攜", "BYOD")}
 TYPES = {

@@ -20,8 +20,6 @@ from brokerguard.evidence.service import store_evidence, today
 from brokerguard.rulebook import load_rulebook
 from brokerguard.rulebook.model import Requirement
 
-ORDER = 20
-
 #: evidence kind -> (title, file extension)
 KIND_TITLES: dict[str, tuple[str, str]] = {
     "system_configuration": ("系統設定匯出", ".txt"),

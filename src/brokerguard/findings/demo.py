@@ -9,8 +9,6 @@ from brokerguard.evidence.service import today
 from brokerguard.findings.service import close_finding, open_finding
 from brokerguard.rulebook import load_rulebook
 
-ORDER = 30
-
 #: (source, title template, days until due (negative: overdue), severity, owner, close it)
 FINDINGS = (
     ("inspection", "證交所查核意見：{title}之覆核紀錄未留存", -21, "high", "資訊安全處", False),

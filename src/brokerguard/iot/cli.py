@@ -35,7 +35,6 @@ from brokerguard.iot.schemas import (
 from brokerguard.iot.settings import IotSettings
 from brokerguard.tabular import parse_bool
 
-COMMAND = "iot"
 app = typer.Typer(help="IoT devices (Art. 7): register, assessments, vendors, exceptions, scans.")
 
 

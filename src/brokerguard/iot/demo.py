@@ -14,7 +14,6 @@ from brokerguard.demodata import DemoContext
 from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import AssessmentIn, AssetIn, ExceptionIn, VendorIn
 
-ORDER = 62
 PBX_NO_LABEL = "採購時（108 年）尚無物聯網資安標章制度；已以獨立語音網段隔離"
 
 VENDORS = (

@@ -20,7 +20,6 @@ from brokerguard.iot.schemas import (
     VendorIn,
 )
 from brokerguard.iot.settings import IotSettings
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
@@ -35,7 +34,6 @@ from brokerguard.web.registers import (
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/iot/assets", "物聯網設備", "IoT devices", order=60)]
 
 TYPE_OPTIONS = tuple((t.value, zh, en) for t, (zh, en) in DEVICE_TYPE_LABELS.items())
 TYPE_LABELS = {t.value: labels for t, labels in DEVICE_TYPE_LABELS.items()}

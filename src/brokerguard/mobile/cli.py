@@ -45,7 +45,6 @@ from brokerguard.mobile.testing import lab_test_due
 from brokerguard.staff.service import list_staff
 from brokerguard.tabular import ImportMode
 
-COMMAND = "app"
 app = typer.Typer(
     help="行動應用程式資安管理 A6.3 / Mobile-app security: analysis, release gate, registry.",
     no_args_is_help=True,

@@ -19,7 +19,6 @@ from brokerguard.mobile.models import (
     MobileReportReview,
 )
 from brokerguard.mobile.settings import MobileSettings
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -36,7 +35,6 @@ Reviewer = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.co
 Writer = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.app_team))
 ]
-NAV = [NavItem("/mobile", "行動應用程式", "Mobile apps", order=60)]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from brokerguard.phishing.feeds import LineError, read_feed, urls_in_text
 from brokerguard.phishing.permute import ALL_KINDS, generate
 from brokerguard.phishing.scoring import Rejected, Scorer, Verdict
 
-COMMAND = "phishing"
 MAX_CASES_PER_SCAN = 1000
 app = typer.Typer(
     help="仿冒網站與假冒 App 偵測 / phishing-site and counterfeit-app detection (A8.1, A6.3.1.3).",

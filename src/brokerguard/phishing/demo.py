@@ -22,7 +22,6 @@ from brokerguard.phishing.scoring import Scorer
 from brokerguard.phishing.settings import PhishingSettings
 from brokerguard.rulebook import require_known
 
-ORDER = 70
 DEMO_CERT = "5f2a9c0e8b7d6a4f3e2c1b0a99887766554433221100ffeeddccbbaa99887766"
 
 DEMO_BRAND = {

@@ -15,19 +15,12 @@ from brokerguard.phishing.feeds import urls_in_text
 from brokerguard.phishing.registry import current_brands
 from brokerguard.phishing.scoring import Scorer, Verdict
 from brokerguard.phishing.settings import PhishingSettings
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/phishing", include_in_schema=False)
-NAV = [
-    NavItem("/phishing/cases", "仿冒偵測", "Phishing", order=70),
-    NavItem("/phishing/brands", "品牌保護", "Brands", order=71),
-    NavItem("/phishing/apps", "假冒 App", "Counterfeit apps", order=72),
-    NavItem("/phishing/reminders", "防詐提醒", "Anti-phishing notices", order=73),
-]
 STATUS_CLASS = {
     "new": "status-fail",
     "triaged": "status-manual",

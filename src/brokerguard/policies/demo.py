@@ -14,8 +14,6 @@ from brokerguard.evidence.service import today
 from brokerguard.policies.service import approve_policy, register_policy
 from brokerguard.rulebook import Requirement, RequirementKind, load_rulebook
 
-ORDER = 10
-
 
 @dataclass(frozen=True)
 class DemoPolicy:

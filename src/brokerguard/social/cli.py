@@ -21,7 +21,6 @@ from brokerguard.social.fetch import FetchPolicy
 from brokerguard.social.registers import REGISTERS
 from brokerguard.social.settings import get_social_settings
 
-COMMAND = "social"
 app = typer.Typer(help="社群媒體 / Social media (Art. 5).", no_args_is_help=True)
 for _spec in REGISTERS:
     add_register_commands(app, _spec)

@@ -12,8 +12,6 @@ from brokerguard.registerkit.spec import create_item
 from brokerguard.social import service
 from brokerguard.social.registers import ACCOUNTS, ADMINS, MONITORING, PLATFORMS
 
-ORDER = 55
-
 PLATFORM_ROWS = [
     (
         "Facebook",

@@ -19,7 +19,6 @@ from brokerguard.training.service import (
     overdue,
 )
 
-COMMAND = "training"
 app = typer.Typer(help="教育訓練 / Training: courses, people, attendance.", no_args_is_help=True)
 for _spec in REGISTERS:
     add_register_commands(app, _spec)

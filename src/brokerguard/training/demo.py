@@ -10,8 +10,6 @@ from brokerguard.evidence.service import today
 from brokerguard.registerkit.spec import create_item
 from brokerguard.training.service import ATTENDANCE, COURSES, PEOPLE
 
-ORDER = 60
-
 PEOPLE_ROWS = [
     ("A10231", "陳志明", "資訊部", "網路管理員"),
     ("A10245", "林佳蓉", "資訊部", "系統工程師"),
