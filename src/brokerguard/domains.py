@@ -11,6 +11,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from brokerguard.config import domain_models
 from brokerguard.kernel.manifest import DomainManifest, ManifestError, check_domains, check_package
 
 
@@ -66,6 +67,11 @@ def validate(manifests: tuple[DomainManifest, ...]) -> tuple[DomainManifest, ...
         except ModuleNotFoundError:
             raise ManifestError(manifest.name, f"no package {manifest.package}") from None
         check_package(manifest, Path(str(folder)))
+        if manifest.settings is not domain_models().get(manifest.name):
+            raise ManifestError(
+                manifest.name,
+                f"its settings model must be the one core Settings nests as {manifest.name!r}",
+            )
     check_domains(manifests)
     return manifests
 

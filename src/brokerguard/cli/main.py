@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from brokerguard import __version__
-from brokerguard.cli import demo, runtime
+from brokerguard.cli import config, demo, runtime
 from brokerguard.config import Environment
 from brokerguard.db import migrate
 from brokerguard.domains import all_domains, validate
@@ -30,6 +30,14 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff accounts of the web UI.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
+app.add_typer(config.app, name="config")
+
+
+@app.callback()
+@runtime.handle_errors
+def _settings_first() -> None:
+    """Read the settings before any command: a wrong one stops every command (exit 2)."""
+    runtime.settings()
 
 
 @app.command()

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DeepfakeSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEEPFAKE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEEPFAKE_", extra="forbid")
 
     otp_ttl_s: int = Field(default=300, ge=30, le=3600)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class SocialSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_SOCIAL_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_SOCIAL_", extra="forbid")
 
     #: each active account needs a monitoring entry at least this often (A5.4.1)
     monitoring_max_gap_days: int = Field(default=30, ge=1, le=366)
