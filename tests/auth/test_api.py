@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from brokerguard.audit.schemas import MemoryAuditSink
+from brokerguard.auth.api import get_auth_settings
 from brokerguard.auth.lifecycle import CredentialService
 from brokerguard.auth.passwords import PasswordPolicy
 from brokerguard.auth.secretbox import SecretBox
@@ -208,7 +209,8 @@ def test_geo_header_only_from_trusted_proxy(
         LOGIN, json={"account": "A100200", "password": "Wrong-x1"}, headers={"X-Geo-Country": "RU"}
     )
     assert "country" not in sink(client).events[-1].attributes
-    client.app.state.auth_settings = AuthSettings(trust_geo_header=True)  # type: ignore[attr-defined]
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_auth_settings] = lambda: AuthSettings(trust_geo_header=True)
     client.post(
         LOGIN, json={"account": "A100200", "password": "Wrong-x2"}, headers={"X-Geo-Country": "RU"}
     )
@@ -224,7 +226,8 @@ def test_geo_header_only_from_trusted_proxy(
 def test_rate_limit_per_ip(
     client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:
-    client.app.state.auth_settings = AuthSettings(rate_limit_ip="3/minute")  # type: ignore[attr-defined]
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_auth_settings] = lambda: AuthSettings(rate_limit_ip="3/minute")
     answers = [
         client.post(LOGIN, json={"account": f"U{i}xyz", "password": "Wrong-1x"}).status_code
         for i in range(4)
@@ -353,7 +356,8 @@ def test_a_firm_may_only_flag_the_expired_password(
 ) -> None:
     from datetime import timedelta
 
-    client.app.state.auth_settings = AuthSettings(enforce_password_change=False)  # type: ignore[attr-defined]
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_auth_settings] = lambda: AuthSettings(enforce_password_change=False)
     seed = make_customer(engine, clock, settings)
     clock.advance(timedelta(days=181))
     bearer = {"Authorization": f"Bearer {session_for(client, seed, clock)}"}

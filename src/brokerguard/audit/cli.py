@@ -277,14 +277,13 @@ def purge_command(
 ) -> None:
     """Purge whole closed months older than the retention (at least 5 years), audited."""
     from brokerguard.audit import retention
-    from brokerguard.audit.settings import AuditSettings
 
     settings = runtime.settings()
     with runtime.open_session() as session:
         done = retention.purge(
             session,
             runtime.clock(),
-            AuditSettings(),
+            runtime.settings().audit,
             service.signer(settings).verifier,
             purged_by=by,
             dry_run=dry_run,

@@ -31,7 +31,7 @@ from brokerguard.audit.settings import AuditSettings
 from brokerguard.audit.signing import HeadSigner, HeadVerifier
 from brokerguard.audit.verify import VerifyReport, verify_log
 from brokerguard.clock import Clock, as_utc
-from brokerguard.config import Settings
+from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_scope
 from brokerguard.errors import ValidationError
 
@@ -39,7 +39,7 @@ SYSTEM_NAME = "brokerguard"
 
 
 def audit_settings() -> AuditSettings:
-    return AuditSettings()
+    return get_settings().audit
 
 
 def ingest_lines(

@@ -54,7 +54,7 @@ from brokerguard.auth.schemas import (
     WebAuthnFinishRequest,
 )
 from brokerguard.auth.secretbox import SecretBox
-from brokerguard.auth.service import auth_settings, secret_box
+from brokerguard.auth.service import secret_box
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
 from brokerguard.errors import PayloadTooLargeError
@@ -83,8 +83,8 @@ router = APIRouter(
 
 
 async def get_auth_settings(request: Request) -> AuthSettings:
-    configured = getattr(request.app.state, "auth_settings", None)
-    return configured if isinstance(configured, AuthSettings) else auth_settings()
+    settings: Settings = request.app.state.settings
+    return settings.auth
 
 
 AppAuth = Annotated[AuthSettings, Depends(get_auth_settings)]

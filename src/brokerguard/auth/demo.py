@@ -15,7 +15,6 @@ from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.models import EtradeCustomer, EtradeSession, FailureCounter, LoginAttempt
 from brokerguard.auth.service import credential_service
-from brokerguard.auth.settings import AuthSettings
 from brokerguard.db.base import new_uuid
 from brokerguard.demodata import DemoContext
 
@@ -39,7 +38,7 @@ def demo_customer_password() -> str:
 
 
 def load_demo(ctx: DemoContext) -> None:
-    auth = AuthSettings()
+    auth = ctx.settings.auth
     creds = credential_service(ctx.session, ctx.clock, ctx.audit, ctx.settings, auth)
     security = ctx.staff.get("security")
     officer = security.username if security is not None else "demo-security"

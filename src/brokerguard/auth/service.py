@@ -7,8 +7,6 @@ and audit sink as arguments so tests and the CLI pass their own.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,12 +25,6 @@ from brokerguard.clock import Clock
 from brokerguard.config import Settings
 
 
-@lru_cache(maxsize=1)
-def auth_settings() -> AuthSettings:
-    """The process-wide login settings (``BROKERGUARD_AUTH_*``), read once."""
-    return AuthSettings()
-
-
 def secret_box(settings: Settings, auth: AuthSettings) -> SecretBox:
     return SecretBox(settings.data_dir, auth.seed_key_version)
 
@@ -45,7 +37,7 @@ def login_service(
     auth: AuthSettings | None = None,
     limiter: LoginRateLimiter | None = None,
 ) -> LoginService:
-    auth = auth or auth_settings()
+    auth = auth or settings.auth
     return LoginService(
         session=session,
         clock=clock,
@@ -64,7 +56,7 @@ def credential_service(
     settings: Settings,
     auth: AuthSettings | None = None,
 ) -> CredentialService:
-    auth = auth or auth_settings()
+    auth = auth or settings.auth
     return CredentialService(
         session=session,
         clock=clock,
@@ -99,7 +91,6 @@ __all__ = [
     "RequestMeta",
     "SessionInfo",
     "TotpEnrolment",
-    "auth_settings",
     "credential_service",
     "login_service",
     "rotate_seed_keys",

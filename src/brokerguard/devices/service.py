@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, to_taipei
+from brokerguard.config import get_settings
 from brokerguard.devices.models import DevicesDevice, DevicesMdmImport, DevicesMdmState
 from brokerguard.devices.schemas import (
     ComplianceRow,
@@ -174,7 +175,7 @@ def compliance(
     session: Session, clock: Clock, settings: DevicesSettings | None = None
 ) -> list[ComplianceRow]:
     """Every active registered device and every MDM device, with what is wrong with each."""
-    config = settings or DevicesSettings()
+    config = settings or get_settings().devices
     now = clock.now()
     states = {s.device_id: s for s in list_mdm_states(session)}
     rows: list[ComplianceRow] = []

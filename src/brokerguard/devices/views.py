@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock
 from brokerguard.devices import service, tables
 from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn
-from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import BrokerguardError
 from brokerguard.register_io import parse_mode
 from brokerguard.staff.service import StaffIdentity
@@ -112,7 +111,7 @@ def _compliance_page(
     error: BrokerguardError | None = None,
     status_code: int = 200,
 ) -> Response:
-    rows = service.compliance(session, clock, DevicesSettings())
+    rows = service.compliance(session, clock)
     return render(
         request,
         "devices/compliance.html",
@@ -152,7 +151,6 @@ async def upload_mdm(
             file.filename or "",
             mode=parse_mode(mode),
             actor=user.username,
-            settings=DevicesSettings(),
         )
     except BrokerguardError as exc:
         session.rollback()

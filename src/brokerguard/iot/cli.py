@@ -32,7 +32,6 @@ from brokerguard.iot.schemas import (
     ExceptionIn,
     VendorIn,
 )
-from brokerguard.iot.settings import IotSettings
 from brokerguard.tabular import parse_bool
 
 app = typer.Typer(help="IoT devices (Art. 7): register, assessments, vendors, exceptions, scans.")
@@ -211,7 +210,7 @@ def assess(
         },
     )
     with runtime.open_session() as session:
-        record = service.record_assessment(session, clock, item, settings=IotSettings())
+        record = service.record_assessment(session, clock, item, settings=runtime.settings().iot)
     runtime.console.print(f"recorded; next assessment due {record.next_due}")
 
 
@@ -239,7 +238,7 @@ add_import_command(
     app,
     "assessment-import",
     lambda session, clock, content, name, mode, actor: tables.import_assessments(
-        session, clock, content, name, mode=mode, settings=IotSettings()
+        session, clock, content, name, mode=mode, settings=runtime.settings().iot
     ),
     "Import assessments from CSV/XLSX.",
     by_option=False,
@@ -279,7 +278,7 @@ def request_exception(
             runtime.clock(),
             item,
             requested_by=by or default_actor(),
-            settings=IotSettings(),
+            settings=runtime.settings().iot,
         )
     runtime.console.print(f"requested exception {record.id}")
 
@@ -333,7 +332,7 @@ add_export_command(
 @runtime.handle_errors
 def import_scan(file: Path, by: Actor = "") -> None:
     """Import an nmap XML scan (nmap -oX) and list hosts the register does not know."""
-    config = IotSettings()
+    config = runtime.settings().iot
     content = read_input_file(file, config.nmap_max_bytes)
     with runtime.open_session() as session:
         record = scans.import_scan(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, to_taipei
+from brokerguard.config import get_settings
 from brokerguard.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from brokerguard.iot.models import IotAssessment, IotAsset, IotException, IotVendor
 from brokerguard.iot.schemas import (
@@ -166,7 +167,7 @@ def prepare_assessment(
     session: Session, clock: Clock, data: AssessmentIn, *, settings: IotSettings | None = None
 ) -> IotAssessment:
     """Check an assessment against the rules and build its row (not yet added)."""
-    config = settings or IotSettings()
+    config = settings or get_settings().iot
     asset = _asset_by_tag(session, data.asset_tag)
     record = AssetRecord.model_validate(asset)
     day = today(clock)
@@ -236,7 +237,7 @@ def request_exception(
     requested_by: str,
     settings: IotSettings | None = None,
 ) -> ExceptionRecord:
-    config = settings or IotSettings()
+    config = settings or get_settings().iot
     asset = _asset_by_tag(session, data.asset_tag)
     day = today(clock)
     if data.expires_on <= day:

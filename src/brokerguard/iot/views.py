@@ -19,11 +19,17 @@ from brokerguard.iot.schemas import (
     ExceptionIn,
     VendorIn,
 )
-from brokerguard.iot.settings import IotSettings
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    require_writer,
+)
 from brokerguard.web.registers import (
     FormField,
     ListColumn,
@@ -182,9 +188,7 @@ ASSESSMENTS: RegisterSpec[AssessmentIn] = RegisterSpec(
         ListColumn("next_due", "Next assessment due"),
     ),
     list_rows=_assessment_rows,  # type: ignore[arg-type]
-    create=lambda session, clock, data, actor: service.record_assessment(
-        session, clock, data, settings=IotSettings()
-    ),
+    create=lambda session, clock, data, actor: service.record_assessment(session, clock, data),
     import_rows=_assessment_import,
     export=tables.export_assessments,
     export_name="iot-assessments",
@@ -298,8 +302,9 @@ async def upload_scan(
     clock: AppClock,
     user: Annotated[StaffIdentity, Depends(require_writer())],
     file: Annotated[UploadFile, File()],
+    settings: AppSettings,
 ) -> Response:
-    config = IotSettings()
+    config = settings.iot
     try:
         content = await read_upload(file, config.nmap_max_bytes)
         scans.import_scan(

@@ -28,7 +28,6 @@ from brokerguard.mobile.schemas import (
     ReviewItemOut,
     ReviewOut,
 )
-from brokerguard.mobile.settings import MobileSettings
 from brokerguard.mobile.uploads import analyze_upload, read_upload
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -104,6 +103,7 @@ async def run_gate(
     clock: AppClock,
     staff: CurrentStaff,
     artifact: Annotated[UploadFile, File()],
+    settings: AppSettings,
     major_update: Annotated[bool | None, Form()] = None,
 ) -> dict[str, Any]:
     """The release gate for an uploaded artifact (``passed`` tells whether it may ship)."""
@@ -115,7 +115,7 @@ async def run_gate(
         app,
         report,
         major_update=major_update,
-        lab_test_valid_days=MobileSettings().lab_test_valid_days,
+        lab_test_valid_days=settings.mobile.lab_test_valid_days,
     )
     return result.to_dict()
 
@@ -167,7 +167,7 @@ async def publish(
         release,
         report,
         released_on=when,
-        lab_test_valid_days=MobileSettings().lab_test_valid_days,
+        lab_test_valid_days=settings.mobile.lab_test_valid_days,
         settings=settings,
         actor=staff.username,
     )
@@ -262,9 +262,11 @@ def confirm_fixes(test_id: str, session: DbSession, clock: AppClock, staff: Secu
 
 
 @router.get("/lab-tests/due", response_model=list[LabDueOut])
-def lab_tests_due(session: DbSession, clock: AppClock, staff: CurrentStaff) -> Any:
+def lab_tests_due(
+    session: DbSession, clock: AppClock, staff: CurrentStaff, settings: AppSettings
+) -> Any:
     today = _today(clock)
-    days = MobileSettings().lab_test_valid_days
+    days = settings.mobile.lab_test_valid_days
     rows = []
     for app in registry.list_apps(session):
         if app.customer_facing:

@@ -26,7 +26,6 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from brokerguard import __version__
 from brokerguard.audit.schemas import AuditSink
-from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Environment, Settings, get_settings
 from brokerguard.db.engine import make_engine, session_factory
@@ -100,7 +99,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     #: None: each request's events ride on its own database transaction (see web.deps)
     app.state.audit_sink = audit_sink
-    app.state.audit_settings = AuditSettings()  # read once: parsing settings costs milliseconds
+    app.state.audit_settings = settings.audit
 
     secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
     app.add_middleware(
