@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.auth.api import get_auth_settings
 from brokerguard.auth.lifecycle import CredentialService
 from brokerguard.auth.passwords import PasswordPolicy
@@ -18,7 +17,9 @@ from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.staff.roles import Role
+from brokerguard.web.deps import app_context
 from tests.auth.helpers import META, PASSWORD
 from tests.conftest import sign_in
 from tests.stored_audit import stored_events
@@ -53,7 +54,7 @@ def code(seed: str, clock: FixedClock) -> str:
 def sink(client: TestClient) -> MemoryAuditSink:
     """The events the app stored in the audit trail, oldest first."""
     stored = MemoryAuditSink()
-    stored.events.extend(stored_events(client.app.state.engine))  # type: ignore[attr-defined]
+    stored.events.extend(stored_events(app_context(client.app).engine))  # type: ignore[arg-type]
     return stored
 
 

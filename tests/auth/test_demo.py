@@ -7,13 +7,13 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from brokerguard.assessment.registry import CheckContext, Status
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.auth import checks, demo
 from brokerguard.auth.models import EtradeCustomer, LoginAttempt
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
 from brokerguard.demodata import DemoContext
+from brokerguard.kernel.audit import MemoryAuditSink
 
 
 def test_demo_customers_load_and_show_a_gap(

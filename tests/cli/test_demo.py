@@ -9,7 +9,6 @@ from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from brokerguard.assessment.models import AssessmentRun
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.cli import demo as demo_cli
 from brokerguard.cli.demo import check_demo_path
 from brokerguard.cli.main import app
@@ -21,6 +20,7 @@ from brokerguard.demodata import DemoContext
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.models import EvidenceItem
 from brokerguard.findings.models import Finding
+from brokerguard.kernel.audit import AuditEvent
 from brokerguard.kernel.manifest import DemoStep
 from brokerguard.staff.models import StaffUser
 

@@ -28,7 +28,8 @@ def _fresh_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
 
 
 def _config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "settings.toml"
+    monkeypatch.chdir(tmp_path)  # a short name: the table form does not wrap it
+    path = Path("settings.toml")
     path.write_text(text, encoding="utf-8")
     monkeypatch.setenv("BROKERGUARD_CONFIG_FILE", str(path))
     return path

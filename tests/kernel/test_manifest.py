@@ -23,6 +23,7 @@ from brokerguard.kernel.manifest import (
     demo_order,
 )
 from brokerguard.web.app import create_app
+from brokerguard.web.deps import app_context
 
 AUTH = auth_manifest.MANIFEST
 
@@ -107,7 +108,7 @@ def test_the_real_demo_order_loads_dependencies_first() -> None:
 
 def test_the_menu_follows_the_domain_list(tmp_path: Path) -> None:
     app = create_app(Settings(database_url="sqlite://", data_dir=tmp_path))
-    paths = [item.path for item in app.state.nav]
+    paths = [item.path for item in app_context(app).nav]
     assert paths[0] == "/dashboard"
     assert paths == [item.path for m in all_domains() for item in m.nav]
 

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status, load_all_checks
 from brokerguard.attestations import demo as attestations_demo
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.deepfake import demo as deepfake_demo
 from brokerguard.demodata import DemoContext
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.registerkit.spec import export_rows
 from brokerguard.social import demo as social_demo
 from brokerguard.social.registers import ACCOUNTS

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from brokerguard.attestations.service import ATTESTATIONS
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.spec import create_item
 
 

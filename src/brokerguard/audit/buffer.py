@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.audit import service
 from brokerguard.audit.canonical import event_to_json
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.clock import Clock
 from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_scope
+from brokerguard.kernel.audit import AuditEvent
 
 DEFAULT_STREAM = "BROKERGUARD_AUDIT"
 DEFAULT_SUBJECT = "brokerguard.audit.events"

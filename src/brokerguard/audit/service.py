@@ -20,7 +20,6 @@ from brokerguard.audit import ingest as _ingest
 from brokerguard.audit import proofs
 from brokerguard.audit.ingest import IngestResult, PreparedEvent, Rejection
 from brokerguard.audit.models import AuditEventRow as Event
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.sealing import (
     TreeHead,
     read_witness,
@@ -34,6 +33,7 @@ from brokerguard.clock import Clock, as_utc
 from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_scope
 from brokerguard.errors import ValidationError
+from brokerguard.kernel.audit import AuditEvent
 
 SYSTEM_NAME = "brokerguard"
 

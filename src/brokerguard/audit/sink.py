@@ -33,12 +33,12 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from brokerguard.audit import service
 from brokerguard.audit.ingest import PreparedEvent, Rejection
-from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import get_settings
 from brokerguard.db.engine import database_errors, session_scope
 from brokerguard.errors import ServiceUnavailableError, ValidationError
+from brokerguard.kernel.audit import AuditEvent, AuditSink
 
 log = logging.getLogger(__name__)
 

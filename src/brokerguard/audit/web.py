@@ -19,8 +19,8 @@ from datetime import datetime
 from fastapi import Request
 from sqlalchemy.exc import SQLAlchemyError
 
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.errors import BrokerguardError, ServiceUnavailableError
+from brokerguard.kernel.audit import AuditEvent
 from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
 
 log = logging.getLogger(__name__)

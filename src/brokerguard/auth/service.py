@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.factor_totp import seed_context
 from brokerguard.auth.lifecycle import CredentialService, TotpEnrolment
@@ -23,6 +22,7 @@ from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
+from brokerguard.kernel.audit import AuditSink
 
 
 def secret_box(settings: Settings, auth: AuthSettings) -> SecretBox:
@@ -36,14 +36,16 @@ def login_service(
     settings: Settings,
     auth: AuthSettings | None = None,
     limiter: LoginRateLimiter | None = None,
+    secrets: SecretBox | None = None,
 ) -> LoginService:
+    """The login service (the web app passes its one limiter and key ring)."""
     auth = auth or settings.auth
     return LoginService(
         session=session,
         clock=clock,
         sink=sink,
         auth=auth,
-        secrets=secret_box(settings, auth),
+        secrets=secrets or secret_box(settings, auth),
         limiter=limiter,
         policy=LoginPolicy.from_settings(auth),
     )
@@ -55,6 +57,7 @@ def credential_service(
     sink: AuditSink,
     settings: Settings,
     auth: AuthSettings | None = None,
+    secrets: SecretBox | None = None,
 ) -> CredentialService:
     auth = auth or settings.auth
     return CredentialService(
@@ -62,7 +65,7 @@ def credential_service(
         clock=clock,
         sink=sink,
         auth=auth,
-        secrets=secret_box(settings, auth),
+        secrets=secrets or secret_box(settings, auth),
         policy=PasswordPolicy.from_settings(auth),
     )
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from brokerguard.clock import today
 from brokerguard.errors import BrokerguardError
 from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
 from brokerguard.evidence.service import (
@@ -15,7 +16,6 @@ from brokerguard.evidence.service import (
     get_evidence,
     list_evidence,
     store_evidence,
-    today,
 )
 from brokerguard.evidence.validation import check_kind
 from brokerguard.rulebook import load_rulebook, require_known

@@ -19,8 +19,8 @@ from brokerguard.cli.registers import (
     print_rows,
     read_input_file,
 )
+from brokerguard.clock import today
 from brokerguard.errors import ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity

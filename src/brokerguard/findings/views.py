@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, parse_date
+from brokerguard.clock import Clock, parse_date, today
 from brokerguard.errors import BrokerguardError, ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity

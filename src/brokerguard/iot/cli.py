@@ -22,6 +22,7 @@ from brokerguard.cli.registers import (
     print_rows,
     read_input_file,
 )
+from brokerguard.clock import today
 from brokerguard.errors import ValidationError
 from brokerguard.iot import scans, service, tables
 from brokerguard.iot.schemas import (
@@ -196,7 +197,7 @@ def assess(
         AssessmentIn,
         {
             "asset_tag": asset_tag,
-            "assessed_on": optional_date(assessed_on, "on") or service.today(clock),
+            "assessed_on": optional_date(assessed_on, "on") or today(clock),
             "assessor": assessor,
             "network_isolated": _flag(network_isolated, "network_isolated"),
             "remote_access_controlled": _flag(remote_access_controlled, "remote_access_controlled"),

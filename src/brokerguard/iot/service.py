@@ -9,13 +9,13 @@ someone other than its requester (A7.1.6) and runs to an expiry date.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, to_taipei
+from brokerguard.clock import Clock, today
 from brokerguard.config import get_settings
 from brokerguard.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from brokerguard.iot.models import IotAssessment, IotAsset, IotException, IotVendor
@@ -34,11 +34,6 @@ from brokerguard.iot.schemas import (
 )
 from brokerguard.iot.settings import IotSettings
 from brokerguard.register_io import insert_new_rows
-
-
-def today(clock: Clock) -> date:
-    return to_taipei(clock.now()).date()
-
 
 # --- assets -------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.iot import scans, service, tables
 from brokerguard.iot.schemas import (
@@ -249,7 +249,7 @@ def asset_page(
             "type_label": DEVICE_TYPE_LABELS[asset.device_type],
             "assessments": service.list_assessments(session, asset_id),
             "exceptions": exceptions,
-            "today": service.today(clock),
+            "today": today(clock),
         },
     )
 
@@ -261,7 +261,7 @@ def exceptions_page(
     return render(
         request,
         "iot/exceptions.html",
-        {"spec": EXCEPTIONS, "rows": _exception_rows(session), "today": service.today(clock)},
+        {"spec": EXCEPTIONS, "rows": _exception_rows(session), "today": today(clock)},
     )
 
 

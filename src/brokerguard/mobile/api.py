@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from brokerguard.clock import parse_date, to_taipei
+from brokerguard.clock import parse_date, today
 from brokerguard.errors import ValidationError
 from brokerguard.mobile import approvals, gate, listing, registry, review, testing
 from brokerguard.mobile.models import MobileRelease
@@ -41,10 +41,6 @@ Writer = Annotated[
 ]
 Security = Annotated[StaffIdentity, Depends(require_roles(Role.security))]
 Reviewer = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
-
-
-def _today(clock: AppClock) -> date:
-    return to_taipei(clock.now()).date()
 
 
 def _date(value: str, field: str) -> date:
@@ -159,7 +155,7 @@ async def publish(
     report = await analyze_upload(artifact)
     app = registry.get_app(session, slug)
     release = registry.get_release(session, release_id)
-    when = _date(released_on, "released_on") if released_on.strip() else _today(clock)
+    when = _date(released_on, "released_on") if released_on.strip() else today(clock)
     gate.publish_release(
         session,
         clock,
@@ -265,12 +261,12 @@ def confirm_fixes(test_id: str, session: DbSession, clock: AppClock, staff: Secu
 def lab_tests_due(
     session: DbSession, clock: AppClock, staff: CurrentStaff, settings: AppSettings
 ) -> Any:
-    today = _today(clock)
+    day = today(clock)
     days = settings.mobile.lab_test_valid_days
     rows = []
     for app in registry.list_apps(session):
         if app.customer_facing:
-            due = testing.lab_test_due(session, app, today, days)
+            due = testing.lab_test_due(session, app, day, days)
             rows.append(
                 LabDueOut(
                     app=app.slug,

@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.clock import Clock, to_taipei
 from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, NotFoundError, ValidationError
+from brokerguard.kernel.audit import AuditEvent, AuditSink
 from brokerguard.phishing.apps import AppVerdict
 from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.letters import Letter, recipients_for, render_letter

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from brokerguard.clock import today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
-from brokerguard.evidence.service import today
 from brokerguard.policies.coverage import policy_coverage
 from brokerguard.policies.service import (
     approve_policy,

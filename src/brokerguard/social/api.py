@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -35,12 +35,9 @@ CHECK_IDS = (
 add_findings_api(router, CHECK_IDS)
 
 
-def fetch_policy(request: Request, settings: AppSettings) -> FetchPolicy:
-    """The settings' policy (public addresses only); tests may set
-    ``app.state.social_fetch_policy`` to reach a loopback page."""
-    override = getattr(request.app.state, "social_fetch_policy", None)
-    if isinstance(override, FetchPolicy):
-        return override
+def fetch_policy(settings: AppSettings) -> FetchPolicy:
+    """The settings' policy (public addresses only); tests override this dependency
+    to reach a loopback page."""
     cfg = settings.social
     return FetchPolicy(timeout_s=cfg.fetch_timeout_s, max_bytes=cfg.fetch_max_bytes)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.evidence.service import today
+from brokerguard.clock import today
 from brokerguard.social.models import (
     AccountAdmin,
     MonitoringEntry,

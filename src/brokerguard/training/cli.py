@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from brokerguard.cli import runtime
+from brokerguard.clock import today
 from brokerguard.errors import ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.cli import add_register_commands
 from brokerguard.training.service import (
     REGISTERS,

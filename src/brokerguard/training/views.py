@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from brokerguard.evidence.service import today
+from brokerguard.clock import today
 from brokerguard.registerkit.web import add_register_views
 from brokerguard.training.service import (
     ATTENDANCE,

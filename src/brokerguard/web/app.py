@@ -25,14 +25,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from brokerguard import __version__
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Environment, Settings, get_settings
 from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.domains import all_domains, validate
 from brokerguard.errors import AuthenticationError, BrokerguardError, ServiceUnavailableError
-from brokerguard.kernel.manifest import DomainManifest, NavItem
+from brokerguard.kernel.audit import AuditSink
+from brokerguard.kernel.context import AppContext
+from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.keys import load_or_create_secret
+from brokerguard.web.deps import set_context
 from brokerguard.web.security import SecurityHeadersMiddleware
 from brokerguard.web.templating import render, use_domain_templates
 
@@ -93,13 +95,15 @@ def create_app(
         docs_url=None,  # served by web.apidocs from local files (CSP: no CDN, no inline script)
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = session_factory(engine)
-    app.state.clock = clock or SystemClock()
-    #: None: each request's events ride on its own database transaction (see web.deps)
-    app.state.audit_sink = audit_sink
-    app.state.audit_settings = settings.audit
+    context = AppContext(
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        session_factory=session_factory(engine),
+        domains=manifests,
+        audit_sink=audit_sink,
+    )
+    set_context(app, context)
 
     secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
     app.add_middleware(
@@ -150,17 +154,14 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    nav: list[NavItem] = []
     for manifest in manifests:
         for router in manifest.api_routers + manifest.page_routers:
             app.include_router(router)
-        nav.extend(manifest.nav)
     use_domain_templates({m.name: m.templates for m in manifests if m.templates is not None})
     from brokerguard.web import apidocs, pages
 
     app.include_router(pages.router)
     app.include_router(apidocs.router)
-    app.state.nav = nav
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -21,8 +21,7 @@ from starlette.responses import HTMLResponse
 
 from brokerguard.clock import roc_date, to_taipei
 from brokerguard.i18n import Translator, normalise_language
-from brokerguard.kernel.manifest import NavItem
-from brokerguard.web.deps import csrf_token
+from brokerguard.web.deps import app_context, csrf_token
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -38,7 +37,7 @@ def use_domain_templates(folders: Mapping[str, Path]) -> None:
 
 def request_language(request: Request) -> str:
     chosen = request.query_params.get("lang") or request.cookies.get("lang")
-    default = request.app.state.settings.default_language
+    default = app_context(request.app).settings.default_language
     return normalise_language(chosen, default)
 
 
@@ -68,7 +67,7 @@ def render(
 ) -> HTMLResponse:
     language = request_language(request)
     translator = Translator(language)
-    nav: list[NavItem] = request.app.state.nav
+    built = app_context(request.app)
     data: dict[str, Any] = {
         "request": request,
         "lang": language,
@@ -76,8 +75,8 @@ def render(
         "pick": translator.pick,
         "csrf_token": csrf_token(request),
         "staff": getattr(request.state, "staff", None),
-        "nav": nav,
-        "settings": request.app.state.settings,
+        "nav": built.nav,
+        "settings": built.settings,
     }
     data.update(context or {})
     response = templates.TemplateResponse(request, template, data, status_code=status_code)
