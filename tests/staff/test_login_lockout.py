@@ -23,6 +23,7 @@ from brokerguard.staff.login import StaffLoginGuard
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import authenticate_staff
 from brokerguard.staff.settings import StaffSettings
+from brokerguard.web.deps import app_context
 from tests.cli_helpers import Cli, cli  # noqa: F401 - the fixture
 from tests.conftest import STAFF_PASSWORD, csrf_from, make_staff, sign_in
 from tests.stored_audit import stored_events
@@ -94,7 +95,8 @@ def test_sign_in_is_rate_limited(
     client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:
     staff = StaffSettings(rate_limit_ip="5/minute", rate_limit_account="3/minute")
-    client.app.state.staff_login_guard = StaffLoginGuard.build(settings, staff)  # type: ignore[attr-defined]
+    guards = app_context(client.app).services  # type: ignore[arg-type]
+    guards.get(StaffLoginGuard, lambda: StaffLoginGuard.build(settings, staff))
     make_staff(engine, clock, "alice", Role.security)
     answers = [_login(client, "alice", f"Wrong-guess-{i}") for i in range(4)]
     assert answers == [401, 401, 401, 429]  # the username's limit

@@ -24,7 +24,6 @@ from pydantic import BaseModel, Field
 from brokerguard.audit import apikeys, search, service
 from brokerguard.audit.ocsf import to_ocsf
 from brokerguard.audit.sealing import latest_head
-from brokerguard.audit.settings import AuditSettings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -48,7 +47,11 @@ def _bearer(request: Request) -> str | None:
 
 @router.post("/events")
 async def ingest_events(
-    request: Request, session: DbSession, clock: AppClock, backfill: bool = False
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    backfill: bool = False,
 ) -> dict[str, Any]:
     """Append a batch of events ``{"events": [...]}`` (or a bare JSON list). Each
     stored event records the key that wrote it (attribute ``ingested_by``); events
@@ -73,7 +76,7 @@ async def ingest_events(
         clock,
         items,
         system=key.system,
-        settings=AuditSettings(),
+        settings=settings.audit,
         writer=f"apikey:{key.id}",
         backfill=backfill,
     )

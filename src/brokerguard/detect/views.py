@@ -7,19 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.audit.web import record_customer_read
 from brokerguard.clock import Clock
 from brokerguard.detect import reports, service
 from brokerguard.errors import ValidationError
-from brokerguard.plugins import NavItem
+from brokerguard.kernel.audit import AuditSink
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppAuditSink, AppClock, DbSession, require_roles
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/detect", "登入監控", "Login monitoring", order=55)]
 Reader = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.auditor))
 ]

@@ -7,16 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from brokerguard.staff.service import lock_states
-from brokerguard.staff.settings import StaffSettings
 from brokerguard.staff.unlock import Admin, audited_unlock
-from brokerguard.web.deps import AppAuditSink, AppClock, DbSession
+from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, DbSession
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
 
 @router.get("/accounts")
-def accounts(session: DbSession, admin: Admin) -> dict[str, Any]:
-    threshold = StaffSettings().lock_threshold
+def accounts(session: DbSession, settings: AppSettings, admin: Admin) -> dict[str, Any]:
+    threshold = settings.staff.lock_threshold
     return {
         "accounts": [
             {

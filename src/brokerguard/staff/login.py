@@ -23,7 +23,7 @@ class StaffLoginGuard:
 
     @classmethod
     def build(cls, settings: Settings, staff: StaffSettings | None = None) -> StaffLoginGuard:
-        staff = staff or StaffSettings()
+        staff = staff or settings.staff
         return cls(
             staff,
             LoginRateLimiter.for_staff(settings, staff.rate_limit_ip, staff.rate_limit_account),

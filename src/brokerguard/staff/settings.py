@@ -7,7 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class StaffSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_STAFF_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_STAFF_", extra="forbid")
 
     lock_threshold: int = Field(default=5, ge=1, le=5, description="Wrong passwords that lock.")
     lock_minutes: int = Field(

@@ -6,17 +6,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.staff.service import lock_states
-from brokerguard.staff.settings import StaffSettings
 from brokerguard.staff.unlock import Admin, audited_unlock
-from brokerguard.web.deps import AppAuditSink, AppClock, DbSession
+from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, DbSession
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
 
 @router.get("")
-def accounts_page(request: Request, session: DbSession, admin: Admin) -> Response:
-    context = {"rows": lock_states(session), "threshold": StaffSettings().lock_threshold}
+def accounts_page(
+    request: Request, session: DbSession, settings: AppSettings, admin: Admin
+) -> Response:
+    context = {"rows": lock_states(session), "threshold": settings.staff.lock_threshold}
     return render(request, "staff/accounts.html", context)
 
 

@@ -16,17 +16,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.audit.sink import session_audit_sink
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
@@ -35,6 +36,9 @@ from brokerguard.errors import (
     PermissionDeniedError,
     ServiceUnavailableError,
 )
+from brokerguard.kernel.audit import AuditSink
+from brokerguard.kernel.context import AppContext
+from brokerguard.keys import load_or_create_secret
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity, get_staff
 from brokerguard.staff.sessions import csrf_for, live_session, touch, touch_due
@@ -47,16 +51,34 @@ STAFF_SESSION_KEY = "sid"
 PRE_SESSION_KEY = "pre"
 
 
+def set_context(app: FastAPI, context: AppContext) -> None:
+    """The app factory's one write: the context every dependency below reads."""
+    app.state.context = context
+
+
+def app_context(app: FastAPI) -> AppContext:
+    """The context the app was built with (the only reader of ``app.state``)."""
+    context = app.state.context
+    if not isinstance(context, AppContext):
+        raise TypeError("the app was not built by brokerguard.web.app.create_app")
+    return context
+
+
 # Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency
 # in the thread pool, a hop that costs more than the work.
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def get_context(request: Request) -> AppContext:
+    return app_context(request.app)
 
 
-async def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+AppCtx = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_settings(context: AppCtx) -> Settings:
+    return context.settings
+
+
+async def get_clock(context: AppCtx) -> Clock:
+    return context.clock
 
 
 def commit_unit_of_work(session: Session) -> None:
@@ -75,12 +97,11 @@ def commit_unit_of_work(session: Session) -> None:
         ) from None
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    factory = request.app.state.session_factory
+def get_db(request: Request, context: AppCtx) -> Iterator[Session]:
     bind = request_bind(
-        request.app.state.engine, request.method, request.scope.get("route"), (get_audit_sink,)
+        context.engine, request.method, request.scope.get("route"), (get_audit_sink,)
     )
-    session: Session = factory(bind=bind)
+    session: Session = context.session_factory(bind=bind)
     try:
         yield session
         commit_unit_of_work(session)
@@ -97,15 +118,14 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 AppClock = Annotated[Clock, Depends(get_clock)]
 
 
-async def get_audit_sink(request: Request, session: DbSession, clock: AppClock) -> AuditSink:
+async def get_audit_sink(context: AppCtx, session: DbSession, clock: AppClock) -> AuditSink:
     """The request's audit sink: events ride on the request's transaction.
 
     An app built with an explicit ``audit_sink`` (tests, tools) uses that one instead.
     """
-    fixed: AuditSink | None = request.app.state.audit_sink
-    if fixed is not None:
-        return fixed
-    return session_audit_sink(session, clock, request.app.state.audit_settings)
+    if context.audit_sink is not None:
+        return context.audit_sink
+    return session_audit_sink(session, clock, context.settings.audit)
 
 
 AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
@@ -123,12 +143,29 @@ def _csrf_binding(request: Request, *, create: bool) -> str | None:
     return nonce if isinstance(nonce, str) else None
 
 
+@dataclass(frozen=True)
+class CsrfKey:
+    """The server key CSRF tokens are derived with (from the session secret)."""
+
+    value: bytes
+
+    @classmethod
+    def load(cls, settings: Settings) -> CsrfKey:
+        secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
+        return cls(hashlib.sha256(b"brokerguard csrf key\0" + secret).digest())
+
+
+def _csrf_key(request: Request) -> bytes:
+    context = app_context(request.app)
+    return context.services.get(CsrfKey, lambda: CsrfKey.load(context.settings)).value
+
+
 def csrf_token(request: Request) -> str:
     """The CSRF token of the visitor's session: derived from it with the server's key,
     so the cookie does not contain it."""
     binding = _csrf_binding(request, create=True)
     assert binding is not None  # created above
-    return csrf_for(request.app.state.csrf_key, binding)
+    return csrf_for(_csrf_key(request), binding)
 
 
 async def verify_csrf(request: Request) -> None:
@@ -142,27 +179,28 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             supplied = value if isinstance(value, str) else None
-    expected = csrf_for(request.app.state.csrf_key, binding) if binding else None
+    expected = csrf_for(_csrf_key(request), binding) if binding else None
     if not expected or not supplied or not hmac.compare_digest(expected, supplied):
         raise PermissionDeniedError("missing or wrong CSRF token", code="csrf_failed")
 
 
-def _record_activity(request: Request, session: Session, clock: Clock, session_id: str) -> None:
+def _record_activity(context: AppContext, session: Session, clock: Clock, session_id: str) -> None:
     """Reset the idle timeout. A read-only request (SQLite) writes on a connection of
     its own; a failure only shortens the idle window, it never fails the request."""
-    engine = request.app.state.engine
-    if session.get_bind() is engine:
+    if session.get_bind() is context.engine:
         touch(session, clock, session_id)
         return
     try:
-        with request.app.state.session_factory(bind=engine) as own:
+        with context.session_factory(bind=context.engine) as own:
             touch(own, clock, session_id)
             own.commit()
     except SQLAlchemyError as error:
         log.warning("staff session activity not recorded: %s", type(error).__name__)
 
 
-async def current_staff(request: Request, session: DbSession, clock: AppClock) -> StaffIdentity:
+async def current_staff(
+    request: Request, context: AppCtx, session: DbSession, clock: AppClock
+) -> StaffIdentity:
     """The signed-in staff member of a live server-side session (not revoked, not idle
     for 30 minutes, not past its absolute end), or 401."""
     row = live_session(session, clock, request.session.get(STAFF_SESSION_KEY))
@@ -171,7 +209,7 @@ async def current_staff(request: Request, session: DbSession, clock: AppClock) -
         raise AuthenticationError("sign in first")
     await verify_csrf(request)
     if touch_due(row, clock):
-        _record_activity(request, session, clock, row.id)
+        _record_activity(context, session, clock, row.id)
     request.state.staff = user
     return user
 

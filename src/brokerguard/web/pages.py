@@ -10,15 +10,15 @@ import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from brokerguard.config import Settings
 from brokerguard.errors import AuthenticationError
+from brokerguard.kernel.context import AppContext
 from brokerguard.staff.login import StaffLoginGuard
 from brokerguard.staff.service import authenticate_staff
 from brokerguard.staff.sessions import end_session, open_session
 from brokerguard.web.deps import (
     STAFF_SESSION_KEY,
     AppClock,
-    AppSettings,
+    AppCtx,
     CurrentStaff,
     DbSession,
     csrf_token,
@@ -39,11 +39,9 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_guard(request: Request, settings: Settings) -> StaffLoginGuard:
-    guard = getattr(request.app.state, "staff_login_guard", None)
-    if not isinstance(guard, StaffLoginGuard):
-        guard = request.app.state.staff_login_guard = StaffLoginGuard.build(settings)
-    return guard
+def _login_guard(context: AppContext) -> StaffLoginGuard:
+    """The process's staff sign-in guard (its rate-limit counters live as long as it)."""
+    return context.services.get(StaffLoginGuard, lambda: StaffLoginGuard.build(context.settings))
 
 
 @router.get("/")
@@ -62,7 +60,7 @@ async def login_submit(
     request: Request,
     session: DbSession,
     clock: AppClock,
-    settings: AppSettings,
+    app_ctx: AppCtx,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=4096)] = "",
     next: Annotated[str, Form(max_length=2048)] = "/dashboard",
@@ -72,7 +70,7 @@ async def login_submit(
         await verify_csrf(request)
     except Exception:
         return render(request, "login.html", {**context, "error": "expired"}, status_code=400)
-    guard = _login_guard(request, settings)
+    guard = _login_guard(app_ctx)
     if not guard.limiter.allow(request.client.host if request.client else None, username):
         return render(request, "login.html", {**context, "error": "rate_limited"}, status_code=429)
     check = partial(
@@ -94,7 +92,7 @@ async def login_submit(
         session,
         clock,
         user.id,
-        max_age_s=settings.session_max_age_s,
+        max_age_s=app_ctx.settings.session_max_age_s,
         source_ip=request.client.host if request.client else "",
     )
     return RedirectResponse(_safe_next(next), status_code=303)
