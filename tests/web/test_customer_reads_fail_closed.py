@@ -143,3 +143,15 @@ def test_customer_read_fails_closed_and_is_audited(
     read = stored_events(engine)[-1]
     assert read.account == "auditor-user"
     assert customer in read.customer_ids
+
+
+def test_customer_data_is_not_cached(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    """Low finding: no ``Cache-Control: no-store`` on customer data."""
+    values = _seed(engine, clock, settings)
+    sign_in(client, engine, clock, Role.auditor)
+    for template in ("/api/v1/deepfake/sessions/{session_id}", "/deepfake/{session_id}"):
+        answer = client.get(_url(template, values))
+        assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    assert "no-store" not in client.get("/static/app.css").headers.get("cache-control", "")
