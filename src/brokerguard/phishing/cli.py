@@ -114,8 +114,11 @@ def check(
 
 def _print_verdict(verdict: Verdict) -> None:
     mark = "[red]FLAGGED[/red]" if verdict.flagged else "[green]ok[/green]"
+    shown = verdict.unicode
+    if verdict.unicode != verdict.domain:
+        shown = f"{verdict.unicode} ({verdict.domain})"
     runtime.console.print(
-        f"{mark} {verdict.unicode} brand={verdict.brand or '-'} score={verdict.score:.2f} "
+        f"{mark} {shown} brand={verdict.brand or '-'} score={verdict.score:.2f} "
         f"kind={verdict.kind or '-'}",
         highlight=False,
     )

@@ -38,6 +38,7 @@ from brokerguard.phishing.glyphs import (
     loose_skeleton,
     skeleton,
 )
+from brokerguard.phishing.idn import ScriptMix, script_mix
 from brokerguard.phishing.keywords import (
     DYNAMIC_DNS,
     FINANCE_KEYWORDS,
@@ -48,6 +49,8 @@ from brokerguard.phishing.keywords import (
 )
 
 FLAG_THRESHOLD = 0.6
+#: a label mixing alphabets (Latin with Cyrillic, Greek ...) is flagged on that alone
+MIXED_SCRIPT_SCORE = 0.7
 #: English words too common to count as a brand on their own
 GENERIC_WORDS: frozenset[str] = frozenset(
     {"capital", "concord", "concords", "master", "president", "cathay",
@@ -239,15 +242,27 @@ class Scorer:
             match = self._match(host, info, shapes)
             if match is not None:
                 best.setdefault(info.brand.key, []).append(match)
+        mix = host_script_mix(host)
         if not best:
+            if mix is not None and not mix.whole_script:
+                # a label mixing alphabets is a homograph whatever it imitates
+                kind = "cyrillic" if mix.cyrillic else "homoglyph"
+                return Verdict(source, host.ascii, host.unicode, True, None,
+                               MIXED_SCRIPT_SCORE, kind, [_mix_reason(mix)])  # fmt: skip
             return Verdict(source, host.ascii, host.unicode, False, None, 0.0, None, [])
         key, matches = max(best.items(), key=lambda kv: max(m.score for m in kv[1]))
         matches.sort(key=lambda m: m.score, reverse=True)
         top = matches[0]
         score = min(1.0, top.score + 0.05 * (len({m.kind for m in matches}) - 1))
         reasons = list(dict.fromkeys(m.reason for m in matches))[:4]
+        kind = top.kind
+        if mix is not None:
+            reasons.insert(0, _mix_reason(mix))
+            if not mix.whole_script:
+                score = max(score, MIXED_SCRIPT_SCORE)
+            kind = "cyrillic" if mix.cyrillic else "homoglyph"
         return Verdict(source, host.ascii, host.unicode, score >= self.threshold, key,
-                       score, top.kind, reasons)  # fmt: skip
+                       score, kind, reasons)  # fmt: skip
 
     def _candidate_terms(self, host: Host, shapes: tuple[str, str]) -> list[_TermInfo]:
         """The terms worth a full match: near in edit distance, same shape, or contained."""
@@ -553,6 +568,25 @@ def trie_pattern(words: Iterable[str]) -> str:
         return body
 
     return render(tree)
+
+
+def host_script_mix(host: Host) -> ScriptMix | None:
+    """The first label of ``host`` that mixes scripts or is a whole-script confusable."""
+    if host.unicode.isascii():
+        return None
+    found: ScriptMix | None = None
+    for label in host.unicode.split("."):
+        mix = script_mix(label)
+        if mix is not None and not mix.whole_script:
+            return mix
+        if mix is not None and found is None and label == host.label_unicode:
+            found = mix
+    return found
+
+
+def _mix_reason(mix: ScriptMix) -> Reason:
+    code = "cyrillic" if mix.cyrillic else "homoglyph"
+    return Reason(code, mix.describe_zh(), mix.describe_en())
 
 
 def _digits(text: str) -> str:
