@@ -30,6 +30,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from brokerguard.phishing.brands import Brand, Term
+from brokerguard.phishing.chinese import CJK_KEYWORDS, CJK_STRONG_KEYWORDS, split_keywords
 from brokerguard.phishing.domains import Host, HostError, extractor, parse_host
 from brokerguard.phishing.glyphs import (
     ASCII_GLYPHS,
@@ -57,7 +58,12 @@ GENERIC_WORDS: frozenset[str] = frozenset(
      "mega", "first", "union", "grand", "global", "fortune", "prime", "united", "china",
      "golden", "royal", "pacific", "central", "mobile", "world", "trust", "group", "taiwan"}
 )  # fmt: skip
-_KEYWORDS = frozenset(FINANCE_KEYWORDS) | {"www", "com", "net", "org", "comtw", "nettw", "m", "my"}
+_KEYWORDS = (
+    frozenset(FINANCE_KEYWORDS)
+    | frozenset(CJK_KEYWORDS)
+    | {"www", "com", "net", "org", "comtw", "nettw", "m", "my"}
+)
+_STRONG_KEYWORDS = STRONG_KEYWORDS | CJK_STRONG_KEYWORDS
 _VOWELS = frozenset("aeiou")
 _TW_SUFFIXES = frozenset(TW_ZONES)
 _GENERIC_TLDS = frozenset({"com", "net", "org", "info", "biz", "co"})
@@ -291,7 +297,7 @@ class Scorer:
         if suffix in info.brand.suffixes and suffix not in _GENERIC_TLDS:
             return "suffix"
         pieces = [p for p in re.split(r"[-.0-9]+", f"{rest}.{host.subdomain}") if p]
-        if any(p in _KEYWORDS for p in pieces):
+        if any(w in _KEYWORDS for p in pieces for w in split_keywords(p, _KEYWORDS)):
             return "keyword"
         return None
 
@@ -309,6 +315,8 @@ class Scorer:
             kind = (
                 ("tw-zone" if host.suffix in _TW_SUFFIXES else "tld-swap")
                 if info.term.origin == "domain"
+                else "chinese-name"
+                if info.term.origin == "chinese"
                 else "romanisation"
             )
             if host.suffix in DYNAMIC_DNS:
@@ -418,11 +426,11 @@ class Scorer:
     ) -> _Match | None:
         term = info.term.text
         rest = label.replace(term, " ", 1)
-        pieces = [p for p in re.split(r"[-\s0-9]+", rest) if p]
+        pieces = _pieces(rest)
         keywords = [p for p in pieces if p in _KEYWORDS]
         all_keywords = bool(pieces) and len(keywords) == len(pieces)
         boundary = label.startswith(term) or label.endswith(term) or f"-{term}" in label
-        strong_words = [p for p in keywords if p in STRONG_KEYWORDS]
+        strong_words = [p for p in keywords if p in _STRONG_KEYWORDS]
         if all_keywords and (
             not info.weak
             or strong_words
@@ -596,6 +604,16 @@ def _digits(text: str) -> str:
     return text
 
 
+def _pieces(rest: str) -> list[str]:
+    """The words around a brand term: split at dashes, digits and Chinese keywords."""
+    return [
+        word
+        for piece in re.split(r"[-\s0-9]+", rest)
+        if piece
+        for word in split_keywords(piece, _KEYWORDS)
+    ]
+
+
 def _is_word(term: str) -> bool:
     return term.replace("-", "") in GENERIC_WORDS
 
@@ -616,6 +634,7 @@ _ORIGIN_TEXT = {
     "pinyin": ("漢語拼音", "Hanyu pinyin spelling"),
     "wade-giles": ("威妥瑪拼音", "Wade-Giles spelling"),
     "tongyong": ("通用拼音", "Tongyong pinyin spelling"),
+    "chinese": ("中文名稱", "Chinese name"),
 }
 _SIMPLE_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]{0,251}[a-z0-9]$")
 
