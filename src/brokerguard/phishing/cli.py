@@ -21,6 +21,7 @@ from rich.progress import (
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
 from brokerguard.phishing.brands import Brand, load_brands
+from brokerguard.phishing.ct import cli as ct_cli
 from brokerguard.phishing.domains import HostError
 from brokerguard.phishing.feeds import LineError, read_feed, urls_in_text
 from brokerguard.phishing.permute import ALL_KINDS, generate
@@ -32,6 +33,7 @@ app = typer.Typer(
     help="仿冒網站與假冒 App 偵測 / phishing-site and counterfeit-app detection (A8.1, A6.3.1.3).",
     no_args_is_help=True,
 )
+app.add_typer(ct_cli.app, name="ct")
 
 BrandsOption = Annotated[
     Path | None,
