@@ -10,7 +10,8 @@ For each brand term (official label, alias, romanisation) the scorer looks for:
 - the term or an official domain in the sub-domain part (``subdomain-brand``).
 
 Short terms (fewer than five letters, e.g. ``kgi``) and ordinary English words
-(``capital``) need corroboration (a .tw zone, the brand's own suffix or a
+(``capital``: decided by the ``wordfreq`` frequency list, never a hand list of
+brand names) need corroboration (a .tw zone, the brand's own suffix or a
 finance keyword) so that the million most visited sites are not flagged.
 
 :class:`Scorer` scores one host; :meth:`Scorer.scan` scores many lines with a
@@ -47,17 +48,12 @@ from brokerguard.phishing.keywords import (
     PHISHING_PRONE_SUFFIXES,
     STRONG_KEYWORDS,
     TW_ZONES,
+    ordinary_word,
 )
 
 FLAG_THRESHOLD = 0.6
 #: a label mixing alphabets (Latin with Cyrillic, Greek ...) is flagged on that alone
 MIXED_SCRIPT_SCORE = 0.7
-#: English words too common to count as a brand on their own
-GENERIC_WORDS: frozenset[str] = frozenset(
-    {"capital", "concord", "concords", "master", "president", "cathay",
-     "mega", "first", "union", "grand", "global", "fortune", "prime", "united", "china",
-     "golden", "royal", "pacific", "central", "mobile", "world", "trust", "group", "taiwan"}
-)  # fmt: skip
 _KEYWORDS = (
     frozenset(FINANCE_KEYWORDS)
     | frozenset(CJK_KEYWORDS)
@@ -192,7 +188,7 @@ class Scorer:
         infos: list[_TermInfo] = []
         for brand in self.brands:
             for term in brand.terms:
-                weak = not term.strong or term.text.replace("-", "") in GENERIC_WORDS
+                weak = not term.strong or ordinary_word(term.text)
                 infos.append(_TermInfo.of(brand, term, weak))
         self._terms = tuple(infos)
         self._stripped = [t.stripped for t in infos]
@@ -615,7 +611,7 @@ def _pieces(rest: str) -> list[str]:
 
 
 def _is_word(term: str) -> bool:
-    return term.replace("-", "") in GENERIC_WORDS
+    return ordinary_word(term)
 
 
 @dataclass(frozen=True)
