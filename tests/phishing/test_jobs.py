@@ -36,9 +36,12 @@ class _Context:
             yield session
 
 
-def test_ct_poll_job_is_declared_every_minute() -> None:
-    (job,) = [j for j in JOBS if j.name == "phishing.ct_poll"]
-    assert job.schedule == "* * * * *" and job.requirement_ids == ("A8.1",)
+def test_jobs_are_declared() -> None:
+    jobs = {j.name: j for j in JOBS}
+    assert jobs["phishing.ct_poll"].schedule == "* * * * *"
+    assert jobs["phishing.ct_poll"].requirement_ids == ("A8.1",)
+    assert jobs["phishing.app_store_scan"].schedule == "30 3 * * *"  # daily
+    assert jobs["phishing.app_store_scan"].requirement_ids == ("A6.3.1.3",)
 
 
 def test_ct_poll_job_runs_and_fails_on_a_bad_log(

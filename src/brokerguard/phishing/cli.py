@@ -368,6 +368,39 @@ def apps(
                 service.open_app_case(session, clock, verdict, actor="cli")
 
 
+@app.command("app-store-scan")
+@runtime.handle_errors
+def app_store_scan(
+    brands: BrandsOption = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="store the run and open a case per counterfeit")
+    ] = False,
+) -> None:
+    """Search the App Store (iTunes Search API) for every brand; one JSON line per app."""
+    import httpx
+
+    from brokerguard.phishing.apps import brand_looks
+    from brokerguard.phishing.appstore import AppStoreClient, record_app_store_scan, scan_app_store
+    from brokerguard.phishing.settings import PhishingSettings
+
+    phishing = PhishingSettings()
+    loaded = _brands(brands)
+    with httpx.Client(timeout=phishing.fetch_timeout_s, follow_redirects=False) as http:
+        client = AppStoreClient(
+            http, base_url=phishing.app_store_url, country=phishing.app_store_country
+        )
+        if not record:
+            verdicts = scan_app_store(client, brand_looks(loaded))
+        else:
+            with runtime.open_session() as session:
+                verdicts = record_app_store_scan(
+                    session, runtime.clock(), client, loaded, settings=runtime.settings(),
+                    actor="cli",
+                )  # fmt: skip
+    for verdict in verdicts:
+        _emit(verdict.as_dict())
+
+
 @app.command("import-brands")
 @runtime.handle_errors
 def import_brands(brands_file: Annotated[Path, typer.Argument(help="brand YAML file")]) -> None:

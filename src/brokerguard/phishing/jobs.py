@@ -36,6 +36,35 @@ def poll_ct_logs(context: JobContext) -> JobOutcome:
     )
 
 
+def scan_app_store(context: JobContext) -> JobOutcome:
+    """The daily App Store scan of every brand (A6.3.1.3)."""
+    import httpx
+
+    from brokerguard.phishing.appstore import AppStoreClient, record_app_store_scan
+    from brokerguard.phishing.registry import current_brands
+    from brokerguard.phishing.settings import PhishingSettings
+
+    phishing = PhishingSettings()
+    with (
+        context.unit_of_work() as session,
+        httpx.Client(timeout=phishing.fetch_timeout_s, follow_redirects=False) as http,
+    ):
+        brands = current_brands(session)
+        if not brands:
+            return JobOutcome("no brands", skipped=True)
+        client = AppStoreClient(
+            http, base_url=phishing.app_store_url, country=phishing.app_store_country
+        )
+        verdicts = record_app_store_scan(
+            session, context.clock, client, brands, settings=context.settings, actor="worker"
+        )
+    flagged = sum(1 for v in verdicts if v.flagged)
+    return JobOutcome(
+        f"{len(verdicts)} App Store listings, {flagged} counterfeit",
+        {"listings": len(verdicts), "counterfeit": flagged},
+    )
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         name="phishing.ct_poll",
@@ -46,5 +75,14 @@ JOBS: tuple[JobSpec, ...] = (
         timeout_s=55.0,
         retries=0,
         requirement_ids=("A8.1",),
+    ),
+    JobSpec(
+        name="phishing.app_store_scan",
+        schedule="30 3 * * *",
+        run=scan_app_store,
+        title_zh="App Store 假冒 App 掃描",
+        title_en="App Store counterfeit-app scan",
+        timeout_s=600.0,
+        requirement_ids=("A6.3.1.3",),
     ),
 )
