@@ -97,11 +97,22 @@ class FakeLog:
         self.entries.append(make_entry(names, precert=precert, serial=len(self.entries) + 1))
         return len(self.entries) - 1
 
+    #: when set (a shared integer with ``.value``), only that many entries are published
+    visible: Any = None
+
     def _tree(self) -> list[tuple[bytes, bytes]]:
-        return self.fork if self.fork is not None else self.entries
+        if self.fork is not None:
+            return self.fork
+        return self.entries if self.visible is None else self.entries[: self.visible.value]
 
     def _hashes(self) -> list[bytes]:
-        return [leaf_hash(leaf) for leaf, _ in self._tree()]
+        tree = self._tree()
+        cache: list[bytes] = self.__dict__.setdefault("_hash_cache", [])
+        if self.__dict__.get("_hash_tree") is not tree or len(cache) > len(tree):
+            cache.clear()
+            self.__dict__["_hash_tree"] = tree
+        cache.extend(leaf_hash(leaf) for leaf, _ in tree[len(cache) :])
+        return cache[: len(tree)]
 
     def sth(self) -> dict[str, Any]:
         hashes_ = self._hashes()
@@ -125,10 +136,9 @@ class FakeLog:
 
     def handle(self, path: str, query: dict[str, int]) -> dict[str, Any]:
         tree = self._tree()
-        hashes_ = self._hashes()
 
         def mth(lo: int, hi: int) -> bytes:
-            return root_of(hashes_[lo:hi])
+            return root_of(self._hashes()[lo:hi])
 
         if path == "get-sth":
             return self.sth()

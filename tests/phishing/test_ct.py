@@ -74,7 +74,8 @@ def test_certificate_names_precert_and_bad_der() -> None:
         facts = cert_facts(parse_leaf(make_entry(names, precert=precert)[0]))
         assert facts.names == ("yuanta-login.top", "www.example.com", "xn--yunta-5ve.com")
         assert facts.precert is precert and len(facts.sha256) == 64
-        assert "Loopback Test CA" in facts.issuer and facts.not_after > facts.not_before
+        assert facts.not_after and facts.not_before and facts.not_after > facts.not_before
+        assert "Loopback Test CA" in facts.issuer
     with pytest.raises(CTFormatError, match="not valid DER"):
         cert_facts(LogLeaf(0, 0, b"\x30\x03\x02\x01\x01"))
     with pytest.raises(CTFormatError):

@@ -46,11 +46,11 @@ from brokerguard.phishing.ct.verify import (
     load_log_key,
     verify_tree_head,
 )
-from brokerguard.phishing.domains import HostError, parse_host
 from brokerguard.phishing.models import CTLog, PhishingCase
 from brokerguard.phishing.scoring import Scorer, Verdict
 
-DEFAULT_PAGE = 256
+#: entries asked per get-entries (logs answer fewer when they cap pages)
+DEFAULT_PAGE = 1000
 #: entries taken from one log in one poll (the rest waits for the next poll)
 DEFAULT_MAX_ENTRIES = 50_000
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -189,32 +189,6 @@ def fetch_entries(
     return entries
 
 
-@dataclass(frozen=True)
-class ScoredEntry:
-    index: int
-    facts: CertFacts | None
-    verdicts: tuple[Verdict, ...]
-    names: int
-    error: str | None = None
-
-
-def score_entry(scorer: Scorer, index: int, entry: RawEntry) -> ScoredEntry:
-    """Parse one entry and score each of its names; a bad entry gives its error."""
-    try:
-        facts = cert_facts(parse_leaf(entry.leaf_input))
-    except CTFormatError as exc:
-        return ScoredEntry(index, None, (), 0, exc.message)
-    verdicts = []
-    for name in facts.names:
-        try:
-            verdict = scorer.score_host(parse_host(name))
-        except HostError:
-            continue
-        if verdict.flagged:
-            verdicts.append(verdict)
-    return ScoredEntry(index, facts, tuple(verdicts), len(facts.names))
-
-
 def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
     return {
         "type": "ct_entry",
@@ -224,8 +198,8 @@ def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
         "cert_sha256": facts.sha256,
         "precert": facts.precert,
         "issuer": facts.issuer,
-        "not_before": facts.not_before.isoformat(),
-        "not_after": facts.not_after.isoformat(),
+        "not_before": facts.not_before.isoformat() if facts.not_before else None,
+        "not_after": facts.not_after.isoformat() if facts.not_after else None,
     }
 
 
@@ -286,26 +260,38 @@ def poll_log(
         result.error = exc.message
         record.last_error = exc.message[:2000]
         return result
+    facts_at: dict[int, CertFacts] = {}
+    first_seen: dict[str, int] = {}  # name -> first entry index naming it
     for offset, entry in enumerate(entries):
-        scored = score_entry(scorer, start + offset, entry)
-        if scored.error is not None or scored.facts is None:
-            result.entry_errors.append(
-                {"log": record.name, "index": scored.index, "error": scored.error}
-            )
+        index = start + offset
+        try:
+            facts = cert_facts(parse_leaf(entry.leaf_input))
+        except CTFormatError as exc:
+            result.entry_errors.append({"log": record.name, "index": index, "error": exc.message})
             continue
-        result.names += scored.names
-        for verdict in scored.verdicts:
-            if _open_case(session, clock, record.name, scored.index, scored.facts, verdict):
-                flag = Flag(
+        facts_at[index] = facts
+        result.names += len(facts.names)
+        for name in facts.names:
+            first_seen.setdefault(name, index)
+    # vectorised pre-filter, full scoring of the near; a CN that is not a host name
+    # (e.g. "localhost") comes back as Rejected: nothing to imitate
+    flagged = [v for v in scorer.scan(first_seen) if isinstance(v, Verdict)]
+    flagged.sort(key=lambda v: (first_seen[v.input], v.input))
+    for verdict in flagged:
+        index = first_seen[verdict.input]
+        facts = facts_at[index]
+        if _open_case(session, clock, record.name, index, facts, verdict):
+            result.flags.append(
+                Flag(
                     record.name,
-                    scored.index,
+                    index,
                     verdict.domain,
                     verdict.brand,
                     verdict.score,
                     verdict.kind,
-                    scored.facts.sha256,
+                    facts.sha256,
                 )
-                result.flags.append(flag)
+            )
     result.entries = len(entries)
     record.entries_scanned += len(entries)
     record.last_error = ""
