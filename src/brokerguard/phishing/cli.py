@@ -380,9 +380,8 @@ def app_store_scan(
 
     from brokerguard.phishing.apps import brand_looks
     from brokerguard.phishing.appstore import AppStoreClient, record_app_store_scan, scan_app_store
-    from brokerguard.phishing.settings import PhishingSettings
 
-    phishing = PhishingSettings()
+    phishing = runtime.settings().phishing
     loaded = _brands(brands)
     with httpx.Client(timeout=phishing.fetch_timeout_s, follow_redirects=False) as http:
         client = AppStoreClient(

@@ -42,9 +42,8 @@ def scan_app_store(context: JobContext) -> JobOutcome:
 
     from brokerguard.phishing.appstore import AppStoreClient, record_app_store_scan
     from brokerguard.phishing.registry import current_brands
-    from brokerguard.phishing.settings import PhishingSettings
 
-    phishing = PhishingSettings()
+    phishing = context.settings.phishing
     with (
         context.unit_of_work() as session,
         httpx.Client(timeout=phishing.fetch_timeout_s, follow_redirects=False) as http,
