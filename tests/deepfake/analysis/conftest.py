@@ -39,12 +39,12 @@ class ClipMaker:
                 image = synthetic.astronaut()
             elif name == "grace_hopper":
                 image = synthetic.grace_hopper()
-            else:  # two different people side by side
-                left = Image.fromarray(synthetic.astronaut()).resize((400, 400))
-                right = Image.fromarray(synthetic.grace_hopper()).resize((400, 470))
-                both = Image.new("RGB", (820, 480), (200, 200, 200))
-                both.paste(left, (0, 40))
-                both.paste(right, (420, 0))
+            else:  # two different people's heads side by side, 640x480
+                left = Image.fromarray(synthetic.astronaut()).crop((130, 20, 310, 200))
+                right = Image.fromarray(synthetic.grace_hopper()).crop((120, 60, 430, 370))
+                both = Image.new("RGB", (640, 480), (200, 200, 200))
+                both.paste(left.resize((300, 300)), (10, 90))
+                both.paste(right.resize((300, 300)), (330, 90))
                 both.save(path)
                 return path
             Image.fromarray(image).save(path)
