@@ -149,6 +149,45 @@ def recording_command(session_id: str, file: Path) -> None:
         runtime.console.print(f"sha256 {row.recording_sha256}; detector: {row.detector_note}")
 
 
+@app.command("analyse-session")
+@runtime.handle_errors
+def analyse_session_command(
+    session_id: str,
+    recording: Path,
+    id_photo: Annotated[Path, typer.Option(help="the ID photo on file")],
+    actor: Annotated[str, typer.Option()],
+) -> None:
+    """Analyse a session's recording against its own schedule; kept as A10.1 evidence."""
+    from brokerguard.deepfake.automatic import run_analysis
+
+    with runtime.open_session() as session:
+        analysis = run_analysis(
+            session,
+            runtime.clock(),
+            runtime.settings(),
+            get_deepfake_settings(),
+            session_id,
+            recording=recording,
+            id_photo=id_photo,
+            actor=actor,
+        )
+        verdict = "pass" if analysis.automatic_pass else "fail"
+        runtime.console.print(f"analysis {analysis.id}: {verdict} ({analysis.evidence_ref})")
+
+
+@app.command("override")
+@runtime.handle_errors
+def override_command(
+    session_id: str,
+    actor: Annotated[str, typer.Option(help="the second reviewer")],
+    note: Annotated[str, typer.Option(help="what was checked instead, and why")],
+) -> None:
+    """Document an override of the automatic analysis (not by the operator)."""
+    with runtime.open_session() as session:
+        service.override_analysis(session, runtime.clock(), session_id, actor=actor, note=note)
+    runtime.console.print("override recorded")
+
+
 @app.command("review")
 @runtime.handle_errors
 def review_command(

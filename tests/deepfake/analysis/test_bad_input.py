@@ -16,7 +16,7 @@ from brokerguard.deepfake.analysis.pipeline import analyse_recording
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.errors import PayloadTooLargeError, ValidationError
-from tests.deepfake.analysis.conftest import CFG, SCHEDULE, ClipMaker
+from tests.deepfake.conftest import CFG, SCHEDULE, ClipMaker
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from brokerguard.cli.main import app
-from tests.deepfake.analysis.conftest import SCHEDULE, ClipMaker
+from tests.deepfake.conftest import SCHEDULE, ClipMaker
 
 pytestmark = pytest.mark.slow
 

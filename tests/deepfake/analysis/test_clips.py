@@ -10,7 +10,7 @@ import pytest
 
 from brokerguard.deepfake.analysis.pipeline import AnalysisReport, analyse_recording
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
-from tests.deepfake.analysis.conftest import CFG, SCHEDULE, ClipMaker
+from tests.deepfake.conftest import CFG, SCHEDULE, ClipMaker
 
 pytestmark = pytest.mark.slow
 
