@@ -10,7 +10,7 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.deepfake import service
-from brokerguard.deepfake.analysis.cli import analyze_command
+from brokerguard.deepfake.analysis.cli import analyze_command, calibrate_command
 from brokerguard.deepfake.detector import NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
@@ -22,6 +22,7 @@ from brokerguard.registerkit.cli import DecisionOption, apply_decision, read_inp
 COMMAND = "deepfake"
 app = typer.Typer(help="視訊身分核驗 / Video identity checks (A10.1).", no_args_is_help=True)
 app.command("analyze")(runtime.handle_errors(analyze_command))
+app.command("calibrate")(runtime.handle_errors(calibrate_command))
 
 
 def _print(data: dict[str, object]) -> None:

@@ -87,3 +87,38 @@ def analyze_command(
         typer.echo(json.dumps(data, ensure_ascii=False))
     else:
         _print_summary(data)
+
+
+def calibrate_command(
+    folder: Path,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Error rates of the current and candidate thresholds on labelled recordings.
+
+    FOLDER holds the recordings, ID photos and labels.json (see docs/deepfake-analysis.md).
+    """
+    try:
+        from brokerguard.deepfake.analysis.calibration import calibrate
+    except ImportError as error:
+        raise ConfigurationError(
+            f"calibration needs the 'video' extra ({error.name} is missing)"
+        ) from None
+    try:
+        result = calibrate(folder, get_deepfake_settings())
+    except BrokerguardError as error:
+        if as_json:
+            _json_error(error)
+        raise
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    current = result["current"]
+    runtime.console.print(
+        f"{result['analysed']}/{result['recordings']} recordings analysed "
+        f"({result['live']} live, {result['attack']} attacks); at the current thresholds: "
+        f"APCER {current['apcer']}, BPCER {current['bpcer']}, FMR {current['fmr']}, "
+        f"FNMR {current['fnmr']}",
+        highlight=False,
+    )
+    for failed in result["errors"]:
+        runtime.console.print(f"- {failed['recording']}: {failed['error']}", markup=False)

@@ -63,6 +63,10 @@ class AnalysisReport:
     thresholds: dict[str, float] = field(default_factory=dict)
 
     @property
+    def replay_suspected_by_moire(self) -> bool:
+        return self.moire_peak_ratio >= self.thresholds.get("moire_max_peak_ratio", float("inf"))
+
+    @property
     def automatic_pass(self) -> bool:
         """Liveness passed, no replay suspected and the face matches the ID photo."""
         return self.liveness == "pass" and not self.replay_suspected and self.face_match.same_person
