@@ -13,7 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from brokerguard.cli import runtime
-from brokerguard.deepfake.analysis.schedule import load_schedule
+from brokerguard.deepfake.analysis.schedule import ScheduledChallenge, load_schedule
+from brokerguard.deepfake.automatic import default_analyser
 from brokerguard.deepfake.settings import get_deepfake_settings
 from brokerguard.errors import BrokerguardError, ConfigurationError, ValidationError
 
@@ -25,7 +26,7 @@ def _json_error(error: BrokerguardError) -> None:
     raise typer.Exit(runtime.exit_code_for(error))
 
 
-def read_schedule_file(path: Path) -> list[Any]:
+def read_schedule_file(path: Path) -> list[ScheduledChallenge]:
     if not path.is_file():
         raise ValidationError(f"no such file: {path.name}", field="challenges")
     if path.stat().st_size > MAX_SCHEDULE_BYTES:
@@ -37,17 +38,6 @@ def read_schedule_file(path: Path) -> list[Any]:
     except UnicodeDecodeError:
         raise ValidationError("the challenge file is not UTF-8 text", field="challenges") from None
     return load_schedule(text)
-
-
-def _pipeline() -> Any:
-    try:
-        from brokerguard.deepfake.analysis import pipeline
-    except ImportError as error:
-        raise ConfigurationError(
-            f"the video analyser needs the 'video' extra ({error.name} is missing): "
-            "pip install 'brokerguard[video]'"
-        ) from None
-    return pipeline
 
 
 def _print_summary(data: dict[str, Any]) -> None:
@@ -75,9 +65,7 @@ def analyze_command(
     """
     try:
         schedule = read_schedule_file(challenges)
-        report = _pipeline().analyse_recording(
-            recording, schedule, id_photo, get_deepfake_settings()
-        )
+        report = default_analyser()(recording, schedule, id_photo, get_deepfake_settings())
     except BrokerguardError as error:
         if as_json:
             _json_error(error)
