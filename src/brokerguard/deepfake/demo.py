@@ -20,7 +20,6 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.demodata import DemoContext
 
-ORDER = 65
 OVERRIDER = "資安專責單位 陳"
 
 
@@ -35,7 +34,7 @@ class _DemoPhone:
 
 
 def load_demo(ctx: DemoContext) -> None:
-    cfg = DeepfakeSettings()
+    cfg = ctx.settings.deepfake
     operators = ["許家豪", "鄭美玲"]
     reviewer = "經紀業務部主管 林"
     phone = _DemoPhone()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DeepfakeSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEEPFAKE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEEPFAKE_", extra="forbid")
 
     otp_ttl_s: int = Field(default=300, ge=30, le=3600)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
@@ -50,8 +48,3 @@ class DeepfakeSettings(BaseSettings):
     face_match_max_distance: float = Field(default=0.6, gt=0, le=2)
     #: frames (most frontal, sharpest faces) compared with the ID photo
     face_match_frames: int = Field(default=5, ge=1, le=50)
-
-
-@lru_cache(maxsize=1)
-def get_deepfake_settings() -> DeepfakeSettings:
-    return DeepfakeSettings()

@@ -15,7 +15,6 @@ import typer
 from brokerguard.cli import runtime
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge, load_schedule
 from brokerguard.deepfake.automatic import default_analyser
-from brokerguard.deepfake.settings import get_deepfake_settings
 from brokerguard.errors import BrokerguardError, ConfigurationError, ValidationError
 
 MAX_SCHEDULE_BYTES = 64 * 1024
@@ -65,7 +64,7 @@ def analyze_command(
     """
     try:
         schedule = read_schedule_file(challenges)
-        report = default_analyser()(recording, schedule, id_photo, get_deepfake_settings())
+        report = default_analyser()(recording, schedule, id_photo, runtime.settings().deepfake)
     except BrokerguardError as error:
         if as_json:
             _json_error(error)
@@ -92,7 +91,7 @@ def calibrate_command(
             f"calibration needs the 'video' extra ({error.name} is missing)"
         ) from None
     try:
-        result = calibrate(folder, get_deepfake_settings())
+        result = calibrate(folder, runtime.settings().deepfake)
     except BrokerguardError as error:
         if as_json:
             _json_error(error)
