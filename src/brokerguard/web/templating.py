@@ -14,9 +14,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
-from brokerguard.clock import roc_date, to_taipei
 from brokerguard.i18n import Translator, normalise_language
 from brokerguard.plugins import NavItem
+from brokerguard.timefmt import format_when
 from brokerguard.web.deps import csrf_token
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -29,25 +29,24 @@ def request_language(request: Request) -> str:
     return normalise_language(chosen, default)
 
 
-def format_datetime(value: datetime | None, language: str = "zh-TW") -> str:
-    if value is None:
-        return "—"
-    local = to_taipei(value)
-    if language == "zh-TW":
-        return f"{roc_date(local.date())} {local:%H:%M}"
-    return f"{local:%Y-%m-%d %H:%M}"
+def format_datetime(value: datetime | str | None, language: str = "zh-TW") -> str:
+    """A time of day in Taipei time with the zone (the ``dt`` filter)."""
+    return format_when(value, language, "minute")
 
 
-def format_date(value: date | datetime | None, language: str = "zh-TW") -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = to_taipei(value).date()
-    return roc_date(value) if language == "zh-TW" else value.isoformat()
+def format_date(value: date | datetime | str | None, language: str = "zh-TW") -> str:
+    """A Taipei calendar day (the ``d`` filter)."""
+    return format_when(value, language, "date")
+
+
+def format_datetime_seconds(value: datetime | str | None, language: str = "zh-TW") -> str:
+    """To the second (the ``dts`` filter: audit trail, login events)."""
+    return format_when(value, language, "second")
 
 
 templates.env.filters["dt"] = format_datetime
 templates.env.filters["d"] = format_date
+templates.env.filters["dts"] = format_datetime_seconds
 templates.env.globals["template_dir"] = str(TEMPLATE_DIR)
 
 
