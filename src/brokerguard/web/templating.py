@@ -6,18 +6,26 @@ Every template lives under ``web/templates``; a domain keeps its pages in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import HTMLResponse
 
-from brokerguard.i18n import Translator, normalise_language
+from brokerguard.i18n import Translator, normalise_language, pick
 from brokerguard.plugins import NavItem
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.tabular import Column
 from brokerguard.timefmt import format_when
 from brokerguard.web.deps import csrf_token
+from brokerguard.web.labels import label_pair
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -44,10 +52,56 @@ def format_datetime_seconds(value: datetime | str | None, language: str = "zh-TW
     return format_when(value, language, "second")
 
 
+@pass_context
+def column_header(context: Context, column: Column) -> str:
+    """A table column's header in the page's language (zh-TW first, English second)."""
+    headers = column.headers
+    if not headers:
+        return column.name
+    english = headers[1] if len(headers) > 1 else column.name.replace("_", " ")
+    return pick(context.get("lang", "zh-TW"), headers[0], english[:1].upper() + english[1:])
+
+
+@pass_context
+def options(context: Context, labels: Mapping[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """``(value, label)`` pairs of a ``{value: (zh, en)}`` mapping in the page's language."""
+    language = context.get("lang", "zh-TW")
+    return [(value, pick(language, zh, en)) for value, (zh, en) in labels.items()]
+
+
+@pass_context
+def label(context: Context, kind: str, value: str | None) -> str:
+    """A coded value's word in the page's language; a value without a label shows as it is
+    (the language walk reports it)."""
+    pair = label_pair(kind, value)
+    if pair is None:
+        return "—" if value is None or value == "" else value
+    return pick(context.get("lang", "zh-TW"), *pair)
+
+
+@pass_context
+def may(context: Context, *roles: str) -> bool:
+    """Whether the signed-in staff member holds one of ``roles`` (admin holds them all)."""
+    staff: StaffIdentity | None = context.get("staff")
+    return staff is not None and staff.has_any(*(Role(r) for r in roles))
+
+
+def language_url(request: Request, language: str) -> str:
+    """This page in ``language``, its search, filter, sort and page kept."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    query.append(("lang", language))
+    return f"{request.url.path}?{urlencode(query)}"
+
+
 templates.env.filters["dt"] = format_datetime
 templates.env.filters["d"] = format_date
 templates.env.filters["dts"] = format_datetime_seconds
 templates.env.globals["template_dir"] = str(TEMPLATE_DIR)
+templates.env.globals["column_header"] = column_header
+templates.env.globals["language_url"] = language_url
+templates.env.globals["options"] = options
+templates.env.globals["may"] = may
+templates.env.globals["label"] = label
 
 
 def render(
