@@ -27,14 +27,10 @@ CORE_PACKAGES = ("db", "cli", "web")
 
 @dataclass(frozen=True)
 class NavItem:
-    """A menu entry. ``roles``: who sees it (empty: every signed-in role; admin sees all),
-    the same roles the page itself lets in."""
-
     path: str
     label_zh: str
     label_en: str
     order: int = 100
-    roles: tuple[str, ...] = ()
 
 
 def domain_packages() -> list[str]:

@@ -39,6 +39,3 @@ ROLE_LABELS_EN = {
 
 #: Roles that may change data. The auditor only reads.
 WRITER_ROLES = frozenset({Role.admin, Role.security, Role.compliance, Role.app_team})
-
-#: Roles that read the security records (audit trail, login monitoring, customers).
-READER_ROLES = ("security", "compliance", "auditor")

@@ -33,7 +33,7 @@ from brokerguard.errors import AuthenticationError, BrokerguardError, ServiceUna
 from brokerguard.keys import load_or_create_secret
 from brokerguard.plugins import NavItem, import_domain_modules
 from brokerguard.web.security import SecurityHeadersMiddleware
-from brokerguard.web.templating import render
+from brokerguard.web.templating import render, same_site_referer
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -66,7 +66,8 @@ def _error_response(request: Request, error: BrokerguardError) -> Response:
     if _wants_html(request):
         if isinstance(error, AuthenticationError):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(request, "error.html", {"error": error}, status_code=error.status_code)
+        context = {"error": error, "back": same_site_referer(request)}
+        return render(request, "error.html", context, status_code=error.status_code)
     return json_error(request, error.status_code, dict(error.to_dict()))
 
 

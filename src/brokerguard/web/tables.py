@@ -10,7 +10,7 @@ column, a filter value that does not exist, a page that is not a number) is a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
@@ -31,7 +31,8 @@ class TableSpec(Generic[Row]):
     """What a list lets people do.
 
     ``search``: the text a free-text query is matched against (case-insensitive).
-    ``filters``: parameter -> (allowed values, the row's value).
+    ``filters``: parameter -> (allowed values, the row's value or values: a row with
+    several, such as the units that own a requirement, matches any of them).
     ``sorts``: column -> the row's sort key; ``default_sort`` is one of them,
     ``-`` in front for descending.
     """
@@ -149,6 +150,10 @@ def table_state(params: QueryParams, spec: TableSpec[Any]) -> TableState:
     )
 
 
+def _has(found: str | Collection[str], value: str) -> bool:
+    return found == value if isinstance(found, str) else value in found
+
+
 def _sort_key(value: Any) -> tuple[int, Any]:
     """``None`` sorts last; other values by themselves."""
     return (1, "") if value is None else (0, value)
@@ -160,7 +165,7 @@ def table_page(params: QueryParams, spec: TableSpec[Row], rows: Sequence[Row]) -
     chosen = list(rows)
     for name, value in state.filters.items():
         getter = spec.filters[name][1]
-        chosen = [row for row in chosen if getter(row) == value]
+        chosen = [row for row in chosen if _has(getter(row), value)]
     if state.q:
         needle = state.q.casefold()
         chosen = [row for row in chosen if needle in spec.search(row).casefold()]

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -26,6 +26,7 @@ from brokerguard.tabular import Column
 from brokerguard.timefmt import format_when
 from brokerguard.web.deps import csrf_token
 from brokerguard.web.labels import label_pair
+from brokerguard.web.permissions import may_send
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -86,6 +87,24 @@ def may(context: Context, *roles: str) -> bool:
     return staff is not None and staff.has_any(*(Role(r) for r in roles))
 
 
+@pass_context
+def can(context: Context, path: str, method: str = "POST") -> bool:
+    """Whether the signed-in role may send this form (the route's own roles decide)."""
+    request: Request = context["request"]
+    return may_send(request.app, context.get("staff"), path, method)
+
+
+def same_site_referer(request: Request) -> str | None:
+    """The page the user came from, as a path on this site (never another site)."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if not referer or parts.netloc != request.url.netloc or not parts.path.startswith("/"):
+        return None
+    if parts.path == request.url.path or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def language_url(request: Request, language: str) -> str:
     """This page in ``language``, its search, filter, sort and page kept."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
@@ -102,6 +121,7 @@ templates.env.globals["language_url"] = language_url
 templates.env.globals["options"] = options
 templates.env.globals["may"] = may
 templates.env.globals["label"] = label
+templates.env.globals["can"] = can
 
 
 def render(
