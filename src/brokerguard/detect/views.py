@@ -13,7 +13,6 @@ from brokerguard.detect import reports, service
 from brokerguard.detect.models import DetectAlert
 from brokerguard.detect.rules import load_rules
 from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, DbSession, require_roles
@@ -21,7 +20,6 @@ from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/detect", "登入監控", "Login monitoring", order=55)]
 Reader = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.auditor))
 ]
