@@ -30,7 +30,9 @@ from brokerguard.web.deps import (
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
-add_findings_api(router, ("deepfake.video_sessions_strengthened",))
+add_findings_api(
+    router, ("deepfake.video_sessions_strengthened", "deepfake.video_sessions_analysed")
+)
 
 
 def get_settings_dep(settings: AppSettings) -> DeepfakeSettings:
@@ -81,6 +83,10 @@ class PhotoBody(BaseModel):
 class DigestBody(BaseModel):
     sha256: str = Field(max_length=64)
     size: int | None = Field(default=None, ge=1)
+
+
+class OverrideBody(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
 
 
 class ReviewBody(BaseModel):
@@ -207,6 +213,15 @@ def digest_api(
     session_id: str, body: DigestBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
     row = service.record_recording_digest(session, clock, session_id, body.sha256, body.size)
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/analysis-override")
+def override_api(
+    session_id: str, body: OverrideBody, session: DbSession, clock: AppClock, user: Writer
+) -> dict[str, Any]:
+    """A second reviewer documents why the session may be approved without an automatic pass."""
+    row = service.override_analysis(session, clock, session_id, actor=user.username, note=body.note)
     return service.session_summary(row)
 
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.deepfake import service
+from brokerguard.deepfake import automatic, service
+from brokerguard.deepfake.analysis.schedule import PROMPTS
 from brokerguard.deepfake.api import Cfg, Detector, Sender
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
@@ -41,12 +42,16 @@ def _detail(
     status: int = 200,
 ) -> Response:
     row = service.get_session(session, session_id)
+    analyses = automatic.analyses_of(session, row.id)
     return render(
         request,
         "deepfake/session.html",
         {
             "row": row,
             "info": service.session_summary(row),
+            "analysis": automatic.analysis_summary(analyses[0]) if analyses else None,
+            "analysis_count": len(analyses),
+            "prompts": PROMPTS,
             "labels": service.STEP_LABELS,
             "error": error,
             "purposes": service.PURPOSES,
@@ -246,6 +251,25 @@ def digest_page(
         session,
         session_id,
         lambda: service.record_recording_digest(session, clock, session_id, sha256),
+    )
+
+
+@router.post("/{session_id}/analysis-override")
+def override_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.override_analysis(
+            session, clock, session_id, actor=user.username, note=note
+        ),
     )
 
 
