@@ -139,7 +139,7 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [
             init_settings,
             env_settings,
-            *(_domain_env_source(name, model) for name, model in domain_models().items()),
+            *(_DomainEnv(settings_cls, name, model) for name, model in domain_models().items()),
         ]
         toml_file = config_file()
         if toml_file is not None:
@@ -173,10 +173,6 @@ class _DomainEnv(PydanticBaseSettingsSource):
         return {self.domain: values} if values else {}
 
 
-def _domain_env_source(domain: str, model: type[BaseSettings]) -> PydanticBaseSettingsSource:
-    return _DomainEnv(Settings, domain, model)
-
-
 def legacy_env_prefix(domain: str) -> str:
     return f"{ENV_PREFIX}{domain.upper()}_"
 
@@ -192,8 +188,9 @@ class SettingsError(ConfigurationError):
     code = "invalid_settings"
 
 
-def _source_of(path: tuple[str, ...]) -> str:
-    """Where the value at ``path`` (``("auth", "lock_threshold")``) was written."""
+def source_of(path: tuple[str, ...]) -> str:
+    """Where the value at ``path`` (``("auth", "lock_threshold")``) was written:
+    ``environment variable <NAME>``, ``file <path>`` or ``default``."""
     *domain, key = path
     names = [f"{ENV_PREFIX}{'__'.join(path)}".upper()]
     if domain:
@@ -242,13 +239,8 @@ def load_settings(**overrides: Any) -> Settings:
             key = ".".join(path)
             first = first or key
             reason = str(item["msg"]).removeprefix("Value error, ")
-            problems.append(f"{key} ({_source_of(path)}): {reason}")
+            problems.append(f"{key} ({source_of(path)}): {reason}")
         raise SettingsError("invalid settings: " + "; ".join(problems), field=first) from None
-
-
-def source_of(path: tuple[str, ...]) -> str:
-    """``default``, ``file <path>`` or ``environment variable <NAME>`` (``config show``)."""
-    return _source_of(path)
 
 
 #: keys whose values are never shown (``config show`` prints ``***``)
