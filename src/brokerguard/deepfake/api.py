@@ -15,7 +15,9 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings
-from brokerguard.registerkit.web import add_findings_api, read_upload
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import download
+from brokerguard.registerkit.web import add_findings_api
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
     AppAuditSink,
@@ -25,7 +27,6 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
-from brokerguard.web.registers import download
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -202,7 +203,7 @@ async def recording_api(
     file: Annotated[UploadFile, File()],
 ) -> dict[str, Any]:
     """Upload the recording: its SHA-256 is kept and the configured detector scores it."""
-    content, _ = await read_upload(file, cfg.max_recording_bytes)
+    content = await read_upload(file, cfg.max_recording_bytes)
     row = service.attach_recording(session, clock, cfg, session_id, content, detector)
     return service.session_summary(row)
 

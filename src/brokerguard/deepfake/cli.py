@@ -16,7 +16,8 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import SmtpEmailSender, UnconfiguredSender
 from brokerguard.errors import ValidationError
-from brokerguard.registerkit.cli import DecisionOption, apply_decision, read_input_file
+from brokerguard.registerkit.cli import DecisionOption, apply_decision
+from brokerguard.registerkit.files import read_input_file
 
 app = typer.Typer(help="視訊身分核驗 / Video identity checks (A10.1).", no_args_is_help=True)
 app.command("analyze")(runtime.handle_errors(analyze_command))

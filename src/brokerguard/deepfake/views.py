@@ -15,8 +15,9 @@ from brokerguard.deepfake.api import Cfg, Detector, Sender
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
-from brokerguard.registerkit.web import read_upload
+from brokerguard.registerkit.pages import download
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
     AppAuditSink,
@@ -26,7 +27,6 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
-from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
@@ -226,7 +226,7 @@ async def recording_page(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     try:
-        content, _ = await read_upload(file, cfg.max_recording_bytes)
+        content = await read_upload(file, cfg.max_recording_bytes)
     except ValidationError as exc:
         return _detail(request, session, session_id, error=exc.message, status=413)
     return _step(
