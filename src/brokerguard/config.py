@@ -43,6 +43,7 @@ from brokerguard.mobile.settings import MobileSettings
 from brokerguard.notify.settings import NotifySettings
 from brokerguard.phishing.settings import PhishingSettings
 from brokerguard.social.settings import SocialSettings
+from brokerguard.staff.settings import StaffSettings
 
 ENV_PREFIX = "BROKERGUARD_"
 CONFIG_FILE_ENV = "BROKERGUARD_CONFIG_FILE"
@@ -106,6 +107,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     phishing: PhishingSettings = Field(default_factory=PhishingSettings)
     social: SocialSettings = Field(default_factory=SocialSettings)
+    staff: StaffSettings = Field(default_factory=StaffSettings)
 
     @field_validator("database_url")
     @classmethod

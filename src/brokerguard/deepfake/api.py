@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from brokerguard.audit.web import record_customer_read
 from brokerguard.deepfake import service
-from brokerguard.deepfake.audit import record_read
+from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
@@ -95,8 +96,22 @@ class ReviewBody(BaseModel):
 
 
 @router.get("/sessions")
-def list_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
-    return {"items": [service.session_summary(r) for r in service.list_sessions(session)]}
+def list_api(
+    request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> dict[str, Any]:
+    """The sessions, newest first; the read of every listed customer is audited (A9.9)."""
+    items = [service.session_summary(r) for r in service.list_sessions(session)]
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.list",
+        customer_ids=[item["customer_ref"] for item in items],
+        result=repr(items).encode(),
+        system=AUDIT_SYSTEM,
+    )
+    return {"items": items}
 
 
 @router.get("/sessions/export")
@@ -119,18 +134,24 @@ def start_api(body: StartBody, session: DbSession, clock: AppClock, user: Writer
 
 @router.get("/sessions/{session_id}")
 def get_api(
-    session_id: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    user: CurrentStaff,
 ) -> dict[str, Any]:
     row = service.get_session(session, session_id)
     summary = service.session_summary(row)
-    record_read(
+    record_customer_read(
         sink,
+        request,
         clock,
         actor=user.username,
         function="deepfake.sessions.get",
-        query=f"session {row.id}",
-        customer_refs=[row.customer_ref],
+        customer_ids=[row.customer_ref],
         result=repr(sorted(summary.items())).encode(),
+        system=AUDIT_SYSTEM,
     )
     return summary
 

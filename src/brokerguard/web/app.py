@@ -2,8 +2,9 @@
 
 Routers, menu entries and page templates come from the domain manifests
 (:mod:`brokerguard.domains`, :mod:`brokerguard.kernel.manifest`). The process keeps no
-state of its own beyond settings: sessions are signed cookies and everything
-else is in the database, so several processes can run behind a load balancer.
+state of its own beyond settings: staff sessions are rows in the database (the signed
+cookie carries only their token), like everything else, so several processes can run
+behind a load balancer.
 """
 
 from __future__ import annotations
