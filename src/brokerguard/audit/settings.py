@@ -23,6 +23,8 @@ class AuditSettings(BaseSettings):
     batch_policy: Literal["partial", "atomic"] = "partial"
     """``partial`` stores the valid events of a batch; ``atomic`` stores none if one is bad."""
     fail_closed: bool = True
+    max_unsealed_s: int = Field(default=600, ge=1, le=7 * 86_400)
+    """Records left unsealed longer than this fail the trail check (an insider's window)."""
     """Refuse a personal-data read (503) when its audit event cannot be written."""
 
     @field_validator("retention_years")
