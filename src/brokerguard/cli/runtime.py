@@ -20,8 +20,14 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Settings, get_settings
+from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory, session_scope
-from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
+from brokerguard.errors import (
+    BrokerguardError,
+    MigrationStateError,
+    NotFoundError,
+    ValidationError,
+)
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
@@ -33,9 +39,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def raw_engine() -> Engine:
+    """A new engine on the database as it is, migrated or not (``db upgrade``, ``db status``)."""
+    return make_engine(settings().database_url)
+
+
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    return make_engine(settings().database_url)
+    """The database, checked once to be at the code's migrations: a database never
+    migrated or behind the code raises :class:`MigrationStateError` (exit 2)."""
+    migrated = raw_engine()
+    migrate.require_up_to_date(migrated)
+    return migrated
 
 
 def settings() -> Settings:
@@ -53,7 +68,8 @@ def open_session() -> Iterator[Session]:
 
 
 def exit_code_for(error: BrokerguardError) -> int:
-    return EXIT_BAD_INPUT if isinstance(error, ValidationError | NotFoundError) else EXIT_FAILED
+    bad_input = ValidationError | NotFoundError | MigrationStateError
+    return EXIT_BAD_INPUT if isinstance(error, bad_input) else EXIT_FAILED
 
 
 def handle_errors(function: Callable[P, R]) -> Callable[P, R]:
