@@ -199,8 +199,14 @@ def test_unsealed_limit_is_a_setting(
         service.append(session, clock, [make_event(60, clock.now())])
         session.commit()
     clock.advance(timedelta(minutes=11))
-    monkeypatch.setenv("BROKERGUARD_AUDIT_MAX_UNSEALED_S", "3600")
     with Session(engine) as session:
         assert checks.trail_verifies(CheckContext(session, settings, clock)).status is (
+            Status.failed
+        )
+    monkeypatch.setenv("BROKERGUARD_AUDIT_MAX_UNSEALED_S", "3600")
+    patient = Settings(database_url=settings.database_url, data_dir=settings.data_dir)
+    assert patient.audit.max_unsealed_s == 3600
+    with Session(engine) as session:
+        assert checks.trail_verifies(CheckContext(session, patient, clock)).status is (
             Status.passed
         )

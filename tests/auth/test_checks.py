@@ -11,7 +11,6 @@ from brokerguard.assessment.registry import CheckContext, Status, load_all_check
 from brokerguard.auth import checks
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.models import EnrolledFactor, EtradeCustomer, LoginAttempt
-from brokerguard.auth.service import auth_settings
 from brokerguard.config import Environment, Settings
 from tests.auth.helpers import META, Kit
 
@@ -24,9 +23,7 @@ def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "BROKERGUARD_AUTH_ENFORCE_PASSWORD_CHANGE",
     ):
         monkeypatch.delenv(key, raising=False)
-    auth_settings.cache_clear()
     yield
-    auth_settings.cache_clear()
 
 
 def ctx(kit: Kit, s: Session, env: Environment = Environment.development) -> CheckContext:
@@ -153,7 +150,6 @@ def test_password_change_fails_when_overdue_customers_are_only_flagged(
         forced = checks.password_change(ctx(kit, s))
     assert forced.status is Status.passed and forced.details["overdue"] == 1
     monkeypatch.setenv("BROKERGUARD_AUTH_ENFORCE_PASSWORD_CHANGE", "false")
-    auth_settings.cache_clear()
     with kit.session() as s:
         flagged = checks.password_change(ctx(kit, s))
     assert flagged.status is Status.failed and "not enforced" in flagged.reason_en
@@ -179,7 +175,6 @@ def test_tls_check_against_loopback(
         monkeypatch.setenv("BROKERGUARD_AUTH_TLS_CHECK_HOST", "127.0.0.1")
         monkeypatch.setenv("BROKERGUARD_AUTH_TLS_CHECK_PORT", str(server.port))
         monkeypatch.setenv("BROKERGUARD_AUTH_TLS_CHECK_CA_FILE", str(cert))
-        auth_settings.cache_clear()
         with kit.session() as s:
             result = checks.tls_endpoint(ctx(kit, s))
     finally:

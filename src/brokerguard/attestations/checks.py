@@ -11,8 +11,8 @@ from brokerguard.attestations.service import (
     latest_due,
     list_rulebooks,
 )
-from brokerguard.clock import roc_date
-from brokerguard.evidence.service import find_by_reference, today
+from brokerguard.clock import roc_date, today
+from brokerguard.evidence.service import find_by_reference
 
 
 def _problems(ctx: CheckContext, item: AttestationItem) -> tuple[str, str] | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from brokerguard.attestations.service import ATTESTATIONS
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import store_evidence, today
+from brokerguard.evidence.service import store_evidence
 from brokerguard.registerkit.spec import create_item
-
-ORDER = 70
 
 
 def load_demo(ctx: DemoContext) -> None:

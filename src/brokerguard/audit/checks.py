@@ -8,7 +8,7 @@ from brokerguard.assessment.registry import CheckContext, CheckResult, check
 from brokerguard.audit import service
 from brokerguard.audit.retention import GUARD_TRIGGERS, missing_guards
 from brokerguard.audit.sealing import latest_head
-from brokerguard.audit.settings import RETENTION_FLOOR_YEARS, AuditSettings
+from brokerguard.audit.settings import RETENTION_FLOOR_YEARS
 from brokerguard.clock import as_utc
 
 SEAL_MAX_AGE = timedelta(hours=24)
@@ -37,7 +37,7 @@ def trail_verifies(ctx: CheckContext) -> CheckResult:
             evidence,
             first_bad_seq=report.first_bad_seq,
         )
-    limit = AuditSettings().max_unsealed_s
+    limit = ctx.settings.audit.max_unsealed_s
     age = report.unsealed_age_s
     if age is not None and age > limit:
         return CheckResult.failed(
@@ -98,7 +98,7 @@ def sealed_recently(ctx: CheckContext) -> CheckResult:
 def retention_five_years(ctx: CheckContext) -> CheckResult:
     """Enforced floor: the setting refuses less than 5 years and the database refuses
     deleting younger records; the check proves the database guard is in place."""
-    years = AuditSettings().retention_years
+    years = ctx.settings.audit.retention_years
     if years < RETENTION_FLOOR_YEARS:  # unreachable through settings validation
         return CheckResult.failed(f"保存 {years} 年", f"Kept {years} years")
     missing = missing_guards(ctx.session)

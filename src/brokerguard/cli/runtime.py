@@ -19,8 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, SystemClock
-from brokerguard.config import Settings, get_settings
-from brokerguard.db import migrate
+from brokerguard.config import Settings, SettingsError, get_settings
 from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.errors import (
     BrokerguardError,
@@ -48,6 +47,8 @@ def raw_engine() -> Engine:
 def engine() -> Engine:
     """The database, checked once to be at the code's migrations: a database never
     migrated or behind the code raises :class:`MigrationStateError` (exit 2)."""
+    from brokerguard.db import migrate  # the migrations are the domains': import late
+
     migrated = raw_engine()
     migrate.require_up_to_date(migrated)
     return migrated
@@ -68,7 +69,7 @@ def open_session() -> Iterator[Session]:
 
 
 def exit_code_for(error: BrokerguardError) -> int:
-    bad_input = ValidationError | NotFoundError | MigrationStateError
+    bad_input = ValidationError | NotFoundError | SettingsError | MigrationStateError
     return EXIT_BAD_INPUT if isinstance(error, bad_input) else EXIT_FAILED
 
 

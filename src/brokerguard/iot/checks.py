@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.clock import as_utc
+from brokerguard.clock import as_utc, today
 from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import (
     AssessmentRecord,
@@ -20,7 +20,6 @@ from brokerguard.iot.schemas import (
     ExceptionRecord,
     ExceptionStatus,
 )
-from brokerguard.iot.settings import IotSettings
 
 MAX_LISTED = 10
 
@@ -67,7 +66,7 @@ def _refs(assets: list[AssetRecord]) -> list[str]:
 
 
 def _state(ctx: CheckContext) -> IotState:
-    return load_state(ctx.session, service.today(ctx.clock))
+    return load_state(ctx.session, today(ctx.clock))
 
 
 @check(
@@ -117,7 +116,7 @@ def scan_unregistered(ctx: CheckContext) -> CheckResult:
             "尚未匯入物聯網網段之 nmap 掃描結果", "No nmap scan of the IoT network imported yet"
         )
     ref = [f"record:iot_scans:{scan.id}"]
-    max_days = IotSettings().scan_max_age_days
+    max_days = ctx.settings.iot.scan_max_age_days
     if scan.scanned_at is None:
         return CheckResult.failed(
             f"最近一次掃描（{scan.filename}）未載明掃描時間，無法證明清冊現況",

@@ -10,9 +10,7 @@ from brokerguard.clock import as_utc, to_taipei
 from brokerguard.findings.service import list_open
 from brokerguard.mobile import approvals, listing, registry, review, testing
 from brokerguard.mobile.models import MobileApp, MobileRelease
-from brokerguard.mobile.settings import MobileSettings
 from brokerguard.phishing.service import last_scan
-from brokerguard.phishing.settings import PhishingSettings
 
 SENSITIVE_RULES = ("cleartext_traffic", "ats_arbitrary_loads", "hardcoded_secret", "http_url")
 
@@ -112,7 +110,7 @@ def permission_purposes(ctx: CheckContext) -> CheckResult:
     pairs = _current(ctx)
     if not pairs:
         return _no_apps()
-    trusted = set(MobileSettings().trusted_store_hosts)
+    trusted = set(ctx.settings.mobile.trusted_store_hosts)
     problems: list[str] = []
     for app, rel in pairs:
         stated = registry.purposes(ctx.session, app)
@@ -149,7 +147,7 @@ def permission_purposes(ctx: CheckContext) -> CheckResult:
     title_en="Official website lists each app's name, version and download location",
 )
 def official_listing(ctx: CheckContext) -> CheckResult:
-    settings = MobileSettings()
+    settings = ctx.settings.mobile
     entries = listing.official_listing(ctx.session)
     if not entries:
         return _no_apps()
@@ -193,7 +191,7 @@ def counterfeit_reference(ctx: CheckContext) -> CheckResult:
             f"未登錄正式簽章憑證，無法比對仿冒 APP：{', '.join(missing)}",
             f"No official certificate to compare counterfeits against: {', '.join(missing)}",
         )
-    days = PhishingSettings().scan_max_age_days
+    days = ctx.settings.phishing.scan_max_age_days
     run = last_scan(ctx.session, ("apps",), scanned_only=True)
     if run is None:
         return CheckResult.failed(
@@ -349,7 +347,7 @@ def root_debug_warning(ctx: CheckContext) -> CheckResult:
 
 def _lab_problems(ctx: CheckContext) -> list[str]:
     today = to_taipei(ctx.clock.now()).date()
-    days = MobileSettings().lab_test_valid_days
+    days = ctx.settings.mobile.lab_test_valid_days
     problems = []
     for app in _apps(ctx):
         if not app.customer_facing:
