@@ -118,8 +118,10 @@ def proof_consistency(
 
 
 @router.post("/verify")
-def verify(session: DbSession, settings: AppSettings, _: Investigator) -> dict[str, Any]:
-    return service.verify(session, settings).to_dict()
+def verify(
+    session: DbSession, settings: AppSettings, clock: AppClock, _: Investigator
+) -> dict[str, Any]:
+    return service.verify(session, settings, now=clock.now()).to_dict()
 
 
 @router.get("/events", dependencies=[Depends(declares_writes)])  # the search is audited

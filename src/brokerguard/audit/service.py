@@ -316,6 +316,7 @@ def verify(
     to_seq: int | None = None,
     verifier: HeadVerifier | None = None,
     use_witness: bool = True,
+    now: datetime | None = None,
 ) -> VerifyReport:
     if from_seq is not None and from_seq < 0:
         raise ValidationError("--from must be 0 or more", field="from")
@@ -325,7 +326,12 @@ def verify(
     witness = read_witness(settings.data_dir) if use_witness else None
     with _ingest.gc_paused():  # rows are read and dropped in bounded chunks, none cyclic
         return verify_log(
-            session.connection(), verifier, from_seq=from_seq, to_seq=to_seq, witness=witness
+            session.connection(),
+            verifier,
+            from_seq=from_seq,
+            to_seq=to_seq,
+            witness=witness,
+            now=now,
         )
 
 

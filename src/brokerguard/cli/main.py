@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from rich.markup import escape
 
 from brokerguard import __version__
 from brokerguard.audit import service as audit_service
@@ -16,7 +17,7 @@ from brokerguard.cli import config, demo, runtime
 from brokerguard.config import Environment
 from brokerguard.db import migrate
 from brokerguard.domains import all_domains, validate
-from brokerguard.errors import ConfigurationError, ValidationError
+from brokerguard.errors import BrokerguardError, ConfigurationError, ValidationError
 from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import (
@@ -58,16 +59,24 @@ def version() -> None:
 @runtime.handle_errors
 def db_upgrade() -> None:
     """Apply every pending migration."""
-    migrate.upgrade(runtime.engine())
-    runtime.console.print(
-        "database is up to date: " + ", ".join(sorted(migrate.current_heads(runtime.engine())))
-    )
+    engine = runtime.raw_engine()
+    try:
+        migrate.upgrade(engine)
+        heads = migrate.current_heads(engine)
+    finally:
+        engine.dispose()
+    runtime.engine.cache_clear()  # checked again, now migrated
+    runtime.console.print("database is up to date: " + ", ".join(sorted(heads)))
 
 
 @db_app.command("status")
 def db_status() -> None:
     """Exit 0 when the database is migrated to the latest revisions, 1 otherwise."""
-    current = migrate.current_heads(runtime.engine())
+    engine = runtime.raw_engine()
+    try:
+        current = migrate.current_heads(engine)
+    finally:
+        engine.dispose()
     wanted = migrate.script_heads()
     runtime.console.print(f"current: {sorted(current)}\nlatest:  {sorted(wanted)}")
     raise typer.Exit(0 if current == wanted else 1)
@@ -194,6 +203,7 @@ def serve(
 ) -> None:
     """Serve the web UI and the JSON API. Plain HTTP only in development or on loopback."""
     settings = runtime.settings()
+    runtime.engine()  # a database not migrated stops here with its message, not in uvicorn
     if (tls_cert is None) != (tls_key is None):
         raise ValidationError("give both --tls-cert and --tls-key", field="tls")
     behind_proxy = bool(settings.trusted_proxies)
@@ -238,4 +248,10 @@ demo.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokerguardError as error:  # a command without @handle_errors: still no traceback
+        runtime.err_console.print(
+            f"[red]error[/red] ({error.code}): {escape(error.message)}", highlight=False
+        )
+        raise SystemExit(runtime.exit_code_for(error)) from None
