@@ -19,13 +19,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.audit import apikeys, search, service
 from brokerguard.audit.ocsf import to_ocsf
 from brokerguard.audit.sealing import latest_head
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from brokerguard.inputs import InputModel
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
@@ -140,7 +141,7 @@ def search_events(
     return {"events": rows}
 
 
-class KeyRequest(BaseModel):
+class KeyRequest(InputModel):
     system: str = Field(min_length=1, max_length=128)
 
 

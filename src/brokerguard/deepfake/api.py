@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.deepfake import service
 from brokerguard.deepfake.audit import record_read
@@ -15,8 +15,10 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
+from brokerguard.inputs import InputModel
 from brokerguard.registerkit.web import add_findings_api, read_upload
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import (
     AppAuditSink,
     AppClock,
@@ -57,37 +59,37 @@ Sender = Annotated[OtpSender, Depends(get_sender)]
 Detector = Annotated[DeepfakeDetector, Depends(get_detector)]
 
 
-class StartBody(BaseModel):
+class StartBody(InputModel):
     customer_ref: str = Field(max_length=64)
     purpose: str = Field(max_length=32)
 
 
-class OtpSendBody(BaseModel):
+class OtpSendBody(InputModel):
     channel: str = Field(max_length=8)
     registered_destination: str = Field(max_length=254)
 
 
-class OtpVerifyBody(BaseModel):
+class OtpVerifyBody(InputModel):
     code: str = Field(max_length=32)
 
 
-class ChallengesBody(BaseModel):
+class ChallengesBody(InputModel):
     results: list[bool] = Field(max_length=10)
 
 
-class PhotoBody(BaseModel):
+class PhotoBody(InputModel):
     result: str = Field(max_length=16)
-    note: str = Field(default="", max_length=2000)
+    note: MultilineText = Field(default="", max_length=2000)
 
 
-class DigestBody(BaseModel):
+class DigestBody(InputModel):
     sha256: str = Field(max_length=64)
     size: int | None = Field(default=None, ge=1)
 
 
-class ReviewBody(BaseModel):
+class ReviewBody(InputModel):
     decision: str = Field(max_length=8)
-    note: str = Field(default="", max_length=2000)
+    note: MultilineText = Field(default="", max_length=2000)
 
 
 @router.get("/sessions")

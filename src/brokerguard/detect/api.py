@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.detect import reports, service
 from brokerguard.detect.models import DetectAlert
+from brokerguard.inputs import InputModel
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
 
 router = APIRouter(prefix="/api/v1/detect", tags=["detect"])
@@ -47,13 +49,13 @@ def alerts(
     return {"alerts": [alert_dict(a) for a in service.list_alerts(session, status=status)]}
 
 
-class TriageBody(BaseModel):
-    note: str = Field(default="", max_length=4000)
+class TriageBody(InputModel):
+    note: MultilineText = Field(default="", max_length=4000)
 
 
-class CloseBody(BaseModel):
+class CloseBody(InputModel):
     reason: str = Field(max_length=32)
-    note: str = Field(default="", max_length=4000)
+    note: MultilineText = Field(default="", max_length=4000)
 
 
 @router.post("/alerts/{alert_id}/triage")
@@ -77,7 +79,7 @@ def run(session: DbSession, clock: AppClock, _: Analyst) -> dict[str, Any]:
     return service.run_detection(session, clock).__dict__
 
 
-class ReportBody(BaseModel):
+class ReportBody(InputModel):
     kind: str = Field(max_length=16)
     period: str | None = Field(default=None, max_length=10)
 

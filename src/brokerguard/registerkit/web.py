@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.inputs import InputModel
 from brokerguard.registerkit.findings import findings_from_checks
 from brokerguard.registerkit.labels import VALUE_LABELS
 from brokerguard.registerkit.spec import (
@@ -27,6 +28,7 @@ from brokerguard.registerkit.spec import (
 )
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportRejectedError
+from brokerguard.textpolicy import MULTILINE
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.registers import download
 from brokerguard.web.templating import render
@@ -37,10 +39,13 @@ PAGE_ROWS = 500
 FieldValue = str | int | float | bool | None
 
 
-class ItemBody(BaseModel):
+class ItemBody(InputModel):
     """The fields of one entry, by column name; values as text, numbers or booleans."""
 
-    values: dict[Annotated[str, Field(max_length=64)], FieldValue] = Field(max_length=64)
+    #: text values may hold several lines (long-text columns); each column's parser decides
+    values: Annotated[dict[Annotated[str, Field(max_length=64)], FieldValue], MULTILINE] = Field(
+        max_length=64
+    )
 
 
 async def read_upload(file: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -34,6 +34,7 @@ from brokerguard.keys import load_or_create_secret
 from brokerguard.plugins import NavItem, import_domain_modules
 from brokerguard.web.security import SecurityHeadersMiddleware
 from brokerguard.web.templating import render
+from brokerguard.web.textguard import refuse_unsafe_text
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -87,6 +88,8 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by web.apidocs from local files (CSP: no CDN, no inline script)
         redoc_url=None,
+        #: the text policy for query, path and form values (JSON bodies: their schemas)
+        dependencies=[Depends(refuse_unsafe_text)],
     )
     app.state.settings = settings
     app.state.engine = engine
