@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,7 +25,7 @@ from brokerguard.audit.ocsf import to_ocsf
 from brokerguard.audit.sealing import latest_head
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
-from brokerguard.inputs import InputModel
+from brokerguard.inputs import InputModel, IsoDateTime
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
@@ -117,8 +116,8 @@ def search_events(
     account: Annotated[str | None, Query(max_length=256)] = None,
     function: Annotated[str | None, Query(max_length=256)] = None,
     system: Annotated[str | None, Query(max_length=128)] = None,
-    time_from: datetime | None = None,
-    time_to: datetime | None = None,
+    time_from: IsoDateTime | None = None,
+    time_to: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=search.MAX_RESULTS)] = 200,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     format: Annotated[str, Query(pattern="^(json|ocsf)$")] = "json",

@@ -32,6 +32,7 @@ from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.errors import AuthenticationError, BrokerguardError, ServiceUnavailableError
 from brokerguard.keys import load_or_create_secret
 from brokerguard.plugins import NavItem, import_domain_modules
+from brokerguard.web.openapi import truthful_openapi
 from brokerguard.web.security import SecurityHeadersMiddleware
 from brokerguard.web.templating import render
 from brokerguard.web.textguard import refuse_unsafe_text
@@ -163,6 +164,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(apidocs.router)
     app.state.nav = sorted(nav, key=lambda item: (item.order, item.path))
+    app.openapi = lambda: truthful_openapi(app, FLAT_ERROR_PREFIXES)  # type: ignore[method-assign]
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
