@@ -6,13 +6,13 @@ answers more than that, always in the error shape ``{"error": {"code", "message"
 :func:`truthful_openapi` adds to each operation every status code it can answer, from
 what the route declares:
 
-- every operation: 422 (a query value breaking the text policy or a schema) and 503
-  (the database is busy or unreachable);
-- a staff session (``current_staff``): 401; a role or a CSRF token (writes): 403;
-- a path parameter, a body or a query: 404 (the named record or reference is unknown);
+- every operation: 404 (a record or reference it looks up is missing), 422 (a value
+  breaking a schema, the text policy or strict types) and 503 (the database is busy);
+- every operation but :data:`PUBLIC_OPERATIONS`: 401; with a role or as a write (the
+  CSRF token, the API key's system): 403;
+- a body: 400 (not UTF-8 JSON, or an unreadable form); an upload: 413 and 415;
 - a write (POST, PUT, PATCH, DELETE): 409 (a duplicate or a state that forbids it);
-- a form or upload: 400 (an unreadable form), 413 and 415 (files);
-- the e-trading API: 401, 403, 404, 409, 423 (locked) and 429 (rate limited);
+- the e-trading API: 423 (locked) and 429 (rate limited);
 
 and replaces the JSON success body of downloads with their real media types
 (:data:`DOWNLOADS`). The same document is served at ``/api/v1/openapi.json`` and
@@ -31,7 +31,6 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from brokerguard.tabular import MEDIA_TYPES
-from brokerguard.web.deps import current_staff
 
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
@@ -84,6 +83,16 @@ ERROR_DESCRIPTIONS = {
     503: "The database is busy or unreachable: try again.",
 }
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+#: the operations anyone may call: no session, token or API key (everything else: 401)
+PUBLIC_OPERATIONS = frozenset(
+    {
+        ("get", "/api/v1/audit/public-key"),
+        ("get", "/api/v1/phishing/public/banner"),
+        ("get", "/api/v1/phishing/public/inapp-feed"),
+    }
+)
+#: codes a route answers that its declaration does not show (it reads the raw body)
+EXTRA_ERRORS: dict[tuple[str, str], set[int]] = {("post", "/api/v1/audit/events"): {413}}
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _TEXT = {"schema": {"type": "string"}}
 _TABLE = {MEDIA_TYPES["csv"].split(";")[0]: _TEXT, MEDIA_TYPES["xlsx"]: _BINARY}
@@ -102,26 +111,24 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         yield from _calls(sub)
 
 
-def _error_codes(route: APIRoute, method: str, flat: bool) -> set[int]:
-    codes = {422, 503}
+def _error_codes(route: APIRoute, method: str, path: str, flat: bool) -> set[int]:
+    codes = {404, 422, 503}  # any lookup may miss; any request may break a rule; the database
     calls = set(_calls(route.dependant))
-    if current_staff in calls:
+    if (method, path) not in PUBLIC_OPERATIONS:
         codes.add(401)
         roles = any(getattr(call, "__qualname__", "").startswith("require_roles") for call in calls)
         if roles or method in WRITE_METHODS:  # writes check the session's CSRF token
             codes.add(403)
-    dependant = route.dependant
-    if dependant.path_params or dependant.body_params or dependant.query_params:
-        codes.add(404)
+    body_params = route.dependant.body_params
+    if body_params:
+        codes.add(400)  # a body that is not UTF-8 JSON, or an unreadable form
     if method in WRITE_METHODS:
         codes.add(409)
-    if any(type(p.field_info).__name__ in ("Form", "File") for p in dependant.body_params):
-        codes.add(400)
-        if any(type(p.field_info).__name__ == "File" for p in dependant.body_params):
-            codes.update({413, 415})
+    if any(type(p.field_info).__name__ == "File" for p in body_params):
+        codes.update({413, 415})
     if flat:
-        codes.update({401, 403, 404, 409, 423, 429})
-    return codes
+        codes.update({423, 429})
+    return codes | EXTRA_ERRORS.get((method, path), set())
 
 
 def _download_media(method: str, path: str) -> dict[str, Any] | None:
@@ -163,7 +170,7 @@ def truthful_openapi(app: FastAPI, flat_error_prefixes: tuple[str, ...]) -> dict
         flat = path.startswith(flat_error_prefixes)
         error_ref = {"$ref": "#/components/schemas/" + ("FlatError" if flat else "Error")}
         responses: dict[str, Any] = operation.setdefault("responses", {})
-        for code in sorted(_error_codes(route, method, flat)):
+        for code in sorted(_error_codes(route, method, path, flat)):
             responses[str(code)] = {
                 "description": ERROR_DESCRIPTIONS[code],
                 "content": {"application/json": {"schema": error_ref}},
