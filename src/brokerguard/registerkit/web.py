@@ -31,6 +31,7 @@ from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportRejectedError
 from brokerguard.textpolicy import MULTILINE
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.registers import download
+from brokerguard.web.responses import KitImportOutcome, OpenedFindings, RegisterPage
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -66,12 +67,12 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
         user: CurrentStaff,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    ) -> dict[str, Any]:
-        return {
-            "total": count_items(session, spec),
-            "offset": offset,
-            "items": export_rows(session, spec, limit=limit, offset=offset),
-        }
+    ) -> RegisterPage:
+        return RegisterPage(
+            total=count_items(session, spec),
+            offset=offset,
+            items=export_rows(session, spec, limit=limit, offset=offset),
+        )
 
     @router.post(base, tags=tag, status_code=201, name=f"{spec.key}-create")
     def create_api(
@@ -103,13 +104,13 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
         user: Writer,
         file: Annotated[UploadFile, File()],
         mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
-    ) -> dict[str, Any]:
+    ) -> KitImportOutcome:
         chosen = parse_mode(mode)
         content, filename = await read_upload(file)
         summary = import_items(
             session, clock, spec, content, filename, chosen, user.username, settings=settings
         )
-        return summary.as_dict()
+        return KitImportOutcome.model_validate(summary.as_dict())
 
 
 def display_row(row: dict[str, Any]) -> dict[str, str]:
@@ -272,6 +273,6 @@ def add_findings_api(router: APIRouter, check_ids: tuple[str, ...]) -> None:
     @router.post("/findings", name=f"{router.prefix}-findings")
     def open_findings_api(
         session: DbSession, clock: AppClock, settings: AppSettings, user: Writer
-    ) -> dict[str, Any]:
+    ) -> OpenedFindings:
         opened = findings_from_checks(session, clock, settings, check_ids, owner=user.username)
-        return {"items": [f.model_dump(mode="json") for f in opened]}
+        return OpenedFindings(items=opened)
