@@ -71,6 +71,12 @@ class Fuzzed:
         for name, value in cookies.items():
             self.staff.cookies.set(name, value)
         self.staff.headers["X-CSRF-Token"] = csrf
+        self.requests = 0
+        for client in (self.anonymous, self.staff):
+            client.hooks["response"].append(self._count)
+
+    def _count(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        self.requests += 1
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +102,13 @@ def fuzzed(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             "/login", data={**form, "next": "/dashboard"}, follow_redirects=False
         )
         assert signed_in.status_code == 303, signed_in.text
-        yield Fuzzed(app, dict(client.cookies), csrf_from(client))
+        fuzz = Fuzzed(app, dict(client.cookies), csrf_from(client))
+        yield fuzz
     engine.dispose()
+    log = os.environ.get("BROKERGUARD_FUZZ_LOG")  # the run's size, for docs/api.md
+    if log:
+        with Path(log).open("a", encoding="utf-8") as out:
+            out.write(f"{fuzz.requests}\n")
 
 
 @SCHEMA.parametrize()
