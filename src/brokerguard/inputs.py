@@ -37,31 +37,31 @@ def _type_name(value: object) -> str:
     return _TYPE_NAMES.get(type(value), "an object" if isinstance(value, dict) else "a value")
 
 
+def _iso_text(value: object, pattern: re.Pattern[str], want: str) -> str:
+    if isinstance(value, str) and pattern.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError(f"want {want}, got {_shown(value)}")
+
+
 def strict_date(value: object) -> object:
     """A date, or ISO text ``YYYY-MM-DD``; a number or a datetime is refused."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
-        return value.strip()
-    raise ValueError(f"want a date as text YYYY-MM-DD, got {_shown(value)}")
+    return _iso_text(value, _ISO_DATE, "a date as text YYYY-MM-DD")
 
 
 def strict_datetime(value: object) -> object:
     """A datetime, or ISO 8601 text with date and time; a number is refused."""
     if isinstance(value, datetime):
         return value
-    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value.strip()):
-        return value.strip()
-    raise ValueError(f"want a date and time as ISO 8601 text, got {_shown(value)}")
+    return _iso_text(value, _ISO_DATETIME, "a date and time as ISO 8601 text")
 
 
 def strict_time(value: object) -> object:
     """A time, or ISO text ``HH:MM[:SS]``; a number is refused."""
     if isinstance(value, time):
         return value
-    if isinstance(value, str) and _ISO_TIME.fullmatch(value.strip()):
-        return value.strip()
-    raise ValueError(f"want a time as text HH:MM[:SS], got {_shown(value)}")
+    return _iso_text(value, _ISO_TIME, "a time as text HH:MM[:SS]")
 
 
 def strict_bool(value: object) -> object:

@@ -12,6 +12,7 @@ from brokerguard.clock import FixedClock
 from brokerguard.staff.roles import Role
 from tests.cli_helpers import Cli, cli  # noqa: F401
 from tests.conftest import sign_in
+from tests.web.test_strict_types import DEVICE
 
 ASSET = {"asset_tag": "PBX-01", "name": "總機", "device_type": "pbx"}
 EXCEPTION = {
@@ -49,16 +50,7 @@ def test_the_issue_inputs_are_refused_naming_the_field(
     _error(client.post(f"/api/v1/findings/{finding_id}/close", json={"note": NOTE}), "note")
     assert client.post("/api/v1/iot/assets", json=ASSET).status_code == 201
     _error(client.post("/api/v1/iot/exceptions", json={**EXCEPTION, "reason": REASON}), "reason")
-    device = {
-        "device_id": "D-1",
-        "ownership": "company",
-        "holder": "王小明",
-        "unit": "資安專責單位",
-        "device_type": "phone",
-        "os": "ios",
-        "notes": REASON,
-    }
-    _error(client.post("/api/v1/devices", json=device), "notes")
+    _error(client.post("/api/v1/devices", json={**DEVICE, "notes": REASON}), "notes")
     # nothing was written by the refused calls
     assert client.get(f"/api/v1/findings/{finding_id}").json()["plan"] == ""
     assert client.get("/api/v1/iot/exceptions").json() == []
