@@ -16,7 +16,7 @@ from sqlalchemy import Column, Engine, String, Table, and_, select, update
 from sqlalchemy.engine import Connection
 
 from brokerguard.db.base import Base
-from brokerguard.plugins import import_domain_modules
+from brokerguard.domains import all_domains
 from brokerguard.textpolicy import REPLACEMENT, neutralise
 
 #: tables never rewritten: append-only, sealed by the audit trail's signed tree heads
@@ -36,7 +36,7 @@ class UnsafeText:
 
 
 def repairable_tables() -> list[Table]:
-    import_domain_modules("models")
+    all_domains()  # imports every domain's models into Base.metadata
     return [
         table
         for name, table in sorted(Base.metadata.tables.items())
