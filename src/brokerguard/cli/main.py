@@ -15,7 +15,7 @@ from brokerguard import __version__
 from brokerguard.audit import service as audit_service
 from brokerguard.cli import config, demo, runtime
 from brokerguard.config import Environment
-from brokerguard.db import migrate
+from brokerguard.db import migrate, textrepair
 from brokerguard.domains import all_domains, validate
 from brokerguard.errors import BrokerguardError, ConfigurationError, ValidationError
 from brokerguard.kernel.manifest import DomainManifest
@@ -80,6 +80,31 @@ def db_status() -> None:
     wanted = migrate.script_heads()
     runtime.console.print(f"current: {sorted(current)}\nlatest:  {sorted(wanted)}")
     raise typer.Exit(0 if current == wanted else 1)
+
+
+@db_app.command("repair-text")
+@runtime.handle_errors
+def db_repair_text(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="rewrite the rows (default: only list them)")
+    ] = False,
+) -> None:
+    """List, or with --apply repair, stored text holding control or bidi characters.
+
+    Each such character becomes U+FFFD, all rows in one transaction; audit tables are
+    never rewritten. Exit 1 when unrepaired rows remain (a listing that found some).
+    """
+    engine = runtime.engine()
+    found = textrepair.repair_text(engine) if apply else textrepair.find_unsafe_text(engine)
+    for item in found:
+        runtime.console.print(item.describe(), markup=False, highlight=False)
+    if not found:
+        runtime.console.print("no stored text holds a control or bidi character")
+    elif apply:
+        runtime.console.print(f"repaired {len(found)} value(s): each character is now U+FFFD")
+    else:
+        runtime.console.print(f"{len(found)} value(s) to repair: run again with --apply")
+        raise typer.Exit(1)
 
 
 @staff_app.command("create")
