@@ -1,0 +1,45 @@
+"""Worker settings (``BROKERGUARD_WORKER_*`` or ``[worker]`` in the TOML file).
+
+``schedules`` overrides a job's cron schedule by job name, e.g.
+``BROKERGUARD_WORKER_SCHEDULES='{"audit.seal": "*/5 * * * *"}'`` or, in TOML::
+
+    [worker.schedules]
+    "audit.seal" = "*/5 * * * *"
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from brokerguard.config import toml_table_sources
+
+
+class WorkerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_WORKER_", extra="ignore")
+
+    schedules: dict[str, str] = Field(default_factory=dict)
+    """Cron schedule (Asia/Taipei) by job name, replacing the job's own (checked, with
+    the job names, when the jobs are loaded)."""
+    failures_before_alert: int = Field(default=3, ge=1, le=100)
+    """A job that fails this many times in a row queues a ``job_failed`` notice."""
+    retry_delay_s: float = Field(default=5.0, ge=0, le=600)
+    """Wait before a failed job's next attempt (doubling each time)."""
+    threads: int = Field(default=2, ge=1, le=32)
+    """Jobs one worker process runs at once."""
+    outbox_poll_s: float = Field(default=2.0, gt=0, le=60)
+    """How often a running worker sends the outbox's due deliveries."""
+    lease_margin_s: float = Field(default=120.0, ge=1, le=3600)
+    """A claimed run not finished this long after its worst case (timeout x attempts)
+    is taken over by another worker."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, *toml_table_sources(settings_cls, "worker"))
