@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
-from brokerguard.kernel.jobs import JobSpec
+from brokerguard.kernel.jobs import JobOutcome, JobSpec
+from brokerguard.notify.models import NotifyNotice
 from brokerguard.worker.child import run_job_here
 from brokerguard.worker.models import JobRun
 from brokerguard.worker.registry import job_table
@@ -47,3 +48,21 @@ def all_runs(engine: Engine, job: str | None = None) -> list[JobRun]:
         if job is not None:
             query = query.where(JobRun.job == job)
         return list(session.scalars(query))
+
+
+def run_job(spec: JobSpec, settings: Settings, clock: FixedClock) -> JobOutcome:
+    """Run ``spec`` here, as the worker's child would; a failure fails the test."""
+    result = run_job_here(spec, settings, clock)
+    assert result.outcome is not None, result.error
+    return result.outcome
+
+
+def notices(engine: Engine, kind: str) -> list[NotifyNotice]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(NotifyNotice)
+                .where(NotifyNotice.kind == kind)
+                .order_by(NotifyNotice.queued_at, NotifyNotice.dedupe_key)
+            )
+        )
