@@ -17,7 +17,7 @@ def test_the_nightly_assessment_is_stored_and_nothing_turned_on_a_first_run(
 ) -> None:
     [job] = JOBS
     outcome = run_job(job, settings, clock)
-    assert outcome.figures["checks"] > 10
+    assert int(outcome.figures["checks"]) > 10
     assert outcome.figures["turned_to_fail"] == 0
     with Session(engine) as session:
         runs = session.scalar(select(func.count()).select_from(AssessmentRun))

@@ -34,4 +34,4 @@ def test_a_brute_force_queues_one_login_alert_however_often_the_job_runs(
     assert "12 event(s) for A100001" in notice.summary
     assert "login.brute_force" in notice.summary
     assert notice.requirement_ids == "A9.3"
-    assert notice.url == "/detect/alerts"
+    assert notice.url == "/detect"

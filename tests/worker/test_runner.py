@@ -156,3 +156,17 @@ def test_run_now_ignores_the_schedule_and_names_unknown_jobs(
     assert [(r.requested_by, r.slot.startswith("manual:")) for r in manual] == [("cli:alice", True)]
     with pytest.raises(NotFoundError, match=r"unknown job 'tests\.nope'"):
         runner.run_now("tests.nope", "cli:alice")
+
+
+def test_a_run_queued_from_the_web_is_taken_by_the_next_worker_pass(
+    engine: Engine, settings: Settings, clock: FixedClock
+) -> None:
+    runner = a_runner(engine, settings, clock, [WEEKLY])
+    runner.run_due()
+    with Session(engine) as session:
+        runner.request_run(session, runner.job("tests.weekly"), "web:sec", timedelta(0))
+        session.commit()
+    clock.advance(timedelta(seconds=1))
+    [report] = runner.run_due()
+    assert report.slot.startswith("manual:")
+    assert report.status == "ok"

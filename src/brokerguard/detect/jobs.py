@@ -34,7 +34,7 @@ def detect_logins(ctx: JobContext) -> JobOutcome:
                     ),
                     occurred_at=alert.first_seen,
                     dedupe_key=f"login_alert:{alert.id}",
-                    url="/detect/alerts",
+                    url="/detect",
                     requirement_ids=("A9.3",),
                     details={"rule": alert.rule_id, "events": alert.event_count},
                 )

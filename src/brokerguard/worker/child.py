@@ -30,6 +30,8 @@ from brokerguard.kernel.jobs import JobOutcome, JobSpec
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 2000
+#: what the ``brokerguard`` console script imports
+MAIN_SCRIPT_IMPORTS = ("brokerguard.cli.main",)
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,10 @@ def _child_main(spec: JobSpec, settings: Settings, clock: Clock, conn: Connectio
 def run_in_child(spec: JobSpec, settings: Settings, clock: Clock) -> AttemptResult:
     """One attempt of ``spec`` in a child process, killed after ``spec.timeout_s``."""
     context = multiprocessing.get_context("forkserver")
-    # takes effect when the fork server starts (the first attempt of this process)
-    context.set_forkserver_preload([__name__, spec.run.__module__])
+    # Takes effect when the fork server starts (the first attempt of this process).
+    # Each child still runs the main script (the ``brokerguard`` console script), so
+    # what that script imports is preloaded too, or every child would import it again.
+    context.set_forkserver_preload([__name__, spec.run.__module__, *MAIN_SCRIPT_IMPORTS])
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
         target=_child_main,

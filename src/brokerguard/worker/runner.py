@@ -120,21 +120,29 @@ class JobRunner:
         return claimed
 
     def claim_now(self, name: str, requested_by: str) -> str:
-        """Claim a run of ``name`` now, whatever its schedule (``jobs run``, "run now")."""
+        """Claim a run of ``name`` now, whatever its schedule, to run here (``jobs run``)."""
         job = self.job(name)
-        now = self.clock.now()
         with session_scope(self.factory) as session:
-            run_id = runs.claim(
-                session,
-                name,
-                f"manual:{now.isoformat()}:{new_uuid()[:8]}",
-                trigger="manual",
-                now=now,
-                lease_until=now + self.lease(job.spec),
-                requested_by=requested_by,
-            )
+            return self.request_run(session, job, requested_by, self.lease(job.spec))
+
+    def request_run(
+        self, session: Session, job: ScheduledJob, requested_by: str, lease: timedelta
+    ) -> str:
+        """Claim a manual run of ``job`` in ``session``. With a zero ``lease`` it is left
+        to the workers: the next claim of any of them takes it over (the web page's
+        "run now", which holds no worker)."""
+        now = self.clock.now()
+        run_id = runs.claim(
+            session,
+            job.name,
+            f"manual:{now.isoformat()}:{new_uuid()[:8]}",
+            trigger="manual",
+            now=now,
+            lease_until=now + lease,
+            requested_by=requested_by,
+        )
         if run_id is None:  # a fresh slot name cannot collide; refuse rather than guess
-            raise ConflictError(f"job {name}: manual slot already claimed", field="job")
+            raise ConflictError(f"job {job.name}: manual slot already claimed", field="job")
         return run_id
 
     def job(self, name: str) -> ScheduledJob:
