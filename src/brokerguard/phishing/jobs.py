@@ -132,7 +132,9 @@ def notify_cases(ctx: JobContext) -> JobOutcome:
             )
     if not cases:
         return JobOutcome("no new case", skipped=True)
-    return JobOutcome(f"{len(cases)} new case(s) announced", {"cases": len(cases)})
+    return JobOutcome(
+        f"{len(cases)} case(s) awaiting triage, each announced once", {"cases": len(cases)}
+    )
 
 
 def send_reminders(ctx: JobContext) -> JobOutcome:
