@@ -7,8 +7,8 @@ import json
 from sqlalchemy import Engine, select
 
 from brokerguard.audit.models import AuditEventRow
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.db.engine import session_factory
+from brokerguard.kernel.audit import AuditEvent
 
 
 def stored_events(engine: Engine) -> list[AuditEvent]:

@@ -84,3 +84,8 @@ def as_utc(value: datetime) -> datetime:
 
 def days_ago(clock: Clock, days: int) -> datetime:
     return clock.now() - timedelta(days=days)
+
+
+def today(clock: Clock) -> date:
+    """The firm's calendar day (Asia/Taipei) on ``clock``."""
+    return to_taipei(clock.now()).date()

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
+from brokerguard.kernel.audit import AuditSink
 from brokerguard.staff.service import StaffIdentity
 
 

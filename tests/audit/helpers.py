@@ -12,10 +12,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from brokerguard.audit import service
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
+from brokerguard.kernel.audit import AuditEvent
 
 
 def make_event(i: int, when: datetime, **overrides: Any) -> AuditEvent:

@@ -12,12 +12,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from brokerguard.audit import apikeys, service
-from brokerguard.audit.schemas import AuditEvent, AuditSink, MemoryAuditSink
 from brokerguard.audit.web import audited
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
 from brokerguard.errors import ServiceUnavailableError
+from brokerguard.kernel.audit import AuditEvent, AuditSink, MemoryAuditSink
 from brokerguard.staff.roles import Role
 from brokerguard.web.app import create_app
 from tests.audit.helpers import raw_event

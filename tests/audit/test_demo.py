@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from brokerguard.audit import demo as audit_demo
 from brokerguard.audit import service
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.demodata import DemoContext
 from brokerguard.detect import demo as detect_demo
 from brokerguard.detect import service as detect_service
+from brokerguard.kernel.audit import MemoryAuditSink
 
 
 def test_demo_loaders(sqlite_engine: Engine, clock: FixedClock, tmp_path: Path) -> None:

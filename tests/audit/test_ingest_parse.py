@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brokerguard.audit.ingest import PreparedEvent, Rejection, parse_event, parse_jsonl
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.settings import AuditSettings
+from brokerguard.kernel.audit import AuditEvent
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 AUDIT = AuditSettings()

@@ -9,7 +9,6 @@ import pyotp
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.factor_totp import INTERVAL, seed_context
 from brokerguard.auth.lifecycle import CredentialService
@@ -21,6 +20,7 @@ from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import FixedClock
 from brokerguard.db.engine import session_factory
+from brokerguard.kernel.audit import MemoryAuditSink
 
 PASSWORD = "Trade-safely-2026"
 META = RequestMeta(query="POST /api/v1/etrade/login", source_ip="203.0.113.7", user_agent="pytest")

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from brokerguard.audit.schemas import MemoryAuditSink
+from brokerguard.auth.api import get_auth_settings
 from brokerguard.auth.lifecycle import CredentialService
 from brokerguard.auth.passwords import PasswordPolicy
 from brokerguard.auth.secretbox import SecretBox
@@ -17,7 +17,9 @@ from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.staff.roles import Role
+from brokerguard.web.deps import app_context
 from tests.auth.helpers import META, PASSWORD
 from tests.conftest import sign_in
 from tests.stored_audit import stored_events
@@ -52,7 +54,7 @@ def code(seed: str, clock: FixedClock) -> str:
 def sink(client: TestClient) -> MemoryAuditSink:
     """The events the app stored in the audit trail, oldest first."""
     stored = MemoryAuditSink()
-    stored.events.extend(stored_events(client.app.state.engine))  # type: ignore[attr-defined]
+    stored.events.extend(stored_events(app_context(client.app).engine))  # type: ignore[arg-type]
     return stored
 
 
@@ -208,7 +210,8 @@ def test_geo_header_only_from_trusted_proxy(
         LOGIN, json={"account": "A100200", "password": "Wrong-x1"}, headers={"X-Geo-Country": "RU"}
     )
     assert "country" not in sink(client).events[-1].attributes
-    client.app.state.auth_settings = AuthSettings(trust_geo_header=True)  # type: ignore[attr-defined]
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_auth_settings] = lambda: AuthSettings(trust_geo_header=True)
     client.post(
         LOGIN, json={"account": "A100200", "password": "Wrong-x2"}, headers={"X-Geo-Country": "RU"}
     )
@@ -224,7 +227,8 @@ def test_geo_header_only_from_trusted_proxy(
 def test_rate_limit_per_ip(
     client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:
-    client.app.state.auth_settings = AuthSettings(rate_limit_ip="3/minute")  # type: ignore[attr-defined]
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_auth_settings] = lambda: AuthSettings(rate_limit_ip="3/minute")
     answers = [
         client.post(LOGIN, json={"account": f"U{i}xyz", "password": "Wrong-1x"}).status_code
         for i in range(4)
@@ -353,7 +357,8 @@ def test_a_firm_may_only_flag_the_expired_password(
 ) -> None:
     from datetime import timedelta
 
-    client.app.state.auth_settings = AuthSettings(enforce_password_change=False)  # type: ignore[attr-defined]
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_auth_settings] = lambda: AuthSettings(enforce_password_change=False)
     seed = make_customer(engine, clock, settings)
     clock.advance(timedelta(days=181))
     bearer = {"Authorization": f"Bearer {session_for(client, seed, clock)}"}

@@ -11,7 +11,6 @@ from brokerguard.assessment.registry import CheckContext, Status, load_all_check
 from brokerguard.auth import checks
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.models import EnrolledFactor, EtradeCustomer, LoginAttempt
-from brokerguard.auth.service import auth_settings
 from brokerguard.config import Environment, Settings
 from tests.auth.helpers import META, Kit
 
@@ -20,9 +19,7 @@ from tests.auth.helpers import META, Kit
 def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key in ("BROKERGUARD_AUTH_TLS_CHECK_HOST", "BROKERGUARD_AUTH_PASSWORD_MAX_AGE_DAYS"):
         monkeypatch.delenv(key, raising=False)
-    auth_settings.cache_clear()
     yield
-    auth_settings.cache_clear()
 
 
 def ctx(kit: Kit, s: Session, env: Environment = Environment.development) -> CheckContext:
@@ -134,7 +131,6 @@ def test_tls_check_against_loopback(
         monkeypatch.setenv("BROKERGUARD_AUTH_TLS_CHECK_HOST", "127.0.0.1")
         monkeypatch.setenv("BROKERGUARD_AUTH_TLS_CHECK_PORT", str(server.port))
         monkeypatch.setenv("BROKERGUARD_AUTH_TLS_CHECK_CA_FILE", str(cert))
-        auth_settings.cache_clear()
         with kit.session() as s:
             result = checks.tls_endpoint(ctx(kit, s))
     finally:

@@ -9,7 +9,6 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from brokerguard.auth.models import EtradeCustomer
-from brokerguard.auth.service import auth_settings
 from brokerguard.cli import runtime
 from brokerguard.cli.main import app
 from brokerguard.config import get_settings
@@ -28,12 +27,10 @@ def cli_env(
     monkeypatch.setenv("BROKERGUARD_DATA_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
     runtime.engine.cache_clear()
-    auth_settings.cache_clear()
     yield sqlite_engine
     runtime.engine().dispose()
     get_settings.cache_clear()
     runtime.engine.cache_clear()
-    auth_settings.cache_clear()
 
 
 def test_customer_create_and_enroll_totp(cli_env: Engine) -> None:
@@ -109,7 +106,7 @@ def test_rotate_keys_and_assessment(cli_env: Engine, monkeypatch: pytest.MonkeyP
     )
     runner.invoke(app, ["etrade", "enroll-totp", "A100200"])
     monkeypatch.setenv("BROKERGUARD_AUTH_SEED_KEY_VERSION", "2")
-    auth_settings.cache_clear()
+    get_settings.cache_clear()
     rotated = runner.invoke(app, ["etrade", "rotate-keys"])
     assert rotated.exit_code == 0 and "re-encrypted 1 seeds with key v2" in rotated.output
     bad = runner.invoke(

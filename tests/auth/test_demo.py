@@ -7,20 +7,18 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from brokerguard.assessment.registry import CheckContext, Status
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.auth import checks, demo
 from brokerguard.auth.models import EtradeCustomer, LoginAttempt
-from brokerguard.auth.service import auth_settings
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
 from brokerguard.demodata import DemoContext
+from brokerguard.kernel.audit import MemoryAuditSink
 
 
 def test_demo_customers_load_and_show_a_gap(
     sqlite_engine: Engine, clock: FixedClock, tmp_path: Path
 ) -> None:
-    auth_settings.cache_clear()
     settings = Settings(data_dir=tmp_path / "var")
     with session_factory(sqlite_engine)() as s:
         ctx = DemoContext(

@@ -3,14 +3,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from brokerguard.assessment.models import AssessmentRun
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.cli import demo as demo_cli
 from brokerguard.cli.demo import check_demo_path
 from brokerguard.cli.main import app
@@ -22,6 +20,8 @@ from brokerguard.demodata import DemoContext
 from brokerguard.errors import ValidationError
 from brokerguard.evidence.models import EvidenceItem
 from brokerguard.findings.models import Finding
+from brokerguard.kernel.audit import AuditEvent
+from brokerguard.kernel.manifest import DemoStep
 from brokerguard.staff.models import StaffUser
 
 
@@ -113,8 +113,7 @@ def test_audit_events_of_the_load_are_stored_with_it(
         ctx.session.flush()  # the load already holds SQLite's write lock
         ctx.audit.record(event)
 
-    loader = SimpleNamespace(__name__="fake.demo", ORDER=1, load_demo=load_demo)
-    monkeypatch.setattr(demo_cli, "demo_modules", lambda: [loader])
+    monkeypatch.setattr(demo_cli, "demo_steps", lambda: [DemoStep(load_demo)])
     _, passwords = demo_cli.load_firm(engine, settings, FixedClock(datetime.now(UTC)))
     assert set(passwords) == {a.username for a in demo_cli.ACCOUNTS}
     with engine.connect() as conn:

@@ -4,6 +4,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from brokerguard.clock import FixedClock
+from brokerguard.deepfake.api import get_sender
 from brokerguard.staff.roles import Role
 from tests.conftest import sign_in
 from tests.deepfake.test_service import CapturingSender
@@ -15,7 +16,8 @@ API = "/api/v1/deepfake/sessions"
 
 def test_full_session_over_http(client: TestClient, engine: Engine, clock: FixedClock) -> None:
     sender = CapturingSender()
-    client.app.state.deepfake_otp_sender = sender  # type: ignore[attr-defined]
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[get_sender] = lambda: sender
     sign_in(client, engine, clock, Role.security, username="op-amy")
     started = client.post(API, json={"customer_ref": "9801-000123", "purpose": "account_opening"})
     assert started.status_code == 201

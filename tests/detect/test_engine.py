@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.detect.engine import DetectionEngine
 from brokerguard.detect.rules import LoginEvent, load_rules, parse_rule
 from brokerguard.detect.traces import attack_traces, normal_day
 from brokerguard.errors import ValidationError
+from brokerguard.kernel.audit import AuditEvent
 
 DAY = datetime(2026, 11, 25, tzinfo=UTC)
 LISTS = {"never_login": ["svc-batch", "test01"]}

@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status
 from brokerguard.audit import service as audit_service
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.detect import checks, reports, service
 from brokerguard.detect.settings import DetectSettings
 from brokerguard.detect.traces import attack_traces, normal_day
 from brokerguard.errors import NotFoundError, ValidationError
+from brokerguard.kernel.audit import AuditEvent
 
 DAY = datetime(2026, 11, 25, tzinfo=UTC)
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
-from brokerguard.clock import FixedClock
+from brokerguard.clock import FixedClock, today
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory, session_scope
 from brokerguard.evidence.jobs import JOBS
-from brokerguard.evidence.service import store_evidence, today
+from brokerguard.evidence.service import store_evidence
 from tests.worker.helpers import notices, run_job
 
 

@@ -5,7 +5,6 @@ import random
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.demodata import DemoContext
@@ -14,6 +13,7 @@ from brokerguard.devices import demo as device_demo
 from brokerguard.iot import checks as iot_checks
 from brokerguard.iot import demo as iot_demo
 from brokerguard.iot import service
+from brokerguard.kernel.audit import MemoryAuditSink
 
 
 def test_demo_registers_show_passes_and_the_intended_gaps(

@@ -18,6 +18,7 @@ from brokerguard.mobile.listing import listing_html, official_listing
 from brokerguard.mobile.models import MobileApp, MobileRelease
 from brokerguard.mobile.registry import register_release
 from brokerguard.mobile.review import complete_review, import_checklist, record_item, start_review
+from brokerguard.mobile.settings import MobileSettings
 from brokerguard.mobile.testing import record_test, records_of
 from brokerguard.rulebook import require_known
 from tests.mobile.apkbuild import ReleaseSigner
@@ -257,6 +258,7 @@ def test_official_listing_check_over_loopback(
     assert checks.official_listing(c).status is Status.manual  # no URL configured
     url, handler = site
     monkeypatch.setenv("BROKERGUARD_MOBILE_LISTING_URL", url)
+    c = ctx(session, settings.model_copy(update={"mobile": MobileSettings()}), clock)
     handler.body = listing_html(official_listing(session), "示範", "Demo").encode()
     assert checks.official_listing(c).status is Status.passed
     handler.body = handler.body.replace(b'data-version="1.0"', b'data-version="0.9"')

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.demodata import DemoContext
 from brokerguard.findings.service import list_open
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.mobile import checks, demo
 from brokerguard.mobile.models import MobileApp, MobileRelease
 from brokerguard.staff.roles import Role

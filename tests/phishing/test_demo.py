@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.demodata import DemoContext
 from brokerguard.errors import UnknownRequirementError
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.phishing import checks, demo
 from brokerguard.phishing.models import PhishingCase
 

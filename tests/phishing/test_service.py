@@ -7,11 +7,11 @@ import json
 import pytest
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, NotFoundError, ValidationError
 from brokerguard.evidence.service import evidence_for
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.phishing import service
 from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.models import PhishingCase

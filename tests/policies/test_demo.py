@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
 from brokerguard.demodata import DemoContext
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.policies import demo
 from brokerguard.policies.service import list_policies
 from brokerguard.rulebook import RequirementKind, loader

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status, load_all_checks
 from brokerguard.attestations import demo as attestations_demo
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.deepfake import demo as deepfake_demo
 from brokerguard.demodata import DemoContext
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.registerkit.spec import export_rows
 from brokerguard.social import demo as social_demo
 from brokerguard.social.registers import ACCOUNTS
@@ -31,9 +31,7 @@ def test_demo_loads_and_checks_show_passes_and_failures(
         rng=random.Random(7),
         audit=MemoryAuditSink(),
     )
-    for module in sorted(
-        (social_demo, deepfake_demo, training_demo, attestations_demo), key=lambda m: m.ORDER
-    ):
+    for module in (social_demo, training_demo, deepfake_demo, attestations_demo):
         module.load_demo(ctx)
     session.flush()
     names = {row["name"] for row in export_rows(session, ACCOUNTS)}

@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from brokerguard.attestations import demo as attestations_demo
-from brokerguard.audit.schemas import MemoryAuditSink
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
 from brokerguard.deepfake import demo as deepfake_demo
 from brokerguard.demodata import DemoContext
+from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.social import demo as social_demo
 from brokerguard.staff.roles import Role
 from brokerguard.training import demo as training_demo

@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from brokerguard.clock import FixedClock
+from brokerguard.social.api import fetch_policy
 from brokerguard.social.fetch import FetchPolicy
 from brokerguard.staff.roles import Role
 from tests.conftest import make_staff, sign_in
@@ -63,9 +64,9 @@ def test_publishing_workflow_over_http(
 
 def test_disclosure_check_over_http(client: TestClient, engine: Engine, clock: FixedClock) -> None:
     sign_in(client, engine, clock, Role.compliance)
-    client.app.state.social_fetch_policy = FetchPolicy(  # type: ignore[attr-defined]
-        timeout_s=2.0, private_allowlist=frozenset({"127.0.0.1"})
-    )
+    loopback = FetchPolicy(timeout_s=2.0, private_allowlist=frozenset({"127.0.0.1"}))
+    overrides = client.app.dependency_overrides  # type: ignore[attr-defined]
+    overrides[fetch_policy] = lambda: loopback
     assert client.put(f"{API}/disclosure/profile", json=PROFILE).status_code == 200
     assert (
         client.put(f"{API}/disclosure/profile", json={**PROFILE, "phone": "x"}).status_code == 422

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from brokerguard.config import get_settings
 from tests.cli_helpers import Cli, cli  # noqa: F401
 
 
@@ -69,6 +70,7 @@ def test_an_invalid_schedule_setting_exits_2_naming_the_job(
     assert "worker.schedules.audit.seal" in output
     assert "minute" in output
     monkeypatch.setenv("BROKERGUARD_WORKER_SCHEDULES", '{"audit.nope": "* * * * *"}')
+    get_settings.cache_clear()
     code, output = cli("jobs", "list")
     assert code == 2
     assert "unknown job(s) audit.nope" in output

@@ -92,41 +92,39 @@ def print_table(snapshot: AssessmentSnapshot, language: str) -> None:
     runtime.console.print(" ".join(f"{s.value}={counts[s]}" for s in Status))
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    @runtime.handle_errors
-    def assess(
-        only: Annotated[
-            str | None, typer.Option("--only", help="a requirement ID or prefix, e.g. A9 or A6.3")
-        ] = None,
-        output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
-        lang: Annotated[str, typer.Option("--lang")] = "zh-TW",
-    ) -> None:
-        """Run the automated checks; exit 1 when any control fails or errors."""
-        rulebook = load_rulebook()
-        requirements = requirements_in_scope(rulebook, only)
-        total = len(checks_in_scope(load_all_checks().all(), requirements))
-        with runtime.open_session() as session:
-            if output is OutputFormat.table:
-                with Progress(
-                    TextColumn("{task.description}"),
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    console=runtime.err_console,
-                    transient=True,
-                ) as bar:
-                    task = bar.add_task("assessing", total=total)
+@runtime.handle_errors
+def assess(
+    only: Annotated[
+        str | None, typer.Option("--only", help="a requirement ID or prefix, e.g. A9 or A6.3")
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    lang: Annotated[str, typer.Option("--lang")] = "zh-TW",
+) -> None:
+    """Run the automated checks; exit 1 when any control fails or errors."""
+    rulebook = load_rulebook()
+    requirements = requirements_in_scope(rulebook, only)
+    total = len(checks_in_scope(load_all_checks().all(), requirements))
+    with runtime.open_session() as session:
+        if output is OutputFormat.table:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=runtime.err_console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("assessing", total=total)
 
-                    def advance(definition: CheckDefinition) -> None:
-                        bar.update(task, advance=1, description=definition.id)
+                def advance(definition: CheckDefinition) -> None:
+                    bar.update(task, advance=1, description=definition.id)
 
-                    snapshot = run_assessment(
-                        session, runtime.settings(), runtime.clock(), scope=only, progress=advance
-                    )
-                print_table(snapshot, lang)
-            else:
-                snapshot = run_assessment(session, runtime.settings(), runtime.clock(), scope=only)
-                typer.echo(json.dumps(snapshot_to_json(snapshot), ensure_ascii=False, indent=2))
-        counts = snapshot.counts()
-        if counts[Status.failed] or counts[Status.error]:
-            raise typer.Exit(runtime.EXIT_FAILED)
+                snapshot = run_assessment(
+                    session, runtime.settings(), runtime.clock(), scope=only, progress=advance
+                )
+            print_table(snapshot, lang)
+        else:
+            snapshot = run_assessment(session, runtime.settings(), runtime.clock(), scope=only)
+            typer.echo(json.dumps(snapshot_to_json(snapshot), ensure_ascii=False, indent=2))
+    counts = snapshot.counts()
+    if counts[Status.failed] or counts[Status.error]:
+        raise typer.Exit(runtime.EXIT_FAILED)

@@ -29,12 +29,12 @@ from brokerguard.assessment.registry import (
 )
 from brokerguard.assessment.results import AssessmentSnapshot, CheckOutcome, RequirementOutcome
 from brokerguard.assessment.service import get_snapshot
-from brokerguard.clock import Clock, roc_date
+from brokerguard.clock import Clock, roc_date, today
 from brokerguard.config import Settings
 from brokerguard.db.engine import savepoint
 from brokerguard.errors import UnknownRequirementError
 from brokerguard.evidence.schemas import EvidenceRecord
-from brokerguard.evidence.service import evidence_by_requirement, today
+from brokerguard.evidence.service import evidence_by_requirement
 from brokerguard.rulebook import Requirement, Rulebook, load_rulebook
 
 ProgressCallback = Callable[[CheckDefinition], None]

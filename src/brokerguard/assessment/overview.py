@@ -22,9 +22,9 @@ from brokerguard.assessment.service import (
     requirement_history,
     run_history,
 )
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, today
 from brokerguard.evidence.schemas import EvidenceRecord
-from brokerguard.evidence.service import evidence_for, list_evidence, today
+from brokerguard.evidence.service import evidence_for, list_evidence
 from brokerguard.findings.schemas import FindingRecord
 from brokerguard.findings.service import list_open, overdue
 from brokerguard.policies.schemas import PolicyRecord

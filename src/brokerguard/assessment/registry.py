@@ -8,8 +8,8 @@ A check is a function of a :class:`CheckContext` returning a :class:`CheckResult
         ...
         return CheckResult.passed("門檻為 5 次", "Threshold is 5")
 
-Checks live in each domain's ``checks.py`` and are found by
-:func:`brokerguard.plugins.import_domain_modules`. A check that raises is
+Checks live in each domain's ``checks.py``, which the domain's manifest names
+(:mod:`brokerguard.domains` imports them all). A check that raises is
 recorded as ``error`` by the engine; it never stops a run.
 """
 
@@ -202,8 +202,9 @@ def check(
 
 
 def load_all_checks() -> CheckRegistry:
-    """Import every domain's ``checks`` module so their decorators run."""
-    from brokerguard.plugins import import_domain_modules
+    """Every domain's checks: the manifests import each ``checks`` module, so its
+    decorators have run."""
+    from brokerguard.domains import all_domains
 
-    import_domain_modules("checks")
+    all_domains()
     return registry

@@ -19,7 +19,6 @@ from brokerguard.assessment.service import RunSummary
 from brokerguard.assessment.trend import trend_svg
 from brokerguard.errors import UnknownRequirementError
 from brokerguard.i18n import Translator
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
@@ -27,7 +26,6 @@ from brokerguard.web.templating import format_date, render, request_language
 
 router = APIRouter(include_in_schema=False)
 
-NAV = [NavItem("/dashboard", "儀表板", "Dashboard", order=10)]
 
 STATUS_ORDER = (Status.passed, Status.failed, Status.manual, Status.error, Status.not_applicable)
 

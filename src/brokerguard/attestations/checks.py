@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
 from brokerguard.attestations.service import attestations_for, list_rulebooks
-from brokerguard.clock import roc_date
-from brokerguard.evidence.service import today
+from brokerguard.clock import roc_date, today
 
 
 def attestation_current(ctx: CheckContext, requirement_id: str) -> CheckResult:

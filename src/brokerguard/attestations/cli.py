@@ -16,7 +16,6 @@ from brokerguard.attestations.service import (
 from brokerguard.cli import runtime
 from brokerguard.registerkit.cli import add_register_commands, read_input_file
 
-COMMAND = "attestations"
 app = typer.Typer(
     help="引用規範 / Referenced rules: attestations and rulebooks.", no_args_is_help=True
 )

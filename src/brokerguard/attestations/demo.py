@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from brokerguard.attestations.service import ATTESTATIONS
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.spec import create_item
-
-ORDER = 70
 
 
 def load_demo(ctx: DemoContext) -> None:

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.attestations.models import AttestationItem, ReferencedRulebook
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, today
 from brokerguard.errors import ConflictError, RulebookError, ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec
 from brokerguard.rulebook import Rulebook, load_rulebook

@@ -15,7 +15,6 @@ from brokerguard.attestations.service import (
     load_referenced_rulebook,
 )
 from brokerguard.errors import BrokerguardError
-from brokerguard.plugins import NavItem
 from brokerguard.registerkit.web import add_register_views, read_upload
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -23,7 +22,6 @@ from brokerguard.web.deps import AppClock, DbSession, require_roles
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/attestations", include_in_schema=False)
-NAV = [NavItem("/attestations", "引用規範", "Referenced rules", order=70)]
 
 RulebookLoader = Annotated[StaffIdentity, Depends(require_roles(Role.compliance, Role.security))]
 

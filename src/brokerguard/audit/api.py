@@ -24,7 +24,6 @@ from pydantic import BaseModel, Field
 from brokerguard.audit import apikeys, search, service
 from brokerguard.audit.ocsf import to_ocsf
 from brokerguard.audit.sealing import latest_head
-from brokerguard.audit.settings import AuditSettings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -47,7 +46,9 @@ def _bearer(request: Request) -> str | None:
 
 
 @router.post("/events")
-async def ingest_events(request: Request, session: DbSession, clock: AppClock) -> dict[str, Any]:
+async def ingest_events(
+    request: Request, session: DbSession, clock: AppClock, settings: AppSettings
+) -> dict[str, Any]:
     """Append a batch of events ``{"events": [...]}`` (or a bare JSON list)."""
     system = apikeys.authenticate(session, _bearer(request))
     length = request.headers.get("content-length")
@@ -63,7 +64,7 @@ async def ingest_events(request: Request, session: DbSession, clock: AppClock) -
     items = data.get("events") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValidationError('send {"events": [...]}', field="events")
-    result = service.ingest_batch(session, clock, items, system=system, settings=AuditSettings())
+    result = service.ingest_batch(session, clock, items, system=system, settings=settings.audit)
     return result.to_dict()
 
 

@@ -27,11 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.audit import service
 from brokerguard.audit.canonical import event_to_json
-from brokerguard.audit.schemas import AuditEvent
-from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock
-from brokerguard.config import Settings
+from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_scope
+from brokerguard.kernel.audit import AuditEvent
 
 DEFAULT_STREAM = "BROKERGUARD_AUDIT"
 DEFAULT_SUBJECT = "brokerguard.audit.events"
@@ -112,7 +111,7 @@ async def run_worker(
     ``crash_after_commit`` exits the process right after the n-th commit, before the
     acknowledgement: the worst moment to die, used by the tests.
     """
-    audit_settings = AuditSettings()
+    audit_settings = get_settings().audit
     stats = WorkerStats()
     nc = await nats.connect(config.url, connect_timeout=5, max_reconnect_attempts=3)
     try:

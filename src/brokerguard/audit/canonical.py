@@ -16,7 +16,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from brokerguard.audit.merkle import leaf_hash
-from brokerguard.audit.schemas import AuditEvent
+from brokerguard.kernel.audit import AuditEvent
 
 _esc = encode_basestring
 

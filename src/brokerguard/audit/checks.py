@@ -7,7 +7,7 @@ from datetime import timedelta
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
 from brokerguard.audit import service
 from brokerguard.audit.sealing import latest_head
-from brokerguard.audit.settings import RETENTION_FLOOR_YEARS, AuditSettings
+from brokerguard.audit.settings import RETENTION_FLOOR_YEARS
 from brokerguard.clock import as_utc
 
 SEAL_MAX_AGE = timedelta(hours=24)
@@ -77,7 +77,7 @@ def sealed_recently(ctx: CheckContext) -> CheckResult:
     title_en="Audit trails are kept at least 5 years",
 )
 def retention_five_years(ctx: CheckContext) -> CheckResult:
-    years = AuditSettings().retention_years
+    years = ctx.settings.audit.retention_years
     if years < RETENTION_FLOOR_YEARS:  # unreachable through settings validation
         return CheckResult.failed(f"保存 {years} 年", f"Kept {years} years")
     return CheckResult.passed(

@@ -31,7 +31,6 @@ from brokerguard.clock import TAIPEI, parse_date
 from brokerguard.db.engine import session_factory
 from brokerguard.errors import NotFoundError, ValidationError
 
-COMMAND = "audit"
 app = typer.Typer(
     help="稽核軌跡 / A9.9 tamper-evident audit trail: ingest, seal, verify, proofs.",
     no_args_is_help=True,
@@ -278,14 +277,13 @@ def purge_command(
 ) -> None:
     """Purge whole closed months older than the retention (at least 5 years), audited."""
     from brokerguard.audit import retention
-    from brokerguard.audit.settings import AuditSettings
 
     settings = runtime.settings()
     with runtime.open_session() as session:
         done = retention.purge(
             session,
             runtime.clock(),
-            AuditSettings(),
+            runtime.settings().audit,
             service.signer(settings).verifier,
             purged_by=by,
             dry_run=dry_run,

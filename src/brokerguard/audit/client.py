@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 
 from brokerguard.audit.canonical import event_to_json
-from brokerguard.audit.schemas import AuditEvent
+from brokerguard.kernel.audit import AuditEvent
 
 Transport = Callable[[str, bytes, dict[str, str]], tuple[int, bytes]]
 

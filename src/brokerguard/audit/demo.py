@@ -7,10 +7,8 @@ import uuid
 from datetime import timedelta
 
 from brokerguard.audit import apikeys, retention, service
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.demodata import DemoContext
-
-ORDER = 40
+from brokerguard.kernel.audit import AuditEvent
 
 STAFF = ("wang.mh", "lin.yc", "chen.sf", "huang.jw", "tsai.pl", "call.center01", "call.center02")
 FUNCTIONS = (

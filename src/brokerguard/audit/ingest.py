@@ -38,10 +38,10 @@ from brokerguard.audit.canonical import (
 )
 from brokerguard.audit.merkle import leaf_hash
 from brokerguard.audit.models import AuditEventId, AuditEventRow, AuditState
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, as_utc
 from brokerguard.errors import PayloadTooLargeError, ValidationError
+from brokerguard.kernel.audit import AuditEvent
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 EVENT_COLUMNS = (

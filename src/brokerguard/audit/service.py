@@ -20,7 +20,6 @@ from brokerguard.audit import ingest as _ingest
 from brokerguard.audit import proofs
 from brokerguard.audit.ingest import IngestResult, PreparedEvent, Rejection
 from brokerguard.audit.models import AuditEventRow as Event
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.audit.sealing import (
     TreeHead,
     read_witness,
@@ -31,15 +30,16 @@ from brokerguard.audit.settings import AuditSettings
 from brokerguard.audit.signing import HeadSigner, HeadVerifier
 from brokerguard.audit.verify import VerifyReport, verify_log
 from brokerguard.clock import Clock, as_utc
-from brokerguard.config import Settings
+from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_scope
 from brokerguard.errors import ValidationError
+from brokerguard.kernel.audit import AuditEvent
 
 SYSTEM_NAME = "brokerguard"
 
 
 def audit_settings() -> AuditSettings:
-    return AuditSettings()
+    return get_settings().audit
 
 
 def ingest_lines(

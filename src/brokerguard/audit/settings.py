@@ -12,7 +12,7 @@ RETENTION_FLOOR_YEARS = 5
 
 
 class AuditSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_AUDIT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_AUDIT_", extra="forbid")
 
     retention_years: int = Field(default=RETENTION_FLOOR_YEARS)
     max_event_bytes: int = Field(default=64 * 1024, gt=256, le=1024 * 1024)

@@ -33,11 +33,12 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from brokerguard.audit import service
 from brokerguard.audit.ingest import PreparedEvent, Rejection
-from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
+from brokerguard.config import get_settings
 from brokerguard.db.engine import database_errors, session_scope
 from brokerguard.errors import ServiceUnavailableError, ValidationError
+from brokerguard.kernel.audit import AuditEvent, AuditSink
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class TransactionalAuditSink:
     ) -> None:
         self.session = session
         self.clock = clock or SystemClock()
-        self.settings = settings or AuditSettings()
+        self.settings = settings or get_settings().audit
 
     def record(self, event: AuditEvent) -> None:
         checked = service.check(event, self.settings)  # checked and prepared once, here
@@ -138,7 +139,7 @@ class DatabaseAuditSink:
     ) -> None:
         self.factory = factory
         self.clock = clock or SystemClock()
-        self.settings = settings or AuditSettings()
+        self.settings = settings or get_settings().audit
 
     def record(self, event: AuditEvent) -> None:
         try:

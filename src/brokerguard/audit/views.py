@@ -12,7 +12,6 @@ from brokerguard.audit import search, service
 from brokerguard.audit.sealing import latest_head
 from brokerguard.clock import TAIPEI
 from brokerguard.errors import ValidationError
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
@@ -20,7 +19,6 @@ from brokerguard.web.templating import render
 from brokerguard.web.transactions import declares_writes
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/audit", "稽核軌跡", "Audit trail", order=50)]
 Investigator = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.auditor))
 ]

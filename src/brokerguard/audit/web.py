@@ -19,10 +19,9 @@ from datetime import datetime
 from fastapi import Request
 from sqlalchemy.exc import SQLAlchemyError
 
-from brokerguard.audit.schemas import AuditEvent
-from brokerguard.audit.settings import AuditSettings
 from brokerguard.errors import BrokerguardError, ServiceUnavailableError
-from brokerguard.web.deps import AppAuditSink, AppClock, CurrentStaff, DbSession
+from brokerguard.kernel.audit import AuditEvent
+from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
 
 log = logging.getLogger(__name__)
 SYSTEM = "brokerguard"
@@ -62,7 +61,6 @@ def audited(
     fail_closed: bool | None = None,
 ) -> Callable[..., None]:
     """A FastAPI dependency that audits the request; fail closed unless told otherwise."""
-    closed = AuditSettings().fail_closed if fail_closed is None else fail_closed
 
     def dependency(
         request: Request,
@@ -70,7 +68,9 @@ def audited(
         sink: AppAuditSink,
         clock: AppClock,
         session: DbSession,
+        settings: AppSettings,
     ) -> None:
+        closed = settings.audit.fail_closed if fail_closed is None else fail_closed
         account = staff.username
         customer = None
         if customer_param:

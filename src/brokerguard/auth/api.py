@@ -24,8 +24,6 @@ from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.lifecycle import CredentialService, factors_of
 from brokerguard.auth.login import LoginService
 from brokerguard.auth.models import LoginAttempt
-from brokerguard.auth.passwords import PasswordPolicy
-from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
     AssessmentRequest,
@@ -54,13 +52,20 @@ from brokerguard.auth.schemas import (
     WebAuthnFinishRequest,
 )
 from brokerguard.auth.secretbox import SecretBox
-from brokerguard.auth.service import auth_settings, secret_box
+from brokerguard.auth.service import credential_service, login_service, secret_box
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
 from brokerguard.errors import PayloadTooLargeError
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, DbSession, require_roles
+from brokerguard.web.deps import (
+    AppAuditSink,
+    AppClock,
+    AppCtx,
+    AppSettings,
+    DbSession,
+    require_roles,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -82,20 +87,18 @@ router = APIRouter(
 )
 
 
-async def get_auth_settings(request: Request) -> AuthSettings:
-    configured = getattr(request.app.state, "auth_settings", None)
-    return configured if isinstance(configured, AuthSettings) else auth_settings()
+async def get_auth_settings(settings: AppSettings) -> AuthSettings:
+    return settings.auth
 
 
 AppAuth = Annotated[AuthSettings, Depends(get_auth_settings)]
 
 
-async def get_limiter(request: Request, settings: AppSettings, auth: AppAuth) -> LoginRateLimiter:
-    limiter = getattr(request.app.state, "auth_rate_limiter", None)
-    if not isinstance(limiter, LoginRateLimiter):
-        limiter = LoginRateLimiter.from_settings(settings, auth)
-        request.app.state.auth_rate_limiter = limiter
-    return limiter
+async def get_limiter(context: AppCtx, auth: AppAuth) -> LoginRateLimiter:
+    """One limiter per app (its counters live in Redis or in this process)."""
+    return context.services.get(
+        LoginRateLimiter, lambda: LoginRateLimiter.from_settings(context.settings, auth)
+    )
 
 
 async def request_meta(request: Request, settings: AppSettings, auth: AppAuth) -> RequestMeta:
@@ -121,13 +124,11 @@ def build_meta(request: Request, settings: Settings, auth: AuthSettings) -> Requ
 Meta = Annotated[RequestMeta, Depends(request_meta)]
 
 
-async def get_secret_box(request: Request, settings: AppSettings, auth: AppAuth) -> SecretBox:
+async def get_secret_box(context: AppCtx, auth: AppAuth) -> SecretBox:
     """One key ring per app and key version (keys are read from disk once)."""
-    box = getattr(request.app.state, "auth_secret_box", None)
-    if not isinstance(box, SecretBox) or box.current_version != auth.seed_key_version:
-        box = secret_box(settings, auth)
-        request.app.state.auth_secret_box = box
-    return box
+    return context.services.get(
+        SecretBox, lambda: secret_box(context.settings, auth), key=auth.seed_key_version
+    )
 
 
 Box = Annotated[SecretBox, Depends(get_secret_box)]
@@ -137,32 +138,23 @@ async def get_login_service(
     session: DbSession,
     clock: AppClock,
     sink: AppAuditSink,
+    settings: AppSettings,
     auth: AppAuth,
     box: Box,
     limiter: Annotated[LoginRateLimiter, Depends(get_limiter)],
 ) -> LoginService:
-    return LoginService(
-        session=session,
-        clock=clock,
-        sink=sink,
-        auth=auth,
-        secrets=box,
-        limiter=limiter,
-        policy=LoginPolicy.from_settings(auth),
-    )
+    return login_service(session, clock, sink, settings, auth, limiter=limiter, secrets=box)
 
 
 async def get_credential_service(
-    session: DbSession, clock: AppClock, sink: AppAuditSink, auth: AppAuth, box: Box
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    settings: AppSettings,
+    auth: AppAuth,
+    box: Box,
 ) -> CredentialService:
-    return CredentialService(
-        session=session,
-        clock=clock,
-        sink=sink,
-        auth=auth,
-        secrets=box,
-        policy=PasswordPolicy.from_settings(auth),
-    )
+    return credential_service(session, clock, sink, settings, auth, secrets=box)
 
 
 Login = Annotated[LoginService, Depends(get_login_service)]

@@ -21,7 +21,6 @@ from brokerguard.auth.models import (
 )
 from brokerguard.auth.passwords import is_argon2id
 from brokerguard.auth.secretbox import SecretBox
-from brokerguard.auth.service import auth_settings
 from brokerguard.auth.settings import (
     LOCK_THRESHOLD_CEILING,
     MIN_CATEGORIES_FLOOR,
@@ -72,7 +71,7 @@ def _customers_without_second_category(ctx: CheckContext) -> list[str]:
     title_en="E-trading login uses factors of two or more categories",
 )
 def two_categories(ctx: CheckContext) -> CheckResult:
-    auth = auth_settings()
+    auth = ctx.settings.auth
     total = ctx.session.scalar(
         select(func.count()).select_from(EtradeCustomer).where(EtradeCustomer.status == "active")
     )
@@ -260,7 +259,7 @@ def failed_login_records(ctx: CheckContext) -> CheckResult:
     title_en="The login service is served over TLS 1.2 or later",
 )
 def tls_endpoint(ctx: CheckContext) -> CheckResult:
-    auth = auth_settings()
+    auth = ctx.settings.auth
     if not auth.tls_check_host:
         if ctx.settings.env is Environment.production:
             return CheckResult.failed(
@@ -418,7 +417,7 @@ def server_side_verification(ctx: CheckContext) -> CheckResult:
     title_en="Strong passwords enforced; lock after 5 wrong passwords",
 )
 def lockout_threshold(ctx: CheckContext) -> CheckResult:
-    auth = auth_settings()
+    auth = ctx.settings.auth
     details = {
         "lock_threshold": auth.lock_threshold,
         "password_min_length": auth.password_min_length,
@@ -447,7 +446,7 @@ def lockout_threshold(ctx: CheckContext) -> CheckResult:
     title_en="Customers can change their password periodically",
 )
 def password_change(ctx: CheckContext) -> CheckResult:
-    auth = auth_settings()
+    auth = ctx.settings.auth
     details: dict[str, str | int | float | bool | None] = {
         "max_age_days": auth.password_max_age_days
     }

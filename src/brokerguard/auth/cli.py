@@ -11,7 +11,6 @@ from brokerguard.auth import lockout
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.service import (
-    auth_settings,
     credential_service,
     rotate_seed_keys,
     secret_box,
@@ -20,7 +19,6 @@ from brokerguard.auth.tls import probe_tls
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
 
-COMMAND = "etrade"
 app = typer.Typer(help="電子交易登入服務 / E-trading login service (Art. 9).", no_args_is_help=True)
 
 
@@ -100,7 +98,7 @@ def unlock(
 @runtime.handle_errors
 def status(account: str) -> None:
     """Show a customer's factors and lock state."""
-    auth = auth_settings()
+    auth = runtime.settings().auth
     with runtime.open_session() as session:
         creds = credential_service(
             session, runtime.clock(), session_audit_sink(session), runtime.settings()
@@ -120,7 +118,7 @@ def status(account: str) -> None:
 @runtime.handle_errors
 def rotate_keys() -> None:
     """Re-encrypt every TOTP seed under BROKERGUARD_AUTH_SEED_KEY_VERSION."""
-    auth = auth_settings()
+    auth = runtime.settings().auth
     with runtime.open_session() as session:
         changed = rotate_seed_keys(session, secret_box(runtime.settings(), auth))
     runtime.console.print(f"re-encrypted {changed} seeds with key v{auth.seed_key_version}")
@@ -133,7 +131,7 @@ def tls_check(
     port: Annotated[int | None, typer.Option(min=1, max=65535)] = None,
 ) -> None:
     """Handshake with the login endpoint; exit 1 when TLS < 1.2 or the certificate is bad."""
-    auth = auth_settings()
+    auth = runtime.settings().auth
     target = host or auth.tls_check_host
     if not target:
         raise ValidationError("give HOST or set BROKERGUARD_AUTH_TLS_CHECK_HOST", field="host")

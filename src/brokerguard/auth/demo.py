@@ -15,11 +15,9 @@ from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.models import EtradeCustomer, EtradeSession, FailureCounter, LoginAttempt
 from brokerguard.auth.service import credential_service
-from brokerguard.auth.settings import AuthSettings
 from brokerguard.db.base import new_uuid
 from brokerguard.demodata import DemoContext
 
-ORDER = 30
 CUSTOMERS = [
     ("A123000101", "陳怡君", "totp"),
     ("A123000102", "林志豪", "device"),
@@ -40,7 +38,7 @@ def demo_customer_password() -> str:
 
 
 def load_demo(ctx: DemoContext) -> None:
-    auth = AuthSettings()
+    auth = ctx.settings.auth
     creds = credential_service(ctx.session, ctx.clock, ctx.audit, ctx.settings, auth)
     security = ctx.staff.get("security")
     officer = security.username if security is not None else "demo-security"

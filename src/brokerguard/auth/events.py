@@ -12,9 +12,9 @@ from typing import cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.auth.models import LoginAttempt
 from brokerguard.clock import Clock
+from brokerguard.kernel.audit import AuditEvent, AuditSink
 
 _attempts = cast(Table, LoginAttempt.__table__)
 

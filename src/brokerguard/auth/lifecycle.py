@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.auth import events, lockout
 from brokerguard.auth.challenges import consume_challenge, issue_challenge
 from brokerguard.auth.errors import FactorRejectedError
@@ -44,6 +43,7 @@ from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import Clock
 from brokerguard.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from brokerguard.kernel.audit import AuditSink
 
 ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")

@@ -14,7 +14,6 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.auth import events, lockout
 from brokerguard.auth.challenges import IssuedChallenge, issue_challenge
 from brokerguard.auth.errors import (
@@ -43,6 +42,7 @@ from brokerguard.auth.tokens import matches, new_secret, split_token
 from brokerguard.clock import Clock, as_utc
 from brokerguard.db.base import new_uuid
 from brokerguard.errors import ValidationError
+from brokerguard.kernel.audit import AuditSink
 
 FACTORS: dict[str, Factor] = {
     "totp": TotpFactor(),

@@ -7,12 +7,9 @@ and audit sink as arguments so tests and the CLI pass their own.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.factor_totp import seed_context
 from brokerguard.auth.lifecycle import CredentialService, TotpEnrolment
@@ -25,12 +22,7 @@ from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
-
-
-@lru_cache(maxsize=1)
-def auth_settings() -> AuthSettings:
-    """The process-wide login settings (``BROKERGUARD_AUTH_*``), read once."""
-    return AuthSettings()
+from brokerguard.kernel.audit import AuditSink
 
 
 def secret_box(settings: Settings, auth: AuthSettings) -> SecretBox:
@@ -44,14 +36,16 @@ def login_service(
     settings: Settings,
     auth: AuthSettings | None = None,
     limiter: LoginRateLimiter | None = None,
+    secrets: SecretBox | None = None,
 ) -> LoginService:
-    auth = auth or auth_settings()
+    """The login service (the web app passes its one limiter and key ring)."""
+    auth = auth or settings.auth
     return LoginService(
         session=session,
         clock=clock,
         sink=sink,
         auth=auth,
-        secrets=secret_box(settings, auth),
+        secrets=secrets or secret_box(settings, auth),
         limiter=limiter,
         policy=LoginPolicy.from_settings(auth),
     )
@@ -63,14 +57,15 @@ def credential_service(
     sink: AuditSink,
     settings: Settings,
     auth: AuthSettings | None = None,
+    secrets: SecretBox | None = None,
 ) -> CredentialService:
-    auth = auth or auth_settings()
+    auth = auth or settings.auth
     return CredentialService(
         session=session,
         clock=clock,
         sink=sink,
         auth=auth,
-        secrets=secret_box(settings, auth),
+        secrets=secrets or secret_box(settings, auth),
         policy=PasswordPolicy.from_settings(auth),
     )
 
@@ -99,7 +94,6 @@ __all__ = [
     "RequestMeta",
     "SessionInfo",
     "TotpEnrolment",
-    "auth_settings",
     "credential_service",
     "login_service",
     "rotate_seed_keys",

@@ -21,7 +21,7 @@ FACTOR_TYPES = ("totp", "device", "certificate", "webauthn", "biometric")
 
 
 class AuthSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_AUTH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_AUTH_", extra="forbid")
 
     min_categories: int = Field(default=2, description="Factor categories a login must prove.")
     required_factor_types: tuple[str, ...] = Field(

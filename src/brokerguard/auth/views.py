@@ -22,7 +22,6 @@ from brokerguard.auth.models import (
 from brokerguard.auth.service import credential_service
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.errors import NotFoundError, ValidationError
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -35,7 +34,6 @@ from brokerguard.web.deps import (
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/etrade", include_in_schema=False)
-NAV = [NavItem("/etrade/customers", "電子交易登入", "E-trading login", order=30)]
 
 Reader = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.auditor))

@@ -2,7 +2,7 @@
 
 Steps: delete and recreate the SQLite file (only a ``*.db`` file on a path that
 names "demo"), migrate, create the staff (passwords generated and printed once),
-load every domain's ``demo.load_demo(ctx)`` by ``ORDER`` in one transaction, run
+load every domain's demo step (after the domains it ``depends_on``) in one transaction, run
 assessments (earlier ones at back-dated demo-clock times so the trend has
 points), write the three reports and serve the app.
 """
@@ -17,7 +17,6 @@ import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -33,8 +32,9 @@ from brokerguard.config import Settings, settings_with
 from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.demodata import DemoContext
+from brokerguard.domains import all_domains
 from brokerguard.errors import ValidationError
-from brokerguard.plugins import import_domain_modules
+from brokerguard.kernel.manifest import DemoStep, demo_order
 from brokerguard.reports.data import ReportFormat, build_report
 from brokerguard.reports.render import write_report
 from brokerguard.staff.roles import Role
@@ -100,9 +100,9 @@ def demo_password() -> str:
     return f"Demo-{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}"
 
 
-def demo_modules() -> list[ModuleType]:
-    modules = [m for m in import_domain_modules("demo") if callable(getattr(m, "load_demo", None))]
-    return sorted(modules, key=lambda m: (int(getattr(m, "ORDER", 100)), m.__name__))
+def demo_steps() -> list[DemoStep]:
+    """Every domain's demo step, each after the domains it depends on."""
+    return [m.demo for m in demo_order(all_domains()) if m.demo is not None]
 
 
 def load_firm(
@@ -131,8 +131,8 @@ def load_firm(
                 unit=account.unit,
             )
             passwords[account.username] = password
-        for module in demo_modules():
-            module.load_demo(ctx)
+        for step in demo_steps():
+            step.load(ctx)
             session.flush()
     return ctx, passwords
 

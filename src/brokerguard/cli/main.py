@@ -1,19 +1,21 @@
-"""Entry point: core commands plus each domain's ``cli.py`` (``COMMAND`` and ``app``)."""
+"""Entry point: core commands plus the commands each domain's manifest declares."""
 
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from brokerguard import __version__
-from brokerguard.cli import demo, runtime
+from brokerguard.cli import config, demo, runtime
 from brokerguard.config import Environment
 from brokerguard.db import migrate
+from brokerguard.domains import all_domains, validate
 from brokerguard.errors import ConfigurationError, ValidationError
-from brokerguard.plugins import import_domain_modules
+from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import create_staff_user
 from brokerguard.web.server import HTTP_PROTOCOL
@@ -28,6 +30,14 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff accounts of the web UI.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
+app.add_typer(config.app, name="config")
+
+
+@app.callback()
+@runtime.handle_errors
+def _settings_first() -> None:
+    """Read the settings before any command: a wrong one stops every command (exit 2)."""
+    runtime.settings()
 
 
 @app.command()
@@ -141,18 +151,16 @@ def serve(
     )
 
 
-def _register_domain_commands() -> None:
-    for module in import_domain_modules("cli"):
-        sub = getattr(module, "app", None)
-        name = getattr(module, "COMMAND", None)
-        if isinstance(sub, typer.Typer) and isinstance(name, str):
-            app.add_typer(sub, name=name)
-        commands = getattr(module, "register", None)
-        if callable(commands):
-            commands(app)
+def add_domain_commands(target: typer.Typer, domains: Sequence[DomainManifest]) -> None:
+    """Each domain's group and top-level commands; a wrong manifest raises ManifestError."""
+    for manifest in validate(tuple(domains)):
+        if manifest.cli is not None:
+            target.add_typer(manifest.cli.app, name=manifest.cli.name)
+        for command in manifest.commands:
+            target.command(command.name)(command.function)
 
 
-_register_domain_commands()
+add_domain_commands(app, all_domains())
 demo.register(app)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, SystemClock
-from brokerguard.config import Settings, get_settings
+from brokerguard.config import Settings, SettingsError, get_settings
 from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
 
@@ -53,7 +53,8 @@ def open_session() -> Iterator[Session]:
 
 
 def exit_code_for(error: BrokerguardError) -> int:
-    return EXIT_BAD_INPUT if isinstance(error, ValidationError | NotFoundError) else EXIT_FAILED
+    bad_input = ValidationError | NotFoundError | SettingsError
+    return EXIT_BAD_INPUT if isinstance(error, bad_input) else EXIT_FAILED
 
 
 def handle_errors(function: Callable[P, R]) -> Callable[P, R]:

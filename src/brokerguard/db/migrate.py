@@ -1,8 +1,11 @@
 """Alembic, driven from Python. Each domain owns a migration branch off the core
-revision; ``upgrade`` applies every head, so domains never fight over one chain."""
+revision, kept in the migrations folder its manifest names (Alembic
+``version_locations``); ``upgrade`` applies every head, so domains never fight
+over one chain."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -11,12 +14,24 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from brokerguard.domains import all_domains
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+#: the core revisions (staff); each domain's are in its own folder
+CORE_VERSIONS = MIGRATIONS_DIR / "versions"
+
+
+def version_locations() -> list[Path]:
+    return [CORE_VERSIONS] + [m.migrations for m in all_domains() if m.migrations is not None]
 
 
 def alembic_config(url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join(str(path) for path in version_locations())
+    )
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,7 @@ from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
-from brokerguard.deepfake.settings import DeepfakeSettings, get_deepfake_settings
+from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.registerkit.web import add_findings_api, read_upload
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -32,24 +32,21 @@ Writer = Annotated[StaffIdentity, Depends(require_writer())]
 add_findings_api(router, ("deepfake.video_sessions_strengthened",))
 
 
-def get_settings_dep() -> DeepfakeSettings:
-    return get_deepfake_settings()
+def get_settings_dep(settings: AppSettings) -> DeepfakeSettings:
+    return settings.deepfake
 
 
-def get_sender(request: Request) -> OtpSender:
-    """``app.state.deepfake_otp_sender`` when set (tests, a firm's gateway), else SMTP."""
-    sender = getattr(request.app.state, "deepfake_otp_sender", None)
-    if sender is not None:
-        return sender  # type: ignore[no-any-return]
-    cfg = get_deepfake_settings()
+def get_sender(settings: AppSettings) -> OtpSender:
+    """SMTP when configured (tests and a firm's SMS gateway override this dependency)."""
+    cfg = settings.deepfake
     if cfg.smtp_host:
         return SmtpEmailSender(cfg.smtp_host, cfg.smtp_port, cfg.smtp_from, cfg.smtp_timeout_s)
     return UnconfiguredSender()
 
 
-def get_detector(request: Request) -> DeepfakeDetector:
-    detector = getattr(request.app.state, "deepfake_detector", None)
-    return detector if detector is not None else NoDetector()
+def get_detector() -> DeepfakeDetector:
+    """No automated detector (a firm's detector overrides this dependency)."""
+    return NoDetector()
 
 
 Cfg = Annotated[DeepfakeSettings, Depends(get_settings_dep)]

@@ -6,8 +6,8 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
-from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.clock import Clock
+from brokerguard.kernel.audit import AuditEvent, AuditSink
 
 SYSTEM = "brokerguard.deepfake"
 MAX_CUSTOMERS = 100

@@ -10,7 +10,6 @@ from brokerguard.assessment.registry import CheckContext, CheckResult, check
 from brokerguard.clock import as_utc
 from brokerguard.deepfake.models import VideoSession
 from brokerguard.deepfake.service import APPROVED, IN_PROGRESS, missing_steps
-from brokerguard.deepfake.settings import get_deepfake_settings
 
 WINDOW_DAYS = 365
 
@@ -35,7 +34,7 @@ def video_sessions_strengthened(ctx: CheckContext) -> CheckResult:
         for r in rows
         if r.status == APPROVED and (missing_steps(r) or r.reviewer == r.operator or not r.reviewer)
     ]
-    stale_after = timedelta(hours=get_deepfake_settings().stale_after_hours)
+    stale_after = timedelta(hours=ctx.settings.deepfake.stale_after_hours)
     stale = [
         r for r in rows if r.status == IN_PROGRESS and now - as_utc(r.started_at) > stale_after
     ]

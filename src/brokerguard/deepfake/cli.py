@@ -14,11 +14,9 @@ from brokerguard.deepfake.detector import NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import SmtpEmailSender, UnconfiguredSender
-from brokerguard.deepfake.settings import get_deepfake_settings
 from brokerguard.errors import ValidationError
 from brokerguard.registerkit.cli import DecisionOption, apply_decision, read_input_file
 
-COMMAND = "deepfake"
 app = typer.Typer(help="視訊身分核驗 / Video identity checks (A10.1).", no_args_is_help=True)
 
 
@@ -68,7 +66,7 @@ def send_code_command(
     destination: Annotated[str, typer.Option(help="the registered phone or e-mail")],
 ) -> None:
     """Send a one-time code through the configured channel (the code is never printed)."""
-    cfg = get_deepfake_settings()
+    cfg = runtime.settings().deepfake
     sender = (
         SmtpEmailSender(cfg.smtp_host, cfg.smtp_port, cfg.smtp_from, cfg.smtp_timeout_s)
         if cfg.smtp_host
@@ -94,7 +92,7 @@ def verify_code_command(session_id: str) -> None:
     code = runtime.read_secret_stdin("code")
     with runtime.open_session() as session:
         outcome = service.verify_otp(
-            session, runtime.clock(), get_deepfake_settings(), session_id, code
+            session, runtime.clock(), runtime.settings().deepfake, session_id, code
         )
     runtime.console.print(f"{outcome.reason} ({outcome.attempts_left} attempts left)")
     if not outcome.verified:
@@ -138,7 +136,7 @@ def photo_command(
 @runtime.handle_errors
 def recording_command(session_id: str, file: Path) -> None:
     """Hash a recording file and run the configured detector (default: none)."""
-    cfg = get_deepfake_settings()
+    cfg = runtime.settings().deepfake
     content = read_input_file(file, cfg.max_recording_bytes)
     with runtime.open_session() as session:
         row = service.attach_recording(

@@ -9,10 +9,7 @@ from brokerguard.clock import FixedClock
 from brokerguard.deepfake import service
 from brokerguard.deepfake.detector import NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
-from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.demodata import DemoContext
-
-ORDER = 65
 
 
 class _DemoPhone:
@@ -26,7 +23,7 @@ class _DemoPhone:
 
 
 def load_demo(ctx: DemoContext) -> None:
-    cfg = DeepfakeSettings()
+    cfg = ctx.settings.deepfake
     operators = ["許家豪", "鄭美玲"]
     reviewer = "經紀業務部主管 林"
     phone = _DemoPhone()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.clock import Clock
 from brokerguard.deepfake.audit import record_read
 from brokerguard.deepfake.service import list_sessions, session_summary
+from brokerguard.kernel.audit import AuditSink
 from brokerguard.registerkit.spec import table_file
 from brokerguard.tabular import Column
 

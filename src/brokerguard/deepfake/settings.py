@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DeepfakeSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEEPFAKE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEEPFAKE_", extra="forbid")
 
     otp_ttl_s: int = Field(default=300, ge=30, le=3600)
     otp_max_attempts: int = Field(default=5, ge=1, le=10)
@@ -25,8 +23,3 @@ class DeepfakeSettings(BaseSettings):
     max_recording_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     #: sessions left in progress longer than this fail the A10.1 check
     stale_after_hours: int = Field(default=24, ge=1)
-
-
-@lru_cache(maxsize=1)
-def get_deepfake_settings() -> DeepfakeSettings:
-    return DeepfakeSettings()

@@ -14,7 +14,6 @@ from brokerguard.deepfake.api import Cfg, Detector, Sender
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, ValidationError
-from brokerguard.plugins import NavItem
 from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
 from brokerguard.registerkit.web import read_upload
 from brokerguard.staff.service import StaffIdentity
@@ -30,7 +29,6 @@ from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
-NAV = [NavItem("/deepfake", "視訊核驗", "Video ID checks", order=65)]
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
 
 

@@ -8,7 +8,6 @@ from brokerguard.assessment.registry import CheckContext, CheckResult, check
 from brokerguard.clock import as_utc
 from brokerguard.detect.reports import latest_report
 from brokerguard.detect.service import last_run, overdue_alerts
-from brokerguard.detect.settings import DetectSettings
 
 
 @check(
@@ -18,7 +17,7 @@ from brokerguard.detect.settings import DetectSettings
     title_en="Login-failure monitoring ran recently",
 )
 def monitoring_ran(ctx: CheckContext) -> CheckResult:
-    settings = DetectSettings()
+    settings = ctx.settings.detect
     run = last_run(ctx.session)
     if run is None:
         return CheckResult.failed("登入監控從未執行", "Login monitoring has never run")
@@ -43,7 +42,7 @@ def monitoring_ran(ctx: CheckContext) -> CheckResult:
     title_en="Login alerts are triaged in time",
 )
 def alerts_triaged(ctx: CheckContext) -> CheckResult:
-    settings = DetectSettings()
+    settings = ctx.settings.detect
     late = overdue_alerts(ctx.session, ctx.clock, settings.untriaged_max_hours)
     if late:
         return CheckResult.failed(

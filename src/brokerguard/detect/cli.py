@@ -11,9 +11,7 @@ import typer
 from brokerguard.cli import runtime
 from brokerguard.detect import reports, service
 from brokerguard.detect.rules import load_rules
-from brokerguard.detect.settings import DetectSettings
 
-COMMAND = "detect"
 app = typer.Typer(
     help="登入監控 / A9.3 login monitoring: rules, alerts, analysis reports.",
     no_args_is_help=True,
@@ -27,7 +25,7 @@ def run_command(
     json_output: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Evaluate the rules over the login events recorded since the last run."""
-    settings = DetectSettings()
+    settings = runtime.settings().detect
     if rules_dir is not None:
         settings = settings.model_copy(update={"rules_dir": rules_dir})
     with runtime.open_session() as session:

@@ -12,8 +12,6 @@ from brokerguard.detect import reports, service
 from brokerguard.detect.settings import DetectSettings
 from brokerguard.detect.traces import attack_traces, normal_day
 
-ORDER = 45
-
 
 def load_demo(ctx: DemoContext) -> None:
     now = ctx.clock.now()

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from brokerguard.detect import service
 from brokerguard.detect.models import DetectAlert
-from brokerguard.detect.settings import DetectSettings
 from brokerguard.kernel.jobs import JobContext, JobOutcome, JobSpec
 from brokerguard.kernel.notices import Notice, NoticeKind, Severity
 from brokerguard.notify.outbox import notice_sink
@@ -17,7 +16,7 @@ def detect_logins(ctx: JobContext) -> JobOutcome:
     """Evaluate the login events recorded since the last run (the run's cursor makes a
     second run find nothing new) and notify every alert still ``new``, once each."""
     with ctx.unit_of_work() as session:
-        summary = service.run_detection(session, ctx.clock, DetectSettings())
+        summary = service.run_detection(session, ctx.clock, ctx.settings.detect)
         sink = notice_sink(session, ctx.clock)
         fresh = list(session.scalars(select(DetectAlert).where(DetectAlert.status == "new")))
         for alert in fresh:

@@ -194,7 +194,7 @@ def generate_report(
     if kind not in ("daily", "monthly"):
         raise ValidationError("kind is daily or monthly", field="kind")
     chosen = Period.parse(kind, period) if period else Period.previous(kind, clock)
-    detect_settings = detect_settings or DetectSettings()
+    detect_settings = detect_settings or settings.detect
     summary = summarise(session, chosen, detect_settings)
     page = render_html(summary, settings.firm_name_zh)
     record = store_evidence(

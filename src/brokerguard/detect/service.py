@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.audit import service as audit_service
 from brokerguard.clock import Clock, as_utc
+from brokerguard.config import get_settings
 from brokerguard.detect.engine import AlertCandidate, DetectionEngine
 from brokerguard.detect.models import DetectAlert, DetectRun, DetectSeenValue
 from brokerguard.detect.rules import LoginEvent, Rule, load_rules
@@ -89,7 +90,7 @@ def run_detection(
     settings: DetectSettings | None = None,
     rules: Iterable[Rule] | None = None,
 ) -> RunSummary:
-    settings = settings or DetectSettings()
+    settings = settings or get_settings().detect
     rule_list = list(rules) if rules is not None else load_rules(settings.rules_dir)
     started = clock.now()
     cursor = _cursor(session)

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DetectSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DETECT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DETECT_", extra="forbid")
 
     login_system: str = "brokerguard-etrade"
     function_prefix: str = "etrade."

@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from brokerguard.audit.schemas import AuditEvent
 from brokerguard.clock import TAIPEI
+from brokerguard.kernel.audit import AuditEvent
 
 SYSTEM = "brokerguard-etrade"
 AGENTS = (

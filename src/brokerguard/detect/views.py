@@ -9,14 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.detect import reports, service
 from brokerguard.errors import ValidationError
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, DbSession, require_roles
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/detect", "登入監控", "Login monitoring", order=55)]
 Reader = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.auditor))
 ]

@@ -13,10 +13,9 @@ from brokerguard.devices.schemas import (
     MdmImportSummary,
     Ownership,
 )
-from brokerguard.devices.settings import DevicesSettings
 from brokerguard.devices.views import DEVICES
 from brokerguard.register_io import parse_mode
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
 from brokerguard.web.registers import Upload, UploadMode, Writer, add_table_api, read_upload
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
@@ -48,6 +47,7 @@ async def import_mdm(
     clock: AppClock,
     user: Writer,
     file: Upload,
+    settings: AppSettings,
     mode: UploadMode = "all_or_nothing",
 ) -> MdmImportSummary:
     content = await read_upload(file)
@@ -58,15 +58,19 @@ async def import_mdm(
         file.filename or "",
         mode=parse_mode(mode),
         actor=user.username,
-        settings=DevicesSettings(),
+        settings=settings.devices,
     )
 
 
 @router.get("/compliance")
 def compliance(
-    session: DbSession, clock: AppClock, user: CurrentStaff, only_problems: bool = False
+    session: DbSession,
+    clock: AppClock,
+    user: CurrentStaff,
+    settings: AppSettings,
+    only_problems: bool = False,
 ) -> list[ComplianceRow]:
-    rows = service.compliance(session, clock, DevicesSettings())
+    rows = service.compliance(session, clock, settings.devices)
     return [r for r in rows if r.problems] if only_problems else rows
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
 from brokerguard.devices import service
 from brokerguard.devices.schemas import PROBLEM_LABELS, ComplianceRow, Ownership, Problem
-from brokerguard.devices.settings import DevicesSettings
 
 MAX_LISTED = 10
 
@@ -29,7 +28,7 @@ def _describe(rows: list[ComplianceRow]) -> tuple[str, str]:
 def _ownership_check(ctx: CheckContext, ownership: Ownership) -> CheckResult:
     rows = [
         r
-        for r in service.compliance(ctx.session, ctx.clock, DevicesSettings())
+        for r in service.compliance(ctx.session, ctx.clock, ctx.settings.devices)
         if r.registered is not None and r.registered.ownership is ownership
     ]
     label_zh = "公務用行動裝置" if ownership is Ownership.company else "員工自攜行動裝置"
@@ -93,7 +92,7 @@ def no_unregistered_access(ctx: CheckContext) -> CheckResult:
         return CheckResult.manual("尚未匯入 MDM 裝置清單", "No MDM export imported yet")
     rows = [
         r
-        for r in service.compliance(ctx.session, ctx.clock, DevicesSettings())
+        for r in service.compliance(ctx.session, ctx.clock, ctx.settings.devices)
         if Problem.unregistered in r.problems
     ]
     if rows:

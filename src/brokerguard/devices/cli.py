@@ -24,11 +24,9 @@ from brokerguard.cli.registers import (
 )
 from brokerguard.devices import service, tables
 from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn, Ownership
-from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import NotFoundError, ValidationError
 from brokerguard.register_io import parse_mode
 
-COMMAND = "devices"
 app = typer.Typer(help="Mobile devices (A6.1 company, A6.2 BYOD): register and MDM compliance.")
 
 
@@ -123,7 +121,7 @@ def import_mdm(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> Non
             file.name,
             mode=parse_mode(mode),
             actor=by or default_actor(),
-            settings=DevicesSettings(),
+            settings=runtime.settings().devices,
         )
     runtime.console.print(
         f"loaded {summary.loaded} of {summary.total}; non-compliant {summary.noncompliant}, "
@@ -140,7 +138,7 @@ def import_mdm(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> Non
 def compliance(problems_only: Annotated[bool, typer.Option("--problems-only")] = False) -> None:
     """Every device with what is wrong with it; exit 1 when any device is flagged."""
     with runtime.open_session() as session:
-        rows = service.compliance(session, runtime.clock(), DevicesSettings())
+        rows = service.compliance(session, runtime.clock(), runtime.settings().devices)
     flagged = 0
     for row in rows:
         if problems_only and not row.problems:

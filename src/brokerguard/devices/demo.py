@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
 from brokerguard.devices import service
 from brokerguard.devices.schemas import DeviceIn, MdmRowIn
-
-ORDER = 50
 
 #: device ID, ownership, holder, unit, type, os, version, acknowledged days ago
 DEVICES = (
@@ -40,7 +39,7 @@ MDM = (
 
 def load_demo(ctx: DemoContext) -> None:
     session, clock = ctx.session, ctx.clock
-    today = service.today(clock)
+    day = today(clock)
     actor = ctx.staff["security"].username if "security" in ctx.staff else "security"
     for device_id, ownership, holder, unit, kind, os_name, version, ack_days in DEVICES:
         service.register_device(
@@ -56,7 +55,7 @@ def load_demo(ctx: DemoContext) -> None:
                     "device_type": kind,
                     "os": os_name,
                     "os_version": version,
-                    "policy_ack_on": today - timedelta(days=ack_days),
+                    "policy_ack_on": day - timedelta(days=ack_days),
                     "sensitive_access": True,
                 }
             ),

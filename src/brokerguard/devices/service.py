@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, to_taipei
+from brokerguard.clock import Clock
+from brokerguard.config import get_settings
 from brokerguard.devices.models import DevicesDevice, DevicesMdmImport, DevicesMdmState
 from brokerguard.devices.schemas import (
     ComplianceRow,
@@ -24,10 +25,6 @@ from brokerguard.devices.schemas import (
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import ConflictError, NotFoundError
 from brokerguard.register_io import insert_new_rows
-
-
-def today(clock: Clock) -> date:
-    return to_taipei(clock.now()).date()
 
 
 def _get(session: Session, record_id: str) -> DevicesDevice:
@@ -174,7 +171,7 @@ def compliance(
     session: Session, clock: Clock, settings: DevicesSettings | None = None
 ) -> list[ComplianceRow]:
     """Every active registered device and every MDM device, with what is wrong with each."""
-    config = settings or DevicesSettings()
+    config = settings or get_settings().devices
     now = clock.now()
     states = {s.device_id: s for s in list_mdm_states(session)}
     rows: list[ComplianceRow] = []

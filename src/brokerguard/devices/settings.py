@@ -7,7 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DevicesSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEVICES_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_DEVICES_", extra="forbid")
 
     #: lowest OS version accepted per platform (a device below it is non-compliant)
     min_os_versions: dict[str, str] = Field(

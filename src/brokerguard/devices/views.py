@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock
 from brokerguard.devices import service, tables
 from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn
-from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import BrokerguardError
-from brokerguard.plugins import NavItem
 from brokerguard.register_io import parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
@@ -27,7 +25,6 @@ from brokerguard.web.registers import (
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/devices", "行動裝置", "Mobile devices", order=55)]
 
 OWNERSHIP = {"company": ("公務用", "Company"), "byod": ("員工自攜", "BYOD")}
 TYPES = {
@@ -114,7 +111,7 @@ def _compliance_page(
     error: BrokerguardError | None = None,
     status_code: int = 200,
 ) -> Response:
-    rows = service.compliance(session, clock, DevicesSettings())
+    rows = service.compliance(session, clock)
     return render(
         request,
         "devices/compliance.html",
@@ -154,7 +151,6 @@ async def upload_mdm(
             file.filename or "",
             mode=parse_mode(mode),
             actor=user.username,
-            settings=DevicesSettings(),
         )
     except BrokerguardError as exc:
         session.rollback()

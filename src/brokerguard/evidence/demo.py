@@ -15,12 +15,11 @@ from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import store_evidence, today
+from brokerguard.evidence.service import store_evidence
 from brokerguard.rulebook import load_rulebook
 from brokerguard.rulebook.model import Requirement
-
-ORDER = 20
 
 #: evidence kind -> (title, file extension)
 KIND_TITLES: dict[str, tuple[str, str]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from brokerguard.clock import today
 from brokerguard.evidence import service
 from brokerguard.kernel.jobs import JobContext, JobOutcome, JobSpec
 from brokerguard.kernel.notices import Notice, NoticeKind, Severity
@@ -14,14 +15,14 @@ WARN_DAYS = ((1, Severity.high), (7, Severity.medium), (30, Severity.low))
 def evidence_expiring(ctx: JobContext) -> JobOutcome:
     """One notice per item and threshold reached (the nearest one only), whatever the
     number of runs: the notice's key is the item, its expiry date and the threshold."""
-    today = service.today(ctx.clock)
+    day = today(ctx.clock)
     told = 0
     with ctx.unit_of_work() as session:
         sink = notice_sink(session, ctx.clock)
         for item in service.list_evidence(session, limit=100_000):
-            if item.valid_until is None or item.valid_until < today:
+            if item.valid_until is None or item.valid_until < day:
                 continue
-            left = (item.valid_until - today).days
+            left = (item.valid_until - day).days
             reached = next(((d, s) for d, s in WARN_DAYS if left <= d), None)
             if reached is None:
                 continue

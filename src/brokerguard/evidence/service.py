@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, to_taipei
+from brokerguard.clock import Clock, today
 from brokerguard.config import Settings
 from brokerguard.errors import NotFoundError, ValidationError
 from brokerguard.evidence.models import EvidenceItem, EvidenceLink
@@ -23,11 +23,6 @@ MAX_TITLE = 255
 
 def file_store(settings: Settings) -> EvidenceFileStore:
     return EvidenceFileStore(Path(settings.data_dir) / "evidence")
-
-
-def today(clock: Clock) -> date:
-    """The firm's calendar day (Asia/Taipei)."""
-    return to_taipei(clock.now()).date()
 
 
 def _record(item: EvidenceItem) -> EvidenceRecord:

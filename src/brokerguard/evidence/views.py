@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from brokerguard.clock import today
 from brokerguard.errors import BrokerguardError
 from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
 from brokerguard.evidence.service import (
@@ -15,10 +16,8 @@ from brokerguard.evidence.service import (
     get_evidence,
     list_evidence,
     store_evidence,
-    today,
 )
 from brokerguard.evidence.validation import check_kind
-from brokerguard.plugins import NavItem
 from brokerguard.rulebook import load_rulebook, require_known
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -27,7 +26,6 @@ from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-NAV = [NavItem("/evidence", "證據", "Evidence", order=80)]
 
 #: error fields of the service mapped to the form field the message is shown by
 FIELD_OF = {"filename": "file", "sha256": "file"}

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import Response
 
-from brokerguard.evidence.service import today
+from brokerguard.clock import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import CloseIn, FindingIn, FromCheckIn, PlanIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus

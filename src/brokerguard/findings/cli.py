@@ -19,13 +19,12 @@ from brokerguard.cli.registers import (
     print_rows,
     read_input_file,
 )
+from brokerguard.clock import today
 from brokerguard.errors import ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity
 
-COMMAND = "findings"
 app = typer.Typer(help="Findings (缺失改善追蹤): raise, plan, close, import remarks, export.")
 
 COLUMNS = ("id", "requirement_id", "title", "source", "severity", "owner", "due_date", "status")

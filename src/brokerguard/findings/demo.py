@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import today
 from brokerguard.findings.service import close_finding, open_finding
 from brokerguard.rulebook import load_rulebook
-
-ORDER = 30
 
 #: (source, title template, days until due (negative: overdue), severity, owner, close it)
 FINDINGS = (

@@ -8,13 +8,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, parse_date
+from brokerguard.clock import Clock, parse_date, today
 from brokerguard.errors import BrokerguardError, ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingStatus, Severity
-from brokerguard.plugins import NavItem
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
@@ -28,7 +26,6 @@ from brokerguard.web.registers import (
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/findings", "缺失改善", "Findings", order=80)]
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
 
 SEVERITIES = (

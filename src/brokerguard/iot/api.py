@@ -22,11 +22,10 @@ from brokerguard.iot.schemas import (
     VendorIn,
     VendorRecord,
 )
-from brokerguard.iot.settings import IotSettings
 from brokerguard.iot.views import ASSESSMENTS, ASSETS, EXCEPTIONS, VENDORS
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_roles
 from brokerguard.web.registers import Upload, Writer, add_table_api, read_upload
 
 router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
@@ -108,9 +107,13 @@ def list_assessments(
 
 @router.post("/assessments", status_code=201)
 def record_assessment(
-    data: AssessmentIn, session: DbSession, clock: AppClock, user: Writer
+    data: AssessmentIn,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    settings: AppSettings,
 ) -> AssessmentRecord:
-    return service.record_assessment(session, clock, data, settings=IotSettings())
+    return service.record_assessment(session, clock, data, settings=settings.iot)
 
 
 add_table_api(router, "/assessments", ASSESSMENTS)
@@ -167,9 +170,13 @@ def list_scans(session: DbSession, user: CurrentStaff) -> list[ScanRecord]:
 
 @router.post("/scans", status_code=201)
 async def import_scan(
-    session: DbSession, clock: AppClock, user: Writer, file: Upload
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    file: Upload,
+    settings: AppSettings,
 ) -> ScanRecord:
-    config = IotSettings()
+    config = settings.iot
     content = await read_upload(file, config.nmap_max_bytes)
     return scans.import_scan(
         session,

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
+from brokerguard.clock import today
 from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import (
     AssessmentRecord,
@@ -65,7 +66,7 @@ def _refs(assets: list[AssetRecord]) -> list[str]:
 
 
 def _state(ctx: CheckContext) -> IotState:
-    return load_state(ctx.session, service.today(ctx.clock))
+    return load_state(ctx.session, today(ctx.clock))
 
 
 @check(

@@ -22,6 +22,7 @@ from brokerguard.cli.registers import (
     print_rows,
     read_input_file,
 )
+from brokerguard.clock import today
 from brokerguard.errors import ValidationError
 from brokerguard.iot import scans, service, tables
 from brokerguard.iot.schemas import (
@@ -32,10 +33,8 @@ from brokerguard.iot.schemas import (
     ExceptionIn,
     VendorIn,
 )
-from brokerguard.iot.settings import IotSettings
 from brokerguard.tabular import parse_bool
 
-COMMAND = "iot"
 app = typer.Typer(help="IoT devices (Art. 7): register, assessments, vendors, exceptions, scans.")
 
 
@@ -198,7 +197,7 @@ def assess(
         AssessmentIn,
         {
             "asset_tag": asset_tag,
-            "assessed_on": optional_date(assessed_on, "on") or service.today(clock),
+            "assessed_on": optional_date(assessed_on, "on") or today(clock),
             "assessor": assessor,
             "network_isolated": _flag(network_isolated, "network_isolated"),
             "remote_access_controlled": _flag(remote_access_controlled, "remote_access_controlled"),
@@ -212,7 +211,7 @@ def assess(
         },
     )
     with runtime.open_session() as session:
-        record = service.record_assessment(session, clock, item, settings=IotSettings())
+        record = service.record_assessment(session, clock, item, settings=runtime.settings().iot)
     runtime.console.print(f"recorded; next assessment due {record.next_due}")
 
 
@@ -240,7 +239,7 @@ add_import_command(
     app,
     "assessment-import",
     lambda session, clock, content, name, mode, actor: tables.import_assessments(
-        session, clock, content, name, mode=mode, settings=IotSettings()
+        session, clock, content, name, mode=mode, settings=runtime.settings().iot
     ),
     "Import assessments from CSV/XLSX.",
     by_option=False,
@@ -280,7 +279,7 @@ def request_exception(
             runtime.clock(),
             item,
             requested_by=by or default_actor(),
-            settings=IotSettings(),
+            settings=runtime.settings().iot,
         )
     runtime.console.print(f"requested exception {record.id}")
 
@@ -334,7 +333,7 @@ add_export_command(
 @runtime.handle_errors
 def import_scan(file: Path, by: Actor = "") -> None:
     """Import an nmap XML scan (nmap -oX) and list hosts the register does not know."""
-    config = IotSettings()
+    config = runtime.settings().iot
     content = read_input_file(file, config.nmap_max_bytes)
     with runtime.open_session() as session:
         record = scans.import_scan(

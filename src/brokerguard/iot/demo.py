@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
 from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import AssessmentIn, AssetIn, ExceptionIn, VendorIn
 
-ORDER = 62
 PBX_NO_LABEL = "採購時（108 年）尚無物聯網資安標章制度；已以獨立語音網段隔離"
 
 VENDORS = (
@@ -224,7 +224,7 @@ ASSETS = (
 
 def load_demo(ctx: DemoContext) -> None:
     session, clock = ctx.session, ctx.clock
-    today = service.today(clock)
+    day = today(clock)
     security = ctx.staff["security"].username if "security" in ctx.staff else "security"
     compliance = ctx.staff["compliance"].username if "compliance" in ctx.staff else "compliance"
     for name, contact, contract, clauses, support_days in VENDORS:
@@ -236,7 +236,7 @@ def load_demo(ctx: DemoContext) -> None:
                 contact=contact,
                 contract_ref=contract,
                 security_clauses=clauses,
-                support_end=today + timedelta(days=support_days),
+                support_end=day + timedelta(days=support_days),
             ),
         )
     for row in ASSETS:
@@ -272,9 +272,7 @@ def load_demo(ctx: DemoContext) -> None:
     for index, (tag, _name, _kind, *_rest) in enumerate(ASSETS):
         asset = service.get_asset_by_tag(session, tag)
         overdue = tag == "FAX-3F-01"
-        assessed_on = (
-            today - timedelta(days=400) if overdue else today - timedelta(days=30 + 9 * index)
-        )
+        assessed_on = day - timedelta(days=400) if overdue else day - timedelta(days=30 + 9 * index)
         full = not asset.reduced_scope
         service.record_assessment(
             session,
@@ -311,7 +309,7 @@ def load_demo(ctx: DemoContext) -> None:
                 control=control,
                 reason=reason,
                 compensating_controls=compensating,
-                expires_on=today + timedelta(days=200),
+                expires_on=day + timedelta(days=200),
             ),
             requested_by=security,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from brokerguard.clock import today
 from brokerguard.iot import service
 from brokerguard.kernel.jobs import JobContext, JobOutcome, JobSpec
 from brokerguard.kernel.notices import Notice, NoticeKind, Severity
@@ -15,16 +16,16 @@ AHEAD = timedelta(days=14)
 
 def reassessments_due(ctx: JobContext) -> JobOutcome:
     """One notice per device and due date: ``medium`` ahead of it, ``high`` once past."""
-    today = service.today(ctx.clock)
+    day = today(ctx.clock)
     with ctx.unit_of_work() as session:
         latest = service.latest_assessments(session)
         sink = notice_sink(session, ctx.clock)
         due = 0
         for asset_id, assessment in sorted(latest.items()):
-            if assessment.next_due > today + AHEAD:
+            if assessment.next_due > day + AHEAD:
                 continue
             asset = service.get_asset(session, asset_id)
-            late = assessment.next_due < today
+            late = assessment.next_due < day
             due += 1
             sink.notify(
                 Notice(

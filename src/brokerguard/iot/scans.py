@@ -6,6 +6,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
+from brokerguard.config import get_settings
 from brokerguard.db.base import new_uuid
 from brokerguard.errors import NotFoundError, ValidationError
 from brokerguard.iot.models import IotAsset, IotScan, IotScanHost
@@ -24,7 +25,7 @@ def import_scan(
     settings: IotSettings | None = None,
 ) -> ScanRecord:
     """Store a scan and flag each up host that matches no active asset by IP or MAC."""
-    config = settings or IotSettings()
+    config = settings or get_settings().iot
     scan = parse_nmap_xml(content, max_bytes=config.nmap_max_bytes)
     by_ip: dict[str, str] = {}
     by_mac: dict[str, str] = {}

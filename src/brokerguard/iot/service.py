@@ -9,13 +9,14 @@ someone other than its requester (A7.1.6) and runs to an expiry date.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, to_taipei
+from brokerguard.clock import Clock, today
+from brokerguard.config import get_settings
 from brokerguard.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from brokerguard.iot.models import IotAssessment, IotAsset, IotException, IotVendor
 from brokerguard.iot.schemas import (
@@ -33,11 +34,6 @@ from brokerguard.iot.schemas import (
 )
 from brokerguard.iot.settings import IotSettings
 from brokerguard.register_io import insert_new_rows
-
-
-def today(clock: Clock) -> date:
-    return to_taipei(clock.now()).date()
-
 
 # --- assets -------------------------------------------------------------------------------
 
@@ -166,7 +162,7 @@ def prepare_assessment(
     session: Session, clock: Clock, data: AssessmentIn, *, settings: IotSettings | None = None
 ) -> IotAssessment:
     """Check an assessment against the rules and build its row (not yet added)."""
-    config = settings or IotSettings()
+    config = settings or get_settings().iot
     asset = _asset_by_tag(session, data.asset_tag)
     record = AssetRecord.model_validate(asset)
     day = today(clock)
@@ -236,7 +232,7 @@ def request_exception(
     requested_by: str,
     settings: IotSettings | None = None,
 ) -> ExceptionRecord:
-    config = settings or IotSettings()
+    config = settings or get_settings().iot
     asset = _asset_by_tag(session, data.asset_tag)
     day = today(clock)
     if data.expires_on <= day:

@@ -7,7 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class IotSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_IOT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_IOT_", extra="forbid")
 
     #: A7.2: days from one assessment to the next when the assessor names no date
     reassess_days: int = Field(default=365, gt=0, le=3 * 366)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.iot import scans, service, tables
 from brokerguard.iot.schemas import (
@@ -19,12 +19,17 @@ from brokerguard.iot.schemas import (
     ExceptionIn,
     VendorIn,
 )
-from brokerguard.iot.settings import IotSettings
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    require_writer,
+)
 from brokerguard.web.registers import (
     FormField,
     ListColumn,
@@ -35,7 +40,6 @@ from brokerguard.web.registers import (
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/iot/assets", "物聯網設備", "IoT devices", order=60)]
 
 TYPE_OPTIONS = tuple((t.value, zh, en) for t, (zh, en) in DEVICE_TYPE_LABELS.items())
 TYPE_LABELS = {t.value: labels for t, labels in DEVICE_TYPE_LABELS.items()}
@@ -184,9 +188,7 @@ ASSESSMENTS: RegisterSpec[AssessmentIn] = RegisterSpec(
         ListColumn("next_due", "Next assessment due"),
     ),
     list_rows=_assessment_rows,  # type: ignore[arg-type]
-    create=lambda session, clock, data, actor: service.record_assessment(
-        session, clock, data, settings=IotSettings()
-    ),
+    create=lambda session, clock, data, actor: service.record_assessment(session, clock, data),
     import_rows=_assessment_import,
     export=tables.export_assessments,
     export_name="iot-assessments",
@@ -247,7 +249,7 @@ def asset_page(
             "type_label": DEVICE_TYPE_LABELS[asset.device_type],
             "assessments": service.list_assessments(session, asset_id),
             "exceptions": exceptions,
-            "today": service.today(clock),
+            "today": today(clock),
         },
     )
 
@@ -259,7 +261,7 @@ def exceptions_page(
     return render(
         request,
         "iot/exceptions.html",
-        {"spec": EXCEPTIONS, "rows": _exception_rows(session), "today": service.today(clock)},
+        {"spec": EXCEPTIONS, "rows": _exception_rows(session), "today": today(clock)},
     )
 
 
@@ -300,8 +302,9 @@ async def upload_scan(
     clock: AppClock,
     user: Annotated[StaffIdentity, Depends(require_writer())],
     file: Annotated[UploadFile, File()],
+    settings: AppSettings,
 ) -> Response:
-    config = IotSettings()
+    config = settings.iot
     try:
         content = await read_upload(file, config.nmap_max_bytes)
         scans.import_scan(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from brokerguard.clock import parse_date, to_taipei
+from brokerguard.clock import parse_date, today
 from brokerguard.errors import ValidationError
 from brokerguard.mobile import approvals, gate, listing, registry, review, testing
 from brokerguard.mobile.models import MobileRelease
@@ -28,7 +28,6 @@ from brokerguard.mobile.schemas import (
     ReviewItemOut,
     ReviewOut,
 )
-from brokerguard.mobile.settings import MobileSettings
 from brokerguard.mobile.uploads import analyze_upload, read_upload
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -42,10 +41,6 @@ Writer = Annotated[
 ]
 Security = Annotated[StaffIdentity, Depends(require_roles(Role.security))]
 Reviewer = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
-
-
-def _today(clock: AppClock) -> date:
-    return to_taipei(clock.now()).date()
 
 
 def _date(value: str, field: str) -> date:
@@ -104,6 +99,7 @@ async def run_gate(
     clock: AppClock,
     staff: CurrentStaff,
     artifact: Annotated[UploadFile, File()],
+    settings: AppSettings,
     major_update: Annotated[bool | None, Form()] = None,
 ) -> dict[str, Any]:
     """The release gate for an uploaded artifact (``passed`` tells whether it may ship)."""
@@ -115,7 +111,7 @@ async def run_gate(
         app,
         report,
         major_update=major_update,
-        lab_test_valid_days=MobileSettings().lab_test_valid_days,
+        lab_test_valid_days=settings.mobile.lab_test_valid_days,
     )
     return result.to_dict()
 
@@ -159,7 +155,7 @@ async def publish(
     report = await analyze_upload(artifact)
     app = registry.get_app(session, slug)
     release = registry.get_release(session, release_id)
-    when = _date(released_on, "released_on") if released_on.strip() else _today(clock)
+    when = _date(released_on, "released_on") if released_on.strip() else today(clock)
     gate.publish_release(
         session,
         clock,
@@ -167,7 +163,7 @@ async def publish(
         release,
         report,
         released_on=when,
-        lab_test_valid_days=MobileSettings().lab_test_valid_days,
+        lab_test_valid_days=settings.mobile.lab_test_valid_days,
         settings=settings,
         actor=staff.username,
     )
@@ -262,13 +258,15 @@ def confirm_fixes(test_id: str, session: DbSession, clock: AppClock, staff: Secu
 
 
 @router.get("/lab-tests/due", response_model=list[LabDueOut])
-def lab_tests_due(session: DbSession, clock: AppClock, staff: CurrentStaff) -> Any:
-    today = _today(clock)
-    days = MobileSettings().lab_test_valid_days
+def lab_tests_due(
+    session: DbSession, clock: AppClock, staff: CurrentStaff, settings: AppSettings
+) -> Any:
+    day = today(clock)
+    days = settings.mobile.lab_test_valid_days
     rows = []
     for app in registry.list_apps(session):
         if app.customer_facing:
-            due = testing.lab_test_due(session, app, today, days)
+            due = testing.lab_test_due(session, app, day, days)
             rows.append(
                 LabDueOut(
                     app=app.slug,

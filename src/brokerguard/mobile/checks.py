@@ -9,7 +9,6 @@ from brokerguard.clock import to_taipei
 from brokerguard.findings.service import list_open
 from brokerguard.mobile import approvals, listing, registry, review, testing
 from brokerguard.mobile.models import MobileApp, MobileRelease
-from brokerguard.mobile.settings import MobileSettings
 
 SENSITIVE_RULES = ("cleartext_traffic", "ats_arbitrary_loads", "hardcoded_secret", "http_url")
 
@@ -103,7 +102,7 @@ def permission_purposes(ctx: CheckContext) -> CheckResult:
     pairs = _current(ctx)
     if not pairs:
         return _no_apps()
-    trusted = set(MobileSettings().trusted_store_hosts)
+    trusted = set(ctx.settings.mobile.trusted_store_hosts)
     problems: list[str] = []
     for app, rel in pairs:
         stated = registry.purposes(ctx.session, app)
@@ -140,7 +139,7 @@ def permission_purposes(ctx: CheckContext) -> CheckResult:
     title_en="Official website lists each app's name, version and download location",
 )
 def official_listing(ctx: CheckContext) -> CheckResult:
-    settings = MobileSettings()
+    settings = ctx.settings.mobile
     entries = listing.official_listing(ctx.session)
     if not entries:
         return _no_apps()
@@ -317,7 +316,7 @@ def root_debug_warning(ctx: CheckContext) -> CheckResult:
 
 def _lab_problems(ctx: CheckContext) -> list[str]:
     today = to_taipei(ctx.clock.now()).date()
-    days = MobileSettings().lab_test_valid_days
+    days = ctx.settings.mobile.lab_test_valid_days
     problems = []
     for app in _apps(ctx):
         if not app.customer_facing:

@@ -40,12 +40,10 @@ from brokerguard.mobile.registry import (
     set_purpose,
 )
 from brokerguard.mobile.review import import_checklist
-from brokerguard.mobile.settings import MobileSettings
 from brokerguard.mobile.testing import lab_test_due
 from brokerguard.staff.service import list_staff
 from brokerguard.tabular import ImportMode
 
-COMMAND = "app"
 app = typer.Typer(
     help="行動應用程式資安管理 A6.3 / Mobile-app security: analysis, release gate, registry.",
     no_args_is_help=True,
@@ -125,7 +123,7 @@ def gate(
     ] = None,
 ) -> None:
     """Exit 0 when the artifact may ship as the app's next release, 1 when it may not."""
-    settings = MobileSettings()
+    settings = runtime.settings().mobile
     try:
         report = analyze_artifact(file)
         with runtime.open_session() as session:
@@ -301,7 +299,7 @@ def publish(
             report,
             released_on=when,
             store=store,
-            lab_test_valid_days=MobileSettings().lab_test_valid_days,
+            lab_test_valid_days=runtime.settings().mobile.lab_test_valid_days,
             settings=runtime.settings(),
             actor=actor,
         )
@@ -335,7 +333,7 @@ def listing_check(
 
     Exit 0 when the page lists every released app and version, 1 when it differs.
     """
-    mobile = MobileSettings()
+    mobile = runtime.settings().mobile
     target = url or mobile.listing_url
     if not target:
         raise ValidationError(
@@ -389,7 +387,7 @@ def checklist_import(
 @runtime.handle_errors
 def lab_due(as_json: JsonFlag = False) -> None:
     """Customer-facing apps and when their yearly lab test is due; exit 1 if any is overdue."""
-    settings = MobileSettings()
+    settings = runtime.settings().mobile
     today = to_taipei(runtime.clock().now()).date()
     from brokerguard.mobile.registry import list_apps
 

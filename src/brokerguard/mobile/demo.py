@@ -22,8 +22,6 @@ from brokerguard.mobile.registry import register_app, set_purpose
 from brokerguard.mobile.review import complete_review, import_checklist, record_item, start_review
 from brokerguard.rulebook import load_rulebook
 
-ORDER = 60
-
 ANDROID_PERMISSIONS = {
     "android.permission.INTERNET": (
         "連線至證券交易及行情主機",

@@ -7,7 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class MobileSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_MOBILE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_MOBILE_", extra="forbid")
 
     #: the firm's published app list (A6.3.1.2), HTML or JSON; empty: the check is manual
     listing_url: str = ""

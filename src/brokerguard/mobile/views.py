@@ -18,8 +18,6 @@ from brokerguard.mobile.models import (
     MobileRelease,
     MobileReportReview,
 )
-from brokerguard.mobile.settings import MobileSettings
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -36,7 +34,6 @@ Reviewer = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.co
 Writer = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.app_team))
 ]
-NAV = [NavItem("/mobile", "行動應用程式", "Mobile apps", order=60)]
 
 
 @dataclass(frozen=True)
@@ -73,10 +70,14 @@ def timeline(session: DbSession, app: MobileApp) -> list[TimelineEntry]:
 
 @router.get("")
 def apps_page(
-    request: Request, session: DbSession, clock: AppClock, staff: CurrentStaff
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    staff: CurrentStaff,
+    settings: AppSettings,
 ) -> Response:
     today = to_taipei(clock.now()).date()
-    days = MobileSettings().lab_test_valid_days
+    days = settings.mobile.lab_test_valid_days
     rows = []
     for app in registry.list_apps(session):
         due = testing.lab_test_due(session, app, today, days) if app.customer_facing else None

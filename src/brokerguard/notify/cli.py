@@ -16,7 +16,6 @@ from brokerguard.notify import service
 from brokerguard.notify.delivery import outbox_for
 from brokerguard.notify.secrets import secret_box
 
-COMMAND = "notify"
 app = typer.Typer(
     help="通知 Notifications: channels (e-mail, webhook, syslog/CEF), routes, the outbox.",
     no_args_is_help=True,

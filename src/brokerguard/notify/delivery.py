@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.auth.secretbox import SecretBox
 from brokerguard.clock import Clock
-from brokerguard.config import Settings
+from brokerguard.config import Settings, get_settings
 from brokerguard.db.base import new_uuid
 from brokerguard.notify.channels import ChannelTarget, Sender, SendResult, default_senders
 from brokerguard.notify.messages import Outgoing
@@ -305,7 +305,7 @@ def outbox_for(
     notify_settings: NotifySettings | None = None,
 ) -> Outbox:
     """The outbox of the app's database, with the default senders unless given others."""
-    chosen = notify_settings or NotifySettings()
+    chosen = notify_settings or get_settings().notify
     return Outbox(
         factory,
         clock,

@@ -1,17 +1,16 @@
-"""Notification settings (``BROKERGUARD_NOTIFY_*`` or ``[notify]`` in the TOML file)."""
+"""Notification settings (``[notify]`` in the TOML file, ``BROKERGUARD_NOTIFY__*``
+or ``BROKERGUARD_NOTIFY_*``; see :mod:`brokerguard.config`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-
-from brokerguard.config import toml_table_sources
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class NotifySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_NOTIFY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_NOTIFY_", extra="forbid")
 
     public_url: str = "http://127.0.0.1:8000"
     """The web app's address as people reach it: a notice's link is this plus its path."""
@@ -44,14 +43,3 @@ class NotifySettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("public_url must start with http:// or https://")
         return value.rstrip("/")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, *toml_table_sources(settings_cls, "notify"))

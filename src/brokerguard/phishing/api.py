@@ -24,7 +24,6 @@ from brokerguard.phishing.schemas import (
     TriageRequest,
 )
 from brokerguard.phishing.scoring import Scorer
-from brokerguard.phishing.settings import PhishingSettings
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -254,7 +253,7 @@ def send_periodic(
 ) -> dict[str, int]:
     """Publish the periodic notice on the web banner and the in-app feed now."""
     domains = [d for b in current_brands(session) for d in b.domains]
-    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    channels = reminders.default_channels(settings, clock, settings.phishing, email=False)
     sends = reminders.send_reminder(
         session,
         clock,
@@ -270,5 +269,5 @@ def send_periodic(
 
 
 @router.get("/settings")
-def phishing_settings(staff: CurrentStaff) -> dict[str, object]:
-    return PhishingSettings().model_dump(exclude={"smtp_host", "smtp_port"}, mode="json")
+def phishing_settings(staff: CurrentStaff, settings: AppSettings) -> dict[str, object]:
+    return settings.phishing.model_dump(exclude={"smtp_host", "smtp_port"}, mode="json")

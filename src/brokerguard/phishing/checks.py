@@ -11,7 +11,6 @@ from brokerguard.clock import to_taipei
 from brokerguard.phishing.models import PhishingCase
 from brokerguard.phishing.reminders import last_periodic, reminded_for
 from brokerguard.phishing.service import last_scan, overdue_takedowns
-from brokerguard.phishing.settings import PhishingSettings
 
 SITE_SOURCES = ("ct", "nrd", "urls", "sms", "domains")
 
@@ -23,7 +22,7 @@ def _when(value: datetime) -> str:
 def _scan_result(
     ctx: CheckContext, sources: tuple[str, ...], what_zh: str, what_en: str
 ) -> CheckResult:
-    days = PhishingSettings().scan_max_age_days
+    days = ctx.settings.phishing.scan_max_age_days
     run = last_scan(ctx.session, sources)
     if run is None:
         return CheckResult.failed(f"尚無{what_zh}掃描紀錄", f"no {what_en} scan has run")
@@ -65,7 +64,7 @@ def app_scans_recent(ctx: CheckContext) -> CheckResult:
 
 
 def _takedowns(ctx: CheckContext, kind: str, what_zh: str, what_en: str) -> CheckResult:
-    days = PhishingSettings().takedown_within_days
+    days = ctx.settings.phishing.takedown_within_days
     late = overdue_takedowns(ctx.session, ctx.clock, days, kind)
     if late:
         numbers = ", ".join(c.number for c in late[:5])
@@ -117,7 +116,7 @@ def app_takedowns(ctx: CheckContext) -> CheckResult:
     title_en="Customers are reminded about phishing on schedule and after each confirmed case",
 )
 def reminders_on_schedule(ctx: CheckContext) -> CheckResult:
-    days = PhishingSettings().reminder_every_days
+    days = ctx.settings.phishing.reminder_every_days
     last = last_periodic(ctx.session)
     if last is None:
         return CheckResult.failed("尚未發送定期防詐提醒", "no periodic anti-phishing reminder sent")

@@ -26,7 +26,6 @@ from brokerguard.phishing.feeds import LineError, read_feed, urls_in_text
 from brokerguard.phishing.permute import ALL_KINDS, generate
 from brokerguard.phishing.scoring import Rejected, Scorer, Verdict
 
-COMMAND = "phishing"
 MAX_CASES_PER_SCAN = 1000
 app = typer.Typer(
     help="仿冒網站與假冒 App 偵測 / phishing-site and counterfeit-app detection (A8.1, A6.3.1.3).",
@@ -388,9 +387,8 @@ def remind(
 ) -> None:
     """Send the periodic anti-phishing reminder (e-mail, web banner, in-app feed)."""
     from brokerguard.phishing import reminders
-    from brokerguard.phishing.settings import PhishingSettings
 
-    phishing = PhishingSettings()
+    phishing = runtime.settings().phishing
     settings, clock = runtime.settings(), runtime.clock()
     recipients: list[str] = []
     if recipients_file is not None:
@@ -434,9 +432,8 @@ def collect_evidence_command(
     from brokerguard.phishing import fetch, service
     from brokerguard.phishing.apps import brand_looks
     from brokerguard.phishing.registry import current_brands
-    from brokerguard.phishing.settings import PhishingSettings
 
-    phishing = PhishingSettings()
+    phishing = runtime.settings().phishing
     with runtime.open_session() as session:
         case = service.get_case(session, case_id)
         if case.kind != "site":

@@ -19,10 +19,8 @@ from brokerguard.phishing.brands import Brand, parse_brands
 from brokerguard.phishing.models import PhishingCase
 from brokerguard.phishing.registry import save_brands
 from brokerguard.phishing.scoring import Scorer
-from brokerguard.phishing.settings import PhishingSettings
 from brokerguard.rulebook import require_known
 
-ORDER = 70
 DEMO_CERT = "5f2a9c0e8b7d6a4f3e2c1b0a99887766554433221100ffeeddccbbaa99887766"
 
 DEMO_BRAND = {
@@ -63,7 +61,9 @@ def load_demo(ctx: DemoContext) -> None:
         _open_only(ctx, brands, actor)
         return
     _cases(ctx, brands, actor)
-    channels = reminders.default_channels(ctx.settings, ctx.clock, PhishingSettings(), email=False)
+    channels = reminders.default_channels(
+        ctx.settings, ctx.clock, ctx.settings.phishing, email=False
+    )
     reminders.send_reminder(
         ctx.session,
         _at(ctx, 25),

@@ -25,7 +25,6 @@ from brokerguard.phishing.feeds import LineError, read_feed
 from brokerguard.phishing.models import PhishingCase, ScanRun
 from brokerguard.phishing.registry import current_brands
 from brokerguard.phishing.scoring import Scorer, Verdict
-from brokerguard.phishing.settings import PhishingSettings
 
 #: cases opened per feed file at most (as ``phishing scan --record``)
 MAX_CASES_PER_FILE = 500
@@ -138,7 +137,7 @@ def notify_cases(ctx: JobContext) -> JobOutcome:
 
 
 def send_reminders(ctx: JobContext) -> JobOutcome:
-    phishing = PhishingSettings()
+    phishing = ctx.settings.phishing
     with ctx.unit_of_work() as session:
         if not reminders.periodic_due(session, ctx.clock, phishing.reminder_every_days):
             return JobOutcome("periodic reminder not due yet", skipped=True)

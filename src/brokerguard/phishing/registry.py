@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
+from brokerguard.config import get_settings
 from brokerguard.phishing.brands import Brand, BrandSpec, build_brand
 from brokerguard.phishing.models import BrandRecord
 
@@ -46,10 +47,9 @@ def brands_from_database(session: Session) -> list[Brand]:
 def current_brands(session: Session) -> list[Brand]:
     """The database's brands, else those of ``BROKERGUARD_PHISHING_BRANDS_FILE`` (may be empty)."""
     from brokerguard.phishing.brands import load_brands
-    from brokerguard.phishing.settings import PhishingSettings
 
     brands = brands_from_database(session)
     if brands:
         return brands
-    path = PhishingSettings().brands_file
+    path = get_settings().phishing.brands_file
     return load_brands(path) if path is not None else []

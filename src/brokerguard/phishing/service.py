@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditEvent, AuditSink
 from brokerguard.clock import Clock, to_taipei
 from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, NotFoundError, ValidationError
+from brokerguard.kernel.audit import AuditEvent, AuditSink
 from brokerguard.phishing.apps import AppVerdict
 from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.letters import Letter, recipients_for, render_letter
@@ -280,7 +280,7 @@ def request_takedown(
         raise ConflictError(
             f"case {case.number} is {case.status}: confirm it (triage) first", field="status"
         )
-    letters = letters_for(case, brand, settings, phishing or PhishingSettings())
+    letters = letters_for(case, brand, settings, phishing or settings.phishing)
     for letter in letters:
         record = store_evidence(
             session,
@@ -419,7 +419,7 @@ def confirm_case(
     from brokerguard.phishing import reminders
 
     domains = [d for b in brands for d in b.domains]
-    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    channels = reminders.default_channels(settings, clock, settings.phishing, email=False)
 
     def announce(confirmed: PhishingCase) -> None:
         reminders.send_reminder(

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class PhishingSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_PHISHING_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_PHISHING_", extra="forbid")
 
     #: brand YAML used when the database holds no brands
     brands_file: Path | None = None

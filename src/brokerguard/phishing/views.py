@@ -14,20 +14,12 @@ from brokerguard.phishing.domains import HostError
 from brokerguard.phishing.feeds import urls_in_text
 from brokerguard.phishing.registry import current_brands
 from brokerguard.phishing.scoring import Scorer, Verdict
-from brokerguard.phishing.settings import PhishingSettings
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/phishing", include_in_schema=False)
-NAV = [
-    NavItem("/phishing/cases", "仿冒偵測", "Phishing", order=70),
-    NavItem("/phishing/brands", "品牌保護", "Brands", order=71),
-    NavItem("/phishing/apps", "假冒 App", "Counterfeit apps", order=72),
-    NavItem("/phishing/reminders", "防詐提醒", "Anti-phishing notices", order=73),
-]
 STATUS_CLASS = {
     "new": "status-fail",
     "triaged": "status-manual",
@@ -138,7 +130,7 @@ def _detail(
 ) -> Response:
     case = service.get_case(session, case_id)
     brand = service.brand_of(current_brands(session), case.brand_key)
-    letters = service.letters_for(case, brand, settings, PhishingSettings())
+    letters = service.letters_for(case, brand, settings, settings.phishing)
     return render(
         request,
         "phishing/case.html",
@@ -297,7 +289,7 @@ def send_now(
     if not staff.has_any(Role.security, Role.compliance):
         raise PermissionDeniedError("only the cybersecurity or compliance unit sends notices")
     domains = [d for b in current_brands(session) for d in b.domains]
-    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    channels = reminders.default_channels(settings, clock, settings.phishing, email=False)
     reminders.send_reminder(
         session,
         clock,

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from brokerguard.assessment.registry import CheckContext, CheckDefinition, CheckResult, registry
-from brokerguard.clock import roc_date
-from brokerguard.evidence.service import today
+from brokerguard.clock import roc_date, today
 from brokerguard.policies.service import policies_covering
 from brokerguard.rulebook import RequirementKind, load_rulebook
 

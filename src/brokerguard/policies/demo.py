@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import today
 from brokerguard.policies.service import approve_policy, register_policy
 from brokerguard.rulebook import Requirement, RequirementKind, load_rulebook
-
-ORDER = 10
 
 
 @dataclass(frozen=True)

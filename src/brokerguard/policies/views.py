@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from brokerguard.clock import today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
-from brokerguard.evidence.service import today
-from brokerguard.plugins import NavItem
 from brokerguard.policies.coverage import policy_coverage
 from brokerguard.policies.service import (
     approve_policy,
@@ -25,7 +24,6 @@ from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-NAV = [NavItem("/policies", "規範文件", "Policies", order=85)]
 
 WRITERS = (Role.security, Role.compliance, Role.app_team)
 APPROVERS = (Role.compliance,)

@@ -8,9 +8,8 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status, load_all_checks
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, today
 from brokerguard.config import Settings
-from brokerguard.evidence.service import today
 from brokerguard.findings.schemas import FindingRecord
 from brokerguard.findings.service import open_finding
 

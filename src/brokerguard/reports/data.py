@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import Status
 from brokerguard.assessment.service import latest_snapshot
-from brokerguard.clock import Clock, roc_date, to_taipei
+from brokerguard.clock import Clock, roc_date, to_taipei, today
 from brokerguard.config import Settings
 from brokerguard.evidence.schemas import EvidenceRecord
-from brokerguard.evidence.service import evidence_by_requirement, today
+from brokerguard.evidence.service import evidence_by_requirement
 from brokerguard.findings.schemas import FindingRecord
 from brokerguard.findings.service import list_open
 from brokerguard.i18n import normalise_language, pick

@@ -7,15 +7,12 @@ from fastapi.responses import Response
 
 from brokerguard.errors import ValidationError
 from brokerguard.i18n import LANGUAGES
-from brokerguard.plugins import NavItem
 from brokerguard.reports.data import ReportFormat, build_report
 from brokerguard.reports.render import MEDIA_TYPES, default_filename, render_report
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-NAV = [NavItem("/reports", "報表", "Reports", order=90)]
 
 
 @router.get("/reports")

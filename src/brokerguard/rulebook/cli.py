@@ -27,8 +27,6 @@ from brokerguard.rulebook.query import find, parse_kind, select
 from brokerguard.rulebook.schemas import RequirementDetail, RequirementSummary
 from brokerguard.rulebook.templates import get_template, list_templates
 
-COMMAND = "rulebook"
-
 app = typer.Typer(
     help="規範條文 / the requirements of the rules: list, show, export (OSCAL).",
     no_args_is_help=True,

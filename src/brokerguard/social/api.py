@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -14,9 +14,8 @@ from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
 from brokerguard.social.models import OfficialAccount
 from brokerguard.social.registers import REGISTERS
-from brokerguard.social.settings import get_social_settings
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.registers import download
 
 router = APIRouter(prefix="/api/v1/social", tags=["social"])
@@ -36,13 +35,10 @@ CHECK_IDS = (
 add_findings_api(router, CHECK_IDS)
 
 
-def fetch_policy(request: Request) -> FetchPolicy:
-    """The settings' policy (public addresses only); tests may set
-    ``app.state.social_fetch_policy`` to reach a loopback page."""
-    override = getattr(request.app.state, "social_fetch_policy", None)
-    if isinstance(override, FetchPolicy):
-        return override
-    cfg = get_social_settings()
+def fetch_policy(settings: AppSettings) -> FetchPolicy:
+    """The settings' policy (public addresses only); tests override this dependency
+    to reach a loopback page."""
+    cfg = settings.social
     return FetchPolicy(timeout_s=cfg.fetch_timeout_s, max_bytes=cfg.fetch_max_bytes)
 
 

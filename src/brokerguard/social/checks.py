@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.evidence.service import today
+from brokerguard.clock import today
 from brokerguard.social.models import (
     AccountAdmin,
     MonitoringEntry,
@@ -18,7 +18,6 @@ from brokerguard.social.models import (
 )
 from brokerguard.social.registers import is_high_risk
 from brokerguard.social.service import APPROVED, PUBLISHED, latest_checks
-from brokerguard.social.settings import get_social_settings
 
 
 def _active_accounts(ctx: CheckContext) -> list[OfficialAccount]:
@@ -44,7 +43,7 @@ def _names(items: list[str]) -> str:
 )
 def platform_risk_rated(ctx: CheckContext) -> CheckResult:
     day = today(ctx.clock)
-    limit = timedelta(days=get_social_settings().platform_review_max_days)
+    limit = timedelta(days=ctx.settings.social.platform_review_max_days)
     platforms = list(ctx.session.scalars(select(SocialPlatform).order_by(SocialPlatform.name)))
     if not platforms:
         return CheckResult.failed("尚未建立社群媒體平台風險分級", "No platform is risk-rated yet")
@@ -79,7 +78,7 @@ def platform_risk_rated(ctx: CheckContext) -> CheckResult:
 )
 def account_privacy_review(ctx: CheckContext) -> CheckResult:
     day = today(ctx.clock)
-    limit = timedelta(days=get_social_settings().privacy_review_max_days)
+    limit = timedelta(days=ctx.settings.social.privacy_review_max_days)
     accounts = _active_accounts(ctx)
     if not accounts:
         return CheckResult.manual("尚無官方帳號登錄", "No official account is registered")
@@ -187,7 +186,7 @@ def _disclosure(
     if not accounts:
         return CheckResult.manual("尚無官方帳號登錄", "No official account is registered")
     latest = latest_checks(ctx.session)
-    max_age = timedelta(days=get_social_settings().disclosure_max_age_days)
+    max_age = timedelta(days=ctx.settings.social.disclosure_max_age_days)
     now = ctx.clock.now()
     never, errors, missing = [], [], []
     evidence = []
@@ -262,7 +261,7 @@ def disclosure_complaints(ctx: CheckContext) -> CheckResult:
     title_en="Official accounts are monitored regularly and incidents/complaints handled in time",
 )
 def monitoring_recent(ctx: CheckContext) -> CheckResult:
-    cfg = get_social_settings()
+    cfg = ctx.settings.social
     day = today(ctx.clock)
     accounts = _active_accounts(ctx)
     if not accounts:

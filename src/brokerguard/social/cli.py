@@ -19,9 +19,7 @@ from brokerguard.registerkit.cli import (
 from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
 from brokerguard.social.registers import REGISTERS
-from brokerguard.social.settings import get_social_settings
 
-COMMAND = "social"
 app = typer.Typer(help="社群媒體 / Social media (Art. 5).", no_args_is_help=True)
 for _spec in REGISTERS:
     add_register_commands(app, _spec)
@@ -114,7 +112,7 @@ def profile_command(
 @runtime.handle_errors
 def check_disclosures() -> None:
     """Fetch every active official account's page; exit 1 when one lacks an item."""
-    cfg = get_social_settings()
+    cfg = runtime.settings().social
     policy = FetchPolicy(timeout_s=cfg.fetch_timeout_s, max_bytes=cfg.fetch_max_bytes)
     with runtime.open_session() as session:
         rows = service.check_all_disclosures(session, runtime.clock(), policy=policy)

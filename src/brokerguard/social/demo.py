@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from brokerguard.clock import FixedClock
+from brokerguard.clock import FixedClock, today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.spec import create_item
 from brokerguard.social import service
 from brokerguard.social.registers import ACCOUNTS, ADMINS, MONITORING, PLATFORMS
-
-ORDER = 55
 
 PLATFORM_ROWS = [
     (

@@ -8,13 +8,12 @@ from brokerguard.kernel.notices import Notice, NoticeKind, Severity
 from brokerguard.notify.outbox import notice_sink
 from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
-from brokerguard.social.settings import get_social_settings
 
 
 def check_disclosures(ctx: JobContext) -> JobOutcome:
     """Each run records one check per active account (the weekly proof); an account that
     fails is notified once per set of missing items."""
-    config = get_social_settings()
+    config = ctx.settings.social
     policy = FetchPolicy(timeout_s=config.fetch_timeout_s, max_bytes=config.fetch_max_bytes)
     with ctx.unit_of_work() as session:
         rows = service.check_all_disclosures(session, ctx.clock, policy=policy)

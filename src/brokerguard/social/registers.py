@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, today
 from brokerguard.errors import ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.social.models import AccountAdmin, MonitoringEntry, OfficialAccount, SocialPlatform

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class SocialSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_SOCIAL_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_SOCIAL_", extra="forbid")
 
     #: each active account needs a monitoring entry at least this often (A5.4.1)
     monitoring_max_gap_days: int = Field(default=30, ge=1, le=366)
@@ -23,8 +21,3 @@ class SocialSettings(BaseSettings):
     disclosure_max_age_days: int = Field(default=31, ge=1, le=366)
     fetch_timeout_s: float = Field(default=5.0, gt=0, le=60)
     fetch_max_bytes: int = Field(default=2_000_000, ge=10_000, le=50_000_000)
-
-
-@lru_cache(maxsize=1)
-def get_social_settings() -> SocialSettings:
-    return SocialSettings()

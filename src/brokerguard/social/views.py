@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.errors import BrokerguardError, ValidationError
-from brokerguard.plugins import NavItem
 from brokerguard.registerkit.labels import OUTCOME_LABELS, POST_STATUS_LABELS
 from brokerguard.registerkit.web import add_register_views
 from brokerguard.social import service
@@ -25,7 +24,6 @@ from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/social", include_in_schema=False)
-NAV = [NavItem("/social", "社群媒體", "Social media", order=55)]
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
 REGISTER_LINKS = [
     ("/social/platforms", PLATFORMS),

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from brokerguard.clock import today
 from brokerguard.errors import ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.web import add_findings_api, add_register_api
 from brokerguard.training.service import (
     REGISTERS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.evidence.service import today
+from brokerguard.clock import today
 from brokerguard.training.service import TOPIC_LABELS, course_statuses, overdue
 
 

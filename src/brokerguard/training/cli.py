@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from brokerguard.cli import runtime
+from brokerguard.clock import today
 from brokerguard.errors import ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.cli import add_register_commands
 from brokerguard.training.service import (
     REGISTERS,
@@ -19,7 +19,6 @@ from brokerguard.training.service import (
     overdue,
 )
 
-COMMAND = "training"
 app = typer.Typer(help="教育訓練 / Training: courses, people, attendance.", no_args_is_help=True)
 for _spec in REGISTERS:
     add_register_commands(app, _spec)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.spec import create_item
 from brokerguard.training.service import ATTENDANCE, COURSES, PEOPLE
-
-ORDER = 60
 
 PEOPLE_ROWS = [
     ("A10231", "陳志明", "資訊部", "網路管理員"),

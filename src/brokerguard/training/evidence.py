@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, roc_date
+from brokerguard.clock import Clock, roc_date, today
 from brokerguard.config import Settings
-from brokerguard.evidence.service import store_evidence, today
+from brokerguard.evidence.service import store_evidence
 from brokerguard.rulebook import load_rulebook
 from brokerguard.training.models import TrainingCourse
 from brokerguard.training.service import TOPIC_REQUIREMENTS

@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, today
 from brokerguard.config import Settings
 from brokerguard.errors import ValidationError
-from brokerguard.evidence.service import today
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_int, text

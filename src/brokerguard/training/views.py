@@ -7,8 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from brokerguard.evidence.service import today
-from brokerguard.plugins import NavItem
+from brokerguard.clock import today
 from brokerguard.registerkit.web import add_register_views
 from brokerguard.training.service import (
     ATTENDANCE,
@@ -24,7 +23,6 @@ from brokerguard.web.deps import AppClock, CurrentStaff, DbSession
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/training", include_in_schema=False)
-NAV = [NavItem("/training", "教育訓練", "Training", order=60)]
 
 
 def _back(request: Request, session: DbSession) -> dict[str, Any]:

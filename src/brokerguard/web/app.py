@@ -1,7 +1,7 @@
 """The FastAPI application factory.
 
-Routers are discovered from the domain packages (``<domain>/api.py`` and
-``<domain>/views.py``, see :mod:`brokerguard.plugins`). The process keeps no
+Routers, menu entries and page templates come from the domain manifests
+(:mod:`brokerguard.domains`, :mod:`brokerguard.kernel.manifest`). The process keeps no
 state of its own beyond settings: sessions are signed cookies and everything
 else is in the database, so several processes can run behind a load balancer.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from brokerguard import __version__
-from brokerguard.audit.schemas import AuditSink
-from brokerguard.audit.settings import AuditSettings
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Environment, Settings, get_settings
 from brokerguard.db.engine import make_engine, session_factory
+from brokerguard.domains import all_domains, validate
 from brokerguard.errors import AuthenticationError, BrokerguardError, ServiceUnavailableError
+from brokerguard.kernel.audit import AuditSink
+from brokerguard.kernel.context import AppContext
+from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.keys import load_or_create_secret
-from brokerguard.plugins import NavItem, import_domain_modules
+from brokerguard.web.deps import set_context
 from brokerguard.web.security import SecurityHeadersMiddleware
-from brokerguard.web.templating import render
+from brokerguard.web.templating import render, use_domain_templates
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -76,7 +79,11 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock | None = None,
     audit_sink: AuditSink | None = None,
+    domains: Sequence[DomainManifest] | None = None,
 ) -> FastAPI:
+    """The app of the given domains (all of :mod:`brokerguard.domains` by default);
+    a wrong manifest raises :class:`~brokerguard.kernel.manifest.ManifestError`."""
+    manifests = all_domains() if domains is None else validate(tuple(domains))
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
     app = FastAPI(
@@ -88,13 +95,15 @@ def create_app(
         docs_url=None,  # served by web.apidocs from local files (CSP: no CDN, no inline script)
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = session_factory(engine)
-    app.state.clock = clock or SystemClock()
-    #: None: each request's events ride on its own database transaction (see web.deps)
-    app.state.audit_sink = audit_sink
-    app.state.audit_settings = AuditSettings()  # read once: parsing settings costs milliseconds
+    context = AppContext(
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        session_factory=session_factory(engine),
+        domains=manifests,
+        audit_sink=audit_sink,
+    )
+    set_context(app, context)
 
     secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
     app.add_middleware(
@@ -145,21 +154,14 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    nav: list[NavItem] = []
-    for module in import_domain_modules("api"):
-        router = getattr(module, "router", None)
-        if router is not None:
+    for manifest in manifests:
+        for router in manifest.api_routers + manifest.page_routers:
             app.include_router(router)
-    for module in import_domain_modules("views"):
-        router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router)
-        nav.extend(getattr(module, "NAV", []))
+    use_domain_templates({m.name: m.templates for m in manifests if m.templates is not None})
     from brokerguard.web import apidocs, pages
 
     app.include_router(pages.router)
     app.include_router(apidocs.router)
-    app.state.nav = sorted(nav, key=lambda item: (item.order, item.path))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -20,11 +20,10 @@ import secrets
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from brokerguard.audit.schemas import AuditSink
 from brokerguard.audit.sink import session_audit_sink
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
@@ -33,6 +32,8 @@ from brokerguard.errors import (
     PermissionDeniedError,
     ServiceUnavailableError,
 )
+from brokerguard.kernel.audit import AuditSink
+from brokerguard.kernel.context import AppContext
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity, get_staff
 from brokerguard.web.transactions import request_bind
@@ -42,16 +43,34 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_SESSION_KEY = "csrf"
 
 
+def set_context(app: FastAPI, context: AppContext) -> None:
+    """The app factory's one write: the context every dependency below reads."""
+    app.state.context = context
+
+
+def app_context(app: FastAPI) -> AppContext:
+    """The context the app was built with (the only reader of ``app.state``)."""
+    context = app.state.context
+    if not isinstance(context, AppContext):
+        raise TypeError("the app was not built by brokerguard.web.app.create_app")
+    return context
+
+
 # Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency
 # in the thread pool, a hop that costs more than the work.
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def get_context(request: Request) -> AppContext:
+    return app_context(request.app)
 
 
-async def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
+AppCtx = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_settings(context: AppCtx) -> Settings:
+    return context.settings
+
+
+async def get_clock(context: AppCtx) -> Clock:
+    return context.clock
 
 
 def commit_unit_of_work(session: Session) -> None:
@@ -70,12 +89,11 @@ def commit_unit_of_work(session: Session) -> None:
         ) from None
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    factory = request.app.state.session_factory
+def get_db(request: Request, context: AppCtx) -> Iterator[Session]:
     bind = request_bind(
-        request.app.state.engine, request.method, request.scope.get("route"), (get_audit_sink,)
+        context.engine, request.method, request.scope.get("route"), (get_audit_sink,)
     )
-    session: Session = factory(bind=bind)
+    session: Session = context.session_factory(bind=bind)
     try:
         yield session
         commit_unit_of_work(session)
@@ -92,15 +110,14 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 AppClock = Annotated[Clock, Depends(get_clock)]
 
 
-async def get_audit_sink(request: Request, session: DbSession, clock: AppClock) -> AuditSink:
+async def get_audit_sink(context: AppCtx, session: DbSession, clock: AppClock) -> AuditSink:
     """The request's audit sink: events ride on the request's transaction.
 
     An app built with an explicit ``audit_sink`` (tests, tools) uses that one instead.
     """
-    fixed: AuditSink | None = request.app.state.audit_sink
-    if fixed is not None:
-        return fixed
-    return session_audit_sink(session, clock, request.app.state.audit_settings)
+    if context.audit_sink is not None:
+        return context.audit_sink
+    return session_audit_sink(session, clock, context.settings.audit)
 
 
 AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]

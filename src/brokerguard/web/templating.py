@@ -1,31 +1,43 @@
 """Jinja2 rendering with the request's language, user, CSRF token and navigation.
 
-Every template lives under ``web/templates``; a domain keeps its pages in
-``web/templates/<domain>/`` and extends ``base.html``.
+The shared layout (``base.html``, ``error.html``, the form and register macros)
+lives in ``web/templates``; a domain keeps its pages in the templates folder its
+manifest names and refers to them as ``<domain>/<page>.html``. They extend
+``base.html``. :func:`use_domain_templates` (called by the app factory) puts the
+domains' folders behind the shared one in a Jinja ``ChoiceLoader``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from starlette.responses import HTMLResponse
 
 from brokerguard.clock import roc_date, to_taipei
 from brokerguard.i18n import Translator, normalise_language
-from brokerguard.plugins import NavItem
-from brokerguard.web.deps import csrf_token
+from brokerguard.web.deps import app_context, csrf_token
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 
 
+def use_domain_templates(folders: Mapping[str, Path]) -> None:
+    """``<domain>/<page>.html`` is looked up in that domain's folder, after the shared one."""
+    domains = {name: FileSystemLoader(str(folder)) for name, folder in folders.items()}
+    templates.env.loader = ChoiceLoader(
+        [FileSystemLoader(str(TEMPLATE_DIR)), PrefixLoader(domains)]
+    )
+
+
 def request_language(request: Request) -> str:
     chosen = request.query_params.get("lang") or request.cookies.get("lang")
-    default = request.app.state.settings.default_language
+    default = app_context(request.app).settings.default_language
     return normalise_language(chosen, default)
 
 
@@ -48,7 +60,6 @@ def format_date(value: date | datetime | None, language: str = "zh-TW") -> str:
 
 templates.env.filters["dt"] = format_datetime
 templates.env.filters["d"] = format_date
-templates.env.globals["template_dir"] = str(TEMPLATE_DIR)
 
 
 def render(
@@ -56,7 +67,7 @@ def render(
 ) -> HTMLResponse:
     language = request_language(request)
     translator = Translator(language)
-    nav: list[NavItem] = request.app.state.nav
+    built = app_context(request.app)
     data: dict[str, Any] = {
         "request": request,
         "lang": language,
@@ -64,8 +75,8 @@ def render(
         "pick": translator.pick,
         "csrf_token": csrf_token(request),
         "staff": getattr(request.state, "staff", None),
-        "nav": nav,
-        "settings": request.app.state.settings,
+        "nav": built.nav,
+        "settings": built.settings,
     }
     data.update(context or {})
     response = templates.TemplateResponse(request, template, data, status_code=status_code)

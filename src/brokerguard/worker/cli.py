@@ -13,12 +13,11 @@ from brokerguard.cli.registers import Json, default_actor
 from brokerguard.clock import to_taipei
 from brokerguard.db.engine import session_factory
 from brokerguard.notify.delivery import outbox_for
-from brokerguard.worker.assembly import build_runner, load_worker_settings
+from brokerguard.worker.assembly import build_runner
 from brokerguard.worker.overview import job_overview
 from brokerguard.worker.queue import WorkerProcess, make_huey
 from brokerguard.worker.runner import JobRunner, RunReport
 
-COMMAND = "jobs"
 app = typer.Typer(
     help="排程作業 Scheduled jobs: list them with their last and next runs, run one now.",
     no_args_is_help=True,
@@ -81,50 +80,47 @@ def _deliver(runner: JobRunner) -> None:
         )
 
 
-def register(root: typer.Typer) -> None:
-    @root.command("worker")
-    @runtime.handle_errors
-    def worker(
-        once: Annotated[
-            bool, typer.Option("--once", help="run every job due now, send the outbox, exit")
-        ] = False,
-        as_json: Json = False,
-        scheduler: Annotated[
-            bool,
-            typer.Option(
-                "--scheduler/--no-scheduler",
-                help="claim due jobs every minute (run exactly one per queue; see "
-                "docs/operations.md)",
-            ),
-        ] = True,
-        threads: Annotated[
-            int | None, typer.Option("--threads", min=1, max=32, help="jobs run at once")
-        ] = None,
-    ) -> None:
-        """Run the scheduled jobs and send notifications (the process beside ``serve``)."""
-        worker_settings = load_worker_settings()
-        settings = runtime.settings()
-        factory = session_factory(runtime.engine())
-        runner = build_runner(settings, factory, runtime.clock(), worker_settings)
-        if once:
-            reports = runner.run_due()
-            for report in reports:
-                _print_report(report, as_json)
-            _deliver(runner)
-            if any(r.status == "failed" for r in reports):
-                raise typer.Exit(runtime.EXIT_FAILED)
-            return
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        process = WorkerProcess(
-            make_huey(settings),
-            runner,
-            outbox_for(settings, factory, runner.clock),
-            worker_settings.outbox_poll_s,
-        )
-        runtime.err_console.print(
-            f"worker {runner.owner}: {len(runner.jobs)} jobs, "
-            f"scheduler {'on' if scheduler else 'off'}, queue "
-            f"{'redis' if settings.redis_url else settings.data_dir / 'worker-queue.db'}",
-            highlight=False,
-        )
-        process.serve(scheduler=scheduler, threads=threads or worker_settings.threads)
+@runtime.handle_errors
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="run every job due now, send the outbox, exit")
+    ] = False,
+    as_json: Json = False,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="claim due jobs every minute (run exactly one per queue; see docs/operations.md)",
+        ),
+    ] = True,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, max=32, help="jobs run at once")
+    ] = None,
+) -> None:
+    """Run the scheduled jobs and send notifications (the process beside ``serve``)."""
+    settings = runtime.settings()
+    worker_settings = settings.worker
+    factory = session_factory(runtime.engine())
+    runner = build_runner(settings, factory, runtime.clock())
+    if once:
+        reports = runner.run_due()
+        for report in reports:
+            _print_report(report, as_json)
+        _deliver(runner)
+        if any(r.status == "failed" for r in reports):
+            raise typer.Exit(runtime.EXIT_FAILED)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    process = WorkerProcess(
+        make_huey(settings),
+        runner,
+        outbox_for(settings, factory, runner.clock),
+        worker_settings.outbox_poll_s,
+    )
+    runtime.err_console.print(
+        f"worker {runner.owner}: {len(runner.jobs)} jobs, "
+        f"scheduler {'on' if scheduler else 'off'}, queue "
+        f"{'redis' if settings.redis_url else settings.data_dir / 'worker-queue.db'}",
+        highlight=False,
+    )
+    process.serve(scheduler=scheduler, threads=threads or worker_settings.threads)

@@ -1,18 +1,14 @@
-"""The jobs the domains declare: ``JOBS: tuple[JobSpec, ...]`` in ``<domain>/jobs.py``,
-with their schedules (the job's own or the settings' override), checked at start-up."""
+"""The jobs the domains declare (``jobs=`` in each domain's manifest, from its
+``jobs.py``), with their schedules (the job's own or the settings' override)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from brokerguard.errors import ConfigurationError, ValidationError
+from brokerguard.errors import ValidationError
 from brokerguard.kernel.jobs import JobSpec
-from brokerguard.plugins import import_domain_modules
 from brokerguard.worker.cron import Schedule, parse_cron
-
-#: modules named ``jobs`` that are not a domain's declarations
-NOT_DECLARATIONS = frozenset({"brokerguard.kernel.jobs"})
 
 
 @dataclass(frozen=True)
@@ -26,16 +22,10 @@ class ScheduledJob:
 
 
 def declared_jobs() -> list[JobSpec]:
-    """Every domain's ``JOBS``; a malformed module stops start-up naming the domain."""
-    found: list[JobSpec] = []
-    for module in import_domain_modules("jobs"):
-        if module.__name__ in NOT_DECLARATIONS:
-            continue
-        jobs = getattr(module, "JOBS", None)
-        if not isinstance(jobs, tuple) or not all(isinstance(j, JobSpec) for j in jobs):
-            raise ConfigurationError(f"{module.__name__}.JOBS must be a tuple of JobSpec")
-        found.extend(jobs)
-    return found
+    """Every domain's jobs, in the order of :mod:`brokerguard.domains`."""
+    from brokerguard.domains import all_domains
+
+    return [job for manifest in all_domains() for job in manifest.jobs]
 
 
 def job_table(specs: Iterable[JobSpec], overrides: Mapping[str, str]) -> dict[str, ScheduledJob]:

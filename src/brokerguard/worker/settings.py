@@ -1,4 +1,5 @@
-"""Worker settings (``BROKERGUARD_WORKER_*`` or ``[worker]`` in the TOML file).
+"""Worker settings (``[worker]`` in the TOML file, ``BROKERGUARD_WORKER__*`` or
+``BROKERGUARD_WORKER_*``; see :mod:`brokerguard.config`).
 
 ``schedules`` overrides a job's cron schedule by job name, e.g.
 ``BROKERGUARD_WORKER_SCHEDULES='{"audit.seal": "*/5 * * * *"}'`` or, in TOML::
@@ -10,13 +11,11 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-
-from brokerguard.config import toml_table_sources
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class WorkerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_WORKER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BROKERGUARD_WORKER_", extra="forbid")
 
     schedules: dict[str, str] = Field(default_factory=dict)
     """Cron schedule (Asia/Taipei) by job name, replacing the job's own (checked, with
@@ -32,14 +31,3 @@ class WorkerSettings(BaseSettings):
     lease_margin_s: float = Field(default=120.0, ge=1, le=3600)
     """A claimed run not finished this long after its worst case (timeout x attempts)
     is taken over by another worker."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, *toml_table_sources(settings_cls, "worker"))

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 
 from brokerguard.errors import BrokerguardError
 from brokerguard.notify.service import recent_notices
-from brokerguard.plugins import NavItem
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
+from brokerguard.web.deps import AppCtx, DbSession, require_roles
 from brokerguard.web.templating import render
 from brokerguard.worker import runs
 from brokerguard.worker.assembly import build_runner
@@ -23,7 +22,6 @@ from brokerguard.worker.overview import job_overview
 from brokerguard.worker.runner import JobRunner
 
 router = APIRouter(include_in_schema=False)
-NAV = [NavItem("/jobs", "排程作業", "Scheduled jobs", order=88)]
 Reader = Annotated[
     StaffIdentity,
     Depends(require_roles(Role.security, Role.compliance, Role.auditor, Role.app_team)),
@@ -51,10 +49,8 @@ def _page(
 
 
 @router.get("/jobs")
-def jobs_page(
-    request: Request, session: DbSession, settings: AppSettings, clock: AppClock, staff: Reader
-) -> Response:
-    runner = build_runner(settings, request.app.state.session_factory, clock)
+def jobs_page(request: Request, session: DbSession, context: AppCtx, staff: Reader) -> Response:
+    runner = build_runner(context.settings, context.session_factory, context.clock)
     return _page(request, session, runner, staff)
 
 
@@ -63,12 +59,11 @@ def run_job_now(
     request: Request,
     job_name: str,
     session: DbSession,
-    settings: AppSettings,
-    clock: AppClock,
+    context: AppCtx,
     staff: Operator,
 ) -> Response:
     """Queue a run of the job for the workers (the next one to look takes it)."""
-    runner = build_runner(settings, request.app.state.session_factory, clock)
+    runner = build_runner(context.settings, context.session_factory, context.clock)
     try:
         job = runner.job(job_name[:64])
         runner.request_run(session, job, f"web:{staff.username}", timedelta(0))

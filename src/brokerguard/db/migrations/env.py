@@ -6,9 +6,9 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from brokerguard.db.base import Base
-from brokerguard.plugins import import_domain_modules
+from brokerguard.domains import all_domains
 
-import_domain_modules("models")
+all_domains()  # imports every domain's models into Base.metadata
 target_metadata = Base.metadata
 config = context.config
 

@@ -1,4 +1,4 @@
-"""The audit event: the interface contract every producer writes to.
+"""The audit event and the sink interface: the contract every producer writes to.
 
 Required: ``event_id`` (UUID, the idempotency key), ``time`` (RFC 3339 with offset),
 ``account``, ``function``, ``system`` and at least one of ``query`` or

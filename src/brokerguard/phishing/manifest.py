@@ -1,0 +1,31 @@
+"""The phishing domain's parts (see :mod:`brokerguard.kernel.manifest`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
+from brokerguard.phishing import api, checks, cli, demo, jobs, models, views
+from brokerguard.phishing.settings import PhishingSettings
+
+HERE = Path(__file__).parent
+
+MANIFEST = DomainManifest(
+    name="phishing",
+    api_routers=(api.router,),
+    page_routers=(views.router,),
+    nav=(
+        NavItem("/phishing/cases", "仿冒偵測", "Phishing"),
+        NavItem("/phishing/brands", "品牌保護", "Brands"),
+        NavItem("/phishing/apps", "假冒 App", "Counterfeit apps"),
+        NavItem("/phishing/reminders", "防詐提醒", "Anti-phishing notices"),
+    ),
+    cli=CliGroup("phishing", cli.app),
+    checks=checks,
+    models=models,
+    jobs=jobs.JOBS,
+    demo=DemoStep(demo.load_demo),
+    settings=PhishingSettings,
+    templates=HERE / "templates",
+    migrations=HERE / "migrations",
+)
