@@ -44,6 +44,7 @@ from brokerguard.notify.settings import NotifySettings
 from brokerguard.phishing.settings import PhishingSettings
 from brokerguard.social.settings import SocialSettings
 from brokerguard.staff.settings import StaffSettings
+from brokerguard.worker.settings import WorkerSettings
 
 ENV_PREFIX = "BROKERGUARD_"
 CONFIG_FILE_ENV = "BROKERGUARD_CONFIG_FILE"
@@ -108,6 +109,7 @@ class Settings(BaseSettings):
     phishing: PhishingSettings = Field(default_factory=PhishingSettings)
     social: SocialSettings = Field(default_factory=SocialSettings)
     staff: StaffSettings = Field(default_factory=StaffSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @field_validator("database_url")
     @classmethod

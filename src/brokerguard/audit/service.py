@@ -298,13 +298,24 @@ def seal_log(session: Session, clock: Clock, settings: Settings) -> list[TreeHea
     return seal(session, clock, signer(settings))
 
 
+def seal_pending(session: Session, clock: Clock, settings: Settings) -> list[TreeHead]:
+    """Seal in ``session``'s transaction; call :func:`publish_witness` after its commit."""
+    with _ingest.gc_paused():
+        return seal_log(session, clock, settings)
+
+
+def publish_witness(settings: Settings, created: Sequence[TreeHead]) -> None:
+    """Write the newest committed tree head to the witness file."""
+    if created:
+        write_witness(settings.data_dir, created[-1])
+
+
 def seal_and_commit(
     factory: sessionmaker[Session], clock: Clock, settings: Settings
 ) -> list[TreeHead]:
-    with session_scope(factory) as session, _ingest.gc_paused():
-        created = seal_log(session, clock, settings)
-    if created:
-        write_witness(settings.data_dir, created[-1])
+    with session_scope(factory) as session:
+        created = seal_pending(session, clock, settings)
+    publish_witness(settings, created)
     return created
 
 
