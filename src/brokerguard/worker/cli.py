@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from brokerguard.cli import runtime
-from brokerguard.cli.registers import Json, default_actor
+from brokerguard.registerkit.commands import Json, default_actor
 from brokerguard.clock import to_taipei
 from brokerguard.db.engine import session_factory
 from brokerguard.notify.delivery import outbox_for
