@@ -14,17 +14,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.audit import apikeys, search, service
 from brokerguard.audit.ocsf import to_ocsf
 from brokerguard.audit.sealing import latest_head
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from brokerguard.inputs import InputModel, IsoDateTime
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
@@ -118,8 +118,10 @@ def proof_consistency(
 
 
 @router.post("/verify")
-def verify(session: DbSession, settings: AppSettings, _: Investigator) -> dict[str, Any]:
-    return service.verify(session, settings).to_dict()
+def verify(
+    session: DbSession, settings: AppSettings, clock: AppClock, _: Investigator
+) -> dict[str, Any]:
+    return service.verify(session, settings, now=clock.now()).to_dict()
 
 
 @router.get("/events", dependencies=[Depends(declares_writes)])  # the search is audited
@@ -132,8 +134,8 @@ def search_events(
     account: Annotated[str | None, Query(max_length=256)] = None,
     function: Annotated[str | None, Query(max_length=256)] = None,
     system: Annotated[str | None, Query(max_length=128)] = None,
-    time_from: datetime | None = None,
-    time_to: datetime | None = None,
+    time_from: IsoDateTime | None = None,
+    time_to: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=search.MAX_RESULTS)] = 200,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     format: Annotated[str, Query(pattern="^(json|ocsf)$")] = "json",
@@ -156,7 +158,7 @@ def search_events(
     return {"events": rows}
 
 
-class KeyRequest(BaseModel):
+class KeyRequest(InputModel):
     system: str = Field(min_length=1, max_length=128)
 
 

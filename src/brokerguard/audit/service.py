@@ -298,13 +298,24 @@ def seal_log(session: Session, clock: Clock, settings: Settings) -> list[TreeHea
     return seal(session, clock, signer(settings))
 
 
+def seal_pending(session: Session, clock: Clock, settings: Settings) -> list[TreeHead]:
+    """Seal in ``session``'s transaction; call :func:`publish_witness` after its commit."""
+    with _ingest.gc_paused():
+        return seal_log(session, clock, settings)
+
+
+def publish_witness(settings: Settings, created: Sequence[TreeHead]) -> None:
+    """Write the newest committed tree head to the witness file."""
+    if created:
+        write_witness(settings.data_dir, created[-1])
+
+
 def seal_and_commit(
     factory: sessionmaker[Session], clock: Clock, settings: Settings
 ) -> list[TreeHead]:
-    with session_scope(factory) as session, _ingest.gc_paused():
-        created = seal_log(session, clock, settings)
-    if created:
-        write_witness(settings.data_dir, created[-1])
+    with session_scope(factory) as session:
+        created = seal_pending(session, clock, settings)
+    publish_witness(settings, created)
     return created
 
 
@@ -316,6 +327,7 @@ def verify(
     to_seq: int | None = None,
     verifier: HeadVerifier | None = None,
     use_witness: bool = True,
+    now: datetime | None = None,
 ) -> VerifyReport:
     if from_seq is not None and from_seq < 0:
         raise ValidationError("--from must be 0 or more", field="from")
@@ -325,7 +337,12 @@ def verify(
     witness = read_witness(settings.data_dir) if use_witness else None
     with _ingest.gc_paused():  # rows are read and dropped in bounded chunks, none cyclic
         return verify_log(
-            session.connection(), verifier, from_seq=from_seq, to_seq=to_seq, witness=witness
+            session.connection(),
+            verifier,
+            from_seq=from_seq,
+            to_seq=to_seq,
+            witness=witness,
+            now=now,
         )
 
 

@@ -26,6 +26,8 @@ class AuditSettings(BaseSettings):
     """Events older than this (by their ``time``) are refused by the ingest API unless
     the batch is sent with ``backfill=true``; accepted ones are marked ``backfill``."""
     fail_closed: bool = True
+    max_unsealed_s: int = Field(default=600, ge=1, le=7 * 86_400)
+    """Records left unsealed longer than this fail the trail check (an insider's window)."""
     """Refuse a personal-data read (503) when its audit event cannot be written."""
 
     @field_validator("retention_years")

@@ -9,14 +9,15 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from rich.markup import escape
 
 from brokerguard import __version__
 from brokerguard.audit import service as audit_service
 from brokerguard.cli import config, demo, runtime
 from brokerguard.config import Environment
-from brokerguard.db import migrate
+from brokerguard.db import migrate, textrepair
 from brokerguard.domains import all_domains, validate
-from brokerguard.errors import ConfigurationError, ValidationError
+from brokerguard.errors import BrokerguardError, ConfigurationError, ValidationError
 from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import (
@@ -58,19 +59,52 @@ def version() -> None:
 @runtime.handle_errors
 def db_upgrade() -> None:
     """Apply every pending migration."""
-    migrate.upgrade(runtime.engine())
-    runtime.console.print(
-        "database is up to date: " + ", ".join(sorted(migrate.current_heads(runtime.engine())))
-    )
+    engine = runtime.raw_engine()
+    try:
+        migrate.upgrade(engine)
+        heads = migrate.current_heads(engine)
+    finally:
+        engine.dispose()
+    runtime.engine.cache_clear()  # checked again, now migrated
+    runtime.console.print("database is up to date: " + ", ".join(sorted(heads)))
 
 
 @db_app.command("status")
 def db_status() -> None:
     """Exit 0 when the database is migrated to the latest revisions, 1 otherwise."""
-    current = migrate.current_heads(runtime.engine())
+    engine = runtime.raw_engine()
+    try:
+        current = migrate.current_heads(engine)
+    finally:
+        engine.dispose()
     wanted = migrate.script_heads()
     runtime.console.print(f"current: {sorted(current)}\nlatest:  {sorted(wanted)}")
     raise typer.Exit(0 if current == wanted else 1)
+
+
+@db_app.command("repair-text")
+@runtime.handle_errors
+def db_repair_text(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="rewrite the rows (default: only list them)")
+    ] = False,
+) -> None:
+    """List, or with --apply repair, stored text holding control or bidi characters.
+
+    Each such character becomes U+FFFD, all rows in one transaction; audit tables are
+    never rewritten. Exit 1 when unrepaired rows remain (a listing that found some).
+    """
+    engine = runtime.engine()
+    found = textrepair.repair_text(engine) if apply else textrepair.find_unsafe_text(engine)
+    for item in found:
+        runtime.console.print(item.describe(), markup=False, highlight=False)
+    if not found:
+        runtime.console.print("no stored text holds a control or bidi character")
+    elif apply:
+        runtime.console.print(f"repaired {len(found)} value(s): each character is now U+FFFD")
+    else:
+        runtime.console.print(f"{len(found)} value(s) to repair: run again with --apply")
+        raise typer.Exit(1)
 
 
 @staff_app.command("create")
@@ -194,6 +228,7 @@ def serve(
 ) -> None:
     """Serve the web UI and the JSON API. Plain HTTP only in development or on loopback."""
     settings = runtime.settings()
+    runtime.engine()  # a database not migrated stops here with its message, not in uvicorn
     if (tls_cert is None) != (tls_key is None):
         raise ValidationError("give both --tls-cert and --tls-key", field="tls")
     behind_proxy = bool(settings.trusted_proxies)
@@ -238,4 +273,10 @@ demo.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokerguardError as error:  # a command without @handle_errors: still no traceback
+        runtime.err_console.print(
+            f"[red]error[/red] ({error.code}): {escape(error.message)}", highlight=False
+        )
+        raise SystemExit(runtime.exit_code_for(error)) from None

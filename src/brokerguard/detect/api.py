@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.audit.web import record_customer_read
 from brokerguard.detect import reports, service
 from brokerguard.detect.models import DetectAlert
+from brokerguard.inputs import InputModel
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, DbSession, require_roles
 
 router = APIRouter(prefix="/api/v1/detect", tags=["detect"])
@@ -63,13 +65,13 @@ def alerts(
     return {"alerts": listed}
 
 
-class TriageBody(BaseModel):
-    note: str = Field(default="", max_length=4000)
+class TriageBody(InputModel):
+    note: MultilineText = Field(default="", max_length=4000)
 
 
-class CloseBody(BaseModel):
+class CloseBody(InputModel):
     reason: str = Field(max_length=32)
-    note: str = Field(default="", max_length=4000)
+    note: MultilineText = Field(default="", max_length=4000)
 
 
 @router.post("/alerts/{alert_id}/triage")
@@ -93,7 +95,7 @@ def run(session: DbSession, clock: AppClock, _: Analyst) -> dict[str, Any]:
     return service.run_detection(session, clock).__dict__
 
 
-class ReportBody(BaseModel):
+class ReportBody(InputModel):
     kind: str = Field(max_length=16)
     period: str | None = Field(default=None, max_length=10)
 

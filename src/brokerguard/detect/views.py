@@ -88,22 +88,23 @@ ALERT_TABLE: TableSpec[DetectAlert] = TableSpec(
 def _page(
     request: Request,
     session: DbSession,
-    reader: tuple[AuditSink, Clock, str],
+    sink: AuditSink,
+    clock: Clock,
+    actor: str,
     error: BrokerguardError | None = None,
     form: dict[str, object] | None = None,
 ) -> Response:
-    """The alerts page; showing it is an audited read of the accounts it names (A9.9):
-    ``reader`` is the request's audit sink, its clock and the staff member."""
+    """The alerts page; showing it is an audited read of the accounts it names (A9.9)."""
     alerts = table_page(request.query_params, ALERT_TABLE, service.list_alerts(session, limit=5000))
-    sink, clock, actor = reader
+    shown = alerts.rows
     record_customer_read(
         sink,
         request,
         clock,
         actor=actor,
         function="detect.alerts.view",
-        customer_ids=service.alert_accounts(alerts.rows),
-        result=repr([(a.id, a.group_key, a.status, a.event_count) for a in alerts.rows]).encode(),
+        customer_ids=service.alert_accounts(shown),
+        result=repr([(a.id, a.group_key, a.status, a.event_count) for a in shown]).encode(),
     )
     context = {
         "alerts": alerts,
@@ -125,7 +126,7 @@ def _page(
 def detect_page(
     request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, staff: Reader
 ) -> Response:
-    return _page(request, session, (sink, clock, staff.username))
+    return _page(request, session, sink, clock, staff.username)
 
 
 def _act(
@@ -169,7 +170,7 @@ def alert_action(
     except (ValidationError, NotFoundError) as error:
         session.rollback()
         return _page(
-            request, session, (sink, clock, staff.username), error, {"note": note, "reason": reason}
+            request, session, sink, clock, staff.username, error, {"note": note, "reason": reason}
         )
     return _back(request, back)
 
@@ -196,5 +197,5 @@ def bulk_action(
             _act(session, clock, staff, alert_id, action, reason, note)
     except (ValidationError, NotFoundError) as error:
         session.rollback()
-        return _page(request, session, (sink, clock, staff.username), error, form)
+        return _page(request, session, sink, clock, staff.username, error, form)
     return _back(request, back)

@@ -178,6 +178,14 @@ def get_staff(session: Session, user_id: str) -> StaffIdentity | None:
     return _identity(user)
 
 
+def staff_by_username(session: Session, username: str) -> StaffIdentity | None:
+    """The active staff user named ``username`` (None: no such user, or deactivated)."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    if user is None or not user.active:
+        return None
+    return _identity(user)
+
+
 def list_staff(session: Session) -> list[StaffIdentity]:
     return [_identity(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
 

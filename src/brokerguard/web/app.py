@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -36,8 +36,10 @@ from brokerguard.kernel.context import AppContext
 from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.keys import load_or_create_secret
 from brokerguard.web.deps import set_context
+from brokerguard.web.openapi import truthful_openapi
 from brokerguard.web.security import SecurityHeadersMiddleware
 from brokerguard.web.templating import render, same_site_referer, use_domain_templates
+from brokerguard.web.textguard import refuse_unsafe_text
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -96,6 +98,8 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by web.apidocs from local files (CSP: no CDN, no inline script)
         redoc_url=None,
+        #: the text policy for query, path and form values (JSON bodies: their schemas)
+        dependencies=[Depends(refuse_unsafe_text)],
     )
     context = AppContext(
         settings=settings,
@@ -164,6 +168,7 @@ def create_app(
 
     app.include_router(pages.router)
     app.include_router(apidocs.router)
+    app.openapi = lambda: truthful_openapi(app, FLAT_ERROR_PREFIXES)  # type: ignore[method-assign]
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
