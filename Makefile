@@ -15,8 +15,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# the demo runs the video-ID analyser, so the plain install includes the `video` extra
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[video]'
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
@@ -27,7 +28,8 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-## make demo: fresh demo database, demo firm, one assessment, reports, web app on $(HOST):$(PORT)
+## make demo: fresh demo database, demo firm, assessments, reports, web app on $(HOST):$(PORT)
+## and the worker beside it (scheduled jobs, notifications); Ctrl+C stops both
 demo: $(STAMP)
 	$(BIN)/brokerguard demo --database "$(DEMO_DB)" --host $(HOST) --port $(PORT)
 

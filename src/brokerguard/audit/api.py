@@ -47,10 +47,17 @@ def _bearer(request: Request) -> str | None:
 
 @router.post("/events")
 async def ingest_events(
-    request: Request, session: DbSession, clock: AppClock, settings: AppSettings
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    backfill: bool = False,
 ) -> dict[str, Any]:
-    """Append a batch of events ``{"events": [...]}`` (or a bare JSON list)."""
-    system = apikeys.authenticate(session, _bearer(request))
+    """Append a batch of events ``{"events": [...]}`` (or a bare JSON list). Each
+    stored event records the key that wrote it (attribute ``ingested_by``); events
+    older than the backfill window (24 h) need ``?backfill=true`` and are marked
+    ``backfill``."""
+    key = apikeys.authenticate(session, _bearer(request))
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise PayloadTooLargeError(f"request body over {MAX_BODY} bytes", field="body")
@@ -64,7 +71,15 @@ async def ingest_events(
     items = data.get("events") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValidationError('send {"events": [...]}', field="events")
-    result = service.ingest_batch(session, clock, items, system=system, settings=settings.audit)
+    result = service.ingest_batch(
+        session,
+        clock,
+        items,
+        system=key.system,
+        settings=settings.audit,
+        writer=f"apikey:{key.id}",
+        backfill=backfill,
+    )
     return result.to_dict()
 
 
@@ -103,8 +118,10 @@ def proof_consistency(
 
 
 @router.post("/verify")
-def verify(session: DbSession, settings: AppSettings, _: Investigator) -> dict[str, Any]:
-    return service.verify(session, settings).to_dict()
+def verify(
+    session: DbSession, settings: AppSettings, clock: AppClock, _: Investigator
+) -> dict[str, Any]:
+    return service.verify(session, settings, now=clock.now()).to_dict()
 
 
 @router.get("/events", dependencies=[Depends(declares_writes)])  # the search is audited

@@ -123,6 +123,22 @@ class PasswordChangeRequest(StrictRequest):
     new_password: str = Field(max_length=PASSWORD_FIELD_MAX)
 
 
+class StepUpRequest(StrictRequest):
+    password: str = Field(max_length=PASSWORD_FIELD_MAX)
+
+
+class CustomerSessionOut(Strict):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    factors_used: list[str]
+    current: bool
+
+
+class CustomerSessionList(Strict):
+    sessions: list[CustomerSessionOut]
+
+
 class RecoveryStartRequest(StrictRequest):
     account: str = Field(min_length=1, max_length=256)
 

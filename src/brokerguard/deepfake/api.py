@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
+from brokerguard.audit.web import record_customer_read
 from brokerguard.deepfake import service
-from brokerguard.deepfake.audit import record_read
+from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.inputs import InputModel
-from brokerguard.registerkit.web import add_findings_api, read_upload
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import download
+from brokerguard.registerkit.web import add_findings_api
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import (
@@ -27,11 +30,12 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
-from brokerguard.web.registers import download
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
-add_findings_api(router, ("deepfake.video_sessions_strengthened",))
+add_findings_api(
+    router, ("deepfake.video_sessions_strengthened", "deepfake.video_sessions_analysed")
+)
 
 
 def get_settings_dep(settings: AppSettings) -> DeepfakeSettings:
@@ -84,14 +88,32 @@ class DigestBody(InputModel):
     size: int | None = Field(default=None, ge=1)
 
 
+class OverrideBody(InputModel):
+    note: MultilineText = Field(min_length=1, max_length=2000)
+
+
 class ReviewBody(InputModel):
     decision: str = Field(max_length=8)
     note: MultilineText = Field(default="", max_length=2000)
 
 
 @router.get("/sessions")
-def list_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
-    return {"items": [service.session_summary(r) for r in service.list_sessions(session)]}
+def list_api(
+    request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> dict[str, Any]:
+    """The sessions, newest first; the read of every listed customer is audited (A9.9)."""
+    items = [service.session_summary(r) for r in service.list_sessions(session)]
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.list",
+        customer_ids=[item["customer_ref"] for item in items],
+        result=repr(items).encode(),
+        system=AUDIT_SYSTEM,
+    )
+    return {"items": items}
 
 
 @router.get("/sessions/export")
@@ -114,18 +136,24 @@ def start_api(body: StartBody, session: DbSession, clock: AppClock, user: Writer
 
 @router.get("/sessions/{session_id}")
 def get_api(
-    session_id: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    user: CurrentStaff,
 ) -> dict[str, Any]:
     row = service.get_session(session, session_id)
     summary = service.session_summary(row)
-    record_read(
+    record_customer_read(
         sink,
+        request,
         clock,
         actor=user.username,
         function="deepfake.sessions.get",
-        query=f"session {row.id}",
-        customer_refs=[row.customer_ref],
+        customer_ids=[row.customer_ref],
         result=repr(sorted(summary.items())).encode(),
+        system=AUDIT_SYSTEM,
     )
     return summary
 
@@ -198,7 +226,7 @@ async def recording_api(
     file: Annotated[UploadFile, File()],
 ) -> dict[str, Any]:
     """Upload the recording: its SHA-256 is kept and the configured detector scores it."""
-    content, _ = await read_upload(file, cfg.max_recording_bytes)
+    content = await read_upload(file, cfg.max_recording_bytes)
     row = service.attach_recording(session, clock, cfg, session_id, content, detector)
     return service.session_summary(row)
 
@@ -208,6 +236,15 @@ def digest_api(
     session_id: str, body: DigestBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
     row = service.record_recording_digest(session, clock, session_id, body.sha256, body.size)
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/analysis-override")
+def override_api(
+    session_id: str, body: OverrideBody, session: DbSession, clock: AppClock, user: Writer
+) -> dict[str, Any]:
+    """A second reviewer documents why the session may be approved without an automatic pass."""
+    row = service.override_analysis(session, clock, session_id, actor=user.username, note=body.note)
     return service.session_summary(row)
 
 

@@ -9,13 +9,17 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.deepfake import service
+from brokerguard.audit.web import record_customer_read
+from brokerguard.deepfake import automatic, service
+from brokerguard.deepfake.analysis.schedule import PROMPTS
 from brokerguard.deepfake.api import Cfg, Detector, Sender
+from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
-from brokerguard.registerkit.web import read_upload
+from brokerguard.registerkit.pages import download
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
     AppAuditSink,
@@ -25,7 +29,6 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
-from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
@@ -41,12 +44,16 @@ def _detail(
     status: int = 200,
 ) -> Response:
     row = service.get_session(session, session_id)
+    analyses = automatic.analyses_of(session, row.id)
     return render(
         request,
         "deepfake/session.html",
         {
             "row": row,
             "info": service.session_summary(row),
+            "analysis": automatic.analysis_summary(analyses[0]) if analyses else None,
+            "analysis_count": len(analyses),
+            "prompts": PROMPTS,
             "labels": service.STEP_LABELS,
             "error": error,
             "purposes": service.PURPOSES,
@@ -57,12 +64,25 @@ def _detail(
 
 
 @router.get("")
-def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
+def list_page(
+    request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> Response:
+    rows = [service.session_summary(r) for r in service.list_sessions(session)]
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.list",
+        customer_ids=[row["customer_ref"] for row in rows],
+        result=repr(rows).encode(),
+        system=AUDIT_SYSTEM,
+    )
     return render(
         request,
         "deepfake/list.html",
         {
-            "rows": [service.session_summary(r) for r in service.list_sessions(session)],
+            "rows": rows,
             "purposes": service.PURPOSES,
             "status_labels": SESSION_STATUS_LABELS,
             "error": None,
@@ -111,8 +131,24 @@ def start_page(
 
 @router.get("/{session_id}")
 def detail_page(
-    session_id: str, request: Request, session: DbSession, user: CurrentStaff
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    user: CurrentStaff,
 ) -> Response:
+    row = service.get_session(session, session_id)
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.view",
+        customer_ids=[row.customer_ref],
+        result=repr(sorted(service.session_summary(row).items())).encode(),
+        system=AUDIT_SYSTEM,
+    )
     return _detail(request, session, session_id)
 
 
@@ -221,7 +257,7 @@ async def recording_page(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     try:
-        content, _ = await read_upload(file, cfg.max_recording_bytes)
+        content = await read_upload(file, cfg.max_recording_bytes)
     except ValidationError as exc:
         return _detail(request, session, session_id, error=exc.message, status=413)
     return _step(
@@ -246,6 +282,25 @@ def digest_page(
         session,
         session_id,
         lambda: service.record_recording_digest(session, clock, session_id, sha256),
+    )
+
+
+@router.post("/{session_id}/analysis-override")
+def override_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.override_analysis(
+            session, clock, session_id, actor=user.username, note=note
+        ),
     )
 
 

@@ -7,36 +7,40 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.clock import to_taipei
 from brokerguard.phishing.models import PhishingCase
 from brokerguard.phishing.reminders import last_periodic, reminded_for
 from brokerguard.phishing.service import last_scan, overdue_takedowns
+from brokerguard.timefmt import format_when
 
 SITE_SOURCES = ("ct", "nrd", "urls", "sms", "domains")
 
 
-def _when(value: datetime) -> str:
-    return to_taipei(value).strftime("%Y-%m-%d %H:%M")
+def _when(value: datetime, language: str) -> str:
+    return format_when(value, language)
 
 
 def _scan_result(
     ctx: CheckContext, sources: tuple[str, ...], what_zh: str, what_en: str
 ) -> CheckResult:
     days = ctx.settings.phishing.scan_max_age_days
-    run = last_scan(ctx.session, sources)
+    run = last_scan(ctx.session, sources, scanned_only=True)
     if run is None:
-        return CheckResult.failed(f"尚無{what_zh}掃描紀錄", f"no {what_en} scan has run")
+        return CheckResult.failed(
+            f"尚無掃描到任何名稱之{what_zh}掃描紀錄",
+            f"no {what_en} scan that scanned at least one name has run",
+        )
     ref = f"record:phishing_scan_runs:{run.id}"
     age = ctx.clock.now() - run.finished_at
     if age > timedelta(days=days):
         return CheckResult.failed(
-            f"最近一次{what_zh}掃描在 {_when(run.finished_at)}，超過 {days} 天",
-            f"the last {what_en} scan ran {_when(run.finished_at)}, more than {days} days ago",
+            f"最近一次{what_zh}掃描在 {_when(run.finished_at, 'zh-TW')}，超過 {days} 天",
+            f"the last {what_en} scan ran {_when(run.finished_at, 'en')}, "
+            f"more than {days} days ago",
             [ref],
         )
     return CheckResult.passed(
-        f"{_when(run.finished_at)} 掃描 {run.names} 筆，標示 {run.flagged} 筆",
-        f"scanned {run.names} names at {_when(run.finished_at)}, {run.flagged} flagged",
+        f"{_when(run.finished_at, 'zh-TW')} 掃描 {run.names} 筆，標示 {run.flagged} 筆",
+        f"scanned {run.names} names at {_when(run.finished_at, 'en')}, {run.flagged} flagged",
         [ref],
         names=run.names,
         flagged=run.flagged,
@@ -117,14 +121,19 @@ def app_takedowns(ctx: CheckContext) -> CheckResult:
 )
 def reminders_on_schedule(ctx: CheckContext) -> CheckResult:
     days = ctx.settings.phishing.reminder_every_days
-    last = last_periodic(ctx.session)
+    last = last_periodic(ctx.session, delivered=True)
     if last is None:
-        return CheckResult.failed("尚未發送定期防詐提醒", "no periodic anti-phishing reminder sent")
+        return CheckResult.failed(
+            "尚未有定期防詐提醒送達客戶（網站橫幅與 App 訊息僅為公告，不計為送達）",
+            "no periodic anti-phishing reminder has reached customers (the web banner and "
+            "in-app feed only publish a file; they do not count as delivery)",
+        )
     ref = f"record:phishing_reminder_sends:{last.id}"
     if ctx.clock.now() - last.sent_at > timedelta(days=days):
         return CheckResult.failed(
-            f"最近一次定期提醒在 {_when(last.sent_at)}，超過 {days} 天",
-            f"the last periodic reminder went out {_when(last.sent_at)}, over {days} days ago",
+            f"最近一次定期提醒在 {_when(last.sent_at, 'zh-TW')}，超過 {days} 天",
+            f"the last periodic reminder went out {_when(last.sent_at, 'en')}, "
+            f"over {days} days ago",
             [ref],
         )
     confirmed = ctx.session.scalars(
@@ -142,7 +151,7 @@ def reminders_on_schedule(ctx: CheckContext) -> CheckResult:
             [ref],
         )
     return CheckResult.passed(
-        f"定期提醒於 {_when(last.sent_at)} 發送，已確認案件皆已提醒",
-        f"periodic reminder sent {_when(last.sent_at)}; every confirmed case was announced",
+        f"定期提醒於 {_when(last.sent_at, 'zh-TW')} 發送，已確認案件皆已提醒",
+        f"periodic reminder sent {_when(last.sent_at, 'en')}; every confirmed case was announced",
         [ref],
     )

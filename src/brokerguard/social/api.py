@@ -10,6 +10,7 @@ from pydantic import Field
 
 from brokerguard.errors import NotFoundError
 from brokerguard.inputs import InputModel
+from brokerguard.registerkit.pages import download
 from brokerguard.registerkit.web import add_findings_api, add_register_api
 from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
@@ -18,7 +19,6 @@ from brokerguard.social.registers import REGISTERS
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import download
 
 router = APIRouter(prefix="/api/v1/social", tags=["social"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]

@@ -2,8 +2,9 @@
 
 Routers, menu entries and page templates come from the domain manifests
 (:mod:`brokerguard.domains`, :mod:`brokerguard.kernel.manifest`). The process keeps no
-state of its own beyond settings: sessions are signed cookies and everything
-else is in the database, so several processes can run behind a load balancer.
+state of its own beyond settings: staff sessions are rows in the database (the signed
+cookie carries only their token), like everything else, so several processes can run
+behind a load balancer.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from brokerguard.keys import load_or_create_secret
 from brokerguard.web.deps import set_context
 from brokerguard.web.openapi import truthful_openapi
 from brokerguard.web.security import SecurityHeadersMiddleware
-from brokerguard.web.templating import render, use_domain_templates
+from brokerguard.web.templating import render, same_site_referer, use_domain_templates
 from brokerguard.web.textguard import refuse_unsafe_text
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def _error_response(request: Request, error: BrokerguardError) -> Response:
     if _wants_html(request):
         if isinstance(error, AuthenticationError):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(request, "error.html", {"error": error}, status_code=error.status_code)
+        context = {"error": error, "back": same_site_referer(request)}
+        return render(request, "error.html", context, status_code=error.status_code)
     return json_error(request, error.status_code, dict(error.to_dict()))
 
 
