@@ -22,7 +22,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ValidationInfo, field_validator
 
-from brokerguard.textpolicy import check_text, is_multiline
+from brokerguard.textpolicy import check_text, is_multiline, is_verbatim
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ZONE = r"(Z|[+-]\d{2}:?\d{2})?"
@@ -139,8 +139,10 @@ class TextPolicyModel(BaseModel):
     def _text_policy(cls, value: Any, info: ValidationInfo) -> Any:
         if info.field_name is None:
             return value
-        multiline = is_multiline(cls.model_fields[info.field_name].metadata)
-        return _police(value, multiline)
+        metadata = cls.model_fields[info.field_name].metadata
+        if is_verbatim(metadata):
+            return value
+        return _police(value, is_multiline(metadata))
 
 
 class InputModel(TextPolicyModel):

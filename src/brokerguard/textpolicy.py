@@ -100,6 +100,23 @@ PlainText = Annotated[str, AfterValidator(check_single_line)]
 MultilineText = Annotated[str, MULTILINE, AfterValidator(check_multiline)]
 
 
+class VerbatimMarker:
+    """Marks a credential the text policy leaves to its own service (see :data:`VERBATIM`)."""
+
+    def __repr__(self) -> str:
+        return "VERBATIM"
+
+
+#: ``Annotated[str, VERBATIM]``: a credential (login account, password) that is not free
+#: text: its service answers hostile values itself (the e-trading login contract: a NUL
+#: password is ``invalid_password``, an unknown account the plain ``invalid_credentials``)
+VERBATIM = VerbatimMarker()
+
+
+def is_verbatim(metadata: list[object]) -> bool:
+    return any(isinstance(item, VerbatimMarker) for item in metadata)
+
+
 def is_multiline(metadata: list[object]) -> bool:
     """Whether a field's Pydantic metadata marks it as multi-line text."""
     return any(isinstance(item, MultilineMarker) for item in metadata)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from brokerguard.inputs import InputModel, TextPolicyModel
-from brokerguard.textpolicy import MultilineText
+from brokerguard.textpolicy import VERBATIM, MultilineText
 
 #: generous limits: the service checks the real ones and counts failures
 PASSWORD_FIELD_MAX = 4096
@@ -24,8 +24,9 @@ class StrictRequest(Strict, InputModel):
 
 
 class LoginRequest(StrictRequest):
-    account: str = Field(min_length=1, max_length=256)
-    password: str = Field(max_length=PASSWORD_FIELD_MAX)
+    #: credentials: the login service answers hostile values (issue 4's contract)
+    account: Annotated[str, VERBATIM] = Field(min_length=1, max_length=256)
+    password: Annotated[str, VERBATIM] = Field(max_length=PASSWORD_FIELD_MAX)
 
 
 class LoginResponse(Strict):

@@ -3,7 +3,8 @@
 JSON bodies are checked by their schema (:class:`brokerguard.inputs.InputModel`); this
 app-wide dependency checks everything else a request carries, so no route can store,
 search or audit a value with a control or bidi character. Query and path values are
-single-line; form values may hold line breaks (a textarea), nothing else.
+single-line; API form values may hold line breaks, nothing else. HTML pages validate
+their own forms (so they can show the form again with each error beside its field).
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ async def refuse_unsafe_text(request: Request) -> None:
         _refuse("query parameter", name, name, multiline=False)
         _refuse("query parameter", name, value, multiline=False)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in _FORM_TYPES:
-        return
+    if content_type not in _FORM_TYPES or not request.url.path.startswith("/api/"):
+        return  # HTML pages check their forms and show the form again with each error
     form = await request.form()
     for name, item in form.multi_items():
         _refuse("form field", name, name, multiline=False)
