@@ -24,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from brokerguard.clock import parse_date as parse_date_text
 from brokerguard.errors import PayloadTooLargeError, UnsupportedMediaError, ValidationError
+from brokerguard.timefmt import format_when
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_ROWS = 200_000
@@ -342,8 +343,8 @@ def _export_value(value: Any) -> Any:
         return spreadsheet_safe(value)
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date):  # a datetime in Taipei time with its offset, a day as ISO
+        return format_when(value, precision="export")
     if isinstance(value, StrEnum):
         return value.value
     return value

@@ -24,7 +24,8 @@ def test_customer_pages_show_lock_state_and_history(
     assert client.get("/etrade/customers?q=%25%27%3B--").status_code == 200
     detail = client.get("/etrade/customers/A100200")
     assert detail.status_code == 200
-    assert "invalid_credentials" in detail.text and "totp" in detail.text
+    assert "帳號或密碼錯誤" in detail.text and "動態密碼（TOTP）" in detail.text
+    assert "invalid_credentials" not in detail.text  # the code is shown as words
     refused = client.post("/etrade/customers/A100200/unlock", data={"reason": "  "})
     assert refused.status_code == 422 and "reason" in refused.text.lower()
     done = client.post(

@@ -24,9 +24,9 @@ from tests.conftest import sign_in
 DAY = datetime(2026, 11, 25, tzinfo=UTC)
 
 
-def _brute(engine: Engine, clock: FixedClock) -> None:
+def _brute(engine: Engine, clock: FixedClock, trace: str = "login.brute_force") -> None:
     with Session(engine) as session:
-        audit_service.append(session, clock, attack_traces(DAY)["login.brute_force"])
+        audit_service.append(session, clock, attack_traces(DAY)[trace])
         session.commit()
 
 
@@ -69,15 +69,71 @@ def test_alerts_page_and_form_actions(
     (alert,) = client.get("/api/v1/detect/alerts").json()["alerts"]
     wrong = client.post(
         f"/detect/alerts/{alert['id']}",
-        data={"csrf_token": token, "action": "close", "reason": "bogus"},
+        data={"csrf_token": token, "action": "close", "reason": "bogus", "note": "我的備註"},
     )
-    assert wrong.status_code == 422 and "reason must be one of" in wrong.text
+    assert wrong.status_code == 422 and "請選擇結案原因" in wrong.text
+    assert 'value="我的備註"' in wrong.text  # the typed note is kept
     done = client.post(
         f"/detect/alerts/{alert['id']}",
-        data={"csrf_token": token, "action": "close", "reason": "resolved"},
+        data={"csrf_token": token, "action": "close", "reason": "resolved", "back": "?status=new"},
         follow_redirects=False,
     )
-    assert done.status_code == 303
+    assert done.status_code == 303 and done.headers["location"] == "/detect?status=new"
+
+
+def test_bulk_triage_and_close_all_or_nothing(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    _brute(engine, clock)
+    _brute(engine, clock, "login.non_customer_account")
+    token = sign_in(client, engine, clock, Role.security)
+    client.post("/api/v1/detect/run")
+    ids = [a["id"] for a in client.get("/api/v1/detect/alerts").json()["alerts"]]
+    assert len(ids) >= 2
+    none = client.post("/detect/alerts", data={"csrf_token": token, "action": "triage"})
+    assert none.status_code == 422 and "請至少選取一筆告警" in none.text
+    mixed = client.post(
+        "/detect/alerts",
+        data={
+            "csrf_token": token,
+            "action": "close",
+            "reason": "resolved",
+            "alert_ids": [ids[0], "no-such-alert"],
+        },
+    )
+    assert mixed.status_code == 422
+    statuses = {a["status"] for a in client.get("/api/v1/detect/alerts").json()["alerts"]}
+    assert statuses == {"new"}  # nothing half-done
+    triaged = client.post(
+        "/detect/alerts",
+        data={"csrf_token": token, "action": "triage", "alert_ids": ids},
+        follow_redirects=False,
+    )
+    assert triaged.status_code == 303
+    statuses = {a["status"] for a in client.get("/api/v1/detect/alerts").json()["alerts"]}
+    assert statuses == {"triaged"}
+    page = client.get("/detect?status=triaged&sort=-severity&lang=en")
+    assert page.status_code == 200 and "Triaged" in page.text
+    assert (
+        "lang=zh-TW" in page.text
+        and "status=triaged&amp;sort=-severity&amp;lang=zh-TW" in page.text
+    )
+    assert client.get("/detect?sort=password").status_code == 422
+
+
+def test_auditor_reads_alerts_without_action_forms(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    _brute(engine, clock)
+    sign_in(client, engine, clock, Role.security)
+    client.post("/api/v1/detect/run")
+    client.cookies.clear()
+    client.headers.pop("X-CSRF-Token", None)
+    sign_in(client, engine, clock, Role.auditor, username="reader")
+    page = client.get("/detect")
+    assert page.status_code == 200 and "A100001" in page.text
+    assert 'name="alert_ids"' not in page.text and 'value="triage"' not in page.text
+    assert "稽核（唯讀）" in page.text  # the header names the role
 
 
 @pytest.fixture

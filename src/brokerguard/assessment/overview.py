@@ -54,6 +54,15 @@ class MatrixRow:
         statuses = [c.status for c in self.cells if c.status is not None]
         return max(statuses, key=lambda s: s.severity) if statuses else None
 
+    @property
+    def passed(self) -> int:
+        return sum(1 for c in self.cells if c.status is Status.passed)
+
+    @property
+    def applicable(self) -> int:
+        """Requirements that count: all but those not applicable."""
+        return sum(1 for c in self.cells if c.status is not Status.not_applicable)
+
 
 @dataclass
 class Dashboard:
@@ -69,6 +78,16 @@ class Dashboard:
     today: date
     #: requirements with an outcome in the latest run
     assessed: int = 0
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passed over every applicable requirement (not assessed counts against);
+        ``None`` before the first assessment."""
+        if self.last_run is None:
+            return None
+        applicable = sum(row.applicable for row in self.rows)
+        passed = sum(row.passed for row in self.rows)
+        return passed / applicable if applicable else None
 
 
 def status_matrix(rulebook: Rulebook, snapshot: AssessmentSnapshot | None) -> list[MatrixRow]:

@@ -15,13 +15,20 @@ from brokerguard.assessment.overview import (
     requirement_detail,
 )
 from brokerguard.assessment.registry import Status
+from brokerguard.assessment.requirements_list import (
+    STATUS_VALUES,
+    requirement_lines,
+    requirement_table,
+)
 from brokerguard.assessment.service import RunSummary
 from brokerguard.assessment.trend import trend_svg
 from brokerguard.errors import UnknownRequirementError
-from brokerguard.i18n import Translator
+from brokerguard.i18n import Translator, pick
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.my_tasks import my_tasks
+from brokerguard.web.tables import table_page
 from brokerguard.web.templating import format_date, render, request_language
 
 router = APIRouter(include_in_schema=False)
@@ -30,15 +37,41 @@ router = APIRouter(include_in_schema=False)
 STATUS_ORDER = (Status.passed, Status.failed, Status.manual, Status.error, Status.not_applicable)
 
 
-def status_label(status: Status | None, language: str) -> str:
+def status_label(status: Status | str | None, language: str) -> str:
+    if isinstance(status, str) and not isinstance(status, Status):
+        status = None if status == "none" else Status(status)
     if status is None:
         return "未評估" if language == "zh-TW" else "Not assessed"
     return status.label_zh if language == "zh-TW" else status.label_en
 
 
+#: a sign beside each status colour, so status never rests on colour alone (WCAG 1.4.1)
+STATUS_ICONS = {
+    Status.passed: "✓",
+    Status.failed: "✗",
+    Status.manual: "✎",
+    Status.error: "!",
+    Status.not_applicable: "–",
+}
+TASK_LABELS = {
+    "finding": ("改善缺失", "Fix finding"),
+    "approve_release": ("核准 APP 上架", "Approve app release"),
+    "approve_policy": ("核定規範文件", "Approve policy"),
+    "review_policy": ("檢視規範文件", "Review policy"),
+}
+
+
+def status_icon(status: Status | str | None) -> str:
+    if isinstance(status, str) and not isinstance(status, Status):
+        status = None if status == "none" else Status(status)
+    return STATUS_ICONS.get(status, "○") if status is not None else "○"
+
+
 def _template_helpers(language: str) -> dict[str, object]:
     return {
         "status_label": lambda s: status_label(s, language),
+        "status_icon": status_icon,
+        "task_label": lambda kind: pick(language, *TASK_LABELS[kind]),
         "status_order": STATUS_ORDER,
     }
 
@@ -68,6 +101,7 @@ def dashboard(
             "chart": Markup(chart),  # noqa: S704 - trend_svg escapes every text it embeds
             "generated_history": has_generated_history(session),
             "can_write": user.has_any(Role.security, Role.compliance, Role.app_team),
+            "tasks": my_tasks(session, user, data.today),
             **_template_helpers(language),
         },
     )
@@ -86,6 +120,36 @@ def run_now(
     if request.headers.get("hx-request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": "/dashboard"})
     return RedirectResponse("/dashboard", status_code=303)
+
+
+@router.get("/requirements")
+def requirements_page(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: CurrentStaff,
+) -> Response:
+    """Every requirement with its status; the dashboard's cards open it filtered."""
+    language = request_language(request)
+    lines = requirement_lines(session, settings, clock, language)
+    spec = requirement_table(lines)
+    table = table_page(request.query_params, spec, lines)
+    return render(
+        request,
+        "assessment/requirements.html",
+        {
+            "t": table,
+            "status_options": [(v, status_label(v, language)) for v in STATUS_VALUES],
+            "article_options": [
+                (a, f"第 {a} 條" if language == "zh-TW" else f"Art. {a}")
+                for a in spec.filters["article"][0]
+            ],
+            "unit_options": [(u, u, "data") for u in spec.filters["unit"][0]],
+            "owner_options": [(o, o, "data") for o in spec.filters["owner"][0]],
+            **_template_helpers(language),
+        },
+    )
 
 
 @router.get("/requirements/{requirement_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
@@ -9,8 +10,20 @@ from brokerguard.clock import to_taipei
 from brokerguard.findings.service import list_open
 from brokerguard.mobile import approvals, listing, registry, review, testing
 from brokerguard.mobile.models import MobileApp, MobileRelease
+from brokerguard.timefmt import format_when
 
 SENSITIVE_RULES = ("cleartext_traffic", "ats_arbitrary_loads", "hardcoded_secret", "http_url")
+
+
+#: one problem a check found, in zh-TW and in English
+Problem = tuple[str, str]
+
+
+def _failed(problems: list[Problem], refs: Sequence[str] = ()) -> CheckResult:
+    """A fail whose reason lists every problem, each in the reason's own language."""
+    return CheckResult.failed(
+        "；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems), refs
+    )
 
 
 def _ref(release: MobileRelease) -> str:
@@ -103,7 +116,7 @@ def permission_purposes(ctx: CheckContext) -> CheckResult:
     if not pairs:
         return _no_apps()
     trusted = set(ctx.settings.mobile.trusted_store_hosts)
-    problems: list[str] = []
+    problems: list[Problem] = []
     for app, rel in pairs:
         stated = registry.purposes(ctx.session, app)
         lacking = [
@@ -114,17 +127,33 @@ def permission_purposes(ctx: CheckContext) -> CheckResult:
             or not stated[p].purpose_en.strip()
         ]
         if lacking:
-            problems.append(f"{app.slug}: {len(lacking)} permission(s) without purpose")
+            problems.append(
+                (
+                    f"{app.slug}：{len(lacking)} 項權限未說明用途",
+                    f"{app.slug}: {len(lacking)} permission(s) without purpose",
+                )
+            )
         hosts = {urlsplit(u).hostname or "" for u in app.store_urls}
         firm = urlsplit(app.download_url).hostname if app.download_url else None
         untrusted = sorted(h for h in hosts if h not in trusted and h != firm)
         if not app.store_urls and not app.download_url:
-            problems.append(f"{app.slug}: no store or download location")
+            problems.append(
+                (
+                    f"{app.slug}：未登錄上架商店或下載位置",
+                    f"{app.slug}: no store or download location",
+                )
+            )
         if untrusted:
-            problems.append(f"{app.slug}: untrusted store {', '.join(untrusted)}")
+            hosts_text = ", ".join(untrusted)
+            problems.append(
+                (
+                    f"{app.slug}：非可信任商店 {hosts_text}",
+                    f"{app.slug}: untrusted store {hosts_text}",
+                )
+            )
     refs = [_ref(r) for _, r in pairs]
     if problems:
-        return CheckResult.failed("；".join(problems), "; ".join(problems), refs)
+        return _failed(problems, refs)
     return CheckResult.passed(
         "所有上架版本的權限皆已說明用途，並於可信任商店發布",
         "Every permission of the released versions has a stated purpose; trusted stores only",
@@ -213,17 +242,27 @@ def release_approvals(ctx: CheckContext) -> CheckResult:
     apps = _apps(ctx)
     if not apps:
         return _no_apps()
-    problems: list[str] = []
+    problems: list[Problem] = []
     refs: list[str] = []
     for app in apps:
         for row, needed in _approval_needed(ctx, app):
             refs.append(_ref(row))
             if needed and not approvals.dual_approval_complete(ctx.session, row):
-                problems.append(f"{app.slug} {row.version_name}: no dual approval")
+                problems.append(
+                    (
+                        f"{app.slug} {row.version_name}：未經資安及法遵兩人核准",
+                        f"{app.slug} {row.version_name}: no dual approval",
+                    )
+                )
             if "debuggable" in _rules(row) or "get_task_allow" in _rules(row):
-                problems.append(f"{app.slug} {row.version_name}: debuggable build released")
+                problems.append(
+                    (
+                        f"{app.slug} {row.version_name}：上架版本可除錯",
+                        f"{app.slug} {row.version_name}: debuggable build released",
+                    )
+                )
     if problems:
-        return CheckResult.failed("；".join(problems), "; ".join(problems), refs)
+        return _failed(problems, refs)
     if not refs:
         return CheckResult.manual("尚無上架版本", "No release yet")
     return CheckResult.passed(
@@ -233,12 +272,13 @@ def release_approvals(ctx: CheckContext) -> CheckResult:
     )
 
 
-def _sensitive_problems(pairs: list[tuple[MobileApp, MobileRelease]]) -> list[str]:
-    problems = []
+def _sensitive_problems(pairs: list[tuple[MobileApp, MobileRelease]]) -> list[Problem]:
+    problems: list[Problem] = []
     for app, rel in pairs:
         hits = sorted(_rules(rel) & set(SENSITIVE_RULES))
         if hits:
-            problems.append(f"{app.slug} {rel.version_name}: {', '.join(hits)}")
+            text = f"{app.slug} {rel.version_name}: {', '.join(hits)}"
+            problems.append((text, text))
     return problems
 
 
@@ -254,13 +294,16 @@ def sensitive_data_protection(ctx: CheckContext) -> CheckResult:
         return _no_apps()
     problems = _sensitive_problems(pairs)
     problems += [
-        f"{app.slug} {rel.version_name}: no root/debug warning"
+        (
+            f"{app.slug} {rel.version_name}：未偵測 Root／除錯並提示風險",
+            f"{app.slug} {rel.version_name}: no root/debug warning",
+        )
         for app, rel in pairs
         if {"root_detection_absent", "debugger_detection_absent"} & _rules(rel)
     ]
     refs = [_ref(r) for _, r in pairs]
     if problems:
-        return CheckResult.failed("；".join(problems), "; ".join(problems), refs)
+        return _failed(problems, refs)
     return CheckResult.passed("上架版本未發現敏感性資料保護缺失", "No sensitive-data finding", refs)
 
 
@@ -278,8 +321,8 @@ def transport_and_secrets(ctx: CheckContext) -> CheckResult:
     refs = [_ref(r) for _, r in pairs]
     if problems:
         return CheckResult.failed(
-            "上架版本有明文傳輸或內嵌密鑰：" + "；".join(problems),
-            "Cleartext transport or hard-coded secrets: " + "; ".join(problems),
+            "上架版本有明文傳輸或內嵌密鑰：" + "；".join(zh for zh, _ in problems),
+            "Cleartext transport or hard-coded secrets: " + "; ".join(en for _, en in problems),
             refs,
         )
     return CheckResult.passed(
@@ -314,7 +357,7 @@ def root_debug_warning(ctx: CheckContext) -> CheckResult:
     )
 
 
-def _lab_problems(ctx: CheckContext) -> list[str]:
+def _lab_problems(ctx: CheckContext) -> list[Problem]:
     today = to_taipei(ctx.clock.now()).date()
     days = ctx.settings.mobile.lab_test_valid_days
     problems = []
@@ -323,18 +366,30 @@ def _lab_problems(ctx: CheckContext) -> list[str]:
             continue
         due = testing.lab_test_due(ctx.session, app, today, days)
         if due.last is None:
-            problems.append(f"{app.slug}: no passed TAF lab test")
+            problems.append(
+                (f"{app.slug}：無通過之 TAF 實驗室檢測", f"{app.slug}: no passed TAF lab test")
+            )
         elif due.overdue:
-            problems.append(f"{app.slug}: lab test overdue since {due.due}")
+            problems.append(
+                (
+                    f"{app.slug}：實驗室檢測已於 {format_when(due.due, 'zh-TW', 'date')} 逾期",
+                    f"{app.slug}: lab test overdue since {format_when(due.due, 'en', 'date')}",
+                )
+            )
     return problems
 
 
-def _retest_problems(ctx: CheckContext) -> list[str]:
-    problems = []
+def _retest_problems(ctx: CheckContext) -> list[Problem]:
+    problems: list[Problem] = []
     for app in _apps(ctx):
         for row in registry.released(ctx.session, app):
             if row.major_update and testing.owasp_test_for(ctx.session, row) is None:
-                problems.append(f"{app.slug} {row.version_name}: major update without OWASP test")
+                problems.append(
+                    (
+                        f"{app.slug} {row.version_name}：重大更新未經 OWASP 檢測",
+                        f"{app.slug} {row.version_name}: major update without OWASP test",
+                    )
+                )
     return problems
 
 
@@ -358,7 +413,7 @@ def testing_program(ctx: CheckContext) -> CheckResult:
         return _no_apps()
     problems = _lab_problems(ctx) + _retest_problems(ctx)
     if problems:
-        return CheckResult.failed("；".join(problems), "; ".join(problems), _lab_evidence(ctx))
+        return _failed(problems, _lab_evidence(ctx))
     return CheckResult.passed("檢測皆在有效期間內", "Tests are current", _lab_evidence(ctx))
 
 
@@ -374,7 +429,7 @@ def lab_test_yearly(ctx: CheckContext) -> CheckResult:
         return CheckResult.not_applicable("無對客 APP", "No customer-facing app")
     problems = _lab_problems(ctx)
     if problems:
-        return CheckResult.failed("；".join(problems), "; ".join(problems), _lab_evidence(ctx))
+        return _failed(problems, _lab_evidence(ctx))
     return CheckResult.passed(
         "所有對客 APP 的年度檢測皆在有效期間內",
         "Every customer-facing app has a current lab test",
@@ -393,7 +448,7 @@ def major_update_retest(ctx: CheckContext) -> CheckResult:
         return _no_apps()
     problems = _retest_problems(ctx)
     if problems:
-        return CheckResult.failed("；".join(problems), "; ".join(problems))
+        return _failed(problems)
     return CheckResult.passed(
         "重大更新皆有 OWASP 檢測紀錄", "Every major update has an OWASP test record"
     )
@@ -409,21 +464,39 @@ def lab_report_review(ctx: CheckContext) -> CheckResult:
     apps = _apps(ctx)
     if not apps:
         return _no_apps()
-    problems: list[str] = []
+    problems: list[Problem] = []
     refs: list[str] = []
     for app in apps:
         for test in testing.records_of(ctx.session, app, testing.LabTestKind.mas_baseline):
             reviews = review.reviews_of(ctx.session, test)
             refs += [f"record:mobile_report_reviews:{r.id}" for r in reviews]
             if not any(r.status == "completed" for r in reviews):
-                problems.append(f"{app.slug} {test.report_date}: report not reviewed")
+                problems.append(
+                    (
+                        f"{app.slug} {format_when(test.report_date, 'zh-TW', 'date')}：報告未審閱",
+                        f"{app.slug} {format_when(test.report_date, 'en', 'date')}: "
+                        "report not reviewed",
+                    )
+                )
             if test.result != "pass" and test.fixes_confirmed_at is None:
-                problems.append(f"{app.slug} {test.report_date}: fixes not confirmed by security")
+                problems.append(
+                    (
+                        f"{app.slug} {format_when(test.report_date, 'zh-TW', 'date')}："
+                        "缺失改善未經資安專責單位確認",
+                        f"{app.slug} {format_when(test.report_date, 'en', 'date')}: "
+                        "fixes not confirmed by security",
+                    )
+                )
     open_gaps = [f for f in list_open(ctx.session, "A6.3.3.3") if f.source == review.FINDING_SOURCE]
     if open_gaps:
-        problems.append(f"{len(open_gaps)} review finding(s) still open")
+        problems.append(
+            (
+                f"{len(open_gaps)} 項審閱缺失尚未結案",
+                f"{len(open_gaps)} review finding(s) still open",
+            )
+        )
     if problems:
-        return CheckResult.failed("；".join(problems), "; ".join(problems), refs)
+        return _failed(problems, refs)
     if not refs:
         return CheckResult.manual("尚無檢測報告", "No lab report yet")
     return CheckResult.passed("檢測報告皆已審閱，缺失已改善", "Reports reviewed, gaps closed", refs)

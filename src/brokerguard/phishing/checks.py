@@ -7,16 +7,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.clock import to_taipei
 from brokerguard.phishing.models import PhishingCase
 from brokerguard.phishing.reminders import last_periodic, reminded_for
 from brokerguard.phishing.service import last_scan, overdue_takedowns
+from brokerguard.timefmt import format_when
 
 SITE_SOURCES = ("ct", "nrd", "urls", "sms", "domains")
 
 
-def _when(value: datetime) -> str:
-    return to_taipei(value).strftime("%Y-%m-%d %H:%M")
+def _when(value: datetime, language: str) -> str:
+    return format_when(value, language)
 
 
 def _scan_result(
@@ -30,13 +30,14 @@ def _scan_result(
     age = ctx.clock.now() - run.finished_at
     if age > timedelta(days=days):
         return CheckResult.failed(
-            f"最近一次{what_zh}掃描在 {_when(run.finished_at)}，超過 {days} 天",
-            f"the last {what_en} scan ran {_when(run.finished_at)}, more than {days} days ago",
+            f"最近一次{what_zh}掃描在 {_when(run.finished_at, 'zh-TW')}，超過 {days} 天",
+            f"the last {what_en} scan ran {_when(run.finished_at, 'en')}, "
+            f"more than {days} days ago",
             [ref],
         )
     return CheckResult.passed(
-        f"{_when(run.finished_at)} 掃描 {run.names} 筆，標示 {run.flagged} 筆",
-        f"scanned {run.names} names at {_when(run.finished_at)}, {run.flagged} flagged",
+        f"{_when(run.finished_at, 'zh-TW')} 掃描 {run.names} 筆，標示 {run.flagged} 筆",
+        f"scanned {run.names} names at {_when(run.finished_at, 'en')}, {run.flagged} flagged",
         [ref],
         names=run.names,
         flagged=run.flagged,
@@ -123,8 +124,9 @@ def reminders_on_schedule(ctx: CheckContext) -> CheckResult:
     ref = f"record:phishing_reminder_sends:{last.id}"
     if ctx.clock.now() - last.sent_at > timedelta(days=days):
         return CheckResult.failed(
-            f"最近一次定期提醒在 {_when(last.sent_at)}，超過 {days} 天",
-            f"the last periodic reminder went out {_when(last.sent_at)}, over {days} days ago",
+            f"最近一次定期提醒在 {_when(last.sent_at, 'zh-TW')}，超過 {days} 天",
+            f"the last periodic reminder went out {_when(last.sent_at, 'en')}, "
+            f"over {days} days ago",
             [ref],
         )
     confirmed = ctx.session.scalars(
@@ -142,7 +144,7 @@ def reminders_on_schedule(ctx: CheckContext) -> CheckResult:
             [ref],
         )
     return CheckResult.passed(
-        f"定期提醒於 {_when(last.sent_at)} 發送，已確認案件皆已提醒",
-        f"periodic reminder sent {_when(last.sent_at)}; every confirmed case was announced",
+        f"定期提醒於 {_when(last.sent_at, 'zh-TW')} 發送，已確認案件皆已提醒",
+        f"periodic reminder sent {_when(last.sent_at, 'en')}; every confirmed case was announced",
         [ref],
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import Status
 from brokerguard.assessment.service import latest_snapshot
-from brokerguard.clock import Clock, roc_date, to_taipei, today
+from brokerguard.clock import Clock, today
 from brokerguard.config import Settings
 from brokerguard.evidence.schemas import EvidenceRecord
 from brokerguard.evidence.service import evidence_by_requirement
@@ -20,6 +20,7 @@ from brokerguard.i18n import normalise_language, pick
 from brokerguard.policies.schemas import PolicyRecord
 from brokerguard.policies.service import list_policies
 from brokerguard.rulebook import load_rulebook
+from brokerguard.timefmt import format_when
 
 
 class ReportFormat(StrEnum):
@@ -135,17 +136,10 @@ class SelfAssessmentReport:
 
     def date_text(self, value: date | datetime | None) -> str:
         """ROC date (民國) in zh-TW, ISO date in English; Taipei time for datetimes."""
-        if value is None:
-            return "—"
-        if isinstance(value, datetime):
-            value = to_taipei(value).date()
-        return roc_date(value) if self.language == "zh-TW" else value.isoformat()
+        return format_when(value, self.language, "date")
 
     def datetime_text(self, value: datetime | None) -> str:
-        if value is None:
-            return "—"
-        local = to_taipei(value)
-        return f"{self.date_text(local.date())} {local:%H:%M}"
+        return format_when(value, self.language, "minute")
 
     @property
     def rows(self) -> list[ReportRow]:

@@ -10,7 +10,7 @@ from brokerguard.i18n import LANGUAGES
 from brokerguard.reports.data import ReportFormat, build_report
 from brokerguard.reports.render import MEDIA_TYPES, default_filename, render_report
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
-from brokerguard.web.templating import render
+from brokerguard.web.templating import render, request_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,20 +24,24 @@ def reports_page(request: Request, user: CurrentStaff) -> Response:
 
 @router.get("/reports/self-assessment.{fmt}")
 def download(
+    request: Request,
     fmt: str,
     session: DbSession,
     settings: AppSettings,
     clock: AppClock,
     user: CurrentStaff,
-    lang: str = "zh-TW",
+    lang: str | None = None,
 ) -> Response:
-    """The self-assessment of the latest full assessment, in ``lang`` (zh-TW or en)."""
+    """The self-assessment of the latest full assessment, in ``lang`` (zh-TW or en;
+    the reader's page language when not given)."""
     try:
         report_format = ReportFormat(fmt)
     except ValueError:
         raise ValidationError(
             f"unknown report format {fmt[:16]!r}; use html, pdf or xlsx", field="format"
         ) from None
+    if lang is None:
+        lang = request_language(request)
     if lang not in LANGUAGES:
         raise ValidationError("lang must be zh-TW or en", field="lang")
     data = build_report(session, settings, clock, lang)

@@ -16,6 +16,10 @@ class Role(StrEnum):
     def label_zh(self) -> str:
         return ROLE_LABELS_ZH[self]
 
+    @property
+    def label_en(self) -> str:
+        return ROLE_LABELS_EN[self]
+
 
 ROLE_LABELS_ZH = {
     Role.admin: "系統管理者",
@@ -23,6 +27,14 @@ ROLE_LABELS_ZH = {
     Role.compliance: "法遵單位",
     Role.auditor: "稽核（唯讀）",
     Role.app_team: "APP 開發團隊",
+}
+
+ROLE_LABELS_EN = {
+    Role.admin: "Administrator",
+    Role.security: "Cybersecurity unit",
+    Role.compliance: "Compliance unit",
+    Role.auditor: "Internal audit (read-only)",
+    Role.app_team: "App team",
 }
 
 #: Roles that may change data. The auditor only reads.

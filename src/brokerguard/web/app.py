@@ -36,7 +36,7 @@ from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.keys import load_or_create_secret
 from brokerguard.web.deps import set_context
 from brokerguard.web.security import SecurityHeadersMiddleware
-from brokerguard.web.templating import render, use_domain_templates
+from brokerguard.web.templating import render, same_site_referer, use_domain_templates
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -69,7 +69,8 @@ def _error_response(request: Request, error: BrokerguardError) -> Response:
     if _wants_html(request):
         if isinstance(error, AuthenticationError):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(request, "error.html", {"error": error}, status_code=error.status_code)
+        context = {"error": error, "back": same_site_referer(request)}
+        return render(request, "error.html", context, status_code=error.status_code)
     return json_error(request, error.status_code, dict(error.to_dict()))
 
 

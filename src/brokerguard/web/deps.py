@@ -168,6 +168,7 @@ def require_roles(*roles: Role) -> Callable[..., StaffIdentity]:
             raise PermissionDeniedError("your role may not do this")
         return user
 
+    dependency.allowed_roles = roles  # type: ignore[attr-defined]  # read by web.permissions
     return dependency
 
 

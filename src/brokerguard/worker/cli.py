@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 
 from brokerguard.cli import runtime
-from brokerguard.cli.registers import Json, default_actor
 from brokerguard.clock import to_taipei
 from brokerguard.db.engine import session_factory
 from brokerguard.notify.delivery import outbox_for
+from brokerguard.registerkit.commands import Json, default_actor
 from brokerguard.worker.assembly import build_runner
 from brokerguard.worker.overview import job_overview
 from brokerguard.worker.queue import WorkerProcess, make_huey

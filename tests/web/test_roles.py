@@ -1,0 +1,97 @@
+"""Role-aware UI (issue 17, item 3): the menu and the forms show only what the signed-in
+role may do, and the header names the role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+MENU = re.compile(r'<nav class="mainnav"[^>]*>(.*?)</nav>', re.S)
+LINK = re.compile(r'href="(/[^"]*)"')
+POST_FORM = re.compile(r'<form[^>]*method="post"[^>]*action="([^"]*)"')
+#: forms that only read (score pasted links, verify the trail): the auditor may use them
+READ_ONLY_POSTS = {"/logout", "/phishing/check", "/audit/verify"}
+PAGES = (
+    "/dashboard",
+    "/findings",
+    "/findings/from-check",
+    "/evidence",
+    "/policies",
+    "/detect",
+    "/etrade/customers",
+    "/phishing/cases",
+    "/phishing/reminders",
+    "/training/people",
+    "/iot/assets",
+    "/mobile",
+    "/deepfake",
+    "/social",
+)
+
+
+def menu_of(client: TestClient) -> list[str]:
+    page = client.get("/dashboard").text
+    found = MENU.search(page)
+    assert found is not None
+    return LINK.findall(found[1])
+
+
+@pytest.mark.parametrize("username", ["admin", "security", "compliance", "auditor", "appteam"])
+def test_every_menu_entry_opens(demo_firm: Callable[[str], TestClient], username: str) -> None:
+    client = demo_firm(username)
+    entries = menu_of(client)
+    assert "/dashboard" in entries
+    for path in entries:
+        assert client.get(path).status_code in (200, 303), f"{username}: {path}"
+
+
+def test_the_app_team_menu_leaves_out_security_records(
+    demo_firm: Callable[[str], TestClient],
+) -> None:
+    entries = menu_of(demo_firm("appteam"))
+    assert "/audit" not in entries and "/detect" not in entries
+    assert "/mobile" in entries
+    assert "/audit" in menu_of(demo_firm("auditor"))
+
+
+def test_the_auditor_sees_no_form_that_changes_data(
+    demo_firm: Callable[[str], TestClient],
+) -> None:
+    client = demo_firm("auditor")
+    for path in PAGES:
+        page = client.get(path)
+        if page.status_code != 200:
+            continue
+        actions = [a for a in POST_FORM.findall(page.text) if a not in READ_ONLY_POSTS]
+        assert actions == [], f"{path} offers the auditor {actions}"
+
+
+def test_the_security_unit_still_gets_its_forms(demo_firm: Callable[[str], TestClient]) -> None:
+    client = demo_firm("security")
+    assert 'action="/detect/alerts"' in client.get("/detect").text
+    assert 'action="/findings/from-check"' in client.get("/findings/from-check").text
+
+
+def test_the_header_names_the_role(demo_firm: Callable[[str], TestClient]) -> None:
+    client = demo_firm("auditor")
+    assert "稽核（唯讀）" in client.get("/dashboard").text
+    assert "Internal audit (read-only)" in client.get("/dashboard?lang=en").text
+
+
+def test_a_refused_page_is_translated_and_offers_the_way_back(
+    demo_firm: Callable[[str], TestClient],
+) -> None:
+    client = demo_firm("appteam")
+    refused = client.get(
+        "/audit", headers={"accept": "text/html", "referer": "https://testserver/mobile?q=a"}
+    )
+    assert refused.status_code == 403
+    assert "您沒有" in refused.text or "權限" in refused.text
+    assert 'href="/mobile?q=a"' in refused.text
+    hostile = client.get(
+        "/audit", headers={"accept": "text/html", "referer": "https://evil.example/x"}
+    )
+    assert "evil.example" not in hostile.text
