@@ -103,6 +103,28 @@ def update_plan(
     return _record(row)
 
 
+MAX_OWNER = 128
+
+
+def assign_owner(
+    session: Session, finding_id: str, *, owner: str, due_date: date | None = None
+) -> FindingRecord:
+    """Give an open finding its owner (and a due date), leaving its plan and status as they are."""
+    owner = owner.strip()
+    if not owner:
+        raise ValidationError("name the owner", field="owner")
+    if len(owner) > MAX_OWNER:
+        raise ValidationError(f"the owner is longer than {MAX_OWNER} characters", field="owner")
+    row = _get(session, finding_id)
+    if row.status == FindingStatus.closed.value:
+        raise ConflictError("a closed finding cannot be changed", field="status")
+    row.owner = owner
+    if due_date is not None:
+        row.due_date = due_date
+    session.flush()
+    return _record(row)
+
+
 def close_finding(
     session: Session,
     clock: Clock,

@@ -12,7 +12,7 @@ from brokerguard.clock import Clock, parse_date, today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import FindingIn
-from brokerguard.findings.schemas import FindingStatus, Severity
+from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import (
     FormField,
@@ -23,6 +23,7 @@ from brokerguard.registerkit.pages import (
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -77,23 +78,93 @@ FINDINGS: RegisterSpec[FindingIn] = RegisterSpec(
 add_register_routes(router, FINDINGS)  # before /findings/{finding_id}, so /findings/new wins
 
 
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+STATUS_ORDER = {"open": 0, "in_progress": 1, "closed": 2}
+MAX_BULK = 500
+FINDING_TABLE: TableSpec[FindingRecord] = TableSpec(
+    search=lambda f: " ".join((f.requirement_id, f.title, f.owner or "", f.source_ref)),
+    sorts={
+        "requirement": lambda f: f.requirement_id,
+        "severity": lambda f: SEVERITY_ORDER.get(f.severity.value, 9),
+        "owner": lambda f: f.owner or None,
+        "due_date": lambda f: f.due_date,
+        "status": lambda f: STATUS_ORDER.get(f.status.value, 9),
+    },
+    default_sort="due_date",
+    filters={
+        "status": (tuple(s.value for s in FindingStatus), lambda f: f.status.value),
+        "severity": (tuple(s.value for s in Severity), lambda f: f.severity.value),
+    },
+)
+#: what a refused assignment tells the user, by the field at fault (catalogue msgids)
+ASSIGN_REFUSALS = {
+    "finding_ids": "Choose at least one finding.",
+    "owner": "Name the owner (at most 128 characters).",
+    "due_date": "The due date is not a date (2026-12-31 or 115/12/31).",
+    "status": "A closed finding cannot be assigned. Nothing was saved.",
+    "finding_id": "A finding was not found; the list has changed. Nothing was saved.",
+}
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    *,
+    overdue: bool,
+    error: BrokerguardError | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    day = today(clock)
+    rows = intake.search_findings(session, day, overdue_only=overdue)
+    context = {
+        "t": table_page(request.query_params, FINDING_TABLE, rows),
+        "today": day,
+        "overdue": overdue,
+        "error": ASSIGN_REFUSALS.get(error.field or "", "Nothing was saved.") if error else None,
+        "form": form or {},
+    }
+    return render(request, "findings/list.html", context, status_code=422 if error else 200)
+
+
 @router.get("/findings")
 def findings_page(
     request: Request,
     session: DbSession,
     clock: AppClock,
     user: CurrentStaff,
-    status: str = "",
     overdue: bool = False,
 ) -> Response:
-    chosen = FindingStatus(status) if status in {s.value for s in FindingStatus} else None
-    day = today(clock)
-    rows = intake.search_findings(session, day, status=chosen, overdue_only=overdue)
-    return render(
-        request,
-        "findings/list.html",
-        {"rows": rows, "today": day, "status": status, "overdue": overdue},
-    )
+    return _list_page(request, session, clock, overdue=overdue)
+
+
+@router.post("/findings/assign")
+def assign_findings(
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    finding_ids: Annotated[list[str], Form(max_length=MAX_BULK)] = [],  # noqa: B006
+    owner: Annotated[str, Form(max_length=256)] = "",
+    due_date: Annotated[str, Form(max_length=32)] = "",
+    back: Annotated[str, Form(max_length=2048)] = "",
+) -> Response:
+    """Assign an owner (and a due date) to the chosen findings: all of them or none."""
+    form = {"finding_ids": finding_ids, "owner": owner, "due_date": due_date}
+    try:
+        if not finding_ids:
+            raise ValidationError("choose at least one finding", field="finding_ids")
+        try:
+            due = parse_date(due_date) if due_date.strip() else None
+        except ValueError as exc:
+            raise ValidationError(str(exc), field="due_date") from None
+        for finding_id in dict.fromkeys(finding_ids):
+            service.assign_owner(session, finding_id, owner=owner, due_date=due)
+    except BrokerguardError as error:
+        session.rollback()
+        return _list_page(request, session, clock, overdue=False, error=error, form=form)
+    query = back if back.startswith("?") else ""
+    return RedirectResponse("/findings" + query, status_code=303)
 
 
 @router.get("/findings/export.{fmt}")

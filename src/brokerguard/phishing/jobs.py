@@ -1,8 +1,4 @@
-"""Phishing and counterfeit-app monitoring's scheduled jobs (A8.1, A6.3.1.3), run by
-``brokerguard worker``.
-
-- ``phishing.ct_poll``: poll every followed Certificate Transparency log (A8.1);
-- ``phishing.app_store_scan``: the daily App Store scan of every brand (A6.3.1.3);
+"""Phishing and counterfeit-app monitoring's scheduled jobs (A8.1, A6.3.1.3).
 
 - ``phishing.feeds``: scan every feed file dropped in ``<data_dir>/phishing/feeds``
   (CT JSON lines, newly-registered-domain lists, URL feeds), each file once (its
@@ -10,7 +6,9 @@
 - ``phishing.cases``: a ``phishing_case`` notice for each new case, however it was
   opened (feed job, CLI scan, web, store-listing check), once per case;
 - ``phishing.reminders``: the periodic customer reminder (banner and in-app feed)
-  when it is due.
+  when it is due;
+- ``phishing.ct_poll``: every followed Certificate Transparency log, once a minute;
+- ``phishing.app_store_scan``: the daily App Store scan of every brand.
 """
 
 from __future__ import annotations
@@ -224,25 +222,6 @@ def scan_app_store(context: JobContext) -> JobOutcome:
 
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
-        name="phishing.ct_poll",
-        schedule="* * * * *",
-        run=poll_ct_logs,
-        title_zh="憑證透明度日誌監控",
-        title_en="Certificate Transparency log poll",
-        timeout_s=55.0,
-        retries=0,
-        requirement_ids=("A8.1",),
-    ),
-    JobSpec(
-        name="phishing.app_store_scan",
-        schedule="30 3 * * *",
-        run=scan_app_store,
-        title_zh="App Store 假冒 App 掃描",
-        title_en="App Store counterfeit-app scan",
-        timeout_s=600.0,
-        requirement_ids=("A6.3.1.3",),
-    ),
-    JobSpec(
         name="phishing.feeds",
         schedule="*/10 * * * *",
         run=scan_feeds,
@@ -268,5 +247,24 @@ JOBS: tuple[JobSpec, ...] = (
         title_en="Periodic anti-phishing reminder",
         timeout_s=300,
         requirement_ids=("A8.1",),
+    ),
+    JobSpec(
+        name="phishing.ct_poll",
+        schedule="* * * * *",
+        run=poll_ct_logs,
+        title_zh="憑證透明度日誌監控",
+        title_en="Certificate Transparency log poll",
+        timeout_s=55.0,
+        retries=0,
+        requirement_ids=("A8.1",),
+    ),
+    JobSpec(
+        name="phishing.app_store_scan",
+        schedule="30 3 * * *",
+        run=scan_app_store,
+        title_zh="App Store 假冒 App 掃描",
+        title_en="App Store counterfeit-app scan",
+        timeout_s=600.0,
+        requirement_ids=("A6.3.1.3",),
     ),
 )

@@ -133,6 +133,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "name": ("名稱", "Name"),
         "keyword": ("關鍵字", "Keyword"),
     },
+    "severity": {
+        "critical": ("重大", "Critical"),
+        "high": ("高", "High"),
+        "medium": ("中", "Medium"),
+        "low": ("低", "Low"),
+    },
     "risk": {
         "low": ("低", "Low"),
         "medium": ("中", "Medium"),
