@@ -49,6 +49,17 @@ def test_full_session_over_http(client: TestClient, engine: Engine, clock: Fixed
     assert uploaded.json()["detector_score"] is None
     own = client.post(f"{API}/{sid}/review", json={"decision": "approve"})
     assert own.status_code == 403
+    switch_user(client, engine, clock, Role.security, "sec-carol")
+    unanalysed = client.post(f"{API}/{sid}/review", json={"decision": "approve"})
+    assert unanalysed.status_code == 422
+    assert unanalysed.json()["error"]["field"] == "analysis"
+    assert client.post(f"{API}/{sid}/analysis-override", json={"note": ""}).status_code == 422
+    overridden = client.post(
+        f"{API}/{sid}/analysis-override", json={"note": "錄影存於外部平台，已人工逐段檢視"}
+    )
+    assert overridden.json()["analysis_override_by"] == "sec-carol"
+    own_override = client.post(f"{API}/{sid}/review", json={"decision": "approve"})
+    assert own_override.status_code == 403
     switch_user(client, engine, clock, Role.compliance, "rev-ben")
     approved = client.post(f"{API}/{sid}/review", json={"decision": "approve", "note": "OK"})
     assert approved.json()["status"] == "approved"
@@ -126,3 +137,33 @@ def test_pages(client: TestClient, engine: Engine, clock: FixedClock) -> None:
     )
     assert digest.status_code == 303
     assert "ab" * 32 in client.get(f"/deepfake/{sid}").text
+
+
+def test_session_page_shows_the_schedule_and_takes_an_override(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    sign_in(client, engine, clock, Role.security, username="op-amy")
+    sid = client.post(API, json={"customer_ref": "9801-77", "purpose": "other"}).json()["id"]
+    schedule = client.get(f"{API}/{sid}").json()["schedule"]
+    assert sorted(c["kind"] for c in schedule) == ["blink_twice", "turn_left", "turn_right"]
+    page = client.get(f"/deepfake/{sid}")
+    assert "錄影自動分析" in page.text and "尚未自動分析" in page.text
+    assert "請眨眼兩次" in page.text
+    token = switch_user_token(client, engine, clock, "sec-carol")
+    short = client.post(
+        f"/deepfake/{sid}/analysis-override", data={"csrf_token": token, "note": "ok"}
+    )
+    assert short.status_code == 422
+    done = client.post(
+        f"/deepfake/{sid}/analysis-override",
+        data={"csrf_token": token, "note": "錄影存於外部平台，已人工逐段檢視"},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200
+    assert "第二覆核人書面覆核" in done.text and "sec-carol" in done.text
+
+
+def switch_user_token(client: TestClient, engine: Engine, clock: FixedClock, name: str) -> str:
+    client.post("/logout")
+    client.headers.pop("X-CSRF-Token", None)
+    return sign_in(client, engine, clock, Role.security, username=name)

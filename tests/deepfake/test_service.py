@@ -59,6 +59,9 @@ def complete_steps(session: Session, clock: FixedClock, row: VideoSession) -> No
     service.record_challenges(session, clock, row.id, [True, True, True], "op-amy")
     service.record_id_photo(session, clock, row.id, result="match", note="", actor="op-amy")
     service.attach_recording(session, clock, CFG, row.id, b"\x00video-bytes", NoDetector())
+    service.override_analysis(
+        session, clock, row.id, actor="sec-carol", note="錄影由資安專責單位人工逐段檢視，確認為本人"
+    )
 
 
 def test_challenges_are_server_random(session: Session, clock: FixedClock) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from brokerguard.cli import runtime
@@ -134,7 +135,10 @@ def test_config_show_hides_secrets_and_names_each_source(
     shown = _show_json()
     assert shown["notify"]["smtp_password"] == "***"  # type: ignore[index]
     assert shown["redis_url"] == "redis://queue:***@127.0.0.1:6379/0"
-    table = CliRunner().invoke(app, ["config", "show"], env={"COLUMNS": "300"})
+    # the CLI's console is made once per process, with the width of whatever terminal the
+    # first import saw; give it room so each row stays on one line
+    monkeypatch.setattr(runtime, "console", Console(width=300))
+    table = CliRunner().invoke(app, ["config", "show"])
     assert table.exit_code == 0, table.output
     assert "hunter2" not in table.stdout and "s3cret" not in table.stdout
     rows = {line.split("│")[1].strip(): line for line in table.stdout.splitlines() if "│" in line}

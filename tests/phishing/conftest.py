@@ -4,7 +4,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from brokerguard.cli import runtime
+from brokerguard.clock import FixedClock
+from brokerguard.config import Settings, get_settings
 from brokerguard.errors import UnknownRequirementError
 from brokerguard.phishing.brands import Brand, load_brands, parse_brands
 from brokerguard.rulebook import load_rulebook
@@ -51,3 +56,22 @@ def odd_brand() -> Brand:
         "aliases": ["firstsec"],
     }
     return parse_brands([spec])[0]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def cli_db(
+    engine: Engine, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    monkeypatch.setenv("BROKERGUARD_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("BROKERGUARD_DATA_DIR", str(settings.data_dir))
+    get_settings.cache_clear()
+    runtime.engine.cache_clear()
+    monkeypatch.setattr(runtime, "clock", lambda: clock)
+    yield engine
+    runtime.engine.cache_clear()
+    get_settings.cache_clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,10 +10,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from brokerguard.cli import runtime
 from brokerguard.cli.main import app as cli
-from brokerguard.clock import FixedClock
-from brokerguard.config import Settings, get_settings
+from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
 from brokerguard.evidence.service import evidence_for
 from brokerguard.phishing.models import PhishingCase, ScanRun
@@ -22,25 +19,6 @@ from tests.conftest import FIXTURES
 from tests.phishing.conftest import BRANDS_FILE
 
 BRANDS = str(BRANDS_FILE)
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
-def cli_db(
-    engine: Engine, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
-    monkeypatch.setenv("BROKERGUARD_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("BROKERGUARD_DATA_DIR", str(settings.data_dir))
-    get_settings.cache_clear()
-    runtime.engine.cache_clear()
-    monkeypatch.setattr(runtime, "clock", lambda: clock)
-    yield engine
-    runtime.engine.cache_clear()
-    get_settings.cache_clear()
 
 
 def _lines(output: str) -> list[dict[str, object]]:

@@ -13,7 +13,8 @@ from brokerguard.attestations.service import (
     load_referenced_rulebook,
     rulebook_summary,
 )
-from brokerguard.registerkit.web import add_findings_api, add_register_api, read_upload
+from brokerguard.registerkit.files import read_upload, upload_name
+from brokerguard.registerkit.web import add_findings_api, add_register_api
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
@@ -50,7 +51,8 @@ async def load_rulebook_file(
     requirement_id: Annotated[str, Form(max_length=32)],
 ) -> dict[str, Any]:
     """Validate a YAML rulebook (same format as the packaged one) and record it."""
-    content, filename = await read_upload(file, MAX_RULEBOOK_BYTES)
+    content = await read_upload(file, MAX_RULEBOOK_BYTES)
+    filename = upload_name(file)
     row = load_referenced_rulebook(
         session,
         clock,

@@ -14,7 +14,8 @@ from brokerguard.attestations.service import (
     load_referenced_rulebook,
 )
 from brokerguard.cli import runtime
-from brokerguard.registerkit.cli import add_register_commands, read_input_file
+from brokerguard.registerkit.cli import add_register_commands
+from brokerguard.registerkit.files import read_input_file
 
 app = typer.Typer(
     help="引用規範 / Referenced rules: attestations and rulebooks.", no_args_is_help=True

@@ -15,7 +15,8 @@ from brokerguard.attestations.service import (
     load_referenced_rulebook,
 )
 from brokerguard.errors import BrokerguardError
-from brokerguard.registerkit.web import add_register_views, read_upload
+from brokerguard.registerkit.files import read_upload, upload_name
+from brokerguard.registerkit.web import add_register_views
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, DbSession, require_roles
@@ -50,7 +51,8 @@ async def load_rulebook_page(
     requirement_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     try:
-        content, filename = await read_upload(file, MAX_RULEBOOK_BYTES)
+        content = await read_upload(file, MAX_RULEBOOK_BYTES)
+        filename = upload_name(file)
         with session.begin_nested():
             load_referenced_rulebook(
                 session,

@@ -15,7 +15,9 @@ from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings
-from brokerguard.registerkit.web import add_findings_api, read_upload
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import download
+from brokerguard.registerkit.web import add_findings_api
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
     AppAuditSink,
@@ -25,11 +27,12 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
-from brokerguard.web.registers import download
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
-add_findings_api(router, ("deepfake.video_sessions_strengthened",))
+add_findings_api(
+    router, ("deepfake.video_sessions_strengthened", "deepfake.video_sessions_analysed")
+)
 
 
 def get_settings_dep(settings: AppSettings) -> DeepfakeSettings:
@@ -80,6 +83,10 @@ class PhotoBody(BaseModel):
 class DigestBody(BaseModel):
     sha256: str = Field(max_length=64)
     size: int | None = Field(default=None, ge=1)
+
+
+class OverrideBody(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
 
 
 class ReviewBody(BaseModel):
@@ -196,7 +203,7 @@ async def recording_api(
     file: Annotated[UploadFile, File()],
 ) -> dict[str, Any]:
     """Upload the recording: its SHA-256 is kept and the configured detector scores it."""
-    content, _ = await read_upload(file, cfg.max_recording_bytes)
+    content = await read_upload(file, cfg.max_recording_bytes)
     row = service.attach_recording(session, clock, cfg, session_id, content, detector)
     return service.session_summary(row)
 
@@ -206,6 +213,15 @@ def digest_api(
     session_id: str, body: DigestBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
     row = service.record_recording_digest(session, clock, session_id, body.sha256, body.size)
+    return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/analysis-override")
+def override_api(
+    session_id: str, body: OverrideBody, session: DbSession, clock: AppClock, user: Writer
+) -> dict[str, Any]:
+    """A second reviewer documents why the session may be approved without an automatic pass."""
+    row = service.override_analysis(session, clock, session_id, actor=user.username, note=body.note)
     return service.session_summary(row)
 
 

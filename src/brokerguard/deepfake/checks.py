@@ -65,3 +65,51 @@ def video_sessions_strengthened(ctx: CheckContext) -> CheckResult:
         evidence=hashed,
         sessions=len(rows),
     )
+
+
+@check(
+    "A10.1",
+    id="deepfake.video_sessions_analysed",
+    title_zh="核准之視訊身分核驗均經錄影自動分析",
+    title_en="Approved video identity checks all had their recording analysed automatically",
+)
+def video_sessions_analysed(ctx: CheckContext) -> CheckResult:
+    """Counts sessions approved without an automatic analysis of their recording.
+
+    An override by a second reviewer lets a session be approved, but it is not an
+    analysis: such sessions are counted here too.
+    """
+    since = ctx.clock.now() - timedelta(days=WINDOW_DAYS)
+    approved = list(
+        ctx.session.scalars(
+            select(VideoSession).where(
+                VideoSession.started_at >= since, VideoSession.status == APPROVED
+            )
+        )
+    )
+    if not approved:
+        return CheckResult.manual(
+            "近一年無核准之視訊身分核驗；若未提供視訊核驗請人工確認",
+            "No approved video identity sessions in the last year; confirm by hand if the "
+            "firm offers none",
+        )
+    unanalysed = [r for r in approved if r.analysis_id is None]
+    if unanalysed:
+        return CheckResult.failed(
+            f"{len(unanalysed)} 筆已核准之視訊核驗未經錄影自動分析",
+            f"{len(unanalysed)} approved sessions were approved without an automatic "
+            "analysis of their recording",
+            evidence=[f"record:deepfake_sessions:{r.id}" for r in unanalysed[:20]],
+            sessions=len(approved),
+            unanalysed=len(unanalysed),
+        )
+    overridden = sum(1 for r in approved if r.analysis_verdict != "pass")
+    return CheckResult.passed(
+        f"近一年 {len(approved)} 筆核准之視訊核驗均經自動分析"
+        f"（其中 {overridden} 筆經第二覆核人書面覆核）",
+        f"all {len(approved)} approved sessions in the last year had an automatic analysis "
+        f"({overridden} approved on a second reviewer's documented override)",
+        evidence=[f"record:deepfake_analyses:{r.analysis_id}" for r in approved[:20]],
+        sessions=len(approved),
+        overridden=overridden,
+    )

@@ -10,14 +10,18 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.deepfake import service
+from brokerguard.deepfake.analysis.cli import analyze_command, calibrate_command
 from brokerguard.deepfake.detector import NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions
 from brokerguard.deepfake.otp import SmtpEmailSender, UnconfiguredSender
 from brokerguard.errors import ValidationError
-from brokerguard.registerkit.cli import DecisionOption, apply_decision, read_input_file
+from brokerguard.registerkit.cli import DecisionOption, apply_decision
+from brokerguard.registerkit.files import read_input_file
 
 app = typer.Typer(help="視訊身分核驗 / Video identity checks (A10.1).", no_args_is_help=True)
+app.command("analyze")(runtime.handle_errors(analyze_command))
+app.command("calibrate")(runtime.handle_errors(calibrate_command))
 
 
 def _print(data: dict[str, object]) -> None:
@@ -143,6 +147,45 @@ def recording_command(session_id: str, file: Path) -> None:
             session, runtime.clock(), cfg, session_id, content, NoDetector()
         )
         runtime.console.print(f"sha256 {row.recording_sha256}; detector: {row.detector_note}")
+
+
+@app.command("analyse-session")
+@runtime.handle_errors
+def analyse_session_command(
+    session_id: str,
+    recording: Path,
+    id_photo: Annotated[Path, typer.Option(help="the ID photo on file")],
+    actor: Annotated[str, typer.Option()],
+) -> None:
+    """Analyse a session's recording against its own schedule; kept as A10.1 evidence."""
+    from brokerguard.deepfake.automatic import run_analysis
+
+    with runtime.open_session() as session:
+        analysis = run_analysis(
+            session,
+            runtime.clock(),
+            runtime.settings(),
+            runtime.settings().deepfake,
+            session_id,
+            recording=recording,
+            id_photo=id_photo,
+            actor=actor,
+        )
+        verdict = "pass" if analysis.automatic_pass else "fail"
+        runtime.console.print(f"analysis {analysis.id}: {verdict} ({analysis.evidence_ref})")
+
+
+@app.command("override")
+@runtime.handle_errors
+def override_command(
+    session_id: str,
+    actor: Annotated[str, typer.Option(help="the second reviewer")],
+    note: Annotated[str, typer.Option(help="what was checked instead, and why")],
+) -> None:
+    """Document an override of the automatic analysis (not by the operator)."""
+    with runtime.open_session() as session:
+        service.override_analysis(session, runtime.clock(), session_id, actor=actor, note=note)
+    runtime.console.print("override recorded")
 
 
 @app.command("review")

@@ -1,15 +1,26 @@
 """Demo firm video identity sessions: a year of approved sessions with every step, one rejected,
-one still in progress."""
+one still in progress, and one synthetic session whose recording the analyser checks for real.
+
+The historical sessions predate the analyser: a second reviewer documented an override for
+each, so the A10.1 check that counts sessions approved without an analysis shows them.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+
+from PIL import Image
 
 from brokerguard.clock import FixedClock
-from brokerguard.deepfake import service
+from brokerguard.deepfake import automatic, service
+from brokerguard.deepfake.analysis.schedule import draw_schedule
 from brokerguard.deepfake.detector import NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
+from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.demodata import DemoContext
+
+OVERRIDER = "資安專責單位 陳"
 
 
 class _DemoPhone:
@@ -62,6 +73,14 @@ def load_demo(ctx: DemoContext) -> None:
         )
         recording = f"demo-recording-{row.id}".encode()
         service.attach_recording(ctx.session, when, cfg, row.id, recording, NoDetector())
+        if not mismatch:
+            service.override_analysis(
+                ctx.session,
+                when,
+                row.id,
+                actor=OVERRIDER,
+                note="導入錄影自動分析前之案件：錄影經資安專責單位人工逐段檢視，確認為本人",
+            )
         when.advance(timedelta(minutes=30))
         if mismatch:
             service.reject(
@@ -71,6 +90,7 @@ def load_demo(ctx: DemoContext) -> None:
             approve_and_keep(
                 ctx.session, when, ctx.settings, row.id, reviewer=reviewer, note="核驗步驟完整"
             )
+    analysed_session(ctx, cfg, reviewer)
     recent = FixedClock(ctx.clock.now() - timedelta(hours=2))
     service.start_session(
         ctx.session,
@@ -78,4 +98,61 @@ def load_demo(ctx: DemoContext) -> None:
         customer_ref="9801-778812",
         purpose="account_opening",
         operator="許家豪",
+    )
+
+
+def analysed_session(ctx: DemoContext, cfg: DeepfakeSettings, reviewer: str) -> None:
+    """A session whose synthetic recording (a re-textured face that follows the session's
+    own schedule) the analyser checks; approved on its automatic pass."""
+    try:
+        from brokerguard.deepfake.analysis import synthetic
+    except ImportError:
+        ctx.notes.append("video analysis demo skipped: install the 'video' extra")
+        return
+    when = FixedClock(ctx.clock.now() - timedelta(days=1))
+    operator = "許家豪"
+    row = service.start_session(
+        ctx.session,
+        when,
+        customer_ref="9801-505050",
+        purpose="account_opening",
+        operator=operator,
+        schedule=draw_schedule(lead_in_s=1.0, window_s=2.5, gap_s=0.5),
+    )
+    phone = _DemoPhone()
+    service.send_otp(
+        ctx.session, when, cfg, phone, row.id, channel="sms", registered_destination="0912505050"
+    )
+    service.verify_otp(ctx.session, when, cfg, row.id, phone.last)
+    service.record_challenges(ctx.session, when, row.id, [True, True, True], operator)
+    service.record_id_photo(ctx.session, when, row.id, result="match", note="", actor=operator)
+    folder = Path(ctx.settings.data_dir) / "demo-video"
+    folder.mkdir(parents=True, exist_ok=True)
+    photo = folder / "id-photo.png"
+    Image.fromarray(synthetic.astronaut()).save(photo)
+    recording = synthetic.make_clip(
+        folder / f"recording-{row.id}.mp4",
+        "rotated_face",
+        automatic.session_schedule(row),
+        fps=10,
+        tail_s=0.5,
+    )
+    analysis = automatic.run_analysis(
+        ctx.session,
+        when,
+        ctx.settings,
+        cfg,
+        row.id,
+        recording=recording,
+        id_photo=photo,
+        actor=operator,
+    )
+    when.advance(timedelta(minutes=20))
+    if analysis.automatic_pass:
+        approve_and_keep(
+            ctx.session, when, ctx.settings, row.id, reviewer=reviewer, note="自動分析通過"
+        )
+    ctx.notes.append(
+        f"video analysis demo: session {row.id} "
+        f"{'passed' if analysis.automatic_pass else 'did not pass'} the automatic analysis"
     )

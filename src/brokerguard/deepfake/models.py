@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brokerguard.db.base import Base, UTCDateTime, new_uuid
@@ -48,4 +48,39 @@ class VideoSession(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     review_note: Mapped[str] = mapped_column(Text, default="")
     #: the approval record in the evidence store (``evidence:sha256:<hex>``)
+    evidence_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+    #: JSON list of {"kind", "at", "window"}: the timed challenges the analyser checks
+    schedule: Mapped[str] = mapped_column(Text, default="[]")
+    #: the latest automatic analysis: "pass" or "fail" (None: never analysed)
+    analysis_verdict: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    analysis_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    #: a second reviewer's documented decision to approve despite the analysis
+    analysis_override_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    analysis_override_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    analysis_override_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class VideoAnalysis(Base):
+    """One automatic analysis of a session's recording, kept as A10.1 evidence."""
+
+    __tablename__ = "deepfake_analyses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("deepfake_sessions.id", ondelete="RESTRICT"), index=True
+    )
+    analysed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    analysed_by: Mapped[str] = mapped_column(String(128))
+    recording_sha256: Mapped[str] = mapped_column(String(64))
+    recording_bytes: Mapped[int] = mapped_column(Integer)
+    liveness: Mapped[str] = mapped_column(String(8))
+    replay_suspected: Mapped[bool] = mapped_column(Boolean)
+    face_match_distance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    same_person: Mapped[bool] = mapped_column(Boolean)
+    automatic_pass: Mapped[bool] = mapped_column(Boolean)
+    #: JSON object: analyser, landmark model, face embedding, decoder versions
+    model_versions: Mapped[str] = mapped_column(Text)
+    #: the full report as JSON (challenges with their measures, reasons, thresholds)
+    report: Mapped[str] = mapped_column(Text)
     evidence_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock, as_utc
+from brokerguard.deepfake.analysis.schedule import ScheduledChallenge, draw_schedule, schedule_json
 from brokerguard.deepfake.detector import DeepfakeDetector
 from brokerguard.deepfake.models import VideoSession
 from brokerguard.deepfake.otp import (
@@ -46,7 +47,12 @@ STEP_LABELS = {
     "liveness": ("隨機活體挑戰均通過", "Random liveness challenges all passed"),
     "id_photo": ("與留存證件照片比對相符", "Matches the ID photo on file"),
     "recording": ("錄影檔 SHA-256 已留存", "Recording SHA-256 kept"),
+    "analysis": (
+        "錄影自動分析通過，或經第二位覆核人書面覆核",
+        "Automatic recording analysis passed, or a second reviewer documented an override",
+    ),
 }
+ANALYSIS_PASS, ANALYSIS_FAIL = "pass", "fail"
 
 
 def _text(value: str, field: str, max_chars: int, *, required: bool = True) -> str:
@@ -112,8 +118,19 @@ def _open(session: Session, session_id: str) -> VideoSession:
 
 
 def start_session(
-    session: Session, clock: Clock, *, customer_ref: str, purpose: str, operator: str
+    session: Session,
+    clock: Clock,
+    *,
+    customer_ref: str,
+    purpose: str,
+    operator: str,
+    schedule: list[ScheduledChallenge] | None = None,
 ) -> VideoSession:
+    """Open a session with server-random prompts and a timed challenge schedule.
+
+    ``schedule`` defaults to :func:`draw_schedule`; callers pass their own draw only to
+    change its timing (the demo's shorter one).
+    """
     ref = customer_ref.strip()
     if not REF_RE.match(ref):
         raise ValidationError(
@@ -135,6 +152,8 @@ def start_session(
         otp_attempts=0,
         otp_sends=0,
         challenges=json.dumps(make_challenges(), ensure_ascii=False),
+        schedule=schedule_json(draw_schedule() if schedule is None else schedule),
+        analysis_override_note="",
         id_photo_note="",
         detector_note="",
         review_note="",
@@ -261,14 +280,22 @@ def attach_recording(
             f"the recording is larger than {settings.max_recording_bytes:,} bytes",
             field="recording",
         )
-    row.recording_sha256 = hashlib.sha256(content).hexdigest()
-    row.recording_bytes = len(content)
+    set_recording(row, hashlib.sha256(content).hexdigest(), len(content))
     result = detector.assess(content)
     row.detector_name = detector.name[:64]
     row.detector_score = result.score
     row.detector_note = result.note[:2000]
     session.flush()
     return row
+
+
+def set_recording(row: VideoSession, sha256: str, size: int | None) -> None:
+    """Record the recording's digest; an analysis of another recording no longer counts."""
+    if row.recording_sha256 != sha256:
+        row.analysis_verdict = None
+        row.analysis_id = None
+    row.recording_sha256 = sha256
+    row.recording_bytes = size
 
 
 def record_recording_digest(
@@ -281,8 +308,7 @@ def record_recording_digest(
         raise ValidationError("sha256 must be 64 hexadecimal characters", field="sha256")
     if size is not None and size <= 0:
         raise ValidationError("size must be positive", field="size")
-    row.recording_sha256 = digest
-    row.recording_bytes = size
+    set_recording(row, digest, size)
     row.detector_name = None
     row.detector_score = None
     row.detector_note = "no score: the recording was not supplied to brokerguard"
@@ -302,7 +328,43 @@ def missing_steps(row: VideoSession) -> list[str]:
         missing.append("id_photo")
     if not row.recording_sha256 or not SHA256_RE.match(row.recording_sha256):
         missing.append("recording")
+    if row.analysis_verdict != ANALYSIS_PASS and not row.analysis_override_by:
+        missing.append("analysis")
     return missing
+
+
+def in_progress(session: Session, session_id: str) -> VideoSession:
+    """The session, refused when it is already approved or rejected."""
+    return _open(session, session_id)
+
+
+def override_analysis(
+    session: Session, clock: Clock, session_id: str, *, actor: str, note: str
+) -> VideoSession:
+    """A second reviewer documents why the session may be approved without an automatic pass.
+
+    The override never changes the analysis: both stay on the record. It may not come from
+    the operator, and the reviewer who approves must be yet another person.
+    """
+    row = _open(session, session_id)
+    who = _text(actor, "actor", 128)
+    if who == row.operator:
+        raise PermissionDeniedError(
+            "the operator cannot override the automatic analysis", field="actor"
+        )
+    if row.analysis_verdict == ANALYSIS_PASS:
+        raise ConflictError("the automatic analysis passed; there is nothing to override")
+    text = _text(note, "note", 2000)
+    if len(text) < 10:
+        raise ValidationError(
+            "explain the override (at least 10 characters): what was checked instead",
+            field="note",
+        )
+    row.analysis_override_by = who
+    row.analysis_override_at = clock.now()
+    row.analysis_override_note = text
+    session.flush()
+    return row
 
 
 def _open_for_review(session: Session, session_id: str, reviewer: str) -> tuple[VideoSession, str]:
@@ -346,6 +408,12 @@ def approve(
             + ", ".join(STEP_LABELS[m][1] for m in missing),
             field=missing[0],
         )
+    if row.analysis_verdict != ANALYSIS_PASS and who == row.analysis_override_by:
+        raise PermissionDeniedError(
+            "the reviewer who approves must be a different person from the one who "
+            "overrode the automatic analysis",
+            field="reviewer",
+        )
     return _sign_off(session, clock, row, APPROVED, who, note, note_required=False)
 
 
@@ -386,5 +454,13 @@ def session_summary(row: VideoSession) -> dict[str, Any]:
         "reviewed_at": as_utc(row.reviewed_at).isoformat() if row.reviewed_at else None,
         "review_note": row.review_note,
         "evidence_ref": row.evidence_ref,
+        "schedule": json.loads(row.schedule or "[]"),
+        "analysis_verdict": row.analysis_verdict,
+        "analysis_id": row.analysis_id,
+        "analysis_override_by": row.analysis_override_by,
+        "analysis_override_at": (
+            as_utc(row.analysis_override_at).isoformat() if row.analysis_override_at else None
+        ),
+        "analysis_override_note": row.analysis_override_note,
         "missing_steps": missing_steps(row),
     }

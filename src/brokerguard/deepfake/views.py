@@ -9,13 +9,15 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.deepfake import service
+from brokerguard.deepfake import automatic, service
+from brokerguard.deepfake.analysis.schedule import PROMPTS
 from brokerguard.deepfake.api import Cfg, Detector, Sender
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
-from brokerguard.registerkit.web import read_upload
+from brokerguard.registerkit.pages import download
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
     AppAuditSink,
@@ -25,7 +27,6 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
-from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
@@ -41,12 +42,16 @@ def _detail(
     status: int = 200,
 ) -> Response:
     row = service.get_session(session, session_id)
+    analyses = automatic.analyses_of(session, row.id)
     return render(
         request,
         "deepfake/session.html",
         {
             "row": row,
             "info": service.session_summary(row),
+            "analysis": automatic.analysis_summary(analyses[0]) if analyses else None,
+            "analysis_count": len(analyses),
+            "prompts": PROMPTS,
             "labels": service.STEP_LABELS,
             "error": error,
             "purposes": service.PURPOSES,
@@ -221,7 +226,7 @@ async def recording_page(
     file: Annotated[UploadFile, File()],
 ) -> Response:
     try:
-        content, _ = await read_upload(file, cfg.max_recording_bytes)
+        content = await read_upload(file, cfg.max_recording_bytes)
     except ValidationError as exc:
         return _detail(request, session, session_id, error=exc.message, status=413)
     return _step(
@@ -246,6 +251,25 @@ def digest_page(
         session,
         session_id,
         lambda: service.record_recording_digest(session, clock, session_id, sha256),
+    )
+
+
+@router.post("/{session_id}/analysis-override")
+def override_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Writer,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    return _step(
+        request,
+        session,
+        session_id,
+        lambda: service.override_analysis(
+            session, clock, session_id, actor=user.username, note=note
+        ),
     )
 
 

@@ -14,9 +14,10 @@ from brokerguard.devices.schemas import (
     Ownership,
 )
 from brokerguard.devices.views import DEVICES
-from brokerguard.register_io import parse_mode
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import Upload, UploadMode, Writer, add_table_api
+from brokerguard.registerkit.spec import parse_mode
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
-from brokerguard.web.registers import Upload, UploadMode, Writer, add_table_api, read_upload
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 

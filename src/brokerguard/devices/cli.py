@@ -8,7 +8,10 @@ from typing import Annotated
 import typer
 
 from brokerguard.cli import runtime
-from brokerguard.cli.registers import (
+from brokerguard.devices import service, tables
+from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn, Ownership
+from brokerguard.errors import NotFoundError, ValidationError
+from brokerguard.registerkit.commands import (
     Actor,
     Json,
     Mode,
@@ -18,14 +21,11 @@ from brokerguard.cli.registers import (
     apply_sets,
     build,
     default_actor,
-    parse_sets,
+    parse_assignments,
     print_rows,
-    read_input_file,
 )
-from brokerguard.devices import service, tables
-from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn, Ownership
-from brokerguard.errors import NotFoundError, ValidationError
-from brokerguard.register_io import parse_mode
+from brokerguard.registerkit.files import read_input_file
+from brokerguard.registerkit.spec import parse_mode
 
 app = typer.Typer(help="Mobile devices (A6.1 company, A6.2 BYOD): register and MDM compliance.")
 
@@ -80,7 +80,7 @@ def add_device(
         "unit": unit,
         "device_type": device_type,
         "os": os_name,
-        **parse_sets(sets),
+        **parse_assignments(sets),
     }
     item = build(DeviceIn, data)
     with runtime.open_session() as session:

@@ -24,7 +24,7 @@ from brokerguard.devices.schemas import (
 )
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import ConflictError, NotFoundError
-from brokerguard.register_io import insert_new_rows
+from brokerguard.registerkit.model_rows import insert_new_rows
 
 
 def _get(session: Session, record_id: str) -> DevicesDevice:

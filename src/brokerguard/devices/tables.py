@@ -17,12 +17,12 @@ from brokerguard.devices.models import DevicesDevice, DevicesMdmImport
 from brokerguard.devices.schemas import DeviceIn, MdmImportSummary, MdmRowIn, Problem
 from brokerguard.devices.settings import DevicesSettings
 from brokerguard.errors import PayloadTooLargeError, ValidationError
-from brokerguard.register_io import (
+from brokerguard.registerkit.model_rows import (
     ImportOutcome,
     load_rows,
     registered_key_errors,
-    write_table,
 )
+from brokerguard.registerkit.spec import table_file
 from brokerguard.tabular import (
     DEFAULT_MAX_BYTES,
     Column,
@@ -141,7 +141,7 @@ def import_devices(
 
 def export_devices(session: Session, fmt: str) -> bytes:
     rows = [r.model_dump() for r in service.list_devices(session)]
-    return write_table(DEVICE_COLUMNS, rows, fmt, "Mobile devices")
+    return table_file(DEVICE_COLUMNS, rows, fmt, "Mobile devices")[0]
 
 
 def _json_cell(value: Any, where: str) -> str:

@@ -12,16 +12,11 @@ from brokerguard.clock import Clock
 from brokerguard.devices import service, tables
 from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn
 from brokerguard.errors import BrokerguardError
-from brokerguard.register_io import parse_mode
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import FormField, ListColumn, RegisterSpec, add_register_routes
+from brokerguard.registerkit.spec import parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import (
-    FormField,
-    ListColumn,
-    RegisterSpec,
-    add_register_routes,
-    read_upload,
-)
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)

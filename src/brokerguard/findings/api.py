@@ -12,15 +12,9 @@ from brokerguard.findings import intake, service
 from brokerguard.findings.forms import CloseIn, FindingIn, FromCheckIn, PlanIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus
 from brokerguard.findings.views import FINDINGS
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import ExportFormat, Upload, Writer, add_table_api, file_response
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
-from brokerguard.web.registers import (
-    ExportFormat,
-    Upload,
-    Writer,
-    add_table_api,
-    file_response,
-    read_upload,
-)
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 

@@ -8,7 +8,12 @@ from typing import Annotated
 import typer
 
 from brokerguard.cli import runtime
-from brokerguard.cli.registers import (
+from brokerguard.clock import today
+from brokerguard.errors import ValidationError
+from brokerguard.findings import intake, service
+from brokerguard.findings.forms import FindingIn
+from brokerguard.findings.schemas import FindingStatus, Severity
+from brokerguard.registerkit.commands import (
     Actor,
     Json,
     add_export_command,
@@ -17,13 +22,8 @@ from brokerguard.cli.registers import (
     default_actor,
     optional_date,
     print_rows,
-    read_input_file,
 )
-from brokerguard.clock import today
-from brokerguard.errors import ValidationError
-from brokerguard.findings import intake, service
-from brokerguard.findings.forms import FindingIn
-from brokerguard.findings.schemas import FindingStatus, Severity
+from brokerguard.registerkit.files import read_input_file
 
 app = typer.Typer(help="Findings (缺失改善追蹤): raise, plan, close, import remarks, export.")
 

@@ -25,7 +25,8 @@ from brokerguard.evidence.service import store_evidence
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
 from brokerguard.findings.service import close_finding, get_finding, list_findings, open_finding
-from brokerguard.register_io import ImportOutcome, load_rows, write_table
+from brokerguard.registerkit.model_rows import ImportOutcome, load_rows
+from brokerguard.registerkit.spec import table_file
 from brokerguard.rulebook import require_known
 from brokerguard.tabular import (
     Column,
@@ -227,7 +228,7 @@ def export_findings(session: Session, fmt: str, today: date) -> bytes:
         data["overdue"] = record.is_overdue(today)
         data["closed_at"] = record.closed_at.isoformat() if record.closed_at else ""
         rows.append(data)
-    return write_table(EXPORT_COLUMNS, rows, fmt, "Findings")
+    return table_file(EXPORT_COLUMNS, rows, fmt, "Findings")[0]
 
 
 EVIDENCE_REF_RE = re.compile(r"^evidence:sha256:[0-9a-f]{64}$")

@@ -13,16 +13,16 @@ from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
-from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import ImportMode
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import (
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import (
     FormField,
     RegisterSpec,
     add_register_routes,
     file_response,
-    read_upload,
 )
+from brokerguard.staff.service import StaffIdentity
+from brokerguard.tabular import ImportMode
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 

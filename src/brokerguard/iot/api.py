@@ -23,10 +23,11 @@ from brokerguard.iot.schemas import (
     VendorRecord,
 )
 from brokerguard.iot.views import ASSESSMENTS, ASSETS, EXCEPTIONS, VENDORS
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import Upload, Writer, add_table_api
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_roles
-from brokerguard.web.registers import Upload, Writer, add_table_api, read_upload
 
 router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
 Decider = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]

@@ -8,20 +8,6 @@ from typing import Annotated
 import typer
 
 from brokerguard.cli import runtime
-from brokerguard.cli.registers import (
-    Actor,
-    Json,
-    Sets,
-    add_export_command,
-    add_import_command,
-    apply_sets,
-    build,
-    default_actor,
-    optional_date,
-    parse_sets,
-    print_rows,
-    read_input_file,
-)
 from brokerguard.clock import today
 from brokerguard.errors import ValidationError
 from brokerguard.iot import scans, service, tables
@@ -33,6 +19,20 @@ from brokerguard.iot.schemas import (
     ExceptionIn,
     VendorIn,
 )
+from brokerguard.registerkit.commands import (
+    Actor,
+    Json,
+    Sets,
+    add_export_command,
+    add_import_command,
+    apply_sets,
+    build,
+    default_actor,
+    optional_date,
+    parse_assignments,
+    print_rows,
+)
+from brokerguard.registerkit.files import read_input_file
 from brokerguard.tabular import parse_bool
 
 app = typer.Typer(help="IoT devices (Art. 7): register, assessments, vendors, exceptions, scans.")
@@ -94,7 +94,7 @@ def add_asset(
 ) -> None:
     """Register a device; further fields with --set (location=..., vendor=..., ...)."""
     data: dict[str, object] = {"asset_tag": asset_tag, "name": name, "device_type": device_type}
-    data.update(parse_sets(sets))
+    data.update(parse_assignments(sets))
     item = build(AssetIn, data)
     with runtime.open_session() as session:
         record = service.create_asset(session, runtime.clock(), item, actor=by or default_actor())
@@ -140,7 +140,7 @@ def list_vendors(as_json: Json = False) -> None:
 @runtime.handle_errors
 def add_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
     """Register a vendor: --set security_clauses=yes --set support_end=2028-12-31."""
-    item = build(VendorIn, {"name": name, **parse_sets(sets)})
+    item = build(VendorIn, {"name": name, **parse_assignments(sets)})
     with runtime.open_session() as session:
         service.create_vendor(session, runtime.clock(), item)
     runtime.console.print(f"registered vendor {name}")

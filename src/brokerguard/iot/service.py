@@ -33,7 +33,7 @@ from brokerguard.iot.schemas import (
     VendorRecord,
 )
 from brokerguard.iot.settings import IotSettings
-from brokerguard.register_io import insert_new_rows
+from brokerguard.registerkit.model_rows import insert_new_rows
 
 # --- assets -------------------------------------------------------------------------------
 

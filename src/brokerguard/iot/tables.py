@@ -10,12 +10,12 @@ from brokerguard.iot import service
 from brokerguard.iot.models import IotAsset, IotVendor
 from brokerguard.iot.schemas import AssessmentIn, AssetIn, VendorIn
 from brokerguard.iot.settings import IotSettings
-from brokerguard.register_io import (
+from brokerguard.registerkit.model_rows import (
     ImportOutcome,
     load_rows,
     registered_key_errors,
-    write_table,
 )
+from brokerguard.registerkit.spec import table_file
 from brokerguard.tabular import (
     Column,
     ImportMode,
@@ -189,7 +189,7 @@ def import_assets(
 
 def export_assets(session: Session, fmt: str) -> bytes:
     rows = [r.model_dump() for r in service.list_assets(session)]
-    return write_table(ASSET_COLUMNS, rows, fmt, "IoT assets")
+    return table_file(ASSET_COLUMNS, rows, fmt, "IoT assets")[0]
 
 
 # --- vendors ----------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def import_vendors(
 
 def export_vendors(session: Session, fmt: str) -> bytes:
     rows = [r.model_dump() for r in service.list_vendors(session)]
-    return write_table(VENDOR_COLUMNS, rows, fmt, "IoT vendors")
+    return table_file(VENDOR_COLUMNS, rows, fmt, "IoT vendors")[0]
 
 
 # --- assessments ------------------------------------------------------------------------
@@ -248,9 +248,9 @@ def import_assessments(
 
 def export_assessments(session: Session, fmt: str) -> bytes:
     rows = service.with_asset_tags(session, service.list_assessments(session))
-    return write_table(ASSESSMENT_COLUMNS, rows, fmt, "IoT assessments")
+    return table_file(ASSESSMENT_COLUMNS, rows, fmt, "IoT assessments")[0]
 
 
 def export_exceptions(session: Session, fmt: str) -> bytes:
     rows = service.with_asset_tags(session, service.list_exceptions(session))
-    return write_table(EXCEPTION_COLUMNS, rows, fmt, "IoT exceptions")
+    return table_file(EXCEPTION_COLUMNS, rows, fmt, "IoT exceptions")[0]

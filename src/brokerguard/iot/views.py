@@ -19,6 +19,8 @@ from brokerguard.iot.schemas import (
     ExceptionIn,
     VendorIn,
 )
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.pages import FormField, ListColumn, RegisterSpec, add_register_routes
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
@@ -29,13 +31,6 @@ from brokerguard.web.deps import (
     DbSession,
     require_roles,
     require_writer,
-)
-from brokerguard.web.registers import (
-    FormField,
-    ListColumn,
-    RegisterSpec,
-    add_register_routes,
-    read_upload,
 )
 from brokerguard.web.templating import render
 

@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from brokerguard.cli import runtime
-from brokerguard.cli.registers import Json, default_actor
 from brokerguard.clock import to_taipei
 from brokerguard.db.engine import session_factory
 from brokerguard.errors import ValidationError
 from brokerguard.notify import service
 from brokerguard.notify.delivery import outbox_for
 from brokerguard.notify.secrets import secret_box
+from brokerguard.registerkit.commands import Json, default_actor
 
 app = typer.Typer(
     help="通知 Notifications: channels (e-mail, webhook, syslog/CEF), routes, the outbox.",

@@ -4,7 +4,8 @@ A brand file is YAML, a list of::
 
     - name_zh: 元大證券
       name_en: Yuanta Securities
-      aliases: [yuanta, yuantasec]        # hand-kept spellings (English names, tickers)
+      aliases: [yuanta, yuantasec, 元大]  # hand-kept spellings (English names, tickers)
+                                          # and Chinese names (matched as IDN labels)
       abbreviations: [YT]
       stock_code: "2885"
       domains: [yuanta.com.tw, yuanta.com]
@@ -13,8 +14,10 @@ A brand file is YAML, a list of::
       logos: [logo.png]                   # optional, relative to the YAML file
 
 Every brand gets its romanisations (pinyin, Wade-Giles, Tongyong) computed from
-``name_zh``; together with the official domains' labels and the aliases they
-make the brand's *terms*, the strings lookalike generation and scoring work on.
+``name_zh`` and its Chinese aliases, and those Chinese names themselves in
+Traditional and Simplified form (``凱基``, ``凯基``); together with the official
+domains' labels and the aliases they make the brand's *terms*, the strings
+lookalike generation and scoring work on.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from brokerguard.errors import ValidationError
+from brokerguard.phishing.chinese import chinese_forms, chinese_label, has_han
 from brokerguard.phishing.domains import HostError, parse_host
-from brokerguard.phishing.romanize import romanise
+from brokerguard.phishing.romanize import core_name, romanise
 
 MAX_BRAND_FILE_BYTES = 2 * 1024 * 1024
 _TERM = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -78,9 +82,27 @@ class BrandSpec(BaseModel):
     apps: list[AppSpec] = Field(default_factory=list, max_length=32)
     logos: list[str] = Field(default_factory=list, max_length=16)
 
-    @field_validator("aliases", "abbreviations")
+    @field_validator("aliases")
     @classmethod
-    def _terms(cls, value: list[str]) -> list[str]:
+    def _aliases(cls, value: list[str]) -> list[str]:
+        """ASCII spellings (``yuanta``) or Chinese names (``元大``), each one domain label."""
+        cleaned = []
+        for item in value:
+            term = item.strip().lower().replace(" ", "")
+            if _TERM.match(term):
+                cleaned.append(term)
+            elif has_han(term):
+                cleaned.append(chinese_label(item))  # ValueError names the reason
+            else:
+                raise ValueError(
+                    f"{item!r} is not usable in a domain label "
+                    "(a-z, 0-9, - or a Chinese name such as 元大)"
+                )
+        return cleaned
+
+    @field_validator("abbreviations")
+    @classmethod
+    def _abbreviations(cls, value: list[str]) -> list[str]:
         cleaned = []
         for item in value:
             term = item.strip().lower().replace(" ", "")
@@ -109,11 +131,18 @@ class Term:
     """A string that stands for the brand in a domain label, and where it comes from."""
 
     text: str
-    origin: str  # "domain", "alias", "abbreviation", "pinyin", "wade-giles", "tongyong"
+    #: "domain", "alias", "abbreviation", "pinyin", "wade-giles", "tongyong", "chinese"
+    origin: str
 
     @property
     def strong(self) -> bool:
-        """Long enough that finding it inside an unrelated domain is unlikely."""
+        """Long enough that finding it inside an unrelated domain is unlikely.
+
+        Five letters for a Latin spelling; three characters for a Chinese name
+        (two-character names such as 統一 or 國泰 are everyday words).
+        """
+        if self.origin == "chinese":
+            return len(self.text) >= 3
         return len(self.text.replace("-", "")) >= 5
 
 
@@ -162,13 +191,26 @@ def build_brand(spec: BrandSpec) -> Brand:
 
     for domain in spec.domains:
         add(parse_host(domain).label, "domain")
+
+    def add_chinese(text: str) -> None:
+        for form in chinese_forms(text):
+            if form not in terms:
+                terms[form] = Term(form, "chinese")
+
+    chinese = [a for a in spec.aliases if has_han(a)]
     for alias in spec.aliases:
-        add(alias, "alias")
+        if alias not in chinese:
+            add(alias, "alias")
     for abbreviation in spec.abbreviations:
         add(abbreviation, "abbreviation")
-    for rom in romanise(spec.name_zh):
-        for spelling in rom.spellings():
-            add(spelling, rom.system)
+    for name in (spec.name_zh, *chinese):
+        for rom in romanise(name):
+            for spelling in rom.spellings():
+                add(spelling, rom.system)
+    core = core_name(spec.name_zh)
+    for name in dict.fromkeys((spec.name_zh, core, *chinese)):
+        if name and has_han(name):
+            add_chinese(name)
     return Brand(spec=spec, domains=tuple(dict.fromkeys(spec.domains)), terms=tuple(terms.values()))
 
 

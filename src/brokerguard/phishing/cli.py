@@ -21,6 +21,7 @@ from rich.progress import (
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
 from brokerguard.phishing.brands import Brand, load_brands
+from brokerguard.phishing.ct import cli as ct_cli
 from brokerguard.phishing.domains import HostError
 from brokerguard.phishing.feeds import LineError, read_feed, urls_in_text
 from brokerguard.phishing.permute import ALL_KINDS, generate
@@ -31,6 +32,7 @@ app = typer.Typer(
     help="仿冒網站與假冒 App 偵測 / phishing-site and counterfeit-app detection (A8.1, A6.3.1.3).",
     no_args_is_help=True,
 )
+app.add_typer(ct_cli.app, name="ct")
 
 BrandsOption = Annotated[
     Path | None,
@@ -113,8 +115,11 @@ def check(
 
 def _print_verdict(verdict: Verdict) -> None:
     mark = "[red]FLAGGED[/red]" if verdict.flagged else "[green]ok[/green]"
+    shown = verdict.unicode
+    if verdict.unicode != verdict.domain:
+        shown = f"{verdict.unicode} ({verdict.domain})"
     runtime.console.print(
-        f"{mark} {verdict.unicode} brand={verdict.brand or '-'} score={verdict.score:.2f} "
+        f"{mark} {shown} brand={verdict.brand or '-'} score={verdict.score:.2f} "
         f"kind={verdict.kind or '-'}",
         highlight=False,
     )
@@ -360,6 +365,38 @@ def apps(
             )
             for verdict in counterfeit:
                 service.open_app_case(session, clock, verdict, actor="cli")
+
+
+@app.command("app-store-scan")
+@runtime.handle_errors
+def app_store_scan(
+    brands: BrandsOption = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="store the run and open a case per counterfeit")
+    ] = False,
+) -> None:
+    """Search the App Store (iTunes Search API) for every brand; one JSON line per app."""
+    import httpx
+
+    from brokerguard.phishing.apps import brand_looks
+    from brokerguard.phishing.appstore import AppStoreClient, record_app_store_scan, scan_app_store
+
+    phishing = runtime.settings().phishing
+    loaded = _brands(brands)
+    with httpx.Client(timeout=phishing.fetch_timeout_s, follow_redirects=False) as http:
+        client = AppStoreClient(
+            http, base_url=phishing.app_store_url, country=phishing.app_store_country
+        )
+        if not record:
+            verdicts = scan_app_store(client, brand_looks(loaded))
+        else:
+            with runtime.open_session() as session:
+                verdicts = record_app_store_scan(
+                    session, runtime.clock(), client, loaded, settings=runtime.settings(),
+                    actor="cli",
+                )  # fmt: skip
+    for verdict in verdicts:
+        _emit(verdict.as_dict())
 
 
 @app.command("import-brands")

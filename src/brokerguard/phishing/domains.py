@@ -2,8 +2,10 @@
 
 Every refusal names its reason: garbage, too long, IP literal, credentials or a
 port in a URL, a non-web scheme, punycode that does not decode, invalid IDNA,
-mixed scripts in one label, no public suffix. The registrable domain comes from
-the public suffix list bundled with ``tldextract`` (never fetched: the
+no public suffix. A label that mixes scripts is *not* refused: it is the
+homograph attack itself, and the scorer flags it (:mod:`brokerguard.phishing.idn`).
+The registrable domain comes from the public suffix list bundled with
+``tldextract`` (never fetched: the
 extractor is built with ``suffix_list_urls=()``; PSL private suffixes such as
 ``github.io`` count as suffixes, so ``yuanta.github.io`` is its own site).
 """
@@ -28,9 +30,6 @@ WEB_SCHEMES = frozenset({"http", "https"})
 _DEFANGED = (("hxxps://", "https://"), ("hxxp://", "http://"), ("[.]", "."), ("(.)", "."))
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _ASCII_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
-_SCRIPT_FREE = frozenset({"COMMON", "DIGIT", "HYPHEN-MINUS"})
-#: scripts TR39 "highly restrictive" lets Latin mix with (CJK for zh/ja/ko)
-_CJK = frozenset({"CJK", "BOPOMOFO", "HIRAGANA", "KATAKANA", "HANGUL"})
 
 
 class HostError(ValidationError):
@@ -68,29 +67,6 @@ def extractor() -> tldextract.TLDExtract:
         fallback_to_snapshot=True,
         include_psl_private_domains=True,
     )
-
-
-def _script(char: str) -> str:
-    if char.isascii():
-        return "LATIN" if char.isalpha() else "COMMON"
-    name = unicodedata.name(char, "UNKNOWN")
-    first = name.split(" ", 1)[0]
-    if first in ("CJK", "IDEOGRAPHIC"):
-        return "CJK"
-    if first in ("COMBINING", "ZERO", "MODIFIER"):
-        return "COMMON"
-    if first == "FULLWIDTH":
-        return "LATIN"
-    return first
-
-
-def mixed_scripts(label: str) -> tuple[str, ...]:
-    """The scripts of a label when they may not be mixed (e.g. Latin with Cyrillic)."""
-    scripts = {_script(c) for c in label} - _SCRIPT_FREE - {"COMMON"}
-    non_cjk = scripts - _CJK
-    if len(non_cjk) > 1:
-        return tuple(sorted(scripts))
-    return ()
 
 
 def _strip_url(text: str, field: str) -> str:
@@ -163,13 +139,6 @@ def parse_host(text: str, *, field: str = "domain") -> Host:
             except (idna.IDNAError, UnicodeError) as exc:
                 raise HostError(f"invalid IDNA: {exc}", field=field) from None
             unicode_host = _decode(ascii_host, field)
-        for label in unicode_host.split("."):
-            scripts = mixed_scripts(label)
-            if scripts:
-                raise HostError(
-                    f"mixed scripts in label {label!r} ({'+'.join(scripts)}): refused",
-                    field=field,
-                )
         if len(ascii_host) > MAX_HOST_LENGTH:
             raise HostError(f"longer than {MAX_HOST_LENGTH} characters", field=field)
     if "." not in ascii_host:

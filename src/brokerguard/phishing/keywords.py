@@ -1,6 +1,31 @@
-"""Word lists used by lookalike generation and scoring (hand-kept, Taiwan-specific)."""
+"""Word lists used by lookalike generation and scoring.
+
+The lists are general (finance words, zones, TLDs, number words, common
+misspellings of words found in broker names); none exists for one brand.
+Whether a brand term is an everyday English word comes from the ``wordfreq``
+frequency list (:func:`ordinary_word`), not from a hand-kept list.
+"""
 
 from __future__ import annotations
+
+from functools import cache
+
+from wordfreq import zipf_frequency
+
+#: Zipf frequency (log10 per billion words) from which a word counts as everyday English
+ORDINARY_ZIPF = 2.5
+
+
+@cache
+def ordinary_word(term: str) -> bool:
+    """Is ``term`` (dashes ignored) an everyday English word, or the plural of one?"""
+    word = term.replace("-", "").lower()
+    if not word.isascii() or not word.isalpha():
+        return False
+    if zipf_frequency(word, "en") >= ORDINARY_ZIPF:
+        return True
+    return word.endswith("s") and zipf_frequency(word[:-1], "en") >= ORDINARY_ZIPF
+
 
 #: words phishers glue to a broker's name (combosquatting); pinyin of 證券/股票/期貨 included
 FINANCE_KEYWORDS: tuple[str, ...] = (
@@ -46,7 +71,7 @@ DYNAMIC_DNS: tuple[str, ...] = (
 NUMERALS: tuple[tuple[str, str], ...] = (
     ("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"),
     ("six", "6"), ("seven", "7"), ("eight", "8"), ("nine", "9"), ("zero", "0"),
-    ("first", "1st"), ("second", "2nd"),
+    ("second", "2nd"),
 )  # fmt: skip
 
 #: words that sound alike or are commonly misspelt in broker names
@@ -54,7 +79,7 @@ HOMOPHONES: tuple[tuple[str, str], ...] = (
     ("capital", "capitol"), ("link", "lynk"), ("link", "linc"), ("master", "mastar"),
     ("concord", "concorde"), ("sec", "sek"), ("securities", "securitys"),
     ("securities", "secruities"), ("fubon", "fubong"), ("sino", "cino"), ("pac", "pak"),
-    ("yuan", "yuen"), ("book", "buk"), ("keeper", "keepr"),
+    ("yuan", "yuen"),
 )  # fmt: skip
 
 #: keywords that on their own say "this is about a brokerage account"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
-from brokerguard.phishing import api, checks, cli, demo, models, views
+from brokerguard.phishing import api, checks, cli, demo, jobs, models, views
 from brokerguard.phishing.settings import PhishingSettings
 
 HERE = Path(__file__).parent
@@ -22,6 +22,7 @@ MANIFEST = DomainManifest(
     ),
     cli=CliGroup("phishing", cli.app),
     checks=checks,
+    jobs=jobs.JOBS,
     models=models,
     demo=DemoStep(demo.load_demo),
     settings=PhishingSettings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brokerguard.db.base import Base, UTCDateTime, new_uuid
@@ -108,3 +108,29 @@ class NoticeTemplate(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CTLog(Base):
+    """A Certificate Transparency log the monitor follows, and its verified checkpoint.
+
+    ``verified_size``/``verified_root`` is the last tree head whose signature and
+    consistency were verified and whose entries were all scored; ``frontier`` is
+    that tree's compact right edge (hex SHA-256 nodes, JSON), so new entries are
+    checked against the next signed tree head without the old ones.
+    """
+
+    __tablename__ = "phishing_ct_logs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(String(512))
+    api: Mapped[str] = mapped_column(String(16))  # rfc6962 | static
+    public_key: Mapped[str] = mapped_column(Text)  # PEM
+    log_id: Mapped[str] = mapped_column(String(64))  # base64 SHA-256 of the key
+    verified_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    verified_root: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[str] = mapped_column(Text, default="[]")
+    entries_scanned: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

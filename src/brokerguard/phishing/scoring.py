@@ -10,7 +10,8 @@ For each brand term (official label, alias, romanisation) the scorer looks for:
 - the term or an official domain in the sub-domain part (``subdomain-brand``).
 
 Short terms (fewer than five letters, e.g. ``kgi``) and ordinary English words
-(``capital``) need corroboration (a .tw zone, the brand's own suffix or a
+(``capital``: decided by the ``wordfreq`` frequency list, never a hand list of
+brand names) need corroboration (a .tw zone, the brand's own suffix or a
 finance keyword) so that the million most visited sites are not flagged.
 
 :class:`Scorer` scores one host; :meth:`Scorer.scan` scores many lines with a
@@ -30,6 +31,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from brokerguard.phishing.brands import Brand, Term
+from brokerguard.phishing.chinese import CJK_KEYWORDS, CJK_STRONG_KEYWORDS, split_keywords
 from brokerguard.phishing.domains import Host, HostError, extractor, parse_host
 from brokerguard.phishing.glyphs import (
     ASCII_GLYPHS,
@@ -38,6 +40,7 @@ from brokerguard.phishing.glyphs import (
     loose_skeleton,
     skeleton,
 )
+from brokerguard.phishing.idn import ScriptMix, script_mix
 from brokerguard.phishing.keywords import (
     DYNAMIC_DNS,
     FINANCE_KEYWORDS,
@@ -45,16 +48,18 @@ from brokerguard.phishing.keywords import (
     PHISHING_PRONE_SUFFIXES,
     STRONG_KEYWORDS,
     TW_ZONES,
+    ordinary_word,
 )
 
 FLAG_THRESHOLD = 0.6
-#: English words too common to count as a brand on their own
-GENERIC_WORDS: frozenset[str] = frozenset(
-    {"capital", "concord", "concords", "master", "president", "cathay",
-     "mega", "first", "union", "grand", "global", "fortune", "prime", "united", "china",
-     "golden", "royal", "pacific", "central", "mobile", "world", "trust", "group", "taiwan"}
-)  # fmt: skip
-_KEYWORDS = frozenset(FINANCE_KEYWORDS) | {"www", "com", "net", "org", "comtw", "nettw", "m", "my"}
+#: a label mixing alphabets (Latin with Cyrillic, Greek ...) is flagged on that alone
+MIXED_SCRIPT_SCORE = 0.7
+_KEYWORDS = (
+    frozenset(FINANCE_KEYWORDS)
+    | frozenset(CJK_KEYWORDS)
+    | {"www", "com", "net", "org", "comtw", "nettw", "m", "my"}
+)
+_STRONG_KEYWORDS = STRONG_KEYWORDS | CJK_STRONG_KEYWORDS
 _VOWELS = frozenset("aeiou")
 _TW_SUFFIXES = frozenset(TW_ZONES)
 _GENERIC_TLDS = frozenset({"com", "net", "org", "info", "biz", "co"})
@@ -183,7 +188,7 @@ class Scorer:
         infos: list[_TermInfo] = []
         for brand in self.brands:
             for term in brand.terms:
-                weak = not term.strong or term.text.replace("-", "") in GENERIC_WORDS
+                weak = not term.strong or ordinary_word(term.text)
                 infos.append(_TermInfo.of(brand, term, weak))
         self._terms = tuple(infos)
         self._stripped = [t.stripped for t in infos]
@@ -239,15 +244,27 @@ class Scorer:
             match = self._match(host, info, shapes)
             if match is not None:
                 best.setdefault(info.brand.key, []).append(match)
+        mix = host_script_mix(host)
         if not best:
+            if mix is not None and not mix.whole_script:
+                # a label mixing alphabets is a homograph whatever it imitates
+                kind = "cyrillic" if mix.cyrillic else "homoglyph"
+                return Verdict(source, host.ascii, host.unicode, True, None,
+                               MIXED_SCRIPT_SCORE, kind, [_mix_reason(mix)])  # fmt: skip
             return Verdict(source, host.ascii, host.unicode, False, None, 0.0, None, [])
         key, matches = max(best.items(), key=lambda kv: max(m.score for m in kv[1]))
         matches.sort(key=lambda m: m.score, reverse=True)
         top = matches[0]
         score = min(1.0, top.score + 0.05 * (len({m.kind for m in matches}) - 1))
         reasons = list(dict.fromkeys(m.reason for m in matches))[:4]
+        kind = top.kind
+        if mix is not None:
+            reasons.insert(0, _mix_reason(mix))
+            if not mix.whole_script:
+                score = max(score, MIXED_SCRIPT_SCORE)
+            kind = "cyrillic" if mix.cyrillic else "homoglyph"
         return Verdict(source, host.ascii, host.unicode, score >= self.threshold, key,
-                       score, top.kind, reasons)  # fmt: skip
+                       score, kind, reasons)  # fmt: skip
 
     def _candidate_terms(self, host: Host, shapes: tuple[str, str]) -> list[_TermInfo]:
         """The terms worth a full match: near in edit distance, same shape, or contained."""
@@ -276,7 +293,7 @@ class Scorer:
         if suffix in info.brand.suffixes and suffix not in _GENERIC_TLDS:
             return "suffix"
         pieces = [p for p in re.split(r"[-.0-9]+", f"{rest}.{host.subdomain}") if p]
-        if any(p in _KEYWORDS for p in pieces):
+        if any(w in _KEYWORDS for p in pieces for w in split_keywords(p, _KEYWORDS)):
             return "keyword"
         return None
 
@@ -294,6 +311,8 @@ class Scorer:
             kind = (
                 ("tw-zone" if host.suffix in _TW_SUFFIXES else "tld-swap")
                 if info.term.origin == "domain"
+                else "chinese-name"
+                if info.term.origin == "chinese"
                 else "romanisation"
             )
             if host.suffix in DYNAMIC_DNS:
@@ -403,11 +422,11 @@ class Scorer:
     ) -> _Match | None:
         term = info.term.text
         rest = label.replace(term, " ", 1)
-        pieces = [p for p in re.split(r"[-\s0-9]+", rest) if p]
+        pieces = _pieces(rest)
         keywords = [p for p in pieces if p in _KEYWORDS]
         all_keywords = bool(pieces) and len(keywords) == len(pieces)
         boundary = label.startswith(term) or label.endswith(term) or f"-{term}" in label
-        strong_words = [p for p in keywords if p in STRONG_KEYWORDS]
+        strong_words = [p for p in keywords if p in _STRONG_KEYWORDS]
         if all_keywords and (
             not info.weak
             or strong_words
@@ -555,6 +574,25 @@ def trie_pattern(words: Iterable[str]) -> str:
     return render(tree)
 
 
+def host_script_mix(host: Host) -> ScriptMix | None:
+    """The first label of ``host`` that mixes scripts or is a whole-script confusable."""
+    if host.unicode.isascii():
+        return None
+    found: ScriptMix | None = None
+    for label in host.unicode.split("."):
+        mix = script_mix(label)
+        if mix is not None and not mix.whole_script:
+            return mix
+        if mix is not None and found is None and label == host.label_unicode:
+            found = mix
+    return found
+
+
+def _mix_reason(mix: ScriptMix) -> Reason:
+    code = "cyrillic" if mix.cyrillic else "homoglyph"
+    return Reason(code, mix.describe_zh(), mix.describe_en())
+
+
 def _digits(text: str) -> str:
     """Number words as digits, as :func:`ascii_skeleton` folds them (``two`` -> ``2``)."""
     for word, digit in NUMERALS:
@@ -562,8 +600,18 @@ def _digits(text: str) -> str:
     return text
 
 
+def _pieces(rest: str) -> list[str]:
+    """The words around a brand term: split at dashes, digits and Chinese keywords."""
+    return [
+        word
+        for piece in re.split(r"[-\s0-9]+", rest)
+        if piece
+        for word in split_keywords(piece, _KEYWORDS)
+    ]
+
+
 def _is_word(term: str) -> bool:
-    return term.replace("-", "") in GENERIC_WORDS
+    return ordinary_word(term)
 
 
 @dataclass(frozen=True)
@@ -582,6 +630,7 @@ _ORIGIN_TEXT = {
     "pinyin": ("漢語拼音", "Hanyu pinyin spelling"),
     "wade-giles": ("威妥瑪拼音", "Wade-Giles spelling"),
     "tongyong": ("通用拼音", "Tongyong pinyin spelling"),
+    "chinese": ("中文名稱", "Chinese name"),
 }
 _SIMPLE_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]{0,251}[a-z0-9]$")
 

@@ -154,14 +154,14 @@ def open_site_case(
     actor: str,
     sink: AuditSink | None = None,
 ) -> PhishingCase:
-    if not verdict.flagged or verdict.brand is None:
+    if not verdict.flagged:
         raise ValidationError(f"{verdict.domain} is not flagged", field="domain")
     return _open(
         session,
         clock,
         kind="site",
         target=verdict.domain,
-        brand_key=verdict.brand,
+        brand_key=verdict.brand or "",  # "": a homograph of no known brand
         score=verdict.score,
         detection_kind=verdict.kind or "",
         reasons=[r.as_dict() for r in verdict.reasons],

@@ -26,6 +26,9 @@ class PhishingSettings(BaseSettings):
     smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
     fetch_timeout_s: float = Field(default=5.0, gt=0, le=60)
     fetch_max_bytes: int = Field(default=2 * 1024 * 1024, gt=0, le=20 * 1024 * 1024)
+    #: the iTunes Search API (A6.3.1.3 App Store scan) and the store's country
+    app_store_url: str = "https://itunes.apple.com/"
+    app_store_country: str = Field(default="tw", pattern=r"^[a-z]{2}$")
     contact_unit: str = "資安專責單位"
     contact_phone: str = "02-0000-0000"
     contact_email: str = "security@example.com.tw"

@@ -1,7 +1,18 @@
-"""A small kit shared by the house registers (social, training, attestations, ...).
+"""The register kit: every register's list, create, edit, import and export.
 
-A register is described once by a :class:`~brokerguard.registerkit.spec.RegisterSpec`
-(its model, its columns, how a row is saved); the kit then gives it list, create,
-edit, import and export in the service layer, the JSON API, the HTML pages and the
-CLI, all parsing values with the same :mod:`brokerguard.tabular` columns.
+A register answers in one of two modes:
+
+- **column mode** (the house registers: social, training, attestations, ...): a
+  :class:`~brokerguard.registerkit.spec.RegisterSpec` describes the register once
+  (model, :mod:`brokerguard.tabular` columns, how a row is saved); ``spec`` gives the
+  service operations, ``web`` the JSON API and pages, ``cli`` the commands. An import
+  answers ``created``/``updated``/``errors``.
+- **model mode** (IoT, mobile devices, findings): rows are validated into the
+  register's Pydantic input model (``model_rows``), pages are described by
+  ``pages.RegisterSpec`` form fields and ``commands`` adds the CLI's import/export.
+  An import answers ``total``/``loaded``/``rejected``/``errors``.
+
+Both modes share one ``parse_mode`` (``spec``), one file reader for uploads and
+paths (``files``), one ``--set`` parser (``commands.parse_assignments``) and one
+table writer (``spec.table_file``).
 """

@@ -12,6 +12,8 @@ from rich.table import Table
 
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
+from brokerguard.registerkit.commands import parse_assignments
+from brokerguard.registerkit.files import read_input_file
 from brokerguard.registerkit.spec import (
     RegisterSpec,
     as_text,
@@ -22,7 +24,6 @@ from brokerguard.registerkit.spec import (
     parse_mode,
     update_item,
 )
-from brokerguard.tabular import DEFAULT_MAX_BYTES
 
 SetOption = Annotated[
     list[str] | None,
@@ -43,28 +44,6 @@ def apply_decision(
         reject()
     else:
         raise ValidationError("decision must be approve or reject", field="decision")
-
-
-def parse_assignments(items: list[str] | None) -> dict[str, object]:
-    """``["name=LINE", "allowed=yes"]`` -> ``{"name": "LINE", "allowed": "yes"}``."""
-    values: dict[str, object] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise ValidationError(f"--set wants field=value, got {item[:40]!r}", field="set")
-        if name in values:
-            raise ValidationError(f"field {name!r} given twice", field=name)
-        values[name] = value
-    return values
-
-
-def read_input_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    if not path.is_file():
-        raise ValidationError(f"no such file: {path}", field="file")
-    if path.stat().st_size > max_bytes:
-        raise ValidationError(f"the file is larger than {max_bytes:,} bytes", field="file")
-    return path.read_bytes()
 
 
 def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:

@@ -11,8 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.registerkit.files import read_upload, upload_name
 from brokerguard.registerkit.findings import findings_from_checks
 from brokerguard.registerkit.labels import VALUE_LABELS
+from brokerguard.registerkit.pages import download
 from brokerguard.registerkit.spec import (
     RegisterSpec,
     as_text,
@@ -26,9 +28,8 @@ from brokerguard.registerkit.spec import (
     update_item,
 )
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import DEFAULT_MAX_BYTES, ImportRejectedError
+from brokerguard.tabular import ImportRejectedError
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -41,13 +42,6 @@ class ItemBody(BaseModel):
     """The fields of one entry, by column name; values as text, numbers or booleans."""
 
     values: dict[Annotated[str, Field(max_length=64)], FieldValue] = Field(max_length=64)
-
-
-async def read_upload(file: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, str]:
-    content = await file.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise ValidationError(f"the file is larger than {max_bytes:,} bytes", field="file")
-    return content, (file.filename or "upload")[:200]
 
 
 def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
@@ -100,7 +94,8 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
         mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
     ) -> dict[str, Any]:
         chosen = parse_mode(mode)
-        content, filename = await read_upload(file)
+        content = await read_upload(file)
+        filename = upload_name(file)
         summary = import_items(
             session, clock, spec, content, filename, chosen, user.username, settings=settings
         )
@@ -190,7 +185,8 @@ def add_register_views(
     ) -> Response:
         try:
             chosen = parse_mode(mode)
-            content, filename = await read_upload(file)
+            content = await read_upload(file)
+            filename = upload_name(file)
             with session.begin_nested():
                 summary = import_items(
                     session,

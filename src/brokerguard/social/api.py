@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from brokerguard.errors import NotFoundError
+from brokerguard.registerkit.pages import download
 from brokerguard.registerkit.web import add_findings_api, add_register_api
 from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
@@ -16,7 +17,6 @@ from brokerguard.social.models import OfficialAccount
 from brokerguard.social.registers import REGISTERS
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import download
 
 router = APIRouter(prefix="/api/v1/social", tags=["social"])
 Writer = Annotated[StaffIdentity, Depends(require_writer())]

@@ -10,12 +10,8 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.errors import ValidationError
-from brokerguard.registerkit.cli import (
-    DecisionOption,
-    add_register_commands,
-    apply_decision,
-    parse_assignments,
-)
+from brokerguard.registerkit.cli import DecisionOption, add_register_commands, apply_decision
+from brokerguard.registerkit.commands import parse_assignments
 from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
 from brokerguard.social.registers import REGISTERS

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.registerkit.labels import OUTCOME_LABELS, POST_STATUS_LABELS
+from brokerguard.registerkit.pages import download
 from brokerguard.registerkit.web import add_register_views
 from brokerguard.social import service
 from brokerguard.social.api import Policy
@@ -20,7 +21,6 @@ from brokerguard.social.models import OfficialAccount
 from brokerguard.social.registers import ACCOUNTS, ADMINS, MONITORING, PLATFORMS
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
-from brokerguard.web.registers import download
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/social", include_in_schema=False)

@@ -21,15 +21,11 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from brokerguard.clock import Clock
 from brokerguard.db.base import new_uuid
-from brokerguard.errors import ValidationError
 from brokerguard.tabular import (
-    Column,
     ImportMode,
     ImportRejectedError,
     ImportResult,
     RowError,
-    write_csv,
-    write_xlsx,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -140,23 +136,3 @@ def insert_new_rows(
     ]
     for start in range(0, len(rows), INSERT_CHUNK):
         session.execute(insert(model), rows[start : start + INSERT_CHUNK])
-
-
-def parse_mode(value: str) -> ImportMode:
-    try:
-        return ImportMode(value)
-    except ValueError:
-        raise ValidationError(
-            f"mode must be one of {[m.value for m in ImportMode]}", field="mode"
-        ) from None
-
-
-def write_table(
-    columns: Sequence[Column], rows: list[dict[str, Any]], fmt: str, title: str
-) -> bytes:
-    """``rows`` as a .csv or .xlsx file (``title`` names the sheet)."""
-    if fmt == "csv":
-        return write_csv(columns, rows)
-    if fmt == "xlsx":
-        return write_xlsx(columns, rows, title=title)
-    raise ValidationError("format must be csv or xlsx", field="format")

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from brokerguard.register_io import ImportOutcome
-from brokerguard.web.registers import RegisterSpec, add_table_api
+from brokerguard.registerkit.model_rows import ImportOutcome
+from brokerguard.registerkit.pages import RegisterSpec, add_table_api
 
 
 class ThingIn(BaseModel):

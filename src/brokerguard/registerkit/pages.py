@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from brokerguard.clock import Clock, parse_date
-from brokerguard.errors import BrokerguardError, PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ExportTable, ImportRows, parse_mode
+from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.model_rows import ExportTable, ImportRows
+from brokerguard.registerkit.spec import parse_mode
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import DEFAULT_MAX_BYTES, MEDIA_TYPES, ImportMode
+from brokerguard.tabular import MEDIA_TYPES, ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
 from brokerguard.web.templating import render
 
@@ -88,15 +90,6 @@ def file_response(content: bytes, name: str, fmt: str) -> Response:
     if fmt not in MEDIA_TYPES:
         raise ValidationError("format must be csv or xlsx", field="format")
     return download(content, MEDIA_TYPES[fmt], f"{name}.{fmt}")
-
-
-async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    content = await upload.read(max_bytes + 1)
-    if len(content) > max_bytes:
-        raise PayloadTooLargeError(f"the file is larger than {max_bytes:,} bytes", field="file")
-    if not content:
-        raise ValidationError("the file is empty", field="file")
-    return content
 
 
 def form_values(fields: Sequence[FormField], form: FormData) -> dict[str, str]:

@@ -6,9 +6,9 @@ import typer
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from brokerguard.cli.registers import add_export_command, add_import_command
 from brokerguard.clock import Clock
-from brokerguard.register_io import ImportOutcome
+from brokerguard.registerkit.commands import add_export_command, add_import_command
+from brokerguard.registerkit.model_rows import ImportOutcome
 from brokerguard.tabular import ImportMode
 from tests.cli_helpers import Cli, cli  # noqa: F401
 

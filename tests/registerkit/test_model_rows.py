@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.devices.models import DevicesDevice
-from brokerguard.register_io import insert_new_rows, registered_key_errors
+from brokerguard.registerkit.model_rows import insert_new_rows, registered_key_errors
 from brokerguard.tabular import RowError
 
 NOW = datetime(2026, 3, 4, 1, 2, 3, tzinfo=UTC)

@@ -16,9 +16,10 @@ from rich.table import Table
 
 from brokerguard.cli import runtime
 from brokerguard.clock import parse_date
-from brokerguard.errors import PayloadTooLargeError, ValidationError
-from brokerguard.register_io import ExportTable, ImportOutcome, ImportRows, parse_mode
-from brokerguard.tabular import DEFAULT_MAX_BYTES
+from brokerguard.errors import ValidationError
+from brokerguard.registerkit.files import read_input_file
+from brokerguard.registerkit.model_rows import ExportTable, ImportOutcome, ImportRows
+from brokerguard.registerkit.spec import parse_mode
 
 Mode = Annotated[str, typer.Option("--mode", help="all_or_nothing or valid_rows")]
 Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
@@ -31,14 +32,6 @@ def default_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
-
-
-def read_input_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    if not path.is_file():
-        raise ValidationError(f"no such file: {path}", field="file")
-    if path.stat().st_size > max_bytes:
-        raise PayloadTooLargeError(f"{path} is larger than {max_bytes:,} bytes", field="file")
-    return path.read_bytes()
 
 
 def export_format(path: Path) -> str:
@@ -113,20 +106,25 @@ def print_outcome(outcome: ImportOutcome) -> None:
         runtime.err_console.print(f"  ... and {len(outcome.errors) - 50} more")
 
 
-def parse_sets(pairs: Sequence[str]) -> dict[str, str]:
-    """``--set field=value`` options as a dict; an empty value clears the field."""
+def parse_assignments(pairs: Sequence[str] | None) -> dict[str, str]:
+    """``--set field=value`` options: ``["name=LINE", "allowed=yes"]`` ->
+    ``{"name": "LINE", "allowed": "yes"}``. A field given twice is refused; an empty
+    value clears the field."""
     values: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValidationError(f"--set wants field=value, got {pair!r}", field="set")
-        values[key.strip()] = value.strip()
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValidationError(f"--set wants field=value, got {pair[:40]!r}", field="set")
+        if name in values:
+            raise ValidationError(f"field {name!r} given twice", field=name)
+        values[name] = value.strip()
     return values
 
 
 def apply_sets(record: BaseModel, model: type[BaseModel], pairs: Sequence[str]) -> Any:
     """``model`` built from ``record`` with the ``--set`` changes applied."""
-    changes = parse_sets(pairs)
+    changes = parse_assignments(pairs)
     if not changes:
         raise ValidationError("nothing to change: give --set field=value", field="set")
     data = {k: v for k, v in record.model_dump().items() if k in model.model_fields}

@@ -1,0 +1,403 @@
+"""One poll of the followed CT logs: verify, fetch, score, open cases, advance (A8.1).
+
+For each log, in its own transaction:
+
+1. ``get-sth``; its signature is verified with the log's key;
+2. a smaller tree, or the same size with another root, or a tree head not
+   consistent with the last verified one (RFC 6962 consistency proof checked by
+   :func:`brokerguard.audit.merkle.verify_consistency`) is a **split view**;
+3. new entries are fetched page by page (logs may return fewer than asked, never
+   more), their leaf hashes extend the verified frontier, and the resulting root
+   must equal the signed root (or be proven its prefix by a consistency proof
+   when only part of the growth is taken this poll);
+4. every name of every entry is scored; a flagged name opens one case per
+   domain, with the certificate's SHA-256, issuer, validity and log index;
+5. only then does the checkpoint advance.
+
+A verification failure leaves the checkpoint where it was, records the error on
+the log and queues a critical ``ct_log_failure`` notice; the other logs go on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from brokerguard.audit.merkle import Frontier, ProofError, leaf_hash, verify_consistency
+from brokerguard.clock import Clock
+from brokerguard.errors import ValidationError
+from brokerguard.kernel.notices import Notice, NoticeKind, NoticeSink, Severity
+from brokerguard.phishing.ct.certs import CertFacts, cert_facts
+from brokerguard.phishing.ct.client import LogUnavailableError, RawEntry, RFC6962Client
+from brokerguard.phishing.ct.tls import CTFormatError, parse_leaf
+from brokerguard.phishing.ct.verify import (
+    LogKey,
+    LogVerificationError,
+    TreeHead,
+    key_pem,
+    load_log_key,
+    verify_tree_head,
+)
+from brokerguard.phishing.models import CTLog, PhishingCase
+from brokerguard.phishing.scoring import Scorer, Verdict
+
+#: entries asked per get-entries (logs answer fewer when they cap pages)
+DEFAULT_PAGE = 1000
+#: entries taken from one log in one poll (the rest waits for the next poll)
+DEFAULT_MAX_ENTRIES = 50_000
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+
+
+@dataclass
+class Flag:
+    log: str
+    index: int
+    domain: str
+    brand: str | None
+    score: float
+    kind: str | None
+    cert_sha256: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "log": self.log,
+            "index": self.index,
+            "domain": self.domain,
+            "brand": self.brand,
+            "score": round(self.score, 3),
+            "kind": self.kind,
+            "cert_sha256": self.cert_sha256,
+        }
+
+
+@dataclass
+class LogPoll:
+    """What one poll of one log did."""
+
+    log: str
+    entries: int = 0
+    names: int = 0
+    flags: list[Flag] = field(default_factory=list)
+    entry_errors: list[dict[str, object]] = field(default_factory=list)
+    error: str | None = None
+    verified_size: int = 0
+
+
+def frontier_of(record: CTLog) -> Frontier:
+    nodes = [bytes.fromhex(h) for h in json.loads(record.frontier)]
+    return Frontier(record.verified_size, nodes)
+
+
+def _store_frontier(record: CTLog, frontier: Frontier) -> None:
+    record.verified_size = frontier.size
+    record.verified_root = frontier.root().hex()
+    record.frontier = json.dumps([n.hex() for n in frontier.nodes])
+
+
+def signed_head(client: RFC6962Client, key: LogKey) -> TreeHead:
+    head = client.get_sth()
+    verify_tree_head(key, head)
+    return head
+
+
+def frontier_at(client: RFC6962Client, size: int, head: TreeHead) -> Frontier:
+    """The verified frontier of the log's tree of ``size`` leaves (``size <= head``).
+
+    The audit path of the last leaf ``size - 1`` is the frontier of ``size - 1``
+    leaves; with that leaf appended its root must equal the signed root (when
+    ``size`` is the signed size) or be proven a prefix of it by a consistency proof.
+    """
+    if size > head.tree_size:
+        raise ValidationError(
+            f"start index {size} is past the log's size {head.tree_size}", field="start_index"
+        )
+    if size == 0:
+        return Frontier()
+    entry, path = client.get_entry_and_proof(size - 1, size)
+    try:
+        frontier = Frontier(size - 1, list(reversed(path)))
+    except ProofError as exc:
+        raise LogVerificationError(f"audit path of entry {size - 1}: {exc}") from None
+    frontier.append(leaf_hash(entry.leaf_input))
+    _prove_prefix(client, frontier, head)
+    return frontier
+
+
+def _prove_prefix(client: RFC6962Client, frontier: Frontier, head: TreeHead) -> None:
+    """Raise unless the tree ``frontier`` describes is the signed tree or a prefix of it."""
+    root = frontier.root()
+    if frontier.size == head.tree_size:
+        if root != head.root:
+            raise LogVerificationError(
+                f"entries up to {head.tree_size} do not build the signed root"
+            )
+        return
+    proof = client.get_consistency(frontier.size, head.tree_size)
+    try:
+        verify_consistency(frontier.size, head.tree_size, proof, root, head.root)
+    except ProofError as exc:
+        raise LogVerificationError(
+            f"tree of {frontier.size} entries is not a prefix of the signed tree of "
+            f"{head.tree_size}: {exc}"
+        ) from None
+
+
+def _check_growth(client: RFC6962Client, record: CTLog, head: TreeHead) -> None:
+    """Split-view checks of a new signed tree head against the last verified one."""
+    size, root = record.verified_size, bytes.fromhex(record.verified_root)
+    if head.tree_size < size:
+        raise LogVerificationError(
+            f"split view: signed tree of {head.tree_size} is smaller than the verified {size}"
+        )
+    if head.tree_size == size:
+        if head.root != root:
+            raise LogVerificationError(f"split view: two different roots for tree size {size}")
+        return
+    if size == 0:
+        return
+    proof = client.get_consistency(size, head.tree_size)
+    try:
+        verify_consistency(size, head.tree_size, proof, root, head.root)
+    except ProofError as exc:
+        raise LogVerificationError(
+            f"split view: tree head {head.tree_size} is not consistent with the verified "
+            f"{size}: {exc}"
+        ) from None
+
+
+def fetch_entries(
+    client: RFC6962Client, start: int, end: int, page: int = DEFAULT_PAGE
+) -> list[RawEntry]:
+    """Entries ``[start, end)``, page by page; a log returning none is an error."""
+    entries: list[RawEntry] = []
+    position = start
+    while position < end:
+        last = min(position + page, end) - 1
+        got = client.get_entries(position, last)
+        if not got:
+            raise LogUnavailableError(f"get-entries returned nothing for {position}..{last}")
+        entries.extend(got)
+        position += len(got)
+    return entries
+
+
+def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
+    return {
+        "type": "ct_entry",
+        "requirement_id": "A8.1",
+        "log": log,
+        "index": index,
+        "cert_sha256": facts.sha256,
+        "precert": facts.precert,
+        "issuer": facts.issuer,
+        "not_before": facts.not_before.isoformat() if facts.not_before else None,
+        "not_after": facts.not_after.isoformat() if facts.not_after else None,
+    }
+
+
+def _open_case(
+    session: Session, clock: Clock, log: str, index: int, facts: CertFacts, verdict: Verdict
+) -> bool:
+    """Open the domain's case (once per domain, whatever its status); False when it exists."""
+    from brokerguard.phishing import service
+
+    exists = session.scalar(
+        select(PhishingCase.id).where(PhishingCase.target == verdict.domain).limit(1)
+    )
+    if exists is not None:
+        return False
+    case = service.open_site_case(session, clock, verdict, source="ct", actor="ct-monitor")
+    case.evidence = json.dumps([_evidence(log, index, facts)], ensure_ascii=False)
+    session.flush()
+    return True
+
+
+def poll_log(
+    session: Session,
+    clock: Clock,
+    record: CTLog,
+    client: RFC6962Client,
+    scorer: Scorer,
+    notices: NoticeSink,
+    *,
+    page: int = DEFAULT_PAGE,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+) -> LogPoll:
+    """Poll one log (see the module's docstring). The caller commits ``session``."""
+    result = LogPoll(record.name, verified_size=record.verified_size)
+    now = clock.now()
+    record.last_poll_at = now
+    head: TreeHead | None = None
+    try:
+        key, _ = load_log_key(record.public_key.encode("ascii"))
+        head = signed_head(client, key)
+        if not record.verified_root:  # imported from a log list: start at its current size
+            _store_frontier(record, frontier_at(client, head.tree_size, head))
+            record.last_error = ""
+            result.verified_size = record.verified_size
+            return result
+        _check_growth(client, record, head)
+        frontier = frontier_of(record)
+        start = record.verified_size
+        end = min(head.tree_size, start + max_entries)
+        entries = fetch_entries(client, start, end, page)
+        frontier.extend(leaf_hash(e.leaf_input) for e in entries)
+        _prove_prefix(client, frontier, head)
+    except LogVerificationError as exc:
+        result.error = exc.message
+        record.last_error = exc.message[:2000]
+        notices.notify(_failure_notice(record, exc.message, head, now))
+        return result
+    except (LogUnavailableError, ValidationError) as exc:
+        result.error = exc.message
+        record.last_error = exc.message[:2000]
+        return result
+    facts_at: dict[int, CertFacts] = {}
+    first_seen: dict[str, int] = {}  # name -> first entry index naming it
+    for offset, entry in enumerate(entries):
+        index = start + offset
+        try:
+            facts = cert_facts(parse_leaf(entry.leaf_input))
+        except CTFormatError as exc:
+            result.entry_errors.append({"log": record.name, "index": index, "error": exc.message})
+            continue
+        facts_at[index] = facts
+        result.names += len(facts.names)
+        for name in facts.names:
+            first_seen.setdefault(name, index)
+    # vectorised pre-filter, full scoring of the near; a CN that is not a host name
+    # (e.g. "localhost") comes back as Rejected: nothing to imitate
+    flagged = [v for v in scorer.scan(first_seen) if isinstance(v, Verdict)]
+    flagged.sort(key=lambda v: (first_seen[v.input], v.input))
+    for verdict in flagged:
+        index = first_seen[verdict.input]
+        facts = facts_at[index]
+        if _open_case(session, clock, record.name, index, facts, verdict):
+            result.flags.append(
+                Flag(
+                    record.name,
+                    index,
+                    verdict.domain,
+                    verdict.brand,
+                    verdict.score,
+                    verdict.kind,
+                    facts.sha256,
+                )
+            )
+    result.entries = len(entries)
+    record.entries_scanned += len(entries)
+    record.last_error = ""
+    _store_frontier(record, frontier)
+    result.verified_size = record.verified_size
+    return result
+
+
+def _failure_notice(record: CTLog, message: str, head: TreeHead | None, at: datetime) -> Notice:
+    marker = f"{head.tree_size}:{head.root.hex()[:16]}" if head is not None else "sth"
+    return Notice(
+        kind=NoticeKind.ct_log_failure,
+        severity=Severity.critical,
+        title_zh=f"憑證透明度日誌 {record.name} 驗證失敗",
+        title_en=f"Certificate Transparency log {record.name} failed verification",
+        summary=message,
+        occurred_at=at,
+        dedupe_key=f"ct-failure:{record.name}:{marker}"[:255],
+        url="/phishing",
+        requirement_ids=("A8.1",),
+        details={"log": record.name, "verified_size": record.verified_size},
+    )
+
+
+def add_log(
+    session: Session,
+    clock: Clock,
+    *,
+    name: str,
+    url: str,
+    public_key_pem: bytes,
+    client: RFC6962Client,
+    start_index: int | None = None,
+    api: str = "rfc6962",
+) -> CTLog:
+    """Follow a log from ``start_index`` (default: its current size), verified from there."""
+    if not re.match(NAME_PATTERN, name):
+        raise ValidationError(
+            "log name: 1-64 lower-case letters, digits, '.', '_' or '-'", field="name"
+        )
+    if not url.startswith(("https://", "http://")) or len(url) > 512:
+        raise ValidationError("url must be an http(s) URL of at most 512 characters", field="url")
+    if api not in ("rfc6962", "static"):
+        raise ValidationError("api must be rfc6962 or static", field="api")
+    if start_index is not None and start_index < 0:
+        raise ValidationError("start index must be 0 or more", field="start_index")
+    if session.scalar(select(CTLog.id).where(CTLog.name == name)) is not None:
+        raise ValidationError(f"a log named {name!r} is already followed", field="name")
+    key, log_id = load_log_key(public_key_pem)
+    head = signed_head(client, key)
+    size = head.tree_size if start_index is None else start_index
+    frontier = frontier_at(client, size, head)
+    record = CTLog(
+        name=name,
+        url=url,
+        api=api,
+        public_key=key_pem(key),
+        log_id=log_id,
+        verified_root="",
+        entries_scanned=0,
+        last_error="",
+        created_at=clock.now(),
+    )
+    _store_frontier(record, frontier)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def followed_logs(session: Session) -> list[CTLog]:
+    return list(session.scalars(select(CTLog).order_by(CTLog.name)))
+
+
+def poll_all(
+    unit_of_work: Callable[[], AbstractContextManager[Session]],
+    clock: Clock,
+    scorer: Scorer,
+    http: httpx.Client,
+    *,
+    page: int = DEFAULT_PAGE,
+    max_entries: int = DEFAULT_MAX_ENTRIES,
+) -> list[LogPoll]:
+    """Poll every followed log, each in its own unit of work (one failing log stops none)."""
+    from brokerguard.notify.outbox import notice_sink
+
+    with unit_of_work() as session:
+        names = [r.name for r in followed_logs(session)]
+    results = []
+    for name in names:
+        with unit_of_work() as session:
+            record = session.scalar(select(CTLog).where(CTLog.name == name))
+            if record is None:
+                continue
+            if record.api != "rfc6962":
+                results.append(LogPoll(name, error=f"log API {record.api!r} is not supported yet"))
+                continue
+            client = RFC6962Client(record.url, http)
+            sink = notice_sink(session, clock)
+            results.append(
+                poll_log(
+                    session, clock, record, client, scorer, sink, page=page, max_entries=max_entries
+                )
+            )
+    return results
+
+
+def http_client(timeout_s: float = 20.0) -> httpx.Client:
+    """The HTTP client for CT logs: no redirects followed, bounded time."""
+    return httpx.Client(timeout=timeout_s, follow_redirects=False)

@@ -1,0 +1,41 @@
+"""The one place a register's file is read: an upload (web) or a path (CLI).
+
+Both refuse an empty file and one larger than the limit (``too_large``, HTTP 413),
+naming the field ``file``, before anything is parsed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import UploadFile
+
+from brokerguard.errors import PayloadTooLargeError, ValidationError
+from brokerguard.tabular import DEFAULT_MAX_BYTES
+
+MAX_NAME = 200
+
+
+async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    content = await upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise PayloadTooLargeError(f"the file is larger than {max_bytes:,} bytes", field="file")
+    if not content:
+        raise ValidationError("the file is empty", field="file")
+    return content
+
+
+def upload_name(upload: UploadFile) -> str:
+    """The upload's file name as given (at most 200 characters), or ``upload``."""
+    return (upload.filename or "upload")[:MAX_NAME]
+
+
+def read_input_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    if not path.is_file():
+        raise ValidationError(f"no such file: {path}", field="file")
+    if path.stat().st_size > max_bytes:
+        raise PayloadTooLargeError(f"{path} is larger than {max_bytes:,} bytes", field="file")
+    content = path.read_bytes()
+    if not content:
+        raise ValidationError(f"{path} is empty", field="file")
+    return content
