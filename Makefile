@@ -28,7 +28,8 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-## make demo: fresh demo database, demo firm, one assessment, reports, web app on $(HOST):$(PORT)
+## make demo: fresh demo database, demo firm, assessments, reports, web app on $(HOST):$(PORT)
+## and the worker beside it (scheduled jobs, notifications); Ctrl+C stops both
 demo: $(STAMP)
 	$(BIN)/brokerguard demo --database "$(DEMO_DB)" --host $(HOST) --port $(PORT)
 

@@ -1,8 +1,9 @@
 """Audit trail and login-monitoring benchmarks (issue 5).
 
 Metrics: ``ingest_per_s_sqlite`` and ``ingest_per_s_postgres`` (JSON lines -> validated,
-stored, committed and sealed, in batches of 10,000), ``verify_per_s`` (full
-re-hash and head check), ``detect_per_s`` (rules over login events), memory
+stored, committed and sealed, in batches of 10,000), ``single_event_commits_per_s_sqlite``
+(one event per durable transaction, as a web request commits its audit event),
+``verify_per_s`` (full re-hash and head check), ``detect_per_s`` (rules over login events), memory
 (``peak_rss_mb``, and the verifier's Python heap peak at N and 2N events, which must
 not grow with the log), and the storage figures behind the 5-year projection.
 ``BENCH_AUDIT_N`` sets N (default 100,000). Verification and detection report the best
@@ -36,6 +37,7 @@ from brokerguard.detect.traces import endless
 
 NAME = "audit"
 BATCH = 10_000
+SINGLE_COMMITS = 300
 PG_ADMIN = os.environ.get(
     "BROKERGUARD_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -72,6 +74,20 @@ def _ingest(engine: Engine, settings: Settings, lines: list[str]) -> float:
             session.commit()
         assert result.accepted == len(lines[first : first + BATCH]), result.rejected[:1]
         service.seal_and_commit(factory, clock, settings)
+    return len(lines) / (time.perf_counter() - start)
+
+
+def _single_commits(engine: Engine, lines: list[str]) -> float:
+    """One event per transaction, as a web request's audit event commits: the cost of
+    a durable commit (issue 12: SQLite synchronous=FULL)."""
+    factory = session_factory(engine)
+    clock = SystemClock()
+    start = time.perf_counter()
+    for line in lines:
+        with factory() as session:
+            result = service.ingest_lines(session, clock, [line])
+            session.commit()
+        assert result.accepted == 1, result.rejected[:1]
     return len(lines) / (time.perf_counter() - start)
 
 
@@ -157,6 +173,9 @@ def run() -> Iterable[Metric]:
         lines = _lines(n)
         rate = _ingest(engine, settings, lines)
         yield Metric(NAME, "ingest_per_s_sqlite", rate, "events/s", ">= 50000")
+        single = _single_commits(engine, _lines(SINGLE_COMMITS, offset=3 * n))
+        yield Metric(NAME, "single_event_commits_per_s_sqlite", single, "commits/s", "bounded")
+        service.seal_and_commit(session_factory(engine), SystemClock(), settings)
         runs = [_verify(engine, settings) for _ in range(3)]  # best of 3: the box is shared
         verify_rate, checked = max(runs)
         yield Metric(NAME, "verify_per_s", verify_rate, "events/s", ">= 200000")

@@ -11,6 +11,7 @@ import json
 import random
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,13 +19,16 @@ import dnstwist
 import pymispwarninglists
 
 from benchmarks.metric import Metric
+from benchmarks.phishing_ct import run as run_ct
 from brokerguard.phishing.brands import Brand, load_brands
 from brokerguard.phishing.feeds import read_feed
 from brokerguard.phishing.permute import Generator, generate
-from brokerguard.phishing.scoring import Scorer
+from brokerguard.phishing.scoring import Scorer, Verdict
 
 NAME = "phishing"
 BRANDS = Path(__file__).resolve().parents[1] / "src/brokerguard/phishing/data/taiwan-brokers.yaml"
+#: the second brand set (15 other firms) the scorer was never tuned on
+UNSEEN = Path(__file__).resolve().parents[1] / "tests/phishing/data/unseen-brokers.yaml"
 
 
 def _tranco() -> list[str]:
@@ -74,6 +78,13 @@ def run() -> Iterable[Metric]:
     elapsed = time.perf_counter() - start
     yield Metric(NAME, "score_per_s", len(tranco) / elapsed, "domains/s", ">= 200000")
     yield Metric(NAME, "score_tranco_flagged", flagged, "domains", "informational (<= 20/brand)")
+    unseen = Counter(
+        v.brand for v in Scorer(load_brands(UNSEEN)).scan(tranco) if isinstance(v, Verdict)
+    )
+    yield Metric(NAME, "score_tranco_flagged_unseen", sum(unseen.values()), "domains",
+                 "informational (15 brands never tuned on)")  # fmt: skip
+    yield Metric(NAME, "score_tranco_flagged_unseen_worst_brand", max(unseen.values(), default=0),
+                 "domains", "<= 20")  # fmt: skip
 
     lookalikes = _lookalikes(brands, 10_000)
     start = time.perf_counter()
@@ -105,3 +116,5 @@ def run() -> Iterable[Metric]:
         elapsed = time.perf_counter() - start
     yield Metric(NAME, "ct_1m_scan_s", elapsed, "s", "< 60 (1M CT lines, 2M names)")
     yield Metric(NAME, "ct_1m_flagged", hits, "names", "informational")
+
+    yield from run_ct()

@@ -43,6 +43,8 @@ from brokerguard.mobile.settings import MobileSettings
 from brokerguard.notify.settings import NotifySettings
 from brokerguard.phishing.settings import PhishingSettings
 from brokerguard.social.settings import SocialSettings
+from brokerguard.staff.settings import StaffSettings
+from brokerguard.worker.settings import WorkerSettings
 
 ENV_PREFIX = "BROKERGUARD_"
 CONFIG_FILE_ENV = "BROKERGUARD_CONFIG_FILE"
@@ -106,6 +108,8 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     phishing: PhishingSettings = Field(default_factory=PhishingSettings)
     social: SocialSettings = Field(default_factory=SocialSettings)
+    staff: StaffSettings = Field(default_factory=StaffSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
 
     @field_validator("database_url")
     @classmethod
@@ -139,7 +143,7 @@ class Settings(BaseSettings):
         sources: list[PydanticBaseSettingsSource] = [
             init_settings,
             env_settings,
-            *(_domain_env_source(name, model) for name, model in domain_models().items()),
+            *(_DomainEnv(settings_cls, name, model) for name, model in domain_models().items()),
         ]
         toml_file = config_file()
         if toml_file is not None:
@@ -173,10 +177,6 @@ class _DomainEnv(PydanticBaseSettingsSource):
         return {self.domain: values} if values else {}
 
 
-def _domain_env_source(domain: str, model: type[BaseSettings]) -> PydanticBaseSettingsSource:
-    return _DomainEnv(Settings, domain, model)
-
-
 def legacy_env_prefix(domain: str) -> str:
     return f"{ENV_PREFIX}{domain.upper()}_"
 
@@ -192,8 +192,9 @@ class SettingsError(ConfigurationError):
     code = "invalid_settings"
 
 
-def _source_of(path: tuple[str, ...]) -> str:
-    """Where the value at ``path`` (``("auth", "lock_threshold")``) was written."""
+def source_of(path: tuple[str, ...]) -> str:
+    """Where the value at ``path`` (``("auth", "lock_threshold")``) was written:
+    ``environment variable <NAME>``, ``file <path>`` or ``default``."""
     *domain, key = path
     names = [f"{ENV_PREFIX}{'__'.join(path)}".upper()]
     if domain:
@@ -242,13 +243,8 @@ def load_settings(**overrides: Any) -> Settings:
             key = ".".join(path)
             first = first or key
             reason = str(item["msg"]).removeprefix("Value error, ")
-            problems.append(f"{key} ({_source_of(path)}): {reason}")
+            problems.append(f"{key} ({source_of(path)}): {reason}")
         raise SettingsError("invalid settings: " + "; ".join(problems), field=first) from None
-
-
-def source_of(path: tuple[str, ...]) -> str:
-    """``default``, ``file <path>`` or ``environment variable <NAME>`` (``config show``)."""
-    return _source_of(path)
 
 
 #: keys whose values are never shown (``config show`` prints ``***``)

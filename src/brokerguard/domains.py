@@ -35,6 +35,7 @@ def _manifests() -> tuple[DomainManifest, ...]:
     from brokerguard.social import manifest as social
     from brokerguard.staff import manifest as staff
     from brokerguard.training import manifest as training
+    from brokerguard.worker import manifest as worker
 
     return (
         assessment.MANIFEST,
@@ -55,6 +56,7 @@ def _manifests() -> tuple[DomainManifest, ...]:
         reports.MANIFEST,
         rulebook.MANIFEST,
         notify.MANIFEST,
+        worker.MANIFEST,
         staff.MANIFEST,
     )
 

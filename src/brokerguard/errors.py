@@ -95,3 +95,10 @@ class ConfigurationError(BrokerguardError):
 class ServiceUnavailableError(BrokerguardError):
     code = "unavailable"
     status_code = 503
+
+
+class MigrationStateError(BrokerguardError):
+    """The database was never migrated, or is behind (or ahead of) the code's migrations."""
+
+    code = "database_not_migrated"
+    status_code = 503

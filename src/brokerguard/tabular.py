@@ -24,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from brokerguard.clock import parse_date as parse_date_text
 from brokerguard.errors import PayloadTooLargeError, UnsupportedMediaError, ValidationError
+from brokerguard.textpolicy import check_text, neutralise
 from brokerguard.timefmt import format_when
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -143,13 +144,14 @@ def choice(*options: str, aliases: Mapping[str, str] | None = None) -> Parser:
 
 
 def text(max_chars: int = 255) -> Parser:
+    """A text cell under the text policy (:mod:`brokerguard.textpolicy`); a cell may hold
+    line breaks (Excel's Alt+Enter), never control or bidi characters."""
+
     def parse(value: str) -> str:
         stripped = value.strip()
         if len(stripped) > max_chars:
             raise ValueError(f"longer than {max_chars} characters")
-        if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in stripped):
-            raise ValueError("contains control characters")
-        return stripped
+        return check_text(stripped, multiline=True)
 
     return parse
 
@@ -330,7 +332,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(value: str) -> str:
-    """Text a spreadsheet will show, never run as a formula (CSV/formula injection)."""
+    """Text a spreadsheet will show, never run as a formula (CSV/formula injection).
+
+    Characters no XLSX (XML) or UTF-8 file can hold, and those the text policy refuses,
+    become U+FFFD, so a row stored before the policy never breaks an export.
+    """
+    value = neutralise(value)
     if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

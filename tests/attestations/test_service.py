@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status
 from brokerguard.attestations import checks
+from brokerguard.attestations.models import AttestationItem
 from brokerguard.attestations.service import (
     ATTESTATIONS,
     list_rulebooks,
@@ -16,6 +17,7 @@ from brokerguard.attestations.service import (
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, ValidationError
+from brokerguard.evidence.service import store_evidence
 from brokerguard.registerkit.spec import create_item, update_item
 
 CLOUD_RULES = """\
@@ -42,6 +44,23 @@ def ctx(session: Session, clock: FixedClock) -> CheckContext:
     return CheckContext(session=session, settings=Settings(), clock=clock)
 
 
+@pytest.fixture
+def document(session: Session, clock: FixedClock, settings: Settings) -> str:
+    """A signed attestation document in the evidence store."""
+    return store_evidence(
+        session,
+        clock,
+        settings,
+        content="雲端服務運作安全自律規範 年度遵循聲明（已簽核）\n".encode(),
+        filename="cloud-attestation.txt",
+        title="雲端規範遵循聲明",
+        requirement_ids=["A4.1"],
+        kind="attestation",
+        uploaded_by="compliance",
+        valid_from=date(2026, 3, 1),
+    ).reference
+
+
 def attest(session: Session, clock: FixedClock, requirement: str, **extra: str) -> str:
     values = {
         "requirement_id": requirement,
@@ -50,7 +69,7 @@ def attest(session: Session, clock: FixedClock, requirement: str, **extra: str) 
         "attested_by": "法遵主管 陳",
         "attested_on": "115/03/01",
         "next_due": "116/03/01",
-        "evidence_ref": "evidence:sha256:" + "a" * 64,
+        "evidence_ref": "",
     }
     values.update(extra)
     return str(create_item(session, clock, ATTESTATIONS, values, "t").id)
@@ -132,12 +151,14 @@ def test_load_rulebook_records_it(session: Session, clock: FixedClock) -> None:
     assert len(list_rulebooks(session)) == 1
 
 
-def test_attestation_checks(session: Session, clock: FixedClock) -> None:
+def test_attestation_checks(session: Session, clock: FixedClock, document: str) -> None:
     assert checks.a4_1(ctx(session, clock)).status is Status.failed
-    item = attest(session, clock, "A4.1")
+    item = attest(session, clock, "A4.1", evidence_ref=document)
     assert checks.a4_1(ctx(session, clock)).status is Status.passed
     update_item(session, clock, ATTESTATIONS, item, {"evidence_ref": ""}, "t")
-    assert checks.a4_1(ctx(session, clock)).status is Status.manual
+    unbacked = checks.a4_1(ctx(session, clock))  # before: manual
+    assert unbacked.status is Status.failed and "evidence store" in unbacked.reason_en
+    update_item(session, clock, ATTESTATIONS, item, {"evidence_ref": document}, "t")
     clock.advance(timedelta(days=500))
     assert checks.a4_1(ctx(session, clock)).status is Status.failed
 
@@ -145,6 +166,63 @@ def test_attestation_checks(session: Session, clock: FixedClock) -> None:
 def test_a3_2_not_applicable(session: Session, clock: FixedClock) -> None:
     attest(session, clock, "A3.2", referenced_rule="集團資安政策", applicable="否")
     assert checks.a3_2(ctx(session, clock)).status is Status.not_applicable
+
+
+@pytest.mark.parametrize("requirement", ["A3.1", "A4.1", "A11.1"])
+def test_mandatory_rules_cannot_be_not_applicable(
+    session: Session, clock: FixedClock, requirement: str
+) -> None:
+    """Before: 'applicable = no' turned A3.1, A4.1 and A11.1 into N/A."""
+    with pytest.raises(ValidationError) as caught:
+        attest(session, clock, requirement, applicable="否")
+    assert caught.value.field == "applicable"
+    row = AttestationItem(  # a row written around the register (an old import, a DBA)
+        requirement_id=requirement,
+        referenced_rule="r",
+        rule_version="1",
+        applicable=False,
+        attested_by="x",
+        attested_on=date(2026, 3, 1),
+        next_due=date(2027, 3, 1),
+        updated_by="x",
+        updated_at=clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    check = {"A3.1": checks.a3_1, "A4.1": checks.a4_1, "A11.1": checks.a11_1}[requirement]
+    result = check(ctx(session, clock))
+    assert result.status is Status.failed and "applies to every" in result.reason_en
+
+
+def test_evidence_must_be_a_current_evidence_store_item(
+    session: Session, clock: FixedClock, document: str
+) -> None:
+    """Before: any https URL counted as evidence."""
+    with pytest.raises(ValidationError, match="not in the evidence store"):
+        attest(session, clock, "A4.1", evidence_ref="evidence:sha256:" + "a" * 64)
+    item_id = attest(session, clock, "A4.1", evidence_ref=document)
+    item = session.get(AttestationItem, item_id)
+    assert item is not None
+    item.evidence_ref = "https://law.moj.gov.tw/"  # written around the register
+    session.flush()
+    result = checks.a4_1(ctx(session, clock))
+    assert result.status is Status.failed and "not in the evidence store" in result.reason_en
+
+
+def test_next_due_is_bounded_by_the_yearly_cadence(
+    session: Session, clock: FixedClock, document: str
+) -> None:
+    """Before: next_due had no upper bound (a 2099 date passed forever)."""
+    with pytest.raises(ValidationError, match="12-month review cadence") as caught:
+        attest(session, clock, "A4.1", next_due="116/03/02", evidence_ref=document)
+    assert caught.value.field == "next_due"
+    item_id = attest(session, clock, "A4.1", next_due="116/03/01", evidence_ref=document)
+    item = session.get(AttestationItem, item_id)
+    assert item is not None
+    item.next_due = date(2099, 1, 1)
+    session.flush()
+    result = checks.a4_1(ctx(session, clock))
+    assert result.status is Status.failed and "cadence" in result.reason_en
 
 
 @pytest.mark.parametrize(
@@ -155,6 +233,10 @@ def test_a3_2_not_applicable(session: Session, clock: FixedClock) -> None:
         ({"attested_on": "2027-01-01", "next_due": "2028-01-01"}, "attested_on"),
         ({"evidence_ref": "file:///etc/passwd"}, "evidence_ref"),
         ({"evidence_ref": "evidence:sha256:xyz"}, "evidence_ref"),
+        ({"evidence_ref": "https://law.moj.gov.tw/"}, "evidence_ref"),
+        ({"evidence_ref": "policy:" + "0" * 36}, "evidence_ref"),
+        ({"next_due": "125/03/01"}, "next_due"),
+        ({"applicable": "否"}, "applicable"),
     ],
 )
 def test_bad_attestations(

@@ -87,6 +87,7 @@ def tamper(engine: Engine, *statements: str, params: dict[str, Any] | None = Non
             for name in (
                 "audit_events_no_update",
                 "audit_events_no_delete",
+                "audit_events_no_delete_within_floor",
                 "audit_tree_heads_no_update",
                 "audit_tree_heads_no_delete",
             ):

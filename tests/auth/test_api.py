@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -248,6 +249,20 @@ def test_password_change_and_enrolment_need_a_session(client: TestClient) -> Non
     assert client.get("/api/v1/etrade/session").status_code == 401
 
 
+def step_up(client: TestClient, bearer: dict[str, str], seed: str, clock: FixedClock) -> None:
+    """Prove the password and the TOTP again (a code of the next time step)."""
+    clock.advance(timedelta(seconds=30))
+    started = client.post("/api/v1/etrade/step-up", json={"password": PASSWORD}, headers=bearer)
+    assert started.status_code == 200, started.text
+    token = started.json()["login_token"]
+    proved = client.post(
+        "/api/v1/etrade/step-up/factor",
+        json={"login_token": token, "type": "totp", "code": code(seed, clock)},
+        headers=bearer,
+    )
+    assert proved.status_code == 200, proved.text
+
+
 def session_for(client: TestClient, seed: str, clock: FixedClock) -> str:
     token = client.post(LOGIN, json={"account": "A100200", "password": PASSWORD}).json()[
         "login_token"
@@ -266,6 +281,7 @@ def test_customer_enrols_device_then_logs_in_with_it(
 
     seed = make_customer(engine, clock, settings)
     bearer = {"Authorization": f"Bearer {session_for(client, seed, clock)}"}
+    step_up(client, bearer, seed, clock)
     key, pem = p256_device()
     enrolled = client.post(
         "/api/v1/etrade/enroll/device",
@@ -304,6 +320,7 @@ def test_customer_changes_password_over_http(
 ) -> None:
     seed = make_customer(engine, clock, settings)
     bearer = {"Authorization": f"Bearer {session_for(client, seed, clock)}"}
+    step_up(client, bearer, seed, clock)
     weak = client.post(
         "/api/v1/etrade/password/change",
         json={"current_password": PASSWORD, "new_password": "abc"},
@@ -342,6 +359,7 @@ def test_expired_password_session_serves_only_the_change(
     assert refused.json()["error"] == "password_change_required"
     enrol = client.post("/api/v1/etrade/enroll/totp", json={}, headers=bearer)
     assert enrol.status_code == 403
+    step_up(client, bearer, seed, clock)
     changed = client.post(
         "/api/v1/etrade/password/change",
         json={"current_password": PASSWORD, "new_password": "New-secret-4455"},
@@ -371,6 +389,7 @@ def test_totp_self_enrolment_is_pending_until_confirmed(
 ) -> None:
     seed = make_customer(engine, clock, settings)
     bearer = {"Authorization": f"Bearer {session_for(client, seed, clock)}"}
+    step_up(client, bearer, seed, clock)
     enrol = client.post("/api/v1/etrade/enroll/totp", json={"device_id": "phone-2"}, headers=bearer)
     assert enrol.status_code == 200
     data = enrol.json()
@@ -463,6 +482,7 @@ def test_recovery_over_http_unlocks(
     client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:
     seed = make_customer(engine, clock, settings)
+    clock.advance(timedelta(days=8))  # the TOTP is old enough to recover with
     for i in range(5):
         client.post(LOGIN, json={"account": "A100200", "password": f"Wrong-{i}x"})
     start = client.post("/api/v1/etrade/recovery/start", json={"account": "A100200"})

@@ -17,7 +17,11 @@ from tests.auth.helpers import META, Kit
 
 @pytest.fixture(autouse=True)
 def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key in ("BROKERGUARD_AUTH_TLS_CHECK_HOST", "BROKERGUARD_AUTH_PASSWORD_MAX_AGE_DAYS"):
+    for key in (
+        "BROKERGUARD_AUTH_TLS_CHECK_HOST",
+        "BROKERGUARD_AUTH_PASSWORD_MAX_AGE_DAYS",
+        "BROKERGUARD_AUTH_ENFORCE_PASSWORD_CHANGE",
+    ):
         monkeypatch.delenv(key, raising=False)
     yield
 
@@ -112,6 +116,45 @@ def test_failed_login_records(kit: Kit) -> None:
     assert result.status is Status.passed and result.details["unknown_accounts_30d"] == 1
 
 
+def test_failed_login_records_fail_when_recording_stopped(kit: Kit) -> None:
+    """Before: any login row ever recorded passed; now the last 30 days must hold one."""
+    from datetime import timedelta
+
+    with kit.session() as s:
+        s.add(
+            LoginAttempt(
+                account="A100200",
+                account_known=True,
+                factor="password",
+                outcome="failure",
+                reason="bad_password",
+                created_at=kit.clock.now() - timedelta(days=31),
+            )
+        )
+        s.commit()
+        result = checks.failed_login_records(ctx(kit, s))
+    assert result.status is Status.failed
+    assert result.details == {"attempts_total": 1, "attempts_30d": 0}
+
+
+def test_password_change_fails_when_overdue_customers_are_only_flagged(
+    kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: it passed saying overdue customers are forced to change, even when the
+    firm had switched the enforcement off."""
+    from datetime import timedelta
+
+    kit.customer()
+    kit.clock.advance(timedelta(days=181))
+    with kit.session() as s:
+        forced = checks.password_change(ctx(kit, s))
+    assert forced.status is Status.passed and forced.details["overdue"] == 1
+    monkeypatch.setenv("BROKERGUARD_AUTH_ENFORCE_PASSWORD_CHANGE", "false")
+    with kit.session() as s:
+        flagged = checks.password_change(ctx(kit, s))
+    assert flagged.status is Status.failed and "not enforced" in flagged.reason_en
+
+
 def test_tls_check_without_endpoint(kit: Kit) -> None:
     with kit.session() as s:
         assert checks.tls_endpoint(ctx(kit, s)).status is Status.manual
@@ -123,9 +166,10 @@ def test_tls_check_against_loopback(
 ) -> None:
     from datetime import timedelta
 
-    from tests.auth.test_tls import LoopbackTls, server_cert
+    from tests.auth.test_tls import NOW, LoopbackTls, server_cert
 
-    cert, key = server_cert(tmp_path, not_after=kit.clock.now() + timedelta(days=200))
+    kit.clock.set(NOW)
+    cert, key = server_cert(tmp_path, not_after=NOW + timedelta(days=200))
     server = LoopbackTls(cert, key)
     try:
         monkeypatch.setenv("BROKERGUARD_AUTH_TLS_CHECK_HOST", "127.0.0.1")

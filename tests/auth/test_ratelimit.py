@@ -7,6 +7,7 @@ import pytest
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
+from tests.conftest import in_ci
 
 
 def test_per_ip_limit_does_not_block_other_ips() -> None:
@@ -50,6 +51,9 @@ def test_redis_storage_is_shared_between_limiters() -> None:
         ip = f"test-{uuid.uuid4()}"
         first.allow(ip, "a")
     except Exception as exc:
-        pytest.skip(f"Redis not reachable: {exc.__class__.__name__}")
+        message = f"Redis not reachable at 127.0.0.1:6379: {exc.__class__.__name__}"
+        if in_ci():
+            pytest.fail(message)  # like PostgreSQL and NATS: CI never skips it quietly
+        pytest.skip(message)
     assert second.allow(ip, "b")
     assert not first.allow(ip, "c")  # the third hit, counted across both processes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,13 @@ from tests.auth.helpers import META, PASSWORD, Kit
 NEW_PASSWORD = "Fresh-start-8899"
 
 
+def aged_customer(kit: Kit) -> str | None:
+    """A customer whose TOTP was enrolled 8 days ago (old enough to recover with)."""
+    seed = kit.customer()
+    kit.clock.advance(timedelta(days=8))
+    return seed
+
+
 def lock(kit: Kit) -> None:
     for i in range(5):
         with kit.session() as s, pytest.raises(InvalidCredentialsError):
@@ -21,7 +29,7 @@ def lock(kit: Kit) -> None:
 
 
 def test_password_reset_needs_a_possession_factor_and_unlocks(kit: Kit) -> None:
-    seed = kit.customer()
+    seed = aged_customer(kit)
     assert seed is not None
     lock(kit)
     with kit.session() as s:
@@ -57,7 +65,7 @@ def test_password_reset_needs_a_possession_factor_and_unlocks(kit: Kit) -> None:
 
 
 def test_recovery_for_unknown_accounts_looks_the_same(kit: Kit) -> None:
-    kit.customer()
+    aged_customer(kit)
     with kit.session() as s:
         known = kit.login(s).start_recovery("A100200", META)
         unknown = kit.login(s).start_recovery("no-such-customer", META)
@@ -66,7 +74,7 @@ def test_recovery_for_unknown_accounts_looks_the_same(kit: Kit) -> None:
 
 
 def test_recovery_token_cannot_log_in_and_login_token_cannot_recover(kit: Kit) -> None:
-    kit.customer()
+    aged_customer(kit)
     with kit.session() as s:
         service = kit.login(s)
         recovery = service.start_recovery("A100200", META)
@@ -80,7 +88,7 @@ def test_recovery_token_cannot_log_in_and_login_token_cannot_recover(kit: Kit) -
 
 
 def test_lost_totp_is_revoked_only_after_another_kind_of_factor(kit: Kit) -> None:
-    kit.customer()
+    aged_customer(kit)
     with kit.session() as s:
         service = kit.login(s)
         login = service.start_login("A100200", PASSWORD, META)
@@ -92,7 +100,7 @@ def test_lost_totp_is_revoked_only_after_another_kind_of_factor(kit: Kit) -> Non
 
 
 def test_password_proof_cannot_reset_the_password(kit: Kit) -> None:
-    kit.customer()
+    aged_customer(kit)
     with kit.session() as s:
         service = kit.login(s)
         login = service.start_login("A100200", PASSWORD, META)
@@ -102,7 +110,7 @@ def test_password_proof_cannot_reset_the_password(kit: Kit) -> None:
 
 
 def test_recovery_proof_cannot_reset_a_factor_of_the_same_kind(kit: Kit) -> None:
-    seed = kit.customer()
+    seed = aged_customer(kit)
     assert seed is not None
     with kit.session() as s:
         service = kit.login(s)
@@ -121,7 +129,7 @@ def test_recovery_proof_cannot_reset_a_factor_of_the_same_kind(kit: Kit) -> None
 
 
 def test_reset_password_still_follows_the_policy(kit: Kit) -> None:
-    seed = kit.customer()
+    seed = aged_customer(kit)
     assert seed is not None
     with kit.session() as s:
         service = kit.login(s)
@@ -144,7 +152,7 @@ def test_reset_password_still_follows_the_policy(kit: Kit) -> None:
 
 
 def test_locked_account_still_locked_after_failed_recovery(kit: Kit) -> None:
-    kit.customer()
+    aged_customer(kit)
     lock(kit)
     with kit.session() as s:
         service = kit.login(s)
@@ -159,7 +167,7 @@ def test_recovery_guessing_is_bounded(kit: Kit) -> None:
 
     from brokerguard.auth.errors import FactorRejectedError, InvalidLoginTokenError
 
-    seed = kit.customer()
+    seed = aged_customer(kit)
     assert seed is not None
     for _ in range(5):
         with kit.session() as s:
@@ -184,3 +192,22 @@ def test_recovery_guessing_is_bounded(kit: Kit) -> None:
             purpose="recovery",
         )
         assert "possession" in accepted.categories
+
+
+def test_a_factor_enrolled_days_ago_cannot_recover(kit: Kit) -> None:
+    """Pentest finding 2: a thief enrols a TOTP with a stolen session, then resets the
+    password with it. A factor younger than recovery_factor_min_age_days (7) is refused."""
+    seed = kit.customer()
+    assert seed is not None
+    kit.clock.advance(timedelta(days=6))
+    with kit.session() as s:
+        service = kit.login(s)
+        recovery = service.start_recovery("A100200", META)
+        submission = SimpleNamespace(
+            type="totp", login_token=recovery.login_token, code=kit.totp_code(seed)
+        )
+        with pytest.raises(AuthenticationError) as refused:
+            service.submit_factor(recovery.login_token, submission, META, purpose="recovery")
+        assert refused.value.code == "factor_too_new"
+        with pytest.raises(AuthenticationError):  # the token is used up: one factor per token
+            service.load_token(recovery.login_token, "recovery")

@@ -7,7 +7,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from brokerguard.auth.tls import probe_tls
 from brokerguard.errors import ValidationError
 from tests.auth.pki import name
-from tests.conftest import T0
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+"""OpenSSL checks the certificate against the system clock: build it relative to now."""
 
 
 def server_cert(directory: Path, *, not_after: datetime) -> tuple[Path, Path]:
@@ -29,7 +31,7 @@ def server_cert(directory: Path, *, not_after: datetime) -> tuple[Path, Path]:
         .issuer_name(name("127.0.0.1"))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(T0 - timedelta(days=30))
+        .not_valid_before(NOW - timedelta(days=30))
         .not_valid_after(not_after)
         .add_extension(
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
@@ -80,7 +82,7 @@ class LoopbackTls:
 
 @pytest.fixture
 def certs(tmp_path: Path) -> tuple[Path, Path]:
-    return server_cert(tmp_path, not_after=T0 + timedelta(days=90))
+    return server_cert(tmp_path, not_after=NOW + timedelta(days=90))
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ def server(certs: tuple[Path, Path]) -> Iterator[LoopbackTls]:
 def test_handshake_reports_protocol_cipher_and_expiry(
     server: LoopbackTls, certs: tuple[Path, Path]
 ) -> None:
-    report = probe_tls("127.0.0.1", server.port, now=T0, ca_file=certs[0])
+    report = probe_tls("127.0.0.1", server.port, now=NOW, ca_file=certs[0])
     assert report.ok, report.error
     assert report.protocol in ("TLSv1.2", "TLSv1.3")
     assert report.cipher
@@ -101,12 +103,12 @@ def test_handshake_reports_protocol_cipher_and_expiry(
 
 
 def test_untrusted_certificate_fails(server: LoopbackTls) -> None:
-    report = probe_tls("127.0.0.1", server.port, now=T0)
+    report = probe_tls("127.0.0.1", server.port, now=NOW)
     assert not report.ok and "certificate" in report.error
 
 
 def test_expired_certificate_fails(server: LoopbackTls, certs: tuple[Path, Path]) -> None:
-    report = probe_tls("127.0.0.1", server.port, now=T0 + timedelta(days=91), ca_file=certs[0])
+    report = probe_tls("127.0.0.1", server.port, now=NOW + timedelta(days=91), ca_file=certs[0])
     assert not report.ok and "expired" in report.error
     assert report.days_left == -1
 
@@ -115,7 +117,7 @@ def test_expired_certificate_fails(server: LoopbackTls, certs: tuple[Path, Path]
 def test_server_capped_below_tls12_fails(certs: tuple[Path, Path]) -> None:
     srv = LoopbackTls(*certs, max_version=ssl.TLSVersion.TLSv1_1)
     try:
-        report = probe_tls("127.0.0.1", srv.port, now=T0, ca_file=certs[0])
+        report = probe_tls("127.0.0.1", srv.port, now=NOW, ca_file=certs[0])
     finally:
         srv.close()
     assert not report.ok and report.protocol == ""
@@ -125,7 +127,7 @@ def test_nothing_listening_fails() -> None:
     sock = socket.create_server(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    report = probe_tls("127.0.0.1", port, now=T0, timeout_s=2)
+    report = probe_tls("127.0.0.1", port, now=NOW, timeout_s=2)
     assert not report.ok and report.error
 
 
@@ -135,4 +137,4 @@ def test_nothing_listening_fails() -> None:
 )
 def test_bad_endpoints(host: str, port: int) -> None:
     with pytest.raises(ValidationError):
-        probe_tls(host, port, now=T0)
+        probe_tls(host, port, now=NOW)

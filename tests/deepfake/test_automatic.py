@@ -9,6 +9,8 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status
@@ -23,6 +25,8 @@ from brokerguard.deepfake.models import VideoAnalysis, VideoSession
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.errors import ConflictError, PermissionDeniedError, ValidationError
 from brokerguard.evidence.service import evidence_for
+from brokerguard.staff.roles import Role
+from tests.conftest import sign_in
 from tests.deepfake.conftest import SCHEDULE, ClipMaker
 from tests.deepfake.test_service import complete_steps
 
@@ -101,7 +105,12 @@ def test_check_counts_sessions_approved_without_analysis(
 
 @pytest.mark.slow
 def test_an_analysed_session_is_approved_on_its_automatic_pass(
-    session: Session, clock: FixedClock, settings: Settings, clips: ClipMaker
+    session: Session,
+    clock: FixedClock,
+    settings: Settings,
+    clips: ClipMaker,
+    client: TestClient,
+    engine: Engine,
 ) -> None:
     row = start(session, clock)
     steps_without_analysis(session, clock, row)
@@ -127,6 +136,11 @@ def test_an_analysed_session_is_approved_on_its_automatic_pass(
     assert {"analyser", "landmarks", "face_embedding", "decoder"} <= set(versions)
     kept = evidence_for(session, "A10.1")
     assert analysis.evidence_ref in {e.reference for e in kept}
+    session.commit()
+    sign_in(client, engine, clock, Role.auditor, username="aud-dora")
+    page = client.get(f"/deepfake/{row.id}").text
+    assert "自動分析通過" in page and "具立體視差" in page and "mediapipe" in page
+    assert analysis.recording_sha256 in page
     approved = approve_and_keep(session, clock, settings, row.id, reviewer="rev-ben")
     assert approved.status == "approved"
     context = CheckContext(session=session, settings=Settings(), clock=clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nmaprun>\n'
     '<?xml-stylesheet href="file:///usr/bin/../share/nmap/nmap.xsl" type="text/xsl"?>\n'
-    '<nmaprun scanner="nmap" args="nmap -sS -oX scan.xml 10.30.0.0/24" start="1764115200" '
+    '<nmaprun scanner="nmap" args="nmap -sS -oX scan.xml 10.30.0.0/24" start="1795564800" '
     'version="7.94" xmloutputversion="1.05">\n'
 )
 
@@ -24,7 +24,7 @@ def host(
         for p in ports
     )
     return (
-        f'<host starttime="1764115201" endtime="1764115230">'
+        f'<host starttime="1795564801" endtime="1795564830">'
         f'<status state="{state}" reason="arp-response"/>'
         f'<address addr="{ip}" addrtype="ipv4"/>{mac_xml}'
         f'<hostnames><hostname name="h-{ip.replace(".", "-")}" type="PTR"/></hostnames>'
@@ -34,5 +34,5 @@ def host(
 
 def scan(*hosts: str) -> bytes:
     return (
-        HEADER + "".join(hosts) + '<runstats><finished time="1764115300"/></runstats></nmaprun>\n'
+        HEADER + "".join(hosts) + '<runstats><finished time="1795564900"/></runstats></nmaprun>\n'
     ).encode()

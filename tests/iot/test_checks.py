@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, Status, load_all_checks
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.iot import checks, scans, service
+from brokerguard.iot.models import IotAssessment
 from brokerguard.iot.schemas import ExceptionIn
 from tests.iot.conftest import add_asset, add_vendor, assess
 from tests.iot.nmap_samples import host, scan
@@ -93,6 +95,30 @@ def test_expired_exception_turns_the_control_and_exception_checks_to_fail(
     assert checks.exceptions_in_date(c).status is Status.failed
     service.close_exception(session, record.id)
     assert checks.exceptions_in_date(c).status is Status.not_applicable
+
+
+def test_an_unknown_control_state_is_never_a_pass(
+    session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    """Before: A7.1.2/A7.1.3 counted an unassessed control (None) as compliant.
+
+    The service refuses such an assessment for a managed device; the row here stands for
+    one written around it (an old import, or a sensor later found to be managed)."""
+    add_vendor(session, clock)
+    add_asset(session, clock)
+    assess(session, clock)
+    session.execute(
+        update(IotAssessment).values(
+            default_credentials_changed=None, firmware_current=None, permissions_restricted=None
+        )
+    )
+    session.flush()
+    c = ctx(session, settings, clock)
+    for function in (checks.software_controls, checks.permission_controls):
+        result = function(c)
+        assert result.status is Status.failed, function.__name__
+        assert "not assessed" in result.reason_en
+    assert checks.connection_controls(c).status is Status.passed
 
 
 def test_sensor_without_management_follows_reduced_scope(
@@ -211,3 +237,6 @@ def test_scan_finds_unregistered_devices(
     scans.dismiss_host(session, stray.id, reason="再次說明")
     assert scans.latest_scan(session).unregistered == 0  # type: ignore[union-attr]
     assert checks.scan_unregistered(c).status is Status.passed
+    clock.advance(timedelta(days=92))  # before: a scan of any age passed
+    stale = checks.scan_unregistered(c)
+    assert stale.status is Status.failed and stale.details["scan_age_days"] == 93

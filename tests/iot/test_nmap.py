@@ -20,7 +20,7 @@ def test_reads_up_hosts_with_mac_vendor_and_ports() -> None:
     assert first.mac_vendor == "Hikvision"
     assert first.open_ports == ("80/tcp http", "554/tcp http")
     assert first.hostname == "h-10-30-0-5"
-    assert result.scanned_at is not None and result.scanned_at.year == 2025
+    assert result.scanned_at is not None and result.scanned_at.year == 2026
 
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

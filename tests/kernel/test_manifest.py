@@ -134,4 +134,4 @@ def test_domain_commands_are_built_from_manifests() -> None:
 def test_migrations_are_found_in_each_domain_folder() -> None:
     locations = migrate.version_locations()
     assert AUTH.migrations in locations
-    assert "auth_0001" in migrate.script_heads()
+    assert "auth_0002" in migrate.script_heads()  # auth_0001 -> auth_0002 (step-up)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -20,6 +20,8 @@ from brokerguard.mobile.registry import register_release
 from brokerguard.mobile.review import complete_review, import_checklist, record_item, start_review
 from brokerguard.mobile.settings import MobileSettings
 from brokerguard.mobile.testing import record_test, records_of
+from brokerguard.phishing import service as phishing
+from brokerguard.phishing.settings import PhishingSettings
 from brokerguard.rulebook import require_known
 from tests.mobile.apkbuild import ReleaseSigner
 from tests.mobile.conftest import A63_IDS
@@ -110,7 +112,43 @@ def test_released_app_passes(
         assert result.status is Status.passed, (function.__name__, result.reason_en)
     # the test app (tinyapp) allows cleartext by default: a real finding
     assert checks.transport_and_secrets(c).status is Status.failed
-    assert checks.counterfeit_reference(c).status is Status.manual
+    assert checks.counterfeit_reference(c).status is Status.failed  # no counterfeit scan yet
+
+
+def test_counterfeit_reference_passes_on_certificates_and_a_recent_scan(
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    released: tuple[MobileApp, MobileRelease],
+) -> None:
+    """Before: manual at best, whatever the data."""
+    c = ctx(session, settings, clock)
+    phishing.record_scan(
+        session, clock, source="apps", started_at=clock.now(), names=0, flagged=0, rejected=0
+    )
+    assert checks.counterfeit_reference(c).status is Status.failed  # scanned nothing
+    phishing.record_scan(
+        session, clock, source="apps", started_at=clock.now(), names=12, flagged=1, rejected=0
+    )
+    result = checks.counterfeit_reference(c)
+    assert result.status is Status.passed and result.evidence[0].startswith("record:")
+    clock.advance(timedelta(days=PhishingSettings().scan_max_age_days + 1))
+    assert checks.counterfeit_reference(c).status is Status.failed
+
+
+def test_missing_usb_debugging_detection_fails(
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    released: tuple[MobileApp, MobileRelease],
+) -> None:
+    """Before: ``adb_detection_absent`` was ignored although A6.3.2.2 names USB debugging."""
+    _, release = released
+    release.findings = [*release.findings, {"rule": "adb_detection_absent"}]
+    session.flush()
+    result = checks.root_debug_warning(ctx(session, settings, clock))
+    assert result.status is Status.failed and "USB-debugging" in result.reason_en
+    assert checks.sensitive_data_protection(ctx(session, settings, clock)).status is (Status.failed)
 
 
 def test_app_without_release_fails_registry(

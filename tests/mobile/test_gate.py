@@ -135,7 +135,14 @@ def test_missing_root_debug_warning_fails(
     )
     detail = list(evaluate_gate(session, clock, ready, only_root).outcomes)[4]
     assert detail.rule == "root_debug_warning" and not detail.passed
-    assert detail.details["missing"] == ["debugger/USB debugging"]
+    assert detail.details["missing"] == ["debugger", "USB debugging"]
+    no_adb = analyze_artifact_bytes(
+        "noadb.apk",
+        rebuild_apk(TINY, release_signer, code_strings=("/system/bin/su", "isDebuggerConnected")),
+    )
+    detail = list(evaluate_gate(session, clock, ready, no_adb).outcomes)[4]
+    assert not detail.passed  # before: a debugger check stood in for USB debugging
+    assert detail.details["missing"] == ["USB debugging"]
 
 
 def test_permission_without_purpose_fails_then_passes(

@@ -88,8 +88,8 @@ def test_published_page_differs(
         {"apps": [{"app": "trade-android", "version": "0.8"}, {"app": "ghost", "version": "1"}]}
     ).encode()
     problems = compare_published(entries, fetch_published(url, timeout_s=5, max_bytes=10_000))
-    assert len(problems) == 2
-    assert "0.8" in problems[0] and "ghost" in problems[1]
+    assert len(problems) == 3
+    assert "0.8" in problems[0] and "download location" in problems[1] and "ghost" in problems[2]
     handler.body = b"<html><body>nothing here</body></html>"
     missing = compare_published(entries, fetch_published(url, timeout_s=5, max_bytes=10_000))
     assert missing == ["trade-android: not on the published page"]
@@ -98,8 +98,28 @@ def test_published_page_differs(
 def test_free_form_html_with_name_and_version_counts(session: Session, clock: FixedClock) -> None:
     _released(session, clock)
     entries = official_listing(session)
-    page = "<p>示範證券&lt;script&gt; 最新版本 0.9 下載</p>".encode()
+    link = entries[0].download_url
+    page = f'<p>示範證券&lt;script&gt; 最新版本 0.9 <a href="{link}">下載</a></p>'.encode()
     assert compare_published(entries, page) == []
+    no_link = "<p>示範證券&lt;script&gt; 最新版本 0.9 下載</p>".encode()
+    assert compare_published(entries, no_link) == [
+        f"trade-android: download location {link!r} not on the published page"
+    ]
+
+
+def test_wrong_download_location_is_a_difference(session: Session, clock: FixedClock) -> None:
+    """Before: the published download link was never compared (A6.3.1.2)."""
+    _released(session, clock)
+    entries = official_listing(session)
+    html = listing_html(entries, "示範證券", "Demo").replace(
+        entries[0].download_url, "https://apk-mirror.example.net/trade.apk"
+    )
+    [problem] = compare_published(entries, html.encode())
+    assert "download location" in problem
+    moved = json.dumps(
+        {"apps": [{"app": "trade-android", "version": "0.9", "download_url": "https://x.example"}]}
+    )
+    assert "download location" in compare_published(entries, moved.encode())[0]
 
 
 @pytest.mark.parametrize("body", [b"{not json", b'{"apps": 3}', b"[1,2]"])

@@ -10,35 +10,11 @@ from typer.testing import CliRunner
 from brokerguard.cli import runtime
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings, get_settings
-from brokerguard.errors import UnknownRequirementError
 from brokerguard.phishing.brands import Brand, load_brands, parse_brands
-from brokerguard.rulebook import load_rulebook
 
 BRANDS_FILE = (
     Path(__file__).resolve().parents[2] / "src/brokerguard/phishing/data/taiwan-brokers.yaml"
 )
-
-
-OUR_IDS = ("A8.1", "A6.3.1.3")
-
-
-@pytest.fixture(autouse=True)
-def our_requirements_known(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Until the Article 6/8 rulebook data is merged, let evidence accept A8.1 and A6.3.1.3."""
-    rulebook = load_rulebook()
-    if all(i in rulebook for i in OUR_IDS):
-        yield
-        return
-
-    def require_known(*ids: str) -> None:
-        for requirement_id in ids:
-            if requirement_id not in OUR_IDS and requirement_id not in rulebook:
-                raise UnknownRequirementError(requirement_id)
-
-    monkeypatch.setattr("brokerguard.findings.service.require_known", require_known)
-    monkeypatch.setattr("brokerguard.evidence.service.require_known", require_known)
-    monkeypatch.setattr("brokerguard.phishing.demo.require_known", require_known)
-    yield
 
 
 @pytest.fixture(scope="session")

@@ -134,6 +134,14 @@ class FakeLog:
             "tree_head_signature": _b64(encode_digitally_signed(algorithm, signature)),
         }
 
+    def _encoded(self, leaf: bytes, extra: bytes) -> dict[str, str]:
+        """Base64 of an entry, kept (a real log serves stored entries, not fresh encodings)."""
+        cache: dict[tuple[bytes, bytes], dict[str, str]] = self.__dict__.setdefault("_b64", {})
+        key = (leaf, extra)
+        if key not in cache:
+            cache[key] = {"leaf_input": _b64(leaf), "extra_data": _b64(extra)}
+        return cache[key]
+
     def handle(self, path: str, query: dict[str, int]) -> dict[str, Any]:
         tree = self._tree()
 
@@ -150,7 +158,7 @@ class FakeLog:
                 leaf, extra = tree[index]
                 if index == self.tamper_index:  # another timestamp: parses, hashes differently
                     leaf = leaf[:5] + bytes([leaf[5] ^ 1]) + leaf[6:]
-                items.append({"leaf_input": _b64(leaf), "extra_data": _b64(extra)})
+                items.append(self._encoded(leaf, extra))
             if self.extra_entries:
                 items.extend(items[: self.extra_entries])
             return {"entries": items}

@@ -13,6 +13,7 @@ from brokerguard.phishing import checks, reminders, service
 from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.scoring import Scorer
 from brokerguard.phishing.settings import PhishingSettings
+from tests.phishing.test_reminders import Inbox, smtp  # noqa: F401  (the loopback SMTP fixture)
 
 
 def _ctx(session: Session, settings: Settings, clock: FixedClock) -> CheckContext:
@@ -62,23 +63,58 @@ def test_takedown_check(
     assert checks.app_takedowns(ctx).status is Status.passed
 
 
-def test_reminder_check(
-    session: Session, settings: Settings, clock: FixedClock, brands: list[Brand]
+def test_scan_of_zero_names_is_not_a_scan(
+    session: Session, settings: Settings, clock: FixedClock
 ) -> None:
+    """Before: a run that scanned 0 names passed the scan check."""
     ctx = _ctx(session, settings, clock)
-    assert checks.reminders_on_schedule(ctx).status is Status.failed
-    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    service.record_scan(
+        session, clock, source="ct", started_at=clock.now(), names=0, flagged=0, rejected=0
+    )
+    result = checks.site_scans_recent(ctx)
+    assert result.status is Status.failed and "at least one name" in result.reason_en
+    clock.advance(timedelta(days=1))
+    service.record_scan(
+        session, clock, source="ct", started_at=clock.now(), names=3, flagged=0, rejected=0
+    )
+    service.record_scan(
+        session, clock, source="ct", started_at=clock.now(), names=0, flagged=0, rejected=0
+    )
+    assert checks.site_scans_recent(ctx).details["names"] == 3
+
+
+def _periodic(
+    session: Session, settings: Settings, clock: FixedClock, channels: list[reminders.Channel]
+) -> None:
     reminders.send_reminder(
         session,
         clock,
         settings,
         template="periodic",
         channels=channels,
-        recipients=[],
+        recipients=["customer@example.com.tw"],
         domains=["yuanta.com.tw"],
         trigger="periodic",
         actor="sec",
     )
+
+
+def test_reminder_check(
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    brands: list[Brand],
+    smtp: tuple[Inbox, int],  # noqa: F811  (the loopback SMTP fixture, imported)
+) -> None:
+    ctx = _ctx(session, settings, clock)
+    assert checks.reminders_on_schedule(ctx).status is Status.failed
+    published = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    _periodic(session, settings, clock, published)
+    banner_only = checks.reminders_on_schedule(ctx)  # before: a written banner file passed
+    assert banner_only.status is Status.failed and "reached customers" in banner_only.reason_en
+    inbox, port = smtp
+    _periodic(session, settings, clock, [reminders.EmailChannel("127.0.0.1", port, "s@demo.tw")])
+    assert len(inbox.messages) == 2  # zh-TW and English
     assert checks.reminders_on_schedule(ctx).status is Status.passed
     case = service.open_site_case(
         session, clock, Scorer(brands).check("kgi-login.top"), source="ct", actor="sec"

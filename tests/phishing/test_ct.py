@@ -312,3 +312,37 @@ def test_import_log_list(runner: CliRunner, cli_db: Engine) -> None:
     assert icarus.log_id == "KTxRllTIOWW6qlD8WAfUt2+/WHopctykwwz05UVH9Hg="
     bad = runner.invoke(cli, ["phishing", "ct", "import-log-list", str(BRANDS_FILE)])
     assert bad.exit_code == 2
+
+
+def test_partial_growth_is_proven_a_prefix_of_the_signed_tree(
+    runner: CliRunner, cli_db: Engine, tmp_path: Path
+) -> None:
+    """With fewer entries taken than the log grew, a consistency proof covers the rest."""
+    state = FakeLog(page_limit=1)
+    with LoopbackLog(state) as log:
+        _add(runner, log, tmp_path, "slow")
+        for name in ("a.example.com", "fub0n.com", "b.example.com", "kgi-apk.net", "c.example.org"):
+            state.add([name])
+        seen: list[object] = []
+        for expected in (2, 4, 5):
+            result = runner.invoke(
+                cli,
+                ["phishing", "ct", "poll", "--once", "--json", "--brands", BRANDS,
+                 "--max-entries", "2"],
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+            seen.extend(r["domain"] for r in _rows(result.stdout))
+            assert _verified(cli_db, "slow") == expected
+            assert "/log/ct/v1/get-sth-consistency" in state.requests
+        assert seen == ["fub0n.com", "kgi-apk.net"]
+        state.tamper_index = 5  # a tampered entry inside a partial take fails the prefix proof
+        state.add(["d.example.com"])
+        state.add(["e.example.com"])
+        result = runner.invoke(
+            cli,
+            ["phishing", "ct", "poll", "--once", "--json", "--brands", BRANDS,
+             "--max-entries", "1"],
+        )  # fmt: skip
+        (row,) = _rows(result.stdout)
+        assert result.exit_code == 1 and "is not a prefix" in str(row["error"])
+        assert _verified(cli_db, "slow") == 5

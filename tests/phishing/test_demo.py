@@ -36,7 +36,8 @@ def test_demo(session: Session, settings: Settings, clock: FixedClock) -> None:
     assert checks.app_scans_recent(c).status is Status.failed
     assert checks.site_takedowns(c).status is Status.failed
     assert checks.app_takedowns(c).status is Status.passed
-    assert checks.reminders_on_schedule(c).status is Status.passed
+    # the demo firm has no SMTP server: its banner and in-app notices are not deliveries
+    assert checks.reminders_on_schedule(c).status is Status.failed
     assert ctx.notes
 
 

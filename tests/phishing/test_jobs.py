@@ -1,63 +1,58 @@
-"""The phishing.ct_poll job: declared every minute, polls the followed logs in units of work."""
+"""Phishing jobs: feed files scanned once, each new case announced once, reminders when due."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-
-import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, FixedClock
+from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
-from brokerguard.db.engine import session_factory
-from brokerguard.errors import BrokerguardError
+from brokerguard.db.engine import session_factory, session_scope
 from brokerguard.phishing.brands import load_brands
-from brokerguard.phishing.ct.client import RFC6962Client
-from brokerguard.phishing.ct.monitor import add_log, http_client
-from brokerguard.phishing.jobs import JOBS, poll_ct_logs
+from brokerguard.phishing.jobs import JOBS, feed_inbox
+from brokerguard.phishing.models import PhishingCase, ScanRun
 from brokerguard.phishing.registry import save_brands
 from tests.phishing.conftest import BRANDS_FILE
-from tests.phishing.ctlog import FakeLog, LoopbackLog
+from tests.worker.helpers import notices, run_job
+
+FEEDS, CASES, REMINDERS = JOBS[:3]
 
 
-@dataclass
-class _Context:
-    engine: Engine
-    settings: Settings
-    clock: Clock
-
-    @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        with session_factory(self.engine)() as session, session.begin():
-            yield session
+def _count(engine: Engine, model: type[ScanRun] | type[PhishingCase]) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_jobs_are_declared() -> None:
-    jobs = {j.name: j for j in JOBS}
-    assert jobs["phishing.ct_poll"].schedule == "* * * * *"
-    assert jobs["phishing.ct_poll"].requirement_ids == ("A8.1",)
-    assert jobs["phishing.app_store_scan"].schedule == "30 3 * * *"  # daily
-    assert jobs["phishing.app_store_scan"].requirement_ids == ("A6.3.1.3",)
-
-
-def test_ct_poll_job_runs_and_fails_on_a_bad_log(
-    engine: Engine, settings: Settings, clock: FixedClock, tmp_path: Path
+def test_a_feed_file_is_scanned_once_and_each_case_announced_once(
+    engine: Engine, settings: Settings, clock: FixedClock
 ) -> None:
-    context = _Context(engine, settings, clock)
-    assert poll_ct_logs(context).skipped
-    state = FakeLog()
-    with LoopbackLog(state) as log:
-        with context.unit_of_work() as session, http_client() as http:
-            save_brands(session, clock, load_brands(BRANDS_FILE))
-            add_log(session, clock, name="loop", url=log.url, public_key_pem=state.public_pem(),
-                    client=RFC6962Client(log.url, http))  # fmt: skip
-        state.add(["yuanta-login.top"])
-        outcome = poll_ct_logs(context)
-        assert outcome.figures["flagged"] == 1 and outcome.figures["entries"] == 1
-        state.bad_signature = True
-        with pytest.raises(BrokerguardError, match="bad signature"):
-            poll_ct_logs(context)
+    inbox = feed_inbox(settings.data_dir)
+    inbox.mkdir(parents=True)
+    (inbox / "nrd-2026-11-26.txt").write_text("yuanta-login.com\nexample.org\nyuamta.com.tw\n")
+    assert run_job(FEEDS, settings, clock).summary == "no brands registered: feeds not scanned"
+    with session_scope(session_factory(engine)) as session:
+        save_brands(session, clock, load_brands(BRANDS_FILE))
+    scanned = run_job(FEEDS, settings, clock)
+    assert scanned.figures == {"files": 1, "flagged": 2}
+    assert run_job(FEEDS, settings, clock).skipped  # the same file is not scanned twice
+    assert (_count(engine, ScanRun), _count(engine, PhishingCase)) == (1, 2)
+
+    assert run_job(CASES, settings, clock).figures == {"cases": 2}
+    run_job(CASES, settings, clock)
+    told = notices(engine, "phishing_case")
+    assert sorted(n.title_en for n in told) == [
+        "Suspected phishing site: yuamta.com.tw",
+        "Suspected phishing site: yuanta-login.com",
+    ]
+    assert {n.requirement_ids for n in told} == {"A8.1"}
+
+
+def test_the_periodic_reminder_goes_out_when_due_only(
+    engine: Engine, settings: Settings, clock: FixedClock
+) -> None:
+    with session_scope(session_factory(engine)) as session:
+        save_brands(session, clock, load_brands(BRANDS_FILE))
+    sent = run_job(REMINDERS, settings, clock)
+    assert not sent.skipped
+    assert (settings.data_dir / "phishing").is_dir()
+    assert run_job(REMINDERS, settings, clock).skipped  # within reminder_every_days

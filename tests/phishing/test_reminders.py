@@ -85,20 +85,30 @@ def test_periodic_reminder_all_channels(
 
 
 def test_confirmed_case_triggers_reminder(
-    session: Session, clock: FixedClock, settings: Settings, brands: list[Brand]
+    session: Session,
+    clock: FixedClock,
+    settings: Settings,
+    brands: list[Brand],
+    smtp: tuple[Inbox, int],
 ) -> None:
     verdict = Scorer(brands).check("yuanta-login.top")
     case = service.open_site_case(session, clock, verdict, source="sms", actor="sec")
-    channels = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    published = reminders.default_channels(settings, clock, PhishingSettings(), email=False)
+    email = reminders.EmailChannel("127.0.0.1", smtp[1], "security@demo.com.tw")
 
-    def remind(confirmed: object) -> None:
+    def send(channels: list[reminders.Channel]) -> None:
         reminders.send_reminder(session, clock, settings, template="case_confirmed",
-                                channels=channels, recipients=[], domains=["yuanta.com.tw"],
-                                trigger="case", actor="sec", case=case)  # fmt: skip
+                                channels=channels, recipients=["c@example.com.tw"],
+                                domains=["yuanta.com.tw"], trigger="case", actor="sec",
+                                case=case)  # fmt: skip
 
+    send(published)  # the banner and in-app feed only publish a file: not a delivery
     assert not reminders.reminded_for(session, case)
-    service.triage(session, clock, case, actor="sec", confirmed=True, on_confirmed=remind)
+    service.triage(
+        session, clock, case, actor="sec", confirmed=True, on_confirmed=lambda _: send([email])
+    )
     assert reminders.reminded_for(session, case)
+    assert len(smtp[0].messages) == 2
     feed = json.loads((reminders.feed_dir(settings) / "inapp-feed.json").read_text("utf-8"))
     assert "yuanta-login.top" in feed[0]["body"]
 

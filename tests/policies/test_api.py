@@ -30,6 +30,16 @@ def test_create_list_approve(client: TestClient, engine: Engine, clock: FixedClo
         f"/api/v1/policies/{policy['id']}/approve",
         json={"approver": "董事會", "approved_on": "2026-11-01", "next_review": "2027-11-01"},
     )
+    assert approved.status_code == 422  # a free-text approver proves nothing
+    assert approved.json()["error"]["field"] == "approver"
+    approved = client.post(
+        f"/api/v1/policies/{policy['id']}/approve",
+        json={
+            "approver": "compliance-user",  # the signed-in compliance staff user
+            "approved_on": "2026-11-01",
+            "next_review": "2027-11-01",
+        },
+    )
     assert approved.status_code == 200
     assert approved.json()["status"] == "approved"
     assert [p["id"] for p in client.get("/api/v1/policies").json()] == [policy["id"]]

@@ -17,6 +17,9 @@ from brokerguard.kernel.audit import MemoryAuditSink
 from brokerguard.policies import demo
 from brokerguard.policies.service import list_policies
 from brokerguard.rulebook import RequirementKind, loader
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import create_staff_user
+from tests.conftest import STAFF_PASSWORD
 
 EXTRA_ARTICLES = {
     "art05.yaml": """article: 5
@@ -62,6 +65,13 @@ def test_demo_policies_follow_the_rulebook(
     settings = Settings(database_url="sqlite://", data_dir=tmp_path / "var")
     with session_factory(sqlite_engine)() as session:
         ctx = DemoContext(session, settings, clock, random.Random(1), MemoryAuditSink())
+        ctx.staff["compliance"] = create_staff_user(
+            session,
+            clock,
+            username="compliance",
+            password=STAFF_PASSWORD,
+            roles={Role.compliance},
+        )
         demo.load_demo(ctx)
         policies = {p.title: p for p in list_policies(session)}
     today = date(2026, 11, 26)

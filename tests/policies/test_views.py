@@ -52,6 +52,17 @@ def test_register_and_approve(client: TestClient, engine: Engine, clock: FixedCl
         data={"approver": "董事會", "approved_on": "115/11/01", "next_review": "116/11/01"},
         follow_redirects=False,
     )
+    assert approved.status_code == 422 and "法遵單位" in approved.text  # free text refused
+    assert 'value="compliance-user"' in form.text  # the form offers the signed-in approver
+    approved = client.post(
+        f"/policies/{policy.id}/approve",
+        data={
+            "approver": "compliance-user",
+            "approved_on": "115/11/01",
+            "next_review": "116/11/01",
+        },
+        follow_redirects=False,
+    )
     assert approved.status_code == 303
     page = client.get("/policies").text
     assert "已核定" in page and "115/11/01" in page

@@ -54,5 +54,6 @@ def test_demo_loads_and_checks_show_passes_and_failures(
     assert results["training.iot_audience_trained"] is Status.failed
     assert results["attestations.a3_2_current"] is Status.not_applicable
     assert results["attestations.a3_1_current"] is Status.passed
-    assert results["attestations.a11_1_current"] is Status.failed
+    assert results["attestations.a11_1_current"] is Status.failed  # past due
+    assert results["attestations.a4_1_current"] is Status.failed  # no evidence-store document
     assert ctx.notes

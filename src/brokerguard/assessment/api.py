@@ -11,13 +11,14 @@ from brokerguard.assessment.cli import snapshot_to_json
 from brokerguard.assessment.engine import run_assessment
 from brokerguard.assessment.service import latest_snapshot, run_history
 from brokerguard.errors import NotFoundError
+from brokerguard.inputs import InputModel
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 
 router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
 
 
-class RunRequest(BaseModel):
+class RunRequest(InputModel):
     scope: str | None = Field(
         default=None,
         max_length=32,

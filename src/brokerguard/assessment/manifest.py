@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.assessment import api, cli, models, views
+from brokerguard.assessment import api, cli, jobs, models, views
 from brokerguard.kernel.manifest import CliCommand, DomainManifest, NavItem
 
 HERE = Path(__file__).parent
@@ -16,6 +16,7 @@ MANIFEST = DomainManifest(
     nav=(NavItem("/dashboard", "儀表板", "Dashboard"),),
     commands=(CliCommand("assess", cli.assess),),
     models=models,
+    jobs=jobs.JOBS,
     templates=HERE / "templates",
     migrations=HERE / "migrations",
 )

@@ -3,13 +3,59 @@
 from __future__ import annotations
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.attestations.service import attestations_for, list_rulebooks
+from brokerguard.attestations.models import AttestationItem
+from brokerguard.attestations.service import (
+    MANDATORY_REQUIREMENTS,
+    attestations_for,
+    cadence_months,
+    latest_due,
+    list_rulebooks,
+)
 from brokerguard.clock import roc_date, today
+from brokerguard.evidence.service import find_by_reference
+
+
+def _problems(ctx: CheckContext, item: AttestationItem) -> tuple[str, str] | None:
+    """Why an applicable attestation does not prove its rule (zh, en), or None."""
+    day = today(ctx.clock)
+    rule = item.referenced_rule
+    if item.next_due < day:
+        return (
+            f"「{rule}」遵循聲明已逾檢視期限（{roc_date(item.next_due)}）",
+            f"The attestation for '{rule}' is past due ({item.next_due})",
+        )
+    bound = latest_due(item.requirement_id, item.attested_on)
+    if item.next_due > bound:
+        months = cadence_months(item.requirement_id)
+        return (
+            f"「{rule}」下次檢視日 {roc_date(item.next_due)} 超過每 {months} 個月之檢視週期",
+            f"The attestation for '{rule}' is next due {item.next_due}, beyond the "
+            f"{months}-month review cadence ({bound})",
+        )
+    if not item.evidence_ref:
+        return (
+            f"「{rule}」遵循聲明未附證據庫之佐證文件",
+            f"The attestation for '{rule}' has no document from the evidence store",
+        )
+    record = find_by_reference(ctx.session, item.evidence_ref)
+    if record is None:
+        return (
+            f"「{rule}」之佐證 {item.evidence_ref} 不在證據庫中",
+            f"The evidence of '{rule}' ({item.evidence_ref}) is not in the evidence store",
+        )
+    if not record.is_current(day):
+        return (
+            f"「{rule}」之佐證「{record.title}」已失效（{record.valid_until}）",
+            f"The evidence of '{rule}' ('{record.title}') is no longer valid "
+            f"({record.valid_until})",
+        )
+    return None
 
 
 def attestation_current(ctx: CheckContext, requirement_id: str) -> CheckResult:
-    """Pass when every applicable attestation is in date; N/A when all say not applicable."""
-    day = today(ctx.clock)
+    """Pass when every applicable attestation is in date, within the review cadence and
+    backed by a current evidence-store document; N/A only for a requirement that may not
+    apply (A3.2), never for A3.1, A4.1 or A11.1."""
     items = attestations_for(ctx.session, requirement_id)
     if not items:
         return CheckResult.failed(
@@ -17,6 +63,12 @@ def attestation_current(ctx: CheckContext, requirement_id: str) -> CheckResult:
             "No attestation for the referenced rule",
         )
     applicable = [i for i in items if i.applicable]
+    if requirement_id in MANDATORY_REQUIREMENTS and len(applicable) < len(items):
+        return CheckResult.failed(
+            f"{requirement_id} 適用於所有證券商，不得聲明不適用",
+            f"{requirement_id} applies to every securities firm: 'not applicable' is not accepted",
+            evidence=[f"record:attestations_items:{i.id}" for i in items if not i.applicable],
+        )
     if not applicable:
         who = items[0]
         return CheckResult.not_applicable(
@@ -30,27 +82,19 @@ def attestation_current(ctx: CheckContext, requirement_id: str) -> CheckResult:
         for r in list_rulebooks(ctx.session)
         if r.requirement_id == requirement_id
     ]
-    late = [i for i in applicable if i.next_due < day]
-    if late:
-        first = late[0]
+    problems = [p for p in (_problems(ctx, i) for i in applicable) if p is not None]
+    if problems:
         return CheckResult.failed(
-            f"「{first.referenced_rule}」遵循聲明已逾檢視期限（{roc_date(first.next_due)}）",
-            f"The attestation for '{first.referenced_rule}' is past due ({first.next_due})",
+            "；".join(zh for zh, _ in problems),
+            "; ".join(en for _, en in problems),
             evidence=evidence,
-            overdue=len(late),
-        )
-    missing = [i for i in applicable if not i.evidence_ref]
-    if missing:
-        return CheckResult.manual(
-            f"「{missing[0].referenced_rule}」遵循聲明尚未附佐證，請人工確認",
-            f"The attestation for '{missing[0].referenced_rule}' has no evidence; confirm by hand",
-            evidence=evidence,
+            problems=len(problems),
         )
     names = "、".join(f"{i.referenced_rule}（{i.rule_version}）" for i in applicable)
     names_en = ", ".join(f"{i.referenced_rule} ({i.rule_version})" for i in applicable)
     return CheckResult.passed(
-        f"遵循聲明在有效期內：{names}",
-        f"Attestations in date: {names_en}",
+        f"遵循聲明在有效期內並附證據庫佐證：{names}",
+        f"Attestations in date, each backed by an evidence-store document: {names_en}",
         evidence=evidence,
     )
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from brokerguard.attestations.service import ATTESTATIONS
 from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
+from brokerguard.evidence.service import store_evidence
 from brokerguard.registerkit.spec import create_item
 
 
@@ -22,7 +23,7 @@ def load_demo(ctx: DemoContext) -> None:
             "個資盤點及風險評估已完成，年度稽核無重大缺失。",
             200,
             165,
-            "https://law.moj.gov.tw/",
+            "個資檔案安全維護年度稽核報告",
         ),
         (
             "A3.1",
@@ -32,7 +33,7 @@ def load_demo(ctx: DemoContext) -> None:
             "依檢查機制完成年度自評，結果已陳報資訊安全長。",
             90,
             275,
-            "https://www.twse.com.tw/",
+            "資通安全檢查機制年度自評表",
         ),
         (
             "A3.2",
@@ -49,7 +50,7 @@ def load_demo(ctx: DemoContext) -> None:
             "證券商雲端服務運作安全自律規範",
             "113 年版",
             True,
-            "雲端服務清冊及委外評估已更新，佐證待法遵上傳。",
+            "雲端服務清冊及委外評估已更新，佐證待法遵上傳。",  # no document: the check fails
             30,
             335,
             "",
@@ -62,10 +63,27 @@ def load_demo(ctx: DemoContext) -> None:
             "客服聊天機器人已依規範完成風險評估。",
             400,
             -35,
-            "https://www.csa.org.tw/",
+            "人工智慧技術作業規範風險評估",
         ),
     ]
-    for requirement, rule, version, applicable, statement, ago, due_in, evidence in rows:
+    for requirement, rule, version, applicable, statement, ago, due_in, document in rows:
+        attested_on = day - timedelta(days=ago)
+        evidence = ""
+        if document:  # the signed document, kept in the evidence store
+            stored = store_evidence(
+                ctx.session,
+                ctx.clock,
+                ctx.settings,
+                content=f"{document}\n{rule}（{version}）\n{statement}\n".encode(),
+                filename=f"attestation-{requirement}-{ago}.txt",
+                title=f"{document}（{rule}）",
+                requirement_ids=[requirement],
+                kind="attestation",
+                uploaded_by=actor,
+                unit="法令遵循部",
+                valid_from=attested_on,
+            )
+            evidence = stored.reference
         create_item(
             ctx.session,
             ctx.clock,
@@ -77,7 +95,7 @@ def load_demo(ctx: DemoContext) -> None:
                 "applicable": applicable,
                 "statement": statement,
                 "attested_by": "法令遵循部 周文華",
-                "attested_on": day - timedelta(days=ago),
+                "attested_on": attested_on,
                 "next_due": day + timedelta(days=due_in),
                 "evidence_ref": evidence,
             },

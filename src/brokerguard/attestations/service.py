@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+from calendar import monthrange
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,18 +16,24 @@ from sqlalchemy.orm import Session
 from brokerguard.attestations.models import AttestationItem, ReferencedRulebook
 from brokerguard.clock import Clock, today
 from brokerguard.errors import ConflictError, RulebookError, ValidationError
+from brokerguard.evidence.service import EVIDENCE_REFERENCE, find_by_reference
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec
-from brokerguard.rulebook import Rulebook, load_rulebook
+from brokerguard.rulebook import ReviewFrequency, Rulebook, load_rulebook
 from brokerguard.rulebook.loader import load_from
 from brokerguard.tabular import Column, parse_bool, parse_date, text
 
 #: the requirements that point at another body of rules
 REFERENCED_REQUIREMENTS = ("A3.1", "A3.2", "A4.1", "A11.1")
+#: these apply to every securities firm: "not applicable" is refused (A3.2 alone may be)
+MANDATORY_REQUIREMENTS = ("A3.1", "A4.1", "A11.1")
 MAX_RULEBOOK_BYTES = 1_000_000
-EVIDENCE_REF = re.compile(
-    r"^(evidence:sha256:[0-9a-f]{64}|policy:[0-9a-f-]{36}|https?://\S{1,200})$"
-)
+CADENCE_MONTHS = {
+    ReviewFrequency.monthly: 1,
+    ReviewFrequency.quarterly: 3,
+    ReviewFrequency.semiannual: 6,
+    ReviewFrequency.annual: 12,
+}
 
 
 def _requirement(value: str) -> str:
@@ -38,9 +45,24 @@ def _requirement(value: str) -> str:
 
 def _evidence(value: str) -> str:
     cleaned = value.strip()
-    if not EVIDENCE_REF.match(cleaned):
-        raise ValueError("give evidence:sha256:<64 hex>, policy:<id> or an http(s) link")
+    if not EVIDENCE_REFERENCE.match(cleaned):
+        raise ValueError("give evidence:sha256:<64 hex> of an item in the evidence store")
     return cleaned
+
+
+def cadence_months(requirement_id: str) -> int:
+    """Months between reviews the rulebook names for ``requirement_id`` (default: yearly)."""
+    rulebook = load_rulebook()
+    if requirement_id not in rulebook:
+        return 12
+    return CADENCE_MONTHS.get(rulebook.requirements[requirement_id].review_frequency, 12)
+
+
+def latest_due(requirement_id: str, attested_on: date) -> date:
+    """The latest next-review date the cadence allows (yearly: the same day a year on)."""
+    months = attested_on.month - 1 + cadence_months(requirement_id)
+    year, month = attested_on.year + months // 12, months % 12 + 1
+    return date(year, month, min(attested_on.day, monthrange(year, month)[1]))
 
 
 ITEM_COLUMNS = (
@@ -68,6 +90,26 @@ def _save_item(
         raise ValidationError("the attestation date is in the future", field="attested_on")
     if next_due <= attested_on:
         raise ValidationError("next due must be after the attestation date", field="next_due")
+    requirement = values["requirement_id"]
+    bound = latest_due(requirement, attested_on)
+    if next_due > bound:
+        raise ValidationError(
+            f"next due {next_due} is beyond the {cadence_months(requirement)}-month review "
+            f"cadence of {requirement} (at the latest {bound})",
+            field="next_due",
+        )
+    applicable = bool(values.get("applicable", True))
+    if not applicable and requirement in MANDATORY_REQUIREMENTS:
+        raise ValidationError(
+            f"{requirement} applies to every securities firm: it cannot be marked not applicable",
+            field="applicable",
+        )
+    reference = values.get("evidence_ref") or ""
+    if reference and find_by_reference(session, reference) is None:
+        raise ValidationError(
+            f"{reference} is not in the evidence store: upload the document first",
+            field="evidence_ref",
+        )
     row = row_or_new(session, row, AttestationItem)
     for name in (
         "requirement_id",
@@ -79,9 +121,9 @@ def _save_item(
         "next_due",
     ):
         setattr(row, name, values[name])
-    row.applicable = bool(values.get("applicable", True))
+    row.applicable = applicable
     row.statement = values.get("statement") or ""
-    row.evidence_ref = values.get("evidence_ref") or ""
+    row.evidence_ref = reference
     return stamp(row, clock, actor)
 
 

@@ -14,17 +14,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.audit import apikeys, search, service
 from brokerguard.audit.ocsf import to_ocsf
 from brokerguard.audit.sealing import latest_head
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
+from brokerguard.inputs import InputModel, IsoDateTime
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
@@ -47,10 +47,17 @@ def _bearer(request: Request) -> str | None:
 
 @router.post("/events")
 async def ingest_events(
-    request: Request, session: DbSession, clock: AppClock, settings: AppSettings
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    backfill: bool = False,
 ) -> dict[str, Any]:
-    """Append a batch of events ``{"events": [...]}`` (or a bare JSON list)."""
-    system = apikeys.authenticate(session, _bearer(request))
+    """Append a batch of events ``{"events": [...]}`` (or a bare JSON list). Each
+    stored event records the key that wrote it (attribute ``ingested_by``); events
+    older than the backfill window (24 h) need ``?backfill=true`` and are marked
+    ``backfill``."""
+    key = apikeys.authenticate(session, _bearer(request))
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise PayloadTooLargeError(f"request body over {MAX_BODY} bytes", field="body")
@@ -64,7 +71,15 @@ async def ingest_events(
     items = data.get("events") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValidationError('send {"events": [...]}', field="events")
-    result = service.ingest_batch(session, clock, items, system=system, settings=settings.audit)
+    result = service.ingest_batch(
+        session,
+        clock,
+        items,
+        system=key.system,
+        settings=settings.audit,
+        writer=f"apikey:{key.id}",
+        backfill=backfill,
+    )
     return result.to_dict()
 
 
@@ -103,8 +118,10 @@ def proof_consistency(
 
 
 @router.post("/verify")
-def verify(session: DbSession, settings: AppSettings, _: Investigator) -> dict[str, Any]:
-    return service.verify(session, settings).to_dict()
+def verify(
+    session: DbSession, settings: AppSettings, clock: AppClock, _: Investigator
+) -> dict[str, Any]:
+    return service.verify(session, settings, now=clock.now()).to_dict()
 
 
 @router.get("/events", dependencies=[Depends(declares_writes)])  # the search is audited
@@ -117,8 +134,8 @@ def search_events(
     account: Annotated[str | None, Query(max_length=256)] = None,
     function: Annotated[str | None, Query(max_length=256)] = None,
     system: Annotated[str | None, Query(max_length=128)] = None,
-    time_from: datetime | None = None,
-    time_to: datetime | None = None,
+    time_from: IsoDateTime | None = None,
+    time_to: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=search.MAX_RESULTS)] = 200,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     format: Annotated[str, Query(pattern="^(json|ocsf)$")] = "json",
@@ -141,7 +158,7 @@ def search_events(
     return {"events": rows}
 
 
-class KeyRequest(BaseModel):
+class KeyRequest(InputModel):
     system: str = Field(min_length=1, max_length=128)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
 from brokerguard.audit import service
+from brokerguard.audit.retention import GUARD_TRIGGERS, missing_guards
 from brokerguard.audit.sealing import latest_head
 from brokerguard.audit.settings import RETENTION_FLOOR_YEARS
 from brokerguard.clock import as_utc
@@ -26,7 +27,7 @@ def trail_verifies(ctx: CheckContext) -> CheckResult:
             "稽核軌跡尚無任何已簽章之樹頭（未記錄或未封存）",
             "The audit trail has no signed tree head yet (nothing recorded or sealed)",
         )
-    report = service.verify(ctx.session, ctx.settings)
+    report = service.verify(ctx.session, ctx.settings, now=ctx.clock.now())
     evidence = [f"audit:tree-head:{head.tree_size}"]
     if not report.ok:
         return CheckResult.failed(
@@ -36,11 +37,29 @@ def trail_verifies(ctx: CheckContext) -> CheckResult:
             evidence,
             first_bad_seq=report.first_bad_seq,
         )
+    limit = ctx.settings.audit.max_unsealed_s
+    age = report.unsealed_age_s
+    if age is not None and age > limit:
+        return CheckResult.failed(
+            f"{report.unsealed_events} 筆紀錄已 {age} 秒未封存簽章（上限 {limit} 秒），"
+            "未封存期間內部人員可竄改而不被發現",
+            f"{report.unsealed_events} records have stayed unsealed for {age} s (limit {limit} s): "
+            "until sealed, an insider could change them unnoticed",
+            evidence,
+            unsealed_events=report.unsealed_events,
+            unsealed_age_s=age,
+            max_unsealed_s=limit,
+        )
     return CheckResult.passed(
-        f"已驗證 {report.events_checked} 筆紀錄與 {report.heads_checked} 個簽章樹頭",
-        f"{report.events_checked} records and {report.heads_checked} signed tree heads verify",
+        f"已驗證 {report.events_checked} 筆紀錄與 {report.heads_checked} 個簽章樹頭；"
+        f"未封存 {report.unsealed_events} 筆",
+        f"{report.events_checked} records and {report.heads_checked} signed tree heads verify; "
+        f"{report.unsealed_events} unsealed",
         evidence,
         events=report.events_checked,
+        unsealed_events=report.unsealed_events,
+        unsealed_age_s=age,
+        max_unsealed_s=limit,
     )
 
 
@@ -77,12 +96,25 @@ def sealed_recently(ctx: CheckContext) -> CheckResult:
     title_en="Audit trails are kept at least 5 years",
 )
 def retention_five_years(ctx: CheckContext) -> CheckResult:
+    """Enforced floor: the setting refuses less than 5 years and the database refuses
+    deleting younger records; the check proves the database guard is in place."""
     years = ctx.settings.audit.retention_years
     if years < RETENTION_FLOOR_YEARS:  # unreachable through settings validation
         return CheckResult.failed(f"保存 {years} 年", f"Kept {years} years")
+    missing = missing_guards(ctx.session)
+    if missing:
+        return CheckResult.failed(
+            f"資料庫缺少稽核軌跡防刪除觸發程序：{', '.join(missing)}",
+            f"The database lacks the audit trail's delete guards: {', '.join(missing)}",
+            missing_guards=", ".join(missing),
+        )
     return CheckResult.passed(
-        f"保存期限設定為 {years} 年，僅可清除逾期且未受法律保全之整月資料",
-        f"Retention is {years} years; only whole months past it and not on legal hold "
-        "may be purged",
+        f"保存期限設定為 {years} 年（不得低於 {RETENTION_FLOOR_YEARS} 年）；資料庫觸發程序拒絕刪除"
+        f"未滿 {RETENTION_FLOOR_YEARS} 年之紀錄，僅可清除逾期且未受法律保全之整月資料",
+        f"Retention is {years} years (never below {RETENTION_FLOOR_YEARS}); database triggers "
+        f"refuse deleting records younger than {RETENTION_FLOOR_YEARS} years, and only whole "
+        "months past retention and not on legal hold may be purged",
         retention_years=years,
+        enforced="settings validation and database triggers",
+        guards=", ".join(GUARD_TRIGGERS.get(ctx.session.connection().dialect.name, ())),
     )

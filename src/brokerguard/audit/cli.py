@@ -176,7 +176,12 @@ def verify_command(
         from_seq = _position(session, from_at, "--from", end=False)
         to_seq = _position(session, to_at, "--to", end=True)
         report = service.verify(
-            session, runtime.settings(), from_seq=from_seq, to_seq=to_seq, verifier=verifier
+            session,
+            runtime.settings(),
+            from_seq=from_seq,
+            to_seq=to_seq,
+            verifier=verifier,
+            now=runtime.clock().now(),
         )
     if json_output:
         _print_json({**report.to_dict(), "from_seq": from_seq, "to_seq": to_seq})
@@ -188,6 +193,12 @@ def verify_command(
     else:
         typer.echo(
             f"FAILED at sequence number {report.first_bad_seq}: {report.problem}: {report.message}"
+        )
+    if report.unsealed_events and not json_output:
+        typer.echo(
+            f"unsealed tail: {report.unsealed_events} records after tree size "
+            f"{report.sealed_size}, the oldest waiting {report.unsealed_age_s} s "
+            "(not yet covered by a signed head; run `brokerguard audit seal`)"
         )
     raise typer.Exit(0 if report.ok else runtime.EXIT_FAILED)
 

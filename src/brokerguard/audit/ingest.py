@@ -356,7 +356,9 @@ def parse_batch(
 
 def _lock_state(conn: Connection) -> tuple[int, datetime | None]:
     """Take the log's write lock (the state row) and return (next_seq, last recorded_at),
-    in one statement."""
+    in one statement. Every audit write (append, seal) comes here, so this also makes
+    the transaction's commit durable (see :func:`_durable_commit`)."""
+    _durable_commit(conn)
     last_recorded = (
         select(_events.c.recorded_at)
         .where(_events.c.seq == _state.c.next_seq - 1)
@@ -376,6 +378,18 @@ def _lock_state(conn: Connection) -> tuple[int, datetime | None]:
     conn.execute(_state.insert().values(id=1, next_seq=next_seq))
     last = conn.execute(select(_events.c.recorded_at).where(_events.c.seq == top)).scalar()
     return next_seq, as_utc(last) if isinstance(last, datetime) else None
+
+
+def _durable_commit(conn: Connection) -> None:
+    """The commit of an audit transaction reaches the disk before it returns.
+
+    PostgreSQL: ``synchronous_commit = on`` for this transaction, whatever the server,
+    database or role default says (``off`` could lose the last commits in a crash).
+    SQLite: every connection runs ``synchronous=FULL`` (:mod:`brokerguard.db.engine`):
+    the level cannot change inside a transaction, and the audit events of a request
+    commit in the request's own transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = on")
 
 
 def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.audit import api, checks, cli, demo, models, views
+from brokerguard.audit import api, checks, cli, demo, jobs, models, views
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
 
@@ -18,6 +18,7 @@ MANIFEST = DomainManifest(
     cli=CliGroup("audit", cli.app),
     checks=checks,
     models=models,
+    jobs=jobs.JOBS,
     demo=DemoStep(demo.load_demo, depends_on=("auth",)),
     settings=AuditSettings,
     templates=HERE / "templates",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select, text
@@ -30,35 +29,17 @@ from brokerguard.audit.models import (
     AuditPurgePermit,
     AuditTreeHead,
 )
+from brokerguard.audit.periods import parse_period, retention_cutoff
 from brokerguard.audit.settings import AuditSettings
 from brokerguard.audit.signing import HeadVerifier
 from brokerguard.audit.verify import PURGE_FUNCTION, verify_log
 from brokerguard.clock import Clock, as_utc
 from brokerguard.errors import ConflictError, NotFoundError, ValidationError
 
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _events = cast(Table, AuditEventRow.__table__)
 _ids = cast(Table, AuditEventId.__table__)
 _heads = cast(Table, AuditTreeHead.__table__)
 _permits = cast(Table, AuditPurgePermit.__table__)
-
-
-def parse_period(value: str, field: str = "period") -> tuple[int, int]:
-    match = PERIOD.match(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise ValidationError(f"{field} must be YYYY-MM, got {value!r}", field=field)
-    return int(match.group(1)), int(match.group(2))
-
-
-def period_end(period: str) -> datetime:
-    year, month = parse_period(period)
-    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-
-
-def retention_cutoff(period: str, years: int) -> datetime:
-    """The first moment at which ``period`` may be purged."""
-    end = period_end(period)
-    return end.replace(year=end.year + years)
 
 
 def add_hold(
@@ -241,3 +222,33 @@ def purge(
         )
     session.flush()
     return done
+
+
+GUARD_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "audit_events_no_update",
+        "audit_events_no_delete",
+        "audit_events_no_delete_within_floor",
+    ),
+    "postgresql": (
+        "audit_events_append_only",
+        "audit_events_no_truncate",
+        "audit_events_no_delete_within_floor",
+    ),
+}
+"""The triggers on ``audit_events`` that make the trail append-only and keep the floor."""
+
+
+def missing_guards(session: Session) -> list[str]:
+    """Names of the guard triggers absent (or disabled) on ``audit_events``."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        sql = (
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'public.audit_events'::regclass "
+            "AND tgenabled <> 'D'"
+        )
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+    present = set(conn.execute(text(sql)).scalars())
+    return [name for name in GUARD_TRIGGERS.get(dialect, ()) if name not in present]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -248,12 +249,23 @@ def witness_path(data_dir: Path) -> Path:
 
 
 def write_witness(data_dir: Path, head: TreeHead) -> None:
-    """Keep the newest head outside the database: truncating the log then shows."""
+    """Keep the newest head outside the database: truncating the log then shows.
+
+    Durable: the new file is fsynced before it replaces the old one, and the folder is
+    fsynced after, so a crash leaves the old witness or the new one, never neither."""
     path = witness_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(head.to_dict(), indent=2), encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(head.to_dict(), indent=2))
+        handle.flush()
+        os.fsync(handle.fileno())
     tmp.replace(path)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def read_witness(data_dir: Path) -> dict[str, Any] | None:

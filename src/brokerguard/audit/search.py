@@ -23,6 +23,7 @@ from brokerguard.audit.models import AuditEventRow
 from brokerguard.audit.proofs import DatabaseSubtrees, b64
 from brokerguard.audit.sealing import latest_head
 from brokerguard.errors import ValidationError
+from brokerguard.tabular import spreadsheet_safe
 
 _events = cast(Table, AuditEventRow.__table__)
 MAX_RESULTS = 5000
@@ -144,9 +145,7 @@ def _cell(value: Any) -> str:
         text = json.dumps(value, ensure_ascii=False)
     else:
         text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text  # no formula injection in spreadsheets
-    return text
+    return spreadsheet_safe(text)  # no formula injection, nothing XLSX cannot hold
 
 
 def export_csv(rows: list[dict[str, Any]], head: Any) -> bytes:

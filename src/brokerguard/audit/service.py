@@ -8,9 +8,11 @@ witness file (``<data_dir>/audit/latest-head.json``).
 
 from __future__ import annotations
 
+import json
+import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, func, select
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.audit import ingest as _ingest
 from brokerguard.audit import proofs
+from brokerguard.audit.canonical import attributes_json
 from brokerguard.audit.ingest import IngestResult, PreparedEvent, Rejection
 from brokerguard.audit.models import AuditEventRow as Event
 from brokerguard.audit.sealing import (
@@ -31,10 +34,11 @@ from brokerguard.audit.signing import HeadSigner, HeadVerifier
 from brokerguard.audit.verify import VerifyReport, verify_log
 from brokerguard.clock import Clock, as_utc
 from brokerguard.config import Settings, get_settings
-from brokerguard.db.engine import session_scope
-from brokerguard.errors import ValidationError
+from brokerguard.db.engine import database_errors, session_scope
+from brokerguard.errors import ServiceUnavailableError, ValidationError
 from brokerguard.kernel.audit import AuditEvent
 
+log = logging.getLogger(__name__)
 SYSTEM_NAME = "brokerguard"
 
 
@@ -128,12 +132,19 @@ def ingest_batch(
     *,
     system: str | None = None,
     settings: AuditSettings | None = None,
+    writer: str | None = None,
+    backfill: bool = False,
 ) -> IngestResult:
-    """A batch from another system; with ``system`` every event must name that system."""
+    """A batch from another system; with ``system`` every event must name that system.
+
+    With ``writer`` (the API key), each event records it (attribute ``ingested_by``,
+    set by the server over any value sent), and events older than the backfill window
+    are refused unless ``backfill`` is set, when they are marked ``backfill``.
+    """
     settings = settings or audit_settings()
     _ingest.refuse_empty(items)
     with _ingest.gc_paused():
-        return _ingest_batch(session, clock, items, system, settings)
+        return _ingest_batch(session, clock, items, system, settings, writer, backfill)
 
 
 def _ingest_batch(
@@ -142,8 +153,14 @@ def _ingest_batch(
     items: Sequence[object],
     system: str | None,
     settings: AuditSettings,
+    writer: str | None = None,
+    backfill: bool = False,
 ) -> IngestResult:
     good, bad = _ingest.parse_batch(items, settings, clock.now())
+    if writer is not None:
+        oldest = clock.now() - timedelta(hours=settings.backfill_window_h)
+        good, late = _with_provenance(good, writer, oldest, backfill)
+        bad.extend(late)
     if system is not None:
         kept = []
         for index, event in good:
@@ -160,6 +177,34 @@ def _ingest_batch(
                 kept.append((index, event))
         good = kept
     return _ingest.ingest(session, good, bad, clock, settings)
+
+
+def _with_provenance(
+    good: list[tuple[int, PreparedEvent]], writer: str, oldest: datetime, backfill: bool
+) -> tuple[list[tuple[int, PreparedEvent]], list[Rejection]]:
+    """Stamp each event with its writer (and ``backfill`` when older than ``oldest``);
+    refuse the old ones of a batch not sent as a backfill."""
+    kept: list[tuple[int, PreparedEvent]] = []
+    refused: list[Rejection] = []
+    for index, event in good:
+        old = datetime.fromisoformat(event.time.replace("Z", "+00:00")) < oldest
+        if old and not backfill:
+            refused.append(
+                Rejection(
+                    index,
+                    event.event_id,
+                    "time",
+                    "older than the backfill window: send the batch with backfill=true",
+                )
+            )
+            continue
+        attributes = json.loads(event.columns[-1])
+        attributes["ingested_by"] = writer
+        if old:
+            attributes["backfill"] = 1
+        columns = (*event.columns[:-1], attributes_json(attributes))
+        kept.append((index, PreparedEvent(event.event_id, event.time, columns)))
+    return kept, refused
 
 
 def append(
@@ -217,7 +262,11 @@ def record_internal(
     source_ip: str | None = None,
     user_agent: str | None = None,
 ) -> AuditEvent:
-    """brokerguard's own audited actions (searches, exports, purges), in the caller's tx."""
+    """brokerguard's own audited actions (searches, exports, purges), in the caller's tx.
+
+    A database that refuses the append is a :class:`ServiceUnavailableError` (503 on
+    the web, fail closed): never the driver's raw error (a 500 and a dropped connection).
+    """
     event = AuditEvent(
         event_id=uuid.uuid4(),
         time=clock.now(),
@@ -231,7 +280,11 @@ def record_internal(
         user_agent=user_agent,
         attributes=dict(attributes or {}),
     )
-    result = append(session, clock, [event])
+    try:
+        result = append(session, clock, [event])
+    except database_errors(session) as error:
+        log.error("audit event %s not written: %s", function, type(error).__name__)
+        raise ServiceUnavailableError("the audit trail cannot be written") from None
     if result.rejected:
         raise ValidationError(result.rejected[0].reason, field=result.rejected[0].field)
     return event
@@ -245,13 +298,24 @@ def seal_log(session: Session, clock: Clock, settings: Settings) -> list[TreeHea
     return seal(session, clock, signer(settings))
 
 
+def seal_pending(session: Session, clock: Clock, settings: Settings) -> list[TreeHead]:
+    """Seal in ``session``'s transaction; call :func:`publish_witness` after its commit."""
+    with _ingest.gc_paused():
+        return seal_log(session, clock, settings)
+
+
+def publish_witness(settings: Settings, created: Sequence[TreeHead]) -> None:
+    """Write the newest committed tree head to the witness file."""
+    if created:
+        write_witness(settings.data_dir, created[-1])
+
+
 def seal_and_commit(
     factory: sessionmaker[Session], clock: Clock, settings: Settings
 ) -> list[TreeHead]:
-    with session_scope(factory) as session, _ingest.gc_paused():
-        created = seal_log(session, clock, settings)
-    if created:
-        write_witness(settings.data_dir, created[-1])
+    with session_scope(factory) as session:
+        created = seal_pending(session, clock, settings)
+    publish_witness(settings, created)
     return created
 
 
@@ -263,6 +327,7 @@ def verify(
     to_seq: int | None = None,
     verifier: HeadVerifier | None = None,
     use_witness: bool = True,
+    now: datetime | None = None,
 ) -> VerifyReport:
     if from_seq is not None and from_seq < 0:
         raise ValidationError("--from must be 0 or more", field="from")
@@ -272,7 +337,12 @@ def verify(
     witness = read_witness(settings.data_dir) if use_witness else None
     with _ingest.gc_paused():  # rows are read and dropped in bounded chunks, none cyclic
         return verify_log(
-            session.connection(), verifier, from_seq=from_seq, to_seq=to_seq, witness=witness
+            session.connection(),
+            verifier,
+            from_seq=from_seq,
+            to_seq=to_seq,
+            witness=witness,
+            now=now,
         )
 
 

@@ -22,7 +22,12 @@ class AuditSettings(BaseSettings):
     """``digest`` stores ``sha256:<hex>`` of each query instead of its text."""
     batch_policy: Literal["partial", "atomic"] = "partial"
     """``partial`` stores the valid events of a batch; ``atomic`` stores none if one is bad."""
+    backfill_window_h: int = Field(default=24, ge=1, le=24 * 365)
+    """Events older than this (by their ``time``) are refused by the ingest API unless
+    the batch is sent with ``backfill=true``; accepted ones are marked ``backfill``."""
     fail_closed: bool = True
+    max_unsealed_s: int = Field(default=600, ge=1, le=7 * 86_400)
+    """Records left unsealed longer than this fail the trail check (an insider's window)."""
     """Refuse a personal-data read (503) when its audit event cannot be written."""
 
     @field_validator("retention_years")

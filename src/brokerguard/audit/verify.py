@@ -8,17 +8,25 @@ names the first bad sequence number and what went wrong:
 - ``inserted``: a record that was never ingested, or a second record at one position;
 - ``deleted``: a position is missing (or a purge that was never audited);
 - ``truncated``: the log ends before its newest signed head (or the witness file);
-- ``bad_head``: a tree head whose signature, hash, chain or frontier does not verify.
+- ``bad_head``: a tree head whose signature, hash, chain or frontier does not verify;
+- ``purged_early``: a purged range younger than the retention floor (A9.9: five years)
+  when its purge record was signed, or whose purge record is not under a signed head.
 
 Purged months are skipped when their purge is recorded in ``audit_purges`` *and*
 audited in the log itself; verification resumes from the signed head at the end of
-the purged range, whose frontier lets the rest of the tree be recomputed.
+the purged range, whose frontier lets the rest of the tree be recomputed. Neither row
+needs a key, so the purge record must also sit under a signed tree head sealed at or
+after the end of the purged months plus the floor: the signer's time, not the row's.
+
+The records after the newest signed head (the unsealed tail) are reported with the
+time of the oldest one: until sealed, an insider could change them unnoticed.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, select
@@ -26,9 +34,12 @@ from sqlalchemy import Connection, Table, select
 from brokerguard.audit.canonical import format_time, record_json
 from brokerguard.audit.merkle import Frontier, leaf_hash
 from brokerguard.audit.models import AuditEventId, AuditEventRow, AuditPurge
+from brokerguard.audit.periods import retention_cutoff
 from brokerguard.audit.rawsql import stream_chunks
 from brokerguard.audit.sealing import GENESIS, TreeHead, check_head_signature, heads
+from brokerguard.audit.settings import RETENTION_FLOOR_YEARS
 from brokerguard.audit.signing import HeadVerifier
+from brokerguard.clock import as_utc
 
 PURGE_FUNCTION = "brokerguard.audit.purge"
 _events = cast(Table, AuditEventRow.__table__)
@@ -43,6 +54,8 @@ class VerifyReport:
     heads_checked: int = 0
     sealed_size: int = 0
     unsealed_events: int = 0
+    unsealed_since: datetime | None = None
+    unsealed_age_s: int | None = None
     first_bad_seq: int | None = None
     problem: str | None = None
     message: str = "every record and tree head verifies"
@@ -61,6 +74,8 @@ class VerifyReport:
             "heads_checked": self.heads_checked,
             "sealed_size": self.sealed_size,
             "unsealed_events": self.unsealed_events,
+            "unsealed_since": format_time(self.unsealed_since) if self.unsealed_since else None,
+            "unsealed_age_s": self.unsealed_age_s,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
             "message": self.message,
@@ -125,7 +140,8 @@ class _Walk:
     stop: int | None = None
     next_head: int = 0
     checked: int = 0
-    purge_events: set[tuple[int, int]] = field(default_factory=set)
+    purge_events: dict[tuple[int, int], int] = field(default_factory=dict)
+    """(first_seq, end_seq) of each audited purge -> the purge record's own seq."""
 
     def chunk(self, rows: list[tuple[Any, ...]]) -> bool:
         """Verify one fetched chunk; False when verification stops.
@@ -158,7 +174,9 @@ class _Walk:
         return True
 
     def _seen(self, rows: list[tuple[Any, ...]]) -> None:
-        self.purge_events.update(_purge_range(r[15]) for r in rows if r[5] == PURGE_FUNCTION)
+        for row in rows:
+            if row[5] == PURGE_FUNCTION:
+                self.purge_events.setdefault(_purge_range(row[15]), int(row[0]))
         self.checked += len(rows)
         self.expected += len(rows)
 
@@ -223,8 +241,11 @@ def verify_log(
     from_seq: int | None = None,
     to_seq: int | None = None,
     witness: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> VerifyReport:
-    """Verify records ``[from_seq, to_seq)`` (default: all) and every tree head."""
+    """Verify records ``[from_seq, to_seq)`` (default: all) and every tree head.
+
+    ``now`` (the caller's clock) gives the age of the unsealed tail."""
     report = VerifyReport()
     all_heads = heads(conn)
     by_size = {h.tree_size: h for h in all_heads}
@@ -272,11 +293,63 @@ def verify_log(
         report.fail(
             walk.expected, "truncated", f"the log ends at {walk.expected}, its head says {sealed}"
         )
-    for first, end in sorted(purged.items()):
-        if first >= start and (first, end) not in walk.purge_events and to_seq is None:
-            report.fail(first, "deleted", f"records [{first}, {end}) gone without an audited purge")
+    if to_seq is None:
+        for first, end in sorted(purged.items()):
+            if first < start:
+                continue
+            record = walk.purge_events.get((first, end))
+            if record is None:
+                report.fail(
+                    first, "deleted", f"records [{first}, {end}) gone without an audited purge"
+                )
+            else:
+                _check_purge_age(all_heads, first, end, record, report)
     report.unsealed_events = max(0, walk.expected - report.sealed_size)
+    _unsealed_tail(conn, report, now)
     return report
+
+
+def _check_purge_age(
+    all_heads: list[TreeHead], first: int, end: int, record: int, report: VerifyReport
+) -> None:
+    """The purge of ``[first, end)`` is signed after the floor of its youngest month."""
+    months = [h.period for h in all_heads if h.first_seq < end and h.tree_size > first]
+    sealing = next((h for h in all_heads if h.first_seq <= record < h.tree_size), None)
+    if not months or record < end or sealing is None:
+        report.fail(
+            first,
+            "purged_early",
+            f"records [{first}, {end}) were purged but the purge record ({record}) is not "
+            "under a signed tree head sealed after them",
+        )
+        return
+    youngest = max(months)
+    floor = retention_cutoff(youngest, RETENTION_FLOOR_YEARS)
+    if as_utc(sealing.sealed_at) < floor:
+        report.fail(
+            first,
+            "purged_early",
+            f"records [{first}, {end}) of {youngest} were purged before the "
+            f"{RETENTION_FLOOR_YEARS}-year retention floor ({format_time(floor)}): their purge "
+            f"was signed at {format_time(as_utc(sealing.sealed_at))}",
+        )
+
+
+def _unsealed_tail(conn: Connection, report: VerifyReport, now: datetime | None) -> None:
+    """Time of the oldest record after the newest signed head, and its age at ``now``."""
+    if report.unsealed_events == 0:
+        return
+    since = conn.execute(
+        select(_events.c.recorded_at)
+        .where(_events.c.seq >= report.sealed_size)
+        .order_by(_events.c.seq)
+        .limit(1)
+    ).scalar()
+    if since is None:
+        return
+    report.unsealed_since = as_utc(since)
+    if now is not None:
+        report.unsealed_age_s = max(0, int((as_utc(now) - report.unsealed_since).total_seconds()))
 
 
 def _purge_range(attributes: str) -> tuple[int, int]:

@@ -149,7 +149,7 @@ def audit_export(
 
 @router.post("/audit/verify")
 def audit_verify(
-    request: Request, session: DbSession, settings: AppSettings, _: Investigator
+    request: Request, session: DbSession, settings: AppSettings, clock: AppClock, _: Investigator
 ) -> Response:
-    report = service.verify(session, settings)
+    report = service.verify(session, settings, now=clock.now())
     return render(request, "audit/verify.html", {"report": report})

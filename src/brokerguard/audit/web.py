@@ -11,20 +11,24 @@ handler fails later. When the event cannot be written the request is refused wit
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from fastapi import Request
 from sqlalchemy.exc import SQLAlchemyError
 
+from brokerguard.clock import Clock
 from brokerguard.errors import BrokerguardError, ServiceUnavailableError
-from brokerguard.kernel.audit import AuditEvent
+from brokerguard.kernel.audit import AuditEvent, AuditSink
 from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
 
 log = logging.getLogger(__name__)
 SYSTEM = "brokerguard"
+#: the most customers one read event names (the ingest refuses more than 1,000)
+MAX_CUSTOMERS_PER_EVENT = 1000
 
 
 def request_event(
@@ -96,3 +100,37 @@ def audited(
             log.warning("audit record for %s not written: %s", function, type(error).__name__)
 
     return dependency
+
+
+def record_customer_read(
+    sink: AuditSink,
+    request: Request,
+    clock: Clock,
+    *,
+    actor: str,
+    function: str,
+    customer_ids: Iterable[str],
+    result: bytes,
+    system: str = SYSTEM,
+) -> None:
+    """Record that ``actor`` was shown these customers' data (A9.9), in the request's
+    unit of work: the event commits with the request, before the answer is sent, and a
+    failed append turns the answer into a 503 (see :func:`brokerguard.web.deps.get_db`).
+
+    ``result`` is what was shown (its SHA-256 is kept, not the data). A read of more
+    customers than one event may name keeps the first ones and the total count.
+    """
+    unique = tuple(dict.fromkeys(c[:64] for c in customer_ids if c))
+    base = request_event(request, function=function, account=actor, when=clock.now())
+    sink.record(
+        AuditEvent(
+            **{
+                **base.model_dump(),
+                "system": system,
+                "actor": actor[:256],
+                "customer_ids": unique[:MAX_CUSTOMERS_PER_EVENT],
+                "result_digest": "sha256:" + hashlib.sha256(result).hexdigest(),
+                "attributes": {"records": len(unique)},
+            }
+        )
+    )

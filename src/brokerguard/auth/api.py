@@ -19,11 +19,12 @@ from brokerguard.audit.web import audited
 from brokerguard.auth import lockout
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.challenges import SIGNED_PREFIX
+from brokerguard.auth.customer_sessions import live_sessions
 from brokerguard.auth.errors import InvalidSessionError
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.lifecycle import CredentialService, factors_of
 from brokerguard.auth.login import LoginService
-from brokerguard.auth.models import LoginAttempt
+from brokerguard.auth.models import EtradeSession, LoginAttempt
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
     AssessmentRequest,
@@ -32,6 +33,8 @@ from brokerguard.auth.schemas import (
     ChallengeRequest,
     ChallengeResponse,
     CustomerCreateRequest,
+    CustomerSessionList,
+    CustomerSessionOut,
     DeviceEnrolRequest,
     FactorActionRequest,
     FactorOut,
@@ -44,6 +47,7 @@ from brokerguard.auth.schemas import (
     RecoveryStartRequest,
     ResetFactorRequest,
     SessionResponse,
+    StepUpRequest,
     TotpConfirmRequest,
     TotpEnrolRequest,
     TotpEnrolResponse,
@@ -55,7 +59,7 @@ from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.service import credential_service, login_service, secret_box
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
-from brokerguard.errors import PayloadTooLargeError
+from brokerguard.errors import NotFoundError, PayloadTooLargeError
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -252,13 +256,69 @@ def revoke_session(token: Bearer, service: Login, meta: Meta) -> Response:
     return Response(status_code=204)
 
 
+@router.get("/sessions", response_model=CustomerSessionList)
+def list_sessions(token: Bearer, service: Login, clock: AppClock) -> CustomerSessionList:
+    """The customer's live sessions (``current`` marks the one asking)."""
+    row, customer = service.load_session(token, for_password_change=True)
+    items = live_sessions(service.session, clock, customer.id, row.id)
+    return CustomerSessionList(sessions=[CustomerSessionOut(**vars(item)) for item in items])
+
+
+@router.post("/sessions/{session_id}/revoke", status_code=204)
+def revoke_own_session(
+    session_id: str, token: Bearer, service: Login, meta: Meta, clock: AppClock
+) -> Response:
+    """End one of the customer's own sessions (404 for any other session)."""
+    _, customer = service.load_session(token, for_password_change=True)
+    target = service.session.get(EtradeSession, session_id[:36])
+    if target is None or target.customer_id != customer.id or target.revoked_at is not None:
+        raise NotFoundError("no such live session of yours", field="session_id")
+    target.revoked_at = clock.now()
+    service.note_session_revoked(customer, target, meta)
+    return Response(status_code=204)
+
+
+# -- step-up: the password and an enrolled factor again, within 5 minutes ---------
+@router.post("/step-up", response_model=LoginResponse)
+def step_up_start(body: StepUpRequest, token: Bearer, service: Login, meta: Meta) -> LoginResponse:
+    """Begin a step-up for this session: the password (counted like a login password;
+    locks at 5). Then ``/step-up/factor`` with an enrolled factor of another kind."""
+    _, customer = service.load_session(token, for_password_change=True)
+    started = service.start_login(customer.account, body.password, meta, purpose="stepup")
+    return LoginResponse(login_token=started.login_token, next_factors=started.next_factors)
+
+
+@router.post("/step-up/challenge", response_model=ChallengeResponse)
+def step_up_challenge(body: ChallengeRequest, token: Bearer, service: Login) -> ChallengeResponse:
+    service.load_session(token, for_password_change=True)
+    return _challenge(service, body, "stepup")
+
+
+@router.post(
+    "/step-up/factor", response_model=FactorResponse, responses={202: {"model": FactorResponse}}
+)
+def step_up_factor(
+    body: FactorSubmission, token: Bearer, service: Login, meta: Meta, response: Response
+) -> FactorResponse:
+    """200 once the password and a factor of another category are proven: until
+    ``expires_at`` the session may enrol, confirm or remove factors and change the
+    password. 202 when another factor is needed."""
+    accepted = service.complete_step_up(token, body.login_token, body, meta)
+    if accepted.next_factors or accepted.expires_at is None:
+        response.status_code = 202
+    return _factor_response(accepted, body.login_token)
+
+
 @router.post("/password/change", status_code=204)
 def change_password(
     body: PasswordChangeRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> Response:
-    """The customer's own change (A9.8), any time and when it is due."""
-    _, customer = service.load_session(token, for_password_change=True)
-    creds.change_password(customer, body.current_password, body.new_password, meta)
+    """The customer's own change (A9.8), any time and when it is due; needs a fresh
+    step-up. Every other session of the customer ends; the customer is notified."""
+    row, customer = service.load_stepped_up_session(token, for_password_change=True)
+    creds.change_password(
+        customer, body.current_password, body.new_password, meta, keep_session=row.id
+    )
     return Response(status_code=204)
 
 
@@ -305,7 +365,7 @@ def enroll_totp(
     body: TotpEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> TotpEnrolResponse:
     """Issue a TOTP seed (shown once, as URI and QR); confirm it with a code."""
-    _, customer = service.load_session(token)
+    _, customer = service.load_stepped_up_session(token)
     enrolment = creds.enroll_totp(customer, meta, device_id=body.device_id, label=body.label)
     return TotpEnrolResponse(
         factor_id=enrolment.factor_id, otpauth_uri=enrolment.uri, qr_svg=enrolment.qr_svg
@@ -316,16 +376,26 @@ def enroll_totp(
 def confirm_totp(
     body: TotpConfirmRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> Response:
-    _, customer = service.load_session(token)
+    _, customer = service.load_stepped_up_session(token)
     creds.confirm_totp(customer, body.factor_id, body.code, meta)
     return Response(status_code=204)
+
+
+@router.post("/factors/{factor_id}/remove", response_model=FactorOut)
+def remove_factor(
+    factor_id: str, token: Bearer, service: Login, creds: Credentials, meta: Meta
+) -> FactorOut:
+    """Remove one of the customer's factors; needs a fresh step-up; the customer is told."""
+    _, customer = service.load_stepped_up_session(token)
+    factor = creds.remove_factor(customer, factor_id[:64], meta)
+    return FactorOut.model_validate(factor, from_attributes=True)
 
 
 @router.post("/enroll/device", response_model=FactorOut)
 def enroll_device(
     body: DeviceEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> FactorOut:
-    _, customer = service.load_session(token)
+    _, customer = service.load_stepped_up_session(token)
     factor = creds.enroll_device(
         customer, meta, device_id=body.device_id, public_key_pem=body.public_key, label=body.label
     )
@@ -336,14 +406,14 @@ def enroll_device(
 def enroll_certificate(
     body: CertificateEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> FactorOut:
-    _, customer = service.load_session(token)
+    _, customer = service.load_stepped_up_session(token)
     factor = creds.enroll_certificate(customer, meta, certificate_pem=body.certificate)
     return FactorOut.model_validate(factor, from_attributes=True)
 
 
 @router.post("/enroll/webauthn/begin", response_model=WebAuthnBeginResponse)
 def webauthn_begin(token: Bearer, service: Login, creds: Credentials) -> WebAuthnBeginResponse:
-    row, customer = service.load_session(token)
+    row, customer = service.load_stepped_up_session(token)
     challenge_id, options = creds.begin_webauthn(customer, row.id)
     return WebAuthnBeginResponse(challenge_id=challenge_id, options=options)
 
@@ -352,7 +422,7 @@ def webauthn_begin(token: Bearer, service: Login, creds: Credentials) -> WebAuth
 def webauthn_finish(
     body: WebAuthnFinishRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> FactorOut:
-    row, customer = service.load_session(token)
+    row, customer = service.load_stepped_up_session(token)
     factor = creds.finish_webauthn(
         customer, row.id, body.challenge_id, body.credential, meta, label=body.label
     )
@@ -462,6 +532,6 @@ def renew_certificate(
     body: CertificateRenewRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
 ) -> FactorOut:
     """Replace a registered certificate with its renewal (the old one is revoked)."""
-    _, customer = service.load_session(token)
+    _, customer = service.load_stepped_up_session(token)
     factor = creds.renew_certificate(customer, body.factor_id, body.certificate, meta)
     return FactorOut.model_validate(factor, from_attributes=True)

@@ -237,16 +237,28 @@ def failed_login_records(ctx: CheckContext) -> CheckResult:
         .select_from(LoginAttempt)
         .where(LoginAttempt.account_known.is_(False), LoginAttempt.created_at >= since)
     )
-    total = ctx.session.scalar(select(func.count()).select_from(LoginAttempt))
-    if not total:
-        return _result(
-            Status.manual,
-            "尚無登入紀錄；請確認登入服務已上線並送出稽核事件",
-            "No login records yet; confirm the login service is live and emitting audit events",
+    recent = ctx.session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.created_at >= since)
+    )
+    if not recent:
+        total = ctx.session.scalar(select(func.count()).select_from(LoginAttempt))
+        if not total:
+            return _result(
+                Status.manual,
+                "尚無登入紀錄；請確認登入服務已上線並送出稽核事件",
+                "No login records yet; confirm the login service is live and emitting audit events",
+            )
+        return CheckResult.failed(
+            f"近 30 日無任何登入紀錄（歷來 {total} 筆）：登入紀錄可能已中斷",
+            f"No login attempt recorded in the last 30 days ({total} before): recording may "
+            "have stopped",
+            attempts_total=total,
+            attempts_30d=0,
         )
     return CheckResult.passed(
         f"近 30 日記錄 {failures} 次登入失敗，其中 {unknown} 次為非客戶帳號",
         f"Last 30 days: {failures} failed logins recorded, {unknown} on non-customer accounts",
+        attempts_30d=recent,
         failures_30d=failures,
         unknown_accounts_30d=unknown,
     )
@@ -418,9 +430,10 @@ def server_side_verification(ctx: CheckContext) -> CheckResult:
 )
 def lockout_threshold(ctx: CheckContext) -> CheckResult:
     auth = ctx.settings.auth
-    details = {
+    details: dict[str, str | int | float | bool | None] = {
         "lock_threshold": auth.lock_threshold,
         "password_min_length": auth.password_min_length,
+        "enforced": "settings validation refuses lock_threshold > 5 and password_min_length < 6",
     }
     if (
         auth.lock_threshold > LOCK_THRESHOLD_CEILING
@@ -432,9 +445,10 @@ def lockout_threshold(ctx: CheckContext) -> CheckResult:
     return _result(
         Status.passed,
         f"錯誤 {auth.lock_threshold} 次鎖定；密碼至少 {auth.password_min_length} 字元，"
-        "須含英文及數字或符號",
+        "須含英文及數字或符號（設定值不得低於規範下限，由系統強制）",
         f"Locks after {auth.lock_threshold} wrong passwords; at least {auth.password_min_length} "
-        "characters with letters plus digits or symbols",
+        "characters with letters plus digits or symbols (enforced: settings below the rule's "
+        "floor are refused)",
         details,
     )
 
@@ -464,6 +478,24 @@ def password_change(ctx: CheckContext) -> CheckResult:
         .where(EtradeCustomer.status == "active", EtradeCustomer.password_changed_at < cutoff)
     )
     details["overdue"] = overdue
+    details["enforced"] = auth.enforce_password_change
+    if not auth.enforce_password_change:
+        if overdue:
+            return _result(
+                Status.failed,
+                f"{overdue} 位客戶密碼逾 {auth.password_max_age_days} 日未變更，"
+                "且設定僅提示、不強制變更",
+                f"{overdue} customers are past the {auth.password_max_age_days}-day maximum age "
+                "and the change is only flagged, not enforced",
+                details,
+            )
+        return _result(
+            Status.passed,
+            f"密碼最長 {auth.password_max_age_days} 日（逾期僅提示，不強制）；目前無逾期客戶",
+            f"Maximum age {auth.password_max_age_days} days (flagged, not enforced); no customer "
+            "is overdue",
+            details,
+        )
     return _result(
         Status.passed,
         f"密碼最長 {auth.password_max_age_days} 日，逾期者登入時強制變更（目前 {overdue} 位）",

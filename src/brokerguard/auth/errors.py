@@ -70,3 +70,17 @@ class PasswordChangeRequiredError(BrokerguardError):
 
 class PasswordRejectedError(ValidationError):
     code = "invalid_password"
+
+
+class StepUpRequiredError(BrokerguardError):
+    """A credential change needs a fresh proof: the password and an enrolled factor."""
+
+    code = "step_up_required"
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "prove your password and an enrolled factor again first "
+            "(POST /api/v1/etrade/step-up, then /step-up/factor); a proof lasts 5 minutes",
+            field="session_token",
+        )

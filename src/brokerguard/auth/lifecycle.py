@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from brokerguard.auth import events, lockout
 from brokerguard.auth.challenges import consume_challenge, issue_challenge
-from brokerguard.auth.errors import FactorRejectedError
+from brokerguard.auth.customer_sessions import notify_customer, revoke_sessions
+from brokerguard.auth.errors import AccountLockedError, FactorRejectedError
 from brokerguard.auth.factor_certificate import CertificateTrust, fingerprint, parse_certificate
 from brokerguard.auth.factor_totp import (
     matching_step,
@@ -44,6 +45,7 @@ from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import Clock
 from brokerguard.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from brokerguard.kernel.audit import AuditSink
+from brokerguard.kernel.notices import NoticeSink
 
 ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -67,6 +69,8 @@ class CredentialService:
     secrets: SecretBox
     hashing: PasswordHashing = HASHING
     policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    #: where notices to the customer go (password changed or reset, factor removed)
+    notices: NoticeSink | None = None
 
     # -- customers ----------------------------------------------------------
     def get_customer(self, account: str) -> EtradeCustomer:
@@ -178,6 +182,7 @@ class CredentialService:
         factor.status = "active"
         factor.delivered_at = self.clock.now()
         self._step(customer, "deliver", meta, factor, note="confirmed with a valid code")
+        self._after_credential_change(customer, "factor_enrolled", end_sessions=False)
 
     def enroll_device(
         self,
@@ -389,18 +394,34 @@ class CredentialService:
         current: str,
         new: str,
         meta: events.RequestMeta,
+        *,
+        keep_session: str | None = None,
     ) -> None:
-        """The customer's own change (A9.8): the current password, the policy, no reuse."""
+        """The customer's own change (A9.8): the current password, the policy, no reuse.
+
+        A wrong ``current_password`` counts on the account's lock counter like a wrong
+        login password (no password oracle for a session holder). A change ends every
+        other session of the customer (``keep_session`` stays) and notifies them.
+        """
+        threshold = self.auth.lock_threshold
+        if lockout.reserve_attempt(self.session, self.clock, customer.account, threshold) is None:
+            self._password_event(customer, meta, False, "locked")
+            self.session.commit()
+            raise AccountLockedError()
         try:
             ok = self.hashing.verify(customer.password_hash, normalise_password(current))
         except ValidationError:
             ok = False
         if not ok:
+            lockout.confirm_failure(self.session, self.clock, customer.account, threshold)
             self._password_event(customer, meta, False, "invalid_credentials")
+            self.session.commit()  # the counted failure stays, whatever the answer
             raise AuthenticationError(
                 "current password is wrong", field="current_password", code="invalid_credentials"
             )
+        lockout.reset_counter(self.session, self.clock, customer.account)
         self._set_password(customer, new, meta, reason="ok")
+        self._after_credential_change(customer, "password_changed", keep_session=keep_session)
 
     def reset_password(
         self, recovery: LoginToken, new: str, meta: events.RequestMeta
@@ -421,6 +442,7 @@ class CredentialService:
         lockout.reset_counter(self.session, self.clock, customer.account)
         self._step(customer, "reset", meta, note="password reset after " + recovery.factors_used)
         self._step(customer, "unlock", meta, note="unlocked by password reset")
+        self._after_credential_change(customer, "password_reset")
         return customer
 
     def reset_factor(
@@ -456,7 +478,33 @@ class CredentialService:
         token.finished_at = self.clock.now()
         return revoked
 
+    def remove_factor(
+        self, customer: EtradeCustomer, factor_id: str, meta: events.RequestMeta
+    ) -> EnrolledFactor:
+        """The customer removes one of their factors (after a step-up); they are told."""
+        factor = self.set_factor_status(
+            customer, factor_id, "revoke", meta, note="removed by the customer"
+        )
+        self._after_credential_change(customer, "factor_removed", end_sessions=False)
+        return factor
+
     # -- internals ------------------------------------------------------------
+    def _after_credential_change(
+        self,
+        customer: EtradeCustomer,
+        change: str,
+        *,
+        keep_session: str | None = None,
+        end_sessions: bool = True,
+    ) -> None:
+        """End the customer's other sessions (all of them when ``keep_session`` is None)
+        and queue a notice to the customer, in the change's transaction."""
+        ended = 0
+        if end_sessions:
+            ended = revoke_sessions(self.session, self.clock, customer.id, keep=keep_session)
+        if self.notices is not None:
+            notify_customer(self.notices, self.clock, customer, change, sessions_ended=ended)
+
     def _set_password(
         self, customer: EtradeCustomer, new: str, meta: events.RequestMeta, *, reason: str
     ) -> None:

@@ -25,6 +25,7 @@ from brokerguard.auth.errors import (
     PasswordChangeRequiredError,
     PasswordRejectedError,
     RateLimitedError,
+    StepUpRequiredError,
 )
 from brokerguard.auth.factor_certificate import CertificateFactor
 from brokerguard.auth.factor_device import BiometricResultFactor, DeviceKeyFactor
@@ -115,7 +116,12 @@ class LoginService:
     policy: LoginPolicy = field(default_factory=LoginPolicy)
 
     # -- step 1: the password -------------------------------------------------
-    def start_login(self, account: str, password: str, meta: events.RequestMeta) -> LoginStarted:
+    def start_login(
+        self, account: str, password: str, meta: events.RequestMeta, *, purpose: str = "login"
+    ) -> LoginStarted:
+        """The password step of a login, or of a step-up (``purpose="stepup"``): the same
+        rate limits and lock counter either way, so a session holder cannot use the
+        step-up as a password oracle."""
         if not account or len(account) > MAX_ACCOUNT_LENGTH or "\x00" in account:
             raise ValidationError("account must be 1-256 characters without NUL", field="account")
 
@@ -158,7 +164,7 @@ class LoginService:
         token = LoginToken(
             id=new_uuid(),
             secret_hash=secret_hash,
-            purpose="login",
+            purpose=purpose,
             account=account,
             customer_id=customer.id,
             categories=Category.knowledge.value,
@@ -289,6 +295,8 @@ class LoginService:
             verdict = FactorVerdict.fail("factor_not_enrolled")
         else:
             verdict = factor.verify(self._context(customer, token.id), submission)
+            if verdict.ok and purpose == "recovery":
+                verdict = self._old_enough_for_recovery(verdict)
         known = customer is not None
         if not verdict.ok:
             token.failures += 1
@@ -336,6 +344,57 @@ class LoginService:
             accepted = replace(accepted, next_factors=self.available_factors(customer, categories))
         self.session.commit()
         return accepted
+
+    def _old_enough_for_recovery(self, verdict: FactorVerdict) -> FactorVerdict:
+        """A factor enrolled in the last ``recovery_factor_min_age_days`` cannot reset
+        the password: a stolen session must not enrol its own factor and recover with it."""
+        factor = self.session.get(EnrolledFactor, verdict.factor_id) if verdict.factor_id else None
+        minimum = timedelta(days=self.auth.recovery_factor_min_age_days)
+        if factor is not None and as_utc(factor.created_at) + minimum > self.clock.now():
+            return FactorVerdict.fail(
+                "factor_too_new", factor_id=factor.id, device_id=verdict.device_id
+            )
+        return verdict
+
+    # -- step-up: the password and an enrolled factor again, for credential changes --
+    def complete_step_up(
+        self, session_token: str, login_token: str, submission: Any, meta: events.RequestMeta
+    ) -> FactorAccepted:
+        """Submit a factor to a step-up begun with :meth:`start_login` (``purpose="stepup"``)
+        for this session's customer. Once the password and a factor of another category
+        are proven, the session may change credentials for ``step_up_ttl_s`` seconds."""
+        row, customer = self.load_session(session_token, for_password_change=True)
+        token = self.load_token(login_token, "stepup")
+        if token.customer_id != customer.id:
+            raise InvalidLoginTokenError()
+        accepted = self.submit_factor(login_token, submission, meta, purpose="stepup")
+        proven = set(accepted.categories)
+        if Category.knowledge.value in proven and len(proven) >= 2:
+            now = self.clock.now()
+            row.stepped_up_at = now
+            token.finished_at = now
+            accepted = replace(
+                accepted,
+                next_factors=[],
+                expires_at=now + timedelta(seconds=self.auth.step_up_ttl_s),
+            )
+            self.session.commit()
+        return accepted
+
+    def load_stepped_up_session(
+        self, session_token: str, *, for_password_change: bool = False
+    ) -> tuple[EtradeSession, EtradeCustomer]:
+        """:meth:`load_session`, refused unless the session stepped up in the last
+        ``step_up_ttl_s`` seconds (enrol, confirm or remove a factor; change the password)."""
+        row, customer = self.load_session(session_token, for_password_change=for_password_change)
+        fresh = (
+            row.stepped_up_at is not None
+            and as_utc(row.stepped_up_at) + timedelta(seconds=self.auth.step_up_ttl_s)
+            > self.clock.now()
+        )
+        if not fresh:
+            raise StepUpRequiredError()
+        return row, customer
 
     def _issue_session(
         self,
@@ -415,6 +474,12 @@ class LoginService:
     def revoke_session(self, session_token: str, meta: events.RequestMeta) -> None:
         row, customer = self.load_session(session_token, for_password_change=True)
         row.revoked_at = self.clock.now()
+        self.note_session_revoked(customer, row, meta)
+        self.session.commit()
+
+    def note_session_revoked(
+        self, customer: EtradeCustomer, row: EtradeSession, meta: events.RequestMeta
+    ) -> None:
         self._note(
             meta,
             events.SESSION_REVOKE,
@@ -425,7 +490,6 @@ class LoginService:
             None,
             row.login_token_id,
         )
-        self.session.commit()
 
     # -- helpers ----------------------------------------------------------------
     def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:

@@ -16,8 +16,11 @@ from brokerguard.config import Settings
 
 
 class LoginRateLimiter:
-    def __init__(self, storage_uri: str, per_ip: str, per_account: str) -> None:
+    def __init__(
+        self, storage_uri: str, per_ip: str, per_account: str, namespace: str = "etrade-login"
+    ) -> None:
         self.storage_uri = storage_uri
+        self.namespace = namespace
         self._limiter = FixedWindowRateLimiter(storage_from_string(storage_uri))
         self._per_ip = parse(per_ip)
         self._per_account = parse(per_account)
@@ -29,11 +32,17 @@ class LoginRateLimiter:
         )
         return cls(uri, auth.rate_limit_ip, auth.rate_limit_account)
 
+    @classmethod
+    def for_staff(cls, settings: Settings, per_ip: str, per_account: str) -> LoginRateLimiter:
+        """The staff sign-in's limits, in the same storage as the customers' logins."""
+        uri = _redis_uri(settings.redis_url) if settings.redis_url else "memory://"
+        return cls(uri, per_ip, per_account, namespace="staff-login")
+
     def allow(self, source_ip: str | None, account: str) -> bool:
         """Count one attempt; False when either the IP or the account is over its limit."""
-        ip_ok = self._limiter.hit(self._per_ip, "etrade-login-ip", source_ip or "-")
+        ip_ok = self._limiter.hit(self._per_ip, f"{self.namespace}-ip", source_ip or "-")
         account_ok = self._limiter.hit(
-            self._per_account, "etrade-login-account", account[:256].lower()
+            self._per_account, f"{self.namespace}-account", account[:256].lower()
         )
         return bool(ip_ok and account_ok)
 

@@ -7,6 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brokerguard.inputs import InputModel, TextPolicyModel
+from brokerguard.textpolicy import MultilineText
+
 #: generous limits: the service checks the real ones and counts failures
 PASSWORD_FIELD_MAX = 4096
 TOKEN_MAX = 200
@@ -16,7 +19,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class LoginRequest(Strict):
+class StrictRequest(Strict, InputModel):
+    """A request body: unknown fields, unsafe text and loose scalars are refused."""
+
+
+class LoginRequest(StrictRequest):
     account: str = Field(min_length=1, max_length=256)
     password: str = Field(max_length=PASSWORD_FIELD_MAX)
 
@@ -27,7 +34,7 @@ class LoginResponse(Strict):
     password_change_required: bool = False
 
 
-class ChallengeRequest(Strict):
+class ChallengeRequest(StrictRequest):
     login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
     type: Literal["device", "certificate", "webauthn", "biometric"]
 
@@ -40,7 +47,9 @@ class ChallengeResponse(Strict):
     webauthn_options: dict[str, Any] | None = None
 
 
-class _Submission(Strict):
+class _Submission(Strict, TextPolicyModel):
+    """A member of :data:`FactorSubmission` (a discriminated union: text fields only)."""
+
     login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
 
 
@@ -108,26 +117,42 @@ class SessionResponse(Strict):
     password_change_required: bool
 
 
-class PasswordChangeRequest(Strict):
+class PasswordChangeRequest(StrictRequest):
     current_password: str = Field(max_length=PASSWORD_FIELD_MAX)
     new_password: str = Field(max_length=PASSWORD_FIELD_MAX)
 
 
-class RecoveryStartRequest(Strict):
+class StepUpRequest(StrictRequest):
+    password: str = Field(max_length=PASSWORD_FIELD_MAX)
+
+
+class CustomerSessionOut(Strict):
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    factors_used: list[str]
+    current: bool
+
+
+class CustomerSessionList(Strict):
+    sessions: list[CustomerSessionOut]
+
+
+class RecoveryStartRequest(StrictRequest):
     account: str = Field(min_length=1, max_length=256)
 
 
-class RecoveryPasswordRequest(Strict):
+class RecoveryPasswordRequest(StrictRequest):
     login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
     new_password: str = Field(max_length=PASSWORD_FIELD_MAX)
 
 
-class ResetFactorRequest(Strict):
+class ResetFactorRequest(StrictRequest):
     login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
     type: Literal["totp", "device", "certificate", "webauthn"]
 
 
-class TotpEnrolRequest(Strict):
+class TotpEnrolRequest(StrictRequest):
     device_id: str = Field(default="", max_length=128)
     label: str = Field(default="", max_length=128)
 
@@ -138,19 +163,19 @@ class TotpEnrolResponse(Strict):
     qr_svg: str
 
 
-class TotpConfirmRequest(Strict):
+class TotpConfirmRequest(StrictRequest):
     factor_id: str = Field(min_length=1, max_length=36)
     code: str = Field(min_length=1, max_length=16)
 
 
-class DeviceEnrolRequest(Strict):
+class DeviceEnrolRequest(StrictRequest):
     device_id: str = Field(min_length=1, max_length=128)
-    public_key: str = Field(min_length=1, max_length=4096)
+    public_key: MultilineText = Field(min_length=1, max_length=4096)
     label: str = Field(default="", max_length=128)
 
 
-class CertificateEnrolRequest(Strict):
-    certificate: str = Field(min_length=1, max_length=16384)
+class CertificateEnrolRequest(StrictRequest):
+    certificate: MultilineText = Field(min_length=1, max_length=16384)
 
 
 class WebAuthnBeginResponse(Strict):
@@ -158,7 +183,7 @@ class WebAuthnBeginResponse(Strict):
     options: dict[str, Any]
 
 
-class WebAuthnFinishRequest(Strict):
+class WebAuthnFinishRequest(StrictRequest):
     challenge_id: str = Field(min_length=1, max_length=64)
     credential: dict[str, Any]
     label: str = Field(default="", max_length=128)
@@ -176,18 +201,18 @@ class FactorOut(Strict):
     last_used_at: datetime | None
 
 
-class CustomerCreateRequest(Strict):
+class CustomerCreateRequest(StrictRequest):
     account: str = Field(min_length=1, max_length=64)
     password: str = Field(max_length=PASSWORD_FIELD_MAX)
     display_name: str = Field(default="", max_length=128)
     identity_verified: bool = False
 
 
-class UnlockRequest(Strict):
+class UnlockRequest(StrictRequest):
     reason: str = Field(min_length=1, max_length=512)
 
 
-class AssessmentRequest(Strict):
+class AssessmentRequest(StrictRequest):
     method: str = Field(min_length=1, max_length=64)
     conclusion: Literal["effective", "ineffective"]
     summary: str = Field(default="", max_length=1024)
@@ -195,10 +220,10 @@ class AssessmentRequest(Strict):
     valid_until: datetime | None = None
 
 
-class FactorActionRequest(Strict):
+class FactorActionRequest(StrictRequest):
     note: str = Field(default="", max_length=512)
 
 
-class CertificateRenewRequest(Strict):
+class CertificateRenewRequest(StrictRequest):
     factor_id: str = Field(min_length=1, max_length=36)
-    certificate: str = Field(min_length=1, max_length=16384)
+    certificate: MultilineText = Field(min_length=1, max_length=16384)

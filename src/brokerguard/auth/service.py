@@ -23,6 +23,7 @@ from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.kernel.audit import AuditSink
+from brokerguard.notify.outbox import notice_sink
 
 
 def secret_box(settings: Settings, auth: AuthSettings) -> SecretBox:
@@ -67,6 +68,7 @@ def credential_service(
         auth=auth,
         secrets=secrets or secret_box(settings, auth),
         policy=PasswordPolicy.from_settings(auth),
+        notices=notice_sink(session, clock),
     )
 
 

@@ -41,6 +41,18 @@ class AuthSettings(BaseSettings):
     session_ttl_s: int = Field(default=8 * 3600, gt=0, le=86400)
     challenge_ttl_s: int = Field(default=120, gt=0, le=3600)
     max_factor_failures: int = Field(default=5, gt=0, le=20)
+    step_up_ttl_s: int = Field(
+        default=300,
+        ge=30,
+        le=300,
+        description="How long a step-up (password + enrolled factor) allows credential changes.",
+    )
+    recovery_factor_min_age_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="A factor enrolled more recently than this cannot be used for recovery.",
+    )
     rate_limit_ip: str = "60/minute"
     rate_limit_account: str = "20/minute"
     rate_limit_storage: str | None = Field(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from brokerguard.audit.web import audited
+from brokerguard.audit.web import audited, record_customer_read
 from brokerguard.auth.api import build_meta, get_auth_settings
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.lifecycle import factors_of, last_events
@@ -43,10 +43,17 @@ Auth = Annotated[AuthSettings, Depends(get_auth_settings)]
 PAGE_SIZE = 50
 
 
-@router.get("/customers", dependencies=[Depends(audited("etrade.staff.customer.search"))])
+@router.get("/customers")
 def customers(
-    request: Request, session: DbSession, staff: Reader, auth: Auth, q: str = ""
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    staff: Reader,
+    auth: Auth,
+    q: str = "",
 ) -> Response:
+    """Customers by account prefix; the read of every listed account is audited (A9.9)."""
     query = q.strip()[:64]
     stmt = select(EtradeCustomer).order_by(EtradeCustomer.account).limit(PAGE_SIZE)
     if query:
@@ -54,6 +61,15 @@ def customers(
         stmt = stmt.where(EtradeCustomer.account.like(f"{escaped}%", escape="\\"))
     rows = list(session.scalars(stmt))
     accounts = [r.account for r in rows]
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=staff.username,
+        function="etrade.staff.customer.search",
+        customer_ids=accounts,
+        result=repr(accounts).encode(),
+    )
     counters = {
         c.account: c.failed_count
         for c in session.scalars(select(FailureCounter).where(FailureCounter.account.in_(accounts)))

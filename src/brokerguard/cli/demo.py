@@ -9,8 +9,11 @@ points), write the three reports and serve the app.
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -192,8 +195,13 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option()] = "127.0.0.1",
         port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
         no_serve: Annotated[bool, typer.Option("--no-serve", help="build only")] = False,
+        worker: Annotated[
+            bool,
+            typer.Option("--worker/--no-worker", help="run `brokerguard worker` beside the app"),
+        ] = True,
     ) -> None:
-        """Fresh demo firm: migrate, load demo data, assess, write reports, serve."""
+        """Fresh demo firm: migrate, load demo data, assess, write reports, serve (with the
+        worker running the scheduled jobs; Ctrl+C stops both)."""
         settings, engine, lines = build_demo(database)
         lines.insert(0, f"URL: http://{host}:{port}/dashboard")
         for line in lines:
@@ -202,11 +210,41 @@ def register(app: typer.Typer) -> None:
             return
         from brokerguard.web.app import create_app
 
-        typer.echo("serving; stop with Ctrl+C")
-        uvicorn.run(
-            create_app(settings, engine=engine),
-            host=host,
-            port=port,
-            log_level="info",
-            http=HTTP_PROTOCOL,
+        jobs = start_worker(settings) if worker else None
+        typer.echo(
+            f"serving{' with the worker (see /jobs)' if jobs else ''}; stop with Ctrl+C",
         )
+        try:
+            uvicorn.run(
+                create_app(settings, engine=engine),
+                host=host,
+                port=port,
+                log_level="info",
+                http=HTTP_PROTOCOL,
+            )
+        finally:
+            if jobs is not None:
+                stop_worker(jobs)
+
+
+def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
+    """``brokerguard worker`` on the demo's database and data directory."""
+    env = {
+        **os.environ,
+        "BROKERGUARD_DATABASE_URL": settings.database_url,
+        "BROKERGUARD_DATA_DIR": str(settings.data_dir),
+    }
+    return subprocess.Popen([sys.executable, "-m", "brokerguard", "worker"], env=env)
+
+
+def stop_worker(process: subprocess.Popen[bytes], grace_s: float = 15.0) -> None:
+    """Ctrl+C reached the worker too (same process group); wait for it, then insist."""
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import getpass
 import ssl
 from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 import uvicorn
+from rich.markup import escape
 
 from brokerguard import __version__
+from brokerguard.audit import service as audit_service
 from brokerguard.cli import config, demo, runtime
 from brokerguard.config import Environment
-from brokerguard.db import migrate
+from brokerguard.db import migrate, textrepair
 from brokerguard.domains import all_domains, validate
-from brokerguard.errors import ConfigurationError, ValidationError
+from brokerguard.errors import BrokerguardError, ConfigurationError, ValidationError
 from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.staff.roles import Role
-from brokerguard.staff.service import create_staff_user
+from brokerguard.staff.service import (
+    change_staff_password,
+    create_staff_user,
+    disable_staff,
+    set_staff_roles,
+    unlock_staff,
+)
 from brokerguard.web.server import HTTP_PROTOCOL
 
 app = typer.Typer(
@@ -50,19 +59,52 @@ def version() -> None:
 @runtime.handle_errors
 def db_upgrade() -> None:
     """Apply every pending migration."""
-    migrate.upgrade(runtime.engine())
-    runtime.console.print(
-        "database is up to date: " + ", ".join(sorted(migrate.current_heads(runtime.engine())))
-    )
+    engine = runtime.raw_engine()
+    try:
+        migrate.upgrade(engine)
+        heads = migrate.current_heads(engine)
+    finally:
+        engine.dispose()
+    runtime.engine.cache_clear()  # checked again, now migrated
+    runtime.console.print("database is up to date: " + ", ".join(sorted(heads)))
 
 
 @db_app.command("status")
 def db_status() -> None:
     """Exit 0 when the database is migrated to the latest revisions, 1 otherwise."""
-    current = migrate.current_heads(runtime.engine())
+    engine = runtime.raw_engine()
+    try:
+        current = migrate.current_heads(engine)
+    finally:
+        engine.dispose()
     wanted = migrate.script_heads()
     runtime.console.print(f"current: {sorted(current)}\nlatest:  {sorted(wanted)}")
     raise typer.Exit(0 if current == wanted else 1)
+
+
+@db_app.command("repair-text")
+@runtime.handle_errors
+def db_repair_text(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="rewrite the rows (default: only list them)")
+    ] = False,
+) -> None:
+    """List, or with --apply repair, stored text holding control or bidi characters.
+
+    Each such character becomes U+FFFD, all rows in one transaction; audit tables are
+    never rewritten. Exit 1 when unrepaired rows remain (a listing that found some).
+    """
+    engine = runtime.engine()
+    found = textrepair.repair_text(engine) if apply else textrepair.find_unsafe_text(engine)
+    for item in found:
+        runtime.console.print(item.describe(), markup=False, highlight=False)
+    if not found:
+        runtime.console.print("no stored text holds a control or bidi character")
+    elif apply:
+        runtime.console.print(f"repaired {len(found)} value(s): each character is now U+FFFD")
+    else:
+        runtime.console.print(f"{len(found)} value(s) to repair: run again with --apply")
+        raise typer.Exit(1)
 
 
 @staff_app.command("create")
@@ -83,12 +125,7 @@ def staff_create(
         raise ValidationError(
             "use --password-stdin: passwords never go on the command line", field="password"
         )
-    try:
-        roles = {Role(r) for r in role}
-    except ValueError:
-        raise ValidationError(
-            f"unknown role in {role}; use {[r.value for r in Role]}", field="role"
-        ) from None
+    roles = _roles(role)
     password = runtime.read_secret_stdin()
     with runtime.open_session() as session:
         create_staff_user(
@@ -101,6 +138,76 @@ def staff_create(
             unit=unit,
         )
     runtime.console.print(f"created staff user {username}")
+
+
+def _roles(names: list[str]) -> set[Role]:
+    try:
+        return {Role(r) for r in names}
+    except ValueError:
+        raise ValidationError(
+            f"unknown role in {names}; use {[r.value for r in Role]}", field="role"
+        ) from None
+
+
+@staff_app.command("set-password")
+@runtime.handle_errors
+def staff_set_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Set a staff member's password (from stdin); every session of theirs ends."""
+    if not password_stdin:
+        raise ValidationError(
+            "use --password-stdin: passwords never go on the command line", field="password"
+        )
+    password = runtime.read_secret_stdin()
+    with runtime.open_session() as session:
+        ended = change_staff_password(session, runtime.clock(), username, password)
+    runtime.console.print(f"password of {username} changed; {ended} session(s) ended")
+
+
+@staff_app.command("set-roles")
+@runtime.handle_errors
+def staff_set_roles(
+    username: str,
+    role: Annotated[
+        list[str], typer.Option("--role", help="admin, security, compliance, auditor, app_team")
+    ],
+) -> None:
+    """Replace a staff member's roles; every session of theirs ends."""
+    roles = _roles(role)
+    with runtime.open_session() as session:
+        ended = set_staff_roles(session, runtime.clock(), username, roles)
+    runtime.console.print(f"roles of {username} set; {ended} session(s) ended")
+
+
+@staff_app.command("disable")
+@runtime.handle_errors
+def staff_disable(username: str) -> None:
+    """Disable a staff account; every session of theirs ends at once."""
+    with runtime.open_session() as session:
+        ended = disable_staff(session, runtime.clock(), username)
+    runtime.console.print(f"{username} disabled; {ended} session(s) ended")
+
+
+@staff_app.command("unlock")
+@runtime.handle_errors
+def staff_unlock(username: str) -> None:
+    """Unlock a staff account locked by wrong passwords; recorded in the audit trail
+    (account ``cli:<operating-system user>``)."""
+    clock = runtime.clock()
+    with runtime.open_session() as session:
+        was_locked = unlock_staff(session, username)
+        audit_service.record_internal(
+            session,
+            clock,
+            account=f"cli:{getpass.getuser()}"[:256],
+            function="staff.unlock",
+            query=f"unlock staff account {username[:64]} (was locked: {was_locked})",
+        )
+    runtime.console.print(f"{username} unlocked" if was_locked else f"{username} was not locked")
 
 
 def _is_loopback(host: str) -> bool:
@@ -121,6 +228,7 @@ def serve(
 ) -> None:
     """Serve the web UI and the JSON API. Plain HTTP only in development or on loopback."""
     settings = runtime.settings()
+    runtime.engine()  # a database not migrated stops here with its message, not in uvicorn
     if (tls_cert is None) != (tls_key is None):
         raise ValidationError("give both --tls-cert and --tls-key", field="tls")
     behind_proxy = bool(settings.trusted_proxies)
@@ -165,4 +273,10 @@ demo.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokerguardError as error:  # a command without @handle_errors: still no traceback
+        runtime.err_console.print(
+            f"[red]error[/red] ({error.code}): {escape(error.message)}", highlight=False
+        )
+        raise SystemExit(runtime.exit_code_for(error)) from None

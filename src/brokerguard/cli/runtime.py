@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Settings, SettingsError, get_settings
 from brokerguard.db.engine import make_engine, session_factory, session_scope
-from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
+from brokerguard.errors import (
+    BrokerguardError,
+    MigrationStateError,
+    NotFoundError,
+    ValidationError,
+)
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
@@ -33,9 +38,20 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def raw_engine() -> Engine:
+    """A new engine on the database as it is, migrated or not (``db upgrade``, ``db status``)."""
+    return make_engine(settings().database_url)
+
+
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    return make_engine(settings().database_url)
+    """The database, checked once to be at the code's migrations: a database never
+    migrated or behind the code raises :class:`MigrationStateError` (exit 2)."""
+    from brokerguard.db import migrate  # the migrations are the domains': import late
+
+    migrated = raw_engine()
+    migrate.require_up_to_date(migrated)
+    return migrated
 
 
 def settings() -> Settings:
@@ -53,7 +69,7 @@ def open_session() -> Iterator[Session]:
 
 
 def exit_code_for(error: BrokerguardError) -> int:
-    bad_input = ValidationError | NotFoundError | SettingsError
+    bad_input = ValidationError | NotFoundError | SettingsError | MigrationStateError
     return EXIT_BAD_INPUT if isinstance(error, bad_input) else EXIT_FAILED
 
 

@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from brokerguard.domains import all_domains
+from brokerguard.errors import MigrationStateError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 #: the core revisions (staff); each domain's are in its own folder
@@ -56,3 +57,21 @@ def script_heads() -> set[str]:
 
 def is_up_to_date(engine: Engine) -> bool:
     return current_heads(engine) == script_heads()
+
+
+def require_up_to_date(engine: Engine) -> None:
+    """Raise :class:`MigrationStateError` unless the database is at the code's revisions."""
+    current, wanted = current_heads(engine), script_heads()
+    if current == wanted:
+        return
+    if not current:
+        state = "has never been migrated"
+    elif current - wanted and not wanted - current:
+        state = "is at revisions this version of brokerguard does not know: " + ", ".join(
+            sorted(current - wanted)
+        )
+    else:
+        state = "is behind the code (missing " + ", ".join(sorted(wanted - current)) + ")"
+    raise MigrationStateError(
+        f"the database {state}: run `brokerguard db upgrade`", field="database_url"
+    )

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from brokerguard.audit.web import record_customer_read
 from brokerguard.deepfake import service
-from brokerguard.deepfake.audit import record_read
+from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
 from brokerguard.deepfake.settings import DeepfakeSettings
+from brokerguard.inputs import InputModel
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import download
 from brokerguard.registerkit.web import add_findings_api
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import (
     AppAuditSink,
     AppClock,
@@ -57,46 +60,60 @@ Sender = Annotated[OtpSender, Depends(get_sender)]
 Detector = Annotated[DeepfakeDetector, Depends(get_detector)]
 
 
-class StartBody(BaseModel):
+class StartBody(InputModel):
     customer_ref: str = Field(max_length=64)
     purpose: str = Field(max_length=32)
 
 
-class OtpSendBody(BaseModel):
+class OtpSendBody(InputModel):
     channel: str = Field(max_length=8)
     registered_destination: str = Field(max_length=254)
 
 
-class OtpVerifyBody(BaseModel):
+class OtpVerifyBody(InputModel):
     code: str = Field(max_length=32)
 
 
-class ChallengesBody(BaseModel):
+class ChallengesBody(InputModel):
     results: list[bool] = Field(max_length=10)
 
 
-class PhotoBody(BaseModel):
+class PhotoBody(InputModel):
     result: str = Field(max_length=16)
-    note: str = Field(default="", max_length=2000)
+    note: MultilineText = Field(default="", max_length=2000)
 
 
-class DigestBody(BaseModel):
+class DigestBody(InputModel):
     sha256: str = Field(max_length=64)
     size: int | None = Field(default=None, ge=1)
 
 
-class OverrideBody(BaseModel):
-    note: str = Field(min_length=1, max_length=2000)
+class OverrideBody(InputModel):
+    note: MultilineText = Field(min_length=1, max_length=2000)
 
 
-class ReviewBody(BaseModel):
+class ReviewBody(InputModel):
     decision: str = Field(max_length=8)
-    note: str = Field(default="", max_length=2000)
+    note: MultilineText = Field(default="", max_length=2000)
 
 
 @router.get("/sessions")
-def list_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
-    return {"items": [service.session_summary(r) for r in service.list_sessions(session)]}
+def list_api(
+    request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> dict[str, Any]:
+    """The sessions, newest first; the read of every listed customer is audited (A9.9)."""
+    items = [service.session_summary(r) for r in service.list_sessions(session)]
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.list",
+        customer_ids=[item["customer_ref"] for item in items],
+        result=repr(items).encode(),
+        system=AUDIT_SYSTEM,
+    )
+    return {"items": items}
 
 
 @router.get("/sessions/export")
@@ -119,18 +136,24 @@ def start_api(body: StartBody, session: DbSession, clock: AppClock, user: Writer
 
 @router.get("/sessions/{session_id}")
 def get_api(
-    session_id: str, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    user: CurrentStaff,
 ) -> dict[str, Any]:
     row = service.get_session(session, session_id)
     summary = service.session_summary(row)
-    record_read(
+    record_customer_read(
         sink,
+        request,
         clock,
         actor=user.username,
         function="deepfake.sessions.get",
-        query=f"session {row.id}",
-        customer_refs=[row.customer_ref],
+        customer_ids=[row.customer_ref],
         result=repr(sorted(summary.items())).encode(),
+        system=AUDIT_SYSTEM,
     )
     return summary
 

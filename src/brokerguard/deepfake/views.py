@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from brokerguard.audit.web import record_customer_read
 from brokerguard.deepfake import automatic, service
 from brokerguard.deepfake.analysis.schedule import PROMPTS
 from brokerguard.deepfake.api import Cfg, Detector, Sender
+from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, ValidationError
@@ -62,12 +64,25 @@ def _detail(
 
 
 @router.get("")
-def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
+def list_page(
+    request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
+) -> Response:
+    rows = [service.session_summary(r) for r in service.list_sessions(session)]
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.list",
+        customer_ids=[row["customer_ref"] for row in rows],
+        result=repr(rows).encode(),
+        system=AUDIT_SYSTEM,
+    )
     return render(
         request,
         "deepfake/list.html",
         {
-            "rows": [service.session_summary(r) for r in service.list_sessions(session)],
+            "rows": rows,
             "purposes": service.PURPOSES,
             "status_labels": SESSION_STATUS_LABELS,
             "error": None,
@@ -116,8 +131,24 @@ def start_page(
 
 @router.get("/{session_id}")
 def detail_page(
-    session_id: str, request: Request, session: DbSession, user: CurrentStaff
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    user: CurrentStaff,
 ) -> Response:
+    row = service.get_session(session, session_id)
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.view",
+        customer_ids=[row.customer_ref],
+        result=repr(sorted(service.session_summary(row).items())).encode(),
+        system=AUDIT_SYSTEM,
+    )
     return _detail(request, session, session_id)
 
 

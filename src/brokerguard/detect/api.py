@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
 
+from brokerguard.audit.web import record_customer_read
 from brokerguard.detect import reports, service
 from brokerguard.detect.models import DetectAlert
+from brokerguard.inputs import InputModel
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
+from brokerguard.textpolicy import MultilineText
+from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, DbSession, require_roles
 
 router = APIRouter(prefix="/api/v1/detect", tags=["detect"])
 Reader = Annotated[
@@ -40,20 +43,35 @@ def alert_dict(alert: DetectAlert) -> dict[str, Any]:
 
 @router.get("/alerts")
 def alerts(
+    request: Request,
     session: DbSession,
-    _: Reader,
+    clock: AppClock,
+    sink: AppAuditSink,
+    staff: Reader,
     status: Annotated[str | None, Query(max_length=16)] = None,
 ) -> dict[str, Any]:
-    return {"alerts": [alert_dict(a) for a in service.list_alerts(session, status=status)]}
+    """The alerts (accounts and source IPs of customers' logins): an audited read (A9.9)."""
+    rows = service.list_alerts(session, status=status)
+    listed = [alert_dict(a) for a in rows]
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=staff.username,
+        function="detect.alerts.list",
+        customer_ids=service.alert_accounts(rows),
+        result=repr(listed).encode(),
+    )
+    return {"alerts": listed}
 
 
-class TriageBody(BaseModel):
-    note: str = Field(default="", max_length=4000)
+class TriageBody(InputModel):
+    note: MultilineText = Field(default="", max_length=4000)
 
 
-class CloseBody(BaseModel):
+class CloseBody(InputModel):
     reason: str = Field(max_length=32)
-    note: str = Field(default="", max_length=4000)
+    note: MultilineText = Field(default="", max_length=4000)
 
 
 @router.post("/alerts/{alert_id}/triage")
@@ -77,7 +95,7 @@ def run(session: DbSession, clock: AppClock, _: Analyst) -> dict[str, Any]:
     return service.run_detection(session, clock).__dict__
 
 
-class ReportBody(BaseModel):
+class ReportBody(InputModel):
     kind: str = Field(max_length=16)
     period: str | None = Field(default=None, max_length=10)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.detect import api, checks, cli, demo, models, views
+from brokerguard.detect import api, checks, cli, demo, jobs, models, views
 from brokerguard.detect.settings import DetectSettings
 from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
 
@@ -18,6 +18,7 @@ MANIFEST = DomainManifest(
     cli=CliGroup("detect", cli.app),
     checks=checks,
     models=models,
+    jobs=jobs.JOBS,
     demo=DemoStep(demo.load_demo, depends_on=("audit",)),
     settings=DetectSettings,
     templates=HERE / "templates",

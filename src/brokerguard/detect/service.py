@@ -191,6 +191,19 @@ def list_alerts(
     return list(session.scalars(query))
 
 
+def alert_accounts(alerts: list[DetectAlert]) -> list[str]:
+    """The customer accounts the alerts name (alerts of rules grouped by account)."""
+    accounts = []
+    for alert in alerts:
+        try:
+            details = json.loads(alert.details or "{}")
+        except ValueError:
+            details = {}
+        if isinstance(details, dict) and details.get("group_by") == "account":
+            accounts.append(alert.group_key)
+    return accounts
+
+
 def _alert(session: Session, alert_id: str) -> DetectAlert:
     alert = session.get(DetectAlert, alert_id) if len(alert_id) <= 36 else None
     if alert is None:

@@ -8,14 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from brokerguard.clock import as_utc
+from brokerguard.audit.web import record_customer_read
+from brokerguard.clock import Clock, as_utc
 from brokerguard.detect import reports, service
 from brokerguard.detect.models import DetectAlert
 from brokerguard.detect.rules import load_rules
 from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
+from brokerguard.kernel.audit import AuditSink
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, DbSession, require_roles
+from brokerguard.web.deps import AppAuditSink, AppClock, DbSession, require_roles
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
@@ -86,10 +88,24 @@ ALERT_TABLE: TableSpec[DetectAlert] = TableSpec(
 def _page(
     request: Request,
     session: DbSession,
+    sink: AuditSink,
+    clock: Clock,
+    actor: str,
     error: BrokerguardError | None = None,
     form: dict[str, object] | None = None,
 ) -> Response:
+    """The alerts page; showing it is an audited read of the accounts it names (A9.9)."""
     alerts = table_page(request.query_params, ALERT_TABLE, service.list_alerts(session, limit=5000))
+    shown = alerts.rows
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=actor,
+        function="detect.alerts.view",
+        customer_ids=service.alert_accounts(shown),
+        result=repr([(a.id, a.group_key, a.status, a.event_count) for a in shown]).encode(),
+    )
     context = {
         "alerts": alerts,
         "rule_title": rule_title,
@@ -107,8 +123,10 @@ def _page(
 
 
 @router.get("/detect")
-def detect_page(request: Request, session: DbSession, _: Reader) -> Response:
-    return _page(request, session)
+def detect_page(
+    request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, staff: Reader
+) -> Response:
+    return _page(request, session, sink, clock, staff.username)
 
 
 def _act(
@@ -140,6 +158,7 @@ def alert_action(
     alert_id: str,
     session: DbSession,
     clock: AppClock,
+    sink: AppAuditSink,
     staff: Analyst,
     action: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=32)] = "",
@@ -150,7 +169,9 @@ def alert_action(
         _act(session, clock, staff, alert_id, action, reason, note)
     except (ValidationError, NotFoundError) as error:
         session.rollback()
-        return _page(request, session, error, {"note": note, "reason": reason})
+        return _page(
+            request, session, sink, clock, staff.username, error, {"note": note, "reason": reason}
+        )
     return _back(request, back)
 
 
@@ -159,6 +180,7 @@ def bulk_action(
     request: Request,
     session: DbSession,
     clock: AppClock,
+    sink: AppAuditSink,
     staff: Analyst,
     alert_ids: Annotated[list[str], Form(max_length=MAX_BULK)] = [],  # noqa: B006
     action: Annotated[str, Form(max_length=16)] = "",
@@ -175,5 +197,5 @@ def bulk_action(
             _act(session, clock, staff, alert_id, action, reason, note)
     except (ValidationError, NotFoundError) as error:
         session.rollback()
-        return _page(request, session, error, form)
+        return _page(request, session, sink, clock, staff.username, error, form)
     return _back(request, back)

@@ -8,6 +8,8 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brokerguard.clock import TAIPEI
+from brokerguard.inputs import InputModel
+from brokerguard.textpolicy import MultilineText
 
 
 class Ownership(StrEnum):
@@ -94,7 +96,7 @@ def _alias(value: object) -> object:
     return value
 
 
-class DeviceIn(BaseModel):
+class DeviceIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     device_id: str = Field(min_length=1, max_length=128)
@@ -108,7 +110,7 @@ class DeviceIn(BaseModel):
     policy_ack_on: date | None = None
     sensitive_access: bool = True
     status: DeviceStatus = DeviceStatus.active
-    notes: str = Field(default="", max_length=4000)
+    notes: MultilineText = Field(default="", max_length=4000)
 
     @field_validator("ownership", "device_type", "os", mode="before")
     @classmethod
@@ -144,7 +146,7 @@ class DeviceRecord(BaseModel):
     updated_at: datetime
 
 
-class MdmRowIn(BaseModel):
+class MdmRowIn(InputModel):
     """One device in an MDM export."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

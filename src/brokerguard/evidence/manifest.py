@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.evidence import api, demo, models, views
+from brokerguard.evidence import api, demo, jobs, models, views
 from brokerguard.kernel.manifest import DemoStep, DomainManifest, NavItem
 
 HERE = Path(__file__).parent
@@ -15,6 +15,7 @@ MANIFEST = DomainManifest(
     page_routers=(views.router,),
     nav=(NavItem("/evidence", "證據", "Evidence"),),
     models=models,
+    jobs=jobs.JOBS,
     demo=DemoStep(demo.load_demo, depends_on=("policies",)),
     templates=HERE / "templates",
     migrations=HERE / "migrations",

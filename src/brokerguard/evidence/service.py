@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -96,6 +97,23 @@ def get_evidence(session: Session, evidence_id: str) -> EvidenceRecord:
     if item is None:
         raise NotFoundError(f"no evidence with id {evidence_id}", field="evidence_id")
     return _record(item)
+
+
+EVIDENCE_REFERENCE = re.compile(r"^evidence:sha256:([0-9a-f]{64})$")
+
+
+def find_by_reference(session: Session, reference: str) -> EvidenceRecord | None:
+    """The newest stored item named by ``evidence:sha256:<hex>`` (None: not in the store)."""
+    match = EVIDENCE_REFERENCE.match(reference.strip())
+    if match is None:
+        return None
+    item = session.scalar(
+        select(EvidenceItem)
+        .where(EvidenceItem.sha256 == match.group(1))
+        .order_by(EvidenceItem.uploaded_at.desc())
+        .limit(1)
+    )
+    return _record(item) if item is not None else None
 
 
 def evidence_content(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from brokerguard.findings.schemas import Severity
+from brokerguard.inputs import InputModel
+from brokerguard.textpolicy import MultilineText
 
 
 class ManualSource(StrEnum):
@@ -19,12 +21,12 @@ class ManualSource(StrEnum):
     manual = "manual"
 
 
-class FindingIn(BaseModel):
+class FindingIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     requirement_id: str = Field(min_length=1, max_length=32)
     title: str = Field(min_length=1, max_length=255)
-    description: str = Field(default="", max_length=8000)
+    description: MultilineText = Field(default="", max_length=8000)
     source: ManualSource = ManualSource.inspection
     source_ref: str = Field(default="", max_length=255)
     owner: str = Field(default="", max_length=128)
@@ -32,7 +34,7 @@ class FindingIn(BaseModel):
     severity: Severity = Severity.medium
 
 
-class FromCheckIn(BaseModel):
+class FromCheckIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     check_id: str = Field(min_length=1, max_length=128)
@@ -42,16 +44,16 @@ class FromCheckIn(BaseModel):
     severity: Severity = Severity.medium
 
 
-class PlanIn(BaseModel):
+class PlanIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    plan: str = Field(min_length=1, max_length=8000)
+    plan: MultilineText = Field(min_length=1, max_length=8000)
     owner: str | None = Field(default=None, max_length=128)
     due_date: date | None = None
 
 
-class CloseIn(BaseModel):
+class CloseIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    note: str = Field(min_length=1, max_length=8000)
+    note: MultilineText = Field(min_length=1, max_length=8000)
     closing_evidence: str | None = Field(default=None, max_length=255)

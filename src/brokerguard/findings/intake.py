@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import Status
@@ -25,6 +25,7 @@ from brokerguard.evidence.service import store_evidence
 from brokerguard.findings.forms import FindingIn
 from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
 from brokerguard.findings.service import close_finding, get_finding, list_findings, open_finding
+from brokerguard.inputs import InputModel
 from brokerguard.registerkit.model_rows import ImportOutcome, load_rows
 from brokerguard.registerkit.spec import table_file
 from brokerguard.rulebook import require_known
@@ -36,6 +37,7 @@ from brokerguard.tabular import (
     read_table,
     text,
 )
+from brokerguard.textpolicy import MultilineText
 
 FAILED = (Status.failed, Status.error)
 
@@ -126,7 +128,7 @@ def failed_checks(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-class RemarkIn(BaseModel):
+class RemarkIn(InputModel):
     """One inspection remark (查核意見) to track as a finding."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -134,7 +136,7 @@ class RemarkIn(BaseModel):
     remark_no: str = Field(min_length=1, max_length=128)
     requirement_id: str = Field(min_length=1, max_length=32)
     title: str = Field(min_length=1, max_length=255)
-    description: str = Field(default="", max_length=8000)
+    description: MultilineText = Field(default="", max_length=8000)
     severity: Severity = Severity.medium
     owner: str = Field(default="", max_length=128)
     due_date: date | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.findings import api, cli, demo, models, views
+from brokerguard.findings import api, cli, demo, jobs, models, views
 from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
 
 HERE = Path(__file__).parent
@@ -16,6 +16,7 @@ MANIFEST = DomainManifest(
     nav=(NavItem("/findings", "缺失改善", "Findings"),),
     cli=CliGroup("findings", cli.app),
     models=models,
+    jobs=jobs.JOBS,
     demo=DemoStep(demo.load_demo, depends_on=("evidence",)),
     templates=HERE / "templates",
     migrations=HERE / "migrations",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from brokerguard.inputs import InputModel
 from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import (
     AssessmentIn,
@@ -27,15 +28,16 @@ from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import Upload, Writer, add_table_api
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_roles
 
 router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
 Decider = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
 
 
-class DismissIn(BaseModel):
+class DismissIn(InputModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: MultilineText = Field(min_length=1, max_length=2000)
 
 
 # --- assets ---------------------------------------------------------------------------------

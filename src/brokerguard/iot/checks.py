@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.clock import today
+from brokerguard.clock import as_utc, today
 from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import (
     AssessmentRecord,
@@ -115,6 +115,24 @@ def scan_unregistered(ctx: CheckContext) -> CheckResult:
         return CheckResult.manual(
             "尚未匯入物聯網網段之 nmap 掃描結果", "No nmap scan of the IoT network imported yet"
         )
+    ref = [f"record:iot_scans:{scan.id}"]
+    max_days = ctx.settings.iot.scan_max_age_days
+    if scan.scanned_at is None:
+        return CheckResult.failed(
+            f"最近一次掃描（{scan.filename}）未載明掃描時間，無法證明清冊現況",
+            f"The latest scan ({scan.filename}) has no scan time: it cannot prove the register "
+            "is current",
+            evidence=ref,
+        )
+    age_days = (ctx.clock.now() - as_utc(scan.scanned_at)).days
+    if age_days > max_days:
+        return CheckResult.failed(
+            f"最近一次掃描（{scan.filename}）已 {age_days} 天，超過 {max_days} 天",
+            f"The latest scan ({scan.filename}) is {age_days} days old, more than {max_days}",
+            evidence=ref,
+            scan_age_days=age_days,
+            max_days=max_days,
+        )
     open_hosts = scans.open_unregistered(ctx.session, scan.id)
     if open_hosts:
         shown = ", ".join(h.ip_address for h in open_hosts[:MAX_LISTED])
@@ -125,9 +143,12 @@ def scan_unregistered(ctx: CheckContext) -> CheckResult:
             evidence=[f"record:iot_scans:{scan.id}"],
         )
     return CheckResult.passed(
-        f"最近一次掃描之 {scan.hosts_up} 台主機均已登錄或已說明",
-        f"All {scan.hosts_up} hosts of the latest scan are registered or explained",
-        evidence=[f"record:iot_scans:{scan.id}"],
+        f"最近一次掃描（{age_days} 天前）之 {scan.hosts_up} 台主機均已登錄或已說明",
+        f"All {scan.hosts_up} hosts of the latest scan ({age_days} days old) are registered "
+        "or explained",
+        evidence=ref,
+        scan_age_days=age_days,
+        max_days=max_days,
     )
 
 
@@ -142,12 +163,15 @@ def _control_check(ctx: CheckContext, control: str, label_zh: str, label_en: str
     excepted = 0
     for asset in in_scope:
         record = state.latest.get(asset.id)
-        if record is None or record.control_ok(control) is not False:
-            continue
+        held = None if record is None else record.control_ok(control)
+        if record is None or held is True:
+            continue  # no record at all: already in ``unassessed``
         if state.excepted(asset.id, control):
             excepted += 1
         elif state.expired(asset.id, control):
             expired.append(asset)
+        elif held is None:  # assessed, but this control's state is unknown: never a pass
+            unassessed.append(asset)
         else:
             failing.append(asset)
     if expired:

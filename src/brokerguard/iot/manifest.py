@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.iot import api, checks, cli, demo, models, views
+from brokerguard.iot import api, checks, cli, demo, jobs, models, views
 from brokerguard.iot.settings import IotSettings
 from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
 
@@ -18,6 +18,7 @@ MANIFEST = DomainManifest(
     cli=CliGroup("iot", cli.app),
     checks=checks,
     models=models,
+    jobs=jobs.JOBS,
     demo=DemoStep(demo.load_demo),
     settings=IotSettings,
     templates=HERE / "templates",

@@ -9,6 +9,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from brokerguard.inputs import InputModel
+from brokerguard.textpolicy import MultilineText
+
 MAC_RE = re.compile(r"^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(\1[0-9a-f]{2}){4}$", re.IGNORECASE)
 
 
@@ -96,7 +99,7 @@ def _short(value: str, limit: int) -> str:
     return text
 
 
-class AssetIn(BaseModel):
+class AssetIn(InputModel):
     """An IoT asset as entered (form, API or import row)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -115,11 +118,11 @@ class AssetIn(BaseModel):
     firmware_version: str = Field(default="", max_length=64)
     security_label: bool = False
     label_ref: str = Field(default="", max_length=128)
-    no_label_reason: str = Field(default="", max_length=2000)
+    no_label_reason: MultilineText = Field(default="", max_length=2000)
     management_interface: bool = True
     purchased_on: date | None = None
     status: AssetStatus = AssetStatus.active
-    notes: str = Field(default="", max_length=4000)
+    notes: MultilineText = Field(default="", max_length=4000)
 
     @field_validator("device_type", mode="before")
     @classmethod
@@ -191,7 +194,7 @@ class AssetRecord(BaseModel):
         return self.device_type is DeviceType.sensor and not self.management_interface
 
 
-class AssessmentIn(BaseModel):
+class AssessmentIn(InputModel):
     """The controls of A7.1.2-A7.1.4 as found on one device; ``None`` = not applicable."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -205,7 +208,7 @@ class AssessmentIn(BaseModel):
     network_isolated: bool
     remote_access_controlled: bool
     next_due: date | None = None
-    notes: str = Field(default="", max_length=4000)
+    notes: MultilineText = Field(default="", max_length=4000)
 
 
 class AssessmentRecord(BaseModel):
@@ -237,7 +240,7 @@ class AssessmentRecord(BaseModel):
         raise ValueError(f"unknown control {control}")
 
 
-class VendorIn(BaseModel):
+class VendorIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=128)
@@ -245,7 +248,7 @@ class VendorIn(BaseModel):
     contract_ref: str = Field(default="", max_length=128)
     security_clauses: bool = False
     support_end: date | None = None
-    notes: str = Field(default="", max_length=4000)
+    notes: MultilineText = Field(default="", max_length=4000)
 
     @field_validator("name", "contact", "contract_ref", "notes")
     @classmethod
@@ -267,13 +270,13 @@ class VendorRecord(BaseModel):
     updated_at: datetime
 
 
-class ExceptionIn(BaseModel):
+class ExceptionIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     asset_tag: str = Field(min_length=1, max_length=64)
     control: str
-    reason: str = Field(min_length=1, max_length=4000)
-    compensating_controls: str = Field(min_length=1, max_length=4000)
+    reason: MultilineText = Field(min_length=1, max_length=4000)
+    compensating_controls: MultilineText = Field(min_length=1, max_length=4000)
     expires_on: date
 
     @field_validator("control")

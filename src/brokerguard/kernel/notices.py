@@ -41,6 +41,7 @@ class NoticeKind(StrEnum):
     release_pending_approval = "release_pending_approval"  # A6.3.1.4
     ct_log_failure = "ct_log_failure"  # a CT log's tree head failed verification
     customer_security = "customer_security"  # to an e-trading customer: password reset, ...
+    iot_reassessment_due = "iot_reassessment_due"  # A7.2: an IoT device's reassessment is due
 
 
 @dataclass(frozen=True)

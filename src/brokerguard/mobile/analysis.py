@@ -45,7 +45,12 @@ class ArtifactReport:
 
     @property
     def has_debug_warning(self) -> bool:
-        return bool(self.signals.debugger_detection or self.signals.adb_detection)
+        return bool(self.signals.debugger_detection)
+
+    @property
+    def has_usb_debug_warning(self) -> bool:
+        """Android: the app checks whether USB debugging (ADB) is on; iOS has no such switch."""
+        return self.platform != "android" or bool(self.signals.adb_detection)
 
     @property
     def signing_certificates(self) -> list[str]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, check
-from brokerguard.clock import to_taipei
+from brokerguard.clock import as_utc, to_taipei
 from brokerguard.findings.service import list_open
 from brokerguard.mobile import approvals, listing, registry, review, testing
 from brokerguard.mobile.models import MobileApp, MobileRelease
+from brokerguard.phishing.service import last_scan
 from brokerguard.timefmt import format_when
 
 SENSITIVE_RULES = ("cleartext_traffic", "ats_arbitrary_loads", "hardcoded_secret", "http_url")
@@ -48,6 +50,12 @@ def _no_apps() -> CheckResult:
         "尚未登錄任何行動應用程式；若公司未提供 APP，請以文件說明",
         "No mobile app is registered; if the firm offers none, document that",
     )
+
+
+DEVICE_RISK_RULES = frozenset(
+    {"root_detection_absent", "debugger_detection_absent", "adb_detection_absent"}
+)
+"""A6.3.2.2 names rooted/jailbroken devices and USB debugging: any missing detection fails."""
 
 
 def _rules(release: MobileRelease) -> set[str]:
@@ -212,9 +220,30 @@ def counterfeit_reference(ctx: CheckContext) -> CheckResult:
             f"未登錄正式簽章憑證，無法比對仿冒 APP：{', '.join(missing)}",
             f"No official certificate to compare counterfeits against: {', '.join(missing)}",
         )
-    return CheckResult.manual(
-        "正式憑證已登錄；仿冒 APP 偵測機制之執行紀錄請見仿冒偵測模組",
-        "Official certificates recorded; see the counterfeit-detection module for its runs",
+    days = ctx.settings.phishing.scan_max_age_days
+    run = last_scan(ctx.session, ("apps",), scanned_only=True)
+    if run is None:
+        return CheckResult.failed(
+            "正式憑證已登錄，但假冒 APP 偵測從未執行（或未掃描任何名稱）",
+            "Official certificates recorded, but the counterfeit-app scan never ran "
+            "(or scanned no name)",
+        )
+    ref = [f"record:phishing_scan_runs:{run.id}"]
+    age = ctx.clock.now() - as_utc(run.finished_at)
+    if age > timedelta(days=days):
+        return CheckResult.failed(
+            f"正式憑證已登錄，但最近一次假冒 APP 偵測已逾 {days} 天",
+            f"Official certificates recorded, but the last counterfeit-app scan is more than "
+            f"{days} days old",
+            ref,
+            scan_age_days=age.days,
+        )
+    return CheckResult.passed(
+        f"{len(apps)} 個 APP 之正式憑證已登錄，假冒 APP 偵測於 {age.days} 天內掃描 {run.names} 筆",
+        f"Official certificates of {len(apps)} app(s) recorded; the counterfeit-app scan "
+        f"checked {run.names} names {age.days} days ago",
+        ref,
+        scan_age_days=age.days,
     )
 
 
@@ -299,7 +328,7 @@ def sensitive_data_protection(ctx: CheckContext) -> CheckResult:
             f"{app.slug} {rel.version_name}: no root/debug warning",
         )
         for app, rel in pairs
-        if {"root_detection_absent", "debugger_detection_absent"} & _rules(rel)
+        if DEVICE_RISK_RULES & _rules(rel)
     ]
     refs = [_ref(r) for _, r in pairs]
     if problems:
@@ -341,19 +370,21 @@ def root_debug_warning(ctx: CheckContext) -> CheckResult:
     if not pairs:
         return _no_apps()
     missing = [
-        f"{app.slug} {rel.version_name}"
-        for app, rel in pairs
-        if {"root_detection_absent", "debugger_detection_absent"} & _rules(rel)
+        f"{app.slug} {rel.version_name}" for app, rel in pairs if DEVICE_RISK_RULES & _rules(rel)
     ]
     refs = [_ref(r) for _, r in pairs]
     if missing:
         return CheckResult.failed(
-            f"程式未見 Root／除錯偵測：{', '.join(missing)}（混淆或原生實作請人工確認）",
-            f"No root/debug detection in {', '.join(missing)} (confirm by hand if obfuscated)",
+            f"程式未見 Root／除錯器／USB 偵錯偵測：{', '.join(missing)}"
+            "（混淆或原生實作請人工確認）",
+            f"No root, debugger or USB-debugging detection in {', '.join(missing)} "
+            "(confirm by hand if obfuscated)",
             refs,
         )
     return CheckResult.passed(
-        "上架版本具 Root 與除錯偵測", "Root and debug detection present", refs
+        "上架版本具 Root、除錯器與 USB 偵錯偵測",
+        "Root, debugger and USB-debugging detection present",
+        refs,
     )
 
 

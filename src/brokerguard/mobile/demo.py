@@ -68,7 +68,10 @@ def _release(
     cert: str,
     findings: list[str],
     major: list[str] | None = None,
+    status: str = "released",
 ) -> MobileRelease:
+    """A demo release row. Only versions the gate would have passed are ``released``:
+    each of them gets both approvals below; the rest stay ``candidate``."""
     row = MobileRelease(
         app_id=app.id,
         version_name=version,
@@ -80,10 +83,10 @@ def _release(
         facts={"package": app.package_name, "version_name": version, "version_code": code},
         findings=[{"rule": f} for f in findings],
         store="Google Play" if app.platform == "android" else "App Store",
-        status="released",
+        status=status,
         major_update=bool(major),
         major_reasons=major or [],
-        released_on=released_on,
+        released_on=released_on if status == "released" else None,
         created_at=ctx.clock.now()
         - timedelta(days=(ctx.clock.now().date() - released_on).days + 3),
         created_by=ctx.staff["app_team"].username if "app_team" in ctx.staff else "app-team",
@@ -167,11 +170,13 @@ def load_demo(ctx: DemoContext) -> None:
         released_on=today - timedelta(days=420), cert=ios_cert, findings=[],
     )  # fmt: skip
     _approve(ctx, ios_first, "首次上架")
+    # waiting at the gate: no approval yet, a location permission without a purpose and
+    # no jailbreak detection; the gate refuses it, so it is a candidate, never listed
     _release(
         ctx, ios, version="5.1.0", code="510",
         permissions=[*IOS_PERMISSIONS, "NSLocationWhenInUseUsageDescription"],
         released_on=today - timedelta(days=20), cert=ios_cert,
-        findings=["root_detection_absent"],
+        findings=["root_detection_absent"], status="candidate",
     )  # fmt: skip
     internal_release = _release(
         ctx, internal, version="2.3.1", code="231", permissions=["android.permission.INTERNET"],

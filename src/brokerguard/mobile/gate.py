@@ -211,7 +211,9 @@ def _root_debug_warning(ctx: GateContext) -> RuleOutcome:
     if not ctx.report.has_root_warning:
         missing.append("root/jailbreak")
     if not ctx.report.has_debug_warning:
-        missing.append("debugger/USB debugging")
+        missing.append("debugger")
+    if not ctx.report.has_usb_debug_warning:
+        missing.append("USB debugging")
     if missing:
         return _fail(
             "root_debug_warning",

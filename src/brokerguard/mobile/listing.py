@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
@@ -90,23 +90,45 @@ def listing_html(entries: list[ListingEntry], firm_zh: str, firm_en: str) -> str
     return _env.from_string(_TEMPLATE).render(entries=entries, firm_zh=firm_zh, firm_en=firm_en)
 
 
+@dataclass
+class _Published:
+    """What a published page shows: per app its version and links, all links, its text."""
+
+    versions: dict[str, str] = field(default_factory=dict)
+    row_links: dict[str, set[str]] = field(default_factory=dict)
+    links: set[str] = field(default_factory=set)
+    text: str = ""
+
+
 class _RowParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.rows: dict[str, str] = {}
+        self.found = _Published()
         self.text: list[str] = []
+        self.row: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         app = values.get("data-app")
         if app:
-            self.rows[app] = values.get("data-version") or ""
+            self.row = app
+            self.found.versions[app] = values.get("data-version") or ""
+            self.found.row_links.setdefault(app, set())
+        href = (values.get("href") or "").strip()
+        if tag == "a" and href:
+            self.found.links.add(href)
+            if self.row is not None:
+                self.found.row_links[self.row].add(href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr":
+            self.row = None
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
 
 
-def _published_versions(content: bytes) -> tuple[dict[str, str], str]:
+def _published(content: bytes) -> _Published:
     text = content.decode("utf-8", errors="replace")
     stripped = text.lstrip()
     if stripped.startswith("{"):
@@ -119,34 +141,49 @@ def _published_versions(content: bytes) -> tuple[dict[str, str], str]:
         apps = data.get("apps") if isinstance(data, dict) else None
         if not isinstance(apps, list):
             raise ValidationError("published JSON has no 'apps' list", field="listing")
-        found = {
-            str(a.get("app")): str(a.get("version", ""))
-            for a in apps
-            if isinstance(a, dict) and a.get("app")
-        }
-        return found, ""
+        found = _Published()
+        for item in apps:
+            if isinstance(item, dict) and item.get("app"):
+                app = str(item["app"])
+                found.versions[app] = str(item.get("version", ""))
+                link = str(item.get("download_url") or "").strip()
+                found.row_links[app] = {link} if link else set()
+        return found
     parser = _RowParser()
     parser.feed(text)
-    return parser.rows, " ".join(parser.text)
+    parser.found.text = " ".join(parser.text)
+    return parser.found
 
 
 def compare_published(expected: list[ListingEntry], content: bytes) -> list[str]:
-    """Differences between the registry's listing and the published page (empty: in sync)."""
-    versions, page_text = _published_versions(content)
+    """Differences between the registry's listing and the published page (empty: in sync).
+
+    A6.3.1.2 names the app's name, version *and download location*: the registry's
+    download link must be the published row's link (or, on a free-form page, a link
+    on the page)."""
+    page = _published(content)
     problems: list[str] = []
     for entry in expected:
-        if entry.app in versions:
-            if versions[entry.app] != entry.version:
+        if entry.app in page.versions:
+            if page.versions[entry.app] != entry.version:
                 problems.append(
-                    f"{entry.app}: published version {versions[entry.app]!r}, "
+                    f"{entry.app}: published version {page.versions[entry.app]!r}, "
                     f"registry {entry.version!r}"
                 )
-        elif page_text and entry.name_zh in page_text and entry.version in page_text:
-            continue
+            links = page.row_links.get(entry.app, set())
+        elif page.text and entry.name_zh in page.text and entry.version in page.text:
+            links = page.links
         else:
             problems.append(f"{entry.app}: not on the published page")
+            continue
+        if not entry.download_url:
+            problems.append(f"{entry.app}: the registry has no download location to publish")
+        elif entry.download_url not in links:
+            problems.append(
+                f"{entry.app}: download location {entry.download_url!r} not on the published page"
+            )
     known = {e.app for e in expected}
-    for app in sorted(set(versions) - known):
+    for app in sorted(set(page.versions) - known):
         problems.append(f"{app}: published but not a released app in the registry")
     return problems
 

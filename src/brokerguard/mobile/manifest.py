@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
-from brokerguard.mobile import api, checks, cli, demo, models, views
+from brokerguard.mobile import api, checks, cli, demo, jobs, models, views
 from brokerguard.mobile.settings import MobileSettings
 
 HERE = Path(__file__).parent
@@ -18,6 +18,7 @@ MANIFEST = DomainManifest(
     cli=CliGroup("app", cli.app),
     checks=checks,
     models=models,
+    jobs=jobs.JOBS,
     demo=DemoStep(demo.load_demo),
     settings=MobileSettings,
     templates=HERE / "templates",

@@ -6,8 +6,11 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brokerguard.inputs import InputModel
+from brokerguard.textpolicy import MultilineText
 
-class AppIn(BaseModel):
+
+class AppIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: str = Field(min_length=2, max_length=63)
@@ -38,12 +41,12 @@ class AppOut(BaseModel):
     created_at: datetime
 
 
-class PurposeIn(BaseModel):
+class PurposeIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    purpose_zh: str = Field(min_length=1, max_length=2000)
-    purpose_en: str = Field(min_length=1, max_length=2000)
-    sensitive_data: str = Field(default="", max_length=2000)
+    purpose_zh: MultilineText = Field(min_length=1, max_length=2000)
+    purpose_en: MultilineText = Field(min_length=1, max_length=2000)
+    sensitive_data: MultilineText = Field(default="", max_length=2000)
 
 
 class PurposeOut(BaseModel):
@@ -76,11 +79,11 @@ class ReleaseOut(BaseModel):
     created_by: str
 
 
-class ApprovalIn(BaseModel):
+class ApprovalIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     unit: str = Field(pattern="^(security|compliance)$")
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: MultilineText = Field(min_length=1, max_length=2000)
 
 
 class ApprovalOut(BaseModel):
@@ -119,25 +122,25 @@ class LabDueOut(BaseModel):
     overdue: bool
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     checklist_version: str = Field(min_length=1, max_length=64)
     level: str | None = Field(default=None, pattern="^L[123]$")
 
 
-class ReviewItemIn(BaseModel):
+class ReviewItemIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     item_no: str = Field(min_length=1, max_length=32)
     outcome: str = Field(pattern="^(present|consistent|missing)$")
-    note: str = Field(default="", max_length=2000)
+    note: MultilineText = Field(default="", max_length=2000)
 
 
-class ReviewCompleteIn(BaseModel):
+class ReviewCompleteIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
-    summary: str = Field(default="", max_length=2000)
+    summary: MultilineText = Field(default="", max_length=2000)
 
 
 class ReviewOut(BaseModel):

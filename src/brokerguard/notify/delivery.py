@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import zip_longest
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.auth.secretbox import SecretBox
 from brokerguard.clock import Clock
 from brokerguard.config import Settings, get_settings
+from brokerguard.db.base import new_uuid
 from brokerguard.notify.channels import ChannelTarget, Sender, SendResult, default_senders
 from brokerguard.notify.messages import Outgoing
 from brokerguard.notify.models import NotifyAttempt, NotifyChannel, NotifyDelivery, NotifyNotice
@@ -194,51 +195,77 @@ class Outbox:
     def record(
         self, results: list[tuple[Claimed, SendResult | None, datetime, datetime]]
     ) -> DeliveryReport:
+        """Record ``results`` in one transaction: one multi-row INSERT of the attempts and
+        one executemany UPDATE of the deliveries (each still ``pending``, so a delivery
+        another pass recorded meanwhile is left as it is)."""
         sent = failed = given_up = 0
         now = self.clock.now()
-        with self.factory.begin() as session:
-            for entry, result, started, finished in results:
-                mine = (
-                    NotifyDelivery.id == entry.item.delivery_id,
-                    NotifyDelivery.status == "pending",
+        attempts: list[dict[str, object]] = []
+        outcomes: list[dict[str, object]] = []
+        waiting: list[dict[str, object]] = []
+        for entry, result, started, finished in results:
+            if result is None:  # its channel was unreachable: retried with the others
+                waiting.append(
+                    {"b_id": entry.item.delivery_id, "b_next": now + retry_delay(self.settings, 1)}
                 )
-                if result is None:  # its channel was unreachable: retried with the others
-                    session.execute(
-                        update(NotifyDelivery)
-                        .where(*mine)
-                        .values(
-                            lease_until=None, next_attempt_at=now + retry_delay(self.settings, 1)
-                        )
-                    )
-                    continue
-                number = entry.attempts + 1
-                session.add(
-                    NotifyAttempt(
-                        delivery_id=entry.item.delivery_id,
-                        number=number,
-                        started_at=started,
-                        finished_at=finished,
-                        ok=result.ok,
-                        status_code=result.status_code,
-                        error=result.error,
-                        worker=self.owner,
-                    )
-                )
-                values: dict[str, object] = {"attempts": number, "lease_until": None}
-                if result.ok:
-                    values.update(status="delivered", delivered_at=finished, last_error="")
-                    sent += 1
-                elif number >= self.settings.max_attempts:
-                    values.update(status="dead", last_error=result.error)
+                continue
+            number = entry.attempts + 1
+            attempts.append(
+                {
+                    "id": new_uuid(),
+                    "delivery_id": entry.item.delivery_id,
+                    "number": number,
+                    "started_at": started,
+                    "finished_at": finished,
+                    "ok": result.ok,
+                    "status_code": result.status_code,
+                    "error": result.error,
+                    "worker": self.owner,
+                }
+            )
+            row: dict[str, object] = {
+                "b_id": entry.item.delivery_id,
+                "b_attempts": number,
+                "b_status": "pending",
+                "b_error": result.error,
+                "b_next": finished + retry_delay(self.settings, number),
+                "b_delivered": None,
+            }
+            if result.ok:
+                row.update(b_status="delivered", b_error="", b_delivered=finished)
+                sent += 1
+            else:
+                failed += 1
+                if number >= self.settings.max_attempts:
+                    row["b_status"] = "dead"
                     given_up += 1
-                    failed += 1
-                else:
-                    values.update(
-                        last_error=result.error,
-                        next_attempt_at=finished + retry_delay(self.settings, number),
-                    )
-                    failed += 1
-                session.execute(update(NotifyDelivery).where(*mine).values(**values))
+            outcomes.append(row)
+        table: Table = NotifyDelivery.__table__  # type: ignore[assignment]
+        mine = (table.c.id == bindparam("b_id"), table.c.status == "pending")
+        with self.factory.begin() as session:
+            if attempts:
+                session.execute(insert(NotifyAttempt), attempts)
+            if outcomes:
+                session.execute(
+                    update(table)
+                    .where(*mine)
+                    .values(
+                        attempts=bindparam("b_attempts"),
+                        status=bindparam("b_status"),
+                        last_error=bindparam("b_error"),
+                        next_attempt_at=bindparam("b_next"),
+                        delivered_at=bindparam("b_delivered"),
+                        lease_until=None,
+                    ),
+                    outcomes,
+                )
+            if waiting:
+                session.execute(
+                    update(table)
+                    .where(*mine)
+                    .values(lease_until=None, next_attempt_at=bindparam("b_next")),
+                    waiting,
+                )
         return DeliveryReport(sent, failed, given_up)
 
 

@@ -26,6 +26,7 @@ from brokerguard.phishing.schemas import (
 from brokerguard.phishing.scoring import Scorer
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import (
     AppAuditSink,
     AppClock,
@@ -173,7 +174,9 @@ def put_brands(
     session: DbSession,
     clock: AppClock,
     staff: Security,
-    yaml_text: Annotated[str, Body(media_type="application/yaml", max_length=2 * 1024 * 1024)],
+    yaml_text: Annotated[
+        MultilineText, Body(media_type="application/yaml", max_length=2 * 1024 * 1024)
+    ],
 ) -> dict[str, object]:
     """Replace or add brands from a YAML document (the brand-file format)."""
     loaded = parse_brands_text(yaml_text, source="request body")

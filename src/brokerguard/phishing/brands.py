@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from brokerguard.errors import ValidationError
+from brokerguard.inputs import InputModel
 from brokerguard.phishing.chinese import chinese_forms, chinese_label, has_han
 from brokerguard.phishing.domains import HostError, parse_host
 from brokerguard.phishing.romanize import core_name, romanise
@@ -43,7 +44,7 @@ _TERM = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class AppSpec(BaseModel):
+class AppSpec(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     platform: str = Field(pattern=r"^(android|ios|harmony)$")
@@ -70,7 +71,7 @@ class AppSpec(BaseModel):
         return cleaned
 
 
-class BrandSpec(BaseModel):
+class BrandSpec(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name_zh: str = Field(min_length=1, max_length=64)

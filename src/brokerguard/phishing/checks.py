@@ -23,9 +23,12 @@ def _scan_result(
     ctx: CheckContext, sources: tuple[str, ...], what_zh: str, what_en: str
 ) -> CheckResult:
     days = ctx.settings.phishing.scan_max_age_days
-    run = last_scan(ctx.session, sources)
+    run = last_scan(ctx.session, sources, scanned_only=True)
     if run is None:
-        return CheckResult.failed(f"尚無{what_zh}掃描紀錄", f"no {what_en} scan has run")
+        return CheckResult.failed(
+            f"尚無掃描到任何名稱之{what_zh}掃描紀錄",
+            f"no {what_en} scan that scanned at least one name has run",
+        )
     ref = f"record:phishing_scan_runs:{run.id}"
     age = ctx.clock.now() - run.finished_at
     if age > timedelta(days=days):
@@ -118,9 +121,13 @@ def app_takedowns(ctx: CheckContext) -> CheckResult:
 )
 def reminders_on_schedule(ctx: CheckContext) -> CheckResult:
     days = ctx.settings.phishing.reminder_every_days
-    last = last_periodic(ctx.session)
+    last = last_periodic(ctx.session, delivered=True)
     if last is None:
-        return CheckResult.failed("尚未發送定期防詐提醒", "no periodic anti-phishing reminder sent")
+        return CheckResult.failed(
+            "尚未有定期防詐提醒送達客戶（網站橫幅與 App 訊息僅為公告，不計為送達）",
+            "no periodic anti-phishing reminder has reached customers (the web banner and "
+            "in-app feed only publish a file; they do not count as delivery)",
+        )
     ref = f"record:phishing_reminder_sends:{last.id}"
     if ctx.clock.now() - last.sent_at > timedelta(days=days):
         return CheckResult.failed(

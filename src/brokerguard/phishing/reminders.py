@@ -422,13 +422,18 @@ def recent_sends(session: Session, limit: int = 50) -> list[ReminderSend]:
     )
 
 
-def last_periodic(session: Session) -> ReminderSend | None:
-    return session.scalar(
-        select(ReminderSend)
-        .where(ReminderSend.trigger == "periodic", ReminderSend.recipients > 0)
-        .order_by(ReminderSend.sent_at.desc())
-        .limit(1)
+DELIVERING_CHANNELS = ("email",)
+"""Channels that reach a customer; the banner and in-app feed only publish a file."""
+
+
+def last_periodic(session: Session, *, delivered: bool = False) -> ReminderSend | None:
+    """The newest periodic send; ``delivered``: only one that reached customers."""
+    query = select(ReminderSend).where(
+        ReminderSend.trigger == "periodic", ReminderSend.recipients > 0
     )
+    if delivered:
+        query = query.where(ReminderSend.channel.in_(DELIVERING_CHANNELS))
+    return session.scalar(query.order_by(ReminderSend.sent_at.desc()).limit(1))
 
 
 def periodic_due(session: Session, clock: Clock, every_days: int) -> bool:
@@ -437,10 +442,13 @@ def periodic_due(session: Session, clock: Clock, every_days: int) -> bool:
 
 
 def reminded_for(session: Session, case: PhishingCase) -> bool:
+    """A reminder about ``case`` reached customers (a published file is not a delivery)."""
     return (
         session.scalar(
             select(ReminderSend.id).where(
-                ReminderSend.case_id == case.id, ReminderSend.recipients > 0
+                ReminderSend.case_id == case.id,
+                ReminderSend.recipients > 0,
+                ReminderSend.channel.in_(DELIVERING_CHANNELS),
             )
         )
         is not None

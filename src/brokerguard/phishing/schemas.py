@@ -7,33 +7,35 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from brokerguard.inputs import InputModel
 from brokerguard.phishing.models import CaseEvent, PhishingCase
+from brokerguard.textpolicy import MultilineText
 
 
-class CheckRequest(BaseModel):
+class CheckRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     inputs: list[str] = Field(min_length=1, max_length=1000)
     text: str | None = Field(default=None, max_length=20_000)  # an SMS / LINE message
 
 
-class OpenCaseRequest(BaseModel):
+class OpenCaseRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     input: str = Field(min_length=1, max_length=4096)
     source: str = Field(default="report", pattern=r"^(report|sms|ct|nrd|urls|domains)$")
 
 
-class TriageRequest(BaseModel):
+class TriageRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     confirmed: bool
-    note: str = Field(default="", max_length=1000)
+    note: MultilineText = Field(default="", max_length=1000)
     registrar: str = Field(default="", max_length=256)
     hosting: str = Field(default="", max_length=256)
 
 
-class CloseRequest(BaseModel):
+class CloseRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     resolution: str = Field(min_length=1, max_length=256)
@@ -94,8 +96,8 @@ class LetterOut(BaseModel):
     text: str
 
 
-class NoticeIn(BaseModel):
+class NoticeIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=4000)
+    body: MultilineText = Field(min_length=1, max_length=4000)

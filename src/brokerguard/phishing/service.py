@@ -380,13 +380,14 @@ def record_scan(
     return run
 
 
-def last_scan(session: Session, sources: Sequence[str]) -> ScanRun | None:
-    return session.scalar(
-        select(ScanRun)
-        .where(ScanRun.source.in_(list(sources)))
-        .order_by(ScanRun.finished_at.desc())
-        .limit(1)
-    )
+def last_scan(
+    session: Session, sources: Sequence[str], *, scanned_only: bool = False
+) -> ScanRun | None:
+    """The newest run of ``sources``; ``scanned_only``: one that scanned at least one name."""
+    query = select(ScanRun).where(ScanRun.source.in_(list(sources)))
+    if scanned_only:
+        query = query.where(ScanRun.names > 0)
+    return session.scalar(query.order_by(ScanRun.finished_at.desc()).limit(1))
 
 
 def overdue_takedowns(

@@ -6,27 +6,29 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from brokerguard.inputs import InputModel
 from brokerguard.policies.schemas import PolicyRecord
 from brokerguard.policies.service import approve_policy, list_policies, register_policy
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(InputModel):
     title: str = Field(max_length=255)
     version: str = Field(max_length=32)
     owner_unit: str = Field(max_length=128)
     requirement_ids: list[str] = Field(max_length=100)
-    notes: str = Field(default="", max_length=10000)
+    notes: MultilineText = Field(default="", max_length=10000)
     document_evidence_id: str | None = Field(default=None, max_length=36)
 
 
-class ApprovalIn(BaseModel):
+class ApprovalIn(InputModel):
     approver: str = Field(max_length=128)
     approved_on: date
     next_review: date

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from brokerguard.assessment.registry import CheckContext, CheckDefinition, CheckResult, registry
 from brokerguard.clock import roc_date, today
-from brokerguard.policies.service import policies_covering
+from brokerguard.policies.service import approval_problem, policies_covering
 from brokerguard.rulebook import RequirementKind, load_rulebook
 
 
@@ -12,7 +12,9 @@ def make_policy_check(requirement_id: str) -> CheckDefinition:
     def policy_in_force(ctx: CheckContext) -> CheckResult:
         day = today(ctx.clock)
         policies = policies_covering(ctx.session, requirement_id)
-        in_force = [p for p in policies if p.is_in_force(day)]
+        dated = [p for p in policies if p.is_in_force(day)]
+        problems = {p.id: approval_problem(ctx.session, p) for p in dated}
+        in_force = [p for p in dated if problems[p.id] is None]
         if in_force:
             best = max(in_force, key=lambda p: p.next_review or day)
             return CheckResult.passed(
@@ -31,6 +33,14 @@ def make_policy_check(requirement_id: str) -> CheckDefinition:
                 f"「{late.title}」已逾檢視期限（{roc_date(late.next_review or day)}）",
                 f"'{late.title}' is past its review date ({late.next_review})",
                 evidence=[f"policy:{late.id}"],
+            )
+        if dated:
+            first = dated[0]
+            zh, en = problems[first.id] or ("", "")
+            return CheckResult.failed(
+                f"「{first.title}」第 {first.version} 版之核定無法證明：{zh}",
+                f"'{first.title}' v{first.version} cannot prove its approval: {en}",
+                evidence=[f"policy:{p.id}" for p in dated],
             )
         if policies:
             return CheckResult.failed(

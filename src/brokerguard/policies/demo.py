@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
+from brokerguard.evidence.service import store_evidence
 from brokerguard.policies.service import approve_policy, register_policy
 from brokerguard.rulebook import Requirement, RequirementKind, load_rulebook
 
@@ -26,7 +27,6 @@ class DemoPolicy:
     #: review cycle in days after approval
     cycle_days: int = 365
     version: str = "1.0"
-    approver: str = "董事會"
 
 
 POLICIES = (
@@ -59,7 +59,8 @@ def _procedure_requirements() -> dict[int, list[Requirement]]:
 
 def load_demo(ctx: DemoContext) -> None:
     day = today(ctx.clock)
-    author = ctx.staff["compliance"].username if "compliance" in ctx.staff else "demo"
+    approver = ctx.staff.get("compliance")
+    author = approver.username if approver is not None else "demo"
     registered = 0
     plans = [(p, [r.id for r in _covered(p.prefix)]) for p in POLICIES]
     rulebook = load_rulebook()
@@ -74,6 +75,18 @@ def load_demo(ctx: DemoContext) -> None:
     for plan, ids in plans:
         if not ids:
             continue  # the rulebook has no such requirements (yet)
+        document = store_evidence(
+            ctx.session,
+            ctx.clock,
+            ctx.settings,
+            content=f"{plan.title} 第 {plan.version} 版（示範資料）\n".encode(),
+            filename=f"policy-{plan.prefix}-{plan.version}.txt",
+            title=f"{plan.title} 第 {plan.version} 版",
+            requirement_ids=ids,
+            kind="policy_document",
+            uploaded_by=author,
+            unit=plan.owner_unit,
+        )
         policy = register_policy(
             ctx.session,
             ctx.clock,
@@ -82,16 +95,19 @@ def load_demo(ctx: DemoContext) -> None:
             owner_unit=plan.owner_unit,
             requirement_ids=ids,
             created_by=author,
+            document_evidence_id=document.id,
             notes="示範資料",
         )
         registered += 1
-        if plan.approved_days_ago is not None:
+        if plan.approved_days_ago is not None and approver is not None:
             approved = day - timedelta(days=plan.approved_days_ago)
             approve_policy(
                 ctx.session,
                 policy.id,
-                approver=plan.approver,
+                approver=approver.username,
                 approved_on=approved,
                 next_review=approved + timedelta(days=plan.cycle_days),
             )
     ctx.notes.append(f"policies: {registered} documents registered")
+    if approver is None:
+        ctx.notes.append("policies: no compliance staff user, so every policy stays a draft")

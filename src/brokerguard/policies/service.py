@@ -10,11 +10,16 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
 from brokerguard.errors import ConflictError, NotFoundError, ValidationError
+from brokerguard.evidence.service import get_evidence
 from brokerguard.policies.models import PolicyCoverage, PolicyDocument
 from brokerguard.policies.schemas import PolicyRecord, PolicyStatus
 from brokerguard.rulebook import require_known
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import staff_by_username
 
 MAX_REVIEW_CYCLE_DAYS = 3 * 366
+APPROVER_ROLE = Role.compliance
+"""Policies are approved by a staff user of the compliance unit (法遵單位), by name."""
 
 
 def _record(row: PolicyDocument) -> PolicyRecord:
@@ -47,6 +52,8 @@ def register_policy(
     if not ids:
         raise ValidationError("name the requirement IDs the policy covers", field="requirement_ids")
     require_known(*ids)
+    if document_evidence_id is not None:
+        get_evidence(session, document_evidence_id)  # NotFoundError names the field
     row = PolicyDocument(
         title=_clean(title, "title", 255),
         version=_clean(version, "version", 32),
@@ -83,11 +90,45 @@ def approve_policy(
     if (next_review - approved_on).days > MAX_REVIEW_CYCLE_DAYS:
         raise ValidationError("the review cycle may not exceed three years", field="next_review")
     row.status = PolicyStatus.approved.value
-    row.approver = _clean(approver, "approver", 128)
+    row.approver = _approver(session, _clean(approver, "approver", 128))
     row.approved_on = approved_on
     row.next_review = next_review
     session.flush()
     return _record(row)
+
+
+def _approver(session: Session, username: str) -> str:
+    identity = staff_by_username(session, username)
+    if identity is None or APPROVER_ROLE not in identity.roles:
+        raise ValidationError(
+            f"the approver must be the username of an active staff user of the compliance "
+            f"unit (法遵單位), not {username!r}",
+            field="approver",
+        )
+    return identity.username
+
+
+def approval_problem(session: Session, policy: PolicyRecord) -> tuple[str, str] | None:
+    """Why an approved policy does not prove its requirement (zh, en), or None.
+
+    The document must be an item of the evidence store and the approver an active
+    staff user holding the approving role, whatever the row was written by."""
+    if policy.document_evidence_id is None:
+        return "未附規範文件（證據庫）", "no policy document from the evidence store is attached"
+    try:
+        get_evidence(session, policy.document_evidence_id)
+    except NotFoundError:
+        return (
+            f"規範文件 {policy.document_evidence_id} 不在證據庫中",
+            f"its document {policy.document_evidence_id} is not in the evidence store",
+        )
+    identity = staff_by_username(session, policy.approver or "")
+    if identity is None or APPROVER_ROLE not in identity.roles:
+        return (
+            f"核定人「{policy.approver}」非法遵單位之在職人員帳號",
+            f"its approver {policy.approver!r} is not an active staff user of the compliance unit",
+        )
+    return None
 
 
 def retire_policy(session: Session, policy_id: str) -> PolicyRecord:

@@ -113,7 +113,7 @@ def approve_form(
     user: Annotated[StaffIdentity, Depends(require_roles(*APPROVERS))],
 ) -> Response:
     policy = get_policy(session, policy_id[:64])
-    values = {"approver": user.display_name, "approved_on": "", "next_review": ""}
+    values = {"approver": user.username, "approved_on": "", "next_review": ""}
     return render(request, "policies/approve.html", {"p": policy, "values": values, "errors": {}})
 
 

@@ -29,6 +29,7 @@ from brokerguard.registerkit.spec import parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import MEDIA_TYPES, ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.responses import ImportOutcome
 from brokerguard.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
@@ -313,9 +314,9 @@ def add_table_api(router: APIRouter, path: str, spec: RegisterSpec[Any]) -> None
             user: Writer,
             file: Upload,
             mode: UploadMode = ImportMode.all_or_nothing.value,
-        ) -> dict[str, Any]:
+        ) -> ImportOutcome:
             content = await read_upload(file)
             outcome = importer(
                 session, clock, content, file.filename or "", parse_mode(mode), user.username
             )
-            return outcome.to_dict()
+            return ImportOutcome.model_validate(outcome.to_dict())

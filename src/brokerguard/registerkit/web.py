@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.inputs import InputModel
 from brokerguard.registerkit.files import read_upload, upload_name
 from brokerguard.registerkit.findings import findings_from_checks
 from brokerguard.registerkit.labels import VALUE_LABELS
@@ -29,7 +30,9 @@ from brokerguard.registerkit.spec import (
 )
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportRejectedError
+from brokerguard.textpolicy import MULTILINE
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.responses import KitImportOutcome, OpenedFindings, RegisterPage
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
@@ -38,10 +41,13 @@ PAGE_ROWS = 500
 FieldValue = str | int | float | bool | None
 
 
-class ItemBody(BaseModel):
+class ItemBody(InputModel):
     """The fields of one entry, by column name; values as text, numbers or booleans."""
 
-    values: dict[Annotated[str, Field(max_length=64)], FieldValue] = Field(max_length=64)
+    #: text values may hold several lines (long-text columns); each column's parser decides
+    values: Annotated[dict[Annotated[str, Field(max_length=64)], FieldValue], MULTILINE] = Field(
+        max_length=64
+    )
 
 
 def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
@@ -55,12 +61,12 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
         user: CurrentStaff,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    ) -> dict[str, Any]:
-        return {
-            "total": count_items(session, spec),
-            "offset": offset,
-            "items": export_rows(session, spec, limit=limit, offset=offset),
-        }
+    ) -> RegisterPage:
+        return RegisterPage(
+            total=count_items(session, spec),
+            offset=offset,
+            items=export_rows(session, spec, limit=limit, offset=offset),
+        )
 
     @router.post(base, tags=tag, status_code=201, name=f"{spec.key}-create")
     def create_api(
@@ -92,14 +98,14 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
         user: Writer,
         file: Annotated[UploadFile, File()],
         mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
-    ) -> dict[str, Any]:
+    ) -> KitImportOutcome:
         chosen = parse_mode(mode)
         content = await read_upload(file)
         filename = upload_name(file)
         summary = import_items(
             session, clock, spec, content, filename, chosen, user.username, settings=settings
         )
-        return summary.as_dict()
+        return KitImportOutcome.model_validate(summary.as_dict())
 
 
 def display_row(row: dict[str, Any]) -> dict[str, str]:
@@ -263,6 +269,6 @@ def add_findings_api(router: APIRouter, check_ids: tuple[str, ...]) -> None:
     @router.post("/findings", name=f"{router.prefix}-findings")
     def open_findings_api(
         session: DbSession, clock: AppClock, settings: AppSettings, user: Writer
-    ) -> dict[str, Any]:
+    ) -> OpenedFindings:
         opened = findings_from_checks(session, clock, settings, check_ids, owner=user.username)
-        return {"items": [f.model_dump(mode="json") for f in opened]}
+        return OpenedFindings(items=opened)

@@ -7,7 +7,7 @@ nothing is installed or embedded by hand and 中文 renders everywhere.
 from __future__ import annotations
 
 import io
-from html import escape
+from html import escape as html_escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -28,6 +28,7 @@ from reportlab.platypus import (
 
 from brokerguard.assessment.registry import Status
 from brokerguard.reports.data import ReportRow, SelfAssessmentReport
+from brokerguard.textpolicy import neutralise
 
 FONT = "MSung-Light"
 STATUS_COLOURS = {
@@ -83,6 +84,11 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "head": ParagraphStyle("head", parent=base, fontSize=7.5, leading=9.5),
     }
+
+
+def escape(text: str) -> str:
+    """``text`` as Paragraph markup; characters the text policy refuses become U+FFFD."""
+    return html_escape(neutralise(text))
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from brokerguard.errors import NotFoundError
+from brokerguard.inputs import InputModel
 from brokerguard.registerkit.pages import download
 from brokerguard.registerkit.web import add_findings_api, add_register_api
 from brokerguard.social import service
@@ -16,6 +17,7 @@ from brokerguard.social.fetch import FetchPolicy
 from brokerguard.social.models import OfficialAccount
 from brokerguard.social.registers import REGISTERS
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 
 router = APIRouter(prefix="/api/v1/social", tags=["social"])
@@ -45,27 +47,27 @@ def fetch_policy(settings: AppSettings) -> FetchPolicy:
 Policy = Annotated[FetchPolicy, Depends(fetch_policy)]
 
 
-class DraftBody(BaseModel):
+class DraftBody(InputModel):
     account: str = Field(max_length=128)
     title: str = Field(max_length=255)
-    body: str = Field(max_length=20000)
+    body: MultilineText = Field(max_length=20000)
 
 
-class EditBody(BaseModel):
+class EditBody(InputModel):
     title: str = Field(max_length=255)
-    body: str = Field(max_length=20000)
+    body: MultilineText = Field(max_length=20000)
 
 
-class ReviewBody(BaseModel):
+class ReviewBody(InputModel):
     decision: str = Field(max_length=8)
-    note: str = Field(default="", max_length=2000)
+    note: MultilineText = Field(default="", max_length=2000)
 
 
-class PublishBody(BaseModel):
+class PublishBody(InputModel):
     url: str = Field(default="", max_length=500)
 
 
-class ProfileBody(BaseModel):
+class ProfileBody(InputModel):
     firm_name: str = Field(max_length=255)
     address: str = Field(max_length=255)
     phone: str = Field(max_length=64)

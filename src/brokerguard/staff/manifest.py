@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from brokerguard.kernel.manifest import DomainManifest
-from brokerguard.staff import models
+from brokerguard.staff import api, models, views
+from brokerguard.staff.settings import StaffSettings
 
 MANIFEST = DomainManifest(
     name="staff",
+    api_routers=(api.router,),
+    page_routers=(views.router,),
     models=models,
+    settings=StaffSettings,
 )

@@ -6,21 +6,24 @@ import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock
-from brokerguard.errors import AuthenticationError, ConflictError, ValidationError
+from brokerguard.clock import Clock, as_utc
+from brokerguard.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from brokerguard.staff.models import StaffUser
 from brokerguard.staff.roles import Role
+from brokerguard.staff.sessions import end_all_sessions
 
 #: OWASP argon2id parameters: m=19456 KiB, t=2, p=1.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 _DUMMY_HASH = HASHER.hash("brokerguard-dummy-password")
 STAFF_LOCK_THRESHOLD = 5
+STAFF_LOCK_PERIOD = timedelta(minutes=30)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MAX_PASSWORD_BYTES = 1024
 
@@ -99,15 +102,30 @@ def create_staff_user(
 
 
 def authenticate_staff(
-    session: Session, clock: Clock, username: str, password: str
+    session: Session,
+    clock: Clock,
+    username: str,
+    password: str,
+    *,
+    lock_threshold: int = STAFF_LOCK_THRESHOLD,
+    lock_period: timedelta = STAFF_LOCK_PERIOD,
 ) -> StaffIdentity:
-    """Check a staff login. Unknown users cost the same as wrong passwords."""
+    """Check a staff login. Unknown users cost the same as wrong passwords.
+
+    The ``lock_threshold``-th wrong password locks the account; the lock is released
+    after ``lock_period`` or by an admin (:func:`unlock_staff`). A locked account is
+    refused before its password is checked, with the same answer as a wrong password.
+    """
     try:
         candidate = _normalise_password(password)
     except ValidationError:
         raise AuthenticationError("wrong username or password") from None
     user = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    if user is None or not user.active or user.failed_logins >= STAFF_LOCK_THRESHOLD:
+    if user is not None and user.failed_logins >= lock_threshold:
+        locked_at = as_utc(user.locked_at) if user.locked_at else None
+        if locked_at is not None and locked_at + lock_period <= clock.now():
+            user.failed_logins, user.locked_at = 0, None  # the timed release
+    if user is None or not user.active or user.failed_logins >= lock_threshold:
         with contextlib.suppress(VerificationError):
             HASHER.verify(_DUMMY_HASH, candidate)
         raise AuthenticationError("wrong username or password")
@@ -115,14 +133,42 @@ def authenticate_staff(
         HASHER.verify(user.password_hash, candidate)
     except (VerificationError, InvalidHashError):
         user.failed_logins += 1
+        if user.failed_logins >= lock_threshold:
+            user.locked_at = clock.now()
         session.flush()
         raise AuthenticationError("wrong username or password") from None
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(candidate)
     user.failed_logins = 0
+    user.locked_at = None
     user.last_login_at = clock.now()
     session.flush()
     return _identity(user)
+
+
+@dataclass(frozen=True)
+class StaffLockState:
+    username: str
+    display_name: str
+    active: bool
+    failed_logins: int
+    locked_at: datetime | None
+
+
+def lock_states(session: Session) -> list[StaffLockState]:
+    return [
+        StaffLockState(u.username, u.display_name, u.active, u.failed_logins, u.locked_at)
+        for u in session.scalars(select(StaffUser).order_by(StaffUser.username))
+    ]
+
+
+def unlock_staff(session: Session, username: str) -> bool:
+    """An admin's unlock: the failure count back to zero. False if it was not locked."""
+    user = _user(session, username)
+    was_locked = user.failed_logins > 0 or user.locked_at is not None
+    user.failed_logins, user.locked_at = 0, None
+    session.flush()
+    return was_locked
 
 
 def get_staff(session: Session, user_id: str) -> StaffIdentity | None:
@@ -132,5 +178,43 @@ def get_staff(session: Session, user_id: str) -> StaffIdentity | None:
     return _identity(user)
 
 
+def staff_by_username(session: Session, username: str) -> StaffIdentity | None:
+    """The active staff user named ``username`` (None: no such user, or deactivated)."""
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    if user is None or not user.active:
+        return None
+    return _identity(user)
+
+
 def list_staff(session: Session) -> list[StaffIdentity]:
     return [_identity(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
+
+
+def _user(session: Session, username: str) -> StaffUser:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == username[:64]))
+    if user is None:
+        raise NotFoundError(f"no staff user {username[:64]!r}", field="username")
+    return user
+
+
+def change_staff_password(session: Session, clock: Clock, username: str, password: str) -> int:
+    """Set a new password; every session of the user ends. Returns the sessions ended."""
+    user = _user(session, username)
+    user.password_hash = HASHER.hash(validate_staff_password(password))
+    return end_all_sessions(session, clock, user.id, "password_changed")
+
+
+def set_staff_roles(session: Session, clock: Clock, username: str, roles: set[Role]) -> int:
+    """Replace the user's roles; every session ends (the next sign-in gets the new roles)."""
+    if not roles:
+        raise ValidationError("a staff user needs at least one role", field="roles")
+    user = _user(session, username)
+    user.roles = ",".join(sorted(r.value for r in roles))
+    return end_all_sessions(session, clock, user.id, "role_changed")
+
+
+def disable_staff(session: Session, clock: Clock, username: str) -> int:
+    """Disable the account; every session ends at once."""
+    user = _user(session, username)
+    user.active = False
+    return end_all_sessions(session, clock, user.id, "disabled")

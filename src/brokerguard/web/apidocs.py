@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,3 +37,9 @@ def swagger_ui(request: Request) -> HTMLResponse:
     return HTMLResponse(
         PAGE.format(title=escape(app.title), openapi_url=escape(app.openapi_url or ""))
     )
+
+
+@router.get("/openapi.json")
+def openapi_document(request: Request) -> JSONResponse:
+    """The same document as ``/api/v1/openapi.json``, where tools look for it first."""
+    return JSONResponse(request.app.openapi())

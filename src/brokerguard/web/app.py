@@ -2,8 +2,9 @@
 
 Routers, menu entries and page templates come from the domain manifests
 (:mod:`brokerguard.domains`, :mod:`brokerguard.kernel.manifest`). The process keeps no
-state of its own beyond settings: sessions are signed cookies and everything
-else is in the database, so several processes can run behind a load balancer.
+state of its own beyond settings: staff sessions are rows in the database (the signed
+cookie carries only their token), like everything else, so several processes can run
+behind a load balancer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -35,8 +36,10 @@ from brokerguard.kernel.context import AppContext
 from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.keys import load_or_create_secret
 from brokerguard.web.deps import set_context
+from brokerguard.web.openapi import truthful_openapi
 from brokerguard.web.security import SecurityHeadersMiddleware
 from brokerguard.web.templating import render, same_site_referer, use_domain_templates
+from brokerguard.web.textguard import refuse_unsafe_text
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).with_name("static")
@@ -95,6 +98,8 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by web.apidocs from local files (CSP: no CDN, no inline script)
         redoc_url=None,
+        #: the text policy for query, path and form values (JSON bodies: their schemas)
+        dependencies=[Depends(refuse_unsafe_text)],
     )
     context = AppContext(
         settings=settings,
@@ -163,6 +168,7 @@ def create_app(
 
     app.include_router(pages.router)
     app.include_router(apidocs.router)
+    app.openapi = lambda: truthful_openapi(app, FLAT_ERROR_PREFIXES)  # type: ignore[method-assign]
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

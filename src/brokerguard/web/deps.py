@@ -6,18 +6,22 @@
   never a 2xx (``Depends(..., scope="function")``: FastAPI runs the dependency's
   exit code before it sends the response, so nothing is sent, streamed or not,
   for work that is not durable).
-- ``CurrentStaff``: the signed-in staff member; unsafe methods also need the
-  CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``).
+- ``CurrentStaff``: the signed-in staff member of a live server-side session
+  (:mod:`brokerguard.staff.sessions`); unsafe methods also need the CSRF token (form
+  field ``csrf_token`` or header ``X-CSRF-Token``), derived from the session with a
+  server key and never stored in the cookie.
 - ``require_roles(Role.security, ...)``: a dependency that refuses other roles
   (admin passes everywhere; the auditor role only reads).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -34,13 +38,17 @@ from brokerguard.errors import (
 )
 from brokerguard.kernel.audit import AuditSink
 from brokerguard.kernel.context import AppContext
+from brokerguard.keys import load_or_create_secret
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity, get_staff
+from brokerguard.staff.sessions import csrf_for, live_session, touch, touch_due
 from brokerguard.web.transactions import request_bind
 
 log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_SESSION_KEY = "csrf"
+#: the cookie's keys: the staff session token, or a visitor's nonce before sign-in
+STAFF_SESSION_KEY = "sid"
+PRE_SESSION_KEY = "pre"
 
 
 def set_context(app: FastAPI, context: AppContext) -> None:
@@ -123,19 +131,47 @@ async def get_audit_sink(context: AppCtx, session: DbSession, clock: AppClock) -
 AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
 
 
+def _csrf_binding(request: Request, *, create: bool) -> str | None:
+    """What the CSRF token is bound to: the staff session token, or before sign-in a
+    random nonce of the visitor's cookie (created on first use)."""
+    sid = request.session.get(STAFF_SESSION_KEY)
+    if isinstance(sid, str):
+        return sid
+    nonce = request.session.get(PRE_SESSION_KEY)
+    if not isinstance(nonce, str) and create:
+        nonce = request.session[PRE_SESSION_KEY] = secrets.token_urlsafe(16)
+    return nonce if isinstance(nonce, str) else None
+
+
+@dataclass(frozen=True)
+class CsrfKey:
+    """The server key CSRF tokens are derived with (from the session secret)."""
+
+    value: bytes
+
+    @classmethod
+    def load(cls, settings: Settings) -> CsrfKey:
+        secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
+        return cls(hashlib.sha256(b"brokerguard csrf key\0" + secret).digest())
+
+
+def _csrf_key(request: Request) -> bytes:
+    context = app_context(request.app)
+    return context.services.get(CsrfKey, lambda: CsrfKey.load(context.settings)).value
+
+
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token, created on first use."""
-    token = request.session.get(CSRF_SESSION_KEY)
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        request.session[CSRF_SESSION_KEY] = token
-    return token
+    """The CSRF token of the visitor's session: derived from it with the server's key,
+    so the cookie does not contain it."""
+    binding = _csrf_binding(request, create=True)
+    assert binding is not None  # created above
+    return csrf_for(_csrf_key(request), binding)
 
 
 async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
-    expected = request.session.get(CSRF_SESSION_KEY)
+    binding = _csrf_binding(request, create=False)
     supplied = request.headers.get("x-csrf-token")
     if supplied is None:
         content_type = request.headers.get("content-type", "")
@@ -143,16 +179,37 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             supplied = value if isinstance(value, str) else None
-    if not isinstance(expected, str) or not supplied or not hmac.compare_digest(expected, supplied):
+    expected = csrf_for(_csrf_key(request), binding) if binding else None
+    if not expected or not supplied or not hmac.compare_digest(expected, supplied):
         raise PermissionDeniedError("missing or wrong CSRF token", code="csrf_failed")
 
 
-async def current_staff(request: Request, session: DbSession) -> StaffIdentity:
-    user_id = request.session.get("staff_id")
-    user = get_staff(session, user_id) if isinstance(user_id, str) else None
-    if user is None:
+def _record_activity(context: AppContext, session: Session, clock: Clock, session_id: str) -> None:
+    """Reset the idle timeout. A read-only request (SQLite) writes on a connection of
+    its own; a failure only shortens the idle window, it never fails the request."""
+    if session.get_bind() is context.engine:
+        touch(session, clock, session_id)
+        return
+    try:
+        with context.session_factory(bind=context.engine) as own:
+            touch(own, clock, session_id)
+            own.commit()
+    except SQLAlchemyError as error:
+        log.warning("staff session activity not recorded: %s", type(error).__name__)
+
+
+async def current_staff(
+    request: Request, context: AppCtx, session: DbSession, clock: AppClock
+) -> StaffIdentity:
+    """The signed-in staff member of a live server-side session (not revoked, not idle
+    for 30 minutes, not past its absolute end), or 401."""
+    row = live_session(session, clock, request.session.get(STAFF_SESSION_KEY))
+    user = get_staff(session, row.user_id) if row is not None else None
+    if row is None or user is None:
         raise AuthenticationError("sign in first")
     await verify_csrf(request)
+    if touch_due(row, clock):
+        _record_activity(context, session, clock, row.id)
     request.state.staff = user
     return user
 

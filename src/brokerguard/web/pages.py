@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.errors import AuthenticationError
+from brokerguard.kernel.context import AppContext
+from brokerguard.staff.login import StaffLoginGuard
 from brokerguard.staff.service import authenticate_staff
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, csrf_token, verify_csrf
+from brokerguard.staff.sessions import end_session, open_session
+from brokerguard.web.deps import (
+    STAFF_SESSION_KEY,
+    AppClock,
+    AppCtx,
+    CurrentStaff,
+    DbSession,
+    csrf_token,
+    verify_csrf,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +37,11 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/dashboard"
     return target
+
+
+def _login_guard(context: AppContext) -> StaffLoginGuard:
+    """The process's staff sign-in guard (its rate-limit counters live as long as it)."""
+    return context.services.get(StaffLoginGuard, lambda: StaffLoginGuard.build(context.settings))
 
 
 @router.get("/")
@@ -42,6 +60,7 @@ async def login_submit(
     request: Request,
     session: DbSession,
     clock: AppClock,
+    app_ctx: AppCtx,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=4096)] = "",
     next: Annotated[str, Form(max_length=2048)] = "/dashboard",
@@ -51,20 +70,39 @@ async def login_submit(
         await verify_csrf(request)
     except Exception:
         return render(request, "login.html", {**context, "error": "expired"}, status_code=400)
-    try:
-        user = authenticate_staff(session, clock, username.strip(), password)
+    guard = _login_guard(app_ctx)
+    if not guard.limiter.allow(request.client.host if request.client else None, username):
+        return render(request, "login.html", {**context, "error": "rate_limited"}, status_code=429)
+    check = partial(
+        authenticate_staff,
+        session,
+        clock,
+        username.strip(),
+        password,
+        lock_threshold=guard.settings.lock_threshold,
+        lock_period=guard.lock_period,
+    )
+    try:  # argon2 in a bounded thread pool, never on the event loop
+        user = await anyio.to_thread.run_sync(check, limiter=guard.workers)
     except AuthenticationError:
         session.commit()  # keep the failure count
         return render(request, "login.html", {**context, "error": "wrong"}, status_code=401)
-    request.session.clear()
-    request.session["staff_id"] = user.id
-    csrf_token(request)
+    request.session.clear()  # a new session (and CSRF token): no fixation
+    request.session[STAFF_SESSION_KEY] = open_session(
+        session,
+        clock,
+        user.id,
+        max_age_s=app_ctx.settings.session_max_age_s,
+        source_ip=request.client.host if request.client else "",
+    )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> RedirectResponse:
+async def logout(request: Request, session: DbSession, clock: AppClock) -> RedirectResponse:
+    """End the session on the server (a copy of the cookie no longer works)."""
     await verify_csrf(request)
+    end_session(session, clock, request.session.get(STAFF_SESSION_KEY))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -1,4 +1,5 @@
-"""Security headers on every response; HSTS when served over TLS."""
+"""Security headers on every response; HSTS when served over TLS; ``Cache-Control:
+no-store`` on everything but static files (answers may hold customer data)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ STATIC_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+#: answers may hold customer data: no browser or proxy keeps a copy (static files may)
+NO_STORE = (b"cache-control", b"no-store")
+STATIC_PREFIX = "/static/"
 
 
 class SecurityHeadersMiddleware:
@@ -30,6 +34,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https"
+        cacheable = str(scope.get("path", "")).startswith(STATIC_PREFIX)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -38,6 +43,8 @@ class SecurityHeadersMiddleware:
                 headers.extend(h for h in STATIC_HEADERS if h[0] not in present)
                 if (self.hsts or https) and HSTS[0] not in present:
                     headers.append(HSTS)
+                if not cacheable and NO_STORE[0] not in present:
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 

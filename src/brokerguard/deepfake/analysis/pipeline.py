@@ -21,7 +21,7 @@ from brokerguard.deepfake.analysis.challenges import (
     Reason,
     evaluate,
 )
-from brokerguard.deepfake.analysis.decode import VideoReader
+from brokerguard.deepfake.analysis.decode import UnreadableMediaError, VideoReader
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
 from brokerguard.deepfake.settings import DeepfakeSettings
 
@@ -132,7 +132,7 @@ class _BestFaces:
 
 
 def measure_frames(
-    reader: VideoReader, cfg: DeepfakeSettings, best: _BestFaces
+    reader: VideoReader, best: _BestFaces
 ) -> tuple[list[FrameMeasure], list[float], float]:
     """Landmarks and measures of every sampled frame; moiré on a few of them."""
     frames: list[FrameMeasure] = []
@@ -212,11 +212,9 @@ def analyse_recording(
     photo = facematch.photo_embedding(facematch.shared_embedder(), facematch.load_photo(id_photo))
     best = _BestFaces(cfg.face_match_frames)
     with VideoReader(recording, cfg) as reader:
-        frames, moire, last_t = measure_frames(reader, cfg, best)
+        frames, moire, last_t = measure_frames(reader, best)
     sha256 = file_sha256(recording)
     if not frames:
-        from brokerguard.deepfake.analysis.decode import UnreadableMediaError
-
         raise UnreadableMediaError(f"{recording.name} has no video frames", field="recording")
     duration = last_t + 1.0 / cfg.analysis_fps
     one_face = sum(1 for f in frames if f.one_face)

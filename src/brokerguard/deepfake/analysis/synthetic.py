@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 import av
@@ -215,7 +216,9 @@ def _tilt(image: Image8, yaw_deg: float) -> Image8:
 
 
 def _card_homography(theta: float, focal: float, cx: float, cy: float) -> tuple[float, ...]:
-    # card point (u, v) -> camera: X = u cos, Y = v, Z = d + u sin; image = f X / Z * d/f...
+    # a card point (u, v), centred, rotated by theta about the vertical axis and placed at
+    # the focal distance, projects to (f u cos / (d - u sin), f v / (d - u sin)); PIL wants
+    # the inverse map (output pixel -> card pixel)
     distance = focal
     forward = np.array(
         [
@@ -232,10 +235,16 @@ def _card_homography(theta: float, focal: float, cx: float, cy: float) -> tuple[
     return tuple(float(v) for v in inverse.ravel()[:8])
 
 
-def _screen_grid(image: Image8) -> Image8:
+@cache
+def _grid() -> F64:
+    """A screen's pixel grid as a brightness pattern (period 3.1 px), made once."""
     ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH]
-    grid = 0.82 + 0.18 * (np.cos(xs * 2 * math.pi / 3.1) * np.cos(ys * 2 * math.pi / 3.1))
-    shaded = np.clip(image.astype(np.float64) * grid[:, :, None], 0, 255)
+    pattern = 0.82 + 0.18 * (np.cos(xs * 2 * math.pi / 3.1) * np.cos(ys * 2 * math.pi / 3.1))
+    return np.asarray(pattern[:, :, None], dtype=np.float64)
+
+
+def _screen_grid(image: Image8) -> Image8:
+    shaded = np.clip(image.astype(np.float64) * _grid(), 0, 255)
     return np.asarray(shaded, dtype=np.uint8)
 
 

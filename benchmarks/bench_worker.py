@@ -1,0 +1,232 @@
+"""The worker: outbox delivery rate and alert latency.
+
+1. ``notify_per_s``: deliveries per second from the outbox to a loopback webhook
+   (``Outbox.deliver_due`` with the default settings; each delivery a real HTTP POST
+   and its attempt recorded). Target >= 500/s.
+2. ``alert_latency_p95_s``: ``brokerguard worker`` running; a burst of failed password
+   steps on one account (the events the login service records) is appended to the
+   audit trail, and the time from the failure that crosses the brute-force threshold
+   to the webhook receiving the ``login_alert`` is measured, once per burst. Target
+   <= 65 s with the one-minute detection job.
+
+Environment: ``BENCH_WORKER_NOTICES`` (default 3000), ``BENCH_WORKER_ALERTS`` (bursts,
+default 3). SQLite in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
+from multiprocessing.sharedctypes import Synchronized
+from pathlib import Path
+
+from benchmarks.metric import Metric
+from brokerguard.audit import service as audit_service
+from brokerguard.clock import SystemClock
+from brokerguard.config import Settings
+from brokerguard.db import migrate
+from brokerguard.db.engine import make_engine, session_factory, session_scope
+from brokerguard.detect.traces import login_event
+from brokerguard.kernel.notices import Notice, NoticeKind, Severity
+from brokerguard.notify import service
+from brokerguard.notify.delivery import outbox_for
+from brokerguard.notify.outbox import notice_sink
+from brokerguard.notify.secrets import secret_box
+
+NAME = "worker"
+BRUTE_FORCE_THRESHOLD = 8  # detect/rules/brute_force.yaml
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[tuple[float, dict[str, object]]]]]:
+    got: list[tuple[float, dict[str, object]]] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with lock:
+                got.append((time.time(), json.loads(body)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook", got
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _database(folder: Path) -> Settings:
+    settings = Settings(database_url=f"sqlite:///{folder}/bench.db", data_dir=folder / "var")
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return settings
+
+
+def _channel(settings: Settings, url: str, kind: str) -> None:
+    engine = make_engine(settings.database_url)
+    clock = SystemClock()
+    with session_scope(session_factory(engine)) as session:
+        service.add_channel(
+            session,
+            clock,
+            secret_box(settings.data_dir),
+            name="bench",
+            type_="webhook",
+            target=url,
+            format_="json",
+            secret="",
+            by="bench",
+        )
+        service.add_route(session, clock, channel="bench", kind=kind, min_severity="low")
+    engine.dispose()
+
+
+def _count_posts(port: Connection, received: Synchronized[int]) -> None:
+    """A loopback webhook in a process of its own (as a real receiver is), counting."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with received.get_lock():
+                received.value += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    port.send(server.server_address[1])
+    server.serve_forever()
+
+
+@contextmanager
+def counting_receiver() -> Iterator[tuple[str, Synchronized[int]]]:
+    context = multiprocessing.get_context("fork")
+    received: Synchronized[int] = context.Value("i", 0)
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_count_posts, args=(child, received), daemon=True)
+    process.start()
+    try:
+        yield f"http://127.0.0.1:{parent.recv()}/hook", received
+    finally:
+        process.kill()
+        process.join()
+
+
+def notify_rate(count: int) -> list[Metric]:
+    with tempfile.TemporaryDirectory() as tmp, counting_receiver() as (url, received):
+        settings = _database(Path(tmp))
+        _channel(settings, url, "*")
+        engine = make_engine(settings.database_url)
+        clock = SystemClock()
+        with session_scope(session_factory(engine)) as session:
+            sink = notice_sink(session, clock)
+            for i in range(count):
+                sink.notify(
+                    Notice(
+                        kind=NoticeKind.login_alert,
+                        severity=Severity.high,
+                        title_zh="登入失敗次數過多",
+                        title_en="Too many failed logins",
+                        summary=f"bench notice {i}",
+                        occurred_at=clock.now(),
+                        dedupe_key=f"bench:{i}",
+                    )
+                )
+        outbox = outbox_for(settings, session_factory(engine), clock)
+        started = time.perf_counter()
+        report = outbox.deliver_due()
+        elapsed = time.perf_counter() - started
+        engine.dispose()
+        if received.value < report.sent:
+            raise RuntimeError(f"recorded {report.sent} sent, receiver got {received.value}")
+    return [
+        Metric(NAME, "notify_per_s", report.sent / elapsed, "deliveries/s", ">= 500"),
+        Metric(NAME, "notify_failed", report.failed, "deliveries", f"0 of {count}"),
+    ]
+
+
+def alert_latency(bursts: int) -> list[Metric]:
+    latencies: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, receiver() as (url, got):
+        settings = _database(Path(tmp))
+        _channel(settings, url, "login_alert")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("BROKERGUARD_")}
+        env.update(
+            BROKERGUARD_DATABASE_URL=settings.database_url,
+            BROKERGUARD_DATA_DIR=str(settings.data_dir),
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "brokerguard", "worker"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        engine = make_engine(settings.database_url)
+        clock = SystemClock()
+        try:
+            time.sleep(20)  # let the worker start and run its first round
+            for burst in range(bursts):
+                account = f"B{burst:06d}"
+                events = [
+                    login_event(datetime.now(UTC), account, success=False, ip="45.9.1.7")
+                    for _ in range(BRUTE_FORCE_THRESHOLD)
+                ]
+                with session_scope(session_factory(engine)) as session:
+                    audit_service.append(session, clock, events)
+                crossed = time.time()
+                deadline = crossed + 180
+                while time.time() < deadline:
+                    hits = [t for t, body in got if account in str(body.get("summary", ""))]
+                    if hits:
+                        latencies.append(hits[0] - crossed)
+                        break
+                    time.sleep(0.2)
+                else:
+                    raise RuntimeError(f"no login_alert for {account} within 180 s")
+                time.sleep(7 * (burst + 1) % 23)  # spread the bursts over the minute
+        finally:
+            worker.terminate()
+            worker.wait(60)
+            engine.dispose()
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+    return [
+        Metric(NAME, "alert_latency_p95_s", p95, "s", "<= 65 (one-minute job)"),
+        Metric(NAME, "alert_latency_max_s", latencies[-1], "s", f"{len(latencies)} bursts"),
+    ]
+
+
+def run() -> list[Metric]:
+    count = int(os.environ.get("BENCH_WORKER_NOTICES", "3000"))
+    bursts = int(os.environ.get("BENCH_WORKER_ALERTS", "3"))
+    return [*notify_rate(count), *alert_latency(bursts)]

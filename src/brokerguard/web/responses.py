@@ -1,0 +1,50 @@
+"""Typed response bodies shared by the registers' JSON APIs (truthful OpenAPI, issue 20)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from brokerguard.findings.schemas import FindingRecord
+
+
+class RowProblem(BaseModel):
+    """One refused row of an import: file line (header = 1), column, reason."""
+
+    line: int
+    column: str | None
+    message: str
+
+
+class ImportOutcome(BaseModel):
+    """``POST .../import`` of a register (IoT, devices, findings)."""
+
+    total: int
+    loaded: int
+    rejected: int
+    errors: list[RowProblem]
+
+
+class KitImportOutcome(BaseModel):
+    """``POST .../import`` of a register-kit register (social media, training, attestations)."""
+
+    created: int
+    updated: int
+    total: int
+    evidence_ref: str | None
+    errors: list[RowProblem]
+
+
+class RegisterPage(BaseModel):
+    """One page of a register-kit register: each item is a row by column name."""
+
+    total: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+class OpenedFindings(BaseModel):
+    """``POST .../findings``: the findings opened (or still open) for failed checks."""
+
+    items: list[FindingRecord]

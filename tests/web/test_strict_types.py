@@ -1,0 +1,78 @@
+"""Issue 20 item 3: `0` is not a date, a boolean or a time at the API edge."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from brokerguard.clock import FixedClock
+from brokerguard.staff.roles import Role
+from tests.conftest import sign_in
+
+DEVICE = {
+    "device_id": "D-1",
+    "ownership": "company",
+    "holder": "王小明",
+    "unit": "資安專責單位",
+    "device_type": "phone",
+    "os": "ios",
+}
+ASSET = {"asset_tag": "DVR-01", "name": "大廳監視器", "device_type": "dvr"}
+VENDOR = {"name": "海康"}
+FINDING = {"requirement_id": "A9.3", "title": "登入失敗未告警"}
+
+CASES = [
+    ("/api/v1/devices", DEVICE, "policy_ack_on", 0),
+    ("/api/v1/devices", DEVICE, "sensitive_access", 0),
+    ("/api/v1/iot/assets", ASSET, "purchased_on", 0),
+    ("/api/v1/iot/assets", ASSET, "security_label", 1),
+    ("/api/v1/iot/vendors", VENDOR, "support_end", 0),
+    ("/api/v1/iot/vendors", VENDOR, "security_clauses", "yes"),
+    ("/api/v1/findings", FINDING, "due_date", 0),
+    ("/api/v1/findings", FINDING, "due_date", "115/12/31"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "value"), CASES)
+def test_loose_values_are_refused_and_nothing_is_stored(
+    client: TestClient,
+    engine: Engine,
+    clock: FixedClock,
+    path: str,
+    body: dict[str, object],
+    field: str,
+    value: object,
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    refused = client.post(path, json={**body, field: value})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == field
+    listed = client.get(path).json()
+    assert (listed.get("items", listed) if isinstance(listed, dict) else listed) == []
+    accepted = client.post(path, json=body)
+    assert accepted.status_code == 201, accepted.text
+
+
+def test_biometric_assessment_valid_until_is_not_a_number(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    path = "/api/v1/etrade/staff/biometric-assessments"
+    body = {"method": "app-face", "conclusion": "effective"}
+    refused = client.post(path, json={**body, "valid_until": 0})
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "valid_until"  # the e-trading API's flat error shape
+    ok = client.post(path, json={**body, "valid_until": "2027-01-01T00:00:00+08:00"})
+    assert ok.status_code == 201, ok.text
+
+
+def test_audit_search_times_are_iso_text(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    refused = client.get("/api/v1/audit/events", params={"time_from": "0.5"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "query.time_from"
+    ok = client.get("/api/v1/audit/events", params={"time_from": "2026-01-01T00:00:00+08:00"})
+    assert ok.status_code == 200, ok.text
