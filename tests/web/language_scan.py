@@ -17,8 +17,9 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 #: a word of running English text: letters only, not part of a name such as
 #: ``etrade-ios``, ``demo.sec`` or ``PH-20261121-0001``
 ENGLISH_WORD = re.compile(r"(?<![\w./@:#?=&-])[A-Za-z]*[a-z][A-Za-z]*(?:'[a-z]+)?(?![\w./@:?=&-])")
-#: text a zh-TW sentence quotes: 「shifan-zhengquan」, {firm}
-QUOTED = re.compile(r"「[^」]*」|\{[^}]*\}")
+#: text a zh-TW sentence quotes: 「shifan-zhengquan」, {firm}, `a command`, and an
+#: original name in full-width brackets: （compliance）, （brokerguard worker）
+QUOTED = re.compile(r"「[^」]*」|\{[^}]*\}|`[^`]*`|（[\x20-\x7e]+）")
 #: words a zh-TW page uses as they are: product, platform and standard names
 ZH_KEEPS_LATIN = frozenset(
     [
