@@ -97,7 +97,7 @@ def run() -> list[Metric]:
             Metric(NAME, "analysis_frames_per_s", rate, "frames/s", ">= 50", baseline=baseline),
         ]
         for length in sorted({1.0, minutes}):
-            long_clip = _clip(folder, length * 60, 15)
+            long_clip = _clip(folder, length * 60, 5)
             frames, peak = _peak_rss_mb(long_clip, photo)
             metrics.append(
                 Metric(

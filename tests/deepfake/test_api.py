@@ -147,7 +147,7 @@ def test_session_page_shows_the_schedule_and_takes_an_override(
     schedule = client.get(f"{API}/{sid}").json()["schedule"]
     assert sorted(c["kind"] for c in schedule) == ["blink_twice", "turn_left", "turn_right"]
     page = client.get(f"/deepfake/{sid}")
-    assert "錄影自動分析" in page.text and "尚未自動分析" in page.text
+    assert "錄影自動分析" in page.text and "尚未自動分析。" in page.text
     assert "請眨眼兩次" in page.text
     token = switch_user_token(client, engine, clock, "sec-carol")
     short = client.post(

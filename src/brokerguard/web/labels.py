@@ -86,7 +86,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "liveness": ("活體挑戰", "Liveness"),
         "id_photo": ("證件照片比對", "ID photo match"),
         "recording": ("錄影存證", "Recording"),
-        "analysis": ("自動偽造分析", "Automatic forgery analysis"),
+        "analysis": ("錄影自動分析", "Automatic analysis"),
     },
     "platform": {
         "android": ("Android", "Android"),
