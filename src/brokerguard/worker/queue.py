@@ -31,15 +31,13 @@ from brokerguard.worker.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "brokerguard"
-
-
 def make_huey(settings: Settings) -> Huey:
+    name = settings.worker.queue_name
     if settings.redis_url:
-        return RedisHuey(QUEUE_NAME, url=settings.redis_url, results=False, utc=True)
+        return RedisHuey(name, url=settings.redis_url, results=False, utc=True)
     path = settings.data_dir / "worker-queue.db"
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, utc=True)
+    return SqliteHuey(name, filename=str(path), results=False, utc=True)
 
 
 @dataclass
