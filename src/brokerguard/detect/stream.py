@@ -1,9 +1,11 @@
 """Login detection as events arrive: a durable NATS JetStream consumer (A9.3).
 
-With ``BROKERGUARD_NATS_URL`` set, producers (the e-trading front-ends, and the
-login service itself, see :mod:`brokerguard.detect.forward`) publish each login
-event, in the audit event contract, to ``detect.stream_subject`` with
-``Nats-Msg-Id`` = ``event_id``. Every worker runs the durable pull consumer
+With ``BROKERGUARD_NATS_URL`` set, producers (the firm's e-trading front-ends, as
+with the audit buffer of ADR 0002) publish each login event, in the audit event
+contract, to ``detect.stream_subject`` with ``Nats-Msg-Id`` = ``event_id``
+(:func:`publish_logins`). brokerguard's own login service does not publish yet: it
+writes its events to the trail in the request's transaction, and the one-minute
+job finds them. Every worker runs the durable pull consumer
 ``detect.stream_durable`` (the workers share its messages) and, for what has
 arrived (up to ``stream_batch`` messages, waiting at most a second), in **one
 transaction**:
