@@ -15,6 +15,7 @@ from brokerguard.registerkit.commands import Json, default_actor
 from brokerguard.worker.assembly import build_runner
 from brokerguard.worker.overview import job_overview
 from brokerguard.worker.queue import WorkerProcess, make_huey
+from brokerguard.worker.registry import declared_consumers
 from brokerguard.worker.runner import JobRunner, RunReport
 
 app = typer.Typer(
@@ -112,14 +113,17 @@ def worker(
             raise typer.Exit(runtime.EXIT_FAILED)
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    consumers = [c for c in declared_consumers() if c.enabled(settings)]
     process = WorkerProcess(
         make_huey(settings),
         runner,
         outbox_for(settings, factory, runner.clock),
         worker_settings.outbox_poll_s,
+        consumers,
     )
     runtime.err_console.print(
         f"worker {runner.owner}: {len(runner.jobs)} jobs, "
+        f"consumers {', '.join(c.name for c in consumers) or 'none'}, "
         f"scheduler {'on' if scheduler else 'off'}, queue "
         f"{'redis' if settings.redis_url else settings.data_dir / 'worker-queue.db'}",
         highlight=False,
