@@ -6,8 +6,9 @@ For each log, in its own transaction:
 2. a smaller tree, or the same size with another root, or a tree head not
    consistent with the last verified one (RFC 6962 consistency proof checked by
    :func:`brokerguard.audit.merkle.verify_consistency`) is a **split view**;
-3. new entries are fetched page by page (logs may return fewer than asked, never
-   more), their leaf hashes extend the verified frontier, and the resulting root
+3. new entries are fetched (RFC 6962: page by page, logs may return fewer than
+   asked, never more; static-ct-api: data tiles checked against their level-0
+   tiles), their leaf hashes extend the verified frontier, and the resulting root
    must equal the signed root (or be proven its prefix by a consistency proof
    when only part of the growth is taken this poll);
 4. every name of every entry is scored; a flagged name opens one case per
@@ -36,7 +37,9 @@ from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.kernel.notices import Notice, NoticeKind, NoticeSink, Severity
 from brokerguard.phishing.ct.certs import CertFacts, cert_facts
-from brokerguard.phishing.ct.client import LogUnavailableError, RawEntry, RFC6962Client
+from brokerguard.phishing.ct.client import RFC6962Client
+from brokerguard.phishing.ct.source import LogSource, LogUnavailableError
+from brokerguard.phishing.ct.static import StaticCTClient
 from brokerguard.phishing.ct.tls import CTFormatError, parse_leaf
 from brokerguard.phishing.ct.verify import (
     LogKey,
@@ -44,13 +47,11 @@ from brokerguard.phishing.ct.verify import (
     TreeHead,
     key_pem,
     load_log_key,
-    verify_tree_head,
+    log_id,
 )
 from brokerguard.phishing.models import CTLog, PhishingCase
 from brokerguard.phishing.scoring import Scorer, Verdict
 
-#: entries asked per get-entries (logs answer fewer when they cap pages)
-DEFAULT_PAGE = 1000
 #: entries taken from one log in one poll (the rest waits for the next poll)
 DEFAULT_MAX_ENTRIES = 50_000
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -102,18 +103,17 @@ def _store_frontier(record: CTLog, frontier: Frontier) -> None:
     record.frontier = json.dumps([n.hex() for n in frontier.nodes])
 
 
-def signed_head(client: RFC6962Client, key: LogKey) -> TreeHead:
-    head = client.get_sth()
-    verify_tree_head(key, head)
-    return head
+def signed_head(source: LogSource, key: LogKey) -> TreeHead:
+    """The source's latest tree head, its signature verified with the log's ``key``."""
+    return source.signed_head(key, log_id(key))
 
 
-def frontier_at(client: RFC6962Client, size: int, head: TreeHead) -> Frontier:
+def frontier_at(source: LogSource, size: int, head: TreeHead) -> Frontier:
     """The verified frontier of the log's tree of ``size`` leaves (``size <= head``).
 
-    The audit path of the last leaf ``size - 1`` is the frontier of ``size - 1``
-    leaves; with that leaf appended its root must equal the signed root (when
-    ``size`` is the signed size) or be proven a prefix of it by a consistency proof.
+    The source reads it (RFC 6962: the audit path of leaf ``size - 1``; static-ct-api:
+    the subtree roots from tiles); its root must equal the signed root (when ``size``
+    is the signed size) or be proven a prefix of it by a consistency proof.
     """
     if size > head.tree_size:
         raise ValidationError(
@@ -121,17 +121,12 @@ def frontier_at(client: RFC6962Client, size: int, head: TreeHead) -> Frontier:
         )
     if size == 0:
         return Frontier()
-    entry, path = client.get_entry_and_proof(size - 1, size)
-    try:
-        frontier = Frontier(size - 1, list(reversed(path)))
-    except ProofError as exc:
-        raise LogVerificationError(f"audit path of entry {size - 1}: {exc}") from None
-    frontier.append(leaf_hash(entry.leaf_input))
-    _prove_prefix(client, frontier, head)
+    frontier = source.frontier(size, head)
+    _prove_prefix(source, frontier, head)
     return frontier
 
 
-def _prove_prefix(client: RFC6962Client, frontier: Frontier, head: TreeHead) -> None:
+def _prove_prefix(source: LogSource, frontier: Frontier, head: TreeHead) -> None:
     """Raise unless the tree ``frontier`` describes is the signed tree or a prefix of it."""
     root = frontier.root()
     if frontier.size == head.tree_size:
@@ -140,7 +135,7 @@ def _prove_prefix(client: RFC6962Client, frontier: Frontier, head: TreeHead) -> 
                 f"entries up to {head.tree_size} do not build the signed root"
             )
         return
-    proof = client.get_consistency(frontier.size, head.tree_size)
+    proof = source.consistency(frontier.size, head)
     try:
         verify_consistency(frontier.size, head.tree_size, proof, root, head.root)
     except ProofError as exc:
@@ -150,7 +145,7 @@ def _prove_prefix(client: RFC6962Client, frontier: Frontier, head: TreeHead) -> 
         ) from None
 
 
-def _check_growth(client: RFC6962Client, record: CTLog, head: TreeHead) -> None:
+def _check_growth(source: LogSource, record: CTLog, head: TreeHead) -> None:
     """Split-view checks of a new signed tree head against the last verified one."""
     size, root = record.verified_size, bytes.fromhex(record.verified_root)
     if head.tree_size < size:
@@ -163,7 +158,7 @@ def _check_growth(client: RFC6962Client, record: CTLog, head: TreeHead) -> None:
         return
     if size == 0:
         return
-    proof = client.get_consistency(size, head.tree_size)
+    proof = source.consistency(size, head)
     try:
         verify_consistency(size, head.tree_size, proof, root, head.root)
     except ProofError as exc:
@@ -171,22 +166,6 @@ def _check_growth(client: RFC6962Client, record: CTLog, head: TreeHead) -> None:
             f"split view: tree head {head.tree_size} is not consistent with the verified "
             f"{size}: {exc}"
         ) from None
-
-
-def fetch_entries(
-    client: RFC6962Client, start: int, end: int, page: int = DEFAULT_PAGE
-) -> list[RawEntry]:
-    """Entries ``[start, end)``, page by page; a log returning none is an error."""
-    entries: list[RawEntry] = []
-    position = start
-    while position < end:
-        last = min(position + page, end) - 1
-        got = client.get_entries(position, last)
-        if not got:
-            raise LogUnavailableError(f"get-entries returned nothing for {position}..{last}")
-        entries.extend(got)
-        position += len(got)
-    return entries
 
 
 def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
@@ -224,11 +203,10 @@ def poll_log(
     session: Session,
     clock: Clock,
     record: CTLog,
-    client: RFC6962Client,
+    client: LogSource,
     scorer: Scorer,
     notices: NoticeSink,
     *,
-    page: int = DEFAULT_PAGE,
     max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> LogPoll:
     """Poll one log (see the module's docstring). The caller commits ``session``."""
@@ -239,6 +217,7 @@ def poll_log(
     try:
         key, _ = load_log_key(record.public_key.encode("ascii"))
         head = signed_head(client, key)
+        record.origin = client.origin  # a static log's origin, learnt once when imported
         if not record.verified_root:  # imported from a log list: start at its current size
             _store_frontier(record, frontier_at(client, head.tree_size, head))
             record.last_error = ""
@@ -248,7 +227,7 @@ def poll_log(
         frontier = frontier_of(record)
         start = record.verified_size
         end = min(head.tree_size, start + max_entries)
-        entries = fetch_entries(client, start, end, page)
+        entries = client.entries(start, end, head) if end > start else []
         frontier.extend(leaf_hash(e.leaf_input) for e in entries)
         _prove_prefix(client, frontier, head)
     except LogVerificationError as exc:
@@ -323,19 +302,20 @@ def add_log(
     name: str,
     url: str,
     public_key_pem: bytes,
-    client: RFC6962Client,
+    client: LogSource,
     start_index: int | None = None,
-    api: str = "rfc6962",
 ) -> CTLog:
-    """Follow a log from ``start_index`` (default: its current size), verified from there."""
+    """Follow a log from ``start_index`` (default: its current size), verified from there.
+
+    ``client`` reads the log with its API (:class:`RFC6962Client` or
+    :class:`StaticCTClient`); a static log's checkpoint origin is stored with it.
+    """
     if not re.match(NAME_PATTERN, name):
         raise ValidationError(
             "log name: 1-64 lower-case letters, digits, '.', '_' or '-'", field="name"
         )
     if not url.startswith(("https://", "http://")) or len(url) > 512:
         raise ValidationError("url must be an http(s) URL of at most 512 characters", field="url")
-    if api not in ("rfc6962", "static"):
-        raise ValidationError("api must be rfc6962 or static", field="api")
     if start_index is not None and start_index < 0:
         raise ValidationError("start index must be 0 or more", field="start_index")
     if session.scalar(select(CTLog.id).where(CTLog.name == name)) is not None:
@@ -347,7 +327,8 @@ def add_log(
     record = CTLog(
         name=name,
         url=url,
-        api=api,
+        api=client.api,
+        origin=client.origin,
         public_key=key_pem(key),
         log_id=log_id,
         verified_root="",
@@ -371,7 +352,6 @@ def poll_all(
     scorer: Scorer,
     http: httpx.Client,
     *,
-    page: int = DEFAULT_PAGE,
     max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> list[LogPoll]:
     """Poll every followed log, each in its own unit of work (one failing log stops none)."""
@@ -385,17 +365,19 @@ def poll_all(
             record = session.scalar(select(CTLog).where(CTLog.name == name))
             if record is None:
                 continue
-            if record.api != "rfc6962":
-                results.append(LogPoll(name, error=f"log API {record.api!r} is not supported yet"))
-                continue
-            client = RFC6962Client(record.url, http)
+            source = source_for(record, http)
             sink = notice_sink(session, clock)
             results.append(
-                poll_log(
-                    session, clock, record, client, scorer, sink, page=page, max_entries=max_entries
-                )
+                poll_log(session, clock, record, source, scorer, sink, max_entries=max_entries)
             )
     return results
+
+
+def source_for(record: CTLog, http: httpx.Client) -> LogSource:
+    """The reader of a followed log's API."""
+    if record.api == "static":
+        return StaticCTClient(record.url, http, origin=record.origin)
+    return RFC6962Client(record.url, http)
 
 
 def http_client(timeout_s: float = 20.0) -> httpx.Client:

@@ -24,7 +24,9 @@ class CTFormatError(ValidationError):
     code = "ct_format"
 
 
-class _Reader:
+class TLSReader:
+    """Reads TLS presentation-language fields; a short read raises :class:`CTFormatError`."""
+
     def __init__(self, data: bytes, what: str) -> None:
         self.data = data
         self.pos = 0
@@ -63,7 +65,7 @@ class LogLeaf:
 
 
 def parse_leaf(leaf_input: bytes) -> LogLeaf:
-    reader = _Reader(leaf_input, "leaf_input")
+    reader = TLSReader(leaf_input, "leaf_input")
     version = reader.uint(1, "version")
     if version != 0:
         raise CTFormatError(f"leaf_input: unknown version {version}", field="version")
@@ -98,7 +100,7 @@ def encode_leaf(leaf: LogLeaf, extensions: bytes = b"") -> bytes:
 
 def precert_from_extra_data(extra_data: bytes) -> bytes:
     """The pre-certificate DER at the head of a precert entry's ``extra_data``."""
-    reader = _Reader(extra_data, "extra_data")
+    reader = TLSReader(extra_data, "extra_data")
     return reader.opaque(3, "pre_certificate")
 
 
@@ -114,7 +116,7 @@ class DigitallySigned:
 
 
 def parse_digitally_signed(data: bytes) -> DigitallySigned:
-    reader = _Reader(data, "tree_head_signature")
+    reader = TLSReader(data, "tree_head_signature")
     hash_alg = reader.uint(1, "hash_algorithm")
     sig_alg = reader.uint(1, "signature_algorithm")
     signature = reader.opaque(2, "signature")
