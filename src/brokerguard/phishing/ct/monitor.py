@@ -2,15 +2,17 @@
 
 For each log, in its own transaction:
 
-1. ``get-sth``; its signature is verified with the log's key;
-2. a smaller tree, or the same size with another root, or a tree head not
-   consistent with the last verified one (RFC 6962 consistency proof checked by
-   :func:`brokerguard.audit.merkle.verify_consistency`) is a **split view**;
+1. the signed tree head (``get-sth``, or the static-ct-api checkpoint); its
+   signature is verified with the log's key;
+2. a smaller tree, or the same size with another root, is a **split view**;
 3. new entries are fetched (RFC 6962: page by page, logs may return fewer than
    asked, never more; static-ct-api: data tiles checked against their level-0
    tiles), their leaf hashes extend the verified frontier, and the resulting root
-   must equal the signed root (or be proven its prefix by a consistency proof
-   when only part of the growth is taken this poll);
+   must equal the signed root, or, when only part of the growth is taken this
+   poll, be proven its prefix by an RFC 6962 consistency proof
+   (:func:`brokerguard.audit.merkle.verify_consistency`). Either proves the new
+   tree head consistent with the last verified one; a failure is a split view
+   (or entries altered in transit);
 4. every name of every entry is scored; a flagged name opens one case per
    domain, with the certificate's SHA-256, issuer, validity and log index;
 5. only then does the checkpoint advance.
@@ -36,7 +38,7 @@ from brokerguard.audit.merkle import Frontier, ProofError, leaf_hash, verify_con
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.kernel.notices import Notice, NoticeKind, NoticeSink, Severity
-from brokerguard.phishing.ct.certs import CertFacts, cert_facts
+from brokerguard.phishing.ct.certs import CertFacts, cert_facts, cert_names
 from brokerguard.phishing.ct.client import RFC6962Client
 from brokerguard.phishing.ct.source import LogSource, LogUnavailableError
 from brokerguard.phishing.ct.static import StaticCTClient
@@ -132,7 +134,8 @@ def _prove_prefix(source: LogSource, frontier: Frontier, head: TreeHead) -> None
     if frontier.size == head.tree_size:
         if root != head.root:
             raise LogVerificationError(
-                f"entries up to {head.tree_size} do not build the signed root"
+                f"split view or altered entries: entries up to {head.tree_size} do not build "
+                "the signed root"
             )
         return
     proof = source.consistency(frontier.size, head)
@@ -140,32 +143,26 @@ def _prove_prefix(source: LogSource, frontier: Frontier, head: TreeHead) -> None
         verify_consistency(frontier.size, head.tree_size, proof, root, head.root)
     except ProofError as exc:
         raise LogVerificationError(
-            f"tree of {frontier.size} entries is not a prefix of the signed tree of "
+            f"split view or altered entries: tree of {frontier.size} entries is not a prefix "
+            f"of the signed tree of "
             f"{head.tree_size}: {exc}"
         ) from None
 
 
-def _check_growth(source: LogSource, record: CTLog, head: TreeHead) -> None:
-    """Split-view checks of a new signed tree head against the last verified one."""
+def _check_growth(record: CTLog, head: TreeHead) -> None:
+    """Split-view checks of a new signed tree head that need no entries.
+
+    A larger tree is proven consistent with the verified one by :func:`_prove_prefix`
+    once its new entries extend the verified frontier: the same check as an RFC
+    6962 consistency proof, without asking the log for one.
+    """
     size, root = record.verified_size, bytes.fromhex(record.verified_root)
     if head.tree_size < size:
         raise LogVerificationError(
             f"split view: signed tree of {head.tree_size} is smaller than the verified {size}"
         )
-    if head.tree_size == size:
-        if head.root != root:
-            raise LogVerificationError(f"split view: two different roots for tree size {size}")
-        return
-    if size == 0:
-        return
-    proof = source.consistency(size, head)
-    try:
-        verify_consistency(size, head.tree_size, proof, root, head.root)
-    except ProofError as exc:
-        raise LogVerificationError(
-            f"split view: tree head {head.tree_size} is not consistent with the verified "
-            f"{size}: {exc}"
-        ) from None
+    if head.tree_size == size and head.root != root:
+        raise LogVerificationError(f"split view: two different roots for tree size {size}")
 
 
 def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
@@ -182,21 +179,27 @@ def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
     }
 
 
+def _case_targets(session: Session, domains: set[str]) -> set[str]:
+    """Which of ``domains`` already have a case (one query per 500 domains)."""
+    found: set[str] = set()
+    ordered = sorted(domains)
+    for chunk in range(0, len(ordered), 500):
+        batch = ordered[chunk : chunk + 500]
+        found.update(
+            session.scalars(select(PhishingCase.target).where(PhishingCase.target.in_(batch)))
+        )
+    return found
+
+
 def _open_case(
     session: Session, clock: Clock, log: str, index: int, facts: CertFacts, verdict: Verdict
-) -> bool:
-    """Open the domain's case (once per domain, whatever its status); False when it exists."""
+) -> None:
+    """Open the domain's case with the certificate as A8.1 evidence."""
     from brokerguard.phishing import service
 
-    exists = session.scalar(
-        select(PhishingCase.id).where(PhishingCase.target == verdict.domain).limit(1)
-    )
-    if exists is not None:
-        return False
     case = service.open_site_case(session, clock, verdict, source="ct", actor="ct-monitor")
     case.evidence = json.dumps([_evidence(log, index, facts)], ensure_ascii=False)
     session.flush()
-    return True
 
 
 def poll_log(
@@ -223,7 +226,7 @@ def poll_log(
             record.last_error = ""
             result.verified_size = record.verified_size
             return result
-        _check_growth(client, record, head)
+        _check_growth(record, head)
         frontier = frontier_of(record)
         start = record.verified_size
         end = min(head.tree_size, start + max_entries)
@@ -239,38 +242,42 @@ def poll_log(
         result.error = exc.message
         record.last_error = exc.message[:2000]
         return result
-    facts_at: dict[int, CertFacts] = {}
     first_seen: dict[str, int] = {}  # name -> first entry index naming it
     for offset, entry in enumerate(entries):
-        index = start + offset
         try:
-            facts = cert_facts(parse_leaf(entry.leaf_input))
+            names = cert_names(parse_leaf(entry.leaf_input))
         except CTFormatError as exc:
+            index = start + offset
             result.entry_errors.append({"log": record.name, "index": index, "error": exc.message})
             continue
-        facts_at[index] = facts
-        result.names += len(facts.names)
-        for name in facts.names:
-            first_seen.setdefault(name, index)
+        result.names += len(names)
+        for name in names:
+            if name not in first_seen:
+                first_seen[name] = start + offset
     # vectorised pre-filter, full scoring of the near; a CN that is not a host name
     # (e.g. "localhost") comes back as Rejected: nothing to imitate
     flagged = [v for v in scorer.scan(first_seen) if isinstance(v, Verdict)]
     flagged.sort(key=lambda v: (first_seen[v.input], v.input))
+    known = _case_targets(session, {v.domain for v in flagged})
     for verdict in flagged:
+        if verdict.domain in known:  # one case per domain, whatever its status
+            continue
+        known.add(verdict.domain)
         index = first_seen[verdict.input]
-        facts = facts_at[index]
-        if _open_case(session, clock, record.name, index, facts, verdict):
-            result.flags.append(
-                Flag(
-                    record.name,
-                    index,
-                    verdict.domain,
-                    verdict.brand,
-                    verdict.score,
-                    verdict.kind,
-                    facts.sha256,
-                )
+        # flagged entries are rare: their evidence is read here, not for every entry
+        facts = cert_facts(parse_leaf(entries[index - start].leaf_input))
+        _open_case(session, clock, record.name, index, facts, verdict)
+        result.flags.append(
+            Flag(
+                record.name,
+                index,
+                verdict.domain,
+                verdict.brand,
+                verdict.score,
+                verdict.kind,
+                facts.sha256,
             )
+        )
     result.entries = len(entries)
     record.entries_scanned += len(entries)
     record.last_error = ""
