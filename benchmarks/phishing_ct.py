@@ -145,7 +145,7 @@ def run() -> Iterable[Metric]:
             elapsed, entries = _poll(url, log_url, scorer)
             with http_client() as http:
                 client = RFC6962Client(log_url, http)
-                fetched = client.entries(1, ENTRIES, client.get_sth())
+                fetched = [e for page in client.entries(1, ENTRIES, client.get_sth()) for e in page]
             yield Metric(NAME, "ct_entries_per_s", entries / elapsed, "entries/s",
                          ">= 0.5 x baseline", baseline=_baseline(fetched))  # fmt: skip
             visible.value = ENTRIES + minute

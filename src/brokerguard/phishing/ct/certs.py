@@ -63,23 +63,25 @@ class CertFacts:
 
 def _der_element(data: bytes, pos: int) -> tuple[int, int, int]:
     """(tag, start of content, end of element) of the DER element at ``pos``."""
-    if pos + 2 > len(data):
+    size = len(data)
+    if pos + 2 > size:
         raise CTFormatError("TBSCertificate: truncated DER", field="tbs_certificate")
     tag = data[pos]
     first = data[pos + 1]
-    pos += 2
-    if first < 0x80:
-        length = first
+    if first < 0x80:  # the short form: most elements of a certificate
+        start, end = pos + 2, pos + 2 + first
+    elif first == 0x82 and pos + 4 <= size:
+        start = pos + 4
+        end = start + (data[pos + 2] << 8 | data[pos + 3])
     else:
         count = first & 0x7F
-        if count == 0 or count > 4 or pos + count > len(data):
+        if count == 0 or count > 4 or pos + 2 + count > size:
             raise CTFormatError("TBSCertificate: bad DER length", field="tbs_certificate")
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-    end = pos + length
-    if end > len(data):
+        start = pos + 2 + count
+        end = start + int.from_bytes(data[pos + 2 : start], "big")
+    if end > size:
         raise CTFormatError("TBSCertificate: truncated DER", field="tbs_certificate")
-    return tag, pos, end
+    return tag, start, end
 
 
 def _der_length(length: int) -> bytes:
@@ -136,8 +138,11 @@ def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
 
 def _common_names(tbs: bytes, subject: tuple[int, int, int]) -> list[str]:
     names: list[str] = []
-    for _, inner, set_end in _children(tbs, subject[1], subject[2]):  # each RDN is a SET
-        for _, attribute, _ in _children(tbs, inner, set_end):
+    pos, end = subject[1], subject[2]
+    while pos < end:  # each RDN is a SET of AttributeTypeAndValue
+        _, inner, set_end = _der_element(tbs, pos)
+        while inner < set_end:
+            _, attribute, inner = _der_element(tbs, inner)
             _, oid_start, oid_end = _der_element(tbs, attribute)
             if tbs[oid_start:oid_end] == _CN_OID:
                 tag, value_start, value_end = _der_element(tbs, oid_end)
@@ -145,30 +150,35 @@ def _common_names(tbs: bytes, subject: tuple[int, int, int]) -> list[str]:
                 if codec is not None:
                     with contextlib.suppress(UnicodeDecodeError):
                         names.append(tbs[value_start:value_end].decode(codec))
+        pos = set_end
     return names
 
 
 def _san_dns_names(tbs: bytes, extensions: tuple[int, int, int]) -> list[str]:
-    _, outer, outer_end = _der_element(tbs, extensions[1])  # [3] EXPLICIT SEQUENCE OF
-    names: list[str] = []
-    for _, start, _ in _children(tbs, outer, outer_end):
+    _, pos, end = _der_element(tbs, extensions[1])  # [3] EXPLICIT SEQUENCE OF Extension
+    while pos < end:
+        _, start, pos = _der_element(tbs, pos)
         _, oid_start, oid_end = _der_element(tbs, start)
-        if tbs[oid_start:oid_end] != _SAN_OID:
-            continue
-        tag, value, value_end = _der_element(tbs, oid_end)
-        if tag == 0x01:  # critical BOOLEAN
-            tag, value, value_end = _der_element(tbs, value_end)
-        if tag != 0x04:
-            raise CTFormatError("subjectAltName is not an OCTET STRING", field="tbs_certificate")
-        _, general, general_end = _der_element(tbs, value)
-        for tag, name_start, name_end in _children(tbs, general, general_end):
-            if tag == _DNS_NAME:
-                try:
-                    names.append(tbs[name_start:name_end].decode("ascii"))
-                except UnicodeDecodeError:
-                    raise CTFormatError(
-                        "a subjectAltName dNSName is not ASCII", field="tbs_certificate"
-                    ) from None
+        if tbs[oid_start:oid_end] == _SAN_OID:
+            break
+    else:
+        return []
+    tag, value, value_end = _der_element(tbs, oid_end)
+    if tag == 0x01:  # critical BOOLEAN
+        tag, value, value_end = _der_element(tbs, value_end)
+    if tag != 0x04:
+        raise CTFormatError("subjectAltName is not an OCTET STRING", field="tbs_certificate")
+    _, pos, end = _der_element(tbs, value)  # GeneralNames
+    names: list[str] = []
+    while pos < end:
+        tag, name_start, pos = _der_element(tbs, pos)
+        if tag == _DNS_NAME:
+            try:
+                names.append(tbs[name_start:pos].decode("ascii"))
+            except UnicodeDecodeError:
+                raise CTFormatError(
+                    "a subjectAltName dNSName is not ASCII", field="tbs_certificate"
+                ) from None
     return names
 
 

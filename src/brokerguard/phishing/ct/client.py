@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -151,15 +153,26 @@ class RFC6962Client:
         frontier.append(leaf_hash(entry.leaf_input))
         return frontier
 
-    def entries(self, start: int, end: int, head: TreeHead) -> list[RawEntry]:
-        """Entries ``[start, end)``, page by page; a log returning none is an error."""
-        entries: list[RawEntry] = []
-        position = start
-        while position < end:
-            last = min(position + self.page, end) - 1
-            got = self.get_entries(position, last)
-            if not got:
-                raise LogUnavailableError(f"get-entries returned nothing for {position}..{last}")
-            entries.extend(got)
-            position += len(got)
-        return entries
+    def entries(self, start: int, end: int, head: TreeHead) -> Iterator[list[RawEntry]]:
+        """Entries ``[start, end)``, page by page; a log returning none is an error.
+
+        The next page is requested before the current one is handed over, so the
+        log's answer travels while the monitor hashes and parses (one request in
+        flight at a time, as a log expects from one client).
+        """
+        if start >= end:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="ct-fetch") as fetcher:
+            position = start
+            pending = fetcher.submit(self.get_entries, position, min(position + self.page, end) - 1)
+            while True:
+                got = pending.result()
+                if not got:
+                    raise LogUnavailableError(f"get-entries returned nothing from {position}")
+                position += len(got)
+                if position < end:
+                    last = min(position + self.page, end) - 1
+                    pending = fetcher.submit(self.get_entries, position, last)
+                yield got
+                if position >= end:
+                    return

@@ -40,7 +40,7 @@ from brokerguard.errors import ValidationError
 from brokerguard.kernel.notices import Notice, NoticeKind, NoticeSink, Severity
 from brokerguard.phishing.ct.certs import CertFacts, cert_facts, cert_names
 from brokerguard.phishing.ct.client import RFC6962Client
-from brokerguard.phishing.ct.source import LogSource, LogUnavailableError
+from brokerguard.phishing.ct.source import LogSource, LogUnavailableError, RawEntry
 from brokerguard.phishing.ct.static import StaticCTClient
 from brokerguard.phishing.ct.tls import CTFormatError, parse_leaf
 from brokerguard.phishing.ct.verify import (
@@ -202,6 +202,34 @@ def _open_case(
     session.flush()
 
 
+def _read_entries(
+    client: LogSource, head: TreeHead, frontier: Frontier, start: int, end: int
+) -> tuple[list[RawEntry], dict[str, int], list[dict[str, object]]]:
+    """Fetch ``[start, end)`` page by page, extending ``frontier`` and reading names.
+
+    Returns the entries, each name with the first index naming it, and the entries
+    whose certificate does not parse. Nothing here is trusted until the caller has
+    proven ``frontier`` against the signed head.
+    """
+    entries: list[RawEntry] = []
+    first_seen: dict[str, int] = {}
+    errors: list[dict[str, object]] = []
+    for page in client.entries(start, end, head):
+        frontier.extend(leaf_hash(e.leaf_input) for e in page)
+        for entry in page:
+            index = start + len(entries)
+            entries.append(entry)
+            try:
+                names = cert_names(parse_leaf(entry.leaf_input))
+            except CTFormatError as exc:
+                errors.append({"index": index, "error": exc.message})
+                continue
+            for name in names:
+                if name not in first_seen:
+                    first_seen[name] = index
+    return entries, first_seen, errors
+
+
 def poll_log(
     session: Session,
     clock: Clock,
@@ -230,8 +258,7 @@ def poll_log(
         frontier = frontier_of(record)
         start = record.verified_size
         end = min(head.tree_size, start + max_entries)
-        entries = client.entries(start, end, head) if end > start else []
-        frontier.extend(leaf_hash(e.leaf_input) for e in entries)
+        entries, first_seen, entry_errors = _read_entries(client, head, frontier, start, end)
         _prove_prefix(client, frontier, head)
     except LogVerificationError as exc:
         result.error = exc.message
@@ -242,18 +269,8 @@ def poll_log(
         result.error = exc.message
         record.last_error = exc.message[:2000]
         return result
-    first_seen: dict[str, int] = {}  # name -> first entry index naming it
-    for offset, entry in enumerate(entries):
-        try:
-            names = cert_names(parse_leaf(entry.leaf_input))
-        except CTFormatError as exc:
-            index = start + offset
-            result.entry_errors.append({"log": record.name, "index": index, "error": exc.message})
-            continue
-        result.names += len(names)
-        for name in names:
-            if name not in first_seen:
-                first_seen[name] = start + offset
+    result.entry_errors = [{"log": record.name, **error} for error in entry_errors]
+    result.names = len(first_seen)
     # vectorised pre-filter, full scoring of the near; a CN that is not a host name
     # (e.g. "localhost") comes back as Rejected: nothing to imitate
     flagged = [v for v in scorer.scan(first_seen) if isinstance(v, Verdict)]

@@ -8,6 +8,7 @@ must be consistent (the project's own RFC 6962 code, :mod:`brokerguard.audit.mer
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,6 +49,6 @@ class LogSource(Protocol):
         """The frontier of the tree of ``0 < size <= head.tree_size`` leaves (unproven)."""
         ...
 
-    def entries(self, start: int, end: int, head: TreeHead) -> list[RawEntry]:
-        """Entries ``[start, end)`` of the tree ``head`` signs, in order, all of them."""
+    def entries(self, start: int, end: int, head: TreeHead) -> Iterator[list[RawEntry]]:
+        """Entries ``[start, end)`` of the tree ``head`` signs, in order, page by page."""
         ...

@@ -21,7 +21,7 @@ beyond the size of a checkpoint whose signature verified.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -286,10 +286,10 @@ class StaticCTClient:
                 lo += 1 << height
         return Frontier(size, nodes)
 
-    def entries(self, start: int, end: int, head: TreeHead) -> list[RawEntry]:
-        """Entries ``[start, end)`` from data tiles, each checked against its level-0 tile."""
+    def entries(self, start: int, end: int, head: TreeHead) -> Iterator[list[RawEntry]]:
+        """Entries ``[start, end)`` a data tile at a time, each checked against its level-0
+        tile."""
         hashes = self.hashes(head)
-        entries: list[RawEntry] = []
         for index in range(start // TILE_WIDTH, (end - 1) // TILE_WIDTH + 1):
             width = tile_width(head.tree_size, 0, index)
             path = tile_path("data", index, width)
@@ -300,11 +300,12 @@ class StaticCTClient:
             except CTFormatError as exc:
                 raise LogUnavailableError(exc.message) from None
             first = index * TILE_WIDTH
+            page = []
             for offset, leaf in enumerate(leaves):
                 if leaf_hash(leaf.leaf_input) != expected[offset]:
                     raise LogVerificationError(
                         f"{path}: entry {first + offset} does not hash to its level-0 tile"
                     )
                 if start <= first + offset < end:
-                    entries.append(leaf.raw_entry())
-        return entries
+                    page.append(leaf.raw_entry())
+            yield page

@@ -65,6 +65,30 @@ class LogLeaf:
 
 
 def parse_leaf(leaf_input: bytes) -> LogLeaf:
+    """The ``MerkleTreeLeaf`` in ``leaf_input``; raises :class:`CTFormatError` naming the field.
+
+    A well-formed leaf is sliced directly (the monitor's hot path); anything else
+    goes through the field-by-field reader, which says what is wrong.
+    """
+    size = len(leaf_input)
+    if size > 14 and leaf_input[0] == 0 and leaf_input[1] == 0 and leaf_input[10] == 0:
+        entry_type = leaf_input[11]
+        start = 12 if entry_type == X509_ENTRY else 44 if entry_type == PRECERT_ENTRY else size
+        body_end = start + 3 + int.from_bytes(leaf_input[start : start + 3], "big")
+        if (
+            start + 3 < body_end <= size - 2
+            and body_end + 2 + int.from_bytes(leaf_input[body_end : body_end + 2], "big") == size
+        ):
+            return LogLeaf(
+                int.from_bytes(leaf_input[2:10], "big"),
+                entry_type,
+                leaf_input[start + 3 : body_end],
+                leaf_input[12:44] if entry_type == PRECERT_ENTRY else b"",
+            )
+    return _parse_leaf_fields(leaf_input)
+
+
+def _parse_leaf_fields(leaf_input: bytes) -> LogLeaf:
     reader = TLSReader(leaf_input, "leaf_input")
     version = reader.uint(1, "version")
     if version != 0:
