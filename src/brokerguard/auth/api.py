@@ -32,10 +32,13 @@ from brokerguard.auth.login import LoginService
 from brokerguard.auth.models import EtradeSession, LoginAttempt
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
+    AssessmentRecordedOut,
     AssessmentRequest,
     ChallengeRequest,
     ChallengeResponse,
+    CustomerCreatedOut,
     CustomerCreateRequest,
+    CustomerDetailOut,
     CustomerSessionList,
     CustomerSessionOut,
     FactorActionRequest,
@@ -47,6 +50,7 @@ from brokerguard.auth.schemas import (
     RecoveryPasswordRequest,
     RecoveryStartRequest,
     ResetFactorRequest,
+    RevokedFactorsOut,
     SessionResponse,
     StepUpRequest,
     UnlockRequest,
@@ -340,7 +344,7 @@ def recovery_password(
     return Response(status_code=204)
 
 
-@router.post("/credentials/reset-factor")
+@router.post("/credentials/reset-factor", response_model=RevokedFactorsOut)
 def reset_factor(
     body: ResetFactorRequest, service: Login, creds: Credentials, meta: Meta
 ) -> dict[str, list[str]]:
@@ -360,7 +364,7 @@ def remove_factor(
 
 
 # -- staff ----------------------------------------------------------------------
-@router.post("/staff/customers", response_model=dict[str, str], status_code=201)
+@router.post("/staff/customers", response_model=CustomerCreatedOut, status_code=201)
 def staff_create_customer(
     body: CustomerCreateRequest, staff: SecurityStaff, creds: Credentials, meta: Meta
 ) -> dict[str, str]:
@@ -376,6 +380,7 @@ def staff_create_customer(
 
 @router.get(
     "/staff/customers/{account}",
+    response_model=CustomerDetailOut,
     dependencies=[Depends(audited("etrade.staff.customer.view", customer_param="account"))],
 )
 def staff_customer(
@@ -423,7 +428,7 @@ def staff_unlock(
     return Response(status_code=204)
 
 
-@router.post("/staff/biometric-assessments", status_code=201)
+@router.post("/staff/biometric-assessments", status_code=201, response_model=AssessmentRecordedOut)
 def staff_assessment(
     body: AssessmentRequest, staff: SecurityStaff, session: DbSession, clock: AppClock
 ) -> dict[str, str]:

@@ -123,6 +123,48 @@ class ResetFactorRequest(StrictRequest):
     type: EnrolledType
 
 
+class RevokedFactorsOut(Strict):
+    """``POST /credentials/reset-factor``: the IDs of the credentials revoked."""
+
+    revoked: list[str]
+
+
+class CustomerCreatedOut(Strict):
+    account: str
+    id: str
+
+
+class LoginStepOut(Strict):
+    """One login step of a customer, as the staff view shows it."""
+
+    time: datetime
+    factor: str
+    outcome: str
+    reason: str
+    source_ip: str
+
+
+class CustomerDetailOut(Strict):
+    """Factors, lock state and the last 50 login steps of one customer (staff view)."""
+
+    account: str
+    display_name: str
+    status: str
+    locked: bool
+    failed_count: int
+    password_changed_at: datetime
+    factors: list[FactorOut]
+    history: list[LoginStepOut]
+
+
+class AssessmentRecordedOut(Strict):
+    """A recorded effectiveness assessment of an indirect biometric method (A9.1.3)."""
+
+    id: str
+    method: str
+    conclusion: str
+
+
 class CustomerCreateRequest(StrictRequest):
     account: str = Field(min_length=1, max_length=64)
     password: str = Field(max_length=PASSWORD_FIELD_MAX)
