@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.attestations.models import AttestationItem, ReferencedRulebook
+from brokerguard.attestations.schemas import AttestationRow
 from brokerguard.clock import Clock, today
 from brokerguard.errors import ConflictError, RulebookError, ValidationError
 from brokerguard.evidence.service import EVIDENCE_REFERENCE, find_by_reference
@@ -168,6 +169,7 @@ ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
     save=_save_item,
     find=_find_item,
     to_row=column_row(ITEM_COLUMNS),
+    row_model=AttestationRow,
     order_by=lambda: (AttestationItem.requirement_id, AttestationItem.referenced_rule),
     requirement_ids=REFERENCED_REQUIREMENTS,
     long_text=frozenset({"statement"}),
