@@ -207,7 +207,8 @@ def import_log_list_command(
                 CTLog(
                     name=log.name,
                     url=log.url,
-                    api="rfc6962",
+                    api=log.api,
+                    origin=log.origin,
                     public_key=key_pem(key),
                     log_id=log_id,
                     verified_size=0,
