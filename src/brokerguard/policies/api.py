@@ -14,7 +14,13 @@ from brokerguard.policies.service import approve_policy, list_policies, register
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.textpolicy import MultilineText
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    require_writer_or_app_team,
+)
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
 
@@ -44,7 +50,7 @@ def create(
     body: PolicyIn,
     session: DbSession,
     clock: AppClock,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
 ) -> PolicyRecord:
     """Register a policy document (as a draft) and the requirement IDs it covers."""
     return register_policy(

@@ -19,7 +19,13 @@ from brokerguard.policies.service import (
 )
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    require_writer_or_app_team,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +61,7 @@ def policy_list(
 
 @router.get("/policies/new")
 def register_form(
-    request: Request, user: Annotated[StaffIdentity, Depends(require_writer())]
+    request: Request, user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())]
 ) -> Response:
     values = dict.fromkeys(REGISTER_FIELDS, "")
     values["owner_unit"] = user.unit
@@ -68,7 +74,7 @@ def register_submit(
     request: Request,
     session: DbSession,
     clock: AppClock,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     title: Annotated[str, Form(max_length=1000)] = "",
     version: Annotated[str, Form(max_length=200)] = "",
     owner_unit: Annotated[str, Form(max_length=500)] = "",
