@@ -21,7 +21,7 @@ APP_TEAM_WRITES = (
     "/api/v1/evidence",
     "/evidence/upload",
     "/api/v1/policies",
-    "/policies/new",
+    "/policies/",  # drafts and their documents (approval is compliance's)
     "/api/v1/assessment/runs",
     "/assessment/run",
 )

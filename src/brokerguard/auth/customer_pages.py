@@ -22,7 +22,8 @@ from fastapi.responses import RedirectResponse, Response
 from brokerguard.auth.api import Credentials, Login, Meta
 from brokerguard.auth.customer_sessions import live_sessions
 from brokerguard.auth.errors import InvalidSessionError
-from brokerguard.auth.lifecycle import TotpEnrolment, factors_of
+from brokerguard.auth.factor_totp import TotpEnrolment
+from brokerguard.auth.lifecycle import factors_of
 from brokerguard.auth.login import LoginService
 from brokerguard.auth.models import EtradeCustomer, EtradeSession
 from brokerguard.clock import as_utc
