@@ -14,7 +14,7 @@ MANIFEST = DomainManifest(
     name="detect",
     api_routers=(api.router,),
     page_routers=(views.router,),
-    nav=(NavItem("/detect", "登入監控", "Login monitoring"),),
+    nav=(NavItem("/detect", "登入監控", "Login monitoring", article=9),),
     cli=CliGroup("detect", cli.app),
     checks=checks,
     models=models,

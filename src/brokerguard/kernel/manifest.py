@@ -45,11 +45,13 @@ class ManifestError(ConfigurationError):
 @dataclass(frozen=True)
 class NavItem:
     """A menu entry. The menu lists entries in the order of :data:`brokerguard.domains`,
-    then in the order the manifest gives them."""
+    then in the order the manifest gives them, grouped by ``article``: the article of the
+    rules the page serves (``None``: the compliance work every article shares)."""
 
     path: str
     label_zh: str
     label_en: str
+    article: int | None = None
 
 
 @dataclass(frozen=True)

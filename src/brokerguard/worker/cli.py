@@ -10,7 +10,6 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.clock import to_taipei
-from brokerguard.db.engine import session_factory
 from brokerguard.notify.delivery import outbox_for
 from brokerguard.registerkit.commands import Json, default_actor
 from brokerguard.worker.assembly import build_runner
@@ -26,7 +25,8 @@ app = typer.Typer(
 
 
 def _runner() -> JobRunner:
-    return build_runner(runtime.settings(), session_factory(runtime.engine()), runtime.clock())
+    ctx = runtime.context()
+    return build_runner(ctx.settings, ctx.session_factory, ctx.clock)
 
 
 def _print_report(report: RunReport, as_json: bool) -> None:
@@ -99,10 +99,11 @@ def worker(
     ] = None,
 ) -> None:
     """Run the scheduled jobs and send notifications (the process beside ``serve``)."""
-    settings = runtime.settings()
+    ctx = runtime.context()
+    settings = ctx.settings
     worker_settings = settings.worker
-    factory = session_factory(runtime.engine())
-    runner = build_runner(settings, factory, runtime.clock())
+    factory = ctx.session_factory
+    runner = build_runner(settings, factory, ctx.clock)
     if once:
         reports = runner.run_due()
         for report in reports:
