@@ -19,6 +19,7 @@ MANIFEST = DomainManifest(
     checks=checks,
     models=models,
     jobs=jobs.JOBS,
+    consumers=jobs.CONSUMERS,
     demo=DemoStep(demo.load_demo, depends_on=("audit",)),
     settings=DetectSettings,
     templates=HERE / "templates",

@@ -55,20 +55,30 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     base = f"/{spec.path}"
     tag: list[str | Enum] = [spec.key]
 
-    @router.get(base, tags=tag, name=f"{spec.key}-list", summary=f"List {spec.title_en}")
+    page = RegisterPage[spec.row_model]  # type: ignore[name-defined]
+
+    @router.get(
+        base,
+        tags=tag,
+        name=f"{spec.key}-list",
+        summary=f"List {spec.title_en}",
+        response_model=page,
+    )
     def list_api(
         session: DbSession,
         user: CurrentStaff,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    ) -> RegisterPage:
-        return RegisterPage(
-            total=count_items(session, spec),
-            offset=offset,
-            items=export_rows(session, spec, limit=limit, offset=offset),
-        )
+    ) -> dict[str, Any]:
+        return {
+            "total": count_items(session, spec),
+            "offset": offset,
+            "items": export_rows(session, spec, limit=limit, offset=offset),
+        }
 
-    @router.post(base, tags=tag, status_code=201, name=f"{spec.key}-create")
+    @router.post(
+        base, tags=tag, status_code=201, name=f"{spec.key}-create", response_model=spec.row_model
+    )
     def create_api(
         body: ItemBody, session: DbSession, clock: AppClock, user: Writer
     ) -> dict[str, Any]:
@@ -79,11 +89,15 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     def export_api(session: DbSession, user: CurrentStaff, format: str = "csv") -> Response:
         return download(*export_items(session, spec, format[:10]))
 
-    @router.get(base + "/{item_id}", tags=tag, name=f"{spec.key}-get")
+    @router.get(
+        base + "/{item_id}", tags=tag, name=f"{spec.key}-get", response_model=spec.row_model
+    )
     def get_api(item_id: str, session: DbSession, user: CurrentStaff) -> dict[str, Any]:
         return spec.to_row(session, get_item(session, spec, item_id))
 
-    @router.put(base + "/{item_id}", tags=tag, name=f"{spec.key}-update")
+    @router.put(
+        base + "/{item_id}", tags=tag, name=f"{spec.key}-update", response_model=spec.row_model
+    )
     def update_api(
         item_id: str, body: ItemBody, session: DbSession, clock: AppClock, user: Writer
     ) -> dict[str, Any]:
