@@ -9,28 +9,35 @@ staff session cookie and the CSRF header.
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from brokerguard.audit.web import audited
 from brokerguard.auth import lockout
 from brokerguard.auth.assessments import record_assessment
+from brokerguard.auth.bodies import FactorOut
 from brokerguard.auth.challenges import SIGNED_PREFIX
 from brokerguard.auth.customer_sessions import live_sessions
 from brokerguard.auth.errors import InvalidSessionError
 from brokerguard.auth.events import RequestMeta
+from brokerguard.auth.factor_registry import FACTORS
+from brokerguard.auth.factors import EnrolmentCall, EnrolmentStep, FactorRegistry
 from brokerguard.auth.lifecycle import CredentialService, factors_of
 from brokerguard.auth.login import LoginService
 from brokerguard.auth.models import EtradeSession, LoginAttempt
+from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
     AssessmentRecordedOut,
     AssessmentRequest,
-    CertificateEnrolRequest,
-    CertificateRenewRequest,
     ChallengeRequest,
     ChallengeResponse,
     CustomerCreatedOut,
@@ -38,9 +45,7 @@ from brokerguard.auth.schemas import (
     CustomerDetailOut,
     CustomerSessionList,
     CustomerSessionOut,
-    DeviceEnrolRequest,
     FactorActionRequest,
-    FactorOut,
     FactorResponse,
     FactorSubmission,
     LoginRequest,
@@ -52,18 +57,14 @@ from brokerguard.auth.schemas import (
     RevokedFactorsOut,
     SessionResponse,
     StepUpRequest,
-    TotpConfirmRequest,
-    TotpEnrolRequest,
-    TotpEnrolResponse,
     UnlockRequest,
-    WebAuthnBeginResponse,
-    WebAuthnFinishRequest,
 )
 from brokerguard.auth.secretbox import SecretBox
-from brokerguard.auth.service import credential_service, login_service, secret_box
+from brokerguard.auth.service import credential_service, secret_box
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError
+from brokerguard.kernel.context import AppContext
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -73,6 +74,7 @@ from brokerguard.web.deps import (
     AppSettings,
     DbSession,
     require_roles,
+    run_unit_of_work,
 )
 
 MAX_BODY_BYTES = 64 * 1024
@@ -102,10 +104,17 @@ async def get_auth_settings(settings: AppSettings) -> AuthSettings:
 AppAuth = Annotated[AuthSettings, Depends(get_auth_settings)]
 
 
-async def get_limiter(context: AppCtx, auth: AppAuth) -> LoginRateLimiter:
+def app_limiter(context: AppContext, auth: AuthSettings) -> LoginRateLimiter:
     """One limiter per app (its counters live in Redis or in this process)."""
     return context.services.get(
         LoginRateLimiter, lambda: LoginRateLimiter.from_settings(context.settings, auth)
+    )
+
+
+def app_secret_box(context: AppContext, auth: AuthSettings) -> SecretBox:
+    """One key ring per app and key version (keys are read from disk once)."""
+    return context.services.get(
+        SecretBox, lambda: secret_box(context.settings, auth), key=auth.seed_key_version
     )
 
 
@@ -133,25 +142,45 @@ Meta = Annotated[RequestMeta, Depends(request_meta)]
 
 
 async def get_secret_box(context: AppCtx, auth: AppAuth) -> SecretBox:
-    """One key ring per app and key version (keys are read from disk once)."""
-    return context.services.get(
-        SecretBox, lambda: secret_box(context.settings, auth), key=auth.seed_key_version
-    )
+    return app_secret_box(context, auth)
 
 
 Box = Annotated[SecretBox, Depends(get_secret_box)]
 
 
+@dataclass(frozen=True)
+class PasswordWorkers:
+    """The bounded pool for the password step: at most ``auth.verify_workers`` argon2
+    checks of this process run at once, each in a worker thread (argon2-cffi releases
+    the GIL), so the event loop keeps serving; the others wait on the event loop,
+    first come first served, so latency grows with the queue, not with contention."""
+
+    limiter: anyio.CapacityLimiter
+
+
+async def get_password_workers(context: AppCtx, auth: AppAuth) -> PasswordWorkers:
+    return context.services.get(
+        PasswordWorkers, lambda: PasswordWorkers(anyio.CapacityLimiter(auth.verify_workers))
+    )
+
+
+Workers = Annotated[PasswordWorkers, Depends(get_password_workers)]
+
+
 async def get_login_service(
-    session: DbSession,
-    clock: AppClock,
-    sink: AppAuditSink,
-    settings: AppSettings,
-    auth: AppAuth,
-    box: Box,
-    limiter: Annotated[LoginRateLimiter, Depends(get_limiter)],
+    session: DbSession, context: AppCtx, sink: AppAuditSink, auth: AppAuth
 ) -> LoginService:
-    return login_service(session, clock, sink, settings, auth, limiter=limiter, secrets=box)
+    """The request's login service over the app's one limiter, key ring and policy
+    (read from the context, not assembled from a dependency each)."""
+    return LoginService(
+        session=session,
+        clock=context.clock,
+        sink=sink,
+        auth=auth,
+        secrets=app_secret_box(context, auth),
+        limiter=app_limiter(context, auth),
+        policy=LoginPolicy.from_settings(auth),
+    )
 
 
 async def get_credential_service(
@@ -186,10 +215,16 @@ Bearer = Annotated[str, Depends(bearer_token)]
 
 # -- login ---------------------------------------------------------------------
 @router.post("/login", response_model=LoginResponse)
-def start_login(body: LoginRequest, service: Login, meta: Meta) -> LoginResponse:
+async def start_login(
+    body: LoginRequest, service: Login, meta: Meta, workers: Workers
+) -> LoginResponse:
     """Step 1: account and password. 401 ``invalid_credentials`` (also for unknown
     accounts), 423 ``locked`` after 5 wrong passwords, 429 ``rate_limited``."""
-    started = service.start_login(body.account, body.password, meta)
+    started = await run_unit_of_work(
+        service.session,
+        partial(service.start_login, body.account, body.password, meta),
+        limiter=workers.limiter,
+    )
     return LoginResponse(
         login_token=started.login_token,
         next_factors=started.next_factors,
@@ -204,14 +239,15 @@ def _challenge(service: LoginService, body: ChallengeRequest, purpose: str) -> C
         nonce=issued.nonce,
         expires_at=issued.expires_at,
         sign=SIGNED_PREFIX.decode() + issued.nonce,
+        options=options,
         webauthn_options=options,
     )
 
 
 @router.post("/login/challenge", response_model=ChallengeResponse)
-def login_challenge(body: ChallengeRequest, service: Login) -> ChallengeResponse:
+async def login_challenge(body: ChallengeRequest, service: Login) -> ChallengeResponse:
     """A single-use nonce for the device, certificate, biometric or WebAuthn factor."""
-    return _challenge(service, body, "login")
+    return await run_unit_of_work(service.session, partial(_challenge, service, body, "login"))
 
 
 def _factor_response(accepted: Any, login_token: str) -> FactorResponse:
@@ -226,15 +262,14 @@ def _factor_response(accepted: Any, login_token: str) -> FactorResponse:
     )
 
 
-@router.post(
-    "/login/factor", response_model=FactorResponse, responses={202: {"model": FactorResponse}}
-)
-def submit_factor(
+async def submit_factor(
     body: FactorSubmission, service: Login, meta: Meta, response: Response
 ) -> FactorResponse:
     """Step 2+: 200 with ``session_token`` once two categories are proven; 202 when the
     firm's policy wants another factor; 401 with the reason code otherwise."""
-    accepted = service.submit_factor(body.login_token, body, meta)
+    accepted = await run_unit_of_work(
+        service.session, partial(service.submit_factor, body.login_token, body, meta)
+    )
     if accepted.session_token is None:
         response.status_code = 202
     return _factor_response(accepted, body.login_token)
@@ -242,9 +277,9 @@ def submit_factor(
 
 # -- sessions -----------------------------------------------------------------
 @router.get("/session", response_model=SessionResponse)
-def session_info(token: Bearer, service: Login) -> SessionResponse:
+async def session_info(token: Bearer, service: Login) -> SessionResponse:
     """What an order system checks: the session is live and which factors made it."""
-    info = service.session_info(token)
+    info = await run_unit_of_work(service.session, partial(service.session_info, token))
     return SessionResponse(
         account=info.account,
         factors_used=info.factors_used,
@@ -298,9 +333,6 @@ def step_up_challenge(body: ChallengeRequest, token: Bearer, service: Login) -> 
     return _challenge(service, body, "stepup")
 
 
-@router.post(
-    "/step-up/factor", response_model=FactorResponse, responses={202: {"model": FactorResponse}}
-)
 def step_up_factor(
     body: FactorSubmission, token: Bearer, service: Login, meta: Meta, response: Response
 ) -> FactorResponse:
@@ -338,7 +370,6 @@ def recovery_challenge(body: ChallengeRequest, service: Login) -> ChallengeRespo
     return _challenge(service, body, "recovery")
 
 
-@router.post("/recovery/factor", response_model=FactorResponse)
 def recovery_factor(body: FactorSubmission, service: Login, meta: Meta) -> FactorResponse:
     accepted = service.submit_factor(body.login_token, body, meta, purpose="recovery")
     return _factor_response(accepted, body.login_token)
@@ -363,28 +394,6 @@ def reset_factor(
     return {"revoked": creds.reset_factor(token, body.type, meta)}
 
 
-# -- enrolment by the customer (full session) ----------------------------------
-@router.post("/enroll/totp", response_model=TotpEnrolResponse)
-def enroll_totp(
-    body: TotpEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> TotpEnrolResponse:
-    """Issue a TOTP seed (shown once, as URI and QR); confirm it with a code."""
-    _, customer = service.load_stepped_up_session(token)
-    enrolment = creds.enroll_totp(customer, meta, device_id=body.device_id, label=body.label)
-    return TotpEnrolResponse(
-        factor_id=enrolment.factor_id, otpauth_uri=enrolment.uri, qr_svg=enrolment.qr_svg
-    )
-
-
-@router.post("/enroll/totp/confirm", status_code=204)
-def confirm_totp(
-    body: TotpConfirmRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> Response:
-    _, customer = service.load_stepped_up_session(token)
-    creds.confirm_totp(customer, body.factor_id, body.code, meta)
-    return Response(status_code=204)
-
-
 @router.post("/factors/{factor_id}/remove", response_model=FactorOut)
 def remove_factor(
     factor_id: str, token: Bearer, service: Login, creds: Credentials, meta: Meta
@@ -392,44 +401,6 @@ def remove_factor(
     """Remove one of the customer's factors; needs a fresh step-up; the customer is told."""
     _, customer = service.load_stepped_up_session(token)
     factor = creds.remove_factor(customer, factor_id[:64], meta)
-    return FactorOut.model_validate(factor, from_attributes=True)
-
-
-@router.post("/enroll/device", response_model=FactorOut)
-def enroll_device(
-    body: DeviceEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    _, customer = service.load_stepped_up_session(token)
-    factor = creds.enroll_device(
-        customer, meta, device_id=body.device_id, public_key_pem=body.public_key, label=body.label
-    )
-    return FactorOut.model_validate(factor, from_attributes=True)
-
-
-@router.post("/enroll/certificate", response_model=FactorOut)
-def enroll_certificate(
-    body: CertificateEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    _, customer = service.load_stepped_up_session(token)
-    factor = creds.enroll_certificate(customer, meta, certificate_pem=body.certificate)
-    return FactorOut.model_validate(factor, from_attributes=True)
-
-
-@router.post("/enroll/webauthn/begin", response_model=WebAuthnBeginResponse)
-def webauthn_begin(token: Bearer, service: Login, creds: Credentials) -> WebAuthnBeginResponse:
-    row, customer = service.load_stepped_up_session(token)
-    challenge_id, options = creds.begin_webauthn(customer, row.id)
-    return WebAuthnBeginResponse(challenge_id=challenge_id, options=options)
-
-
-@router.post("/enroll/webauthn/finish", response_model=FactorOut)
-def webauthn_finish(
-    body: WebAuthnFinishRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    row, customer = service.load_stepped_up_session(token)
-    factor = creds.finish_webauthn(
-        customer, row.id, body.challenge_id, body.credential, meta, label=body.label
-    )
     return FactorOut.model_validate(factor, from_attributes=True)
 
 
@@ -532,11 +503,66 @@ def staff_factor_action(
     return FactorOut.model_validate(factor, from_attributes=True)
 
 
-@router.post("/enroll/certificate/renew", response_model=FactorOut)
-def renew_certificate(
-    body: CertificateRenewRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    """Replace a registered certificate with its renewal (the old one is revoked)."""
-    _, customer = service.load_stepped_up_session(token)
-    factor = creds.renew_certificate(customer, body.factor_id, body.certificate, meta)
-    return FactorOut.model_validate(factor, from_attributes=True)
+# -- the routes the factor registry shapes ------------------------------------------
+def _with_body(endpoint: Callable[..., Any], body: Any, name: str) -> Callable[..., Any]:
+    """``endpoint`` as a route whose ``body`` parameter has the type ``body`` (None: no
+    body), so FastAPI validates and documents the registry's current bodies."""
+
+    async def awaited(**kwargs: Any) -> Any:
+        return await endpoint(**kwargs)
+
+    def called(**kwargs: Any) -> Any:
+        return endpoint(**kwargs)
+
+    route = awaited if inspect.iscoroutinefunction(endpoint) else called
+    signature = inspect.signature(endpoint)
+    parameters = [
+        p.replace(annotation=body) if p.name == "body" else p
+        for p in signature.parameters.values()
+        if p.name != "body" or body is not None
+    ]
+    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    route.__name__ = route.__qualname__ = name
+    route.__doc__ = endpoint.__doc__
+    return route
+
+
+def _enrolment(step: EnrolmentStep) -> Callable[..., Any]:
+    def enrol(token: Bearer, service: Login, creds: Credentials, meta: Meta, body: Any) -> Any:
+        row, customer = service.load_stepped_up_session(token)
+        answer = step.handle(EnrolmentCall(creds, customer, row.id, meta), body)
+        return Response(status_code=204) if step.response is None else answer
+
+    enrol.__doc__ = step.summary
+    return _with_body(enrol, step.request, step.name)
+
+
+def factor_routes(factors: FactorRegistry = FACTORS) -> APIRouter:
+    """Submitting a factor (login, step-up, recovery), with the registered factors'
+    bodies, and ``POST /enroll/<path>`` for every enrolment call a factor declares."""
+    routes = APIRouter(
+        prefix="/api/v1/etrade", tags=["e-trading login"], dependencies=[Depends(limit_body)]
+    )
+    union = factors.submission_union()
+    later: dict[int | str, dict[str, Any]] = {202: {"model": FactorResponse}}
+    for path, endpoint, responses in (
+        ("/login/factor", submit_factor, later),
+        ("/step-up/factor", step_up_factor, later),
+        ("/recovery/factor", recovery_factor, None),
+    ):
+        routes.add_api_route(
+            path,
+            _with_body(endpoint, union, endpoint.__name__),
+            methods=["POST"],
+            response_model=FactorResponse,
+            responses=responses,
+        )
+    for step in factors.enrolment_steps():
+        routes.add_api_route(
+            f"/enroll/{step.path}",
+            _enrolment(step),
+            methods=["POST"],
+            response_model=step.response,
+            status_code=204 if step.response is None else 200,
+        )
+    return routes

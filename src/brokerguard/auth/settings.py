@@ -17,7 +17,6 @@ MIN_CATEGORIES_FLOOR = 2
 MIN_PASSWORD_LENGTH_FLOOR = 6
 #: A9.7: lock after 5 consecutive wrong passwords (a firm may lock sooner, never later).
 LOCK_THRESHOLD_CEILING = 5
-FACTOR_TYPES = ("totp", "device", "certificate", "webauthn", "biometric")
 
 
 class AuthSettings(BaseSettings):
@@ -57,6 +56,12 @@ class AuthSettings(BaseSettings):
     rate_limit_account: str = "20/minute"
     rate_limit_storage: str | None = Field(
         default=None, description="limits storage URI; default: Redis when configured, else memory"
+    )
+    verify_workers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Password steps (argon2) one server process runs at once; more wait.",
     )
     seed_key_version: int = Field(default=1, ge=1, le=999)
     tls_check_host: str | None = None
@@ -103,7 +108,8 @@ class AuthSettings(BaseSettings):
     @field_validator("required_factor_types")
     @classmethod
     def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from brokerguard.auth.factor_registry import FACTORS  # the factors read these settings
+
         for item in value:
-            if item not in FACTOR_TYPES:
-                raise ValueError(f"unknown factor type {item!r}; use {', '.join(FACTOR_TYPES)}")
+            FACTORS.factor_name(item)
         return value

@@ -33,11 +33,11 @@ from brokerguard.tabular import ImportRejectedError
 from brokerguard.textpolicy import MULTILINE
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.responses import KitImportOutcome, OpenedFindings, RegisterPage
+from brokerguard.web.tables import TableSpec, column_table, table_page
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
 MAX_PAGE = 5000
-PAGE_ROWS = 500
 FieldValue = str | int | float | bool | None
 
 
@@ -147,6 +147,11 @@ def add_register_views(
     ``base`` is relative to the router's prefix (``/people`` under ``/training``).
     """
     link = router.prefix + base
+    table: TableSpec[dict[str, str]] = column_table(
+        [column.name for column in spec.columns],
+        lambda row, name: row.get(name),
+        filters=spec.options,
+    )
 
     def page(
         request: Request,
@@ -157,13 +162,14 @@ def add_register_views(
         summary: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> Response:
+        rows = [display_row(r) for r in export_rows(session, spec, limit=MAX_PAGE)]
         context: dict[str, Any] = {
             "spec": spec,
             "base": link,
             "value_labels": VALUE_LABELS,
-            "rows": [display_row(r) for r in export_rows(session, spec, limit=PAGE_ROWS)],
+            "t": table_page(request.query_params, table, rows),
             "total": count_items(session, spec),
-            "page_rows": PAGE_ROWS,
+            "page_rows": MAX_PAGE,
             "errors": errors or {},
             "values": values or {},
             "summary": summary,

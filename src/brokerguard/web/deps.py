@@ -20,10 +20,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -45,6 +46,7 @@ from brokerguard.staff.sessions import csrf_for, live_session, touch, touch_due
 from brokerguard.web.transactions import request_bind
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the cookie's keys: the staff session token, or a visitor's nonce before sign-in
 STAFF_SESSION_KEY = "sid"
@@ -97,19 +99,66 @@ def commit_unit_of_work(session: Session) -> None:
         ) from None
 
 
-def get_db(request: Request, context: AppCtx) -> Iterator[Session]:
-    bind = request_bind(
-        context.engine, request.method, request.scope.get("route"), (get_audit_sink,)
-    )
-    session: Session = context.session_factory(bind=bind)
+def has_work(session: Session) -> bool:
+    """Whether ending ``session`` needs the database: an open transaction (a read, a
+    write, a kept audit event) or objects not yet flushed."""
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+
+
+def _commit_and_close(session: Session) -> None:
     try:
-        yield session
         commit_unit_of_work(session)
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request, context: AppCtx) -> AsyncIterator[Session]:
+    """The request's session, opened on the event loop (no I/O until first use) and
+    ended in the thread pool only when there is something to end: a handler that
+    committed its own work (``run_unit_of_work``) costs no second trip to a thread."""
+    bind = request_bind(
+        context.engine, request.method, request.scope.get("route"), (get_audit_sink,)
+    )
+    session: Session = context.session_factory(bind=bind)
+    try:
+        yield session
+    except BaseException:
+        if has_work(session):
+            await anyio.to_thread.run_sync(_roll_back_and_close, session, abandon_on_cancel=False)
+        else:
+            session.close()
+        raise
+    if has_work(session):
+        await anyio.to_thread.run_sync(_commit_and_close, session, abandon_on_cancel=False)
+    else:
+        session.close()
+
+
+async def run_unit_of_work(
+    session: Session, work: Callable[[], T], *, limiter: anyio.CapacityLimiter | None = None
+) -> T:
+    """Run ``work`` and commit the request's session in one trip to the thread pool
+    (the trip a plain ``def`` handler makes anyway, not one more); a failed commit is
+    the same 503 as :func:`get_db`'s, and ``get_db`` rolls back what ``work`` left on
+    error. ``limiter`` bounds how many such calls run at once (they wait their turn
+    on the event loop, first come first served)."""
+
+    def work_and_commit() -> T:
+        result = work()
+        commit_unit_of_work(session)
+        return result
+
+    return await anyio.to_thread.run_sync(work_and_commit, abandon_on_cancel=False, limiter=limiter)
 
 
 #: ``scope="function"``: committed after the handler, before the response is sent
