@@ -514,7 +514,7 @@ def _with_body(endpoint: Callable[..., Any], body: Any, name: str) -> Callable[.
     def called(**kwargs: Any) -> Any:
         return endpoint(**kwargs)
 
-    route = awaited if inspect.iscoroutinefunction(endpoint) else called
+    route: Callable[..., Any] = awaited if inspect.iscoroutinefunction(endpoint) else called
     signature = inspect.signature(endpoint)
     parameters = [
         p.replace(annotation=body) if p.name == "body" else p

@@ -31,6 +31,7 @@ from brokerguard.worker.runner import JobRunner
 
 log = logging.getLogger(__name__)
 
+
 def make_huey(settings: Settings) -> Huey:
     name = settings.worker.queue_name
     if settings.redis_url:
