@@ -33,8 +33,9 @@ from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.notify.outbox import notice_sink
 from brokerguard.phishing.brands import load_brands
-from brokerguard.phishing.ct.client import RawEntry, RFC6962Client
-from brokerguard.phishing.ct.monitor import add_log, fetch_entries, http_client, poll_log
+from brokerguard.phishing.ct.client import RFC6962Client
+from brokerguard.phishing.ct.monitor import add_log, http_client, poll_log
+from brokerguard.phishing.ct.source import RawEntry
 from brokerguard.phishing.ct.tls import PRECERT_ENTRY, parse_leaf, precert_from_extra_data
 from brokerguard.phishing.models import CTLog
 from brokerguard.phishing.scoring import Scorer
@@ -143,7 +144,8 @@ def run() -> Iterable[Metric]:
             visible.value = ENTRIES
             elapsed, entries = _poll(url, log_url, scorer)
             with http_client() as http:
-                fetched = fetch_entries(RFC6962Client(log_url, http), 1, ENTRIES)
+                client = RFC6962Client(log_url, http)
+                fetched = [e for page in client.entries(1, ENTRIES, client.get_sth()) for e in page]
             yield Metric(NAME, "ct_entries_per_s", entries / elapsed, "entries/s",
                          ">= 0.5 x baseline", baseline=_baseline(fetched))  # fmt: skip
             visible.value = ENTRIES + minute

@@ -8,10 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from brokerguard.cli import runtime
+from brokerguard.clock import FixedClock
 from brokerguard.config import get_settings
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity, create_staff_user
 
 
 @contextmanager
@@ -54,3 +58,16 @@ def switch_user(client: object, engine: Engine, clock: object, role: object, use
     client.post("/logout")
     client.headers.pop("X-CSRF-Token", None)
     sign_in(client, engine, clock, role, username=username)
+
+
+def demo_staff(session: Session, clock: FixedClock) -> dict[str, StaffIdentity]:
+    """The demo firm's compliance and security staff users, keyed like ``DemoContext.staff``
+    (the attestation demo needs attesters holding the roles the requirements name)."""
+    from tests.conftest import STAFF_PASSWORD
+
+    return {
+        role.value: create_staff_user(
+            session, clock, username=f"demo-{role.value}", password=STAFF_PASSWORD, roles={role}
+        )
+        for role in (Role.compliance, Role.security)
+    }

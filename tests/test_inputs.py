@@ -8,7 +8,7 @@ import pytest
 from pydantic import Field, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
-from brokerguard.inputs import InputModel, IsoDate, IsoDateTime
+from brokerguard.inputs import InputModel, IsoDate, IsoDateTime, QueryBool
 from brokerguard.textpolicy import MultilineText
 
 
@@ -95,3 +95,12 @@ def test_query_types_take_iso_text_only() -> None:
         for bad in ("0", "0.5", "1767225600", "soon"):
             with pytest.raises(PydanticValidationError):
                 adapter.validate_python(bad)
+
+
+@pytest.mark.parametrize("loose", ["1", "0", "yes", "on", "True", "FALSE", "", " true", 1, 0, None])
+def test_a_query_boolean_is_the_text_true_or_false(loose: object) -> None:
+    adapter = TypeAdapter(QueryBool)
+    assert adapter.validate_python("true") is True
+    assert adapter.validate_python("false") is False
+    with pytest.raises(PydanticValidationError, match="want true or false"):
+        adapter.validate_python(loose)

@@ -10,7 +10,8 @@ derives from :class:`InputModel`, so one rule holds everywhere:
 - booleans are ``true``/``false``, never ``0``, ``1`` or ``"yes"``;
 - whole numbers are integers, never booleans, fractions or strings; decimals are numbers.
 
-Query parameters use the same checks through :data:`IsoDate`, :data:`IsoDateTime`.
+Query and form parameters use the same checks through :data:`IsoDate`,
+:data:`IsoDateTime` and :data:`QueryBool`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,16 @@ def strict_bool(value: object) -> object:
     raise ValueError(f"want true or false, got {_shown(value)}")
 
 
+def strict_text_bool(value: object) -> object:
+    """A query or form boolean: the text ``true`` or ``false`` (as JSON and the OpenAPI
+    document spell it); ``0``, ``1``, ``yes``, ``on`` and ``True`` are refused."""
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError(f"want true or false, got {_shown(value)}")
+
+
 def strict_int(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -90,6 +101,8 @@ def _shown(value: object) -> str:
     return _type_name(value)
 
 
+#: a query or form parameter holding a boolean: ``true`` or ``false`` only
+QueryBool = Annotated[bool, BeforeValidator(strict_text_bool)]
 #: a query or form parameter holding a date: ISO text only
 IsoDate = Annotated[date, BeforeValidator(strict_date)]
 #: a query or form parameter holding a date and time: ISO 8601 text only

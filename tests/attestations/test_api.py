@@ -50,10 +50,15 @@ def test_attestation_register(client: TestClient, engine: Engine, clock: FixedCl
         "requirement_id": "A11.1",
         "referenced_rule": "證券商運用人工智慧技術作業規範",
         "rule_version": "113 年版",
-        "attested_by": "法遵主管 陳",
+        "attested_by": "compliance-user",
         "attested_on": "2026-09-01",
         "next_due": "2027-09-01",
     }
+    free_text = client.post(
+        API + "/items", json={"values": {**values, "attested_by": "法遵主管 陳"}}
+    )
+    assert free_text.status_code == 422, free_text.text
+    assert free_text.json()["error"]["field"] == "attested_by"
     assert client.post(API + "/items", json={"values": values}).status_code == 201
     assert client.post(API + "/items", json={"values": values}).status_code == 422  # duplicate
     assert (

@@ -19,6 +19,9 @@ from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, ValidationError
 from brokerguard.evidence.service import store_evidence
 from brokerguard.registerkit.spec import create_item, update_item
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import create_staff_user, disable_staff
+from tests.conftest import STAFF_PASSWORD
 
 CLOUD_RULES = """\
 # 雲端服務運作安全自律規範（節錄）
@@ -40,8 +43,23 @@ requirements:
 """
 
 
+#: the staff users who may attest: compliance (A3.1, A3.2, A11.1), security (A4.1)
+ATTESTERS = {"A3.1": "compliance-chen", "A3.2": "compliance-chen", "A4.1": "security-lin"}
+ATTESTERS["A11.1"] = "compliance-chen"
+
+
 def ctx(session: Session, clock: FixedClock) -> CheckContext:
     return CheckContext(session=session, settings=Settings(), clock=clock)
+
+
+@pytest.fixture(autouse=True)
+def attesters(session: Session, clock: FixedClock) -> None:
+    for username, role in (
+        ("compliance-chen", Role.compliance),
+        ("security-lin", Role.security),
+        ("admin-wu", Role.admin),
+    ):
+        create_staff_user(session, clock, username=username, password=STAFF_PASSWORD, roles={role})
 
 
 @pytest.fixture
@@ -66,7 +84,7 @@ def attest(session: Session, clock: FixedClock, requirement: str, **extra: str) 
         "requirement_id": requirement,
         "referenced_rule": "雲端服務運作安全自律規範",
         "rule_version": "114 年版",
-        "attested_by": "法遵主管 陳",
+        "attested_by": ATTESTERS.get(requirement, "compliance-chen"),
         "attested_on": "115/03/01",
         "next_due": "116/03/01",
         "evidence_ref": "",
@@ -181,7 +199,7 @@ def test_mandatory_rules_cannot_be_not_applicable(
         referenced_rule="r",
         rule_version="1",
         applicable=False,
-        attested_by="x",
+        attested_by=ATTESTERS[requirement],
         attested_on=date(2026, 3, 1),
         next_due=date(2027, 3, 1),
         updated_by="x",
@@ -237,6 +255,14 @@ def test_next_due_is_bounded_by_the_yearly_cadence(
         ({"evidence_ref": "policy:" + "0" * 36}, "evidence_ref"),
         ({"next_due": "125/03/01"}, "next_due"),
         ({"applicable": "否"}, "applicable"),
+        ({"attested_by": "法遵主管 陳"}, "attested_by"),  # free text: no staff user
+        ({"attested_by": "compliance-chen"}, "attested_by"),  # A4.1 needs the security role
+        ({"attested_by": "admin-wu"}, "attested_by"),  # an admin account is no substitute
+        ({"attested_by": "nobody"}, "attested_by"),
+        ({"attested_by": ""}, "attested_by"),
+        ({"attested_by": "x" * 65}, "attested_by"),
+        ({"attested_by": "security-lin\x00"}, "attested_by"),
+        ({"attested_by": "security‐lin"}, "attested_by"),  # U+2010 look-alike hyphen
     ],
 )
 def test_bad_attestations(
@@ -245,3 +271,47 @@ def test_bad_attestations(
     with pytest.raises(ValidationError) as caught:
         attest(session, clock, "A4.1", **extra)
     assert caught.value.field == field
+
+
+def test_attester_is_a_staff_user_holding_the_named_role(
+    session: Session, clock: FixedClock, document: str
+) -> None:
+    """Before: attested_by was free text ("法遵主管 陳") and any name counted."""
+    item_id = attest(session, clock, "A4.1", evidence_ref=document, attested_by=" security-lin ")
+    item = session.get(AttestationItem, item_id)
+    assert item is not None and item.attested_by == "security-lin"
+    assert checks.a4_1(ctx(session, clock)).status is Status.passed
+    item.attested_by = "資安長 林"  # written around the register (a DBA, an old import)
+    session.flush()
+    result = checks.a4_1(ctx(session, clock))
+    assert result.status is Status.failed and "security role" in result.reason_en
+    item.attested_by = "security-lin"
+    disable_staff(session, clock, "security-lin")  # the attester left the firm
+    result = checks.a4_1(ctx(session, clock))
+    assert result.status is Status.failed and "not an active staff user" in result.reason_en
+
+
+def test_not_applicable_needs_a_verified_attester(session: Session, clock: FixedClock) -> None:
+    item_id = attest(session, clock, "A3.2", referenced_rule="集團資安政策", applicable="否")
+    item = session.get(AttestationItem, item_id)
+    assert item is not None
+    item.attested_by = "security-lin"  # A3.2 is the compliance unit's to attest
+    session.flush()
+    result = checks.a3_2(ctx(session, clock))
+    assert result.status is Status.failed and "compliance role" in result.reason_en
+
+
+def test_a_row_unverified_at_upgrade_stops_counting_until_attested_again(
+    session: Session, clock: FixedClock, document: str
+) -> None:
+    item_id = attest(session, clock, "A4.1", evidence_ref=document)
+    item = session.get(AttestationItem, item_id)
+    assert item is not None
+    item.attester_unverified = True  # as migration attestations_0002 marks a free-text row
+    session.flush()
+    result = checks.a4_1(ctx(session, clock))
+    assert result.status is Status.failed and "upgraded" in result.reason_en
+    assert "重新聲明" in result.reason_zh
+    update_item(session, clock, ATTESTATIONS, item_id, {"attested_by": "security-lin"}, "t")
+    assert not item.attester_unverified
+    assert checks.a4_1(ctx(session, clock)).status is Status.passed

@@ -170,7 +170,7 @@ def test_mdm_csv_row_errors(session: Session, clock: FixedClock) -> None:
         session, clock, content, "m.csv", mode=ImportMode.valid_rows, actor="sec"
     )
     assert summary.loaded == 1
-    assert [(e["line"], e["column"]) for e in summary.errors] == [
+    assert [(e.line, e.column) for e in summary.errors] == [
         (2, "encrypted"),
         (3, "last_checkin"),
         (5, "device_id"),

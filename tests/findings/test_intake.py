@@ -235,7 +235,8 @@ def test_from_check_and_import_over_http(
         "/findings/from-check",
         data={"csrf_token": token, "check_id": failing_check, "due_date": "bad"},
     )
-    assert page.status_code == 422 and "not a date" in page.text
+    assert page.status_code == 422 and "改善期限不是有效日期" in page.text
+    assert f'value="{failing_check}" checked' in page.text and 'value="bad"' in page.text
     ok = client.post(
         "/findings/from-check",
         data={"csrf_token": token, "check_id": failing_check},

@@ -18,6 +18,7 @@ from brokerguard.social import demo as social_demo
 from brokerguard.social.registers import ACCOUNTS
 from brokerguard.training import demo as training_demo
 from brokerguard.training.service import course_statuses, overdue
+from tests.house_helpers import demo_staff
 
 
 def test_demo_loads_and_checks_show_passes_and_failures(
@@ -30,6 +31,7 @@ def test_demo_loads_and_checks_show_passes_and_failures(
         clock=clock,
         rng=random.Random(7),
         audit=MemoryAuditSink(),
+        staff=demo_staff(session, clock),
     )
     for module in (social_demo, training_demo, deepfake_demo, attestations_demo):
         module.load_demo(ctx)

@@ -19,6 +19,7 @@ from brokerguard.social import demo as social_demo
 from brokerguard.staff.roles import Role
 from brokerguard.training import demo as training_demo
 from tests.conftest import sign_in
+from tests.house_helpers import demo_staff
 
 PAGES = [
     "/social",
@@ -44,6 +45,7 @@ def load_demo(engine: Engine, clock: FixedClock) -> None:
             clock=clock,
             rng=random.Random(5),
             audit=MemoryAuditSink(),
+            staff=demo_staff(session, clock),
         )
         for module in (social_demo, deepfake_demo, training_demo, attestations_demo):
             module.load_demo(ctx)

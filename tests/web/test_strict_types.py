@@ -76,3 +76,39 @@ def test_audit_search_times_are_iso_text(
     assert refused.json()["error"]["field"] == "query.time_from"
     ok = client.get("/api/v1/audit/events", params={"time_from": "2026-01-01T00:00:00+08:00"})
     assert ok.status_code == 200, ok.text
+
+
+STRICT_BOOLEANS = [
+    ("/api/v1/findings", "overdue"),
+    ("/api/v1/devices/compliance", "only_problems"),
+    ("/api/v1/iot/scans/no-such-scan/hosts", "unregistered"),
+]
+
+
+@pytest.mark.parametrize(("path", "name"), STRICT_BOOLEANS)
+def test_query_booleans_are_true_or_false(
+    client: TestClient, engine: Engine, clock: FixedClock, path: str, name: str
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    for loose in ("1", "0", "yes", "on", "True", "", "t" * 5000):
+        refused = client.get(path, params={name: loose})
+        assert refused.status_code == 422, (loose, refused.text)
+        error = refused.json()["error"]
+        assert error["field"] == f"query.{name}", error
+        assert "true or false" in error["message"], error
+    if "no-such-scan" not in path:
+        assert client.get(path, params={name: "true"}).status_code == 200
+        assert client.get(path, params={name: "false"}).status_code == 200
+
+
+def test_the_release_gate_form_boolean_is_true_or_false(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    sign_in(client, engine, clock, Role.security)
+    refused = client.post(
+        "/api/v1/mobile/apps/no-such-app/gate",
+        files={"artifact": ("app.apk", b"PK\x03\x04", "application/octet-stream")},
+        data={"major_update": "1"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == "major_update"

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from brokerguard.config import get_settings
+from brokerguard.worker import assembly
 from tests.cli_helpers import Cli, cli  # noqa: F401
+from tests.worker import sample_jobs
 
 
 def _lines(output: str) -> list[dict[str, object]]:
@@ -74,3 +76,19 @@ def test_an_invalid_schedule_setting_exits_2_naming_the_job(
     code, output = cli("jobs", "list")
     assert code == 2
     assert "unknown job(s) audit.nope" in output
+
+
+def test_worker_once_exits_1_when_a_job_failed_and_reports_each_run(
+    cli: Cli,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(assembly, "declared_jobs", lambda: [sample_jobs.CRASH, sample_jobs.COUNT])
+    monkeypatch.setenv("BROKERGUARD_WORKER__RETRY_DELAY_S", "0")
+    get_settings.cache_clear()
+    code, output = cli("worker", "--once", "--json")
+    assert code == 1, output
+    runs = {str(r["job"]): r for r in _lines(output)}
+    assert runs["tests.crash"]["status"] == "failed"
+    assert "receiver said no" in str(runs["tests.crash"]["error"])
+    assert runs["tests.crash"]["attempts"] == 2  # retried once
+    assert runs["tests.count"]["status"] == "ok"  # the other job still ran

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from brokerguard.assessment.cli import snapshot_to_json
 from brokerguard.assessment.engine import run_assessment
+from brokerguard.assessment.schemas import SnapshotOut
 from brokerguard.assessment.service import latest_snapshot, run_history
 from brokerguard.errors import NotFoundError
 from brokerguard.inputs import InputModel
@@ -38,14 +39,14 @@ class RunSummaryOut(BaseModel):
     pass_rate: float
 
 
-@router.post("/runs", status_code=201)
+@router.post("/runs", status_code=201, response_model=SnapshotOut)
 def start_run(
     session: DbSession,
     settings: AppSettings,
     clock: AppClock,
     user: Annotated[StaffIdentity, Depends(require_writer())],
     body: RunRequest | None = None,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """Run the checks now (all, or the requirements under ``scope``) and return the results."""
     scope = (body.scope or "").strip() if body else ""
     snapshot = run_assessment(
@@ -54,8 +55,8 @@ def start_run(
     return snapshot_to_json(snapshot)
 
 
-@router.get("/latest")
-def latest(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
+@router.get("/latest", response_model=SnapshotOut)
+def latest(session: DbSession, user: CurrentStaff) -> dict[str, object]:
     """The latest full assessment: per-requirement status and every check's result."""
     snapshot = latest_snapshot(session)
     if snapshot is None:

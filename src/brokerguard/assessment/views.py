@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from brokerguard.assessment.engine import run_assessment
 from brokerguard.assessment.overview import (
@@ -22,8 +23,12 @@ from brokerguard.assessment.requirements_list import (
 )
 from brokerguard.assessment.service import RunSummary
 from brokerguard.assessment.trend import trend_svg
-from brokerguard.errors import UnknownRequirementError
+from brokerguard.clock import Clock
+from brokerguard.errors import BrokerguardError, UnknownRequirementError
+from brokerguard.findings.intake import findings_from_check_form
+from brokerguard.findings.views import RAISE_REFUSALS
 from brokerguard.i18n import Translator, pick
+from brokerguard.rulebook import load_rulebook
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
@@ -175,3 +180,54 @@ def requirement_page(
         "assessment/requirement.html",
         {"d": detail, **_template_helpers(language)},
     )
+
+
+def _requirement_page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    requirement_id: str,
+    *,
+    error: BrokerguardError,
+    form: dict[str, str],
+) -> Response:
+    """The requirement's page again, the refused form filled in as it was sent."""
+    detail = requirement_detail(session, clock, requirement_id)
+    context = {
+        "d": detail,
+        "raise_error": RAISE_REFUSALS.get(error.field or "", "Nothing was saved."),
+        "raise_form": form,
+        **_template_helpers(request_language(request)),
+    }
+    return render(request, "assessment/requirement.html", context, status_code=422)
+
+
+@router.post("/requirements/{requirement_id}/findings")
+def raise_finding(
+    requirement_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+    check_id: Annotated[str, Form(max_length=128)] = "",
+    owner: Annotated[str, Form(max_length=256)] = "",
+    due_date: Annotated[str, Form(max_length=32)] = "",
+    severity: Annotated[str, Form(max_length=16)] = "medium",
+) -> Response:
+    """Raise a finding for one of this requirement's failed checks (缺失改善追蹤)."""
+    requirement = load_rulebook().get(requirement_id)
+    form = {"check_id": check_id, "owner": owner, "due_date": due_date, "severity": severity}
+    try:
+        (record,) = findings_from_check_form(
+            session,
+            clock,
+            [check_id],
+            requirement_id=requirement.id,
+            owner=owner,
+            due_date=due_date,
+            severity=severity,
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        return _requirement_page(request, session, clock, requirement.id, error=error, form=form)
+    return RedirectResponse(f"/findings/{record.id}", status_code=303)

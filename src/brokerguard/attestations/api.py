@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
+from brokerguard.attestations.schemas import RulebookListOut, RulebookOut
 from brokerguard.attestations.service import (
     ATTESTATIONS,
     MAX_RULEBOOK_BYTES,
@@ -34,13 +35,13 @@ add_findings_api(
 RulebookLoader = Annotated[StaffIdentity, Depends(require_roles(Role.compliance, Role.security))]
 
 
-@router.get("/rulebooks")
+@router.get("/rulebooks", response_model=RulebookListOut)
 def rulebooks(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
     """The additional rulebooks loaded so far."""
     return {"items": [rulebook_summary(r) for r in list_rulebooks(session)]}
 
 
-@router.post("/rulebooks", status_code=201)
+@router.post("/rulebooks", status_code=201, response_model=RulebookOut)
 async def load_rulebook_file(
     session: DbSession,
     clock: AppClock,

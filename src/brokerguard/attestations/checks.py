@@ -7,18 +7,44 @@ from brokerguard.attestations.models import AttestationItem
 from brokerguard.attestations.service import (
     MANDATORY_REQUIREMENTS,
     attestations_for,
+    attester_role,
     cadence_months,
     latest_due,
     list_rulebooks,
+    resolve_attester,
 )
 from brokerguard.clock import roc_date, today
 from brokerguard.evidence.service import find_by_reference
+
+
+def _attester_problem(ctx: CheckContext, item: AttestationItem) -> tuple[str, str] | None:
+    """Why the attester of ``item`` cannot vouch for it (zh, en), or None."""
+    rule = item.referenced_rule
+    role = attester_role(item.requirement_id)
+    if item.attester_unverified:
+        return (
+            f"「{rule}」之聲明人「{item.attested_by}」於升級時無法對應具{role.label_zh}角色之"
+            f"在職人員帳號，本聲明不再作為佐證，請由{role.label_zh}重新聲明",
+            f"The attestation for '{rule}' no longer counts: its attester {item.attested_by!r} "
+            f"did not resolve to an active staff user holding the {role.value} role when the "
+            f"database was upgraded; the {role.label_en} must attest again",
+        )
+    if resolve_attester(ctx.session, item.requirement_id, item.attested_by) is None:
+        return (
+            f"「{rule}」之聲明人「{item.attested_by}」非具{role.label_zh}角色之在職人員帳號",
+            f"The attester of '{rule}' ({item.attested_by!r}) is not an active staff user "
+            f"holding the {role.value} role",
+        )
+    return None
 
 
 def _problems(ctx: CheckContext, item: AttestationItem) -> tuple[str, str] | None:
     """Why an applicable attestation does not prove its rule (zh, en), or None."""
     day = today(ctx.clock)
     rule = item.referenced_rule
+    attester = _attester_problem(ctx, item)
+    if attester is not None:
+        return attester
     if item.next_due < day:
         return (
             f"「{rule}」遵循聲明已逾檢視期限（{roc_date(item.next_due)}）",
@@ -53,9 +79,10 @@ def _problems(ctx: CheckContext, item: AttestationItem) -> tuple[str, str] | Non
 
 
 def attestation_current(ctx: CheckContext, requirement_id: str) -> CheckResult:
-    """Pass when every applicable attestation is in date, within the review cadence and
-    backed by a current evidence-store document; N/A only for a requirement that may not
-    apply (A3.2), never for A3.1, A4.1 or A11.1."""
+    """Pass when every applicable attestation is in date, within the review cadence,
+    attested by an active staff user holding the role the requirement names and backed by
+    a current evidence-store document; N/A only for a requirement that may not apply
+    (A3.2), attested by such a user, never for A3.1, A4.1 or A11.1."""
     items = attestations_for(ctx.session, requirement_id)
     if not items:
         return CheckResult.failed(
@@ -71,6 +98,9 @@ def attestation_current(ctx: CheckContext, requirement_id: str) -> CheckResult:
         )
     if not applicable:
         who = items[0]
+        unverified = _attester_problem(ctx, who)
+        if unverified is not None:
+            return CheckResult.failed(*unverified, evidence=[f"record:attestations_items:{who.id}"])
         return CheckResult.not_applicable(
             f"{who.attested_by} 聲明本條不適用（{roc_date(who.attested_on)}）",
             f"{who.attested_by} attested that this does not apply ({who.attested_on})",

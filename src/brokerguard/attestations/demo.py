@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from brokerguard.attestations.service import ATTESTATIONS
+from brokerguard.attestations.service import ATTESTATIONS, attester_role
 from brokerguard.clock import today
 from brokerguard.demodata import DemoContext
 from brokerguard.evidence.service import store_evidence
@@ -67,6 +67,12 @@ def load_demo(ctx: DemoContext) -> None:
         ),
     ]
     for requirement, rule, version, applicable, statement, ago, due_in, document in rows:
+        attester = ctx.staff.get(attester_role(requirement).value)
+        if attester is None:
+            ctx.notes.append(
+                f"attestations: no {attester_role(requirement)} staff user for {requirement}"
+            )
+            continue  # an attestation needs a staff user holding the role
         attested_on = day - timedelta(days=ago)
         evidence = ""
         if document:  # the signed document, kept in the evidence store
@@ -94,7 +100,7 @@ def load_demo(ctx: DemoContext) -> None:
                 "rule_version": version,
                 "applicable": applicable,
                 "statement": statement,
-                "attested_by": "法令遵循部 周文華",
+                "attested_by": attester.username,
                 "attested_on": attested_on,
                 "next_due": day + timedelta(days=due_in),
                 "evidence_ref": evidence,

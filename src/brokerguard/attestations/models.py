@@ -20,7 +20,13 @@ class AttestationItem(Base):
     rule_version: Mapped[str] = mapped_column(String(64))
     applicable: Mapped[bool] = mapped_column(Boolean, default=True)
     statement: Mapped[str] = mapped_column(Text, default="")
+    #: the username of the staff user who attests (holding the role the requirement names)
     attested_by: Mapped[str] = mapped_column(String(128))
+    #: set by migration attestations_0002 on a row stored before attesters were checked whose
+    #: ``attested_by`` did not resolve then: it stops counting as evidence until it is saved
+    #: again by a verified attester (a staff account created later under the same name must
+    #: not make an old free-text statement count)
+    attester_unverified: Mapped[bool] = mapped_column(Boolean, default=False)
     attested_on: Mapped[date] = mapped_column(Date)
     next_due: Mapped[date] = mapped_column(Date)
     evidence_ref: Mapped[str] = mapped_column(String(128), default="")

@@ -14,19 +14,32 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.attestations.models import AttestationItem, ReferencedRulebook
+from brokerguard.attestations.schemas import AttestationRow
 from brokerguard.clock import Clock, today
 from brokerguard.errors import ConflictError, RulebookError, ValidationError
 from brokerguard.evidence.service import EVIDENCE_REFERENCE, find_by_reference
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
-from brokerguard.registerkit.spec import RegisterSpec
+from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.rulebook import ReviewFrequency, Rulebook, load_rulebook
 from brokerguard.rulebook.loader import load_from
+from brokerguard.staff.roles import Role
+from brokerguard.staff.service import StaffIdentity, staff_by_username
 from brokerguard.tabular import Column, parse_bool, parse_date, text
 
 #: the requirements that point at another body of rules
 REFERENCED_REQUIREMENTS = ("A3.1", "A3.2", "A4.1", "A11.1")
 #: these apply to every securities firm: "not applicable" is refused (A3.2 alone may be)
 MANDATORY_REQUIREMENTS = ("A3.1", "A4.1", "A11.1")
+#: who may attest each referenced rule: a staff user holding this role (an admin account is
+#: no substitute). Art. 3 (資通安全法令遵循) and Art. 11 (the AI rules) are statements of
+#: compliance with a body of rules: the compliance unit (法遵單位); Art. 4 (雲端服務運作安全)
+#: is the security of cloud operations: the cybersecurity unit (資安專責單位).
+ATTESTER_ROLES: dict[str, Role] = {
+    "A3.1": Role.compliance,
+    "A3.2": Role.compliance,
+    "A4.1": Role.security,
+    "A11.1": Role.compliance,
+}
 MAX_RULEBOOK_BYTES = 1_000_000
 CADENCE_MONTHS = {
     ReviewFrequency.monthly: 1,
@@ -58,6 +71,21 @@ def cadence_months(requirement_id: str) -> int:
     return CADENCE_MONTHS.get(rulebook.requirements[requirement_id].review_frequency, 12)
 
 
+def attester_role(requirement_id: str) -> Role:
+    """The role the staff user attesting ``requirement_id`` must hold."""
+    return ATTESTER_ROLES[requirement_id]
+
+
+def resolve_attester(session: Session, requirement_id: str, username: str) -> StaffIdentity | None:
+    """The active staff user ``username`` if they hold the role ``requirement_id`` names."""
+    identity = cached_lookup(
+        session, ("staff", username), lambda: staff_by_username(session, username)
+    )
+    if identity is None or attester_role(requirement_id) not in identity.roles:
+        return None
+    return identity
+
+
 def latest_due(requirement_id: str, attested_on: date) -> date:
     """The latest next-review date the cadence allows (yearly: the same day a year on)."""
     months = attested_on.month - 1 + cadence_months(requirement_id)
@@ -71,7 +99,7 @@ ITEM_COLUMNS = (
     Column("rule_version", ("規範版本", "rule version", "version"), parse=text(64)),
     Column("applicable", ("適用", "applicable"), required=False, parse=parse_bool, default=True),
     Column("statement", ("遵循說明", "statement"), required=False, parse=text(4000), default=""),
-    Column("attested_by", ("聲明人", "attested by"), parse=text(128)),
+    Column("attested_by", ("聲明人帳號", "聲明人", "attested by"), parse=text(64)),
     Column("attested_on", ("聲明日期", "attested on"), parse=parse_date),
     Column("next_due", ("下次檢視日", "next due"), parse=parse_date),
     Column("evidence_ref", ("佐證", "evidence"), required=False, parse=_evidence, default=""),
@@ -110,17 +138,20 @@ def _save_item(
             f"{reference} is not in the evidence store: upload the document first",
             field="evidence_ref",
         )
+    attester = resolve_attester(session, requirement, values["attested_by"])
+    if attester is None:
+        role = attester_role(requirement)
+        raise ValidationError(
+            f"attested_by must be the username of an active staff user holding the "
+            f"{role.value} role ({role.label_zh}) to attest {requirement}, "
+            f"not {values['attested_by']!r}",
+            field="attested_by",
+        )
     row = row_or_new(session, row, AttestationItem)
-    for name in (
-        "requirement_id",
-        "referenced_rule",
-        "rule_version",
-        "statement",
-        "attested_by",
-        "attested_on",
-        "next_due",
-    ):
+    for name in ("requirement_id", "referenced_rule", "rule_version", "attested_on", "next_due"):
         setattr(row, name, values[name])
+    row.attested_by = attester.username
+    row.attester_unverified = False
     row.applicable = applicable
     row.statement = values.get("statement") or ""
     row.evidence_ref = reference
@@ -138,6 +169,7 @@ ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
     save=_save_item,
     find=_find_item,
     to_row=column_row(ITEM_COLUMNS),
+    row_model=AttestationRow,
     order_by=lambda: (AttestationItem.requirement_id, AttestationItem.referenced_rule),
     requirement_ids=REFERENCED_REQUIREMENTS,
     long_text=frozenset({"statement"}),

@@ -22,9 +22,18 @@ from pydantic import Field
 
 from brokerguard.audit import apikeys, search, service
 from brokerguard.audit.ocsf import to_ocsf
+from brokerguard.audit.schemas import (
+    ApiKeyOut,
+    AuditSearchOut,
+    ConsistencyProofOut,
+    InclusionProofOut,
+    IngestOut,
+    TreeHeadOut,
+    VerifyOut,
+)
 from brokerguard.audit.sealing import latest_head
 from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationError
-from brokerguard.inputs import InputModel, IsoDateTime
+from brokerguard.inputs import InputModel, IsoDateTime, QueryBool
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
@@ -45,13 +54,13 @@ def _bearer(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-@router.post("/events")
+@router.post("/events", response_model=IngestOut)
 async def ingest_events(
     request: Request,
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    backfill: bool = False,
+    backfill: QueryBool = False,
 ) -> dict[str, Any]:
     """Append a batch of events ``{"events": [...]}`` (or a bare JSON list). Each
     stored event records the key that wrote it (attribute ``ingested_by``); events
@@ -83,7 +92,7 @@ async def ingest_events(
     return result.to_dict()
 
 
-@router.get("/heads/latest")
+@router.get("/heads/latest", response_model=TreeHeadOut)
 def head_latest(session: DbSession, _: Investigator) -> dict[str, Any]:
     head = latest_head(session)
     if head is None:
@@ -97,7 +106,7 @@ def public_key(settings: AppSettings) -> str:
     return service.public_key_pem(settings)
 
 
-@router.get("/proofs/inclusion")
+@router.get("/proofs/inclusion", response_model=InclusionProofOut)
 def proof_inclusion(
     session: DbSession,
     _: Investigator,
@@ -107,7 +116,7 @@ def proof_inclusion(
     return service.inclusion_proof(session, seq, tree_size)
 
 
-@router.get("/proofs/consistency")
+@router.get("/proofs/consistency", response_model=ConsistencyProofOut)
 def proof_consistency(
     session: DbSession,
     _: Investigator,
@@ -117,14 +126,16 @@ def proof_consistency(
     return service.consistency_proof(session, size1, size2)
 
 
-@router.post("/verify")
+@router.post("/verify", response_model=VerifyOut)
 def verify(
     session: DbSession, settings: AppSettings, clock: AppClock, _: Investigator
 ) -> dict[str, Any]:
     return service.verify(session, settings, now=clock.now()).to_dict()
 
 
-@router.get("/events", dependencies=[Depends(declares_writes)])  # the search is audited
+@router.get(
+    "/events", dependencies=[Depends(declares_writes)], response_model=AuditSearchOut
+)  # the search is audited
 def search_events(
     request: Request,
     session: DbSession,
@@ -163,9 +174,7 @@ class KeyRequest(InputModel):
 
 
 @router.post("/keys")
-def create_key(
-    body: KeyRequest, session: DbSession, clock: AppClock, staff: Admin
-) -> dict[str, str]:
+def create_key(body: KeyRequest, session: DbSession, clock: AppClock, staff: Admin) -> ApiKeyOut:
     key_id, token = apikeys.create_key(session, clock, body.system, staff.username)
     service.record_internal(
         session,
@@ -174,4 +183,4 @@ def create_key(
         function="brokerguard.audit.key.create",
         query=f"create API key {key_id} for system {body.system}",
     )
-    return {"id": key_id, "system": body.system, "key": token}
+    return ApiKeyOut(id=key_id, system=body.system, key=token)

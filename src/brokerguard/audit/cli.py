@@ -28,7 +28,6 @@ from brokerguard.audit.buffer import (
 from brokerguard.audit.signing import HeadVerifier
 from brokerguard.cli import runtime
 from brokerguard.clock import TAIPEI, parse_date
-from brokerguard.db.engine import session_factory
 from brokerguard.errors import NotFoundError, ValidationError
 
 app = typer.Typer(
@@ -62,7 +61,8 @@ def ingest_command(
     handle = _open_lines(file)
     try:
         try:
-            result = service.ingest_file(session_factory(runtime.engine()), runtime.clock(), handle)
+            ctx = runtime.context()
+            result = service.ingest_file(ctx.session_factory, ctx.clock, handle)
         except UnicodeDecodeError as error:
             raise ValidationError(f"the file is not UTF-8: {error}", field="file") from None
     finally:
@@ -92,19 +92,16 @@ def seal_command(
 ) -> None:
     """Close the open batch and sign its tree head (one head per month of events)."""
     done = 0
+    ctx = runtime.context()
     while every is not None:
-        created = service.seal_and_commit(
-            session_factory(runtime.engine()), runtime.clock(), runtime.settings()
-        )
+        created = service.seal_and_commit(ctx.session_factory, ctx.clock, ctx.settings)
         for head in created:
             typer.echo(f"sealed [{head.first_seq}, {head.tree_size}) root {head.root}")
         done += 1
         if rounds is not None and done >= rounds:
             return
         time.sleep(every)
-    created = service.seal_and_commit(
-        session_factory(runtime.engine()), runtime.clock(), runtime.settings()
-    )
+    created = service.seal_and_commit(ctx.session_factory, ctx.clock, ctx.settings)
     if json_output:
         _print_json({"sealed": [h.to_dict() for h in created]})
         return
@@ -289,18 +286,18 @@ def purge_command(
     """Purge whole closed months older than the retention (at least 5 years), audited."""
     from brokerguard.audit import retention
 
-    settings = runtime.settings()
+    ctx = runtime.context()
     with runtime.open_session() as session:
         done = retention.purge(
             session,
-            runtime.clock(),
-            runtime.settings().audit,
-            service.signer(settings).verifier,
+            ctx.clock,
+            ctx.settings.audit,
+            service.signer(ctx.settings).verifier,
             purged_by=by,
             dry_run=dry_run,
         )
     if done and not dry_run:
-        service.seal_and_commit(session_factory(runtime.engine()), runtime.clock(), settings)
+        service.seal_and_commit(ctx.session_factory, ctx.clock, ctx.settings)
     if json_output:
         _print_json({"dry_run": dry_run, "purged": done})
         return
@@ -366,12 +363,13 @@ def worker_command(
 ) -> None:
     """Sealer worker: pull batches from JetStream, store them idempotently, ack, seal."""
     config = _buffer_config(stream, subject, durable, batch, ack_wait)
+    ctx = runtime.context()
     stats = asyncio.run(
         run_worker(
             config,
-            session_factory(runtime.engine()),
-            runtime.clock(),
-            runtime.settings(),
+            ctx.session_factory,
+            ctx.clock,
+            ctx.settings,
             until_drained=until_drained,
             crash_after_commit=crash_after_commit,
         )

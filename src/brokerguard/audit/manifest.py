@@ -14,7 +14,7 @@ MANIFEST = DomainManifest(
     name="audit",
     api_routers=(api.router,),
     page_routers=(views.router,),
-    nav=(NavItem("/audit", "稽核軌跡", "Audit trail"),),
+    nav=(NavItem("/audit", "稽核軌跡", "Audit trail", article=9),),
     cli=CliGroup("audit", cli.app),
     checks=checks,
     models=models,

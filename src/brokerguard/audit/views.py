@@ -15,6 +15,7 @@ from brokerguard.errors import ValidationError
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
+from brokerguard.web.tables import TableSpec, column_table, table_page
 from brokerguard.web.templating import render
 from brokerguard.web.transactions import declares_writes
 
@@ -22,6 +23,15 @@ router = APIRouter(include_in_schema=False)
 Investigator = Annotated[
     StaffIdentity, Depends(require_roles(Role.security, Role.compliance, Role.auditor))
 ]
+
+
+#: the newest matching events a search shows; the export holds every one
+MAX_SHOWN = 500
+RESULT_TABLE: TableSpec[dict[str, Any]] = column_table(
+    ("seq", "time", "account", "function", "system", "outcome", "query"),
+    lambda row, name: row.get(name),
+    default_sort="-seq",
+)
 
 
 def _parse_time(value: str | None, field: str) -> datetime | None:
@@ -99,7 +109,10 @@ def audit_page(
             customer_ids=(filters.customer_id[:64],) if filters.customer_id else (),
             source_ip=request.client.host if request.client else None,
         )
-        context["rows"] = search.search(session, filters, limit=500)
+        rows = search.search(session, filters, limit=MAX_SHOWN)
+        context["t"] = table_page(request.query_params, RESULT_TABLE, rows)
+        context["rows"] = rows
+        context["capped"] = len(rows) == MAX_SHOWN
         context["export_query"] = request.url.query
     return render(request, "audit/search.html", context)
 

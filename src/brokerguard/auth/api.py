@@ -9,7 +9,9 @@ staff session cookie and the CSRF header.
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -21,27 +23,29 @@ from sqlalchemy import select
 from brokerguard.audit.web import audited
 from brokerguard.auth import lockout
 from brokerguard.auth.assessments import record_assessment
+from brokerguard.auth.bodies import FactorOut
 from brokerguard.auth.challenges import SIGNED_PREFIX
 from brokerguard.auth.customer_sessions import live_sessions
 from brokerguard.auth.errors import InvalidSessionError
 from brokerguard.auth.events import RequestMeta
+from brokerguard.auth.factor_registry import FACTORS
+from brokerguard.auth.factors import EnrolmentCall, EnrolmentStep, FactorRegistry
 from brokerguard.auth.lifecycle import CredentialService, factors_of
 from brokerguard.auth.login import LoginService
 from brokerguard.auth.models import EtradeSession, LoginAttempt
 from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
+    AssessmentRecordedOut,
     AssessmentRequest,
-    CertificateEnrolRequest,
-    CertificateRenewRequest,
     ChallengeRequest,
     ChallengeResponse,
+    CustomerCreatedOut,
     CustomerCreateRequest,
+    CustomerDetailOut,
     CustomerSessionList,
     CustomerSessionOut,
-    DeviceEnrolRequest,
     FactorActionRequest,
-    FactorOut,
     FactorResponse,
     FactorSubmission,
     LoginRequest,
@@ -50,14 +54,10 @@ from brokerguard.auth.schemas import (
     RecoveryPasswordRequest,
     RecoveryStartRequest,
     ResetFactorRequest,
+    RevokedFactorsOut,
     SessionResponse,
     StepUpRequest,
-    TotpConfirmRequest,
-    TotpEnrolRequest,
-    TotpEnrolResponse,
     UnlockRequest,
-    WebAuthnBeginResponse,
-    WebAuthnFinishRequest,
 )
 from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.service import credential_service, secret_box
@@ -239,6 +239,7 @@ def _challenge(service: LoginService, body: ChallengeRequest, purpose: str) -> C
         nonce=issued.nonce,
         expires_at=issued.expires_at,
         sign=SIGNED_PREFIX.decode() + issued.nonce,
+        options=options,
         webauthn_options=options,
     )
 
@@ -261,9 +262,6 @@ def _factor_response(accepted: Any, login_token: str) -> FactorResponse:
     )
 
 
-@router.post(
-    "/login/factor", response_model=FactorResponse, responses={202: {"model": FactorResponse}}
-)
 async def submit_factor(
     body: FactorSubmission, service: Login, meta: Meta, response: Response
 ) -> FactorResponse:
@@ -335,9 +333,6 @@ def step_up_challenge(body: ChallengeRequest, token: Bearer, service: Login) -> 
     return _challenge(service, body, "stepup")
 
 
-@router.post(
-    "/step-up/factor", response_model=FactorResponse, responses={202: {"model": FactorResponse}}
-)
 def step_up_factor(
     body: FactorSubmission, token: Bearer, service: Login, meta: Meta, response: Response
 ) -> FactorResponse:
@@ -375,7 +370,6 @@ def recovery_challenge(body: ChallengeRequest, service: Login) -> ChallengeRespo
     return _challenge(service, body, "recovery")
 
 
-@router.post("/recovery/factor", response_model=FactorResponse)
 def recovery_factor(body: FactorSubmission, service: Login, meta: Meta) -> FactorResponse:
     accepted = service.submit_factor(body.login_token, body, meta, purpose="recovery")
     return _factor_response(accepted, body.login_token)
@@ -391,35 +385,13 @@ def recovery_password(
     return Response(status_code=204)
 
 
-@router.post("/credentials/reset-factor")
+@router.post("/credentials/reset-factor", response_model=RevokedFactorsOut)
 def reset_factor(
     body: ResetFactorRequest, service: Login, creds: Credentials, meta: Meta
 ) -> dict[str, list[str]]:
     """Revoke a lost factor with a login token that proved a factor of another kind."""
     token = service.load_token(body.login_token, "login")
     return {"revoked": creds.reset_factor(token, body.type, meta)}
-
-
-# -- enrolment by the customer (full session) ----------------------------------
-@router.post("/enroll/totp", response_model=TotpEnrolResponse)
-def enroll_totp(
-    body: TotpEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> TotpEnrolResponse:
-    """Issue a TOTP seed (shown once, as URI and QR); confirm it with a code."""
-    _, customer = service.load_stepped_up_session(token)
-    enrolment = creds.enroll_totp(customer, meta, device_id=body.device_id, label=body.label)
-    return TotpEnrolResponse(
-        factor_id=enrolment.factor_id, otpauth_uri=enrolment.uri, qr_svg=enrolment.qr_svg
-    )
-
-
-@router.post("/enroll/totp/confirm", status_code=204)
-def confirm_totp(
-    body: TotpConfirmRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> Response:
-    _, customer = service.load_stepped_up_session(token)
-    creds.confirm_totp(customer, body.factor_id, body.code, meta)
-    return Response(status_code=204)
 
 
 @router.post("/factors/{factor_id}/remove", response_model=FactorOut)
@@ -432,46 +404,8 @@ def remove_factor(
     return FactorOut.model_validate(factor, from_attributes=True)
 
 
-@router.post("/enroll/device", response_model=FactorOut)
-def enroll_device(
-    body: DeviceEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    _, customer = service.load_stepped_up_session(token)
-    factor = creds.enroll_device(
-        customer, meta, device_id=body.device_id, public_key_pem=body.public_key, label=body.label
-    )
-    return FactorOut.model_validate(factor, from_attributes=True)
-
-
-@router.post("/enroll/certificate", response_model=FactorOut)
-def enroll_certificate(
-    body: CertificateEnrolRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    _, customer = service.load_stepped_up_session(token)
-    factor = creds.enroll_certificate(customer, meta, certificate_pem=body.certificate)
-    return FactorOut.model_validate(factor, from_attributes=True)
-
-
-@router.post("/enroll/webauthn/begin", response_model=WebAuthnBeginResponse)
-def webauthn_begin(token: Bearer, service: Login, creds: Credentials) -> WebAuthnBeginResponse:
-    row, customer = service.load_stepped_up_session(token)
-    challenge_id, options = creds.begin_webauthn(customer, row.id)
-    return WebAuthnBeginResponse(challenge_id=challenge_id, options=options)
-
-
-@router.post("/enroll/webauthn/finish", response_model=FactorOut)
-def webauthn_finish(
-    body: WebAuthnFinishRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    row, customer = service.load_stepped_up_session(token)
-    factor = creds.finish_webauthn(
-        customer, row.id, body.challenge_id, body.credential, meta, label=body.label
-    )
-    return FactorOut.model_validate(factor, from_attributes=True)
-
-
 # -- staff ----------------------------------------------------------------------
-@router.post("/staff/customers", response_model=dict[str, str], status_code=201)
+@router.post("/staff/customers", response_model=CustomerCreatedOut, status_code=201)
 def staff_create_customer(
     body: CustomerCreateRequest, staff: SecurityStaff, creds: Credentials, meta: Meta
 ) -> dict[str, str]:
@@ -487,6 +421,7 @@ def staff_create_customer(
 
 @router.get(
     "/staff/customers/{account}",
+    response_model=CustomerDetailOut,
     dependencies=[Depends(audited("etrade.staff.customer.view", customer_param="account"))],
 )
 def staff_customer(
@@ -534,7 +469,7 @@ def staff_unlock(
     return Response(status_code=204)
 
 
-@router.post("/staff/biometric-assessments", status_code=201)
+@router.post("/staff/biometric-assessments", status_code=201, response_model=AssessmentRecordedOut)
 def staff_assessment(
     body: AssessmentRequest, staff: SecurityStaff, session: DbSession, clock: AppClock
 ) -> dict[str, str]:
@@ -568,11 +503,66 @@ def staff_factor_action(
     return FactorOut.model_validate(factor, from_attributes=True)
 
 
-@router.post("/enroll/certificate/renew", response_model=FactorOut)
-def renew_certificate(
-    body: CertificateRenewRequest, token: Bearer, service: Login, creds: Credentials, meta: Meta
-) -> FactorOut:
-    """Replace a registered certificate with its renewal (the old one is revoked)."""
-    _, customer = service.load_stepped_up_session(token)
-    factor = creds.renew_certificate(customer, body.factor_id, body.certificate, meta)
-    return FactorOut.model_validate(factor, from_attributes=True)
+# -- the routes the factor registry shapes ------------------------------------------
+def _with_body(endpoint: Callable[..., Any], body: Any, name: str) -> Callable[..., Any]:
+    """``endpoint`` as a route whose ``body`` parameter has the type ``body`` (None: no
+    body), so FastAPI validates and documents the registry's current bodies."""
+
+    async def awaited(**kwargs: Any) -> Any:
+        return await endpoint(**kwargs)
+
+    def called(**kwargs: Any) -> Any:
+        return endpoint(**kwargs)
+
+    route = awaited if inspect.iscoroutinefunction(endpoint) else called
+    signature = inspect.signature(endpoint)
+    parameters = [
+        p.replace(annotation=body) if p.name == "body" else p
+        for p in signature.parameters.values()
+        if p.name != "body" or body is not None
+    ]
+    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    route.__name__ = route.__qualname__ = name
+    route.__doc__ = endpoint.__doc__
+    return route
+
+
+def _enrolment(step: EnrolmentStep) -> Callable[..., Any]:
+    def enrol(token: Bearer, service: Login, creds: Credentials, meta: Meta, body: Any) -> Any:
+        row, customer = service.load_stepped_up_session(token)
+        answer = step.handle(EnrolmentCall(creds, customer, row.id, meta), body)
+        return Response(status_code=204) if step.response is None else answer
+
+    enrol.__doc__ = step.summary
+    return _with_body(enrol, step.request, step.name)
+
+
+def factor_routes(factors: FactorRegistry = FACTORS) -> APIRouter:
+    """Submitting a factor (login, step-up, recovery), with the registered factors'
+    bodies, and ``POST /enroll/<path>`` for every enrolment call a factor declares."""
+    routes = APIRouter(
+        prefix="/api/v1/etrade", tags=["e-trading login"], dependencies=[Depends(limit_body)]
+    )
+    union = factors.submission_union()
+    later: dict[int | str, dict[str, Any]] = {202: {"model": FactorResponse}}
+    for path, endpoint, responses in (
+        ("/login/factor", submit_factor, later),
+        ("/step-up/factor", step_up_factor, later),
+        ("/recovery/factor", recovery_factor, None),
+    ):
+        routes.add_api_route(
+            path,
+            _with_body(endpoint, union, endpoint.__name__),
+            methods=["POST"],
+            response_model=FactorResponse,
+            responses=responses,
+        )
+    for step in factors.enrolment_steps():
+        routes.add_api_route(
+            f"/enroll/{step.path}",
+            _enrolment(step),
+            methods=["POST"],
+            response_model=step.response,
+            status_code=204 if step.response is None else 200,
+        )
+    return routes

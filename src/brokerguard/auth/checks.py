@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from brokerguard.assessment.registry import CheckContext, CheckResult, Status, check
 from brokerguard.auth.assessments import method_is_assessed
+from brokerguard.auth.factor_registry import FACTORS
 from brokerguard.auth.factors import Category
-from brokerguard.auth.login import FACTORS
 from brokerguard.auth.models import (
     BiometricAssessment,
     CredentialEvent,

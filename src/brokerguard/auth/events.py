@@ -12,6 +12,7 @@ from typing import cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from brokerguard.auth.factor_registry import FACTORS
 from brokerguard.auth.models import LoginAttempt
 from brokerguard.clock import Clock
 from brokerguard.kernel.audit import AuditEvent, AuditSink
@@ -36,11 +37,9 @@ CREDENTIAL_STEPS = (
     "revoke",
     "reset",
     "unlock",
-    "enroll_totp",
-    "enroll_device",
-    "enroll_certificate",
-    "enroll_webauthn",
 )
+#: plus ``enroll_<factor>`` for each factor of :data:`~brokerguard.auth.factor_registry.FACTORS`
+ENROL_PREFIX = "enroll_"
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,9 @@ class RequestMeta:
 
 
 def credential_function(step: str) -> str:
-    if step not in CREDENTIAL_STEPS:
+    """The audit function of an A9.2 credential step (``etrade.credential.<step>``)."""
+    enrolled = step.startswith(ENROL_PREFIX) and step.removeprefix(ENROL_PREFIX) in FACTORS
+    if step not in CREDENTIAL_STEPS and not enrolled:
         raise ValueError(f"unknown credential step {step!r}")
     return f"etrade.credential.{step}"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -28,14 +28,29 @@ from cryptography.x509.verification import (
     Store,
     VerificationError,
 )
+from pydantic import Field
 from sqlalchemy import select
 
+from brokerguard.auth.bodies import FactorOut, FactorSubmissionBody, StrictRequest
 from brokerguard.auth.challenges import consume_challenge, decode_signature, signed_message
-from brokerguard.auth.factors import Category, FactorContext, FactorVerdict
+from brokerguard.auth.factors import (
+    Category,
+    EnrolmentCall,
+    EnrolmentStep,
+    Factor,
+    FactorContext,
+    FactorVerdict,
+)
 from brokerguard.auth.keysig import verify_signature
 from brokerguard.auth.models import EnrolledFactor
 from brokerguard.auth.settings import AuthSettings
-from brokerguard.errors import ValidationError
+from brokerguard.errors import ConflictError, ValidationError
+from brokerguard.textpolicy import MultilineText
+
+if TYPE_CHECKING:
+    from brokerguard.auth.events import RequestMeta
+    from brokerguard.auth.lifecycle import CredentialService
+    from brokerguard.auth.models import EtradeCustomer
 
 MAX_PEM_BYTES = 16 * 1024
 
@@ -146,9 +161,106 @@ class CertificateTrust:
 SUPPORTED_KEYS = (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, rsa.RSAPublicKey)
 
 
-class CertificateFactor:
+class CertificateSubmission(FactorSubmissionBody):
+    type: Literal["certificate"]
+    challenge_id: str = Field(min_length=1, max_length=64)
+    signature: str = Field(min_length=1, max_length=2048)
+    fingerprint: str | None = Field(default=None, max_length=128)
+
+
+class CertificateEnrolRequest(StrictRequest):
+    certificate: MultilineText = Field(min_length=1, max_length=16384)
+
+
+class CertificateRenewRequest(StrictRequest):
+    factor_id: str = Field(min_length=1, max_length=36)
+    certificate: MultilineText = Field(min_length=1, max_length=16384)
+
+
+def enroll(
+    creds: CredentialService, customer: EtradeCustomer, meta: RequestMeta, *, certificate_pem: str
+) -> EnrolledFactor:
+    """Register the customer's certificate: it must chain to a configured CA, unrevoked."""
+    cert = parse_certificate(certificate_pem)
+    problem = CertificateTrust.from_settings(creds.auth).problem(cert, creds.clock.now())
+    if problem is not None:
+        raise ValidationError(f"certificate refused: {problem}", field="certificate", code=problem)
+    digest = fingerprint(cert)
+    if creds.session.scalar(
+        select(EnrolledFactor.id).where(
+            EnrolledFactor.fingerprint == digest, EnrolledFactor.status == "active"
+        )
+    ):
+        raise ConflictError("certificate already registered", field="certificate")
+    now = creds.clock.now()
+    factor = EnrolledFactor(
+        customer_id=customer.id,
+        type="certificate",
+        status="active",
+        label=cert.subject.rfc4514_string()[:128],
+        certificate_pem=certificate_pem,
+        fingerprint=digest,
+        algorithm=type(cert.public_key()).__name__[:32],
+        created_at=now,
+        delivered_at=now,
+        expires_at=cert.not_valid_after_utc,
+    )
+    creds.session.add(factor)
+    creds.session.flush()
+    creds.record_step(customer, "enroll_certificate", meta, factor)
+    creds.record_step(customer, "issue", meta, factor)
+    return factor
+
+
+def renew(
+    creds: CredentialService,
+    customer: EtradeCustomer,
+    factor_id: str,
+    certificate_pem: str,
+    meta: RequestMeta,
+) -> EnrolledFactor:
+    """Replace a registered certificate with its renewal (the old one is revoked)."""
+    old = creds.owned_factor(customer, factor_id, "certificate")
+    new = enroll(creds, customer, meta, certificate_pem=certificate_pem)
+    old.status = "revoked"
+    old.revoked_at = creds.clock.now()
+    creds.record_step(customer, "renew", meta, new, note=f"replaces {old.id}")
+    return new
+
+
+def _enrol_call(call: EnrolmentCall, body: CertificateEnrolRequest) -> FactorOut:
+    factor = enroll(call.credentials, call.customer, call.meta, certificate_pem=body.certificate)
+    return FactorOut.model_validate(factor, from_attributes=True)
+
+
+def _renew_call(call: EnrolmentCall, body: CertificateRenewRequest) -> FactorOut:
+    factor = renew(call.credentials, call.customer, body.factor_id, body.certificate, call.meta)
+    return FactorOut.model_validate(factor, from_attributes=True)
+
+
+class CertificateFactor(Factor):
     type: ClassVar[str] = "certificate"
     categories: ClassVar[frozenset[Category]] = frozenset({Category.possession})
+    submission = CertificateSubmission
+    needs_challenge = True
+    enrolment: ClassVar[tuple[EnrolmentStep, ...]] = (
+        EnrolmentStep(
+            "certificate",
+            "enroll_certificate",
+            "Register the customer's X.509 certificate (PEM).",
+            _enrol_call,
+            CertificateEnrolRequest,
+            FactorOut,
+        ),
+        EnrolmentStep(
+            "certificate/renew",
+            "renew_certificate",
+            "Replace a registered certificate with its renewal (the old one is revoked).",
+            _renew_call,
+            CertificateRenewRequest,
+            FactorOut,
+        ),
+    )
 
     def verify(self, ctx: FactorContext, submission: Any) -> FactorVerdict:
         query = select(EnrolledFactor).where(

@@ -16,22 +16,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.auth import events, lockout
-from brokerguard.auth.challenges import consume_challenge, issue_challenge
-from brokerguard.auth.customer_sessions import notify_customer, revoke_sessions
-from brokerguard.auth.errors import AccountLockedError, FactorRejectedError
-from brokerguard.auth.factor_certificate import CertificateTrust, fingerprint, parse_certificate
-from brokerguard.auth.factor_totp import (
-    matching_step,
-    new_seed,
-    provisioning_uri,
-    qr_svg,
-    seed_context,
+from brokerguard.auth import (
+    events,
+    factor_certificate,
+    factor_device,
+    factor_totp,
+    factor_webauthn,
+    lockout,
 )
-from brokerguard.auth.factor_webauthn import registration_options, verify_registration
-from brokerguard.auth.factors import Category
-from brokerguard.auth.keysig import key_fingerprint, load_device_key
-from brokerguard.auth.login import FACTORS
+from brokerguard.auth.customer_sessions import notify_customer, revoke_sessions
+from brokerguard.auth.errors import AccountLockedError
+from brokerguard.auth.factor_registry import FACTORS
+from brokerguard.auth.factor_totp import TotpEnrolment
+from brokerguard.auth.factors import Category, FactorRegistry
 from brokerguard.auth.models import (
     CredentialEvent,
     EnrolledFactor,
@@ -48,16 +45,6 @@ from brokerguard.kernel.audit import AuditSink
 from brokerguard.kernel.notices import NoticeSink
 
 ACCOUNT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
-DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-MAX_KEY_PEM = 4096
-ISSUER = "brokerguard e-trading"
-
-
-@dataclass(frozen=True)
-class TotpEnrolment:
-    factor_id: str
-    uri: str
-    qr_svg: str
 
 
 @dataclass
@@ -71,6 +58,7 @@ class CredentialService:
     policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     #: where notices to the customer go (password changed or reset, factor removed)
     notices: NoticeSink | None = None
+    factors: FactorRegistry = field(default_factory=lambda: FACTORS)
 
     # -- customers ----------------------------------------------------------
     def get_customer(self, account: str) -> EtradeCustomer:
@@ -117,7 +105,7 @@ class CredentialService:
         self.session.add(
             PasswordHistory(customer_id=customer.id, password_hash=password_hash, created_at=now)
         )
-        self._step(customer, "apply", meta, note="customer account opened")
+        self.record_step(customer, "apply", meta, note="customer account opened")
         if identity_verified_by:
             self.verify_identity(customer, identity_verified_by, meta)
         return customer
@@ -129,9 +117,11 @@ class CredentialService:
             raise ValidationError("verified_by must be 1-128 characters", field="verified_by")
         customer.identity_verified_at = self.clock.now()
         customer.identity_verified_by = verified_by.strip()
-        self._step(customer, "verify_identity", meta, note=f"by {verified_by.strip()}")
+        self.record_step(customer, "verify_identity", meta, note=f"by {verified_by.strip()}")
 
     # -- issuance -------------------------------------------------------------
+    # Each factor's module owns its enrolment (see :mod:`brokerguard.auth.factors`);
+    # these name the built-in ones for the CLI, the demo and the tests.
     def enroll_totp(
         self,
         customer: EtradeCustomer,
@@ -142,47 +132,14 @@ class CredentialService:
         activate: bool = False,
     ) -> TotpEnrolment:
         """Issue a TOTP seed; pending until a code confirms it unless ``activate``."""
-        self._check_device_id(device_id, required=False)
-        now = self.clock.now()
-        seed = new_seed()
-        factor = EnrolledFactor(
-            customer_id=customer.id,
-            type="totp",
-            status="active" if activate else "pending",
-            label=label[:128] or "TOTP",
-            device_id=device_id,
-            created_at=now,
-            delivered_at=now if activate else None,
+        return factor_totp.enroll(
+            self, customer, meta, device_id=device_id, label=label, activate=activate
         )
-        self.session.add(factor)
-        self.session.flush()
-        factor.secret_ciphertext = self.secrets.encrypt(seed.encode(), seed_context(factor.id))
-        uri = provisioning_uri(seed, customer.account, ISSUER)
-        self._step(customer, "enroll_totp", meta, factor, device_id=device_id)
-        self._step(customer, "issue", meta, factor)
-        if activate:
-            self._step(customer, "deliver", meta, factor, note="delivered in person")
-        self.session.flush()
-        return TotpEnrolment(factor.id, uri, qr_svg(uri))
 
     def confirm_totp(
         self, customer: EtradeCustomer, factor_id: str, code: str, meta: events.RequestMeta
     ) -> None:
-        """Delivery confirmed: the customer's authenticator shows a valid code."""
-        factor = self._factor(customer, factor_id, "totp")
-        if factor.status != "pending" or factor.secret_ciphertext is None:
-            raise ConflictError(
-                "this TOTP factor is not waiting for confirmation", field="factor_id"
-            )
-        seed = self.secrets.decrypt(factor.secret_ciphertext, seed_context(factor.id)).decode()
-        step = matching_step(seed, code, self.clock.now())
-        if step is None:
-            raise FactorRejectedError("invalid_otp", field="code")
-        factor.last_totp_step = step
-        factor.status = "active"
-        factor.delivered_at = self.clock.now()
-        self._step(customer, "deliver", meta, factor, note="confirmed with a valid code")
-        self._after_credential_change(customer, "factor_enrolled", end_sessions=False)
+        factor_totp.confirm(self, customer, factor_id, code, meta)
 
     def enroll_device(
         self,
@@ -193,87 +150,17 @@ class CredentialService:
         public_key_pem: str,
         label: str = "",
     ) -> EnrolledFactor:
-        self._check_device_id(device_id, required=True)
-        if len(public_key_pem) > MAX_KEY_PEM:
-            raise ValidationError("public key larger than 4 KiB", field="public_key")
-        key, algorithm = load_device_key(public_key_pem)
-        existing = self.session.scalar(
-            select(EnrolledFactor).where(
-                EnrolledFactor.customer_id == customer.id,
-                EnrolledFactor.type == "device",
-                EnrolledFactor.device_id == device_id,
-                EnrolledFactor.status.in_(("active", "suspended")),
-            )
+        return factor_device.enroll(
+            self, customer, meta, device_id=device_id, public_key_pem=public_key_pem, label=label
         )
-        if existing is not None:
-            raise ConflictError(f"device {device_id} is already enrolled", field="device_id")
-        now = self.clock.now()
-        factor = EnrolledFactor(
-            customer_id=customer.id,
-            type="device",
-            status="active",
-            label=label[:128] or device_id,
-            device_id=device_id,
-            public_key_pem=public_key_pem,
-            fingerprint=key_fingerprint(key),
-            algorithm=algorithm,
-            created_at=now,
-            delivered_at=now,
-        )
-        self.session.add(factor)
-        self.session.flush()
-        self._step(customer, "enroll_device", meta, factor, device_id=device_id)
-        self._step(customer, "issue", meta, factor, device_id=device_id)
-        return factor
 
     def enroll_certificate(
         self, customer: EtradeCustomer, meta: events.RequestMeta, *, certificate_pem: str
     ) -> EnrolledFactor:
-        cert = parse_certificate(certificate_pem)
-        problem = CertificateTrust.from_settings(self.auth).problem(cert, self.clock.now())
-        if problem is not None:
-            raise ValidationError(
-                f"certificate refused: {problem}", field="certificate", code=problem
-            )
-        digest = fingerprint(cert)
-        if self.session.scalar(
-            select(EnrolledFactor.id).where(
-                EnrolledFactor.fingerprint == digest, EnrolledFactor.status == "active"
-            )
-        ):
-            raise ConflictError("certificate already registered", field="certificate")
-        now = self.clock.now()
-        factor = EnrolledFactor(
-            customer_id=customer.id,
-            type="certificate",
-            status="active",
-            label=cert.subject.rfc4514_string()[:128],
-            certificate_pem=certificate_pem,
-            fingerprint=digest,
-            algorithm=type(cert.public_key()).__name__[:32],
-            created_at=now,
-            delivered_at=now,
-            expires_at=cert.not_valid_after_utc,
-        )
-        self.session.add(factor)
-        self.session.flush()
-        self._step(customer, "enroll_certificate", meta, factor)
-        self._step(customer, "issue", meta, factor)
-        return factor
+        return factor_certificate.enroll(self, customer, meta, certificate_pem=certificate_pem)
 
     def begin_webauthn(self, customer: EtradeCustomer, owner_id: str) -> tuple[str, dict[str, Any]]:
-        """(challenge ID, PublicKeyCredentialCreationOptions as JSON) for registration."""
-        issued = issue_challenge(
-            self.session,
-            self.clock,
-            login_token_id=owner_id,
-            factor_type="webauthn-register",
-            ttl_s=self.auth.challenge_ttl_s,
-        )
-        options = registration_options(
-            self.auth, nonce=issued.nonce, customer_id=customer.id, account=customer.account
-        )
-        return issued.id, options
+        return factor_webauthn.begin(self, customer, owner_id)
 
     def finish_webauthn(
         self,
@@ -285,41 +172,9 @@ class CredentialService:
         *,
         label: str = "",
     ) -> EnrolledFactor:
-        nonce = consume_challenge(
-            self.session,
-            self.clock,
-            challenge_id=challenge_id,
-            login_token_id=owner_id,
-            factor_type="webauthn-register",
+        return factor_webauthn.finish(
+            self, customer, owner_id, challenge_id, credential, meta, label=label
         )
-        if nonce is None:
-            raise FactorRejectedError("invalid_nonce", field="challenge_id")
-        try:
-            credential_id, public_key, sign_count = verify_registration(
-                self.auth, nonce=nonce, credential=credential
-            )
-        except ValueError:
-            raise ValidationError(
-                "WebAuthn registration did not verify", field="credential", code="bad_signature"
-            ) from None
-        now = self.clock.now()
-        factor = EnrolledFactor(
-            customer_id=customer.id,
-            type="webauthn",
-            status="active",
-            label=label[:128] or "passkey",
-            credential_id=credential_id,
-            public_key_pem=public_key,
-            sign_count=sign_count,
-            algorithm="cose",
-            created_at=now,
-            delivered_at=now,
-        )
-        self.session.add(factor)
-        self.session.flush()
-        self._step(customer, "enroll_webauthn", meta, factor)
-        self._step(customer, "issue", meta, factor)
-        return factor
 
     # -- later steps ----------------------------------------------------------
     def renew_certificate(
@@ -329,12 +184,7 @@ class CredentialService:
         certificate_pem: str,
         meta: events.RequestMeta,
     ) -> EnrolledFactor:
-        old = self._factor(customer, factor_id, "certificate")
-        new = self.enroll_certificate(customer, meta, certificate_pem=certificate_pem)
-        old.status = "revoked"
-        old.revoked_at = self.clock.now()
-        self._step(customer, "renew", meta, new, note=f"replaces {old.id}")
-        return new
+        return factor_certificate.renew(self, customer, factor_id, certificate_pem, meta)
 
     def set_factor_status(
         self,
@@ -345,7 +195,7 @@ class CredentialService:
         note: str = "",
     ) -> EnrolledFactor:
         """``suspend``, ``resume`` (recorded as renew) or ``revoke`` one factor."""
-        factor = self._factor(customer, factor_id, None)
+        factor = self.owned_factor(customer, factor_id, None)
         if factor.status == "revoked":
             raise ConflictError("factor is already revoked", field="factor_id")
         if step == "suspend":
@@ -360,7 +210,7 @@ class CredentialService:
             factor.revoked_at = self.clock.now()
         else:
             raise ValidationError("step must be suspend, resume or revoke", field="step")
-        self._step(customer, step, meta, factor, note=note, device_id=factor.device_id)
+        self.record_step(customer, step, meta, factor, note=note, device_id=factor.device_id)
         return factor
 
     def unlock(self, account: str, meta: events.RequestMeta, *, reason: str) -> None:
@@ -375,7 +225,7 @@ class CredentialService:
         lockout.reset_counter(self.session, self.clock, account)
         lockout.reset_counter(self.session, self.clock, lockout.recovery_key(account))
         if customer is not None:
-            self._step(customer, "unlock", meta, note=reason.strip())
+            self.record_step(customer, "unlock", meta, note=reason.strip())
         else:
             events.emit(
                 self.sink,
@@ -421,7 +271,7 @@ class CredentialService:
             )
         lockout.reset_counter(self.session, self.clock, customer.account)
         self._set_password(customer, new, meta, reason="ok")
-        self._after_credential_change(customer, "password_changed", keep_session=keep_session)
+        self.after_credential_change(customer, "password_changed", keep_session=keep_session)
 
     def reset_password(
         self, recovery: LoginToken, new: str, meta: events.RequestMeta
@@ -440,16 +290,18 @@ class CredentialService:
         self._set_password(customer, new, meta, reason="reset")
         recovery.finished_at = self.clock.now()
         lockout.reset_counter(self.session, self.clock, customer.account)
-        self._step(customer, "reset", meta, note="password reset after " + recovery.factors_used)
-        self._step(customer, "unlock", meta, note="unlocked by password reset")
-        self._after_credential_change(customer, "password_reset")
+        self.record_step(
+            customer, "reset", meta, note="password reset after " + recovery.factors_used
+        )
+        self.record_step(customer, "unlock", meta, note="unlocked by password reset")
+        self.after_credential_change(customer, "password_reset")
         return customer
 
     def reset_factor(
         self, token: LoginToken, factor_type: str, meta: events.RequestMeta
     ) -> list[str]:
         """Revoke a lost factor after proving a factor of a different category."""
-        factor_impl = FACTORS.get(factor_type)
+        factor_impl = self.factors.get(factor_type)
         if factor_impl is None:
             raise ValidationError("unknown factor type", field="type")
         proven = {Category(c) for c in token.categories.split(",") if c}
@@ -473,8 +325,10 @@ class CredentialService:
             factor.status = "revoked"
             factor.revoked_at = self.clock.now()
             revoked.append(factor.id)
-            self._step(customer, "revoke", meta, factor, note="lost; reset by customer")
-        self._step(customer, "reset", meta, note=f"{factor_type} reset after {token.factors_used}")
+            self.record_step(customer, "revoke", meta, factor, note="lost; reset by customer")
+        self.record_step(
+            customer, "reset", meta, note=f"{factor_type} reset after {token.factors_used}"
+        )
         token.finished_at = self.clock.now()
         return revoked
 
@@ -485,11 +339,11 @@ class CredentialService:
         factor = self.set_factor_status(
             customer, factor_id, "revoke", meta, note="removed by the customer"
         )
-        self._after_credential_change(customer, "factor_removed", end_sessions=False)
+        self.after_credential_change(customer, "factor_removed", end_sessions=False)
         return factor
 
     # -- internals ------------------------------------------------------------
-    def _after_credential_change(
+    def after_credential_change(
         self,
         customer: EtradeCustomer,
         change: str,
@@ -554,7 +408,7 @@ class CredentialService:
             factor="password",
         )
 
-    def _factor(
+    def owned_factor(
         self, customer: EtradeCustomer, factor_id: str, factor_type: str | None
     ) -> EnrolledFactor:
         factor = self.session.get(EnrolledFactor, factor_id) if len(factor_id) <= 36 else None
@@ -566,17 +420,7 @@ class CredentialService:
             raise NotFoundError("no such factor for this customer", field="factor_id")
         return factor
 
-    @staticmethod
-    def _check_device_id(device_id: str, *, required: bool) -> None:
-        if not device_id and not required:
-            return
-        if not DEVICE_ID_RE.match(device_id):
-            raise ValidationError(
-                "device_id must be 1-128 characters of letters, digits, '.', '_', ':' or '-'",
-                field="device_id",
-            )
-
-    def _step(
+    def record_step(
         self,
         customer: EtradeCustomer,
         step: str,

@@ -27,12 +27,9 @@ from brokerguard.auth.errors import (
     RateLimitedError,
     StepUpRequiredError,
 )
-from brokerguard.auth.factor_certificate import CertificateFactor
-from brokerguard.auth.factor_device import BiometricResultFactor, DeviceKeyFactor
 from brokerguard.auth.factor_password import PasswordFactor
-from brokerguard.auth.factor_totp import TotpFactor
-from brokerguard.auth.factor_webauthn import WebAuthnFactor, authentication_options
-from brokerguard.auth.factors import Category, Factor, FactorContext, FactorVerdict
+from brokerguard.auth.factor_registry import FACTORS
+from brokerguard.auth.factors import Category, FactorContext, FactorRegistry, FactorVerdict
 from brokerguard.auth.models import EnrolledFactor, EtradeCustomer, EtradeSession, LoginToken
 from brokerguard.auth.passwords import HASHING, PasswordHashing, normalise_password
 from brokerguard.auth.policy import LoginPolicy
@@ -45,15 +42,6 @@ from brokerguard.db.base import new_uuid
 from brokerguard.errors import ValidationError
 from brokerguard.kernel.audit import AuditSink
 
-FACTORS: dict[str, Factor] = {
-    "totp": TotpFactor(),
-    "device": DeviceKeyFactor(),
-    "certificate": CertificateFactor(),
-    "webauthn": WebAuthnFactor(),
-    "biometric": BiometricResultFactor(),
-}
-CHALLENGE_TYPES = ("device", "certificate", "webauthn", "biometric")
-ALL_SECOND_FACTORS = ("totp", "device", "certificate", "webauthn", "biometric")
 MAX_ACCOUNT_LENGTH = 256
 _factors = cast(Table, EnrolledFactor.__table__)
 #: statements of every login, built once (each use binds its values; the cache key of
@@ -125,6 +113,7 @@ class LoginService:
     limiter: LoginRateLimiter | None = None
     hashing: PasswordHashing = HASHING
     policy: LoginPolicy = field(default_factory=LoginPolicy)
+    factors: FactorRegistry = field(default_factory=lambda: FACTORS)
 
     # -- step 1: the password -------------------------------------------------
     def start_login(
@@ -231,7 +220,7 @@ class LoginService:
             token.id,
         )
         self.session.commit()
-        return LoginStarted(f"{token.id}.{secret}", token.id, list(ALL_SECOND_FACTORS))
+        return LoginStarted(f"{token.id}.{secret}", token.id, list(self.factors.names))
 
     # -- step 2+: further factors ---------------------------------------------
     def load_token(self, login_token: str, purpose: str = "login") -> LoginToken:
@@ -253,8 +242,10 @@ class LoginService:
     def create_challenge(
         self, login_token: str, factor_type: str, *, purpose: str = "login"
     ) -> tuple[IssuedChallenge, dict[str, Any] | None]:
-        if factor_type not in CHALLENGE_TYPES:
-            raise ValidationError(f"type must be one of {', '.join(CHALLENGE_TYPES)}", field="type")
+        factor = self.factors.get(factor_type)
+        if factor is None or not factor.needs_challenge:
+            choices = ", ".join(self.factors.challenge_types)
+            raise ValidationError(f"type must be one of {choices}", field="type")
         token = self.load_token(login_token, purpose)
         issued = issue_challenge(
             self.session,
@@ -263,20 +254,7 @@ class LoginService:
             factor_type=factor_type,
             ttl_s=self.auth.challenge_ttl_s,
         )
-        options = None
-        if factor_type == "webauthn":
-            ids = []
-            if token.customer_id is not None:
-                ids = list(
-                    self.session.scalars(
-                        select(EnrolledFactor.credential_id).where(
-                            EnrolledFactor.customer_id == token.customer_id,
-                            EnrolledFactor.type == "webauthn",
-                            EnrolledFactor.status == "active",
-                        )
-                    )
-                )
-            options = authentication_options(self.auth, nonce=issued.nonce, credential_ids=ids)
+        options = factor.challenge_options(self.session, self.auth, token.customer_id, issued.nonce)
         self.session.commit()
         return issued, options
 
@@ -292,7 +270,7 @@ class LoginService:
             )
             self.session.commit()
             raise
-        factor = FACTORS.get(factor_type)
+        factor = self.factors.get(factor_type)
         if factor is None:
             raise ValidationError(f"unknown factor type {factor_type!r}", field="type")
         customer = (
@@ -502,13 +480,11 @@ class LoginService:
     def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
         """Factor types the customer holds that would add a category not yet proven."""
         types = set(self.session.scalars(_ACTIVE_FACTOR_TYPES, {"b_customer": customer.id}))
-        if "device" in types:
-            types.add("biometric")
         wanted = [
-            t
-            for t in ALL_SECOND_FACTORS
-            if t in types
-            and (not FACTORS[t].categories <= proven or t in self.policy.required_factor_types)
+            name
+            for name, factor in self.factors.items()
+            if factor.enrolled_as in types
+            and (not factor.categories <= proven or name in self.policy.required_factor_types)
         ]
         return wanted
 

@@ -12,9 +12,9 @@ HERE = Path(__file__).parent
 
 MANIFEST = DomainManifest(
     name="auth",
-    api_routers=(api.router,),
+    api_routers=(api.router, api.factor_routes()),
     page_routers=(views.router,),
-    nav=(NavItem("/etrade/customers", "電子交易登入", "E-trading login"),),
+    nav=(NavItem("/etrade/customers", "電子交易登入", "E-trading login", article=9),),
     cli=CliGroup("etrade", cli.app),
     checks=checks,
     models=models,

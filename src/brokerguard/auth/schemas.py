@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
-from brokerguard.inputs import InputModel, TextPolicyModel
-from brokerguard.textpolicy import VERBATIM, MultilineText
+from brokerguard.auth.bodies import (
+    PASSWORD_FIELD_MAX,
+    TOKEN_MAX,
+    FactorOut,
+    FactorSubmissionBody,
+    Strict,
+    StrictRequest,
+)
+from brokerguard.auth.factor_registry import FACTORS
+from brokerguard.textpolicy import VERBATIM
 
-#: generous limits: the service checks the real ones and counts failures
-PASSWORD_FIELD_MAX = 4096
-TOKEN_MAX = 200
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class StrictRequest(Strict, InputModel):
-    """A request body: unknown fields, unsafe text and loose scalars are refused."""
+#: a factor that needs a server challenge (``POST /login/challenge``)
+ChallengeType = Annotated[
+    str,
+    AfterValidator(FACTORS.challenge_type),
+    Field(json_schema_extra=lambda schema: schema.update(enum=list(FACTORS.challenge_types))),
+]
+#: a factor customers enrol as their own credential (a lost one is reset)
+EnrolledType = Annotated[
+    str,
+    AfterValidator(FACTORS.enrolled_type),
+    Field(json_schema_extra=lambda schema: schema.update(enum=list(FACTORS.enrolled_types))),
+]
 
 
 class LoginRequest(StrictRequest):
@@ -37,7 +46,7 @@ class LoginResponse(Strict):
 
 class ChallengeRequest(StrictRequest):
     login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
-    type: Literal["device", "certificate", "webauthn", "biometric"]
+    type: ChallengeType
 
 
 class ChallengeResponse(Strict):
@@ -45,57 +54,19 @@ class ChallengeResponse(Strict):
     nonce: str
     expires_at: datetime
     sign: str = Field(description="The exact bytes to sign (UTF-8), before any extra parts.")
-    webauthn_options: dict[str, Any] | None = None
+    options: dict[str, Any] | None = Field(
+        default=None, description="What the factor needs besides the nonce (WebAuthn's options)."
+    )
+    webauthn_options: dict[str, Any] | None = Field(
+        default=None, description="The same as options (kept for existing WebAuthn clients)."
+    )
 
 
-class _Submission(Strict, TextPolicyModel):
-    """A member of :data:`FactorSubmission` (a discriminated union: text fields only)."""
-
-    login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
-
-
-class TotpSubmission(_Submission):
-    type: Literal["totp"]
-    code: str = Field(min_length=1, max_length=16)
-
-
-class DeviceSubmission(_Submission):
-    type: Literal["device"]
-    device_id: str = Field(min_length=1, max_length=128)
-    challenge_id: str = Field(min_length=1, max_length=64)
-    signature: str = Field(min_length=1, max_length=1024)
-
-
-class CertificateSubmission(_Submission):
-    type: Literal["certificate"]
-    challenge_id: str = Field(min_length=1, max_length=64)
-    signature: str = Field(min_length=1, max_length=2048)
-    fingerprint: str | None = Field(default=None, max_length=128)
-
-
-class WebAuthnSubmission(_Submission):
-    type: Literal["webauthn"]
-    challenge_id: str = Field(min_length=1, max_length=64)
-    credential: dict[str, Any]
-
-
-class BiometricSubmission(_Submission):
-    type: Literal["biometric"]
-    device_id: str = Field(min_length=1, max_length=128)
-    challenge_id: str = Field(min_length=1, max_length=64)
-    method: str = Field(min_length=1, max_length=64)
-    result: Literal["pass", "fail"]
-    signature: str = Field(min_length=1, max_length=1024)
-
-
-FactorSubmission = Annotated[
-    TotpSubmission
-    | DeviceSubmission
-    | CertificateSubmission
-    | WebAuthnSubmission
-    | BiometricSubmission,
-    Field(discriminator="type"),
-]
+if TYPE_CHECKING:
+    FactorSubmission = FactorSubmissionBody
+else:
+    #: the body of ``POST /login/factor``: the registered factors' submissions on ``type``
+    FactorSubmission = FACTORS.submission_union()
 
 
 class FactorResponse(Strict):
@@ -106,7 +77,7 @@ class FactorResponse(Strict):
     categories: list[str]
     expires_at: datetime | None = None
     login_token: str | None = None
-    next_factors: list[str] = []
+    next_factors: list[str] = Field(default_factory=list)
     password_change_required: bool = False
 
 
@@ -150,56 +121,49 @@ class RecoveryPasswordRequest(StrictRequest):
 
 class ResetFactorRequest(StrictRequest):
     login_token: str = Field(min_length=1, max_length=TOKEN_MAX)
-    type: Literal["totp", "device", "certificate", "webauthn"]
+    type: EnrolledType
 
 
-class TotpEnrolRequest(StrictRequest):
-    device_id: str = Field(default="", max_length=128)
-    label: str = Field(default="", max_length=128)
+class RevokedFactorsOut(Strict):
+    """``POST /credentials/reset-factor``: the IDs of the credentials revoked."""
+
+    revoked: list[str]
 
 
-class TotpEnrolResponse(Strict):
-    factor_id: str
-    otpauth_uri: str
-    qr_svg: str
-
-
-class TotpConfirmRequest(StrictRequest):
-    factor_id: str = Field(min_length=1, max_length=36)
-    code: str = Field(min_length=1, max_length=16)
-
-
-class DeviceEnrolRequest(StrictRequest):
-    device_id: str = Field(min_length=1, max_length=128)
-    public_key: MultilineText = Field(min_length=1, max_length=4096)
-    label: str = Field(default="", max_length=128)
-
-
-class CertificateEnrolRequest(StrictRequest):
-    certificate: MultilineText = Field(min_length=1, max_length=16384)
-
-
-class WebAuthnBeginResponse(Strict):
-    challenge_id: str
-    options: dict[str, Any]
-
-
-class WebAuthnFinishRequest(StrictRequest):
-    challenge_id: str = Field(min_length=1, max_length=64)
-    credential: dict[str, Any]
-    label: str = Field(default="", max_length=128)
-
-
-class FactorOut(Strict):
+class CustomerCreatedOut(Strict):
+    account: str
     id: str
-    type: str
+
+
+class LoginStepOut(Strict):
+    """One login step of a customer, as the staff view shows it."""
+
+    time: datetime
+    factor: str
+    outcome: str
+    reason: str
+    source_ip: str
+
+
+class CustomerDetailOut(Strict):
+    """Factors, lock state and the last 50 login steps of one customer (staff view)."""
+
+    account: str
+    display_name: str
     status: str
-    label: str
-    device_id: str
-    created_at: datetime
-    delivered_at: datetime | None
-    expires_at: datetime | None
-    last_used_at: datetime | None
+    locked: bool
+    failed_count: int
+    password_changed_at: datetime
+    factors: list[FactorOut]
+    history: list[LoginStepOut]
+
+
+class AssessmentRecordedOut(Strict):
+    """A recorded effectiveness assessment of an indirect biometric method (A9.1.3)."""
+
+    id: str
+    method: str
+    conclusion: str
 
 
 class CustomerCreateRequest(StrictRequest):
@@ -223,8 +187,3 @@ class AssessmentRequest(StrictRequest):
 
 class FactorActionRequest(StrictRequest):
     note: str = Field(default="", max_length=512)
-
-
-class CertificateRenewRequest(StrictRequest):
-    factor_id: str = Field(min_length=1, max_length=36)
-    certificate: MultilineText = Field(min_length=1, max_length=16384)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.auth.events import RequestMeta
-from brokerguard.auth.factor_totp import seed_context
-from brokerguard.auth.lifecycle import CredentialService, TotpEnrolment
+from brokerguard.auth.factor_totp import TotpEnrolment, seed_context
+from brokerguard.auth.lifecycle import CredentialService
 from brokerguard.auth.login import FactorAccepted, LoginService, LoginStarted, SessionInfo
 from brokerguard.auth.models import EnrolledFactor
 from brokerguard.auth.passwords import PasswordPolicy

@@ -17,7 +17,6 @@ MIN_CATEGORIES_FLOOR = 2
 MIN_PASSWORD_LENGTH_FLOOR = 6
 #: A9.7: lock after 5 consecutive wrong passwords (a firm may lock sooner, never later).
 LOCK_THRESHOLD_CEILING = 5
-FACTOR_TYPES = ("totp", "device", "certificate", "webauthn", "biometric")
 
 
 class AuthSettings(BaseSettings):
@@ -109,7 +108,8 @@ class AuthSettings(BaseSettings):
     @field_validator("required_factor_types")
     @classmethod
     def _known_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from brokerguard.auth.factor_registry import FACTORS  # the factors read these settings
+
         for item in value:
-            if item not in FACTOR_TYPES:
-                raise ValueError(f"unknown factor type {item!r}; use {', '.join(FACTOR_TYPES)}")
+            FACTORS.factor_name(item)
         return value

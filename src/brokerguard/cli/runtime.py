@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Settings, SettingsError, get_settings
@@ -27,6 +27,7 @@ from brokerguard.errors import (
     NotFoundError,
     ValidationError,
 )
+from brokerguard.kernel.context import AppContext
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, never wrapped
@@ -62,9 +63,30 @@ def clock() -> Clock:
     return SystemClock()
 
 
+@lru_cache(maxsize=4)
+def _session_factory(database: Engine) -> sessionmaker[Session]:
+    return session_factory(database)
+
+
+def context() -> AppContext:
+    """This command's typed application context, as the web app has one (``web.deps``):
+    the settings, the clock, the migrated database and its session factory, the checked
+    domain manifests. A command builds it once and passes its parts on."""
+    from brokerguard.domains import all_domains  # the domains import the CLI: import late
+
+    database = engine()
+    return AppContext(
+        settings=settings(),
+        clock=clock(),
+        engine=database,
+        session_factory=_session_factory(database),
+        domains=all_domains(),
+    )
+
+
 @contextmanager
 def open_session() -> Iterator[Session]:
-    with session_scope(session_factory(engine())) as session:
+    with session_scope(_session_factory(engine())) as session:
         yield session
 
 

@@ -15,6 +15,7 @@ from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
+from brokerguard.deepfake.schemas import OtpVerifiedOut, VideoSessionListOut, VideoSessionOut
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.inputs import InputModel
 from brokerguard.registerkit.files import read_upload
@@ -97,7 +98,7 @@ class ReviewBody(InputModel):
     note: MultilineText = Field(default="", max_length=2000)
 
 
-@router.get("/sessions")
+@router.get("/sessions", response_model=VideoSessionListOut)
 def list_api(
     request: Request, session: DbSession, clock: AppClock, sink: AppAuditSink, user: CurrentStaff
 ) -> dict[str, Any]:
@@ -126,7 +127,7 @@ def export_api(
     return download(content, media_type, filename)
 
 
-@router.post("/sessions", status_code=201)
+@router.post("/sessions", status_code=201, response_model=VideoSessionOut)
 def start_api(body: StartBody, session: DbSession, clock: AppClock, user: Writer) -> dict[str, Any]:
     row = service.start_session(
         session, clock, customer_ref=body.customer_ref, purpose=body.purpose, operator=user.username
@@ -134,7 +135,7 @@ def start_api(body: StartBody, session: DbSession, clock: AppClock, user: Writer
     return service.session_summary(row)
 
 
-@router.get("/sessions/{session_id}")
+@router.get("/sessions/{session_id}", response_model=VideoSessionOut)
 def get_api(
     session_id: str,
     request: Request,
@@ -158,7 +159,7 @@ def get_api(
     return summary
 
 
-@router.post("/sessions/{session_id}/otp")
+@router.post("/sessions/{session_id}/otp", response_model=VideoSessionOut)
 def send_otp_api(
     session_id: str,
     body: OtpSendBody,
@@ -180,7 +181,7 @@ def send_otp_api(
     return service.session_summary(row)
 
 
-@router.post("/sessions/{session_id}/otp/verify")
+@router.post("/sessions/{session_id}/otp/verify", responses={200: {"model": OtpVerifiedOut}})
 def verify_otp_api(
     session_id: str,
     body: OtpVerifyBody,
@@ -197,7 +198,7 @@ def verify_otp_api(
     return JSONResponse({**payload, "error": error}, status_code=422)
 
 
-@router.post("/sessions/{session_id}/challenges")
+@router.post("/sessions/{session_id}/challenges", response_model=VideoSessionOut)
 def challenges_api(
     session_id: str, body: ChallengesBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
@@ -205,7 +206,7 @@ def challenges_api(
     return service.session_summary(row)
 
 
-@router.post("/sessions/{session_id}/id-photo")
+@router.post("/sessions/{session_id}/id-photo", response_model=VideoSessionOut)
 def photo_api(
     session_id: str, body: PhotoBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
@@ -215,7 +216,7 @@ def photo_api(
     return service.session_summary(row)
 
 
-@router.post("/sessions/{session_id}/recording")
+@router.post("/sessions/{session_id}/recording", response_model=VideoSessionOut)
 async def recording_api(
     session_id: str,
     session: DbSession,
@@ -231,7 +232,7 @@ async def recording_api(
     return service.session_summary(row)
 
 
-@router.post("/sessions/{session_id}/recording-digest")
+@router.post("/sessions/{session_id}/recording-digest", response_model=VideoSessionOut)
 def digest_api(
     session_id: str, body: DigestBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
@@ -239,7 +240,7 @@ def digest_api(
     return service.session_summary(row)
 
 
-@router.post("/sessions/{session_id}/analysis-override")
+@router.post("/sessions/{session_id}/analysis-override", response_model=VideoSessionOut)
 def override_api(
     session_id: str, body: OverrideBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
@@ -248,7 +249,7 @@ def override_api(
     return service.session_summary(row)
 
 
-@router.post("/sessions/{session_id}/review")
+@router.post("/sessions/{session_id}/review", response_model=VideoSessionOut)
 def review_api(
     session_id: str,
     body: ReviewBody,

@@ -14,7 +14,7 @@ MANIFEST = DomainManifest(
     name="deepfake",
     api_routers=(api.router,),
     page_routers=(views.router,),
-    nav=(NavItem("/deepfake", "視訊核驗", "Video ID checks"),),
+    nav=(NavItem("/deepfake", "視訊核驗", "Video ID checks", article=10),),
     cli=CliGroup("deepfake", cli.app),
     checks=checks,
     models=models,

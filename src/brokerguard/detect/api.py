@@ -10,6 +10,7 @@ from pydantic import Field
 from brokerguard.audit.web import record_customer_read
 from brokerguard.detect import reports, service
 from brokerguard.detect.models import DetectAlert
+from brokerguard.detect.schemas import AlertListOut, AlertOut, DetectionRunOut, DetectReportOut
 from brokerguard.inputs import InputModel
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -41,7 +42,7 @@ def alert_dict(alert: DetectAlert) -> dict[str, Any]:
     }
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=AlertListOut)
 def alerts(
     request: Request,
     session: DbSession,
@@ -74,14 +75,14 @@ class CloseBody(InputModel):
     note: MultilineText = Field(default="", max_length=4000)
 
 
-@router.post("/alerts/{alert_id}/triage")
+@router.post("/alerts/{alert_id}/triage", response_model=AlertOut)
 def triage(
     alert_id: str, body: TriageBody, session: DbSession, clock: AppClock, staff: Analyst
 ) -> dict[str, Any]:
     return alert_dict(service.triage(session, clock, alert_id, staff.username, body.note))
 
 
-@router.post("/alerts/{alert_id}/close")
+@router.post("/alerts/{alert_id}/close", response_model=AlertOut)
 def close(
     alert_id: str, body: CloseBody, session: DbSession, clock: AppClock, staff: Analyst
 ) -> dict[str, Any]:
@@ -91,8 +92,8 @@ def close(
 
 
 @router.post("/run")
-def run(session: DbSession, clock: AppClock, _: Analyst) -> dict[str, Any]:
-    return service.run_detection(session, clock).__dict__
+def run(session: DbSession, clock: AppClock, _: Analyst) -> DetectionRunOut:
+    return DetectionRunOut.model_validate(vars(service.run_detection(session, clock)))
 
 
 class ReportBody(InputModel):
@@ -103,8 +104,8 @@ class ReportBody(InputModel):
 @router.post("/reports")
 def report(
     body: ReportBody, session: DbSession, clock: AppClock, settings: AppSettings, staff: Analyst
-) -> dict[str, Any]:
+) -> DetectReportOut:
     made = reports.generate_report(
         session, clock, settings, kind=body.kind, period=body.period, created_by=staff.username
     )
-    return {"kind": made.kind, "period": made.period, "evidence": made.evidence_ref}
+    return DetectReportOut(kind=made.kind, period=made.period, evidence=made.evidence_ref)

@@ -106,3 +106,42 @@ def close_command(
     with runtime.open_session() as session:
         service.close(session, runtime.clock(), alert_id, by, reason, note)
     typer.echo(f"closed {alert_id}")
+
+
+@app.command("stream")
+@runtime.handle_errors
+def stream_command(
+    until_drained: Annotated[
+        bool, typer.Option("--until-drained", help="stop when no message is left")
+    ] = False,
+    crash_after_commit: Annotated[
+        int | None, typer.Option("--crash-after-commit", hidden=True, min=1)
+    ] = None,
+) -> None:
+    """Consume login events from NATS JetStream and run the rules on each as it arrives
+    (what ``brokerguard worker`` runs when BROKERGUARD_NATS_URL is set)."""
+    import asyncio
+    import threading
+
+    from brokerguard.db.engine import session_factory
+    from brokerguard.detect.stream import LoginStream, consume
+    from brokerguard.errors import ConfigurationError
+    from brokerguard.worker.child import RunContext
+
+    settings = runtime.settings()
+    if not settings.nats_url:
+        raise ConfigurationError("set BROKERGUARD_NATS_URL to consume login events")
+    context = RunContext(settings, runtime.clock(), session_factory(runtime.engine()))
+    stats = asyncio.run(
+        consume(
+            LoginStream.from_settings(settings),
+            context,
+            threading.Event(),
+            until_drained=until_drained,
+            crash_after_commit=crash_after_commit,
+        )
+    )
+    typer.echo(
+        f"messages {stats.messages}, stored {stats.stored}, duplicates {stats.duplicates}, "
+        f"refused {stats.rejected}, new alerts {stats.alerts}"
+    )

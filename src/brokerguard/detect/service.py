@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from brokerguard.audit import service as audit_service
@@ -84,6 +84,20 @@ def _rows(session: Session, settings: DetectSettings, **kwargs: Any) -> Iterator
     )
 
 
+#: the PostgreSQL advisory lock one detection run holds until its transaction ends
+DETECTION_LOCK = 0x62_67_64_65_74  # "bgdet"
+
+
+def lock_detection(session: Session) -> None:
+    """Hold the detection lock for the rest of ``session``'s transaction, so two runs
+    (the one-minute job and the JetStream consumer, or two workers) never read the
+    same cursor at once and raise one alert twice. PostgreSQL: a transaction-level
+    advisory lock (re-entrant); SQLite: every write transaction already begins
+    ``IMMEDIATE`` (db/engine.py), one at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DETECTION_LOCK})
+
+
 def run_detection(
     session: Session,
     clock: Clock,
@@ -91,6 +105,7 @@ def run_detection(
     rules: Iterable[Rule] | None = None,
 ) -> RunSummary:
     settings = settings or get_settings().detect
+    lock_detection(session)
     rule_list = list(rules) if rules is not None else load_rules(settings.rules_dir)
     started = clock.now()
     cursor = _cursor(session)

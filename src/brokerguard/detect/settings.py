@@ -19,3 +19,18 @@ class DetectSettings(BaseSettings):
     """A folder of rule YAML files replacing the packaged rules."""
     untriaged_max_hours: int = Field(default=24, ge=1, le=24 * 90)
     max_run_age_hours: int = Field(default=24, ge=1, le=24 * 31)
+    stream: bool = True
+    """With ``BROKERGUARD_NATS_URL`` set, the worker also consumes login events from NATS
+    JetStream and runs the rules on each as it arrives (the one-minute job stays as the
+    fallback); false: the one-minute job only."""
+    stream_name: str = Field(default="BROKERGUARD_LOGINS", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    stream_subject: str = Field(
+        default="brokerguard.logins", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$"
+    )
+    """Login events (the audit event contract) are published here; refused ones go to
+    ``<subject>.rejected`` with the reason."""
+    stream_durable: str = Field(default="login-detect", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    stream_batch: int = Field(default=500, ge=1, le=10_000)
+    stream_ack_wait_s: float = Field(default=30.0, ge=1, le=3600)
+    """A message not acknowledged this long (its worker died before its commit) is
+    delivered again."""

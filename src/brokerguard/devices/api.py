@@ -14,6 +14,7 @@ from brokerguard.devices.schemas import (
     Ownership,
 )
 from brokerguard.devices.views import DEVICES
+from brokerguard.inputs import QueryBool
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import Upload, UploadMode, Writer, add_table_api
 from brokerguard.registerkit.spec import parse_mode
@@ -69,7 +70,7 @@ def compliance(
     clock: AppClock,
     user: CurrentStaff,
     settings: AppSettings,
-    only_problems: bool = False,
+    only_problems: QueryBool = False,
 ) -> list[ComplianceRow]:
     rows = service.compliance(session, clock, settings.devices)
     return [r for r in rows if r.problems] if only_problems else rows

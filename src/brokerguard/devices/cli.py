@@ -128,7 +128,7 @@ def import_mdm(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> Non
         f"unregistered {summary.unregistered}"
     )
     for error in summary.errors[:50]:
-        runtime.err_console.print(f"  line {error['line']}, {error['column']}: {error['message']}")
+        runtime.err_console.print(f"  line {error.line}, {error.column}: {error.message}")
     if summary.noncompliant or summary.unregistered:
         raise typer.Exit(runtime.EXIT_FAILED)
 

@@ -14,7 +14,7 @@ MANIFEST = DomainManifest(
     name="devices",
     api_routers=(api.router,),
     page_routers=(views.router,),
-    nav=(NavItem("/devices", "行動裝置", "Mobile devices"),),
+    nav=(NavItem("/devices", "行動裝置", "Mobile devices", article=6),),
     cli=CliGroup("devices", cli.app),
     checks=checks,
     models=models,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from brokerguard.clock import TAIPEI
 from brokerguard.inputs import InputModel
+from brokerguard.outputs import RowProblem
 from brokerguard.textpolicy import MultilineText
 
 
@@ -212,4 +213,4 @@ class MdmImportSummary(BaseModel):
     loaded: int
     noncompliant: int
     unregistered: int
-    errors: list[dict[str, object]]
+    errors: list[RowProblem]

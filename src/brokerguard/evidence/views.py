@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from brokerguard.clock import today
 from brokerguard.errors import BrokerguardError
 from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
+from brokerguard.evidence.schemas import EvidenceRecord
 from brokerguard.evidence.service import (
     evidence_content,
     get_evidence,
@@ -22,6 +24,7 @@ from brokerguard.rulebook import load_rulebook, require_known
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -78,16 +81,52 @@ def _field_errors(kind: str, requirement_ids: str, valid_until: str) -> dict[str
     return errors
 
 
+#: the most evidence the list reads (the store keeps more: export it or narrow the search)
+MAX_LISTED = 5000
+
+
+def evidence_table(day: date) -> TableSpec[EvidenceRecord]:
+    """Search, filters and sorts of the evidence list; ``day`` decides what has expired."""
+    return TableSpec(
+        search=lambda e: " ".join(
+            (e.title, e.filename, e.kind, e.owner, e.unit, e.uploaded_by, *e.requirement_ids)
+        ),
+        sorts={
+            "title": lambda e: e.title.casefold(),
+            "kind": lambda e: e.kind,
+            "owner": lambda e: e.owner.casefold(),
+            "uploaded": lambda e: e.uploaded_at,
+            "valid_until": lambda e: e.valid_until,
+        },
+        default_sort="-uploaded",
+        filters={
+            "kind": (tuple(known_evidence_kinds()), lambda e: e.kind),
+            "validity": (("current", "expired"), lambda e: _validity(e, day)),
+            "requirement": (
+                tuple(r.id for r in load_rulebook().ordered()),
+                lambda e: e.requirement_ids,
+            ),
+        },
+    )
+
+
+def _validity(record: EvidenceRecord, day: date) -> str:
+    return "current" if record.is_current(day) else "expired"
+
+
 @router.get("/evidence")
 def evidence_list(
     request: Request, session: DbSession, clock: AppClock, user: CurrentStaff
 ) -> Response:
+    day = today(clock)
+    items = list_evidence(session, limit=MAX_LISTED)
     return render(
         request,
         "evidence/list.html",
         {
-            "items": list_evidence(session),
-            "today": today(clock),
+            "t": table_page(request.query_params, evidence_table(day), items),
+            "kind_options": [(k, k, "data") for k in known_evidence_kinds()],
+            "today": day,
             "can_write": user.has_any(*WRITERS),
         },
     )

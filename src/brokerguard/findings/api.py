@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from brokerguard.clock import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import CloseIn, FindingIn, FromCheckIn, PlanIn
-from brokerguard.findings.schemas import FindingRecord, FindingStatus
+from brokerguard.findings.schemas import FailedCheckOut, FindingRecord, FindingStatus
 from brokerguard.findings.views import FINDINGS
+from brokerguard.inputs import QueryBool
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import ExportFormat, Upload, Writer, add_table_api, file_response
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
@@ -25,7 +26,7 @@ def list_findings(
     clock: AppClock,
     user: CurrentStaff,
     status: FindingStatus | None = None,
-    overdue: bool = False,
+    overdue: QueryBool = False,
     requirement_id: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[FindingRecord]:
     return intake.search_findings(
@@ -48,7 +49,7 @@ def create_finding(
     return intake.open_from_input(session, clock, data)
 
 
-@router.get("/failed-checks")
+@router.get("/failed-checks", response_model=list[FailedCheckOut])
 def failed_checks(session: DbSession, user: CurrentStaff) -> list[dict[str, Any]]:
     """Failed checks of the latest full assessment run: candidates for a finding."""
     return intake.failed_checks(session)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from brokerguard.assessment.registry import Status
 from brokerguard.assessment.service import latest_snapshot
-from brokerguard.clock import Clock
+from brokerguard.clock import Clock, parse_date
 from brokerguard.config import Settings
 from brokerguard.errors import BrokerguardError, ConflictError, NotFoundError, ValidationError
 from brokerguard.evidence.service import store_evidence
@@ -106,6 +106,49 @@ def finding_from_check(
         due_date=due_date,
         severity=severity,
     )
+
+
+def findings_from_check_form(
+    session: Session,
+    clock: Clock,
+    check_ids: list[str],
+    *,
+    requirement_id: str = "",
+    owner: str = "",
+    due_date: str = "",
+    severity: str = "medium",
+) -> list[FindingRecord]:
+    """A finding for each chosen failed check, from a web form's text fields.
+
+    Every field is judged before anything is written; a refused check refuses them all
+    (the caller rolls back). Raises :class:`BrokerguardError` naming the field.
+    """
+    chosen = list(dict.fromkeys(c.strip() for c in check_ids if c.strip()))
+    if not chosen:
+        raise ValidationError("choose at least one failed check", field="check_ids")
+    if any(len(c) > 128 for c in chosen):
+        raise ValidationError("a check ID is longer than 128 characters", field="check_ids")
+    owner = owner.strip()
+    if len(owner) > 128:
+        raise ValidationError("the owner is longer than 128 characters", field="owner")
+    if severity not in {s.value for s in Severity}:
+        raise ValidationError("severity is low, medium, high or critical", field="severity")
+    try:
+        due = parse_date(due_date) if due_date.strip() else None
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="due_date") from None
+    return [
+        finding_from_check(
+            session,
+            clock,
+            check_id=check_id,
+            requirement_id=requirement_id or None,
+            owner=owner,
+            due_date=due,
+            severity=severity,
+        )
+        for check_id in chosen
+    ]
 
 
 def failed_checks(session: Session) -> list[dict[str, Any]]:

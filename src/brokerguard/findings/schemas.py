@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from brokerguard.outputs import ResponseModel
+
 
 class Severity(StrEnum):
     low = "low"
@@ -45,3 +47,15 @@ class FindingRecord(BaseModel):
             and self.due_date is not None
             and self.due_date < today
         )
+
+
+class FailedCheckOut(ResponseModel):
+    """A failed or erroring check of the latest full run: a candidate for a finding."""
+
+    check_id: str
+    requirement_ids: list[str]
+    title_zh: str
+    title_en: str
+    status: str
+    reason_zh: str
+    reason_en: str

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from brokerguard.assessment.registry import Status
 from brokerguard.clock import Clock, parse_date, today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.findings import intake, service
@@ -20,6 +21,7 @@ from brokerguard.registerkit.pages import (
     add_register_routes,
     file_response,
 )
+from brokerguard.rulebook.model import sort_key
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
@@ -174,13 +176,58 @@ def export_page(fmt: str, session: DbSession, clock: AppClock, user: CurrentStaf
     return file_response(intake.export_findings(session, fmt, today(clock)), "findings", fmt)
 
 
+#: the failed checks of the latest full run, as the from-check list shows them
+CHECK_TABLE: TableSpec[dict[str, Any]] = TableSpec(
+    search=lambda c: " ".join(
+        (
+            c["check_id"],
+            c["title_zh"],
+            c["title_en"],
+            c["reason_zh"],
+            c["reason_en"],
+            *c["requirement_ids"],
+        )
+    ),
+    sorts={
+        "check": lambda c: c["check_id"],
+        "requirement": lambda c: (sort_key(c["requirement_ids"][0]), c["check_id"]),
+    },
+    default_sort="requirement",
+    filters={"status": (("fail", "error"), lambda c: c["status"])},
+    per_page=50,
+)
+#: what a refused "raise findings" tells the user, by the field at fault (catalogue msgids)
+RAISE_REFUSALS = {
+    "check_ids": "Choose at least one failed check.",
+    "check_id": "A chosen check is no longer failing in the latest run; the list has changed. "
+    "Nothing was saved.",
+    "requirement_id": "The check does not prove that requirement. Nothing was saved.",
+    "owner": "Name the owner (at most 128 characters).",
+    "due_date": "The due date is not a date (2026-12-31 or 115/12/31).",
+    "severity": "Choose a severity: low, medium, high or critical.",
+}
+
+
+def _from_check_page(
+    request: Request,
+    session: Session,
+    *,
+    error: BrokerguardError | None = None,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    context = {
+        "t": table_page(request.query_params, CHECK_TABLE, intake.failed_checks(session)),
+        "error": RAISE_REFUSALS.get(error.field or "", "Nothing was saved.") if error else None,
+        "form": form or {},
+        "severities": SEVERITIES,
+        "status_labels": {s.value: (s.label_zh, s.label_en) for s in (Status.failed, Status.error)},
+    }
+    return render(request, "findings/from_check.html", context, status_code=422 if error else 200)
+
+
 @router.get("/findings/from-check")
 def from_check_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
-    return render(
-        request,
-        "findings/from_check.html",
-        {"checks": intake.failed_checks(session), "error": None},
-    )
+    return _from_check_page(request, session)
 
 
 @router.post("/findings/from-check")
@@ -189,33 +236,33 @@ def from_check(
     session: DbSession,
     clock: AppClock,
     user: Writer,
+    check_ids: Annotated[list[str], Form(max_length=MAX_BULK)] = [],  # noqa: B006
     check_id: Annotated[str, Form(max_length=128)] = "",
     requirement_id: Annotated[str, Form(max_length=32)] = "",
-    owner: Annotated[str, Form(max_length=128)] = "",
+    owner: Annotated[str, Form(max_length=256)] = "",
     due_date: Annotated[str, Form(max_length=32)] = "",
     severity: Annotated[str, Form(max_length=16)] = "medium",
 ) -> Response:
+    """Raise a finding for each chosen failed check, all of them or none; a check whose
+    finding is still open keeps that finding (``check_id``: one check, as the API names it)."""
+    chosen = [*check_ids, check_id] if check_id else check_ids
+    form = {"check_ids": chosen, "owner": owner, "due_date": due_date, "severity": severity}
     try:
-        due = parse_date(due_date) if due_date.strip() else None
-    except ValueError as exc:
-        error: BrokerguardError | None = ValidationError(str(exc), field="due_date")
-    else:
-        try:
-            record = intake.finding_from_check(
-                session,
-                clock,
-                check_id=check_id,
-                requirement_id=requirement_id or None,
-                owner=owner,
-                due_date=due,
-                severity=severity if severity in {s.value for s in Severity} else "medium",
-            )
-        except BrokerguardError as exc:
-            error = exc
-        else:
-            return RedirectResponse(f"/findings/{record.id}", status_code=303)
-    context = {"checks": intake.failed_checks(session), "error": error}
-    return render(request, "findings/from_check.html", context, status_code=422)
+        records = intake.findings_from_check_form(
+            session,
+            clock,
+            chosen,
+            requirement_id=requirement_id,
+            owner=owner,
+            due_date=due_date,
+            severity=severity,
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        return _from_check_page(request, session, error=error, form=form)
+    if len(records) == 1:
+        return RedirectResponse(f"/findings/{records[0].id}", status_code=303)
+    return RedirectResponse("/findings?status=open&sort=requirement", status_code=303)
 
 
 def _detail(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import ConfigDict, Field
 
-from brokerguard.inputs import InputModel
+from brokerguard.inputs import InputModel, QueryBool
 from brokerguard.iot import scans, service
 from brokerguard.iot.schemas import (
     AssessmentIn,
@@ -193,7 +193,7 @@ async def import_scan(
 
 @router.get("/scans/{scan_id}/hosts")
 def scan_hosts(
-    scan_id: str, session: DbSession, user: CurrentStaff, unregistered: bool = False
+    scan_id: str, session: DbSession, user: CurrentStaff, unregistered: QueryBool = False
 ) -> list[ScanHostRecord]:
     return scans.scan_hosts(session, scan_id, unregistered_only=unregistered)
 

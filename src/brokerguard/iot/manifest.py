@@ -14,7 +14,7 @@ MANIFEST = DomainManifest(
     name="iot",
     api_routers=(api.router,),
     page_routers=(views.router,),
-    nav=(NavItem("/iot/assets", "物聯網設備", "IoT devices"),),
+    nav=(NavItem("/iot/assets", "物聯網設備", "IoT devices", article=7),),
     cli=CliGroup("iot", cli.app),
     checks=checks,
     models=models,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import threading
+
     from sqlalchemy.orm import Session
 
     from brokerguard.clock import Clock
@@ -68,3 +70,27 @@ class JobSpec:
             raise ValueError(f"job {self.name}: timeout_s must be positive")
         if self.retries < 0:
             raise ValueError(f"job {self.name}: retries must be 0 or more")
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """Continuous work a domain declares beside its jobs: the worker runs ``run`` in a
+    thread of its own while ``enabled(settings)`` (e.g. a NATS JetStream consumer when
+    ``BROKERGUARD_NATS_URL`` is set), until the stop event is set; a ``run`` that
+    raises is logged and started again after ``restart_delay_s``. Like a job, it
+    must be idempotent: a message handled twice doubles nothing."""
+
+    name: str
+    enabled: Callable[[Settings], bool]
+    run: Callable[[JobContext, threading.Event], None]
+    title_zh: str
+    title_en: str
+    restart_delay_s: float = 5.0
+    requirement_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        domain, dot, what = self.name.partition(".")
+        if not (domain and dot and what):
+            raise ValueError(f"consumer name {self.name!r} must be '<domain>.<what>'")
+        if self.restart_delay_s <= 0:
+            raise ValueError(f"consumer {self.name}: restart_delay_s must be positive")

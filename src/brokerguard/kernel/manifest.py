@@ -22,7 +22,7 @@ from fastapi import APIRouter
 from pydantic_settings import BaseSettings
 
 from brokerguard.errors import ConfigurationError
-from brokerguard.kernel.jobs import JobSpec
+from brokerguard.kernel.jobs import JobSpec, StreamConsumer
 
 if TYPE_CHECKING:
     from brokerguard.demodata import DemoContext
@@ -45,11 +45,13 @@ class ManifestError(ConfigurationError):
 @dataclass(frozen=True)
 class NavItem:
     """A menu entry. The menu lists entries in the order of :data:`brokerguard.domains`,
-    then in the order the manifest gives them."""
+    then in the order the manifest gives them, grouped by ``article``: the article of the
+    rules the page serves (``None``: the compliance work every article shares)."""
 
     path: str
     label_zh: str
     label_en: str
+    article: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class DomainManifest:
     #: the module of the domain's SQLAlchemy models (imported before migrations run)
     models: ModuleType | None = None
     jobs: tuple[JobSpec, ...] = ()
+    #: continuous consumers the worker runs beside the jobs (declared in ``jobs.py``)
+    consumers: tuple[StreamConsumer, ...] = ()
     demo: DemoStep | None = None
     settings: type[BaseSettings] | None = None
     #: pages are named ``<name>/<file>.html`` and found in this folder
@@ -108,6 +112,7 @@ class DomainManifest:
         self._require_all(self.nav, NavItem, "nav")
         self._require_all(self.commands, CliCommand, "commands")
         self._require_all(self.jobs, JobSpec, "jobs")
+        self._require_all(self.consumers, StreamConsumer, "consumers")
         if self.cli is not None and not isinstance(self.cli, CliGroup):
             self._fail(f"cli must be a CliGroup, not {type(self.cli).__name__}")
         if self.demo is not None and not isinstance(self.demo, DemoStep):
@@ -122,9 +127,10 @@ class DomainManifest:
         for label, folder in (("templates", self.templates), ("migrations", self.migrations)):
             if folder is not None and not Path(folder).is_dir():
                 self._fail(f"the {label} folder {folder} does not exist")
-        for job in self.jobs:
-            if not job.name.startswith(f"{self.name}."):
-                self._fail(f"job {job.name!r} must be named '{self.name}.<what>'")
+        names = [job.name for job in self.jobs] + [c.name for c in self.consumers]
+        for name in names:
+            if not name.startswith(f"{self.name}."):
+                self._fail(f"job {name!r} must be named '{self.name}.<what>'")
         for item in self.nav:
             if not item.path.startswith("/"):
                 self._fail(f"nav path {item.path!r} must start with '/'")
@@ -147,7 +153,7 @@ class DomainManifest:
             "cli": self.cli is not None or bool(self.commands),
             "checks": self.checks is not None,
             "demo": self.demo is not None,
-            "jobs": bool(self.jobs),
+            "jobs": bool(self.jobs) or bool(self.consumers),
             "models": self.models is not None,
         }
 

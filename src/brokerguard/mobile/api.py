@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from brokerguard.clock import parse_date, today
 from brokerguard.errors import ValidationError
+from brokerguard.inputs import QueryBool
 from brokerguard.mobile import approvals, gate, listing, registry, review, testing
 from brokerguard.mobile.models import MobileRelease
 from brokerguard.mobile.schemas import (
@@ -17,8 +18,12 @@ from brokerguard.mobile.schemas import (
     AppOut,
     ApprovalIn,
     ApprovalOut,
+    ArtifactReportOut,
+    ChecklistImportOut,
+    GateResultOut,
     LabDueOut,
     LabTestOut,
+    ListingOut,
     PurposeIn,
     PurposeOut,
     ReleaseOut,
@@ -85,14 +90,14 @@ def put_purpose(
     )
 
 
-@router.post("/analyze")
+@router.post("/analyze", response_model=ArtifactReportOut)
 async def analyze(staff: CurrentStaff, artifact: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """Analyse an uploaded APK or IPA; nothing is stored."""
     report = await analyze_upload(artifact)
     return report.to_dict()
 
 
-@router.post("/apps/{slug}/gate")
+@router.post("/apps/{slug}/gate", response_model=GateResultOut)
 async def run_gate(
     slug: str,
     session: DbSession,
@@ -100,7 +105,7 @@ async def run_gate(
     staff: CurrentStaff,
     artifact: Annotated[UploadFile, File()],
     settings: AppSettings,
-    major_update: Annotated[bool | None, Form()] = None,
+    major_update: Annotated[QueryBool | None, Form()] = None,
 ) -> dict[str, Any]:
     """The release gate for an uploaded artifact (``passed`` tells whether it may ship)."""
     report = await analyze_upload(artifact)
@@ -278,7 +283,7 @@ def lab_tests_due(
     return rows
 
 
-@router.post("/checklists")
+@router.post("/checklists", response_model=ChecklistImportOut)
 async def import_checklist(
     session: DbSession,
     staff: Reviewer,
@@ -342,7 +347,7 @@ def complete_review(
     return review.complete_review(session, clock, row, summary=body.summary, settings=settings)
 
 
-@router.get("/listing.json")
+@router.get("/listing.json", responses={200: {"model": ListingOut}})
 def listing_json(session: DbSession, staff: CurrentStaff) -> Response:
     entries = listing.official_listing(session)
     return Response(listing.listing_json(entries), media_type="application/json")

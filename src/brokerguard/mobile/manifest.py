@@ -14,7 +14,7 @@ MANIFEST = DomainManifest(
     name="mobile",
     api_routers=(api.router,),
     page_routers=(views.router,),
-    nav=(NavItem("/mobile", "行動應用程式", "Mobile apps"),),
+    nav=(NavItem("/mobile", "行動應用程式", "Mobile apps", article=6),),
     cli=CliGroup("app", cli.app),
     checks=checks,
     models=models,

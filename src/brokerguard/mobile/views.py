@@ -6,18 +6,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from brokerguard.clock import to_taipei
-from brokerguard.errors import BrokerguardError, NotFoundError
-from brokerguard.mobile import approvals, registry, review, testing
+from brokerguard.clock import Clock, parse_date, to_taipei, today
+from brokerguard.config import Settings
+from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
+from brokerguard.mobile import approvals, gate, registry, review, testing
+from brokerguard.mobile.analysis import ArtifactReport
 from brokerguard.mobile.models import (
     MobileApp,
     MobileApproval,
     MobileRelease,
     MobileReportReview,
 )
+from brokerguard.mobile.uploads import analyze_upload
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -100,6 +104,11 @@ def _app_context(session: DbSession, app: MobileApp) -> dict[str, object]:
         "form_error": None,
         "purpose_form": {},
         "purpose_error": None,
+        "gate": None,
+        "release_form": {},
+        "release_error": None,
+        "release_error_detail": None,
+        "major_reasons": registry.MAJOR_REASONS,
     }
 
 
@@ -184,6 +193,148 @@ def approve_form(
         context["form_error"] = error
         return render(request, "mobile/app.html", context, status_code=error.status_code)
     return RedirectResponse(f"/mobile/apps/{app.slug}", status_code=303)
+
+
+#: what a refused release step tells the user, by the field at fault (catalogue msgids)
+RELEASE_REFUSALS = {
+    "artifact": "The file cannot be released as this app: it is not its APK or IPA, it is "
+    "damaged, or it is already registered. Nothing was saved.",
+    "major_reasons": "A major update names what changed. Nothing was saved.",
+    "store": "The store name is at most 64 characters. Nothing was saved.",
+    "release": "The release gate does not pass, or the release is no longer a candidate. "
+    "Nothing was published.",
+    "released_on": "The release date is not a date (2026-12-31 or 115/12/31).",
+    "package": "The file is another app's package. Nothing was saved.",
+}
+Upload = Annotated[UploadFile, File()]
+
+
+def _gate_result(
+    session: Session, clock: Clock, settings: Settings, app: MobileApp, report: ArtifactReport
+) -> gate.GateResult:
+    return gate.evaluate_gate(
+        session, clock, app, report, lab_test_valid_days=settings.mobile.lab_test_valid_days
+    )
+
+
+def _release_page(
+    request: Request,
+    session: Session,
+    app: MobileApp,
+    *,
+    result: gate.GateResult | None = None,
+    error: BrokerguardError | None = None,
+    form: dict[str, object] | None = None,
+) -> Response:
+    """The app's page with a gate result or a refused release step (the input kept)."""
+    context = _app_context(session, app)
+    context["gate"] = result
+    context["release_form"] = form or {}
+    context["release_error"] = (
+        RELEASE_REFUSALS.get(error.field or "", "Nothing was saved.") if error else None
+    )
+    context["release_error_detail"] = error.message if error else None
+    status = 200 if error is None else (error.status_code if error.status_code < 500 else 422)
+    return render(request, "mobile/app.html", context, status_code=status)
+
+
+@router.post("/apps/{slug}/releases")
+async def upload_release(
+    request: Request,
+    slug: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Writer,
+    artifact: Upload,
+    store: Annotated[str, Form(max_length=256)] = "",
+    major_reasons: Annotated[list[str], Form(max_length=8)] = [],  # noqa: B006
+) -> Response:
+    """Analyse an uploaded APK or IPA, register it as a release candidate and show the gate
+    result (A6.3): what must still happen before it may be published."""
+    app = registry.get_app(session, slug)
+    reasons = [r for r in major_reasons if r.strip()]
+    form: dict[str, object] = {"store": store, "major_reasons": reasons}
+    try:
+        report = await analyze_upload(artifact)
+        registry.register_release(
+            session,
+            clock,
+            app,
+            report,
+            actor=staff.username,
+            major_update=bool(reasons),
+            major_reasons=reasons,
+            store=store,
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        return _release_page(request, session, app, error=error, form=form)
+    result = _gate_result(session, clock, settings, app, report)
+    return _release_page(request, session, app, result=result)
+
+
+@router.post("/apps/{slug}/gate")
+async def check_gate(
+    request: Request,
+    slug: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: CurrentStaff,
+    artifact: Upload,
+) -> Response:
+    """The gate for an uploaded artifact, rule by rule; nothing is written."""
+    app = registry.get_app(session, slug)
+    try:
+        report = await analyze_upload(artifact)
+    except BrokerguardError as error:
+        return _release_page(request, session, app, error=error)
+    return _release_page(
+        request, session, app, result=_gate_result(session, clock, settings, app, report)
+    )
+
+
+@router.post("/releases/{release_id}/publish")
+async def publish_form(
+    request: Request,
+    release_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    staff: Writer,
+    artifact: Upload,
+    released_on: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Publish a candidate: the file sent must be the one registered and the gate must pass."""
+    release = registry.get_release(session, release_id)
+    app = session.get(MobileApp, release.app_id)
+    if app is None:
+        raise NotFoundError("the release's app is gone", field="release")
+    form: dict[str, object] = {"release_id": release_id, "released_on": released_on}
+    result = None
+    try:
+        report = await analyze_upload(artifact)
+        result = _gate_result(session, clock, settings, app, report)
+        try:
+            when = parse_date(released_on) if released_on.strip() else today(clock)
+        except ValueError as exc:
+            raise ValidationError(str(exc), field="released_on") from None
+        gate.publish_release(
+            session,
+            clock,
+            app,
+            release,
+            report,
+            released_on=when,
+            lab_test_valid_days=settings.mobile.lab_test_valid_days,
+            settings=settings,
+            actor=staff.username,
+        )
+    except BrokerguardError as error:
+        session.rollback()
+        return _release_page(request, session, app, result=result, error=error, form=form)
+    return RedirectResponse(f"/mobile/apps/{app.slug}#release-{release.id}", status_code=303)
 
 
 @router.post("/lab-tests/{test_id}/reviews")

@@ -9,7 +9,6 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.clock import to_taipei
-from brokerguard.db.engine import session_factory
 from brokerguard.errors import ValidationError
 from brokerguard.notify import service
 from brokerguard.notify.delivery import outbox_for
@@ -112,10 +111,10 @@ def route_add(
 @runtime.handle_errors
 def test(name: str) -> None:
     """Send a test notice to channel NAME now; exit 1 when it was not delivered."""
-    clock = runtime.clock()
+    ctx = runtime.context()
     with runtime.open_session() as session:
-        delivery_id = service.queue_test(session, clock, name)
-    outbox = outbox_for(runtime.settings(), session_factory(runtime.engine()), clock)
+        delivery_id = service.queue_test(session, ctx.clock, name)
+    outbox = outbox_for(ctx.settings, ctx.session_factory, ctx.clock)
     report = outbox.send(outbox.claim(1, only=[delivery_id]))
     if report.sent == 1:
         runtime.console.print(f"delivered to {name}", highlight=False)
@@ -136,7 +135,8 @@ def test(name: str) -> None:
 @runtime.handle_errors
 def deliver() -> None:
     """Send every delivery that is due now (the worker does this on its own)."""
-    outbox = outbox_for(runtime.settings(), session_factory(runtime.engine()), runtime.clock())
+    ctx = runtime.context()
+    outbox = outbox_for(ctx.settings, ctx.session_factory, ctx.clock)
     report = outbox.deliver_due()
     runtime.console.print(
         f"sent {report.sent}, failed {report.failed} (given up {report.given_up})",

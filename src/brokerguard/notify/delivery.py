@@ -74,6 +74,11 @@ class Claimed:
     attempts: int
 
 
+#: a sent delivery: the claim, its result (None: its channel was down, not tried), and
+#: when the try started and finished
+Result = tuple[Claimed, SendResult | None, datetime, datetime]
+
+
 @dataclass
 class Outbox:
     """Sends the outbox's due deliveries with ``senders`` (by channel type)."""
@@ -89,14 +94,27 @@ class Outbox:
         self.owner = self.owner or worker_id()
 
     def deliver_due(self, max_batches: int = 1000) -> DeliveryReport:
-        """Send every delivery due now, batch after batch, until none is left."""
+        """Send every delivery due now, batch after batch, until none is left. The next
+        batch is claimed and queued while the current one is being sent, so the
+        senders never stand idle while the database commits a claim."""
         report = DeliveryReport()
-        for _ in range(max_batches):
-            claimed = self.claim(self.settings.batch)
-            if not claimed:
-                break
-            report += self.send(claimed)
+        down: set[str] = set()
+        with self._pool() as pool:
+            in_flight = self._submit(pool, self.claim(self.settings.batch), down)
+            batches = 1
+            while in_flight:
+                following: list[Future[Result]] = []
+                if batches < max_batches:
+                    following = self._submit(pool, self.claim(self.settings.batch), down)
+                    batches += 1
+                report += self._collect(in_flight)
+                in_flight = following
         return report
+
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(
+            max_workers=self.settings.concurrency, thread_name_prefix="notify"
+        )
 
     def claim(self, limit: int, only: Collection[str] = ()) -> list[Claimed]:
         """Lease up to ``limit`` due deliveries (``only`` these, when given), committed
@@ -154,14 +172,18 @@ class Outbox:
         return claimed
 
     def send(self, claimed: list[Claimed]) -> DeliveryReport:
-        """Send ``claimed`` concurrently, recording results as they come in. When a
-        channel cannot be reached, its other deliveries of this batch wait for the next
-        pass (no attempt counted), so one dead receiver does not hold up the rest."""
-        down: set[str] = set()
-        report = DeliveryReport()
-        pending: list[tuple[Claimed, SendResult | None, datetime, datetime]] = []
+        """Send ``claimed`` concurrently, recording results as they come in."""
+        with self._pool() as pool:
+            return self._collect(self._submit(pool, claimed, set()))
 
-        def one(entry: Claimed) -> tuple[Claimed, SendResult | None, datetime, datetime]:
+    def _submit(
+        self, pool: ThreadPoolExecutor, claimed: list[Claimed], down: set[str]
+    ) -> list[Future[Result]]:
+        """Queue ``claimed`` on ``pool``. When a channel cannot be reached, its other
+        deliveries of this pass wait for the next one (no attempt counted), so one dead
+        receiver does not hold up the rest."""
+
+        def one(entry: Claimed) -> Result:
             started = self.clock.now()
             if entry.channel.id in down:
                 return entry, None, started, started
@@ -178,23 +200,22 @@ class Outbox:
                 down.add(entry.channel.id)
             return entry, result, started, self.clock.now()
 
-        workers = min(self.settings.concurrency, len(claimed))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
-            futures: list[Future[tuple[Claimed, SendResult | None, datetime, datetime]]] = [
-                pool.submit(one, entry) for entry in _interleaved(claimed)
-            ]
-            for future in as_completed(futures):
-                pending.append(future.result())
-                if len(pending) >= RECORD_EVERY:
-                    report += self.record(pending)
-                    pending = []
+        return [pool.submit(one, entry) for entry in _interleaved(claimed)]
+
+    def _collect(self, futures: list[Future[Result]]) -> DeliveryReport:
+        """Record the results as they come in, ``RECORD_EVERY`` per transaction."""
+        report = DeliveryReport()
+        pending: list[Result] = []
+        for future in as_completed(futures):
+            pending.append(future.result())
+            if len(pending) >= RECORD_EVERY:
+                report += self.record(pending)
+                pending = []
         if pending:
             report += self.record(pending)
         return report
 
-    def record(
-        self, results: list[tuple[Claimed, SendResult | None, datetime, datetime]]
-    ) -> DeliveryReport:
+    def record(self, results: list[Result]) -> DeliveryReport:
         """Record ``results`` in one transaction: one multi-row INSERT of the attempts and
         one executemany UPDATE of the deliveries (each still ``pending``, so a delivery
         another pass recorded meanwhile is left as it is)."""

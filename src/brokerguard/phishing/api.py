@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from brokerguard.errors import ValidationError
 from brokerguard.phishing import reminders, service
@@ -14,13 +16,24 @@ from brokerguard.phishing.domains import HostError
 from brokerguard.phishing.feeds import urls_in_text
 from brokerguard.phishing.registry import current_brands, save_brands
 from brokerguard.phishing.schemas import (
+    Banner,
+    BrandOut,
+    BrandsStoredOut,
+    CaseDetailOut,
     CaseOut,
+    CheckOut,
     CheckRequest,
     CloseRequest,
     EventOut,
+    InAppFeed,
     LetterOut,
     NoticeIn,
+    NoticeOut,
     OpenCaseRequest,
+    PeriodicSentOut,
+    PhishingSettingsOut,
+    ReminderSendOut,
+    TakedownOut,
     TriageRequest,
 )
 from brokerguard.phishing.scoring import Scorer
@@ -38,6 +51,8 @@ from brokerguard.web.deps import (
 )
 
 router = APIRouter(prefix="/api/v1/phishing", tags=["phishing"])
+BANNER: TypeAdapter[Banner] = TypeAdapter(Banner)
+IN_APP_FEED: TypeAdapter[InAppFeed] = TypeAdapter(InAppFeed)
 Security = Annotated[StaffIdentity, Depends(require_roles(Role.security))]
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
 
@@ -49,7 +64,7 @@ def _scorer(session: DbSession) -> Scorer:
     return Scorer(brands)
 
 
-@router.post("/check")
+@router.post("/check", response_model=CheckOut)
 def check(body: CheckRequest, session: DbSession, staff: CurrentStaff) -> dict[str, object]:
     """Score domains or URLs (and the links of an SMS / LINE message) against the brands."""
     scorer = _scorer(session)
@@ -84,12 +99,12 @@ def open_case(
 
 
 @router.get("/cases/{case_id}")
-def case_detail(case_id: str, session: DbSession, staff: CurrentStaff) -> dict[str, object]:
+def case_detail(case_id: str, session: DbSession, staff: CurrentStaff) -> CaseDetailOut:
     case = service.get_case(session, case_id)
-    return {
-        "case": CaseOut.of(case),
-        "events": [EventOut.of(e) for e in service.case_events(session, case)],
-    }
+    return CaseDetailOut(
+        case=CaseOut.of(case),
+        events=[EventOut.of(e) for e in service.case_events(session, case)],
+    )
 
 
 @router.post("/cases/{case_id}/triage")
@@ -132,17 +147,17 @@ def takedown(
     settings: AppSettings,
     staff: Security,
     sink: AppAuditSink,
-) -> dict[str, object]:
+) -> TakedownOut:
     """Generate the zh-TW takedown letters (stored as evidence)."""
     case = service.get_case(session, case_id)
     brand = service.brand_of(current_brands(session), case.brand_key)
     letters = service.request_takedown(
         session, clock, settings, case, actor=staff.username, brand=brand, sink=sink
     )
-    return {
-        "case": CaseOut.of(case),
-        "letters": [LetterOut(recipient=x.recipient, title=x.title, text=x.text) for x in letters],
-    }
+    return TakedownOut(
+        case=CaseOut.of(case),
+        letters=[LetterOut(recipient=x.recipient, title=x.title, text=x.text) for x in letters],
+    )
 
 
 @router.post("/cases/{case_id}/close")
@@ -161,7 +176,7 @@ def close(
     return CaseOut.of(case)
 
 
-@router.get("/brands")
+@router.get("/brands", response_model=list[BrandOut])
 def brands(session: DbSession, staff: CurrentStaff) -> list[dict[str, object]]:
     return [
         {"key": b.key, **b.spec.model_dump(), "terms": [t.text for t in b.terms]}
@@ -177,24 +192,34 @@ def put_brands(
     yaml_text: Annotated[
         MultilineText, Body(media_type="application/yaml", max_length=2 * 1024 * 1024)
     ],
-) -> dict[str, object]:
+) -> BrandsStoredOut:
     """Replace or add brands from a YAML document (the brand-file format)."""
     loaded = parse_brands_text(yaml_text, source="request body")
     save_brands(session, clock, loaded)
-    return {"stored": [b.key for b in loaded], "yaml": dump_brands(b.spec for b in loaded)}
+    return BrandsStoredOut(stored=[b.key for b in loaded], yaml=dump_brands(b.spec for b in loaded))
 
 
-@router.get("/public/banner")
+def _published(settings: AppSettings, name: str, shape: TypeAdapter[Any], empty: object) -> Any:
+    """A published feed file in its declared shape; a file that does not hold that shape
+    (edited by hand, cut short) is served as the empty feed, never as something else."""
+    data = reminders.read_json(reminders.feed_dir(settings) / name, empty)
+    try:
+        return shape.dump_python(shape.validate_python(data), mode="json")
+    except PydanticValidationError:
+        return empty
+
+
+@router.get("/public/banner", responses={200: {"model": Banner}})
 def banner(settings: AppSettings) -> JSONResponse:
     """The anti-phishing web banner the firm's web site shows (no sign-in)."""
-    data = reminders.read_json(reminders.feed_dir(settings) / "banner.json", {})
+    data = _published(settings, "banner.json", BANNER, {})
     return JSONResponse(data, headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.get("/public/inapp-feed")
+@router.get("/public/inapp-feed", responses={200: {"model": InAppFeed}})
 def inapp_feed(settings: AppSettings) -> JSONResponse:
     """The in-app anti-phishing messages the trading app shows (no sign-in)."""
-    data = reminders.read_json(reminders.feed_dir(settings) / "inapp-feed.json", [])
+    data = _published(settings, "inapp-feed.json", IN_APP_FEED, [])
     return JSONResponse(data, headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -202,10 +227,10 @@ Editor = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.comp
 
 
 @router.get("/notices")
-def notices(session: DbSession, staff: CurrentStaff) -> list[dict[str, str]]:
+def notices(session: DbSession, staff: CurrentStaff) -> list[NoticeOut]:
     """The customer notices in force (edited text or the built-in one), zh-TW and English."""
     return [
-        {"template": key, "language": language, "subject": subject, "body": body}
+        NoticeOut(template=key, language=language, subject=subject, body=body)
         for (key, language), (subject, body) in sorted(reminders.template_texts(session).items())
     ]
 
@@ -218,7 +243,7 @@ def put_notice(
     session: DbSession,
     clock: AppClock,
     staff: Editor,
-) -> dict[str, str]:
+) -> NoticeOut:
     row = reminders.save_template(
         session,
         clock,
@@ -228,10 +253,10 @@ def put_notice(
         body=body.body,
         actor=staff.username,
     )
-    return {"template": row.key, "language": row.language, "subject": row.subject, "body": row.body}
+    return NoticeOut(template=row.key, language=row.language, subject=row.subject, body=row.body)
 
 
-@router.get("/reminders")
+@router.get("/reminders", response_model=list[ReminderSendOut])
 def reminder_log(session: DbSession, staff: CurrentStaff) -> list[dict[str, object]]:
     """The reminder send log (newest first)."""
     return [
@@ -253,7 +278,7 @@ def reminder_log(session: DbSession, staff: CurrentStaff) -> list[dict[str, obje
 @router.post("/reminders/periodic")
 def send_periodic(
     session: DbSession, clock: AppClock, settings: AppSettings, staff: Editor
-) -> dict[str, int]:
+) -> PeriodicSentOut:
     """Publish the periodic notice on the web banner and the in-app feed now."""
     domains = [d for b in current_brands(session) for d in b.domains]
     channels = reminders.default_channels(settings, clock, settings.phishing, email=False)
@@ -268,9 +293,9 @@ def send_periodic(
         trigger="periodic",
         actor=staff.username,
     )
-    return {"sends": len(sends)}
+    return PeriodicSentOut(sends=len(sends))
 
 
-@router.get("/settings")
+@router.get("/settings", response_model=PhishingSettingsOut)
 def phishing_settings(staff: CurrentStaff, settings: AppSettings) -> dict[str, object]:
     return settings.phishing.model_dump(exclude={"smtp_host", "smtp_port"}, mode="json")

@@ -125,6 +125,8 @@ class CTLog(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     url: Mapped[str] = mapped_column(String(512))
     api: Mapped[str] = mapped_column(String(16))  # rfc6962 | static
+    #: a static-ct-api log's checkpoint origin (its key name); "" for RFC 6962 logs
+    origin: Mapped[str] = mapped_column(String(512), default="", server_default="")
     public_key: Mapped[str] = mapped_column(Text)  # PEM
     log_id: Mapped[str] = mapped_column(String(64))  # base64 SHA-256 of the key
     verified_size: Mapped[int] = mapped_column(BigInteger, default=0)

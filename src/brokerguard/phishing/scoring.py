@@ -499,14 +499,18 @@ class Scorer:
             if not label:
                 wanted.add(i)  # no known suffix: the full parser says why
             labels.append(label)
-        folded = [ascii_skeleton(label) for label in labels]
+        # hosts share labels (www.x.com, mail.x.com): fold and compare each label once
+        rows: dict[str, int] = {}
+        row_of = [rows.setdefault(label, len(rows)) for label in labels]
+        folded = [ascii_skeleton(label) for label in rows]
         short = self._short_skeletons
-        wanted.update(i for i, f in enumerate(folded) if f in short)
         matrix = process.cdist(
             folded, self._skeletons, scorer=OSA.distance, score_cutoff=2, dtype=np.int8, workers=1
         )
-        near = np.nonzero(matrix.min(axis=1) <= 2)[0]
-        wanted.update(int(i) for i in near)
+        near = np.asarray(matrix.min(axis=1) <= 2) if folded else np.zeros(0, dtype=bool)
+        for row, f in enumerate(folded):
+            near[row] |= f in short
+        wanted.update(i for i, row in enumerate(row_of) if near[row])
         return sorted(wanted)
 
     def scan(self, lines: Iterable[str], *, batch: int = 20000) -> Iterator[Verdict | Rejected]:

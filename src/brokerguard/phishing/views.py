@@ -8,15 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from brokerguard.clock import as_utc
 from brokerguard.errors import BrokerguardError, PermissionDeniedError, ValidationError
 from brokerguard.phishing import reminders, service
 from brokerguard.phishing.domains import HostError
 from brokerguard.phishing.feeds import urls_in_text
+from brokerguard.phishing.models import PhishingCase
 from brokerguard.phishing.registry import current_brands
 from brokerguard.phishing.scoring import Scorer, Verdict
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
+from brokerguard.web.labels import LABELS
+from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/phishing", include_in_schema=False)
@@ -38,24 +42,40 @@ def home() -> RedirectResponse:
     return RedirectResponse("/phishing/cases", status_code=303)
 
 
+CASE_TABLE: TableSpec[PhishingCase] = TableSpec(
+    search=lambda c: " ".join((c.number, c.target, c.brand_key, c.registrar, c.hosting)),
+    sorts={
+        "number": lambda c: c.number,
+        "score": lambda c: c.score,
+        "status": lambda c: service.STATUSES.index(c.status),
+        "opened": lambda c: as_utc(c.opened_at),
+    },
+    default_sort="-opened",
+    filters={
+        "status": (service.STATUSES, lambda c: c.status),
+        "kind": (("site", "app"), lambda c: c.kind),
+        "detection": (tuple(LABELS["detection_kind"]), lambda c: c.detection_kind),
+    },
+)
+
+
 def _cases_page(
     request: Request,
     session: DbSession,
-    status: str | None,
     *,
     text: str = "",
     verdicts: list[Verdict | dict[str, str]] | None = None,
     error: str | None = None,
     code: int = 200,
 ) -> Response:
-    cases = service.list_cases(session, status if status in service.STATUSES else None)
+    cases = table_page(request.query_params, CASE_TABLE, service.list_cases(session))
     return render(
         request,
         "phishing/cases.html",
         {
-            "cases": cases,
-            "status": status,
+            "t": cases,
             "statuses": service.STATUSES,
+            "detection_labels": LABELS["detection_kind"],
             "status_class": STATUS_CLASS,
             "text": text,
             "verdicts": verdicts,
@@ -67,10 +87,8 @@ def _cases_page(
 
 
 @router.get("/cases")
-def cases_page(
-    request: Request, session: DbSession, staff: CurrentStaff, status: str | None = None
-) -> Response:
-    return _cases_page(request, session, status)
+def cases_page(request: Request, session: DbSession, staff: CurrentStaff) -> Response:
+    return _cases_page(request, session)
 
 
 @router.post("/check")
@@ -83,10 +101,10 @@ def check_form(
     """Check pasted links, domains or a whole SMS / LINE message."""
     brands = current_brands(session)
     if not brands:
-        return _cases_page(request, session, None, text=text, error="no_brands", code=422)
+        return _cases_page(request, session, text=text, error="no_brands", code=422)
     items = urls_in_text(text) or [t for t in text.split() if t][:50]
     if not items:
-        return _cases_page(request, session, None, text=text, error="empty", code=422)
+        return _cases_page(request, session, text=text, error="empty", code=422)
     scorer = Scorer(brands)
     verdicts: list[Verdict | dict[str, str]] = []
     for item in items[:50]:
@@ -94,7 +112,7 @@ def check_form(
             verdicts.append(scorer.check(item))
         except HostError as exc:
             verdicts.append({"input": item[:200], "error": exc.message})
-    return _cases_page(request, session, None, text=text, verdicts=verdicts)
+    return _cases_page(request, session, text=text, verdicts=verdicts)
 
 
 @router.post("/cases")
@@ -114,7 +132,7 @@ def open_case_form(
         )
     except (BrokerguardError, ValueError) as exc:
         message = exc.message if isinstance(exc, BrokerguardError) else str(exc)
-        return _cases_page(request, session, None, text=target, error=message, code=422)
+        return _cases_page(request, session, text=target, error=message, code=422)
     return RedirectResponse(f"/phishing/cases/{case.id}", status_code=303)
 
 

@@ -5,16 +5,29 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, UploadFile
 from pydantic import Field
 
 from brokerguard.inputs import InputModel
 from brokerguard.policies.schemas import PolicyRecord
-from brokerguard.policies.service import approve_policy, list_policies, register_policy
+from brokerguard.policies.service import (
+    approve_policy,
+    attach_document,
+    list_policies,
+    register_policy,
+)
+from brokerguard.registerkit.files import read_upload, upload_name
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.textpolicy import MultilineText
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    require_writer,
+)
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
 
@@ -74,4 +87,27 @@ def approve(
         approver=body.approver,
         approved_on=body.approved_on,
         next_review=body.next_review,
+    )
+
+
+@router.post("/{policy_id}/document")
+async def document(
+    policy_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+    file: Annotated[UploadFile, File()],
+) -> PolicyRecord:
+    """Attach the policy's own file: stored in the evidence store, linked to the
+    requirements the policy covers (a draft's document may be replaced, an approved one's not)."""
+    content = await read_upload(file, settings.upload_max_bytes)
+    return attach_document(
+        session,
+        clock,
+        settings,
+        policy_id[:64],
+        content=content,
+        filename=upload_name(file),
+        uploaded_by=user.username,
     )

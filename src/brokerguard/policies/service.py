@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
+from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, NotFoundError, ValidationError
-from brokerguard.evidence.service import get_evidence
+from brokerguard.evidence.service import get_evidence, store_evidence
 from brokerguard.policies.models import PolicyCoverage, PolicyDocument
 from brokerguard.policies.schemas import PolicyRecord, PolicyStatus
 from brokerguard.rulebook import require_known
@@ -20,6 +21,7 @@ from brokerguard.staff.service import staff_by_username
 MAX_REVIEW_CYCLE_DAYS = 3 * 366
 APPROVER_ROLE = Role.compliance
 """Policies are approved by a staff user of the compliance unit (法遵單位), by name."""
+DOCUMENT_KIND = "policy_document"
 
 
 def _record(row: PolicyDocument) -> PolicyRecord:
@@ -129,6 +131,45 @@ def approval_problem(session: Session, policy: PolicyRecord) -> tuple[str, str] 
             f"its approver {policy.approver!r} is not an active staff user of the compliance unit",
         )
     return None
+
+
+def attach_document(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    policy_id: str,
+    *,
+    content: bytes,
+    filename: str,
+    uploaded_by: str,
+) -> PolicyRecord:
+    """Store the policy's own file in the evidence store (linked to the requirements the
+    policy covers) and attach it. A draft's document may be replaced; an approved policy's
+    may not (the approval was given for that document: register the new version instead)."""
+    row = _get(session, policy_id)
+    if row.status == PolicyStatus.retired.value:
+        raise ConflictError("a retired policy takes no document", field="status")
+    if row.status == PolicyStatus.approved.value and row.document_evidence_id is not None:
+        raise ConflictError(
+            "the document of an approved policy cannot be replaced: register the new "
+            "version as a policy and approve it",
+            field="document",
+        )
+    stored = store_evidence(
+        session,
+        clock,
+        settings,
+        content=content,
+        filename=filename,
+        title=f"{row.title}（{row.version}）",
+        requirement_ids=row.requirement_ids,
+        kind=DOCUMENT_KIND,
+        uploaded_by=uploaded_by,
+        unit=row.owner_unit,
+    )
+    row.document_evidence_id = stored.id
+    session.flush()
+    return _record(row)
 
 
 def retire_policy(session: Session, policy_id: str) -> PolicyRecord:

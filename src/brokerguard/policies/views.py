@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from brokerguard.clock import today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.evidence.forms import parse_optional_date, parse_requirement_ids
 from brokerguard.policies.coverage import policy_coverage
+from brokerguard.policies.schemas import PolicyRecord
 from brokerguard.policies.service import (
     approve_policy,
+    attach_document,
     get_policy,
     list_policies,
     register_policy,
 )
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    require_writer,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,10 +37,39 @@ router = APIRouter(include_in_schema=False)
 WRITERS = (Role.security, Role.compliance, Role.app_team)
 APPROVERS = (Role.compliance,)
 REGISTER_FIELDS = ("title", "version", "owner_unit", "requirement_ids", "notes")
+#: the evidence store names the uploaded file ``file``/``filename``; the forms call it document
+DOCUMENT_FIELDS = frozenset({"file", "filename", "sha256", "kind"})
 
 
 def _field(error: BrokerguardError, default: str) -> str:
+    if error.field in DOCUMENT_FIELDS:
+        return "document"
     return error.field or default
+
+
+def _chosen(upload: UploadFile | None) -> bool:
+    """True when the browser sent a file (an empty file input sends a part with no name)."""
+    return upload is not None and bool(upload.filename)
+
+
+async def _attach(
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    policy: PolicyRecord,
+    upload: UploadFile,
+    user: StaffIdentity,
+) -> PolicyRecord:
+    content = await upload.read(settings.upload_max_bytes + 1)
+    return attach_document(
+        session,
+        clock,
+        settings,
+        policy.id,
+        content=content,
+        filename=(upload.filename or "")[:200],
+        uploaded_by=user.username,
+    )
 
 
 @router.get("/policies")
@@ -64,16 +102,18 @@ def register_form(
 
 
 @router.post("/policies/new")
-def register_submit(
+async def register_submit(
     request: Request,
     session: DbSession,
     clock: AppClock,
+    settings: AppSettings,
     user: Annotated[StaffIdentity, Depends(require_writer())],
     title: Annotated[str, Form(max_length=1000)] = "",
     version: Annotated[str, Form(max_length=200)] = "",
     owner_unit: Annotated[str, Form(max_length=500)] = "",
     requirement_ids: Annotated[str, Form(max_length=5000)] = "",
     notes: Annotated[str, Form(max_length=10000)] = "",
+    document: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     values = {
         "title": title,
@@ -93,6 +133,8 @@ def register_submit(
             created_by=user.username,
             notes=notes.strip(),
         )
+        if document is not None and _chosen(document):
+            policy = await _attach(session, clock, settings, policy, document, user)
     except BrokerguardError as error:
         session.rollback()
         status = error.status_code if error.status_code < 500 else 422
@@ -100,6 +142,45 @@ def register_submit(
             request,
             "policies/new.html",
             {"values": values, "errors": {_field(error, "title"): error.message}},
+            status_code=status,
+        )
+    return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)
+
+
+@router.get("/policies/{policy_id}/document")
+def document_form(
+    policy_id: str,
+    request: Request,
+    session: DbSession,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+) -> Response:
+    policy = get_policy(session, policy_id[:64])
+    return render(request, "policies/document.html", {"p": policy, "errors": {}})
+
+
+@router.post("/policies/{policy_id}/document")
+async def document_submit(
+    policy_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+    document: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Attach the policy's own file, stored in the evidence store."""
+    policy = get_policy(session, policy_id[:64])
+    try:
+        if document is None or not _chosen(document):
+            raise ValidationError("choose the policy document to upload", field="document")
+        await _attach(session, clock, settings, policy, document, user)
+    except BrokerguardError as error:
+        session.rollback()
+        status = error.status_code if error.status_code < 500 else 422
+        return render(
+            request,
+            "policies/document.html",
+            {"p": policy, "errors": {_field(error, "document"): error.message}},
             status_code=status,
         )
     return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)

@@ -30,6 +30,7 @@ from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import MEDIA_TYPES, ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
 from brokerguard.web.responses import ImportOutcome
+from brokerguard.web.tables import TableSpec, column_table, table_page
 from brokerguard.web.templating import render
 
 M = TypeVar("M", bound=BaseModel)
@@ -168,6 +169,15 @@ def model_values(record: BaseModel, fields: Sequence[FormField]) -> dict[str, st
     return values
 
 
+def list_table(spec: RegisterSpec[Any]) -> TableSpec[BaseModel]:
+    """Search, sort and filter the list's columns (a column with labels is a filter)."""
+    return column_table(
+        [column.key for column in spec.columns],
+        lambda row, name: getattr(row, name, None),
+        filters={c.key: tuple(c.labels) for c in spec.columns if c.labels},
+    )
+
+
 def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
     """List, create, edit, import and export pages for one register."""
 
@@ -189,8 +199,8 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
 
         @router.get(spec.path)
         def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
-            rows = spec.list_rows(session)
-            return render(request, "registers/list.html", {"spec": spec, "rows": rows})
+            table = table_page(request.query_params, list_table(spec), spec.list_rows(session))
+            return render(request, "registers/list.html", {"spec": spec, "t": table})
 
     @router.get(f"{spec.path}/new")
     def new_form(request: Request, user: Writer) -> Response:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -71,6 +72,8 @@ class RegisterSpec(Generic[M]):
     save: Saver
     find: Finder
     to_row: RowView
+    #: the JSON shape of ``to_row``'s dictionary: one entry in the API (truthful OpenAPI)
+    row_model: type[BaseModel]
     order_by: Callable[[], Sequence[Any]] = field(default=lambda: ())
     requirement_ids: tuple[str, ...] = ()
     #: columns shown as long text (textarea) in forms

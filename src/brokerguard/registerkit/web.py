@@ -33,11 +33,11 @@ from brokerguard.tabular import ImportRejectedError
 from brokerguard.textpolicy import MULTILINE
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.responses import KitImportOutcome, OpenedFindings, RegisterPage
+from brokerguard.web.tables import TableSpec, column_table, table_page
 from brokerguard.web.templating import render
 
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
 MAX_PAGE = 5000
-PAGE_ROWS = 500
 FieldValue = str | int | float | bool | None
 
 
@@ -55,20 +55,30 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     base = f"/{spec.path}"
     tag: list[str | Enum] = [spec.key]
 
-    @router.get(base, tags=tag, name=f"{spec.key}-list", summary=f"List {spec.title_en}")
+    page = RegisterPage[spec.row_model]  # type: ignore[name-defined]
+
+    @router.get(
+        base,
+        tags=tag,
+        name=f"{spec.key}-list",
+        summary=f"List {spec.title_en}",
+        response_model=page,
+    )
     def list_api(
         session: DbSession,
         user: CurrentStaff,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    ) -> RegisterPage:
-        return RegisterPage(
-            total=count_items(session, spec),
-            offset=offset,
-            items=export_rows(session, spec, limit=limit, offset=offset),
-        )
+    ) -> dict[str, Any]:
+        return {
+            "total": count_items(session, spec),
+            "offset": offset,
+            "items": export_rows(session, spec, limit=limit, offset=offset),
+        }
 
-    @router.post(base, tags=tag, status_code=201, name=f"{spec.key}-create")
+    @router.post(
+        base, tags=tag, status_code=201, name=f"{spec.key}-create", response_model=spec.row_model
+    )
     def create_api(
         body: ItemBody, session: DbSession, clock: AppClock, user: Writer
     ) -> dict[str, Any]:
@@ -79,11 +89,15 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     def export_api(session: DbSession, user: CurrentStaff, format: str = "csv") -> Response:
         return download(*export_items(session, spec, format[:10]))
 
-    @router.get(base + "/{item_id}", tags=tag, name=f"{spec.key}-get")
+    @router.get(
+        base + "/{item_id}", tags=tag, name=f"{spec.key}-get", response_model=spec.row_model
+    )
     def get_api(item_id: str, session: DbSession, user: CurrentStaff) -> dict[str, Any]:
         return spec.to_row(session, get_item(session, spec, item_id))
 
-    @router.put(base + "/{item_id}", tags=tag, name=f"{spec.key}-update")
+    @router.put(
+        base + "/{item_id}", tags=tag, name=f"{spec.key}-update", response_model=spec.row_model
+    )
     def update_api(
         item_id: str, body: ItemBody, session: DbSession, clock: AppClock, user: Writer
     ) -> dict[str, Any]:
@@ -133,6 +147,11 @@ def add_register_views(
     ``base`` is relative to the router's prefix (``/people`` under ``/training``).
     """
     link = router.prefix + base
+    table: TableSpec[dict[str, str]] = column_table(
+        [column.name for column in spec.columns],
+        lambda row, name: row.get(name),
+        filters=spec.options,
+    )
 
     def page(
         request: Request,
@@ -143,13 +162,14 @@ def add_register_views(
         summary: dict[str, Any] | None = None,
         status_code: int = 200,
     ) -> Response:
+        rows = [display_row(r) for r in export_rows(session, spec, limit=MAX_PAGE)]
         context: dict[str, Any] = {
             "spec": spec,
             "base": link,
             "value_labels": VALUE_LABELS,
-            "rows": [display_row(r) for r in export_rows(session, spec, limit=PAGE_ROWS)],
+            "t": table_page(request.query_params, table, rows),
             "total": count_items(session, spec),
-            "page_rows": PAGE_ROWS,
+            "page_rows": MAX_PAGE,
             "errors": errors or {},
             "values": values or {},
             "summary": summary,

@@ -13,6 +13,8 @@ from brokerguard.rulebook.loader import load_rulebook
 from brokerguard.rulebook.oscal import assessment_results, catalog
 from brokerguard.rulebook.query import find, parse_kind, select
 from brokerguard.rulebook.schemas import (
+    OscalAssessmentResultsOut,
+    OscalCatalogOut,
     RequirementDetail,
     RequirementList,
     RequirementSummary,
@@ -38,13 +40,13 @@ def list_requirements(
     return RequirementSummary.listing(chosen, loaded_registry())
 
 
-@router.get("/oscal/catalog")
+@router.get("/oscal/catalog", response_model=OscalCatalogOut)
 def oscal_catalog(staff: CurrentStaff, clock: AppClock) -> dict[str, Any]:
     """The rulebook as an OSCAL 1.1 catalog (JSON)."""
     return catalog(load_rulebook(), generated_at=clock.now(), registry=loaded_registry())
 
 
-@router.get("/oscal/assessment-results")
+@router.get("/oscal/assessment-results", response_model=OscalAssessmentResultsOut)
 def oscal_assessment_results(
     staff: CurrentStaff,
     session: DbSession,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from brokerguard.assessment.registry import CheckRegistry
 from brokerguard.rulebook.model import Requirement, Rulebook
@@ -122,3 +123,24 @@ class TemplateSummary(BaseModel):
 
 class TemplateDetail(TemplateSummary):
     markdown: str
+
+
+#: an OSCAL 1.1 document's body: its schema is NIST's (https://pages.nist.gov/OSCAL/),
+#: built and tested in :mod:`brokerguard.rulebook.oscal`, not restated here
+OscalDocument = dict[str, Any]
+
+
+class OscalCatalogOut(BaseModel):
+    """The rulebook as an OSCAL 1.1 catalog."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    catalog: OscalDocument
+
+
+class OscalAssessmentResultsOut(BaseModel):
+    """One assessment run as OSCAL 1.1 assessment-results."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    assessment_results: OscalDocument = Field(alias="assessment-results")

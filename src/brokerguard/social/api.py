@@ -16,6 +16,13 @@ from brokerguard.social import service
 from brokerguard.social.fetch import FetchPolicy
 from brokerguard.social.models import OfficialAccount
 from brokerguard.social.registers import REGISTERS
+from brokerguard.social.schemas import (
+    DisclosureCheckListOut,
+    DisclosureCheckOut,
+    DisclosureProfileOut,
+    PostListOut,
+    PostOut,
+)
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
@@ -76,7 +83,7 @@ class ProfileBody(InputModel):
     complaint_handler: str = Field(max_length=255)
 
 
-@router.get("/posts")
+@router.get("/posts", response_model=PostListOut)
 def posts_api(session: DbSession, user: CurrentStaff, status: str | None = None) -> dict[str, Any]:
     return {
         "items": [
@@ -90,7 +97,7 @@ def posts_export_api(session: DbSession, user: CurrentStaff, format: str = "csv"
     return download(*service.export_posts(session, format[:10]))
 
 
-@router.post("/posts", status_code=201)
+@router.post("/posts", status_code=201, response_model=PostOut)
 def draft_api(body: DraftBody, session: DbSession, clock: AppClock, user: Writer) -> dict[str, Any]:
     row = service.draft_post(
         session, clock, account=body.account, title=body.title, body=body.body, actor=user.username
@@ -98,7 +105,7 @@ def draft_api(body: DraftBody, session: DbSession, clock: AppClock, user: Writer
     return service.post_summary(session, row)
 
 
-@router.put("/posts/{post_id}")
+@router.put("/posts/{post_id}", response_model=PostOut)
 def edit_api(
     post_id: str, body: EditBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
@@ -108,7 +115,7 @@ def edit_api(
     return service.post_summary(session, row)
 
 
-@router.post("/posts/{post_id}/review")
+@router.post("/posts/{post_id}/review", response_model=PostOut)
 def review_api(
     post_id: str, body: ReviewBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
@@ -124,7 +131,7 @@ def review_api(
     return service.post_summary(session, row)
 
 
-@router.post("/posts/{post_id}/publish")
+@router.post("/posts/{post_id}/publish", response_model=PostOut)
 def publish_api(
     post_id: str, body: PublishBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, Any]:
@@ -132,12 +139,12 @@ def publish_api(
     return service.post_summary(session, row)
 
 
-@router.get("/disclosure/profile")
+@router.get("/disclosure/profile", response_model=DisclosureProfileOut)
 def profile_api(session: DbSession, user: CurrentStaff) -> dict[str, str]:
     return service.profile_dict(service.get_profile(session))
 
 
-@router.put("/disclosure/profile")
+@router.put("/disclosure/profile", response_model=DisclosureProfileOut)
 def set_profile_api(
     body: ProfileBody, session: DbSession, clock: AppClock, user: Writer
 ) -> dict[str, str]:
@@ -145,13 +152,13 @@ def set_profile_api(
     return service.profile_dict(row)
 
 
-@router.get("/disclosure/checks")
+@router.get("/disclosure/checks", response_model=DisclosureCheckListOut)
 def checks_api(session: DbSession, user: CurrentStaff) -> dict[str, Any]:
     latest = service.latest_checks(session)
     return {"items": [service.check_summary(session, c) for c in latest.values()]}
 
 
-@router.post("/disclosure/checks")
+@router.post("/disclosure/checks", response_model=DisclosureCheckListOut)
 def run_checks_api(
     session: DbSession, clock: AppClock, user: Writer, policy: Policy
 ) -> dict[str, Any]:
@@ -160,7 +167,7 @@ def run_checks_api(
     return {"items": [service.check_summary(session, c) for c in rows]}
 
 
-@router.post("/disclosure/checks/{account_id}")
+@router.post("/disclosure/checks/{account_id}", response_model=DisclosureCheckOut)
 def run_check_api(
     account_id: str, session: DbSession, clock: AppClock, user: Writer, policy: Policy
 ) -> dict[str, Any]:

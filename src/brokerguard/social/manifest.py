@@ -14,7 +14,7 @@ MANIFEST = DomainManifest(
     name="social",
     api_routers=(api.router,),
     page_routers=(views.router,),
-    nav=(NavItem("/social", "社群媒體", "Social media"),),
+    nav=(NavItem("/social", "社群媒體", "Social media", article=5),),
     cli=CliGroup("social", cli.app),
     checks=checks,
     models=models,

@@ -15,6 +15,7 @@ from brokerguard.errors import ValidationError
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.social.models import AccountAdmin, MonitoringEntry, OfficialAccount, SocialPlatform
+from brokerguard.social.schemas import AccountRow, AdminRow, MonitoringRow, PlatformRow
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_optional_date, text
 
 LEVELS = ("low", "medium", "high")
@@ -132,6 +133,7 @@ PLATFORMS: RegisterSpec[SocialPlatform] = RegisterSpec(
     save=_save_platform,
     find=_find_platform,
     to_row=column_row(PLATFORM_COLUMNS),
+    row_model=PlatformRow,
     order_by=lambda: (SocialPlatform.name,),
     requirement_ids=("A5.2",),
     long_text=frozenset({"controls"}),
@@ -208,6 +210,7 @@ ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
     save=_save_account,
     find=_find_account,
     to_row=column_row(ACCOUNT_COLUMNS),
+    row_model=AccountRow,
     order_by=lambda: (OfficialAccount.platform, OfficialAccount.name),
     requirement_ids=("A5.3.1",),
     long_text=frozenset({"privacy_risks"}),
@@ -296,6 +299,7 @@ ADMINS: RegisterSpec[AccountAdmin] = RegisterSpec(
     save=_save_admin,
     find=_find_admin,
     to_row=_admin_row,
+    row_model=AdminRow,
     order_by=lambda: (AccountAdmin.account_id, AccountAdmin.admin),
     requirement_ids=("A5.3.3",),
     options={"permission": PERMISSIONS, "mfa_enabled": YES_NO},
@@ -402,6 +406,7 @@ MONITORING: RegisterSpec[MonitoringEntry] = RegisterSpec(
     save=_save_monitoring,
     find=_find_monitoring,
     to_row=_monitoring_row,
+    row_model=MonitoringRow,
     order_by=lambda: (MonitoringEntry.observed_on.desc(),),
     requirement_ids=("A5.4.1",),
     long_text=frozenset({"summary", "action"}),

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from brokerguard.staff.schemas import StaffAccountListOut
 from brokerguard.staff.service import lock_states
 from brokerguard.staff.unlock import Admin, audited_unlock
 from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, DbSession
@@ -13,7 +14,7 @@ from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, DbSession
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
 
-@router.get("/accounts")
+@router.get("/accounts", response_model=StaffAccountListOut)
 def accounts(session: DbSession, settings: AppSettings, admin: Admin) -> dict[str, Any]:
     threshold = settings.staff.lock_threshold
     return {

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from brokerguard.clock import today
 from brokerguard.errors import ValidationError
 from brokerguard.registerkit.web import add_findings_api, add_register_api
+from brokerguard.training.schemas import CompletionReportOut, OverdueListOut
 from brokerguard.training.service import (
     REGISTERS,
     TOPICS,
@@ -33,7 +34,7 @@ def _topic(value: str | None) -> str | None:
     return value
 
 
-@router.get("/completion")
+@router.get("/completion", response_model=CompletionReportOut)
 def completion(
     session: DbSession, clock: AppClock, user: CurrentStaff, topic: str | None = None
 ) -> dict[str, Any]:
@@ -49,7 +50,7 @@ def completion(
     }
 
 
-@router.get("/overdue")
+@router.get("/overdue", response_model=OverdueListOut)
 def overdue_list(
     session: DbSession, clock: AppClock, user: CurrentStaff, topic: str | None = None
 ) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
 from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_int, text
 from brokerguard.training.models import TrainingAttendance, TrainingCourse, TrainingPerson
+from brokerguard.training.schemas import AttendanceRow, CourseRow, PersonRow
 
 TOPICS = ("iot", "deepfake", "phishing", "social_media", "general")
 #: the requirement a topic's training proves
@@ -112,6 +113,7 @@ PEOPLE: RegisterSpec[TrainingPerson] = RegisterSpec(
     save=_save_person,
     find=_find_person,
     to_row=column_row(PERSON_COLUMNS),
+    row_model=PersonRow,
     order_by=lambda: (TrainingPerson.unit, TrainingPerson.employee_id),
     requirement_ids=("A7.4", "A10.2"),
     options={"active": YES_NO},
@@ -183,6 +185,7 @@ COURSES: RegisterSpec[TrainingCourse] = RegisterSpec(
     save=_save_course,
     find=_find_course,
     to_row=column_row(COURSE_COLUMNS),
+    row_model=CourseRow,
     order_by=lambda: (TrainingCourse.topic, TrainingCourse.code),
     requirement_ids=("A7.4", "A10.2"),
     options={"topic": TOPICS, "active": YES_NO},
@@ -297,6 +300,7 @@ ATTENDANCE: RegisterSpec[TrainingAttendance] = RegisterSpec(
     save=_save_attendance,
     find=_find_attendance,
     to_row=_attendance_row,
+    row_model=AttendanceRow,
     order_by=lambda: (TrainingAttendance.completed_on.desc(),),
     requirement_ids=("A7.4", "A10.2"),
     keep_import=_keep_roster,

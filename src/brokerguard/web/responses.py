@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 from brokerguard.findings.schemas import FindingRecord
+from brokerguard.outputs import RowProblem
 
-
-class RowProblem(BaseModel):
-    """One refused row of an import: file line (header = 1), column, reason."""
-
-    line: int
-    column: str | None
-    message: str
+Row = TypeVar("Row", bound=BaseModel)
 
 
 class ImportOutcome(BaseModel):
@@ -36,12 +31,12 @@ class KitImportOutcome(BaseModel):
     errors: list[RowProblem]
 
 
-class RegisterPage(BaseModel):
-    """One page of a register-kit register: each item is a row by column name."""
+class RegisterPage(BaseModel, Generic[Row]):
+    """One page of a register-kit register: each item is a row of the register's shape."""
 
     total: int
     offset: int
-    items: list[dict[str, Any]]
+    items: list[Row]
 
 
 class OpenedFindings(BaseModel):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -147,6 +148,44 @@ def table_state(params: QueryParams, spec: TableSpec[Any]) -> TableState:
         page=_number(params, "page", 1),
         per_page=per_page,
         params=tuple(params.multi_items()),
+    )
+
+
+def cell_key(value: Any) -> Any:
+    """A cell as a sort key: empty is ``None`` (last), text case-folded, an enum by value."""
+    if isinstance(value, Enum):
+        value = value.value
+    if value is None or value == "":
+        return None
+    return value.casefold() if isinstance(value, str) else value
+
+
+def column_table(
+    columns: Sequence[str],
+    cell: Callable[[Row, str], Any],
+    *,
+    filters: Mapping[str, Sequence[str]] | None = None,
+    default_sort: str | None = None,
+) -> TableSpec[Row]:
+    """The table of a register: search every cell, sort by any column (the first unless
+    ``default_sort``), filter the coded columns (``filters``: column -> allowed values)."""
+
+    def getter(name: str) -> Callable[[Row], Any]:
+        return lambda row: cell_key(cell(row, name))
+
+    def coded(name: str) -> Callable[[Row], str]:
+        def code(row: Row) -> str:
+            value = cell(row, name)
+            value = value.value if isinstance(value, Enum) else value
+            return "" if value is None else str(value)
+
+        return code
+
+    return TableSpec(
+        search=lambda row: " ".join(str(cell(row, name) or "") for name in columns),
+        sorts={name: getter(name) for name in columns},
+        default_sort=default_sort or columns[0],
+        filters={name: (tuple(values), coded(name)) for name, values in (filters or {}).items()},
     )
 
 

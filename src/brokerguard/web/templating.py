@@ -28,6 +28,7 @@ from brokerguard.tabular import Column
 from brokerguard.timefmt import format_when
 from brokerguard.web.deps import app_context, csrf_token
 from brokerguard.web.labels import label_pair
+from brokerguard.web.navigation import NavGroup, nav_groups
 from brokerguard.web.permissions import may_send
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -122,6 +123,18 @@ def language_url(request: Request, language: str) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
+@pass_context
+def menu(context: Context) -> list[NavGroup]:
+    """The menu's groups: the pages the signed-in role may open, by article."""
+    request: Request = context["request"]
+    staff = context.get("staff")
+    return nav_groups(
+        context.get("nav", ()),
+        lambda item: may_send(request.app, staff, item.path, "GET"),
+        request.url.path,
+    )
+
+
 templates.env.filters["dt"] = format_datetime
 templates.env.filters["d"] = format_date
 templates.env.filters["dts"] = format_datetime_seconds
@@ -131,6 +144,7 @@ templates.env.globals["options"] = options
 templates.env.globals["may"] = may
 templates.env.globals["label"] = label
 templates.env.globals["can"] = can
+templates.env.globals["menu"] = menu
 
 
 def render(

@@ -10,12 +10,12 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.clock import to_taipei
-from brokerguard.db.engine import session_factory
 from brokerguard.notify.delivery import outbox_for
 from brokerguard.registerkit.commands import Json, default_actor
 from brokerguard.worker.assembly import build_runner
 from brokerguard.worker.overview import job_overview
 from brokerguard.worker.queue import WorkerProcess, make_huey
+from brokerguard.worker.registry import declared_consumers
 from brokerguard.worker.runner import JobRunner, RunReport
 
 app = typer.Typer(
@@ -25,7 +25,8 @@ app = typer.Typer(
 
 
 def _runner() -> JobRunner:
-    return build_runner(runtime.settings(), session_factory(runtime.engine()), runtime.clock())
+    ctx = runtime.context()
+    return build_runner(ctx.settings, ctx.session_factory, ctx.clock)
 
 
 def _print_report(report: RunReport, as_json: bool) -> None:
@@ -98,10 +99,11 @@ def worker(
     ] = None,
 ) -> None:
     """Run the scheduled jobs and send notifications (the process beside ``serve``)."""
-    settings = runtime.settings()
+    ctx = runtime.context()
+    settings = ctx.settings
     worker_settings = settings.worker
-    factory = session_factory(runtime.engine())
-    runner = build_runner(settings, factory, runtime.clock())
+    factory = ctx.session_factory
+    runner = build_runner(settings, factory, ctx.clock)
     if once:
         reports = runner.run_due()
         for report in reports:
@@ -111,14 +113,17 @@ def worker(
             raise typer.Exit(runtime.EXIT_FAILED)
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    consumers = [c for c in declared_consumers() if c.enabled(settings)]
     process = WorkerProcess(
         make_huey(settings),
         runner,
         outbox_for(settings, factory, runner.clock),
         worker_settings.outbox_poll_s,
+        consumers,
     )
     runtime.err_console.print(
         f"worker {runner.owner}: {len(runner.jobs)} jobs, "
+        f"consumers {', '.join(c.name for c in consumers) or 'none'}, "
         f"scheduler {'on' if scheduler else 'off'}, queue "
         f"{'redis' if settings.redis_url else settings.data_dir / 'worker-queue.db'}",
         highlight=False,

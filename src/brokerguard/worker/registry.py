@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from brokerguard.errors import ValidationError
-from brokerguard.kernel.jobs import JobSpec
+from brokerguard.kernel.jobs import JobSpec, StreamConsumer
 from brokerguard.worker.cron import Schedule, parse_cron
 
 
@@ -26,6 +26,13 @@ def declared_jobs() -> list[JobSpec]:
     from brokerguard.domains import all_domains
 
     return [job for manifest in all_domains() for job in manifest.jobs]
+
+
+def declared_consumers() -> list[StreamConsumer]:
+    """Every domain's continuous consumers, in the order of :mod:`brokerguard.domains`."""
+    from brokerguard.domains import all_domains
+
+    return [consumer for manifest in all_domains() for consumer in manifest.consumers]
 
 
 def job_table(specs: Iterable[JobSpec], overrides: Mapping[str, str]) -> dict[str, ScheduledJob]:

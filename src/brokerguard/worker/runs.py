@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from brokerguard.db.base import new_uuid
@@ -179,3 +179,27 @@ def recent_runs(session: Session, limit: int, job: str | None = None) -> list[Jo
     if job is not None:
         query = query.where(JobRun.job == job)
     return list(session.scalars(query))
+
+
+def prune(session: Session, older_than: datetime) -> int:
+    """Delete finished runs that finished before ``older_than``, keeping each job's
+    latest finished run (the page's "last run") and every unfinished one; how many."""
+    latest = (
+        select(func.max(JobRun.finished_at).label("finished"), JobRun.job)
+        .where(JobRun.status.in_(FINISHED))
+        .group_by(JobRun.job)
+        .subquery()
+    )
+    kept = select(JobRun.id).join(
+        latest, (JobRun.job == latest.c.job) & (JobRun.finished_at == latest.c.finished)
+    )
+    result = session.execute(
+        delete(JobRun)
+        .where(
+            JobRun.status.in_(FINISHED),
+            JobRun.finished_at < older_than,
+            JobRun.id.not_in(kept.scalar_subquery()),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

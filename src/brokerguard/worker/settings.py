@@ -28,6 +28,12 @@ class WorkerSettings(BaseSettings):
     """Jobs one worker process runs at once."""
     outbox_poll_s: float = Field(default=2.0, gt=0, le=60)
     """How often a running worker sends the outbox's due deliveries."""
+    queue_name: str = Field(default="brokerguard", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    """The Huey queue's name (its Redis keys' prefix): workers of one installation share
+    it; two installations on one Redis need two names."""
+    keep_runs_days: int = Field(default=400, ge=7, le=3650)
+    """Finished job runs older than this are pruned by ``worker.prune_runs`` (each job's
+    latest run is always kept, so the page still shows it)."""
     lease_margin_s: float = Field(default=120.0, ge=1, le=3600)
     """A claimed run not finished this long after its worst case (timeout x attempts)
     is taken over by another worker."""

@@ -63,23 +63,25 @@ class CertFacts:
 
 def _der_element(data: bytes, pos: int) -> tuple[int, int, int]:
     """(tag, start of content, end of element) of the DER element at ``pos``."""
-    if pos + 2 > len(data):
+    size = len(data)
+    if pos + 2 > size:
         raise CTFormatError("TBSCertificate: truncated DER", field="tbs_certificate")
     tag = data[pos]
     first = data[pos + 1]
-    pos += 2
-    if first < 0x80:
-        length = first
+    if first < 0x80:  # the short form: most elements of a certificate
+        start, end = pos + 2, pos + 2 + first
+    elif first == 0x82 and pos + 4 <= size:
+        start = pos + 4
+        end = start + (data[pos + 2] << 8 | data[pos + 3])
     else:
         count = first & 0x7F
-        if count == 0 or count > 4 or pos + count > len(data):
+        if count == 0 or count > 4 or pos + 2 + count > size:
             raise CTFormatError("TBSCertificate: bad DER length", field="tbs_certificate")
-        length = int.from_bytes(data[pos : pos + count], "big")
-        pos += count
-    end = pos + length
-    if end > len(data):
+        start = pos + 2 + count
+        end = start + int.from_bytes(data[pos + 2 : start], "big")
+    if end > size:
         raise CTFormatError("TBSCertificate: truncated DER", field="tbs_certificate")
-    return tag, pos, end
+    return tag, start, end
 
 
 def _der_length(length: int) -> bytes:
@@ -108,26 +110,9 @@ def wrap_tbs(tbs: bytes) -> bytes:
     return b"\x30" + _der_length(len(body)) + body
 
 
-def _names(cert: x509.Certificate, tbs: bytes) -> list[str]:
-    found: list[str] = []
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        pass
-    else:
-        found.extend(san.value.get_values_for_type(x509.DNSName))
-    found.extend(common_names(tbs))
-    names: dict[str, None] = {}
-    for raw in found:
-        name = raw.strip().lower().rstrip(".")
-        while name.startswith("*."):
-            name = name[2:]
-        if name and len(name) <= MAX_NAME_LENGTH and " " not in name:
-            names[name] = None
-    return list(names)
-
-
 _CN_OID = b"\x55\x04\x03"  # 2.5.4.3
+_SAN_OID = b"\x55\x1d\x11"  # 2.5.29.17
+_DNS_NAME = 0x82  # GeneralName dNSName [2] IA5String
 _STRING_CODECS = {0x0C: "utf-8", 0x13: "ascii", 0x16: "ascii", 0x14: "latin-1",
                   0x1E: "utf-16-be", 0x1C: "utf-32-be"}  # fmt: skip
 
@@ -139,29 +124,25 @@ def _first_element(der: bytes) -> bytes:
     return der[start:end]
 
 
-def common_names(tbs: bytes) -> list[str]:
-    """The subject CNs of a TBSCertificate, read from its DER.
+def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(tag, content start, element end) of each element in ``der[start:end]``."""
+    found = []
+    while start < end:
+        element = _der_element(der, start)
+        found.append(element)
+        start = element[2]
+    if start != end:
+        raise CTFormatError("TBSCertificate: element overruns its parent", field="tbs_certificate")
+    return found
 
-    A direct walk (subject is the fifth field after the optional version) is far
-    cheaper than building ``cryptography``'s ``Name`` objects for every logged
-    certificate; undecodable values are skipped.
-    """
-    _, pos, end = _der_element(tbs, 0)
-    fields: list[tuple[int, int, int]] = []
-    while pos < end and len(fields) < 6:
-        element = _der_element(tbs, pos)
-        fields.append(element)
-        pos = element[2]
-    if fields and fields[0][0] == 0xA0:
-        fields = fields[1:]
-    if len(fields) < 5 or fields[4][0] != 0x30:
-        raise CTFormatError("TBSCertificate: no subject", field="tbs_certificate")
-    _, pos, end = fields[4]
+
+def _common_names(tbs: bytes, subject: tuple[int, int, int]) -> list[str]:
     names: list[str] = []
+    pos, end = subject[1], subject[2]
     while pos < end:  # each RDN is a SET of AttributeTypeAndValue
         _, inner, set_end = _der_element(tbs, pos)
         while inner < set_end:
-            _, attribute, attribute_end = _der_element(tbs, inner)
+            _, attribute, inner = _der_element(tbs, inner)
             _, oid_start, oid_end = _der_element(tbs, attribute)
             if tbs[oid_start:oid_end] == _CN_OID:
                 tag, value_start, value_end = _der_element(tbs, oid_end)
@@ -169,31 +150,114 @@ def common_names(tbs: bytes) -> list[str]:
                 if codec is not None:
                     with contextlib.suppress(UnicodeDecodeError):
                         names.append(tbs[value_start:value_end].decode(codec))
-            inner = attribute_end
         pos = set_end
     return names
 
 
-def cert_facts(leaf: LogLeaf) -> CertFacts:
-    """Parse the logged certificate; raises :class:`CTFormatError` when it is not DER."""
-    precert = leaf.entry_type == PRECERT_ENTRY
-    der = wrap_tbs(leaf.body) if precert else leaf.body
-    try:
-        cert = x509.load_der_x509_certificate(der)
-        names = _names(cert, leaf.body if precert else _first_element(leaf.body))
-    except (ValueError, TypeError) as exc:
-        raise CTFormatError(
-            f"{'precert TBSCertificate' if precert else 'certificate'} is not valid DER "
-            f"({str(exc)[:120]})",
-            field="certificate",
-        ) from None
+def _san_dns_names(tbs: bytes, extensions: tuple[int, int, int]) -> list[str]:
+    _, pos, end = _der_element(tbs, extensions[1])  # [3] EXPLICIT SEQUENCE OF Extension
+    while pos < end:
+        _, start, pos = _der_element(tbs, pos)
+        _, oid_start, oid_end = _der_element(tbs, start)
+        if tbs[oid_start:oid_end] == _SAN_OID:
+            break
+    else:
+        return []
+    tag, value, value_end = _der_element(tbs, oid_end)
+    if tag == 0x01:  # critical BOOLEAN
+        tag, value, value_end = _der_element(tbs, value_end)
+    if tag != 0x04:
+        raise CTFormatError("subjectAltName is not an OCTET STRING", field="tbs_certificate")
+    _, pos, end = _der_element(tbs, value)  # GeneralNames
+    names: list[str] = []
+    while pos < end:
+        tag, name_start, pos = _der_element(tbs, pos)
+        if tag == _DNS_NAME:
+            try:
+                names.append(tbs[name_start:pos].decode("ascii"))
+            except UnicodeDecodeError:
+                raise CTFormatError(
+                    "a subjectAltName dNSName is not ASCII", field="tbs_certificate"
+                ) from None
+    return names
+
+
+def tbs_names(tbs: bytes) -> list[str]:
+    """The SAN DNS names then the subject CNs of a TBSCertificate, read from its DER.
+
+    One walk over the fields the monitor needs is far cheaper than building
+    ``cryptography``'s extension and name objects for every logged certificate;
+    the certificate itself is still parsed by ``cryptography`` (:func:`cert_names`).
+    """
+    tag, start, end = _der_element(tbs, 0)
+    if tag != 0x30 or end != len(tbs):
+        raise CTFormatError("TBSCertificate is not one DER SEQUENCE", field="tbs_certificate")
+    fields = _children(tbs, start, end)
+    if fields and fields[0][0] == 0xA0:  # [0] version
+        fields = fields[1:]
+    if len(fields) < 6 or fields[4][0] != 0x30:
+        raise CTFormatError("TBSCertificate: no subject", field="tbs_certificate")
+    found: list[str] = []
+    for field in fields[6:]:
+        if field[0] == 0xA3:  # [3] extensions
+            found.extend(_san_dns_names(tbs, field))
+    found.extend(_common_names(tbs, fields[4]))
+    return found
+
+
+def _normalised(found: list[str]) -> tuple[str, ...]:
+    names: dict[str, None] = {}
+    for raw in found:
+        name = raw.strip().lower().rstrip(".")
+        while name.startswith("*."):
+            name = name[2:]
+        if name and len(name) <= MAX_NAME_LENGTH and " " not in name:
+            names[name] = None
     if len(names) > MAX_NAMES:
         raise CTFormatError(
             f"certificate names {len(names)} hosts (more than {MAX_NAMES})", field="names"
         )
+    return tuple(names)
+
+
+def _parsed(leaf: LogLeaf) -> tuple[x509.Certificate, tuple[str, ...]]:
+    precert = leaf.entry_type == PRECERT_ENTRY
+    try:
+        if precert:
+            tbs = leaf.body
+            cert = x509.load_der_x509_certificate(wrap_tbs(tbs))
+        else:
+            cert = x509.load_der_x509_certificate(leaf.body)
+            tbs = _first_element(leaf.body)
+        return cert, _normalised(tbs_names(tbs))
+    except (ValueError, TypeError) as exc:
+        message = exc.message if isinstance(exc, CTFormatError) else str(exc)
+        raise CTFormatError(
+            f"{'precert TBSCertificate' if precert else 'certificate'} is not valid DER "
+            f"({message[:120]})",
+            field="certificate",
+        ) from None
+
+
+def cert_names(leaf: LogLeaf) -> tuple[str, ...]:
+    """The host names of a logged certificate (SAN DNS names, then subject CNs).
+
+    The hot path of the monitor: the certificate is parsed by ``cryptography``
+    (so non-DER is an entry error) and the names read in one DER walk; nothing
+    else is kept. Raises :class:`CTFormatError`.
+    """
+    return _parsed(leaf)[1]
+
+
+def cert_facts(leaf: LogLeaf) -> CertFacts:
+    """Names, digest, issuer and validity of the logged certificate (A8.1 evidence).
+
+    Raises :class:`CTFormatError` when it is not DER.
+    """
+    cert, names = _parsed(leaf)
     return CertFacts(
-        names=tuple(names),
+        names=names,
         logged=leaf.body,
-        precert=precert,
+        precert=leaf.entry_type == PRECERT_ENTRY,
         certificate=cert,
     )

@@ -34,11 +34,25 @@ def add_log_command(
         int | None,
         typer.Option("--start-index", help="first entry to scan (default: current size)"),
     ] = None,
-    api: Annotated[str, typer.Option("--api", help="rfc6962 or static")] = "rfc6962",
+    api: Annotated[
+        str, typer.Option("--api", help="rfc6962, or static (c2sp.org/static-ct-api)")
+    ] = "rfc6962",
+    origin: Annotated[
+        str,
+        typer.Option(
+            "--origin",
+            help="static logs: the checkpoint origin (default: the checkpoint's own origin line)",
+        ),
+    ] = "",
 ) -> None:
-    """Follow a log: its tree head is verified now, scanning starts at --start-index."""
-    from brokerguard.phishing.ct.client import LogUnavailableError, RFC6962Client
+    """Follow a log: its tree head is verified now, scanning starts at --start-index.
+
+    With --api static, URL is the log's monitoring prefix (checkpoint, tiles).
+    """
+    from brokerguard.phishing.ct.client import RFC6962Client
     from brokerguard.phishing.ct.monitor import add_log, http_client
+    from brokerguard.phishing.ct.source import LogSource, LogUnavailableError
+    from brokerguard.phishing.ct.static import StaticCTClient
 
     try:
         pem = public_key.read_bytes()[:65536]
@@ -46,9 +60,18 @@ def add_log_command(
         raise ValidationError(
             f"cannot read {public_key}: {exc.strerror}", field="public_key"
         ) from None
-    if api != "rfc6962":
-        raise ValidationError("only --api rfc6962 is supported in this version", field="api")
+    if api not in ("rfc6962", "static"):
+        raise ValidationError(f"--api {api[:32]!r}: use rfc6962 or static", field="api")
+    if origin and api != "static":
+        raise ValidationError("--origin applies to --api static only", field="origin")
+    if origin and (len(origin) > 512 or any(c.isspace() or c == "+" for c in origin)):
+        raise ValidationError("--origin: at most 512 characters, no spaces or '+'", field="origin")
     with http_client() as http, runtime.open_session() as session:
+        client: LogSource = (
+            StaticCTClient(url, http, origin=origin)
+            if api == "static"
+            else RFC6962Client(url, http)
+        )
         try:
             record = add_log(
                 session,
@@ -56,9 +79,8 @@ def add_log_command(
                 name=name,
                 url=url,
                 public_key_pem=pem,
-                client=RFC6962Client(url, http),
+                client=client,
                 start_index=start_index,
-                api=api,
             )
         except LogUnavailableError as exc:
             raise ValidationError(f"log {name}: {exc.message}", field="url") from None
@@ -140,6 +162,7 @@ def logs_command(
                 "log": log.name,
                 "url": log.url,
                 "api": log.api,
+                "origin": log.origin or None,
                 "verified_size": log.verified_size,
                 "entries_scanned": log.entries_scanned,
                 "last_poll": log.last_poll_at.isoformat() if log.last_poll_at else None,

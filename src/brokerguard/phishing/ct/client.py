@@ -1,5 +1,8 @@
 """The RFC 6962 HTTP API of one log (``get-sth``, ``get-entries``, consistency, entry+proof).
 
+:class:`RFC6962Client` is the RFC 6962 :class:`~brokerguard.phishing.ct.source.LogSource`
+the monitor polls; :mod:`.static` is the static-ct-api one.
+
 Every answer is checked before use: JSON of the right shape, base64 that decodes,
 hashes of 32 bytes, ``get-entries`` never more entries than asked. A log that
 answers HTML, a 5xx, garbage or nothing raises :class:`LogUnavailableError`
@@ -12,28 +15,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
-from brokerguard.errors import ValidationError
-from brokerguard.phishing.ct.verify import TreeHead
+from brokerguard.audit.merkle import Frontier, ProofError, leaf_hash
+from brokerguard.phishing.ct.source import LogUnavailableError, RawEntry
+from brokerguard.phishing.ct.verify import LogKey, LogVerificationError, TreeHead, verify_tree_head
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 20.0
-
-
-class LogUnavailableError(ValidationError):
-    """The log did not answer usably (network, HTTP status, not JSON, wrong shape)."""
-
-    code = "ct_unavailable"
-
-
-@dataclass(frozen=True)
-class RawEntry:
-    leaf_input: bytes
-    extra_data: bytes
+#: entries asked per get-entries (logs answer fewer when they cap pages)
+DEFAULT_PAGE = 1000
 
 
 def _b64(value: Any, what: str) -> bytes:
@@ -61,9 +56,13 @@ def _uint(value: Any, what: str) -> int:
 class RFC6962Client:
     """One log's API under ``base_url`` (ending in ``/``), over ``http`` (an httpx client)."""
 
-    def __init__(self, base_url: str, http: httpx.Client) -> None:
+    api = "rfc6962"
+    origin = ""
+
+    def __init__(self, base_url: str, http: httpx.Client, page: int = DEFAULT_PAGE) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.http = http
+        self.page = page
 
     def _get(self, path: str, params: dict[str, int]) -> dict[str, Any]:
         url = f"{self.base_url}ct/v1/{path}"
@@ -133,3 +132,47 @@ class RFC6962Client:
             _b64(data.get("leaf_input"), "leaf_input"), _b64(data.get("extra_data", ""), "extra")
         )
         return entry, [_hash(p, "audit path node") for p in path]
+
+    # --- the LogSource operations ---------------------------------------------------
+
+    def signed_head(self, key: LogKey, log_id: bytes) -> TreeHead:
+        head = self.get_sth()
+        verify_tree_head(key, head)
+        return head
+
+    def consistency(self, first: int, head: TreeHead) -> list[bytes]:
+        return self.get_consistency(first, head.tree_size)
+
+    def frontier(self, size: int, head: TreeHead) -> Frontier:
+        """The audit path of leaf ``size - 1`` in the tree of ``size``, with that leaf appended."""
+        entry, path = self.get_entry_and_proof(size - 1, size)
+        try:
+            frontier = Frontier(size - 1, list(reversed(path)))
+        except ProofError as exc:
+            raise LogVerificationError(f"audit path of entry {size - 1}: {exc}") from None
+        frontier.append(leaf_hash(entry.leaf_input))
+        return frontier
+
+    def entries(self, start: int, end: int, head: TreeHead) -> Iterator[list[RawEntry]]:
+        """Entries ``[start, end)``, page by page; a log returning none is an error.
+
+        The next page is requested before the current one is handed over, so the
+        log's answer travels while the monitor hashes and parses (one request in
+        flight at a time, as a log expects from one client).
+        """
+        if start >= end:
+            return
+        with ThreadPoolExecutor(1, thread_name_prefix="ct-fetch") as fetcher:
+            position = start
+            pending = fetcher.submit(self.get_entries, position, min(position + self.page, end) - 1)
+            while True:
+                got = pending.result()
+                if not got:
+                    raise LogUnavailableError(f"get-entries returned nothing from {position}")
+                position += len(got)
+                if position < end:
+                    last = min(position + self.page, end) - 1
+                    pending = fetcher.submit(self.get_entries, position, last)
+                yield got
+                if position >= end:
+                    return

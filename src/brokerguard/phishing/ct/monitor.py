@@ -2,14 +2,17 @@
 
 For each log, in its own transaction:
 
-1. ``get-sth``; its signature is verified with the log's key;
-2. a smaller tree, or the same size with another root, or a tree head not
-   consistent with the last verified one (RFC 6962 consistency proof checked by
-   :func:`brokerguard.audit.merkle.verify_consistency`) is a **split view**;
-3. new entries are fetched page by page (logs may return fewer than asked, never
-   more), their leaf hashes extend the verified frontier, and the resulting root
-   must equal the signed root (or be proven its prefix by a consistency proof
-   when only part of the growth is taken this poll);
+1. the signed tree head (``get-sth``, or the static-ct-api checkpoint); its
+   signature is verified with the log's key;
+2. a smaller tree, or the same size with another root, is a **split view**;
+3. new entries are fetched (RFC 6962: page by page, logs may return fewer than
+   asked, never more; static-ct-api: data tiles checked against their level-0
+   tiles), their leaf hashes extend the verified frontier, and the resulting root
+   must equal the signed root, or, when only part of the growth is taken this
+   poll, be proven its prefix by an RFC 6962 consistency proof
+   (:func:`brokerguard.audit.merkle.verify_consistency`). Either proves the new
+   tree head consistent with the last verified one; a failure is a split view
+   (or entries altered in transit);
 4. every name of every entry is scored; a flagged name opens one case per
    domain, with the certificate's SHA-256, issuer, validity and log index;
 5. only then does the checkpoint advance.
@@ -35,8 +38,10 @@ from brokerguard.audit.merkle import Frontier, ProofError, leaf_hash, verify_con
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.kernel.notices import Notice, NoticeKind, NoticeSink, Severity
-from brokerguard.phishing.ct.certs import CertFacts, cert_facts
-from brokerguard.phishing.ct.client import LogUnavailableError, RawEntry, RFC6962Client
+from brokerguard.phishing.ct.certs import CertFacts, cert_facts, cert_names
+from brokerguard.phishing.ct.client import RFC6962Client
+from brokerguard.phishing.ct.source import LogSource, LogUnavailableError, RawEntry
+from brokerguard.phishing.ct.static import StaticCTClient
 from brokerguard.phishing.ct.tls import CTFormatError, parse_leaf
 from brokerguard.phishing.ct.verify import (
     LogKey,
@@ -44,13 +49,11 @@ from brokerguard.phishing.ct.verify import (
     TreeHead,
     key_pem,
     load_log_key,
-    verify_tree_head,
+    log_id,
 )
 from brokerguard.phishing.models import CTLog, PhishingCase
 from brokerguard.phishing.scoring import Scorer, Verdict
 
-#: entries asked per get-entries (logs answer fewer when they cap pages)
-DEFAULT_PAGE = 1000
 #: entries taken from one log in one poll (the rest waits for the next poll)
 DEFAULT_MAX_ENTRIES = 50_000
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -102,18 +105,17 @@ def _store_frontier(record: CTLog, frontier: Frontier) -> None:
     record.frontier = json.dumps([n.hex() for n in frontier.nodes])
 
 
-def signed_head(client: RFC6962Client, key: LogKey) -> TreeHead:
-    head = client.get_sth()
-    verify_tree_head(key, head)
-    return head
+def signed_head(source: LogSource, key: LogKey) -> TreeHead:
+    """The source's latest tree head, its signature verified with the log's ``key``."""
+    return source.signed_head(key, log_id(key))
 
 
-def frontier_at(client: RFC6962Client, size: int, head: TreeHead) -> Frontier:
+def frontier_at(source: LogSource, size: int, head: TreeHead) -> Frontier:
     """The verified frontier of the log's tree of ``size`` leaves (``size <= head``).
 
-    The audit path of the last leaf ``size - 1`` is the frontier of ``size - 1``
-    leaves; with that leaf appended its root must equal the signed root (when
-    ``size`` is the signed size) or be proven a prefix of it by a consistency proof.
+    The source reads it (RFC 6962: the audit path of leaf ``size - 1``; static-ct-api:
+    the subtree roots from tiles); its root must equal the signed root (when ``size``
+    is the signed size) or be proven a prefix of it by a consistency proof.
     """
     if size > head.tree_size:
         raise ValidationError(
@@ -121,72 +123,46 @@ def frontier_at(client: RFC6962Client, size: int, head: TreeHead) -> Frontier:
         )
     if size == 0:
         return Frontier()
-    entry, path = client.get_entry_and_proof(size - 1, size)
-    try:
-        frontier = Frontier(size - 1, list(reversed(path)))
-    except ProofError as exc:
-        raise LogVerificationError(f"audit path of entry {size - 1}: {exc}") from None
-    frontier.append(leaf_hash(entry.leaf_input))
-    _prove_prefix(client, frontier, head)
+    frontier = source.frontier(size, head)
+    _prove_prefix(source, frontier, head)
     return frontier
 
 
-def _prove_prefix(client: RFC6962Client, frontier: Frontier, head: TreeHead) -> None:
+def _prove_prefix(source: LogSource, frontier: Frontier, head: TreeHead) -> None:
     """Raise unless the tree ``frontier`` describes is the signed tree or a prefix of it."""
     root = frontier.root()
     if frontier.size == head.tree_size:
         if root != head.root:
             raise LogVerificationError(
-                f"entries up to {head.tree_size} do not build the signed root"
+                f"split view or altered entries: entries up to {head.tree_size} do not build "
+                "the signed root"
             )
         return
-    proof = client.get_consistency(frontier.size, head.tree_size)
+    proof = source.consistency(frontier.size, head)
     try:
         verify_consistency(frontier.size, head.tree_size, proof, root, head.root)
     except ProofError as exc:
         raise LogVerificationError(
-            f"tree of {frontier.size} entries is not a prefix of the signed tree of "
+            f"split view or altered entries: tree of {frontier.size} entries is not a prefix "
+            f"of the signed tree of "
             f"{head.tree_size}: {exc}"
         ) from None
 
 
-def _check_growth(client: RFC6962Client, record: CTLog, head: TreeHead) -> None:
-    """Split-view checks of a new signed tree head against the last verified one."""
+def _check_growth(record: CTLog, head: TreeHead) -> None:
+    """Split-view checks of a new signed tree head that need no entries.
+
+    A larger tree is proven consistent with the verified one by :func:`_prove_prefix`
+    once its new entries extend the verified frontier: the same check as an RFC
+    6962 consistency proof, without asking the log for one.
+    """
     size, root = record.verified_size, bytes.fromhex(record.verified_root)
     if head.tree_size < size:
         raise LogVerificationError(
             f"split view: signed tree of {head.tree_size} is smaller than the verified {size}"
         )
-    if head.tree_size == size:
-        if head.root != root:
-            raise LogVerificationError(f"split view: two different roots for tree size {size}")
-        return
-    if size == 0:
-        return
-    proof = client.get_consistency(size, head.tree_size)
-    try:
-        verify_consistency(size, head.tree_size, proof, root, head.root)
-    except ProofError as exc:
-        raise LogVerificationError(
-            f"split view: tree head {head.tree_size} is not consistent with the verified "
-            f"{size}: {exc}"
-        ) from None
-
-
-def fetch_entries(
-    client: RFC6962Client, start: int, end: int, page: int = DEFAULT_PAGE
-) -> list[RawEntry]:
-    """Entries ``[start, end)``, page by page; a log returning none is an error."""
-    entries: list[RawEntry] = []
-    position = start
-    while position < end:
-        last = min(position + page, end) - 1
-        got = client.get_entries(position, last)
-        if not got:
-            raise LogUnavailableError(f"get-entries returned nothing for {position}..{last}")
-        entries.extend(got)
-        position += len(got)
-    return entries
+    if head.tree_size == size and head.root != root:
+        raise LogVerificationError(f"split view: two different roots for tree size {size}")
 
 
 def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
@@ -203,32 +179,65 @@ def _evidence(log: str, index: int, facts: CertFacts) -> dict[str, object]:
     }
 
 
+def _case_targets(session: Session, domains: set[str]) -> set[str]:
+    """Which of ``domains`` already have a case (one query per 500 domains)."""
+    found: set[str] = set()
+    ordered = sorted(domains)
+    for chunk in range(0, len(ordered), 500):
+        batch = ordered[chunk : chunk + 500]
+        found.update(
+            session.scalars(select(PhishingCase.target).where(PhishingCase.target.in_(batch)))
+        )
+    return found
+
+
 def _open_case(
     session: Session, clock: Clock, log: str, index: int, facts: CertFacts, verdict: Verdict
-) -> bool:
-    """Open the domain's case (once per domain, whatever its status); False when it exists."""
+) -> None:
+    """Open the domain's case with the certificate as A8.1 evidence."""
     from brokerguard.phishing import service
 
-    exists = session.scalar(
-        select(PhishingCase.id).where(PhishingCase.target == verdict.domain).limit(1)
-    )
-    if exists is not None:
-        return False
     case = service.open_site_case(session, clock, verdict, source="ct", actor="ct-monitor")
     case.evidence = json.dumps([_evidence(log, index, facts)], ensure_ascii=False)
     session.flush()
-    return True
+
+
+def _read_entries(
+    client: LogSource, head: TreeHead, frontier: Frontier, start: int, end: int
+) -> tuple[list[RawEntry], dict[str, int], list[dict[str, object]]]:
+    """Fetch ``[start, end)`` page by page, extending ``frontier`` and reading names.
+
+    Returns the entries, each name with the first index naming it, and the entries
+    whose certificate does not parse. Nothing here is trusted until the caller has
+    proven ``frontier`` against the signed head.
+    """
+    entries: list[RawEntry] = []
+    first_seen: dict[str, int] = {}
+    errors: list[dict[str, object]] = []
+    for page in client.entries(start, end, head):
+        frontier.extend(leaf_hash(e.leaf_input) for e in page)
+        for entry in page:
+            index = start + len(entries)
+            entries.append(entry)
+            try:
+                names = cert_names(parse_leaf(entry.leaf_input))
+            except CTFormatError as exc:
+                errors.append({"index": index, "error": exc.message})
+                continue
+            for name in names:
+                if name not in first_seen:
+                    first_seen[name] = index
+    return entries, first_seen, errors
 
 
 def poll_log(
     session: Session,
     clock: Clock,
     record: CTLog,
-    client: RFC6962Client,
+    client: LogSource,
     scorer: Scorer,
     notices: NoticeSink,
     *,
-    page: int = DEFAULT_PAGE,
     max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> LogPoll:
     """Poll one log (see the module's docstring). The caller commits ``session``."""
@@ -239,17 +248,17 @@ def poll_log(
     try:
         key, _ = load_log_key(record.public_key.encode("ascii"))
         head = signed_head(client, key)
+        record.origin = client.origin  # a static log's origin, learnt once when imported
         if not record.verified_root:  # imported from a log list: start at its current size
             _store_frontier(record, frontier_at(client, head.tree_size, head))
             record.last_error = ""
             result.verified_size = record.verified_size
             return result
-        _check_growth(client, record, head)
+        _check_growth(record, head)
         frontier = frontier_of(record)
         start = record.verified_size
         end = min(head.tree_size, start + max_entries)
-        entries = fetch_entries(client, start, end, page)
-        frontier.extend(leaf_hash(e.leaf_input) for e in entries)
+        entries, first_seen, entry_errors = _read_entries(client, head, frontier, start, end)
         _prove_prefix(client, frontier, head)
     except LogVerificationError as exc:
         result.error = exc.message
@@ -260,38 +269,32 @@ def poll_log(
         result.error = exc.message
         record.last_error = exc.message[:2000]
         return result
-    facts_at: dict[int, CertFacts] = {}
-    first_seen: dict[str, int] = {}  # name -> first entry index naming it
-    for offset, entry in enumerate(entries):
-        index = start + offset
-        try:
-            facts = cert_facts(parse_leaf(entry.leaf_input))
-        except CTFormatError as exc:
-            result.entry_errors.append({"log": record.name, "index": index, "error": exc.message})
-            continue
-        facts_at[index] = facts
-        result.names += len(facts.names)
-        for name in facts.names:
-            first_seen.setdefault(name, index)
+    result.entry_errors = [{"log": record.name, **error} for error in entry_errors]
+    result.names = len(first_seen)
     # vectorised pre-filter, full scoring of the near; a CN that is not a host name
     # (e.g. "localhost") comes back as Rejected: nothing to imitate
     flagged = [v for v in scorer.scan(first_seen) if isinstance(v, Verdict)]
     flagged.sort(key=lambda v: (first_seen[v.input], v.input))
+    known = _case_targets(session, {v.domain for v in flagged})
     for verdict in flagged:
+        if verdict.domain in known:  # one case per domain, whatever its status
+            continue
+        known.add(verdict.domain)
         index = first_seen[verdict.input]
-        facts = facts_at[index]
-        if _open_case(session, clock, record.name, index, facts, verdict):
-            result.flags.append(
-                Flag(
-                    record.name,
-                    index,
-                    verdict.domain,
-                    verdict.brand,
-                    verdict.score,
-                    verdict.kind,
-                    facts.sha256,
-                )
+        # flagged entries are rare: their evidence is read here, not for every entry
+        facts = cert_facts(parse_leaf(entries[index - start].leaf_input))
+        _open_case(session, clock, record.name, index, facts, verdict)
+        result.flags.append(
+            Flag(
+                record.name,
+                index,
+                verdict.domain,
+                verdict.brand,
+                verdict.score,
+                verdict.kind,
+                facts.sha256,
             )
+        )
     result.entries = len(entries)
     record.entries_scanned += len(entries)
     record.last_error = ""
@@ -323,19 +326,20 @@ def add_log(
     name: str,
     url: str,
     public_key_pem: bytes,
-    client: RFC6962Client,
+    client: LogSource,
     start_index: int | None = None,
-    api: str = "rfc6962",
 ) -> CTLog:
-    """Follow a log from ``start_index`` (default: its current size), verified from there."""
+    """Follow a log from ``start_index`` (default: its current size), verified from there.
+
+    ``client`` reads the log with its API (:class:`RFC6962Client` or
+    :class:`StaticCTClient`); a static log's checkpoint origin is stored with it.
+    """
     if not re.match(NAME_PATTERN, name):
         raise ValidationError(
             "log name: 1-64 lower-case letters, digits, '.', '_' or '-'", field="name"
         )
     if not url.startswith(("https://", "http://")) or len(url) > 512:
         raise ValidationError("url must be an http(s) URL of at most 512 characters", field="url")
-    if api not in ("rfc6962", "static"):
-        raise ValidationError("api must be rfc6962 or static", field="api")
     if start_index is not None and start_index < 0:
         raise ValidationError("start index must be 0 or more", field="start_index")
     if session.scalar(select(CTLog.id).where(CTLog.name == name)) is not None:
@@ -347,7 +351,8 @@ def add_log(
     record = CTLog(
         name=name,
         url=url,
-        api=api,
+        api=client.api,
+        origin=client.origin,
         public_key=key_pem(key),
         log_id=log_id,
         verified_root="",
@@ -371,7 +376,6 @@ def poll_all(
     scorer: Scorer,
     http: httpx.Client,
     *,
-    page: int = DEFAULT_PAGE,
     max_entries: int = DEFAULT_MAX_ENTRIES,
 ) -> list[LogPoll]:
     """Poll every followed log, each in its own unit of work (one failing log stops none)."""
@@ -385,17 +389,19 @@ def poll_all(
             record = session.scalar(select(CTLog).where(CTLog.name == name))
             if record is None:
                 continue
-            if record.api != "rfc6962":
-                results.append(LogPoll(name, error=f"log API {record.api!r} is not supported yet"))
-                continue
-            client = RFC6962Client(record.url, http)
+            source = source_for(record, http)
             sink = notice_sink(session, clock)
             results.append(
-                poll_log(
-                    session, clock, record, client, scorer, sink, page=page, max_entries=max_entries
-                )
+                poll_log(session, clock, record, source, scorer, sink, max_entries=max_entries)
             )
     return results
+
+
+def source_for(record: CTLog, http: httpx.Client) -> LogSource:
+    """The reader of a followed log's API."""
+    if record.api == "static":
+        return StaticCTClient(record.url, http, origin=record.origin)
+    return RFC6962Client(record.url, http)
 
 
 def http_client(timeout_s: float = 20.0) -> httpx.Client:

@@ -65,10 +65,15 @@ def load_log_key(data: bytes) -> tuple[LogKey, str]:
             raise ValidationError(f"RSA key of {key.key_size} bits", field="public_key")
     else:
         raise ValidationError("public key is neither ECDSA P-256 nor RSA", field="public_key")
+    return key, base64.b64encode(log_id(key)).decode("ascii")
+
+
+def log_id(key: LogKey) -> bytes:
+    """The RFC 6962 LogID: SHA-256 of the key's DER SubjectPublicKeyInfo (3.2)."""
     spki = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return key, base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
+    return hashlib.sha256(spki).digest()
 
 
 def verify_tree_head(key: LogKey, head: TreeHead) -> None:

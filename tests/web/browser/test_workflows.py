@@ -1,0 +1,118 @@
+"""Workflows in a real browser (issue 17, item 6): the release gate end to end with an APK
+from the shared fixtures, and a finding raised from a failing requirement's page."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, T0
+from tests.web.browser.test_pages import WIDTHS, sign_in
+
+pytestmark = pytest.mark.browser
+APK = FIXTURES / "apk" / "golden-aligned-v1v2v3-out.apk"
+FACTS = json.loads((FIXTURES / "apk" / "expected-facts.json").read_text(encoding="utf-8"))[APK.name]
+SLUG = "tiny-android"
+
+
+def api(page: Any, path: str, **kwargs: Any) -> Any:
+    """A JSON API call in the page's session (its cookie and CSRF token)."""
+    token = page.locator("meta[name=csrf-token]").get_attribute("content")
+    return page.context.request.post(path, headers={"X-CSRF-Token": token}, **kwargs)
+
+
+def test_the_release_gate_end_to_end(browser: Any, live_firm: tuple[str, dict[str, str]]) -> None:
+    team = sign_in(browser, live_firm, "appteam", WIDTHS["desktop"])
+    created = api(
+        team,
+        "/api/v1/mobile/apps",
+        data={
+            "slug": SLUG,
+            "name_zh": "測試小程式",
+            "name_en": "Tiny test app",
+            "platform": "android",
+            "package_name": FACTS["package"],
+            "official_cert_sha256": FACTS["cert_sha256"],
+        },
+    )
+    assert created.status == 201, created.text()
+    team.goto(f"/mobile/apps/{SLUG}?lang=en")
+    upload = team.locator(f"form[action='/mobile/apps/{SLUG}/releases']")
+    upload.locator("input[name=artifact]").set_input_files(str(APK))
+    upload.locator("button[type=submit]").click()
+    result = team.locator(".gate-result")
+    assert "May not be published yet" in result.inner_text()
+    failing = {
+        row.locator("td.mono").inner_text()
+        for row in result.locator("tr").all()[1:]
+        if row.locator(".status-fail").count()
+    }
+    assert failing == {"lab_test_current", "dual_approval"}
+    release_id = team.locator("article[id^=release-]").first.get_attribute("id")[8:]
+
+    security = sign_in(browser, live_firm, "security", WIDTHS["desktop"])
+    day = (T0 - timedelta(days=10)).date().isoformat()
+    lab = api(
+        security,
+        f"/api/v1/mobile/apps/{SLUG}/lab-tests",
+        multipart={
+            "kind": "mas_baseline",
+            "lab": "台灣檢驗科技",
+            "taf_accreditation_no": "3245",
+            "baseline_version": "v4.0",
+            "level": "L2",
+            "tested_from": day,
+            "tested_to": day,
+            "report_date": day,
+            "result": "pass",
+        },
+    )
+    assert lab.status == 201, lab.text()
+    for user, unit, approver in (
+        ("security", "security", security),
+        ("compliance", "compliance", None),
+    ):
+        page = approver or sign_in(browser, live_firm, user, WIDTHS["desktop"])
+        page.goto(f"/mobile/apps/{SLUG}")
+        form = page.locator(f"form[action='/mobile/releases/{release_id}/approve']")
+        form.locator("select[name=unit]").select_option(unit)
+        form.locator("textarea[name=comment]").fill(f"{unit} 已核閱權限與檢測報告")
+        form.locator("button[type=submit]").click()
+        page.wait_for_url(f"**/mobile/apps/{SLUG}")
+        page.context.close()
+
+    team.goto(f"/mobile/apps/{SLUG}?lang=en")
+    publish = team.locator(f"form[action='/mobile/releases/{release_id}/publish']")
+    publish.locator("input[name=artifact]").set_input_files(str(APK))
+    publish.locator("input[name=released_on]").fill("115/11/26")
+    publish.locator("button[type=submit]").click()
+    team.wait_for_url(f"**/mobile/apps/{SLUG}#release-{release_id}")
+    article = team.locator(f"#release-{release_id}")
+    assert "Listed in store" in article.inner_text()
+    assert team.locator(f"form[action='/mobile/releases/{release_id}/publish']").count() == 0
+    team.context.close()
+
+
+def test_a_finding_from_a_failing_requirement_in_the_browser(
+    browser: Any, live_firm: tuple[str, dict[str, str]]
+) -> None:
+    page = sign_in(browser, live_firm, "compliance", WIDTHS["desktop"])
+    page.goto("/requirements?status=fail&lang=en")
+    page.locator("tbody tr a[href^='/requirements/']").first.click()
+    requirement = page.url.split("/requirements/")[1].split("?")[0]
+    form = page.locator("details.raise-finding").first
+    form.locator("summary").click()
+    form.locator("input[name=due_date]").fill("not a day")
+    form.locator("button[type=submit]").click()
+    assert "The due date is not a date" in page.locator("[role=alert]").first.inner_text()
+    kept = page.locator("details.raise-finding[open] input[name=due_date]")
+    assert kept.input_value() == "not a day"
+    kept.fill("115/12/31")
+    page.locator("details.raise-finding[open] input[name=owner]").fill("法遵部")
+    page.locator("details.raise-finding[open] button[type=submit]").click()
+    page.wait_for_url("**/findings/*")
+    assert requirement in page.inner_text("main") and "法遵部" in page.inner_text("main")
+    page.context.close()
