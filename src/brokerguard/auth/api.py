@@ -12,8 +12,11 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
@@ -23,13 +26,14 @@ from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.bodies import FactorOut
 from brokerguard.auth.challenges import SIGNED_PREFIX
 from brokerguard.auth.customer_sessions import live_sessions
-from brokerguard.auth.errors import InvalidSessionError
+from brokerguard.auth.errors import InvalidLoginTokenError, InvalidSessionError
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.factor_registry import FACTORS
 from brokerguard.auth.factors import EnrolmentCall, EnrolmentStep, FactorRegistry
 from brokerguard.auth.lifecycle import CredentialService, factors_of
 from brokerguard.auth.login import LoginService
 from brokerguard.auth.models import EtradeSession, LoginAttempt
+from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
     AssessmentRecordedOut,
@@ -56,10 +60,11 @@ from brokerguard.auth.schemas import (
     UnlockRequest,
 )
 from brokerguard.auth.secretbox import SecretBox
-from brokerguard.auth.service import credential_service, login_service, secret_box
+from brokerguard.auth.service import credential_service, secret_box
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError
+from brokerguard.kernel.context import AppContext
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -69,6 +74,7 @@ from brokerguard.web.deps import (
     AppSettings,
     DbSession,
     require_roles,
+    run_unit_of_work,
 )
 
 MAX_BODY_BYTES = 64 * 1024
@@ -98,10 +104,17 @@ async def get_auth_settings(settings: AppSettings) -> AuthSettings:
 AppAuth = Annotated[AuthSettings, Depends(get_auth_settings)]
 
 
-async def get_limiter(context: AppCtx, auth: AppAuth) -> LoginRateLimiter:
+def app_limiter(context: AppContext, auth: AuthSettings) -> LoginRateLimiter:
     """One limiter per app (its counters live in Redis or in this process)."""
     return context.services.get(
         LoginRateLimiter, lambda: LoginRateLimiter.from_settings(context.settings, auth)
+    )
+
+
+def app_secret_box(context: AppContext, auth: AuthSettings) -> SecretBox:
+    """One key ring per app and key version (keys are read from disk once)."""
+    return context.services.get(
+        SecretBox, lambda: secret_box(context.settings, auth), key=auth.seed_key_version
     )
 
 
@@ -129,25 +142,45 @@ Meta = Annotated[RequestMeta, Depends(request_meta)]
 
 
 async def get_secret_box(context: AppCtx, auth: AppAuth) -> SecretBox:
-    """One key ring per app and key version (keys are read from disk once)."""
-    return context.services.get(
-        SecretBox, lambda: secret_box(context.settings, auth), key=auth.seed_key_version
-    )
+    return app_secret_box(context, auth)
 
 
 Box = Annotated[SecretBox, Depends(get_secret_box)]
 
 
+@dataclass(frozen=True)
+class PasswordWorkers:
+    """The bounded pool for the password step: at most ``auth.verify_workers`` argon2
+    checks of this process run at once, each in a worker thread (argon2-cffi releases
+    the GIL), so the event loop keeps serving; the others wait on the event loop,
+    first come first served, so latency grows with the queue, not with contention."""
+
+    limiter: anyio.CapacityLimiter
+
+
+async def get_password_workers(context: AppCtx, auth: AppAuth) -> PasswordWorkers:
+    return context.services.get(
+        PasswordWorkers, lambda: PasswordWorkers(anyio.CapacityLimiter(auth.verify_workers))
+    )
+
+
+Workers = Annotated[PasswordWorkers, Depends(get_password_workers)]
+
+
 async def get_login_service(
-    session: DbSession,
-    clock: AppClock,
-    sink: AppAuditSink,
-    settings: AppSettings,
-    auth: AppAuth,
-    box: Box,
-    limiter: Annotated[LoginRateLimiter, Depends(get_limiter)],
+    session: DbSession, context: AppCtx, sink: AppAuditSink, auth: AppAuth
 ) -> LoginService:
-    return login_service(session, clock, sink, settings, auth, limiter=limiter, secrets=box)
+    """The request's login service over the app's one limiter, key ring and policy
+    (read from the context, not assembled from a dependency each)."""
+    return LoginService(
+        session=session,
+        clock=context.clock,
+        sink=sink,
+        auth=auth,
+        secrets=app_secret_box(context, auth),
+        limiter=app_limiter(context, auth),
+        policy=LoginPolicy.from_settings(auth),
+    )
 
 
 async def get_credential_service(
@@ -182,10 +215,16 @@ Bearer = Annotated[str, Depends(bearer_token)]
 
 # -- login ---------------------------------------------------------------------
 @router.post("/login", response_model=LoginResponse)
-def start_login(body: LoginRequest, service: Login, meta: Meta) -> LoginResponse:
+async def start_login(
+    body: LoginRequest, service: Login, meta: Meta, workers: Workers
+) -> LoginResponse:
     """Step 1: account and password. 401 ``invalid_credentials`` (also for unknown
     accounts), 423 ``locked`` after 5 wrong passwords, 429 ``rate_limited``."""
-    started = service.start_login(body.account, body.password, meta)
+    started = await run_unit_of_work(
+        service.session,
+        partial(service.start_login, body.account, body.password, meta),
+        limiter=workers.limiter,
+    )
     return LoginResponse(
         login_token=started.login_token,
         next_factors=started.next_factors,
@@ -206,9 +245,9 @@ def _challenge(service: LoginService, body: ChallengeRequest, purpose: str) -> C
 
 
 @router.post("/login/challenge", response_model=ChallengeResponse)
-def login_challenge(body: ChallengeRequest, service: Login) -> ChallengeResponse:
+async def login_challenge(body: ChallengeRequest, service: Login) -> ChallengeResponse:
     """A single-use nonce for the device, certificate, biometric or WebAuthn factor."""
-    return _challenge(service, body, "login")
+    return await run_unit_of_work(service.session, partial(_challenge, service, body, "login"))
 
 
 def _factor_response(accepted: Any, login_token: str) -> FactorResponse:
@@ -223,12 +262,14 @@ def _factor_response(accepted: Any, login_token: str) -> FactorResponse:
     )
 
 
-def submit_factor(
+async def submit_factor(
     body: FactorSubmission, service: Login, meta: Meta, response: Response
 ) -> FactorResponse:
     """Step 2+: 200 with ``session_token`` once two categories are proven; 202 when the
     firm's policy wants another factor; 401 with the reason code otherwise."""
-    accepted = service.submit_factor(body.login_token, body, meta)
+    accepted = await run_unit_of_work(
+        service.session, partial(service.submit_factor, body.login_token, body, meta)
+    )
     if accepted.session_token is None:
         response.status_code = 202
     return _factor_response(accepted, body.login_token)
@@ -236,9 +277,9 @@ def submit_factor(
 
 # -- sessions -----------------------------------------------------------------
 @router.get("/session", response_model=SessionResponse)
-def session_info(token: Bearer, service: Login) -> SessionResponse:
+async def session_info(token: Bearer, service: Login) -> SessionResponse:
     """What an order system checks: the session is live and which factors made it."""
-    info = service.session_info(token)
+    info = await run_unit_of_work(service.session, partial(service.session_info, token))
     return SessionResponse(
         account=info.account,
         factors_used=info.factors_used,
@@ -348,8 +389,12 @@ def recovery_password(
 def reset_factor(
     body: ResetFactorRequest, service: Login, creds: Credentials, meta: Meta
 ) -> dict[str, list[str]]:
-    """Revoke a lost factor with a login token that proved a factor of another kind."""
-    token = service.load_token(body.login_token, "login")
+    """Revoke a lost factor with a recovery (or login) token that proved a possession or
+    inherence factor of another kind; a token that proved only the password is refused."""
+    try:
+        token = service.load_token(body.login_token, "recovery")
+    except InvalidLoginTokenError:
+        token = service.load_token(body.login_token, "login")
     return {"revoked": creds.reset_factor(token, body.type, meta)}
 
 
@@ -467,9 +512,13 @@ def _with_body(endpoint: Callable[..., Any], body: Any, name: str) -> Callable[.
     """``endpoint`` as a route whose ``body`` parameter has the type ``body`` (None: no
     body), so FastAPI validates and documents the registry's current bodies."""
 
-    def route(**kwargs: Any) -> Any:
+    async def awaited(**kwargs: Any) -> Any:
+        return await endpoint(**kwargs)
+
+    def called(**kwargs: Any) -> Any:
         return endpoint(**kwargs)
 
+    route: Callable[..., Any] = awaited if inspect.iscoroutinefunction(endpoint) else called
     signature = inspect.signature(endpoint)
     parameters = [
         p.replace(annotation=body) if p.name == "body" else p

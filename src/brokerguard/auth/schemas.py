@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field
 from brokerguard.auth.bodies import (
     PASSWORD_FIELD_MAX,
     TOKEN_MAX,
+    FactorOut,
     FactorSubmissionBody,
     Strict,
     StrictRequest,

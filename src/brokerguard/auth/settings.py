@@ -57,6 +57,12 @@ class AuthSettings(BaseSettings):
     rate_limit_storage: str | None = Field(
         default=None, description="limits storage URI; default: Redis when configured, else memory"
     )
+    verify_workers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Password steps (argon2) one server process runs at once; more wait.",
+    )
     seed_key_version: int = Field(default=1, ge=1, le=999)
     tls_check_host: str | None = None
     tls_check_port: int = Field(default=443, ge=1, le=65535)

@@ -20,10 +20,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -45,10 +46,13 @@ from brokerguard.staff.sessions import csrf_for, live_session, touch, touch_due
 from brokerguard.web.transactions import request_bind
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the cookie's keys: the staff session token, or a visitor's nonce before sign-in
 STAFF_SESSION_KEY = "sid"
 PRE_SESSION_KEY = "pre"
+#: an e-trading customer's session token on the customer's own pages (``/etrade/my``)
+CUSTOMER_SESSION_KEY = "etrade_sid"
 
 
 def set_context(app: FastAPI, context: AppContext) -> None:
@@ -97,19 +101,66 @@ def commit_unit_of_work(session: Session) -> None:
         ) from None
 
 
-def get_db(request: Request, context: AppCtx) -> Iterator[Session]:
-    bind = request_bind(
-        context.engine, request.method, request.scope.get("route"), (get_audit_sink,)
-    )
-    session: Session = context.session_factory(bind=bind)
+def has_work(session: Session) -> bool:
+    """Whether ending ``session`` needs the database: an open transaction (a read, a
+    write, a kept audit event) or objects not yet flushed."""
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+
+
+def _commit_and_close(session: Session) -> None:
     try:
-        yield session
         commit_unit_of_work(session)
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _roll_back_and_close(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def get_db(request: Request, context: AppCtx) -> AsyncIterator[Session]:
+    """The request's session, opened on the event loop (no I/O until first use) and
+    ended in the thread pool only when there is something to end: a handler that
+    committed its own work (``run_unit_of_work``) costs no second trip to a thread."""
+    bind = request_bind(
+        context.engine, request.method, request.scope.get("route"), (get_audit_sink,)
+    )
+    session: Session = context.session_factory(bind=bind)
+    try:
+        yield session
+    except BaseException:
+        if has_work(session):
+            await anyio.to_thread.run_sync(_roll_back_and_close, session, abandon_on_cancel=False)
+        else:
+            session.close()
+        raise
+    if has_work(session):
+        await anyio.to_thread.run_sync(_commit_and_close, session, abandon_on_cancel=False)
+    else:
+        session.close()
+
+
+async def run_unit_of_work(
+    session: Session, work: Callable[[], T], *, limiter: anyio.CapacityLimiter | None = None
+) -> T:
+    """Run ``work`` and commit the request's session in one trip to the thread pool
+    (the trip a plain ``def`` handler makes anyway, not one more); a failed commit is
+    the same 503 as :func:`get_db`'s, and ``get_db`` rolls back what ``work`` left on
+    error. ``limiter`` bounds how many such calls run at once (they wait their turn
+    on the event loop, first come first served)."""
+
+    def work_and_commit() -> T:
+        result = work()
+        commit_unit_of_work(session)
+        return result
+
+    return await anyio.to_thread.run_sync(work_and_commit, abandon_on_cancel=False, limiter=limiter)
 
 
 #: ``scope="function"``: committed after the handler, before the response is sent
@@ -132,11 +183,12 @@ AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
 
 
 def _csrf_binding(request: Request, *, create: bool) -> str | None:
-    """What the CSRF token is bound to: the staff session token, or before sign-in a
-    random nonce of the visitor's cookie (created on first use)."""
-    sid = request.session.get(STAFF_SESSION_KEY)
-    if isinstance(sid, str):
-        return sid
+    """What the CSRF token is bound to: the staff session token, the customer's session
+    token, or before sign-in a random nonce of the visitor's cookie (created on first use)."""
+    for key in (STAFF_SESSION_KEY, CUSTOMER_SESSION_KEY):
+        sid = request.session.get(key)
+        if isinstance(sid, str):
+            return sid
     nonce = request.session.get(PRE_SESSION_KEY)
     if not isinstance(nonce, str) and create:
         nonce = request.session[PRE_SESSION_KEY] = secrets.token_urlsafe(16)
@@ -171,7 +223,6 @@ def csrf_token(request: Request) -> str:
 async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
-    binding = _csrf_binding(request, create=False)
     supplied = request.headers.get("x-csrf-token")
     if supplied is None:
         content_type = request.headers.get("content-type", "")
@@ -179,6 +230,12 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             supplied = value if isinstance(value, str) else None
+    verify_csrf_value(request, supplied)
+
+
+def verify_csrf_value(request: Request, supplied: str | None) -> None:
+    """Check a CSRF token a handler read itself (a form field of a synchronous route)."""
+    binding = _csrf_binding(request, create=False)
     expected = csrf_for(_csrf_key(request), binding) if binding else None
     if not expected or not supplied or not hmac.compare_digest(expected, supplied):
         raise PermissionDeniedError("missing or wrong CSRF token", code="csrf_failed")
@@ -230,5 +287,16 @@ def require_roles(*roles: Role) -> Callable[..., StaffIdentity]:
 
 
 def require_writer() -> Callable[..., StaffIdentity]:
-    """Any role but the read-only auditor."""
+    """The units that keep the firm's records: security and compliance (admin always).
+
+    Least privilege (issue 13): the app team does not decide video-ID sessions or edit
+    the IoT, training, social, device, phishing or findings records; it writes through
+    :func:`require_writer_or_app_team` only where its own work is the record.
+    """
+    return require_roles(Role.security, Role.compliance)
+
+
+def require_writer_or_app_team() -> Callable[..., StaffIdentity]:
+    """Security, compliance and the app team: evidence uploads, policy drafts and
+    assessment runs (docs/ui.md, "Who may do what"); the mobile domain names its own."""
     return require_roles(Role.security, Role.compliance, Role.app_team)
