@@ -26,7 +26,7 @@ from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.bodies import FactorOut
 from brokerguard.auth.challenges import SIGNED_PREFIX
 from brokerguard.auth.customer_sessions import live_sessions
-from brokerguard.auth.errors import InvalidSessionError
+from brokerguard.auth.errors import InvalidLoginTokenError, InvalidSessionError
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.factor_registry import FACTORS
 from brokerguard.auth.factors import EnrolmentCall, EnrolmentStep, FactorRegistry
@@ -389,8 +389,12 @@ def recovery_password(
 def reset_factor(
     body: ResetFactorRequest, service: Login, creds: Credentials, meta: Meta
 ) -> dict[str, list[str]]:
-    """Revoke a lost factor with a login token that proved a factor of another kind."""
-    token = service.load_token(body.login_token, "login")
+    """Revoke a lost factor with a recovery (or login) token that proved a possession or
+    inherence factor of another kind; a token that proved only the password is refused."""
+    try:
+        token = service.load_token(body.login_token, "recovery")
+    except InvalidLoginTokenError:
+        token = service.load_token(body.login_token, "login")
     return {"revoked": creds.reset_factor(token, body.type, meta)}
 
 
@@ -514,14 +518,14 @@ def _with_body(endpoint: Callable[..., Any], body: Any, name: str) -> Callable[.
     def called(**kwargs: Any) -> Any:
         return endpoint(**kwargs)
 
-    route = awaited if inspect.iscoroutinefunction(endpoint) else called
+    route: Callable[..., Any] = awaited if inspect.iscoroutinefunction(endpoint) else called
     signature = inspect.signature(endpoint)
     parameters = [
         p.replace(annotation=body) if p.name == "body" else p
         for p in signature.parameters.values()
         if p.name != "body" or body is not None
     ]
-    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[union-attr]
     route.__name__ = route.__qualname__ = name
     route.__doc__ = endpoint.__doc__
     return route
