@@ -525,7 +525,7 @@ def _with_body(endpoint: Callable[..., Any], body: Any, name: str) -> Callable[.
         for p in signature.parameters.values()
         if p.name != "body" or body is not None
     ]
-    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[union-attr]
+    route.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     route.__name__ = route.__qualname__ = name
     route.__doc__ = endpoint.__doc__
     return route
