@@ -135,15 +135,20 @@ async def get_db(request: Request, context: AppCtx) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        if has_work(session):
-            await anyio.to_thread.run_sync(_roll_back_and_close, session, abandon_on_cancel=False)
-        else:
-            session.close()
+        await _end(session, _roll_back_and_close)
         raise
-    if has_work(session):
-        await anyio.to_thread.run_sync(_commit_and_close, session, abandon_on_cancel=False)
-    else:
+    await _end(session, _commit_and_close)
+
+
+async def _end(session: Session, end: Callable[[Session], None]) -> None:
+    """End the session in a pool thread when that needs the database, else close it
+    here; shielded, so a request cancelled by a client that went away still returns
+    its connection."""
+    if not has_work(session):
         session.close()
+        return
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(end, session, abandon_on_cancel=False)
 
 
 async def run_unit_of_work(
