@@ -6,6 +6,7 @@ import hashlib
 import heapq
 import statistics
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from brokerguard.deepfake.analysis.challenges import (
     Reason,
     evaluate,
 )
-from brokerguard.deepfake.analysis.decode import UnreadableMediaError, VideoReader
+from brokerguard.deepfake.analysis.decode import UnreadableMediaError, VideoReader, read_ahead
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
 from brokerguard.deepfake.settings import DeepfakeSettings
 
@@ -142,8 +143,8 @@ def measure_frames(
     counted = 0
     last_t = 0.0
     track = list(measures.TRACK)
-    with landmarks.FaceLandmarker() as landmarker:
-        for frame in reader.frames():
+    with landmarks.FaceLandmarker() as landmarker, closing(read_ahead(reader.frames())) as stream:
+        for frame in stream:
             last_t = frame.t
             seen = landmarker.observe(frame.image)
             spot = frame.t >= next_spot
