@@ -197,7 +197,7 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[int, int]]:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine starts slowly
         while time.monotonic() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

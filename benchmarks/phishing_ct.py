@@ -7,7 +7,9 @@ holds realistic certificates: 1 to 100 names (80 % one or two, 18 % three to ten
 ``ct_entries_per_s`` is one full ``poll_log`` over all of them (tree-head signature,
 leaf hashes against the signed root, parse, score, cases in SQLite); its
 ``baseline`` is bare ``cryptography`` parse-and-SAN of the same entries in the
-same run (target: at least half of it).
+same run (target: at least half of it). The machine is shared, so the poll (from
+the same starting database) and the baseline are alternated ``ROUNDS`` times and
+the best of each is reported.
 
 ``ct_latency_s`` is the worst case from an entry's append to its case with a 60 s
 poll: the entry lands just after a poll, waits the full interval, and the next poll
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -43,6 +46,8 @@ from brokerguard.phishing.scoring import Scorer
 NAME = "phishing"
 BRANDS = Path(__file__).resolve().parents[1] / "src/brokerguard/phishing/data/taiwan-brokers.yaml"
 ENTRIES = 5000
+#: polls of the same entries, alternated with the baseline; the best of each is kept
+ROUNDS = 3
 POLL_INTERVAL_S = 60.0
 #: a busy log's growth, entries per second, for the latency figure
 LOG_RATE = 50
@@ -141,13 +146,20 @@ def run() -> Iterable[Metric]:
                 add_log(session, SystemClock(), name="bench", url=log_url, public_key_pem=pem,
                         client=client)  # fmt: skip
             engine.dispose()
+            database = Path(tmp) / "bench.db"
+            shutil.copyfile(database, Path(tmp) / "start.db")
             visible.value = ENTRIES
-            elapsed, entries = _poll(url, log_url, scorer)
             with http_client() as http:
                 client = RFC6962Client(log_url, http)
                 fetched = [e for page in client.entries(1, ENTRIES, client.get_sth()) for e in page]
-            yield Metric(NAME, "ct_entries_per_s", entries / elapsed, "entries/s",
-                         ">= 0.5 x baseline", baseline=_baseline(fetched))  # fmt: skip
+            rates, baselines = [], []
+            for _ in range(ROUNDS):  # alternated, best of each: the machine's load varies
+                shutil.copyfile(Path(tmp) / "start.db", database)
+                elapsed, entries = _poll(url, log_url, scorer)
+                rates.append(entries / elapsed)
+                baselines.append(_baseline(fetched))
+            yield Metric(NAME, "ct_entries_per_s", max(rates), "entries/s",
+                         ">= 0.5 x baseline", baseline=max(baselines))  # fmt: skip
             visible.value = ENTRIES + minute
             poll_s, _ = _poll(url, log_url, scorer)
             yield Metric(NAME, "ct_latency_s", POLL_INTERVAL_S + poll_s, "s",

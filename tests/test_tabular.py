@@ -71,6 +71,16 @@ def test_bad_rows_are_reported_with_line_and_column() -> None:
         result.accepted(ImportMode.all_or_nothing)
 
 
+def test_a_row_with_several_bad_cells_counts_once() -> None:
+    """Issue 13 (low): one malformed row with bad cells said "5 of 1 rows have errors"."""
+    content = "資產編號,設備類型,資安標章,安裝日期\n,toaster,maybe,115/13/01\n".encode()
+    result = read_table(content, "x.csv", COLUMNS)
+    assert result.total == 1 and len(result.errors) == 4
+    with pytest.raises(ImportRejectedError) as rejected:
+        result.accepted(ImportMode.all_or_nothing)
+    assert rejected.value.message.startswith("1 of 1 rows have errors")
+
+
 def test_xlsx_round_trip() -> None:
     rows = [{"asset_tag": "IOT-9", "kind": "pbx", "labelled": True, "installed": date(2026, 5, 1)}]
     data = write_xlsx(COLUMNS, rows, title="IoT")

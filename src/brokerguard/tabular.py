@@ -64,6 +64,11 @@ class RowError:
         return f"{where}: {self.message}"
 
 
+def rows_with_errors(errors: Iterable[RowError]) -> int:
+    """How many rows ``errors`` names: one row may have several bad cells."""
+    return len({error.line for error in errors})
+
+
 @dataclass
 class ImportResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -88,9 +93,10 @@ class ImportRejectedError(ValidationError):
 
     def __init__(self, errors: list[RowError], total: int) -> None:
         shown = "; ".join(str(e) for e in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        more = f" (and {len(errors) - 5} more problems)" if len(errors) > 5 else ""
         super().__init__(
-            f"{len(errors)} of {total} rows have errors, nothing was loaded: {shown}{more}",
+            f"{rows_with_errors(errors)} of {total} rows have errors, nothing was loaded: "
+            f"{shown}{more}",
             field="file",
         )
         self.errors = errors

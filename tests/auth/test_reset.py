@@ -7,10 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from brokerguard.auth.assessments import record_assessment
+from brokerguard.auth.challenges import signed_message
 from brokerguard.auth.errors import AccountLockedError, InvalidCredentialsError
 from brokerguard.auth.models import CredentialEvent, EnrolledFactor
 from brokerguard.errors import AuthenticationError, ValidationError
 from tests.auth.helpers import META, PASSWORD, Kit
+from tests.auth.pki import ed25519_device, sign_with
 
 NEW_PASSWORD = "Fresh-start-8899"
 
@@ -87,12 +90,56 @@ def test_recovery_token_cannot_log_in_and_login_token_cannot_recover(kit: Kit) -
             service.load_token(login.login_token, "recovery")
 
 
-def test_lost_totp_is_revoked_only_after_another_kind_of_factor(kit: Kit) -> None:
+def test_the_password_alone_cannot_revoke_the_totp(kit: Kit) -> None:
+    """Issue 13 (low): whoever phished the password must not strip the second factor."""
     aged_customer(kit)
     with kit.session() as s:
         service = kit.login(s)
         login = service.start_login("A100200", PASSWORD, META)
         token = service.load_token(login.login_token)
+        with pytest.raises(AuthenticationError) as refused:
+            kit.credentials(s).reset_factor(token, "totp", META)
+        assert refused.value.code == "factor_required"
+    with kit.session() as s:
+        statuses = {f.type: f.status for f in s.query(EnrolledFactor)}
+    assert statuses == {"totp": "active"}
+
+
+def test_lost_totp_is_revoked_after_a_biometric_recovery(kit: Kit) -> None:
+    """A factor of another category (inherence) proven on a recovery token may revoke
+    the lost TOTP (possession)."""
+    kit.customer()
+    key, pem = ed25519_device()
+    with kit.session() as s:
+        creds = kit.credentials(s)
+        creds.enroll_device(
+            creds.get_customer("A100200"), META, device_id="iphone-15", public_key_pem=pem
+        )
+        record_assessment(
+            s, kit.clock, method="app-face-v3", assessed_by="資安專責單位", conclusion="effective"
+        )
+        s.commit()
+    kit.clock.advance(timedelta(days=8))
+    with kit.session() as s:
+        service = kit.login(s)
+        recovery = service.start_recovery("A100200", META).login_token
+        issued, _ = service.create_challenge(recovery, "biometric", purpose="recovery")
+        signature = sign_with(key, signed_message(issued.nonce, "app-face-v3", "pass"))
+        service.submit_factor(
+            recovery,
+            SimpleNamespace(
+                type="biometric",
+                login_token=recovery,
+                device_id="iphone-15",
+                challenge_id=issued.id,
+                method="app-face-v3",
+                result="pass",
+                signature=signature,
+            ),
+            META,
+            purpose="recovery",
+        )
+        token = service.load_token(recovery, "recovery")
         revoked = kit.credentials(s).reset_factor(token, "totp", META)
         s.commit()
         assert len(revoked) == 1

@@ -201,3 +201,23 @@ def test_customer_removes_a_factor_after_step_up(
     assert removed.status_code == 200 and removed.json()["status"] == "revoked"
     assert client.post(API + "/factors/nope/remove", headers=bearer).status_code == 404
     assert [n.details.count("factor_removed") for n in _notices(engine)] == [1]
+
+
+def test_wrong_current_passwords_lock_the_account(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    """Low finding: ``/password/change`` was a password oracle for a session holder.
+    After a step-up, wrong ``current_password`` guesses count: the 5th locks."""
+    seed = make_customer(engine, clock, settings)
+    bearer = _bearer(session_for(client, seed, clock))
+    step_up(client, bearer, seed, clock)
+    answers = [
+        client.post(
+            API + "/password/change",
+            json={"current_password": f"Guess-{i}-xx", "new_password": NEW_PASSWORD},
+            headers=bearer,
+        ).status_code
+        for i in range(6)
+    ]
+    assert answers == [401] * 5 + [423]
+    assert client.post(LOGIN, json={"account": "A100200", "password": PASSWORD}).status_code == 423

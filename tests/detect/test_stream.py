@@ -24,7 +24,7 @@ from brokerguard.audit import service as audit_service
 from brokerguard.audit.models import AuditEventRow as Event
 from brokerguard.clock import FixedClock, SystemClock
 from brokerguard.config import Settings, get_settings
-from brokerguard.db.engine import session_factory, session_scope
+from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.detect.models import DetectAlert
 from brokerguard.detect.notices import detect_and_notify
 from brokerguard.detect.settings import DetectSettings
@@ -80,21 +80,13 @@ async def _last_rejected(config: LoginStream) -> dict[str, object]:
         await nc.close()
 
 
-def _drain(settings: Settings, clock: FixedClock) -> tuple[int, int, int, int]:
-    engine_context = RunContext(settings, clock, session_factory(_engine(settings)))
+def _drain(engine: Engine, settings: Settings, clock: FixedClock) -> tuple[int, int, int, int]:
+    """Consume what is pending: events stored, duplicates, refused, new alerts."""
+    context = RunContext(settings, clock, session_factory(engine))
     stats = asyncio.run(
-        consume(
-            LoginStream.from_settings(settings), engine_context, threading.Event(),
-            until_drained=True,
-        )
-    )  # fmt: skip
+        consume(LoginStream.from_settings(settings), context, threading.Event(), until_drained=True)
+    )
     return stats.stored, stats.duplicates, stats.rejected, stats.alerts
-
-
-def _engine(settings: Settings) -> Engine:
-    from brokerguard.db.engine import make_engine
-
-    return make_engine(settings.database_url)
 
 
 def _counts(engine: Engine) -> tuple[int, int]:
@@ -114,7 +106,7 @@ def test_a_brute_force_from_the_stream_is_stored_and_alerted_once(
     garbage = {"event_id": "not-a-uuid", "time": "yesterday"}
     assert asyncio.run(publish_logins(config, [*brute, other_system, garbage])) == 14
 
-    assert _drain(stream_settings, clock) == (12, 0, 2, 1)
+    assert _drain(engine, stream_settings, clock) == (12, 0, 2, 1)
     assert _counts(engine) == (12, 1)
     [notice] = notices(engine, "login_alert")
     assert "12 event(s) for A100001" in notice.summary
@@ -127,14 +119,16 @@ def test_a_brute_force_from_the_stream_is_stored_and_alerted_once(
         more = [login_event(DAY + timedelta(hours=2), "A100002", success=False) for _ in range(3)]
         audit_service.append(session, clock, more)
     assert asyncio.run(publish_logins(config, more)) == 3
-    assert _drain(stream_settings, clock) == (0, 3, 0, 0)
+    assert _drain(engine, stream_settings, clock) == (0, 3, 0, 0)
     assert _counts(engine) == (15, 1)
     assert len(notices(engine, "login_alert")) == 1
 
 
 def _consume_and_die_after_commit(settings: Settings) -> None:
     """In a forked child: consume one batch, commit, and end before acknowledging."""
-    context = RunContext(settings, FixedClock(NOW), session_factory(_engine(settings)))
+    context = RunContext(
+        settings, FixedClock(NOW), session_factory(make_engine(settings.database_url))
+    )
     asyncio.run(
         consume(
             LoginStream.from_settings(settings), context, threading.Event(), crash_after_commit=1
@@ -223,7 +217,6 @@ def test_the_worker_alerts_a_brute_force_from_the_stream_without_the_minute_job(
         "BROKERGUARD_DETECT__STREAM_NAME": d.stream_name,
         "BROKERGUARD_DETECT__STREAM_SUBJECT": d.stream_subject,
         "BROKERGUARD_DETECT__STREAM_DURABLE": d.stream_durable,
-        "BROKERGUARD_WORKER__OUTBOX_POLL_S": "0.5",
     }
     with webhook_receiver() as receiver:
         with session_factory(engine)() as session:

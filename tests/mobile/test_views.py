@@ -65,6 +65,7 @@ def test_approve_form_and_error_reshown(
     )
     assert wrong_unit.status_code == 403
     assert "我的意見" in wrong_unit.text  # input re-shown
+    assert "不得代為核准" in wrong_unit.text  # the refusal in the page's language
     ok = client.post(
         f"/mobile/releases/{release_id}/approve",
         data={"csrf_token": token, "unit": "security", "comment": "權限相符"},
@@ -77,7 +78,7 @@ def test_approve_form_and_error_reshown(
         f"/mobile/releases/{release_id}/approve",
         data={"csrf_token": token, "unit": "nonsense", "comment": ""},
     )
-    assert blank.status_code == 422
+    assert blank.status_code == 422 and "不是核准單位" in blank.text
 
 
 def test_pages_need_sign_in(client: TestClient) -> None:

@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
@@ -366,3 +367,36 @@ def test_rfc6962_note_verifier_refuses_extension_lines() -> None:
     text = f"{ORIGIN}\n1\n{base64.b64encode(bytes(32)).decode()}\nextension\n".encode()
     with pytest.raises(LogVerificationError, match="extension lines"):
         verifier.verify(text, bytes(80))
+
+
+def test_import_log_list_follows_tiled_logs(
+    runner: CliRunner, cli_db: Engine, tmp_path: Path
+) -> None:
+    der = (
+        StaticLog()
+        .key.public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    tiled = {
+        "description": "Loopback Tiled 2026h2",
+        "key": base64.b64encode(der).decode(),
+        "monitoring_url": "https://mon.ct.example/2026h2/",
+        "submission_url": "https://ct.example/2026h2/",
+        "state": {"usable": {"timestamp": "2026-01-01T00:00:00Z"}},
+    }
+    plain_http = {**tiled, "description": "Plain", "submission_url": "http://ct.example/x/"}
+    path = tmp_path / "loglist.json"
+    path.write_text(
+        json.dumps({"operators": [{"name": "Loop", "tiled_logs": [tiled, plain_http]}]})
+    )
+    result = runner.invoke(cli, ["phishing", "ct", "import-log-list", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Plain: submission_url is not an https URL" in result.stderr
+    listing = runner.invoke(cli, ["phishing", "ct", "logs", "--json"])
+    (row,) = _rows(listing.stdout)
+    assert (row["log"], row["api"], row["origin"]) == (
+        "loopback-tiled-2026h2",
+        "static",
+        "ct.example/2026h2",
+    )
+    assert row["url"] == "https://mon.ct.example/2026h2/" and row["verified_size"] == 0

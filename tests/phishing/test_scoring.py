@@ -13,7 +13,7 @@ import pytest
 from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.domains import HostError, parse_host
 from brokerguard.phishing.permute import ALL_KINDS, LABEL_KINDS, Generator
-from brokerguard.phishing.scoring import Scorer, Verdict, classify_edit
+from brokerguard.phishing.scoring import Scorer, Verdict, classify_edit, scorer_for
 
 #: hand-labelled lookalikes: (domain, brand key) — pinyin, Wade-Giles, Tongyong,
 #: homoglyph (ASCII and IDN), combosquat, sub-domain tricks, hosting zones
@@ -245,3 +245,11 @@ def test_ordinary_words_come_from_a_frequency_list() -> None:
 
     assert ordinary_word("capital") and ordinary_word("concords") and ordinary_word("pocket")
     assert not ordinary_word("yuanta") and not ordinary_word("kgi") and not ordinary_word("元大")
+
+
+def test_scorer_for_builds_one_scorer_per_brand_set(brands: list[Brand], odd_brand: Brand) -> None:
+    first = scorer_for(brands)
+    assert scorer_for(list(brands)) is first  # the same brand set: built once
+    other = scorer_for([*brands, odd_brand])
+    assert other is not first and other.brands[-1] is odd_brand
+    assert scorer_for(brands) is first

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from brokerguard.clock import FixedClock
+from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
+from brokerguard.phishing import reminders
 from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.registry import save_brands
 from brokerguard.staff.roles import Role
@@ -242,3 +246,28 @@ def test_apps_page(
         files={"upload": ("l.csv", b"", "text/csv")},
     )
     assert empty.status_code == 422
+
+
+def test_public_feeds_serve_only_their_declared_shape(
+    client: TestClient, settings: Settings
+) -> None:
+    """A feed file edited by hand or cut short is served as the empty feed (no sign-in)."""
+    directory = reminders.feed_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    banner, feed = directory / "banner.json", directory / "inapp-feed.json"
+    for bad_banner, bad_feed in (
+        ('{"zh-TW": {"title": 1}}', '[{"id": "x"}]'),
+        ("[1, 2]", '{"not": "a list"}'),
+        ('{"zh-TW": {"title": "t", "bo', ""),
+    ):
+        banner.write_text(bad_banner, "utf-8")
+        feed.write_text(bad_feed, "utf-8")
+        assert client.get("/api/v1/phishing/public/banner").json() == {}
+        assert client.get("/api/v1/phishing/public/inapp-feed").json() == []
+    message = {"title": "t", "body": "b", "template": "periodic", "published_at": "2026-12-03"}
+    banner.write_text(json.dumps({"zh-TW": message}), "utf-8")
+    feed.write_text(json.dumps([{**message, "id": "m1", "language": "en"}]), "utf-8")
+    assert client.get("/api/v1/phishing/public/banner").json() == {"zh-TW": message}
+    served = client.get("/api/v1/phishing/public/inapp-feed")
+    assert served.json() == [{**message, "id": "m1", "language": "en"}]
+    assert served.headers["cache-control"] == "public, max-age=300"

@@ -24,6 +24,7 @@ FREE_FORM = {
     "GateRuleOut.details": "each release-gate rule's own facts (permissions added, versions)",
     "OscalCatalogOut.catalog": "an OSCAL 1.1 catalog: NIST's schema, built in rulebook.oscal",
     "OscalAssessmentResultsOut.assessment-results": "OSCAL 1.1 assessment-results: NIST's",
+    "ChallengeResponse.options": "each registered factor's own challenge options (WebAuthn's)",
     "ChallengeResponse.webauthn_options": "W3C WebAuthn request options (py_webauthn's JSON)",
     "WebAuthnBeginResponse.options": "W3C WebAuthn creation options (py_webauthn's JSON)",
 }

@@ -95,3 +95,21 @@ def test_a_refused_page_is_translated_and_offers_the_way_back(
         "/audit", headers={"accept": "text/html", "referer": "https://evil.example/x"}
     )
     assert "evil.example" not in hostile.text
+
+
+def test_every_form_the_app_team_is_offered_is_one_it_may_send(
+    demo_firm: Callable[[str], TestClient],
+) -> None:
+    """Sent empty, an offered form may be refused for its input, never with a bare 403."""
+    client = demo_firm("appteam")
+    forbidden: dict[str, str] = {}
+    for path in (*PAGES, "/mobile/apps/etrade-android"):
+        page = client.get(path)
+        if page.status_code != 200:
+            continue
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        for action in set(POST_FORM.findall(page.text)) - {"/logout", "/assessment/run"}:
+            answer = client.post(action, data={"csrf_token": token[1] if token else ""})
+            if answer.status_code == 403:
+                forbidden[action] = path
+    assert forbidden == {}

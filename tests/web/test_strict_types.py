@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from brokerguard.clock import FixedClock
+from brokerguard.config import Settings
 from brokerguard.staff.roles import Role
+from brokerguard.web.app import create_app
 from tests.conftest import sign_in
 
 DEVICE = {
@@ -112,3 +120,29 @@ def test_the_release_gate_form_boolean_is_true_or_false(
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["field"] == "major_update"
+
+
+def _parameters(dependant: Dependant) -> Iterator[Any]:
+    yield from dependant.query_params
+    yield from dependant.body_params
+    for sub in dependant.dependencies:
+        yield from _parameters(sub)
+
+
+def test_every_documented_boolean_parameter_is_strict(tmp_path: Path) -> None:
+    """A new ``flag: bool`` query or form parameter of the JSON API fails here: use QueryBool."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/x.db", data_dir=tmp_path))
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        for param in _parameters(route.dependant):
+            annotation = param.field_info.annotation
+            if "bool" in repr(annotation):
+                found.append(context.path)
+                assert "strict_text_bool" in repr((annotation, param.field_info.metadata)), (
+                    context.path,
+                    param.name,
+                )
+    assert len(found) >= 5

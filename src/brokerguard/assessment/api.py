@@ -14,7 +14,13 @@ from brokerguard.assessment.service import latest_snapshot, run_history
 from brokerguard.errors import NotFoundError
 from brokerguard.inputs import InputModel
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer_or_app_team,
+)
 
 router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
 
@@ -44,7 +50,7 @@ def start_run(
     session: DbSession,
     settings: AppSettings,
     clock: AppClock,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     body: RunRequest | None = None,
 ) -> dict[str, object]:
     """Run the checks now (all, or the requirements under ``scope``) and return the results."""

@@ -31,7 +31,14 @@ from brokerguard.i18n import Translator, pick
 from brokerguard.rulebook import load_rulebook
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+    require_writer_or_app_team,
+)
 from brokerguard.web.my_tasks import my_tasks
 from brokerguard.web.tables import table_page
 from brokerguard.web.templating import format_date, render, request_language
@@ -118,7 +125,7 @@ def run_now(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
 ) -> Response:
     """Run a full assessment; HTMX gets a redirect header, plain forms a 303."""
     run_assessment(session, settings, clock, triggered_by=f"web:{user.username}")

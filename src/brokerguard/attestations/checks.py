@@ -102,7 +102,7 @@ def attestation_current(ctx: CheckContext, requirement_id: str) -> CheckResult:
         if unverified is not None:
             return CheckResult.failed(*unverified, evidence=[f"record:attestations_items:{who.id}"])
         return CheckResult.not_applicable(
-            f"{who.attested_by} 聲明本條不適用（{roc_date(who.attested_on)}）",
+            f"聲明人「{who.attested_by}」聲明本條不適用（{roc_date(who.attested_on)}）",
             f"{who.attested_by} attested that this does not apply ({who.attested_on})",
         )
     evidence = [f"record:attestations_items:{i.id}" for i in applicable]

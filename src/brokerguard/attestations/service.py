@@ -99,7 +99,7 @@ ITEM_COLUMNS = (
     Column("rule_version", ("規範版本", "rule version", "version"), parse=text(64)),
     Column("applicable", ("適用", "applicable"), required=False, parse=parse_bool, default=True),
     Column("statement", ("遵循說明", "statement"), required=False, parse=text(4000), default=""),
-    Column("attested_by", ("聲明人帳號", "聲明人", "attested by"), parse=text(64)),
+    Column("attested_by", ("聲明人帳號", "attested by", "聲明人"), parse=text(64)),
     Column("attested_on", ("聲明日期", "attested on"), parse=parse_date),
     Column("next_due", ("下次檢視日", "next due"), parse=parse_date),
     Column("evidence_ref", ("佐證", "evidence"), required=False, parse=_evidence, default=""),

@@ -26,7 +26,7 @@ from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.bodies import FactorOut
 from brokerguard.auth.challenges import SIGNED_PREFIX
 from brokerguard.auth.customer_sessions import live_sessions
-from brokerguard.auth.errors import InvalidSessionError
+from brokerguard.auth.errors import InvalidLoginTokenError, InvalidSessionError
 from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.factor_registry import FACTORS
 from brokerguard.auth.factors import EnrolmentCall, EnrolmentStep, FactorRegistry
@@ -389,8 +389,12 @@ def recovery_password(
 def reset_factor(
     body: ResetFactorRequest, service: Login, creds: Credentials, meta: Meta
 ) -> dict[str, list[str]]:
-    """Revoke a lost factor with a login token that proved a factor of another kind."""
-    token = service.load_token(body.login_token, "login")
+    """Revoke a lost factor with a recovery (or login) token that proved a possession or
+    inherence factor of another kind; a token that proved only the password is refused."""
+    try:
+        token = service.load_token(body.login_token, "recovery")
+    except InvalidLoginTokenError:
+        token = service.load_token(body.login_token, "login")
     return {"revoked": creds.reset_factor(token, body.type, meta)}
 
 

@@ -18,6 +18,8 @@ from brokerguard.clock import Clock
 from brokerguard.kernel.audit import AuditEvent, AuditSink
 
 _attempts = cast(Table, LoginAttempt.__table__)
+#: built once; each attempt binds its values (the columns come from the parameters)
+_INSERT_ATTEMPT = insert(_attempts)
 
 SYSTEM = "brokerguard-etrade"
 LOGIN_PASSWORD = "etrade.login.password"  # noqa: S105 - an event name
@@ -118,14 +120,15 @@ def record_attempt(
 ) -> None:
     """Keep the login step in the service's own history table (staff look-up, A9.3)."""
     session.execute(
-        insert(_attempts).values(
-            account=account[:256] or "-",
-            account_known=known,
-            factor=factor,
-            outcome="success" if success else "failure",
-            reason=reason[:32],
-            source_ip=(meta.source_ip or "")[:64],
-            login_token_id=login_token_id,
-            created_at=clock.now(),
-        )
+        _INSERT_ATTEMPT,
+        {
+            "account": account[:256] or "-",
+            "account_known": known,
+            "factor": factor,
+            "outcome": "success" if success else "failure",
+            "reason": reason[:32],
+            "source_ip": (meta.source_ip or "")[:64],
+            "login_token_id": login_token_id,
+            "created_at": clock.now(),
+        },
     )

@@ -17,7 +17,7 @@ import pyotp
 import qrcode
 import qrcode.image.svg
 from pydantic import Field
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 
 from brokerguard.auth.bodies import FactorSubmissionBody, Strict, StrictRequest
 from brokerguard.auth.errors import FactorRejectedError
@@ -44,6 +44,20 @@ WINDOW = 1
 ISSUER = "brokerguard e-trading"
 #: Core statements on the table: the hot path skips the ORM's per-statement machinery
 _factors = cast(Table, EnrolledFactor.__table__)
+#: built once, so each use only binds values (its cache key is computed once)
+_CLAIM_STEP = (
+    update(_factors)
+    .where(
+        _factors.c.id == bindparam("b_id"),
+        or_(_factors.c.last_totp_step.is_(None), _factors.c.last_totp_step < bindparam("b_step")),
+    )
+    .values(last_totp_step=bindparam("b_step"), last_used_at=bindparam("b_now"))
+)
+_ACTIVE_TOTP = select(EnrolledFactor).where(
+    EnrolledFactor.customer_id == bindparam("b_customer"),
+    EnrolledFactor.type == "totp",
+    EnrolledFactor.status == "active",
+)
 
 
 def seed_context(factor_id: str) -> str:
@@ -89,14 +103,8 @@ def matching_step(seed: str, code: str, now: datetime) -> int | None:
 
 def claim_step(ctx: FactorContext, factor_id: str, step: int) -> bool:
     """Record ``step`` as the last accepted one unless an equal or later one was accepted."""
-    result = ctx.session.execute(
-        update(_factors)
-        .where(
-            _factors.c.id == factor_id,
-            or_(_factors.c.last_totp_step.is_(None), _factors.c.last_totp_step < step),
-        )
-        .values(last_totp_step=step, last_used_at=ctx.clock.now())
-    )
+    params = {"b_id": factor_id, "b_step": step, "b_now": ctx.clock.now()}
+    result = ctx.session.execute(_CLAIM_STEP, params)
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
@@ -221,13 +229,7 @@ class TotpFactor(Factor):
 
     def verify(self, ctx: FactorContext, submission: Any) -> FactorVerdict:
         code = str(submission.code)
-        factors = ctx.session.scalars(
-            select(EnrolledFactor).where(
-                EnrolledFactor.customer_id == ctx.customer.id,
-                EnrolledFactor.type == "totp",
-                EnrolledFactor.status == "active",
-            )
-        ).all()
+        factors = ctx.session.scalars(_ACTIVE_TOTP, {"b_customer": ctx.customer.id}).all()
         if not factors:
             return FactorVerdict.fail("factor_not_enrolled")
         now = ctx.clock.now()

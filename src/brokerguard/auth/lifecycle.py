@@ -300,14 +300,21 @@ class CredentialService:
     def reset_factor(
         self, token: LoginToken, factor_type: str, meta: events.RequestMeta
     ) -> list[str]:
-        """Revoke a lost factor after proving a factor of a different category."""
+        """Revoke a lost factor after proving a possession or inherence factor of a
+        different category (a recovery token, or a login token past its password).
+
+        The password alone never suffices: whoever phished it must not strip the
+        customer's second factor. A customer whose only second factor is lost asks the
+        firm (identity check, then ``/staff/customers/{account}/factors/{id}/revoke``).
+        """
         factor_impl = self.factors.get(factor_type)
         if factor_impl is None:
             raise ValidationError("unknown factor type", field="type")
         proven = {Category(c) for c in token.categories.split(",") if c}
-        if token.customer_id is None or not proven - factor_impl.categories:
+        if token.customer_id is None or not proven - factor_impl.categories - {Category.knowledge}:
             raise AuthenticationError(
-                "resetting a factor needs a proven factor of another kind",
+                "resetting a factor needs a proven possession or inherence factor of "
+                "another kind; the password alone is not enough",
                 field="login_token",
                 code="factor_required",
             )

@@ -12,18 +12,56 @@ password does not reset it: only the reset flow or a staff unlock does.
 
 from __future__ import annotations
 
-from typing import cast
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from brokerguard.auth.models import FailureCounter
 from brokerguard.clock import Clock
 
-#: Core statements on the table: the hot path skips the ORM's per-statement machinery
+#: Core statements on the table, built once: the hot path skips the ORM's per-statement
+#: machinery, and a statement built once computes its cache key once
 _counters = cast(Table, FailureCounter.__table__)
+_CONFIRM_FAILURE = (
+    update(_counters)
+    .where(
+        _counters.c.account == bindparam("b_account"),
+        _counters.c.failed_count >= bindparam("b_threshold"),
+        _counters.c.locked_at.is_(None),
+    )
+    .values(locked_at=bindparam("b_now"))
+)
+_RESET = (
+    update(_counters)
+    .where(_counters.c.account == bindparam("b_account"))
+    .values(failed_count=0, locked_at=None, updated_at=bindparam("b_now"))
+)
+
+
+@cache
+def _reserve_statement(dialect: str) -> ReturningInsert[Any]:
+    """``INSERT ... ON CONFLICT DO UPDATE ... WHERE failed_count < threshold RETURNING``."""
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = insert_fn(_counters).values(
+        account=bindparam("b_account"),
+        failed_count=1,
+        locked_at=None,
+        updated_at=bindparam("b_now"),
+    )
+    counted = {
+        "failed_count": _counters.c.failed_count + 1,
+        "updated_at": upsert.excluded.updated_at,
+    }
+    return upsert.on_conflict_do_update(
+        index_elements=[_counters.c.account],
+        set_=counted,
+        where=_counters.c.failed_count < bindparam("b_threshold"),
+    ).returning(_counters.c.failed_count)
 
 
 def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int) -> int | None:
@@ -34,43 +72,23 @@ def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int
     is visible to concurrent requests at once.
     """
     session.commit()
-    now = clock.now()
-    dialect = session.get_bind().dialect.name
-    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
-    upsert = insert_fn(_counters).values(
-        account=account, failed_count=1, locked_at=None, updated_at=now
-    )
-    stmt = upsert.on_conflict_do_update(
-        index_elements=[_counters.c.account],
-        set_={"failed_count": _counters.c.failed_count + 1, "updated_at": now},
-        where=_counters.c.failed_count < threshold,
-    ).returning(_counters.c.failed_count)
-    count = session.execute(stmt).scalar_one_or_none()
+    stmt = _reserve_statement(session.get_bind().dialect.name)
+    params = {"b_account": account, "b_now": clock.now(), "b_threshold": threshold}
+    count: int | None = session.execute(stmt, params).scalar_one_or_none()
     session.commit()
     return count
 
 
 def confirm_failure(session: Session, clock: Clock, account: str, threshold: int) -> bool:
     """The reserved attempt was wrong: keep it; stamp the lock time. True if it locked."""
-    result = session.execute(
-        update(_counters)
-        .where(
-            _counters.c.account == account,
-            _counters.c.failed_count >= threshold,
-            _counters.c.locked_at.is_(None),
-        )
-        .values(locked_at=clock.now())
-    )
+    params = {"b_account": account, "b_threshold": threshold, "b_now": clock.now()}
+    result = session.execute(_CONFIRM_FAILURE, params)
     return bool(getattr(result, "rowcount", 0))
 
 
 def reset_counter(session: Session, clock: Clock, account: str) -> None:
     """A correct password, a completed reset or a staff unlock: back to zero."""
-    session.execute(
-        update(_counters)
-        .where(_counters.c.account == account)
-        .values(failed_count=0, locked_at=None, updated_at=clock.now())
-    )
+    session.execute(_RESET, {"b_account": account, "b_now": clock.now()})
 
 
 def lock_state(session: Session, account: str) -> FailureCounter | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from brokerguard.auth import events, lockout
@@ -44,6 +44,17 @@ from brokerguard.kernel.audit import AuditSink
 
 MAX_ACCOUNT_LENGTH = 256
 _factors = cast(Table, EnrolledFactor.__table__)
+#: statements of every login, built once (each use binds its values; the cache key of
+#: a statement built once is computed once)
+_CUSTOMER_BY_ACCOUNT = select(EtradeCustomer).where(
+    EtradeCustomer.account == bindparam("b_account")
+)
+_CUSTOMER_ID_BY_ACCOUNT = select(EtradeCustomer.id).where(
+    EtradeCustomer.account == bindparam("b_account")
+)
+_ACTIVE_FACTOR_TYPES = select(_factors.c.type).where(
+    _factors.c.customer_id == bindparam("b_customer"), _factors.c.status == "active"
+)
 
 
 @dataclass(frozen=True)
@@ -128,9 +139,7 @@ class LoginService:
         )
         if reserved is None:
             raise fail("locked", AccountLockedError(), self._known(account), counted=False)
-        customer = self.session.scalar(
-            select(EtradeCustomer).where(EtradeCustomer.account == account)
-        )
+        customer = self.session.scalar(_CUSTOMER_BY_ACCOUNT, {"b_account": account})
         known = customer is not None
         try:
             candidate = normalise_password(password)
@@ -187,9 +196,7 @@ class LoginService:
             )
             self.session.commit()
             raise AccountLockedError()
-        customer = self.session.scalar(
-            select(EtradeCustomer).where(EtradeCustomer.account == account)
-        )
+        customer = self.session.scalar(_CUSTOMER_BY_ACCOUNT, {"b_account": account})
         now = self.clock.now()
         secret, secret_hash = new_secret()
         token = LoginToken(
@@ -472,13 +479,7 @@ class LoginService:
     # -- helpers ----------------------------------------------------------------
     def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
         """Factor types the customer holds that would add a category not yet proven."""
-        types = set(
-            self.session.scalars(
-                select(_factors.c.type).where(
-                    _factors.c.customer_id == customer.id, _factors.c.status == "active"
-                )
-            )
-        )
+        types = set(self.session.scalars(_ACTIVE_FACTOR_TYPES, {"b_customer": customer.id}))
         wanted = [
             name
             for name, factor in self.factors.items()
@@ -488,10 +489,7 @@ class LoginService:
         return wanted
 
     def _known(self, account: str) -> bool:
-        return (
-            self.session.scalar(select(EtradeCustomer.id).where(EtradeCustomer.account == account))
-            is not None
-        )
+        return self.session.scalar(_CUSTOMER_ID_BY_ACCOUNT, {"b_account": account}) is not None
 
     def _context(self, customer: EtradeCustomer, token_id: str) -> FactorContext:
         return FactorContext(

@@ -28,7 +28,7 @@ from brokerguard.assessment.overview import DEMO_TRIGGER_PREFIX
 from brokerguard.audit.sink import session_audit_sink
 from brokerguard.cli import runtime
 from brokerguard.clock import Clock, FixedClock, SystemClock
-from brokerguard.config import Settings, settings_with
+from brokerguard.config import Settings, load_settings, settings_with, source_of
 from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.demodata import DemoContext
@@ -39,7 +39,7 @@ from brokerguard.reports.data import ReportFormat, build_report
 from brokerguard.reports.render import write_report
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import create_staff_user
-from brokerguard.web.server import HTTP_PROTOCOL
+from brokerguard.web.server import HTTP_PROTOCOL, proxy_options
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -162,18 +162,34 @@ def write_demo_reports(
     return paths
 
 
+def demo_data_dir(database: Path) -> Path:
+    """Where the demo keeps its keys and evidence files: ``BROKERGUARD_DATA_DIR``
+    (or the configuration file's ``data_dir``) when set, so ``brokerguard serve`` with
+    the same variable decrypts the demo's TOTP seeds; else the database's folder."""
+    if source_of(("data_dir",)) == "default":
+        return database.parent
+    return load_settings().data_dir
+
+
 def build_demo(database: Path) -> tuple[Settings, Engine, list[str]]:
     """Everything but serving; returns the settings, the engine and the lines to print."""
     path = check_demo_path(database)
     reset_database(path)
-    settings = settings_with(database_url=f"sqlite:///{path}", data_dir=path.parent)
+    data_dir = demo_data_dir(path)
+    settings = settings_with(database_url=f"sqlite:///{path}", data_dir=data_dir)
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     clock = FixedClock(SystemClock().now())
     ctx, passwords = load_firm(engine, settings, clock)
     runs = run_demo_assessments(engine, settings, clock)
     reports = write_demo_reports(engine, settings, clock, path.parent / "reports")
-    lines = [f"database: {path}", f"assessment runs: {runs} ({runs - 1} back-dated demo history)"]
+    lines = [
+        f"database: {path}",
+        f"data directory (keys, evidence): {data_dir}",
+        f"serve it again: BROKERGUARD_DATABASE_URL=sqlite:///{path} "
+        f"BROKERGUARD_DATA_DIR={data_dir} brokerguard serve",
+        f"assessment runs: {runs} ({runs - 1} back-dated demo history)",
+    ]
     lines += ctx.notes
     lines.append("accounts (passwords are shown this once):")
     for account in ACCOUNTS:
@@ -221,6 +237,7 @@ def register(app: typer.Typer) -> None:
                 port=port,
                 log_level="info",
                 http=HTTP_PROTOCOL,
+                **proxy_options(settings),
             )
         finally:
             if jobs is not None:

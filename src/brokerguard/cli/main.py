@@ -14,10 +14,9 @@ from rich.markup import escape
 from brokerguard import __version__
 from brokerguard.audit import service as audit_service
 from brokerguard.cli import config, demo, runtime
-from brokerguard.config import Environment
 from brokerguard.db import migrate, textrepair
 from brokerguard.domains import all_domains, validate
-from brokerguard.errors import BrokerguardError, ConfigurationError, ValidationError
+from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.kernel.manifest import DomainManifest
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import (
@@ -27,7 +26,7 @@ from brokerguard.staff.service import (
     set_staff_roles,
     unlock_staff,
 )
-from brokerguard.web.server import HTTP_PROTOCOL
+from brokerguard.web.server import HTTP_PROTOCOL, check_transport, proxy_options
 
 app = typer.Typer(
     name="brokerguard",
@@ -210,10 +209,6 @@ def staff_unlock(username: str) -> None:
     runtime.console.print(f"{username} unlocked" if was_locked else f"{username} was not locked")
 
 
-def _is_loopback(host: str) -> bool:
-    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
-
-
 @app.command()
 @runtime.handle_errors
 def serve(
@@ -231,17 +226,7 @@ def serve(
     runtime.engine()  # a database not migrated stops here with its message, not in uvicorn
     if (tls_cert is None) != (tls_key is None):
         raise ValidationError("give both --tls-cert and --tls-key", field="tls")
-    behind_proxy = bool(settings.trusted_proxies)
-    if (
-        tls_cert is None
-        and settings.env is Environment.production
-        and not _is_loopback(host)
-        and not behind_proxy
-    ):
-        raise ConfigurationError(
-            "production mode serves only over TLS (--tls-cert/--tls-key) "
-            "or behind a configured trusted proxy"
-        )
+    check_transport(settings, host=host, tls=tls_cert is not None)
     uvicorn.run(
         "brokerguard.web.asgi:app",
         host=host,
@@ -251,8 +236,7 @@ def serve(
         ssl_keyfile=tls_key,
         ssl_version=ssl.PROTOCOL_TLS_SERVER,
         ssl_ciphers="ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5:!3DES",
-        proxy_headers=behind_proxy,
-        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        **proxy_options(settings),
         log_level="info",
         access_log=access_log,
         http=HTTP_PROTOCOL,

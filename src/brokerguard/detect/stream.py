@@ -52,7 +52,7 @@ from brokerguard.config import Settings
 from brokerguard.detect.notices import detect_and_notify
 from brokerguard.detect.service import lock_detection
 from brokerguard.kernel.audit import AuditEvent
-from brokerguard.kernel.jobs import JobContext
+from brokerguard.kernel.jobs import ConsumerContext, JobContext
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class ConsumerStats:
 
 async def consume(
     config: LoginStream,
-    ctx: JobContext,
+    ctx: ConsumerContext,
     stop: threading.Event,
     *,
     until_drained: bool = False,
@@ -233,6 +233,8 @@ async def consume(
                 )
             for message in messages:
                 await message.ack()
+            if outcome.alerts_raised:
+                ctx.notices_queued()
             stats.messages += len(messages)
             stats.stored += outcome.stored
             stats.duplicates += outcome.duplicates
@@ -250,6 +252,6 @@ async def consume(
         await nc.close()
 
 
-def consume_until_stopped(ctx: JobContext, stop: threading.Event) -> None:
+def consume_until_stopped(ctx: ConsumerContext, stop: threading.Event) -> None:
     """The worker's entry point (see :class:`~brokerguard.kernel.jobs.StreamConsumer`)."""
     asyncio.run(consume(LoginStream.from_settings(ctx.settings), ctx, stop))

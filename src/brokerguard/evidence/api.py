@@ -20,7 +20,13 @@ from brokerguard.evidence.service import (
 from brokerguard.evidence.views import UNSAFE_INLINE, content_disposition
 from brokerguard.rulebook import require_known
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer_or_app_team,
+)
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
 
@@ -30,7 +36,7 @@ async def upload(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     file: Annotated[UploadFile, File(description="the evidence file")],
     title: Annotated[str, Form(max_length=1000)],
     kind: Annotated[str, Form(max_length=200)],

@@ -23,7 +23,13 @@ from brokerguard.evidence.validation import check_kind
 from brokerguard.rulebook import load_rulebook, require_known
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer_or_app_team,
+)
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
@@ -135,7 +141,7 @@ def evidence_list(
 @router.get("/evidence/upload")
 def upload_form(
     request: Request,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     requirement_ids: str = "",
 ) -> Response:
     values = dict.fromkeys(FORM_FIELDS, "")
@@ -151,7 +157,7 @@ async def upload_submit(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     title: Annotated[str, Form(max_length=1000)] = "",
     kind: Annotated[str, Form(max_length=200)] = "",
     requirement_ids: Annotated[str, Form(max_length=5000)] = "",

@@ -38,6 +38,16 @@ class JobContext(Protocol):
         ...
 
 
+class ConsumerContext(JobContext, Protocol):
+    """What a running stream consumer is given: a job's context, and a way to have its
+    notices sent at once."""
+
+    def notices_queued(self) -> None:
+        """Committed work queued notices: the worker's outbox sender sends them now
+        rather than at its next poll."""
+        ...
+
+
 @dataclass(frozen=True)
 class JobOutcome:
     """What a run did: a one-line summary (shown and sent) and its figures."""
@@ -82,7 +92,7 @@ class StreamConsumer:
 
     name: str
     enabled: Callable[[Settings], bool]
-    run: Callable[[JobContext, threading.Event], None]
+    run: Callable[[ConsumerContext, threading.Event], None]
     title_zh: str
     title_en: str
     restart_delay_s: float = 5.0

@@ -191,6 +191,9 @@ def approve_form(
         context = _app_context(session, app)
         context["form"] = {"release_id": release_id, "unit": unit, "comment": comment}
         context["form_error"] = error
+        context["approval_refusal"] = APPROVAL_REFUSALS.get(
+            error.field or "", "You may not approve for that unit. Nothing was saved."
+        )
         return render(request, "mobile/app.html", context, status_code=error.status_code)
     return RedirectResponse(f"/mobile/apps/{app.slug}", status_code=303)
 
@@ -207,6 +210,13 @@ RELEASE_REFUSALS = {
     "package": "The file is another app's package. Nothing was saved.",
 }
 Upload = Annotated[UploadFile, File()]
+#: what a refused approval tells the user, by the field at fault (catalogue msgids)
+APPROVAL_REFUSALS = {
+    "unit": "That unit has already approved this release, or it is not a unit. Nothing was saved.",
+    "comment": "An approval needs a comment of at most 2,000 characters. Nothing was saved.",
+    "approver": "The two approvals need two different people. Nothing was saved.",
+    "release": "Only a release candidate is approved. Nothing was saved.",
+}
 
 
 def _gate_result(

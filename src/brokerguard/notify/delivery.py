@@ -105,7 +105,11 @@ class Outbox:
             while in_flight:
                 following: list[Future[Result]] = []
                 if batches < max_batches:
-                    following = self._submit(pool, self.claim(self.settings.batch), down)
+                    try:
+                        following = self._submit(pool, self.claim(self.settings.batch), down)
+                    except Exception:  # record what is in flight before giving up the pass
+                        report += self._collect(in_flight)
+                        raise
                     batches += 1
                 report += self._collect(in_flight)
                 in_flight = following

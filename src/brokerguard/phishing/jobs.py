@@ -165,7 +165,7 @@ def poll_ct_logs(context: JobContext) -> JobOutcome:
     """Poll every followed CT log once (A8.1); a log that failed verification fails the run."""
     from brokerguard.phishing.ct.monitor import followed_logs, http_client, poll_all
     from brokerguard.phishing.registry import current_brands
-    from brokerguard.phishing.scoring import Scorer
+    from brokerguard.phishing.scoring import scorer_for
 
     with context.unit_of_work() as session:
         brands = current_brands(session)
@@ -173,7 +173,7 @@ def poll_ct_logs(context: JobContext) -> JobOutcome:
     if not brands or not logs:
         return JobOutcome("no brands or no followed CT logs", skipped=True)
     with http_client() as http:
-        results = poll_all(context.unit_of_work, context.clock, Scorer(brands), http)
+        results = poll_all(context.unit_of_work, context.clock, scorer_for(brands), http)
     failed = [r for r in results if r.error is not None]
     figures = {
         "logs": len(results),

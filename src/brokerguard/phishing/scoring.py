@@ -553,6 +553,25 @@ class Scorer:
                 yield verdict
 
 
+#: scorers by brand set (the specs' JSON), newest last; see :func:`scorer_for`
+_SCORERS: dict[tuple[str, ...], Scorer] = {}
+_SCORERS_KEPT = 4
+
+
+def scorer_for(brands: Sequence[Brand]) -> Scorer:
+    """A scorer for ``brands``, built once per distinct brand set and kept (a few sets).
+
+    The CT poll runs every minute and building the matcher costs more than a
+    minute's entries; a scorer is read-only once built, so sharing it is safe.
+    """
+    key = tuple(b.spec.model_dump_json() for b in brands)
+    scorer = _SCORERS.pop(key, None) or Scorer(brands)
+    _SCORERS[key] = scorer
+    while len(_SCORERS) > _SCORERS_KEPT:
+        del _SCORERS[next(iter(_SCORERS))]
+    return scorer
+
+
 _Trie = dict[str, "_Trie"]
 
 

@@ -26,7 +26,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_roles,
-    require_writer,
+    require_writer_or_app_team,
 )
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
@@ -57,7 +57,7 @@ def create(
     body: PolicyIn,
     session: DbSession,
     clock: AppClock,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
 ) -> PolicyRecord:
     """Register a policy document (as a draft) and the requirement IDs it covers."""
     return register_policy(
@@ -96,7 +96,7 @@ async def document(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     file: Annotated[UploadFile, File()],
 ) -> PolicyRecord:
     """Attach the policy's own file: stored in the evidence store, linked to the

@@ -27,7 +27,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_roles,
-    require_writer,
+    require_writer_or_app_team,
 )
 from brokerguard.web.templating import render
 
@@ -93,7 +93,7 @@ def policy_list(
 
 @router.get("/policies/new")
 def register_form(
-    request: Request, user: Annotated[StaffIdentity, Depends(require_writer())]
+    request: Request, user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())]
 ) -> Response:
     values = dict.fromkeys(REGISTER_FIELDS, "")
     values["owner_unit"] = user.unit
@@ -107,7 +107,7 @@ async def register_submit(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     title: Annotated[str, Form(max_length=1000)] = "",
     version: Annotated[str, Form(max_length=200)] = "",
     owner_unit: Annotated[str, Form(max_length=500)] = "",
@@ -152,7 +152,7 @@ def document_form(
     policy_id: str,
     request: Request,
     session: DbSession,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
 ) -> Response:
     policy = get_policy(session, policy_id[:64])
     return render(request, "policies/document.html", {"p": policy, "errors": {}})
@@ -165,7 +165,7 @@ async def document_submit(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
-    user: Annotated[StaffIdentity, Depends(require_writer())],
+    user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     document: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Attach the policy's own file, stored in the evidence store."""

@@ -112,7 +112,7 @@ def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
             runtime.err_console.print(f"skipped {error}", highlight=False)
         runtime.console.print(
             f"{summary.created} created, {summary.updated} updated, "
-            f"{len(summary.errors)} rejected of {summary.total} rows"
+            f"{summary.refused} rejected of {summary.total} rows"
         )
 
     @sub.command("export")

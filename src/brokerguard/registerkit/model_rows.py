@@ -26,6 +26,7 @@ from brokerguard.tabular import (
     ImportRejectedError,
     ImportResult,
     RowError,
+    rows_with_errors,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,7 +46,7 @@ class ImportOutcome:
         return {
             "total": self.total,
             "loaded": self.loaded,
-            "rejected": len({e.line for e in self.errors}),
+            "rejected": rows_with_errors(self.errors),
             "errors": [
                 {"line": e.line, "column": e.column, "message": e.message} for e in self.errors
             ],

@@ -21,6 +21,7 @@ from brokerguard.tabular import (
     ImportRejectedError,
     RowError,
     read_table,
+    rows_with_errors,
     write_csv,
     write_xlsx,
 )
@@ -98,6 +99,11 @@ class ImportSummary:
     errors: list[RowError] = field(default_factory=list)
     #: the imported file in the evidence store, when the register keeps imports
     evidence_ref: str | None = None
+
+    @property
+    def refused(self) -> int:
+        """Rows refused (a row with several bad cells counts once)."""
+        return rows_with_errors(self.errors)
 
     def as_dict(self) -> dict[str, Any]:
         return {

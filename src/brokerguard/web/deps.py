@@ -51,6 +51,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the cookie's keys: the staff session token, or a visitor's nonce before sign-in
 STAFF_SESSION_KEY = "sid"
 PRE_SESSION_KEY = "pre"
+#: an e-trading customer's session token on the customer's own pages (``/etrade/my``)
+CUSTOMER_SESSION_KEY = "etrade_sid"
 
 
 def set_context(app: FastAPI, context: AppContext) -> None:
@@ -133,15 +135,20 @@ async def get_db(request: Request, context: AppCtx) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        if has_work(session):
-            await anyio.to_thread.run_sync(_roll_back_and_close, session, abandon_on_cancel=False)
-        else:
-            session.close()
+        await _end(session, _roll_back_and_close)
         raise
-    if has_work(session):
-        await anyio.to_thread.run_sync(_commit_and_close, session, abandon_on_cancel=False)
-    else:
+    await _end(session, _commit_and_close)
+
+
+async def _end(session: Session, end: Callable[[Session], None]) -> None:
+    """End the session in a pool thread when that needs the database, else close it
+    here; shielded, so a request cancelled by a client that went away still returns
+    its connection."""
+    if not has_work(session):
         session.close()
+        return
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(end, session, abandon_on_cancel=False)
 
 
 async def run_unit_of_work(
@@ -181,11 +188,12 @@ AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
 
 
 def _csrf_binding(request: Request, *, create: bool) -> str | None:
-    """What the CSRF token is bound to: the staff session token, or before sign-in a
-    random nonce of the visitor's cookie (created on first use)."""
-    sid = request.session.get(STAFF_SESSION_KEY)
-    if isinstance(sid, str):
-        return sid
+    """What the CSRF token is bound to: the staff session token, the customer's session
+    token, or before sign-in a random nonce of the visitor's cookie (created on first use)."""
+    for key in (STAFF_SESSION_KEY, CUSTOMER_SESSION_KEY):
+        sid = request.session.get(key)
+        if isinstance(sid, str):
+            return sid
     nonce = request.session.get(PRE_SESSION_KEY)
     if not isinstance(nonce, str) and create:
         nonce = request.session[PRE_SESSION_KEY] = secrets.token_urlsafe(16)
@@ -220,7 +228,6 @@ def csrf_token(request: Request) -> str:
 async def verify_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
-    binding = _csrf_binding(request, create=False)
     supplied = request.headers.get("x-csrf-token")
     if supplied is None:
         content_type = request.headers.get("content-type", "")
@@ -228,6 +235,12 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             supplied = value if isinstance(value, str) else None
+    verify_csrf_value(request, supplied)
+
+
+def verify_csrf_value(request: Request, supplied: str | None) -> None:
+    """Check a CSRF token a handler read itself (a form field of a synchronous route)."""
+    binding = _csrf_binding(request, create=False)
     expected = csrf_for(_csrf_key(request), binding) if binding else None
     if not expected or not supplied or not hmac.compare_digest(expected, supplied):
         raise PermissionDeniedError("missing or wrong CSRF token", code="csrf_failed")
@@ -279,5 +292,16 @@ def require_roles(*roles: Role) -> Callable[..., StaffIdentity]:
 
 
 def require_writer() -> Callable[..., StaffIdentity]:
-    """Any role but the read-only auditor."""
+    """The units that keep the firm's records: security and compliance (admin always).
+
+    Least privilege (issue 13): the app team does not decide video-ID sessions or edit
+    the IoT, training, social, device, phishing or findings records; it writes through
+    :func:`require_writer_or_app_team` only where its own work is the record.
+    """
+    return require_roles(Role.security, Role.compliance)
+
+
+def require_writer_or_app_team() -> Callable[..., StaffIdentity]:
+    """Security, compliance and the app team: evidence uploads, policy drafts and
+    assessment runs (docs/ui.md, "Who may do what"); the mobile domain names its own."""
     return require_roles(Role.security, Role.compliance, Role.app_team)

@@ -33,6 +33,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "factor_status": {
         "issued": ("已核發", "Issued"),
+        "pending": ("待確認", "Awaiting confirmation"),
         "active": ("使用中", "Active"),
         "suspended": ("暫停", "Suspended"),
         "revoked": ("已撤銷", "Revoked"),

@@ -6,6 +6,10 @@ workers with ``proto`` 0; asyncio only switches Nagle's algorithm off
 every keep-alive response waited ~40 ms for the client's delayed ACK
 (uvicorn issue #3149). :class:`NoDelayH11Protocol` sets the option on every accepted
 TCP connection, whatever the listener looks like.
+
+Both commands also take their proxy options from :func:`proxy_options`, and
+``serve`` checks with :func:`check_transport` that production is not reachable over
+plain HTTP.
 """
 
 from __future__ import annotations
@@ -13,8 +17,12 @@ from __future__ import annotations
 import asyncio
 import socket
 from contextlib import suppress
+from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from brokerguard.config import Environment, Settings
+from brokerguard.errors import ConfigurationError
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 
@@ -40,3 +48,48 @@ class NoDelayH11Protocol(H11Protocol):
 
 #: what ``uvicorn.run(http=...)`` takes for brokerguard's servers
 HTTP_PROTOCOL = "brokerguard.web.server:NoDelayH11Protocol"
+
+
+#: values of ``trusted_proxies`` that trust every peer (uvicorn's ``*``, the whole Internet)
+TRUST_EVERYONE = frozenset({"*", "0.0.0.0/0", "::/0"})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a bind address) listens on loopback only."""
+    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
+
+
+def check_transport(settings: Settings, *, host: str, tls: bool) -> None:
+    """Refuse, at start-up, a production server that plain HTTP could reach from outside.
+
+    Plain HTTP is allowed in production only on loopback, or behind a trusted proxy that
+    ``trusted_proxies`` names. ``*`` (or ``0.0.0.0/0``, ``::/0``) names no proxy: every
+    client would pass as one, forge ``X-Forwarded-For`` and ``X-Forwarded-Proto`` and be
+    served without TLS (issue 13).
+    """
+    if tls or settings.env is not Environment.production or is_loopback(host):
+        return
+    everyone = sorted(TRUST_EVERYONE.intersection(settings.trusted_proxies))
+    if everyone:
+        raise ConfigurationError(
+            f"BROKERGUARD_TRUSTED_PROXIES contains {', '.join(everyone)}, which trusts every "
+            "client as a proxy: in production name the proxies' addresses, or serve over TLS "
+            "(--tls-cert/--tls-key)",
+            field="trusted_proxies",
+        )
+    if not settings.trusted_proxies:
+        raise ConfigurationError(
+            "production mode serves only over TLS (--tls-cert/--tls-key) "
+            "or behind a configured trusted proxy (BROKERGUARD_TRUSTED_PROXIES)",
+            field="trusted_proxies",
+        )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy options: ``X-Forwarded-For`` and ``-Proto`` count only when they
+    come from a proxy ``trusted_proxies`` names. With none named they never count
+    (uvicorn's own default trusts them from 127.0.0.1, which let any local process or
+    the demo's visitors through a port forward choose their source address)."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}

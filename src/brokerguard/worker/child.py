@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,11 +42,17 @@ class RunContext:
     settings: Settings
     clock: Clock
     factory: sessionmaker[Session]
+    #: set when notices were queued: the worker's outbox sender wakes up (None: nobody)
+    outbox_wake: threading.Event | None = None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         with session_scope(self.factory) as session:
             yield session
+
+    def notices_queued(self) -> None:
+        if self.outbox_wake is not None:
+            self.outbox_wake.set()
 
 
 @dataclass(frozen=True)

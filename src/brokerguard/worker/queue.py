@@ -52,6 +52,8 @@ class WorkerProcess:
     outbox_poll_s: float
     consumers: Sequence[StreamConsumer] = ()
     stop: threading.Event = field(default_factory=threading.Event)
+    #: set by a stream consumer that queued notices: the outbox is sent at once
+    outbox_wake: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         # Huey tasks are registered by name, the same in every worker of the queue
@@ -80,13 +82,14 @@ class WorkerProcess:
                     )
             except Exception:  # the database may be away for a moment; try again later
                 log.exception("outbox delivery pass failed")
-            self.stop.wait(self.outbox_poll_s)
+            self.outbox_wake.wait(self.outbox_poll_s)
+            self.outbox_wake.clear()
 
     def consume_until_stopped(self, consumer: StreamConsumer) -> None:
         """Run ``consumer`` until the worker stops, starting it again when it fails
         (NATS or the database away for a while)."""
         runner = self.runner
-        context = RunContext(runner.settings, runner.clock, runner.factory)
+        context = RunContext(runner.settings, runner.clock, runner.factory, self.outbox_wake)
         while not self.stop.is_set():
             try:
                 consumer.run(context, self.stop)
@@ -113,6 +116,7 @@ class WorkerProcess:
             consumer.run()
         finally:
             self.stop.set()
+            self.outbox_wake.set()
             sender.join(timeout=self.outbox.settings.timeout_s + 5)
             for thread in streams:
                 thread.join(timeout=10)

@@ -5,17 +5,29 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import FIXTURES, T0
+from tests.mobile.apkbuild import make_signer, rebuild_apk
 from tests.web.browser.test_pages import WIDTHS, sign_in
 
 pytestmark = pytest.mark.browser
-APK = FIXTURES / "apk" / "golden-aligned-v1v2v3-out.apk"
-FACTS = json.loads((FIXTURES / "apk" / "expected-facts.json").read_text(encoding="utf-8"))[APK.name]
+FIXTURE_APK = FIXTURES / "apk" / "golden-aligned-v2-out.apk"
+FACTS = json.loads((FIXTURES / "apk" / "expected-facts.json").read_text(encoding="utf-8"))[
+    FIXTURE_APK.name
+]
 SLUG = "tiny-android"
+
+
+def gate_failures(page: Any) -> set[str]:
+    """The rules the shown gate result fails."""
+    rows = page.locator(".gate-result tbody tr").all()
+    return {
+        row.locator("td.mono").inner_text() for row in rows if row.locator(".status-fail").count()
+    }
 
 
 def api(page: Any, path: str, **kwargs: Any) -> Any:
@@ -24,7 +36,14 @@ def api(page: Any, path: str, **kwargs: Any) -> Any:
     return page.context.request.post(path, headers={"X-CSRF-Token": token}, **kwargs)
 
 
-def test_the_release_gate_end_to_end(browser: Any, live_firm: tuple[str, dict[str, str]]) -> None:
+def test_the_release_gate_end_to_end(
+    browser: Any, live_firm: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """The fixture APK as it is, then re-signed with the firm's key and built with root and
+    debug detection (what a release build carries), through the gate to the store."""
+    signer = make_signer()
+    release_apk = tmp_path / "tiny-1.0.apk"
+    release_apk.write_bytes(rebuild_apk(FIXTURE_APK, signer))
     team = sign_in(browser, live_firm, "appteam", WIDTHS["desktop"])
     created = api(
         team,
@@ -35,22 +54,25 @@ def test_the_release_gate_end_to_end(browser: Any, live_firm: tuple[str, dict[st
             "name_en": "Tiny test app",
             "platform": "android",
             "package_name": FACTS["package"],
-            "official_cert_sha256": FACTS["cert_sha256"],
+            "official_cert_sha256": [signer.cert_sha256],
         },
     )
     assert created.status == 201, created.text()
     team.goto(f"/mobile/apps/{SLUG}?lang=en")
+    check = team.locator(f"form[action='/mobile/apps/{SLUG}/gate']")
+    check.locator("input[name=artifact]").set_input_files(str(FIXTURE_APK))
+    with team.expect_navigation():
+        check.locator("button[type=submit]").click()
+    assert "May not be published yet" in team.locator(".gate-result").inner_text()
+    assert {"signing_certificate", "root_debug_warning"} <= gate_failures(team)
+    assert team.locator("article[id^=release-]").count() == 0, "a gate check registers nothing"
+
     upload = team.locator(f"form[action='/mobile/apps/{SLUG}/releases']")
-    upload.locator("input[name=artifact]").set_input_files(str(APK))
-    upload.locator("button[type=submit]").click()
-    result = team.locator(".gate-result")
-    assert "May not be published yet" in result.inner_text()
-    failing = {
-        row.locator("td.mono").inner_text()
-        for row in result.locator("tr").all()[1:]
-        if row.locator(".status-fail").count()
-    }
-    assert failing == {"lab_test_current", "dual_approval"}
+    upload.locator("input[name=artifact]").set_input_files(str(release_apk))
+    upload.locator("input[name=store]").fill("Google Play")
+    with team.expect_navigation():
+        upload.locator("button[type=submit]").click()
+    assert gate_failures(team) == {"lab_test_current", "dual_approval"}
     release_id = team.locator("article[id^=release-]").first.get_attribute("id")[8:]
 
     security = sign_in(browser, live_firm, "security", WIDTHS["desktop"])
@@ -86,7 +108,7 @@ def test_the_release_gate_end_to_end(browser: Any, live_firm: tuple[str, dict[st
 
     team.goto(f"/mobile/apps/{SLUG}?lang=en")
     publish = team.locator(f"form[action='/mobile/releases/{release_id}/publish']")
-    publish.locator("input[name=artifact]").set_input_files(str(APK))
+    publish.locator("input[name=artifact]").set_input_files(str(release_apk))
     publish.locator("input[name=released_on]").fill("115/11/26")
     publish.locator("button[type=submit]").click()
     team.wait_for_url(f"**/mobile/apps/{SLUG}#release-{release_id}")
@@ -100,7 +122,7 @@ def test_a_finding_from_a_failing_requirement_in_the_browser(
     browser: Any, live_firm: tuple[str, dict[str, str]]
 ) -> None:
     page = sign_in(browser, live_firm, "compliance", WIDTHS["desktop"])
-    page.goto("/requirements?status=fail&lang=en")
+    page.goto("/findings/from-check?lang=en")
     page.locator("tbody tr a[href^='/requirements/']").first.click()
     requirement = page.url.split("/requirements/")[1].split("?")[0]
     form = page.locator("details.raise-finding").first

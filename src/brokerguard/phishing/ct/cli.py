@@ -106,13 +106,13 @@ def poll_command(
     Exits 1 if any log failed verification or could not be read.
     """
     from brokerguard.phishing.ct.monitor import http_client, poll_all
-    from brokerguard.phishing.scoring import Scorer
+    from brokerguard.phishing.scoring import scorer_for
 
     if max_entries < 1 or interval < 1:
         raise ValidationError("--max-entries and --interval must be positive", field="poll")
     from brokerguard.phishing.cli import _brands
 
-    scorer = Scorer(_brands(brands))
+    scorer = scorer_for(_brands(brands))
     failed = False
     with http_client() as http:
         while True:
@@ -207,7 +207,8 @@ def import_log_list_command(
                 CTLog(
                     name=log.name,
                     url=log.url,
-                    api="rfc6962",
+                    api=log.api,
+                    origin=log.origin,
                     public_key=key_pem(key),
                     log_id=log_id,
                     verified_size=0,

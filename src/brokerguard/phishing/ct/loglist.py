@@ -1,6 +1,9 @@
 """Google's v3 CT log list: which logs to follow, their URLs and keys.
 
-Logs in the states ``usable``, ``qualified`` and ``readonly`` are followed;
+RFC 6962 logs (``logs``: ``url``) and static-ct-api logs (``tiled_logs``:
+``monitoring_url``, and ``submission_url`` whose scheme-less form is the
+checkpoint origin) are read. Logs in the states ``usable``, ``qualified`` and
+``readonly`` are followed;
 ``pending``, ``rejected``, ``retired`` and logs without a state are skipped with
 the reason. A log whose key is not a valid DER key (or whose ``log_id`` is not
 the key's SHA-256) is refused with the reason; the others are still imported.
@@ -28,6 +31,8 @@ class ListedLog:
     url: str
     key_der_b64: str
     state: str
+    api: str = "rfc6962"  # | "static"
+    origin: str = ""  # a static log's checkpoint origin
 
 
 @dataclass(frozen=True)
@@ -63,30 +68,45 @@ def read_log_list(path: Path) -> tuple[list[ListedLog], list[SkippedLog]]:
     listed: list[ListedLog] = []
     skipped: list[SkippedLog] = []
     for operator in operators:
-        logs = operator.get("logs") if isinstance(operator, dict) else None
-        for log in logs if isinstance(logs, list) else []:
-            if not isinstance(log, dict):
-                continue
-            description = str(log.get("description", ""))[:256] or "(no description)"
-            url, key = log.get("url"), log.get("key")
-            if not isinstance(key, str):
-                skipped.append(SkippedLog(description, "no key"))
-                continue
-            try:
-                _, log_id = load_log_key(key.encode("ascii"))
-            except (ValidationError, UnicodeEncodeError) as exc:
-                reason = exc.message if isinstance(exc, ValidationError) else "key is not ASCII"
-                skipped.append(SkippedLog(description, f"key refused: {reason}"))
-                continue
-            if log.get("log_id") not in (None, log_id):
-                skipped.append(SkippedLog(description, "log_id is not the SHA-256 of the key"))
-                continue
-            if not isinstance(url, str) or not url.startswith("https://") or len(url) > 512:
-                skipped.append(SkippedLog(description, "url is not an https URL"))
-                continue
-            state = _state(log)
-            if state not in FOLLOWED_STATES:
-                skipped.append(SkippedLog(description, f"state {state!r} is not followed"))
-                continue
-            listed.append(ListedLog(_slug(description), description, url, key, state))
+        for api, field in (("rfc6962", "logs"), ("static", "tiled_logs")):
+            logs = operator.get(field) if isinstance(operator, dict) else None
+            for log in logs if isinstance(logs, list) else []:
+                if isinstance(log, dict):
+                    _read_log(log, api, listed, skipped)
     return listed, skipped
+
+
+def _read_log(
+    log: dict[str, Any], api: str, listed: list[ListedLog], skipped: list[SkippedLog]
+) -> None:
+    """Append ``log`` to ``listed``, or to ``skipped`` with the reason."""
+    description = str(log.get("description", ""))[:256] or "(no description)"
+    url = log.get("url" if api == "rfc6962" else "monitoring_url")
+    key = log.get("key")
+    origin = ""
+    if api == "static":
+        submission = log.get("submission_url")
+        if not isinstance(submission, str) or not submission.startswith("https://"):
+            skipped.append(SkippedLog(description, "submission_url is not an https URL"))
+            return
+        origin = submission.removeprefix("https://").rstrip("/")[:512]
+    if not isinstance(key, str):
+        skipped.append(SkippedLog(description, "no key"))
+        return
+    try:
+        _, log_id = load_log_key(key.encode("ascii"))
+    except (ValidationError, UnicodeEncodeError) as exc:
+        reason = exc.message if isinstance(exc, ValidationError) else "key is not ASCII"
+        skipped.append(SkippedLog(description, f"key refused: {reason}"))
+        return
+    if log.get("log_id") not in (None, log_id):
+        skipped.append(SkippedLog(description, "log_id is not the SHA-256 of the key"))
+        return
+    if not isinstance(url, str) or not url.startswith("https://") or len(url) > 512:
+        skipped.append(SkippedLog(description, "url is not an https URL"))
+        return
+    state = _state(log)
+    if state not in FOLLOWED_STATES:
+        skipped.append(SkippedLog(description, f"state {state!r} is not followed"))
+        return
+    listed.append(ListedLog(_slug(description), description, url, key, state, api, origin))

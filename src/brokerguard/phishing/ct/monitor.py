@@ -87,7 +87,7 @@ class LogPoll:
 
     log: str
     entries: int = 0
-    names: int = 0
+    names: int = 0  # distinct host names scored
     flags: list[Flag] = field(default_factory=list)
     entry_errors: list[dict[str, object]] = field(default_factory=list)
     error: str | None = None

@@ -20,13 +20,18 @@ beyond the size of a checkpoint whose signature verified.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 
-from brokerguard.audit.merkle import Frontier, ProofError, consistency_proof, leaf_hash
+from brokerguard.audit.merkle import (
+    Frontier,
+    ProofError,
+    consistency_proof,
+    leaf_hash,
+    node_hash,
+)
 from brokerguard.phishing.ct.note import (
     NoteFormatError,
     RFC6962NoteVerifier,
@@ -181,22 +186,21 @@ class TileHashes:
         if len(hashes) != 1 << rest:
             raise LogUnavailableError(f"subtree {height}/{index} is not in a verified tile")
         while len(hashes) > 1:
-            hashes = [
-                hashlib.sha256(b"\x01" + hashes[i] + hashes[i + 1]).digest()
-                for i in range(0, len(hashes), 2)
-            ]
+            hashes = [node_hash(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
         return hashes[0]
 
     def mth(self, lo: int, hi: int) -> bytes:
         size = hi - lo
-        if not size > 0 or hi > self.tree_size:
+        if size <= 0 or hi > self.tree_size:
             raise LogUnavailableError(f"no subtree [{lo}, {hi}) in a tree of {self.tree_size}")
         if size & (size - 1) == 0 and lo % size == 0:
             return self.node(size.bit_length() - 1, lo // size)
         split = 1 << ((size - 1).bit_length() - 1)
-        return hashlib.sha256(
-            b"\x01" + self.mth(lo, lo + split) + self.mth(lo + split, hi)
-        ).digest()
+        return node_hash(self.mth(lo, lo + split), self.mth(lo + split, hi))
+
+
+class _NotFoundError(LogUnavailableError):
+    """HTTP 404: for a partial tile, the full tile that replaced it is read instead."""
 
 
 class StaticCTClient:
@@ -215,13 +219,13 @@ class StaticCTClient:
         self.origin = origin
         self._hashes: TileHashes | None = None
 
-    def _get(self, path: str, limit: int, *, missing_ok: bool = False) -> bytes | None:
+    def _get(self, path: str, limit: int) -> bytes:
         url = self.base_url + path
         try:
             headers = {"Accept-Encoding": "gzip, identity"}
             with self.http.stream("GET", url, headers=headers) as response:
-                if response.status_code == 404 and missing_ok:
-                    return None
+                if response.status_code == 404:
+                    raise _NotFoundError(f"{path}: HTTP 404")
                 if response.status_code != 200:
                     raise LogUnavailableError(f"{path}: HTTP {response.status_code}")
                 if "html" in response.headers.get("content-type", "").lower():
@@ -238,13 +242,12 @@ class StaticCTClient:
     def _tile(self, level: int | str, index: int, width: int, limit: int) -> tuple[bytes, int]:
         """A tile and its width; a partial tile gone (404) is read from the full tile that
         replaced it, as the spec asks."""
-        data = self._get(tile_path(level, index, width), limit, missing_ok=width < TILE_WIDTH)
-        if data is not None:
-            return data, width
-        full = self._get(tile_path(level, index), limit)
-        if full is None:  # not reached: a 404 of a full tile raises
-            raise LogUnavailableError(f"{tile_path(level, index)}: no answer")
-        return full, TILE_WIDTH
+        try:
+            return self._get(tile_path(level, index, width), limit), width
+        except _NotFoundError:
+            if width == TILE_WIDTH:
+                raise
+        return self._get(tile_path(level, index), limit), TILE_WIDTH
 
     def _hash_tile(self, level: int, index: int, width: int) -> bytes:
         data, fetched = self._tile(level, index, width, TILE_WIDTH * HASH_SIZE)
@@ -261,7 +264,7 @@ class StaticCTClient:
     # --- the LogSource operations ---------------------------------------------------
 
     def signed_head(self, key: LogKey, log_id: bytes) -> TreeHead:
-        data = self._get("checkpoint", MAX_CHECKPOINT_BYTES) or b""
+        data = self._get("checkpoint", MAX_CHECKPOINT_BYTES)
         try:
             origin = self.origin or parse_checkpoint(parse_note(data).text).origin
             _, head = open_checkpoint(data, RFC6962NoteVerifier(origin, key, log_id))
