@@ -8,7 +8,9 @@ decoded, never silently cut short.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,3 +158,49 @@ class VideoReader:
                 f"{self.path.name} could not be decoded after {index} frames: {error}",
                 field="recording",
             ) from None
+
+
+#: frames decoded ahead of the analysis at most (about 1 MB each at 640x480)
+READ_AHEAD = 8
+
+
+def read_ahead(frames: Iterator[Frame], depth: int = READ_AHEAD) -> Generator[Frame, None, None]:
+    """``frames`` decoded in a thread, at most ``depth`` ahead of the consumer.
+
+    PyAV and MediaPipe release the GIL while they work, so decoding the next frames
+    overlaps with measuring this one. Errors of the decoder are raised in the consumer.
+    Close the returned generator (``contextlib.closing``) before closing the reader: that
+    stops and joins the thread.
+    """
+    pipe: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Frame | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                pipe.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def decode() -> None:
+        try:
+            for frame in frames:
+                if not put(frame):
+                    return
+        except BaseException as error:  # handed to the consumer, raised there
+            put(error)
+            return
+        put(None)
+
+    thread = threading.Thread(target=decode, name="video-decode", daemon=True)
+    thread.start()
+    try:
+        while (item := pipe.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()

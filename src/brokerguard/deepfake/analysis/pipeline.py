@@ -6,6 +6,7 @@ import hashlib
 import heapq
 import statistics
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +22,14 @@ from brokerguard.deepfake.analysis.challenges import (
     Reason,
     evaluate,
 )
-from brokerguard.deepfake.analysis.decode import UnreadableMediaError, VideoReader
+from brokerguard.deepfake.analysis.decode import UnreadableMediaError, VideoReader, read_ahead
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
 from brokerguard.deepfake.settings import DeepfakeSettings
 
 #: the version of this analysis code; stored with every result
 ANALYSER_VERSION = "brokerguard-video-analysis 1"
-#: frames per second on which the moiré spectrum is measured
-MOIRE_PER_S = 2.0
+#: frames per second on which faces are counted and the moiré spectrum is measured
+SPOT_CHECKS_PER_S = 2.0
 #: share of frames with several faces above which the session is flagged
 SEVERAL_FACES_SHARE = 0.1
 
@@ -101,6 +102,7 @@ def model_versions() -> dict[str, str]:
     return {
         "analyser": ANALYSER_VERSION,
         "landmarks": landmarks.model_version(),
+        "face_count": landmarks.counter_version(),
         "decoder": f"PyAV {av.__version__}",
         **facematch.model_versions(),
     }
@@ -134,36 +136,42 @@ class _BestFaces:
 def measure_frames(
     reader: VideoReader, best: _BestFaces
 ) -> tuple[list[FrameMeasure], list[float], float]:
-    """Landmarks and measures of every sampled frame; moiré on a few of them."""
+    """Landmarks and measures of every sampled frame; face count and moiré on a few."""
     frames: list[FrameMeasure] = []
     moire: list[float] = []
-    next_moire = 0.0
+    next_spot = 0.0
+    counted = 0
     last_t = 0.0
     track = list(measures.TRACK)
-    with landmarks.FaceLandmarker() as landmarker:
-        for frame in reader.frames():
+    with landmarks.FaceLandmarker() as landmarker, closing(read_ahead(reader.frames())) as stream:
+        for frame in stream:
             last_t = frame.t
             seen = landmarker.observe(frame.image)
+            spot = frame.t >= next_spot
+            if spot:
+                next_spot = frame.t + 1.0 / SPOT_CHECKS_PER_S
+                counted = landmarker.count_faces(frame.image)
             if seen.points is None:
                 frames.append(FrameMeasure(frame.t, 0))
                 continue
             points = seen.points
+            # the mesh tracks one face; the last count tells whether others are in view
+            faces = max(1, counted)
             yaw, pitch = measures.head_pose(points)
             frames.append(
                 FrameMeasure(
                     frame.t,
-                    seen.faces,
+                    faces,
                     yaw,
                     pitch,
                     measures.eye_aspect_ratio(points),
                     np.ascontiguousarray(points[track, :2]),
                 )
             )
-            if seen.faces != 1:
+            if faces != 1:
                 continue
             height, width = frame.image.shape[:2]
-            if frame.t >= next_moire:
-                next_moire = frame.t + 1.0 / MOIRE_PER_S
+            if spot:
                 left, top, right, bottom = measures.face_box(points, width, height, 0.0)
                 moire.append(measures.moire_peak_ratio(frame.image[top:bottom, left:right]))
             size = measures.eye_distance(points)
