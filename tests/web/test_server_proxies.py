@@ -9,6 +9,7 @@ production serve plain HTTP on 0.0.0.0.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,10 @@ def seen_client(options: dict[str, Any], peer: str, forwarded: str = FORGED) -> 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(config.loaded_app(scope, receive, send))
+    # a thread of its own: a session-scoped Playwright (sync API) in the same test worker
+    # keeps an event loop marked running on the main thread
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, config.loaded_app(scope, receive, send)).result()
     return bytes(sent[-1]["body"]).decode()
 
 

@@ -26,6 +26,8 @@ from pydantic import ConfigDict, StringConstraints, create_model
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.canonical import (
@@ -364,20 +366,26 @@ def _lock_state(conn: Connection) -> tuple[int, datetime | None]:
         .where(_events.c.seq == _state.c.next_seq - 1)
         .scalar_subquery()
     )
-    row = conn.execute(
+    take = (
         _state.update()
         .where(_state.c.id == 1)
         .values(next_seq=_state.c.next_seq)
         .returning(_state.c.next_seq, last_recorded)
-    ).first()
-    if row is not None:
-        return int(row[0]), as_utc(row[1]) if isinstance(row[1], datetime) else None
-    # state row missing (e.g. emptied database): rebuild it from the log
-    top = conn.execute(select(func.max(_events.c.seq))).scalar()
-    next_seq = 0 if top is None else int(top) + 1
-    conn.execute(_state.insert().values(id=1, next_seq=next_seq))
-    last = conn.execute(select(_events.c.recorded_at).where(_events.c.seq == top)).scalar()
-    return next_seq, as_utc(last) if isinstance(last, datetime) else None
+    )
+    row = conn.execute(take).first()
+    if row is None:
+        # state row missing (a fresh or emptied database): rebuild it from the log. Two
+        # first writers may get here at once: the second insert waits for the first and
+        # does nothing, then both take the lock through the row as usual
+        top = conn.execute(select(func.max(_events.c.seq))).scalar()
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            insert(_state)
+            .values(id=1, next_seq=0 if top is None else int(top) + 1)
+            .on_conflict_do_nothing(index_elements=[_state.c.id])
+        )
+        row = conn.execute(take).one()
+    return int(row[0]), as_utc(row[1]) if isinstance(row[1], datetime) else None
 
 
 def _durable_commit(conn: Connection) -> None:
