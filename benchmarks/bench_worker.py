@@ -48,12 +48,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from benchmarks.metric import Metric
+from brokerguard import natsio
 from brokerguard.audit import service as audit_service
 from brokerguard.clock import SystemClock
 from brokerguard.config import Settings
 from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory, session_scope
-from brokerguard.detect.stream import LoginStream, ensure_stream, login_message
+from brokerguard.detect.stream import LoginStream
 from brokerguard.detect.traces import login_event
 from brokerguard.kernel.audit import AuditEvent
 from brokerguard.kernel.notices import Notice, NoticeKind, Severity
@@ -316,17 +317,7 @@ def _first_round_done(engine: Engine, timeout_s: float = 600) -> None:
 
 async def _publish_one_by_one(stream: LoginStream, events: list[AuditEvent]) -> None:
     """As a front-end does: one connection, each login published as it happens."""
-    import nats
-
-    nc = await nats.connect(stream.url)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, stream)
-        for event in events:
-            body, headers = login_message(event)
-            await js.publish(stream.subject, body, headers=headers)
-    finally:
-        await nc.close()
+    await natsio.publish_events(stream.events, events)
 
 
 async def _drop_stream(stream: LoginStream) -> None:

@@ -3,8 +3,10 @@ locally and fails when ``CI=true``."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
+import nats
 import pytest
 
 from tests.conftest import in_ci
@@ -20,3 +22,18 @@ def require_nats() -> str:
         if in_ci():
             pytest.fail("NATS is not reachable at 127.0.0.1:4222")
         pytest.skip("NATS is not reachable at 127.0.0.1:4222")
+
+
+def drop_stream(name: str, url: str = NATS_URL) -> None:
+    """Delete a test's stream (nothing happens when it was never created)."""
+
+    async def drop() -> None:
+        nc = await nats.connect(url)
+        try:
+            await nc.jetstream().delete_stream(name)
+        except nats.js.errors.NotFoundError:
+            pass
+        finally:
+            await nc.close()
+
+    asyncio.run(drop())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -16,27 +15,16 @@ from sqlalchemy import Engine, text
 
 from brokerguard.audit.buffer import BufferConfig, publish
 from tests.audit.helpers import raw_event, settings_for, verify
-from tests.conftest import in_ci
+from tests.nats_helpers import drop_stream, require_nats
 
 pytestmark = pytest.mark.nats
 
 
-def _nats_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 4222), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def nats_config() -> BufferConfig:
-    if not _nats_up():
-        if in_ci():
-            pytest.fail("NATS is not reachable at 127.0.0.1:4222")
-        pytest.skip("NATS is not reachable at 127.0.0.1:4222")
     tag = uuid.uuid4().hex[:10]
     return BufferConfig(
+        url=require_nats(),
         stream=f"BGTEST_{tag}",
         subject=f"bgtest.{tag}.events",
         durable=f"sealer-{tag}",
@@ -59,16 +47,6 @@ def _worker(engine: Engine, data_dir: Path, config: BufferConfig, *extra: str) -
         "--batch", str(config.batch), "--ack-wait", str(config.ack_wait_s), *extra,
     ]  # fmt: skip
     return subprocess.run(args, env=env, timeout=300, check=False).returncode
-
-
-async def _drop(config: BufferConfig) -> None:
-    import nats
-
-    nc = await nats.connect(config.url)
-    try:
-        await nc.jetstream().delete_stream(config.stream)
-    finally:
-        await nc.close()
 
 
 def test_killed_worker_loses_and_duplicates_nothing(
@@ -96,4 +74,4 @@ def test_killed_worker_loses_and_duplicates_nothing(
         assert report.ok, report.message
         assert report.unsealed_events == 0
     finally:
-        asyncio.run(_drop(nats_config))
+        drop_stream(nats_config.stream, nats_config.url)

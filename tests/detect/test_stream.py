@@ -10,8 +10,6 @@ import json
 import multiprocessing
 import re
 import threading
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +31,7 @@ from brokerguard.detect.traces import attack_traces, login_event
 from brokerguard.worker.child import RunContext
 from brokerguard.worker.models import JobRun
 from tests.cli_helpers import Cli, cli  # noqa: F401
-from tests.nats_helpers import require_nats
+from tests.detect.conftest import stream_env
 from tests.notify.helpers import add_channel
 from tests.notify.receivers import webhook_receiver
 from tests.worker.helpers import notices
@@ -43,32 +41,6 @@ pytestmark = pytest.mark.nats
 
 DAY = datetime(2026, 11, 25, tzinfo=UTC)
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def stream_settings(settings: Settings) -> Iterator[Settings]:
-    """The test database with a stream, subject and consumer of its own, dropped after."""
-    tag = uuid.uuid4().hex[:10]
-    detect = DetectSettings(
-        stream_name=f"BGTEST_LOGINS_{tag}",
-        stream_subject=f"bgtest.{tag}.logins",
-        stream_durable=f"detect-{tag}",
-        stream_batch=50,
-        stream_ack_wait_s=1,
-    )
-    chosen = settings.model_copy(update={"nats_url": require_nats(), "detect": detect})
-    yield chosen
-    asyncio.run(_drop(LoginStream.from_settings(chosen)))
-
-
-async def _drop(config: LoginStream) -> None:
-    nc = await nats.connect(config.url)
-    try:
-        await nc.jetstream().delete_stream(config.stream)
-    except Exception:  # noqa: S110 - never created: nothing to drop
-        pass
-    finally:
-        await nc.close()
 
 
 async def _last_rejected(config: LoginStream) -> dict[str, object]:
@@ -137,12 +109,11 @@ def _consume_and_die_after_commit(settings: Settings) -> None:
 
 
 def _stream_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    d = settings.detect
-    monkeypatch.setenv("BROKERGUARD_NATS_URL", str(settings.nats_url))
-    monkeypatch.setenv("BROKERGUARD_DETECT__STREAM_NAME", d.stream_name)
-    monkeypatch.setenv("BROKERGUARD_DETECT__STREAM_SUBJECT", d.stream_subject)
-    monkeypatch.setenv("BROKERGUARD_DETECT__STREAM_DURABLE", d.stream_durable)
-    monkeypatch.setenv("BROKERGUARD_DETECT__STREAM_ACK_WAIT_S", str(d.stream_ack_wait_s))
+    for name, value in stream_env(settings).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(
+        "BROKERGUARD_DETECT__STREAM_ACK_WAIT_S", str(settings.detect.stream_ack_wait_s)
+    )
     get_settings.cache_clear()
 
 
@@ -211,13 +182,7 @@ def test_the_worker_alerts_a_brute_force_from_the_stream_without_the_minute_job(
     engine: Engine, stream_settings: Settings
 ) -> None:
     config = LoginStream.from_settings(stream_settings)
-    d = stream_settings.detect
-    env = {
-        "BROKERGUARD_NATS_URL": str(stream_settings.nats_url),
-        "BROKERGUARD_DETECT__STREAM_NAME": d.stream_name,
-        "BROKERGUARD_DETECT__STREAM_SUBJECT": d.stream_subject,
-        "BROKERGUARD_DETECT__STREAM_DURABLE": d.stream_durable,
-    }
+    env = stream_env(stream_settings)
     with webhook_receiver() as receiver:
         with session_factory(engine)() as session:
             add_channel(session, "soc", target=receiver.url, kinds=("login_alert",))

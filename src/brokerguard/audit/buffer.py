@@ -13,20 +13,16 @@ are acknowledged and republished to ``<subject>.rejected`` with the reason.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import nats
-from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import ConsumerConfig, StreamConfig
-from nats.js.errors import NotFoundError as StreamNotFound
+from nats.js.api import ConsumerConfig
 from sqlalchemy.orm import Session, sessionmaker
 
+from brokerguard import natsio
 from brokerguard.audit import service
-from brokerguard.audit.canonical import event_to_json
 from brokerguard.clock import Clock
 from brokerguard.config import Settings, get_settings
 from brokerguard.db.engine import session_scope
@@ -39,7 +35,7 @@ DEFAULT_DURABLE = "audit-sealer"
 
 @dataclass(frozen=True)
 class BufferConfig:
-    url: str = "nats://127.0.0.1:4222"
+    url: str = natsio.DEFAULT_URL
     stream: str = DEFAULT_STREAM
     subject: str = DEFAULT_SUBJECT
     durable: str = DEFAULT_DURABLE
@@ -47,38 +43,14 @@ class BufferConfig:
     ack_wait_s: float = 30.0
     fetch_timeout_s: float = 1.0
 
-
-async def _ensure_stream(js: Any, config: BufferConfig) -> None:
-    try:
-        await js.stream_info(config.stream)
-    except StreamNotFound:
-        await js.add_stream(
-            StreamConfig(
-                name=config.stream,
-                subjects=[config.subject, config.subject + ".rejected"],
-                duplicate_window=120.0,
-            )
-        )
+    @property
+    def events(self) -> natsio.EventStream:
+        return natsio.EventStream(self.url, self.stream, self.subject)
 
 
 async def publish(config: BufferConfig, events: Iterable[AuditEvent | dict[str, Any]]) -> int:
     """Publish events to the stream; returns how many the stream acknowledged."""
-    nc = await nats.connect(config.url, connect_timeout=5, max_reconnect_attempts=3)
-    try:
-        js = nc.jetstream()
-        await _ensure_stream(js, config)
-        count = 0
-        for item in events:
-            data = event_to_json(item) if isinstance(item, AuditEvent) else item
-            await js.publish(
-                config.subject,
-                json.dumps(data, ensure_ascii=False).encode("utf-8"),
-                headers={"Nats-Msg-Id": str(data.get("event_id", ""))},
-            )
-            count += 1
-        return count
-    finally:
-        await nc.close()
+    return await natsio.publish_events(config.events, events)
 
 
 @dataclass
@@ -87,13 +59,6 @@ class WorkerStats:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
-
-
-def _decode(data: bytes) -> object:
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):
-        return None
 
 
 async def run_worker(
@@ -113,27 +78,22 @@ async def run_worker(
     """
     audit_settings = get_settings().audit
     stats = WorkerStats()
-    nc = await nats.connect(config.url, connect_timeout=5, max_reconnect_attempts=3)
+    nc = await natsio.connect(config.url)
     try:
         js = nc.jetstream()
-        await _ensure_stream(js, config)
+        await natsio.ensure_stream(js, config.events)
         sub = await js.pull_subscribe(
             config.subject,
             durable=config.durable,
             config=ConsumerConfig(ack_wait=config.ack_wait_s, max_ack_pending=100_000),
         )
         while max_batches is None or stats.batches < max_batches:
-            try:
-                messages = await sub.fetch(config.batch, timeout=config.fetch_timeout_s)
-            except (NatsTimeout, TimeoutError):  # nats-py raises either under load
-                messages = []
+            messages = await natsio.fetch(sub, config.batch, config.fetch_timeout_s)
             if not messages:
-                if until_drained:
-                    info = await sub.consumer_info()
-                    if info.num_pending == 0 and info.num_ack_pending == 0:
-                        break
+                if until_drained and await natsio.drained(sub):
+                    break
                 continue
-            items = [_decode(m.data) for m in messages]
+            items = [natsio.decode(m.data) for m in messages]
             with session_scope(factory) as session:
                 result = service.ingest_batch(
                     session,
@@ -149,13 +109,8 @@ async def run_worker(
                     stats.duplicates += 1
                     continue
                 stats.rejected += 1
-                await js.publish(
-                    config.subject + ".rejected",
-                    json.dumps(
-                        {"error": rejection.to_dict(), "data": items[rejection.index]},
-                        ensure_ascii=False,
-                        default=str,
-                    ).encode("utf-8"),
+                await natsio.publish_rejected(
+                    js, config.events, rejection.to_dict(), items[rejection.index]
                 )
             stats.accepted += result.accepted
             for message in messages:

@@ -146,6 +146,36 @@ class PreparedEvent(NamedTuple):
     def system(self) -> str:
         return cast(str, self.columns[2])
 
+    @property
+    def function(self) -> str:
+        return cast(str, self.columns[1])
+
+    def contract_json(self) -> dict[str, Any]:
+        """The event as producers send it (the interface contract), from its stored
+        values (``query`` as stored: digested when configured)."""
+        (account, function, system, query, digest, actor, customers, source_ip, user_agent,
+         outcome, correlation_id, attributes) = self.columns  # fmt: skip
+        data: dict[str, Any] = {
+            "event_id": self.event_id,
+            "time": self.time,
+            "account": account,
+            "function": function,
+            "system": system,
+            "customer_ids": json.loads(customers),
+            "attributes": json.loads(attributes),
+        }
+        optional = {
+            "query": query,
+            "result_digest": digest,
+            "actor": actor,
+            "source_ip": source_ip,
+            "user_agent": user_agent,
+            "outcome": outcome,
+            "correlation_id": correlation_id,
+        }
+        data.update((name, value) for name, value in optional.items() if value is not None)
+        return data
+
 
 _PLAIN_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _PLAIN_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:[0-5]\d)$"

@@ -19,14 +19,21 @@ for itself on SQLite (one writer at a time).
 :class:`DatabaseAuditSink` writes each event in a transaction of its own, committed
 before ``record`` returns: for producers that hold no session (workers, scripts).
 On SQLite, do not call it while your own session holds the write lock.
+
+:func:`observe_commits` hands the events a transaction appended to a callable once
+that transaction **has committed** (never for a rollback, a failed commit or a
+savepoint that rolled back): the login service's events reach the NATS login stream
+this way (:mod:`brokerguard.detect.publisher`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine
 from sqlalchemy import event as orm_event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -43,6 +50,11 @@ from brokerguard.kernel.audit import AuditEvent, AuditSink
 log = logging.getLogger(__name__)
 
 _PENDING = "brokerguard.audit.pending"
+_APPENDED = "brokerguard.audit.appended"
+
+#: called with the events a transaction appended, after it committed; must not block
+CommitObserver = Callable[[Sequence[PreparedEvent]], None]
+_observers: WeakKeyDictionary[Engine, list[CommitObserver]] = WeakKeyDictionary()
 
 
 @dataclass
@@ -95,6 +107,54 @@ def _append_pending(session: Session) -> None:
         sink.append_now(batch)
 
 
+def observe_commits(engine: Engine, observer: CommitObserver) -> Callable[[], None]:
+    """Call ``observer`` with the events each transaction of ``engine``'s sessions
+    appended through a :class:`TransactionalAuditSink`, right after that transaction
+    committed. Returns the function that stops it. A failing observer is logged and
+    never fails the commit (the events are stored by then)."""
+    _observers.setdefault(engine, []).append(observer)
+
+    def stop() -> None:
+        observers = _observers.get(engine, [])
+        if observer in observers:
+            observers.remove(observer)
+
+    return stop
+
+
+def _observers_of(session: Session) -> list[CommitObserver]:
+    bind = session.bind
+    return list(_observers.get(bind, ())) if isinstance(bind, Engine) else []
+
+
+def _appended_for_observers(session: Session, events: list[PreparedEvent]) -> None:
+    if not _observers_of(session):
+        return
+    appended = session.info.get(_APPENDED)
+    if appended is None:
+        appended = session.info[_APPENDED] = []
+        if not orm_event.contains(session, "after_commit", _hand_over_committed):
+            orm_event.listen(session, "after_commit", _hand_over_committed)
+            orm_event.listen(session, "after_transaction_end", _forget_appended)
+    appended.extend(events)
+
+
+def _hand_over_committed(session: Session) -> None:
+    committed = session.info.pop(_APPENDED, None)
+    if not committed:
+        return
+    for observer in _observers_of(session):
+        try:
+            observer(committed)
+        except Exception:
+            log.exception("an audit commit observer failed (the events are stored)")
+
+
+def _forget_appended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back or failed to commit: nothing to hand over
+        session.info.pop(_APPENDED, None)
+
+
 class TransactionalAuditSink:
     """Appends in the caller's transaction, when it commits. The producer's clock is
     trusted for ``time`` (no far-future check: tests move their clocks);
@@ -126,6 +186,7 @@ class TransactionalAuditSink:
             if rejection.reason == "duplicate":
                 continue  # already stored: a retry is harmless
             raise ValidationError(f"audit event refused: {rejection.reason}", field=rejection.field)
+        _appended_for_observers(self.session, events)
 
 
 class DatabaseAuditSink:

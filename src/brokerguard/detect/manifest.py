@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.detect import api, checks, cli, demo, jobs, models, views
+from brokerguard.detect import api, checks, cli, demo, jobs, models, publisher, views
 from brokerguard.detect.settings import DetectSettings
-from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
+from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem, WebService
 
 HERE = Path(__file__).parent
 
@@ -20,6 +20,7 @@ MANIFEST = DomainManifest(
     models=models,
     jobs=jobs.JOBS,
     consumers=jobs.CONSUMERS,
+    web_services=(WebService("detect.login_publisher", publisher.start_for_app),),
     demo=DemoStep(demo.load_demo, depends_on=("audit",)),
     settings=DetectSettings,
     templates=HERE / "templates",

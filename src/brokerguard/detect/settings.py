@@ -34,3 +34,9 @@ class DetectSettings(BaseSettings):
     stream_ack_wait_s: float = Field(default=30.0, ge=1, le=3600)
     """A message not acknowledged this long (its worker died before its commit) is
     delivered again."""
+    publish_logins: bool = True
+    """With the stream on, the web app publishes its own committed login events to it
+    (after their commit; the one-minute job covers whatever does not arrive)."""
+    publish_queue: int = Field(default=10_000, ge=1, le=1_000_000)
+    """Login events waiting for NATS; when full, more are counted and left to the
+    one-minute job (a login never waits for NATS)."""

@@ -3,9 +3,10 @@
 With ``BROKERGUARD_NATS_URL`` set, producers (the firm's e-trading front-ends, as
 with the audit buffer of ADR 0002) publish each login event, in the audit event
 contract, to ``detect.stream_subject`` with ``Nats-Msg-Id`` = ``event_id``
-(:func:`publish_logins`). brokerguard's own login service does not publish yet: it
-writes its events to the trail in the request's transaction, and the one-minute
-job finds them. Every worker runs the durable pull consumer
+(:func:`publish_logins`). brokerguard's own login service writes its events to the
+trail in the request's transaction and, once that has committed, the web app's
+:class:`~brokerguard.detect.publisher.LoginPublisher` publishes them too (what does
+not arrive, the one-minute job finds). Every worker runs the durable pull consumer
 ``detect.stream_durable`` (the workers share its messages) and, for what has
 arrived (up to ``stream_batch`` messages, waiting at most a second), in **one
 transaction**:
@@ -31,7 +32,6 @@ NATS is away.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
@@ -40,13 +40,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import nats
-from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import ConsumerConfig, StreamConfig
-from nats.js.errors import NotFoundError as StreamNotFound
+from nats.js.api import ConsumerConfig
 
+from brokerguard import natsio
 from brokerguard.audit import service as audit_service
-from brokerguard.audit.canonical import event_to_json
 from brokerguard.audit.ingest import Rejection
 from brokerguard.config import Settings
 from brokerguard.detect.notices import detect_and_notify
@@ -60,7 +57,6 @@ log = logging.getLogger(__name__)
 STREAM_MAX_AGE = timedelta(days=7)
 #: a batch whose database work failed is offered again after this long
 RETRY_DELAY_S = 2.0
-DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 
 
 @dataclass(frozen=True)
@@ -75,13 +71,19 @@ class LoginStream:
 
     @property
     def rejected_subject(self) -> str:
-        return self.subject + ".rejected"
+        return self.events.rejected_subject
+
+    @property
+    def events(self) -> natsio.EventStream:
+        return natsio.EventStream(
+            self.url, self.stream, self.subject, STREAM_MAX_AGE.total_seconds()
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginStream:
         d = settings.detect
         return cls(
-            url=settings.nats_url or DEFAULT_NATS_URL,
+            url=settings.nats_url or natsio.DEFAULT_URL,
             stream=d.stream_name,
             subject=d.stream_subject,
             durable=d.stream_durable,
@@ -95,41 +97,9 @@ def stream_enabled(settings: Settings) -> bool:
     return bool(settings.nats_url) and settings.detect.stream
 
 
-async def ensure_stream(js: Any, config: LoginStream) -> None:
-    try:
-        await js.stream_info(config.stream)
-    except StreamNotFound:
-        await js.add_stream(
-            StreamConfig(
-                name=config.stream,
-                subjects=[config.subject, config.rejected_subject],
-                duplicate_window=120.0,
-                max_age=STREAM_MAX_AGE.total_seconds(),
-            )
-        )
-
-
-def login_message(event: AuditEvent | dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-    """A login event as published: its contract JSON, ``Nats-Msg-Id`` its event ID."""
-    data = event_to_json(event) if isinstance(event, AuditEvent) else event
-    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    return body, {"Nats-Msg-Id": str(data.get("event_id", ""))}
-
-
 async def publish_logins(config: LoginStream, events: Iterable[AuditEvent | dict[str, Any]]) -> int:
-    """Publish login events; how many the stream acknowledged."""
-    nc = await nats.connect(config.url, connect_timeout=5, max_reconnect_attempts=3)
-    try:
-        js = nc.jetstream()
-        await ensure_stream(js, config)
-        count = 0
-        for event in events:
-            body, headers = login_message(event)
-            await js.publish(config.subject, body, headers=headers)
-            count += 1
-        return count
-    finally:
-        await nc.close()
+    """Publish login events (as a producer does); how many the stream acknowledged."""
+    return await natsio.publish_events(config.events, events)
 
 
 @dataclass(frozen=True)
@@ -141,18 +111,11 @@ class BatchOutcome:
     alerts_raised: int
 
 
-def _decode(data: bytes) -> object:
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-
-
 def detect_batch(ctx: JobContext, payloads: Sequence[bytes]) -> BatchOutcome:
     """Store the batch's new login events, run the rules, queue the alerts: one
     transaction, committed when this returns."""
     settings = ctx.settings
-    items = [_decode(p) for p in payloads]
+    items = [natsio.decode(p) for p in payloads]
     audit_settings = settings.audit.model_copy(update={"batch_policy": "partial"})
     with ctx.unit_of_work() as session:
         lock_detection(session)  # before the trail's own lock, as the job takes it
@@ -191,12 +154,10 @@ async def consume(
     pending). ``crash_after_commit`` ends the process right after the n-th commit,
     before the acknowledgement: the worst moment to die, used by the tests."""
     stats = ConsumerStats()
-    nc = await nats.connect(
-        config.url, connect_timeout=5, max_reconnect_attempts=-1, reconnect_time_wait=2
-    )
+    nc = await natsio.connect(config.url, reconnect_forever=True)
     try:
         js = nc.jetstream()
-        await ensure_stream(js, config)
+        await natsio.ensure_stream(js, config.events)
         sub = await js.pull_subscribe(
             config.subject,
             durable=config.durable,
@@ -204,15 +165,10 @@ async def consume(
             config=ConsumerConfig(ack_wait=config.ack_wait_s, max_ack_pending=100_000),
         )
         while not stop.is_set():
-            try:
-                messages = await sub.fetch(config.batch, timeout=config.fetch_timeout_s)
-            except (NatsTimeout, TimeoutError):  # nats-py raises either when none came
-                messages = []
+            messages = await natsio.fetch(sub, config.batch, config.fetch_timeout_s)
             if not messages:
-                if until_drained:
-                    info = await sub.consumer_info()
-                    if info.num_pending == 0 and info.num_ack_pending == 0:
-                        break
+                if until_drained and await natsio.drained(sub):
+                    break
                 continue
             try:
                 outcome = await asyncio.to_thread(detect_batch, ctx, [m.data for m in messages])
@@ -226,11 +182,7 @@ async def consume(
             if crash_after_commit is not None and stats.batches >= crash_after_commit:
                 os._exit(137)  # committed, never acknowledged
             for rejection, item in outcome.rejected:
-                body = {"error": rejection.to_dict(), "data": item}
-                await js.publish(
-                    config.rejected_subject,
-                    json.dumps(body, ensure_ascii=False, default=str).encode("utf-8"),
-                )
+                await natsio.publish_rejected(js, config.events, rejection.to_dict(), item)
             for message in messages:
                 await message.ack()
             if outcome.alerts_raised:

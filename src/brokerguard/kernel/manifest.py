@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import typer
 from fastapi import APIRouter
@@ -26,6 +26,7 @@ from brokerguard.kernel.jobs import JobSpec, StreamConsumer
 
 if TYPE_CHECKING:
     from brokerguard.demodata import DemoContext
+    from brokerguard.kernel.context import AppContext
 
 DOMAIN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: modules a domain package may have; each one present must be declared in the manifest
@@ -70,6 +71,19 @@ class CliCommand:
     function: Callable[..., Any]
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class WebService:
+    """Runs inside the web app's process: ``start`` builds it from the app's context
+    (None when it is not configured); the app closes it when it shuts down."""
+
+    name: str
+    start: Callable[[AppContext], Closable | None]
+
+
 @dataclass(frozen=True)
 class DemoStep:
     """Loads the domain's part of the demo firm, after the domains it depends on."""
@@ -95,6 +109,8 @@ class DomainManifest:
     jobs: tuple[JobSpec, ...] = ()
     #: continuous consumers the worker runs beside the jobs (declared in ``jobs.py``)
     consumers: tuple[StreamConsumer, ...] = ()
+    #: services the web app runs beside its requests (e.g. a publisher)
+    web_services: tuple[WebService, ...] = ()
     demo: DemoStep | None = None
     settings: type[BaseSettings] | None = None
     #: pages are named ``<name>/<file>.html`` and found in this folder
@@ -113,6 +129,7 @@ class DomainManifest:
         self._require_all(self.commands, CliCommand, "commands")
         self._require_all(self.jobs, JobSpec, "jobs")
         self._require_all(self.consumers, StreamConsumer, "consumers")
+        self._require_all(self.web_services, WebService, "web_services")
         if self.cli is not None and not isinstance(self.cli, CliGroup):
             self._fail(f"cli must be a CliGroup, not {type(self.cli).__name__}")
         if self.demo is not None and not isinstance(self.demo, DemoStep):
@@ -128,6 +145,7 @@ class DomainManifest:
             if folder is not None and not Path(folder).is_dir():
                 self._fail(f"the {label} folder {folder} does not exist")
         names = [job.name for job in self.jobs] + [c.name for c in self.consumers]
+        names += [service.name for service in self.web_services]
         for name in names:
             if not name.startswith(f"{self.name}."):
                 self._fail(f"job {name!r} must be named '{self.name}.<what>'")

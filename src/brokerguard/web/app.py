@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from brokerguard.domains import all_domains, validate
 from brokerguard.errors import AuthenticationError, BrokerguardError, ServiceUnavailableError
 from brokerguard.kernel.audit import AuditSink
 from brokerguard.kernel.context import AppContext
-from brokerguard.kernel.manifest import DomainManifest
+from brokerguard.kernel.manifest import Closable, DomainManifest
 from brokerguard.keys import load_or_create_secret
 from brokerguard.web.deps import set_context
 from brokerguard.web.openapi import truthful_openapi
@@ -90,7 +91,16 @@ def create_app(
     manifests = all_domains() if domains is None else validate(tuple(domains))
     settings = settings or get_settings()
     engine = engine or make_engine(settings.database_url)
+    services: list[Closable] = []
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        for service in services:
+            service.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="brokerguard",
         version=__version__,
         description="新興科技資通安全自律規範 compliance platform: e-trading login, audit trail, "
@@ -110,6 +120,13 @@ def create_app(
         audit_sink=audit_sink,
     )
     set_context(app, context)
+    app.state.web_services = {}  # by name: what runs beside the requests (tools and tests)
+    for manifest in manifests:
+        for web_service in manifest.web_services:
+            started = web_service.start(context)
+            if started is not None:
+                services.append(started)
+                app.state.web_services[web_service.name] = started
 
     secret = load_or_create_secret(settings.data_dir, "session-secret", 32)
     app.add_middleware(
