@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from nats.aio.client import Client
 from sqlalchemy import Engine
 
 from brokerguard import natsio
@@ -160,7 +161,7 @@ class LoginPublisher:
             if nc is not None and not nc.is_closed:
                 await nc.close()
 
-    async def _publish(self, nc: natsio.Client, message: _Message) -> None:
+    async def _publish(self, nc: Client, message: _Message) -> None:
         if not nc.is_connected:  # reconnecting: fail at once, do not wait for an ack
             self._lost("failed", "NATS is reconnecting")
             return
