@@ -12,12 +12,18 @@
    - ``alert_latency_p95_s.jetstream``: NATS JetStream configured; each failure is
      published to the login stream as it happens (target <= 5 s);
    - ``alert_latency_p95_s.minute_job``: no NATS; the failures are appended to the
-     audit trail and the one-minute ``detect.logins`` job finds them (target <= 65 s).
+     audit trail and the one-minute ``detect.logins`` job finds them (target <= 65 s);
+   - ``alert_latency_p95_s.login_api_jetstream``: NATS configured and ``brokerguard
+     serve`` running: wrong passwords sent over real HTTP to the app's own login API
+     (``POST /api/v1/etrade/login``), whose login service publishes each committed
+     failure to the stream; from sending the attempt that crosses the threshold to the
+     webhook receipt (target <= 5 s).
 
 Each path starts its worker on a fresh database and waits for its first round of
 jobs to finish before the first burst. Environment: ``BENCH_WORKER_NOTICES``
 (default 3000), ``BENCH_WORKER_ALERTS`` (bursts on the one-minute path, default 3),
 ``BENCH_WORKER_STREAM_ALERTS`` (bursts on the JetStream path, default 10),
+``BENCH_WORKER_API_ALERTS`` (bursts through the login API, default 10),
 ``BENCH_WORKER_NATS_URL`` (default nats://127.0.0.1:4222).
 SQLite in a temporary folder.
 """
@@ -28,6 +34,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -50,13 +57,18 @@ from sqlalchemy.orm import Session
 from benchmarks.metric import Metric
 from brokerguard import natsio
 from brokerguard.audit import service as audit_service
+from brokerguard.auth.events import RequestMeta
+from brokerguard.auth.lifecycle import CredentialService
+from brokerguard.auth.passwords import PasswordPolicy
+from brokerguard.auth.secretbox import SecretBox
+from brokerguard.auth.settings import AuthSettings
 from brokerguard.clock import SystemClock
 from brokerguard.config import Settings
 from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory, session_scope
 from brokerguard.detect.stream import LoginStream
 from brokerguard.detect.traces import login_event
-from brokerguard.kernel.audit import AuditEvent
+from brokerguard.kernel.audit import AuditEvent, MemoryAuditSink
 from brokerguard.kernel.notices import Notice, NoticeKind, Severity
 from brokerguard.notify import service
 from brokerguard.notify.delivery import outbox_for
@@ -229,8 +241,9 @@ def _burst(account: str) -> list[AuditEvent]:
     ]
 
 
-def alert_latency(bursts: int, nats_url: str | None) -> list[Metric]:
-    """With ``nats_url``: each failure published to the login stream as it happens;
+def alert_latency(bursts: int, nats_url: str | None, *, login_api: bool = False) -> list[Metric]:
+    """With ``nats_url``: each failure published to the login stream as it happens
+    (``login_api``: by the app's login service, the failures sent over HTTP);
     without: appended to the trail, for the one-minute job."""
     latencies: list[float] = []
     tag = uuid.uuid4().hex[:8]
@@ -253,25 +266,28 @@ def alert_latency(bursts: int, nats_url: str | None) -> list[Metric]:
             stream = LoginStream(
                 nats_url, f"BENCH_LOGINS_{tag}", f"bench.{tag}.logins", f"bench-{tag}", 500, 30.0
             )
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "brokerguard", "worker"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        accounts = [f"B{burst:06d}" for burst in range(bursts)]
+        processes = [_start(["worker"], env)]
         engine = make_engine(settings.database_url)
         clock = SystemClock()
         try:
+            api: httpx.Client | None = None
+            if login_api:
+                _customers(engine, settings, accounts)
+                port = _free_port()
+                processes.append(_start(["serve", "--port", str(port), "--no-access-log"], env))
+                api = _http_up(f"http://127.0.0.1:{port}")
             _first_round_done(engine)
-            for burst in range(bursts):
-                account = f"B{burst:06d}"
-                events = _burst(account)
-                if stream is not None:
-                    asyncio.run(_publish_one_by_one(stream, events))
+            for burst, account in enumerate(accounts):
+                if api is not None:
+                    crossed = _guess_over_http(api, account)
+                elif stream is not None:
+                    asyncio.run(natsio.publish_events(stream.events, _burst(account)))
+                    crossed = time.time()
                 else:
                     with session_scope(session_factory(engine)) as session:
-                        audit_service.append(session, clock, events)
-                crossed = time.time()
+                        audit_service.append(session, clock, _burst(account))
+                    crossed = time.time()
                 deadline = crossed + 180
                 while time.time() < deadline:
                     hits = [t for t, body in got if account in str(body.get("summary", ""))]
@@ -283,18 +299,82 @@ def alert_latency(bursts: int, nats_url: str | None) -> list[Metric]:
                     raise RuntimeError(f"no login_alert for {account} within 180 s")
                 time.sleep(7 * (burst + 1) % 23)  # spread the bursts over the minute
         finally:
-            worker.terminate()
-            worker.wait(60)
+            for process in processes:
+                process.terminate()
+                process.wait(60)
             engine.dispose()
             if stream is not None:
                 asyncio.run(_drop_stream(stream))
     latencies.sort()
     p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
     path, target = ("jetstream", "<= 5") if nats_url else ("minute_job", "<= 65")
+    if login_api:
+        path = "login_api_jetstream"
     return [
         Metric(NAME, f"alert_latency_p95_s.{path}", p95, "s", target),
         Metric(NAME, f"alert_latency_max_s.{path}", latencies[-1], "s", f"{len(latencies)} bursts"),
     ]
+
+
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "brokerguard", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _http_up(base_url: str, timeout_s: float = 300) -> httpx.Client:
+    """A client of ``brokerguard serve`` once it answers ``/healthz``."""
+    client = httpx.Client(base_url=base_url, trust_env=False, timeout=60)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if client.get("/healthz").status_code == 200:
+                return client
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"brokerguard serve did not answer within {timeout_s} s")
+
+
+def _customers(engine: Engine, settings: Settings, accounts: list[str]) -> None:
+    """E-trading customers with a password (the app's default password hashing)."""
+    auth = AuthSettings()
+    with session_scope(session_factory(engine)) as session:
+        creds = CredentialService(
+            session=session,
+            clock=SystemClock(),
+            sink=MemoryAuditSink(),
+            auth=auth,
+            secrets=SecretBox(settings.data_dir, auth.seed_key_version),
+            policy=PasswordPolicy.from_settings(auth),
+        )
+        meta = RequestMeta.cli("bench")
+        for account in accounts:
+            creds.create_customer(account, "Bench-password-2026", meta)
+
+
+def _guess_over_http(api: httpx.Client, account: str) -> float:
+    """Wrong passwords on ``account`` over HTTP; when the one crossing the brute-force
+    threshold was sent."""
+    sent = time.time()
+    for i in range(BRUTE_FORCE_THRESHOLD):
+        sent = time.time()
+        answer = api.post(
+            "/api/v1/etrade/login", json={"account": account, "password": f"Wrong-guess-{i}"}
+        )
+        if answer.status_code not in (401, 423, 429):
+            raise RuntimeError(f"login answered {answer.status_code}: {answer.text[:200]}")
+    return sent
 
 
 def _first_round_done(engine: Engine, timeout_s: float = 600) -> None:
@@ -315,11 +395,6 @@ def _first_round_done(engine: Engine, timeout_s: float = 600) -> None:
     raise RuntimeError(f"the worker's first round did not finish within {timeout_s} s")
 
 
-async def _publish_one_by_one(stream: LoginStream, events: list[AuditEvent]) -> None:
-    """As a front-end does: one connection, each login published as it happens."""
-    await natsio.publish_events(stream.events, events)
-
-
 async def _drop_stream(stream: LoginStream) -> None:
     import nats
 
@@ -334,9 +409,11 @@ def run() -> list[Metric]:
     count = int(os.environ.get("BENCH_WORKER_NOTICES", "3000"))
     bursts = int(os.environ.get("BENCH_WORKER_ALERTS", "3"))
     stream_bursts = int(os.environ.get("BENCH_WORKER_STREAM_ALERTS", "10"))
+    api_bursts = int(os.environ.get("BENCH_WORKER_API_ALERTS", "10"))
     nats_url = os.environ.get("BENCH_WORKER_NATS_URL", "nats://127.0.0.1:4222")
     return [
         *notify_rate(count),
         *alert_latency(stream_bursts, nats_url),
+        *alert_latency(api_bursts, nats_url, login_api=True),
         *alert_latency(bursts, None),
     ]
