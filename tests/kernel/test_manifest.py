@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from brokerguard.auth import manifest as auth_manifest
@@ -19,6 +20,7 @@ from brokerguard.kernel.manifest import (
     DemoStep,
     DomainManifest,
     ManifestError,
+    WebService,
     check_domains,
     demo_order,
 )
@@ -135,3 +137,26 @@ def test_migrations_are_found_in_each_domain_folder() -> None:
     locations = migrate.version_locations()
     assert AUTH.migrations in locations
     assert "auth_0002" in migrate.script_heads()  # auth_0001 -> auth_0002 (step-up)
+
+
+def test_web_services_are_checked_and_closed_with_the_app(tmp_path: Path) -> None:
+    with pytest.raises(ManifestError, match=r"domain 'auth': web_services holds a str"):
+        dataclasses.replace(AUTH, web_services=("publisher",))  # type: ignore[arg-type]
+    with pytest.raises(ManifestError, match=r"domain 'auth': job .detect\.publisher."):
+        dataclasses.replace(AUTH, web_services=(WebService("detect.publisher", _noop),))
+
+    closed: list[str] = []
+
+    class Service:
+        def close(self) -> None:
+            closed.append("closed")
+
+    started = WebService("auth.probe", lambda ctx: Service())
+    not_configured = WebService("auth.idle", lambda ctx: None)
+    domain = dataclasses.replace(AUTH, web_services=(started, not_configured))
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/x.db", data_dir=tmp_path / "var")
+    app = create_app(settings, domains=[domain])
+    assert set(app.state.web_services) == {"auth.probe"}
+    with TestClient(app):
+        assert closed == []
+    assert closed == ["closed"]  # the app's shutdown closed it
