@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from brokerguard.config import Settings
 from brokerguard.detect.settings import DetectSettings
 from tests.nats_helpers import drop_stream, require_nats
+from tests.notify.receivers import WebhookReceiver
+from tests.worker.processes import start_worker
 
 
 @pytest.fixture
@@ -37,3 +41,23 @@ def stream_env(settings: Settings) -> dict[str, str]:
         "BROKERGUARD_DETECT__STREAM_SUBJECT": d.stream_subject,
         "BROKERGUARD_DETECT__STREAM_DURABLE": d.stream_durable,
     }
+
+
+@contextmanager
+def stream_worker(settings: Settings) -> Iterator[None]:
+    """``brokerguard worker --no-scheduler`` on ``settings``' login stream: no job runs,
+    so an alert can only come through the stream."""
+    worker = start_worker(settings, "--no-scheduler", **stream_env(settings))
+    try:
+        yield
+    finally:
+        worker.terminate()
+        _, stderr = worker.communicate(timeout=60)
+    assert "consumers detect.login_stream" in stderr
+
+
+def the_one_login_alert(receiver: WebhookReceiver, account: str) -> None:
+    """The webhook got one ``login_alert``, about ``account``."""
+    bodies = [json.loads(r.body) for r in receiver.received]
+    assert [b["kind"] for b in bodies] == ["login_alert"]
+    assert account in str(bodies[0]["summary"])

@@ -38,11 +38,11 @@ from brokerguard.notify.delivery import outbox_for
 from brokerguard.web.app import create_app
 from brokerguard.worker.models import JobRun
 from tests.auth.test_api import LOGIN, make_customer
-from tests.detect.conftest import stream_env
+from tests.detect.conftest import stream_worker, the_one_login_alert
 from tests.notify.helpers import add_channel
 from tests.notify.receivers import webhook_receiver
 from tests.worker.helpers import notices, run_job
-from tests.worker.processes import start_worker, wait_until
+from tests.worker.processes import wait_until
 
 [DETECT_LOGINS] = [job for job in JOBS if job.name == "detect.logins"]
 
@@ -91,20 +91,12 @@ def test_a_brute_force_on_the_login_api_reaches_the_webhook_through_the_stream(
         with session_factory(engine)() as session:
             add_channel(session, "soc", target=receiver.url, kinds=("login_alert",))
             session.commit()
-        # no scheduler: no job runs, so an alert can only come through the stream
-        worker = start_worker(stream_settings, "--no-scheduler", **stream_env(stream_settings))
-        try:
-            with served(app) as url, httpx.Client(base_url=url, trust_env=False) as http:
+        with stream_worker(stream_settings), served(app) as url:
+            with httpx.Client(base_url=url, trust_env=False) as http:
                 _guess(http.post, "A100300", 10)
-                wait_until(lambda: bool(receiver.received), 90, "the login_alert webhook")
-                assert publisher.wait_idle(30)
-        finally:
-            worker.terminate()
-            _, stderr = worker.communicate(timeout=60)
-        assert "consumers detect.login_stream" in stderr
-        bodies = [json.loads(r.body) for r in receiver.received]
-    assert [b["kind"] for b in bodies] == ["login_alert"]
-    assert "A100300" in str(bodies[0]["summary"])
+            wait_until(lambda: bool(receiver.received), 90, "the login_alert webhook")
+            assert publisher.wait_idle(30)
+        the_one_login_alert(receiver, "A100300")
     stats = publisher.stats
     assert (stats.offered, stats.published, stats.dropped, stats.failed) == (10, 10, 0, 0)
     with Session(engine) as session:
@@ -150,9 +142,7 @@ def test_with_nats_down_logins_still_answer_and_the_minute_job_catches_up(
         outcome = run_job(DETECT_LOGINS, down, clock)
         assert "1 new alerts" in outcome.summary
         outbox_for(down, session_factory(engine), clock).deliver_due()
-        bodies = [json.loads(r.body) for r in receiver.received]
-    assert [b["kind"] for b in bodies] == ["login_alert"]
-    assert "A100400" in str(bodies[0]["summary"])
+        the_one_login_alert(receiver, "A100400")
 
 
 async def _stored_ids(config: LoginStream) -> list[str]:

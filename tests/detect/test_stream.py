@@ -31,11 +31,11 @@ from brokerguard.detect.traces import attack_traces, login_event
 from brokerguard.worker.child import RunContext
 from brokerguard.worker.models import JobRun
 from tests.cli_helpers import Cli, cli  # noqa: F401
-from tests.detect.conftest import stream_env
+from tests.detect.conftest import stream_env, stream_worker, the_one_login_alert
 from tests.notify.helpers import add_channel
 from tests.notify.receivers import webhook_receiver
 from tests.worker.helpers import notices
-from tests.worker.processes import start_worker, wait_until
+from tests.worker.processes import wait_until
 
 pytestmark = pytest.mark.nats
 
@@ -182,14 +182,11 @@ def test_the_worker_alerts_a_brute_force_from_the_stream_without_the_minute_job(
     engine: Engine, stream_settings: Settings
 ) -> None:
     config = LoginStream.from_settings(stream_settings)
-    env = stream_env(stream_settings)
     with webhook_receiver() as receiver:
         with session_factory(engine)() as session:
             add_channel(session, "soc", target=receiver.url, kinds=("login_alert",))
             session.commit()
-        # no scheduler: no job runs, so an alert can only come from the stream
-        worker = start_worker(stream_settings, "--no-scheduler", **env)
-        try:
+        with stream_worker(stream_settings):
             now = SystemClock().now()
             burst = [
                 login_event(now - timedelta(seconds=9 - i), "A100300", success=False, ip="45.9.1.7")
@@ -197,12 +194,6 @@ def test_the_worker_alerts_a_brute_force_from_the_stream_without_the_minute_job(
             ]
             assert asyncio.run(publish_logins(config, burst)) == 9
             wait_until(lambda: bool(receiver.received), 90, "the login_alert webhook")
-        finally:
-            worker.terminate()
-            _, stderr = worker.communicate(timeout=60)
-        assert "consumers detect.login_stream" in stderr
-        bodies = [json.loads(r.body) for r in receiver.received]
-    assert [b["kind"] for b in bodies] == ["login_alert"]
-    assert "A100300" in str(bodies[0]["summary"])
+        the_one_login_alert(receiver, "A100300")
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(JobRun)) == 0
