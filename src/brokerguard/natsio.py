@@ -48,22 +48,27 @@ class EventStream:
         return self.subject + ".rejected"
 
 
-async def _quiet_error(error: Exception) -> None:
+async def _log_error(error: Exception) -> None:
     """One line per connection error (nats-py's default logs a traceback each time)."""
     log.warning("NATS: %s %s", type(error).__name__, str(error)[:200])
 
 
-async def connect(url: str, *, reconnect_forever: bool = False) -> Client:
+async def _debug_error(error: Exception) -> None:
+    log.debug("NATS: %s %s", type(error).__name__, str(error)[:200])
+
+
+async def connect(url: str, *, reconnect_forever: bool = False, quiet: bool = False) -> Client:
     """A connection; with ``reconnect_forever`` it keeps trying, first to connect and
     then after the server goes away (long-running consumers), else it gives up after 3
-    tries (the caller decides when to try again: ``Client.is_closed``)."""
+    tries (the caller decides when to try again: ``Client.is_closed``). ``quiet``:
+    connection errors only at debug level (the caller reports them)."""
     attempts = -1 if reconnect_forever else 3
     return await nats.connect(
         url,
         connect_timeout=5,
         max_reconnect_attempts=attempts,
         reconnect_time_wait=2,
-        error_cb=_quiet_error,
+        error_cb=_debug_error if quiet else _log_error,
     )
 
 

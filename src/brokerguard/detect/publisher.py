@@ -87,10 +87,11 @@ class LoginPublisher:
         self.function_prefix = function_prefix
         self.publish_timeout_s = publish_timeout_s
         self.stats = PublisherStats()
-        self._queue: queue.Queue[_Message | None] = queue.Queue(capacity)
+        self._queue: queue.Queue[_Message] = queue.Queue(capacity)
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closing = threading.Event()
+        self._reachable: bool | None = None
         self._stop_observing: Callable[[], None] = lambda: None
 
     def observe(self, engine: Engine) -> LoginPublisher:
@@ -133,33 +134,45 @@ class LoginPublisher:
                 why,
             )
 
-    def _take(self) -> _Message | None:
+    def _take(self) -> _Message | None:  # None: nothing came within half a second
         try:
             return self._queue.get(timeout=0.5)
         except queue.Empty:
             return None
 
     async def _run(self) -> None:
-        nc = None
+        nc: Client | None = None
         try:
             while not self._closing.is_set():
                 if nc is None or nc.is_closed:  # first, or given up reconnecting
-                    try:
-                        nc = await natsio.connect(self.config.url)
-                        await natsio.ensure_stream(nc.jetstream(), self.config.events)
-                        log.info("login stream: publishing login events to %s", self.config.url)
-                    except Exception as error:  # NATS away: the queue waits, then overflows
-                        log.warning("login stream: cannot reach NATS (%s)", type(error).__name__)
-                        nc = None
+                    nc = await self._connect()
+                    if nc is None:
                         await asyncio.to_thread(self._closing.wait, RECONNECT_DELAY_S)
                         continue
                 message = await asyncio.to_thread(self._take)
-                if message is None:
-                    continue
-                await self._publish(nc, message)
+                if message is not None:
+                    await self._publish(nc, message)
         finally:
             if nc is not None and not nc.is_closed:
                 await nc.close()
+
+    async def _connect(self) -> Client | None:
+        """A connection with the stream in place, or None (logged when NATS is first
+        found away, and again when it is back, not on every try)."""
+        nc: Client | None = None
+        try:
+            nc = await natsio.connect(self.config.url, quiet=True)
+            await natsio.ensure_stream(nc.jetstream(), self.config.events)
+        except Exception as error:  # NATS away: the queue waits, then overflows
+            if nc is not None:
+                await nc.close()
+            if self._reachable is not False:  # at first, or after it was reachable
+                log.warning("login stream: cannot reach NATS (%s)", type(error).__name__)
+            self._reachable = False
+            return None
+        log.info("login stream: publishing login events to %s", self.config.url)
+        self._reachable = True
+        return nc
 
     async def _publish(self, nc: Client, message: _Message) -> None:
         if not nc.is_connected:  # reconnecting: fail at once, do not wait for an ack
