@@ -39,8 +39,10 @@ from brokerguard.web.app import create_app
 from brokerguard.worker.models import JobRun
 from tests.auth.test_api import LOGIN, make_customer
 from tests.detect.conftest import stream_worker, the_one_login_alert
+from tests.faults import audit_appends_blocked
 from tests.notify.helpers import add_channel
 from tests.notify.receivers import webhook_receiver
+from tests.stored_audit import stored_events
 from tests.worker.helpers import notices, run_job
 from tests.worker.processes import wait_until
 
@@ -197,3 +199,23 @@ def test_the_web_app_publishes_only_with_the_stream_on(engine: Engine, settings:
     _publisher(app).close()
     off = with_nats.model_copy(update={"detect": DetectSettings(publish_logins=False)})
     assert "detect.login_publisher" not in create_app(off, engine=engine).state.web_services
+
+
+@pytest.mark.nats
+def test_a_login_whose_transaction_rolls_back_publishes_nothing(
+    engine: Engine, stream_settings: Settings
+) -> None:
+    make_customer(engine, FixedClock(SystemClock().now()), stream_settings, account="A100600")
+    app = create_app(stream_settings, engine=engine)
+    publisher = _publisher(app)
+    wrong = {"account": "A100600", "password": "Not-the-password-1"}
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        with audit_appends_blocked(engine):  # the database refuses: the login rolls back
+            assert client.post(LOGIN, json=wrong).status_code == 503
+        assert publisher.stats.offered == 0
+        assert client.post(LOGIN, json=wrong).status_code == 401
+        assert publisher.wait_idle(30)
+    assert (publisher.stats.offered, publisher.stats.published) == (1, 1)
+    [stored] = stored_events(engine)
+    config = LoginStream.from_settings(stream_settings)
+    assert asyncio.run(_stored_ids(config)) == [str(stored.event_id)]
