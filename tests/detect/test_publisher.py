@@ -70,6 +70,13 @@ def _publisher(app: FastAPI) -> LoginPublisher:
     return found
 
 
+def _app_for(engine: Engine, settings: Settings, account: str) -> tuple[FastAPI, LoginPublisher]:
+    """The web app (real clock) with its login publisher, and a customer ``account``."""
+    make_customer(engine, FixedClock(SystemClock().now()), settings, account=account)
+    app = create_app(settings, engine=engine)
+    return app, _publisher(app)
+
+
 def _guess(post: object, account: str, attempts: int) -> None:
     """Wrong passwords for ``account``: each answered at once, never an error."""
     for i in range(attempts):
@@ -86,9 +93,7 @@ def _alerts(engine: Engine) -> int:
 def test_a_brute_force_on_the_login_api_reaches_the_webhook_through_the_stream(
     engine: Engine, stream_settings: Settings
 ) -> None:
-    make_customer(engine, FixedClock(SystemClock().now()), stream_settings, account="A100300")
-    app = create_app(stream_settings, engine=engine)
-    publisher = _publisher(app)
+    app, publisher = _app_for(engine, stream_settings, "A100300")
     with webhook_receiver() as receiver:
         with session_factory(engine)() as session:
             add_channel(session, "soc", target=receiver.url, kinds=("login_alert",))
@@ -126,9 +131,7 @@ def test_with_nats_down_logins_still_answer_and_the_minute_job_catches_up(
             "detect": DetectSettings(publish_queue=3),
         }
     )
-    make_customer(engine, FixedClock(SystemClock().now()), down, account="A100400")
-    app = create_app(down, engine=engine)
-    publisher = _publisher(app)
+    app, publisher = _app_for(engine, down, "A100400")
     caplog.set_level(logging.WARNING, logger="brokerguard.detect.publisher")
     with TestClient(app, base_url="http://127.0.0.1") as client:
         _guess(client.post, "A100400", 10)
@@ -205,9 +208,7 @@ def test_the_web_app_publishes_only_with_the_stream_on(engine: Engine, settings:
 def test_a_login_whose_transaction_rolls_back_publishes_nothing(
     engine: Engine, stream_settings: Settings
 ) -> None:
-    make_customer(engine, FixedClock(SystemClock().now()), stream_settings, account="A100600")
-    app = create_app(stream_settings, engine=engine)
-    publisher = _publisher(app)
+    app, publisher = _app_for(engine, stream_settings, "A100600")
     wrong = {"account": "A100600", "password": "Not-the-password-1"}
     with TestClient(app, base_url="http://127.0.0.1") as client:
         with audit_appends_blocked(engine):  # the database refuses: the login rolls back
