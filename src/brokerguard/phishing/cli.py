@@ -197,8 +197,7 @@ def scan(
     """Scan a feed; prints flagged names and rejected lines as JSON lines, a summary on stderr."""
     if source not in ("ct", "nrd", "urls", "domains"):
         raise ValidationError("source must be ct, nrd, urls or domains", field="source")
-    ctx = runtime.context()
-    clock = ctx.clock
+    clock = runtime.clock()
     started = clock.now()
     scorer = Scorer(_brands(brands))
     flagged: list[Verdict] = []
@@ -230,6 +229,7 @@ def scan(
     if record:
         from brokerguard.phishing import service
 
+        ctx = runtime.context()  # the database only to record: a plain scan needs none
         with ctx.session() as session:
             service.record_scan(
                 session,
@@ -318,8 +318,7 @@ def apps(
         icons_from_files,
     )
 
-    ctx = runtime.context()
-    clock = ctx.clock
+    clock = runtime.clock()
     started = clock.now()
     loaded = _brands(brands)
     icons = icons_from_files(loaded, brands.parent) if brands is not None else {}
@@ -352,6 +351,7 @@ def apps(
     if record:
         from brokerguard.phishing import service
 
+        ctx = runtime.context()  # the database only to record
         with ctx.session() as session:
             counterfeit = [v for v in results if v.flagged]
             service.record_scan(
@@ -384,8 +384,7 @@ def app_store_scan(
     from brokerguard.phishing.apps import brand_looks
     from brokerguard.phishing.appstore import AppStoreClient, record_app_store_scan, scan_app_store
 
-    ctx = runtime.context()
-    phishing = ctx.settings.phishing
+    phishing = runtime.settings().phishing  # the database only to record
     loaded = _brands(brands)
     with httpx.Client(timeout=phishing.fetch_timeout_s, follow_redirects=False) as http:
         client = AppStoreClient(
@@ -394,6 +393,7 @@ def app_store_scan(
         if not record:
             verdicts = scan_app_store(client, brand_looks(loaded))
         else:
+            ctx = runtime.context()
             with ctx.session() as session:
                 verdicts = record_app_store_scan(
                     session, ctx.clock, client, loaded, settings=ctx.settings,
