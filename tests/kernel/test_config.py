@@ -63,7 +63,17 @@ def test_a_domain_section_in_the_file_is_read(
         ("[phishng]\nscan_max_age_days = 3\n", "phishng"),
     ],
 )
-@pytest.mark.parametrize("command", [["config", "show"], ["version"], ["db", "status"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["config", "show"],
+        ["version"],
+        ["db", "status"],
+        ["training", "people", "list"],
+        ["iot", "export", "out.csv"],
+        ["audit", "public-key"],
+    ],
+)
 def test_a_floor_or_a_misspelt_key_in_the_file_stops_every_command(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, toml: str, key: str, command: list[str]
 ) -> None:

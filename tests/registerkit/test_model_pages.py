@@ -7,23 +7,28 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from brokerguard.registerkit.model_rows import ImportOutcome
-from brokerguard.registerkit.pages import RegisterSpec, add_table_api
+from brokerguard.registerkit.pages import add_table_api
+from brokerguard.registerkit.spec import ModelMode, RegisterSpec
 
 
 class ThingIn(BaseModel):
     name: str
 
 
-def _spec(**table: Any) -> RegisterSpec[ThingIn]:
+def _spec(key: str = "things", **table: Any) -> RegisterSpec[ThingIn]:
     return RegisterSpec(
+        key=key,
         path="/things",
-        title="Things",
+        title_zh="物品",
+        title_en="Things",
         model=ThingIn,
-        fields=(),
-        columns=(),
-        list_rows=lambda session: [],
-        create=lambda session, clock, data, actor: None,
-        **table,
+        mode=ModelMode(
+            fields=(),
+            list_columns=(),
+            list_rows=lambda session: [],
+            create=lambda session, clock, data, actor: None,
+            **table,
+        ),
     )
 
 
@@ -34,8 +39,8 @@ def _routes(router: APIRouter) -> list[tuple[str, set[str] | None]]:
 def test_table_api_adds_export_and_import_the_register_has() -> None:
     router = APIRouter()
     spec = _spec(
+        "things",
         export=lambda session, fmt: b"",
-        export_name="things",
         import_rows=lambda session, clock, content, name, mode, actor: ImportOutcome(),
     )
     add_table_api(router, "/things", spec)
@@ -44,7 +49,7 @@ def test_table_api_adds_export_and_import_the_register_has() -> None:
 
 def test_table_api_leaves_out_what_the_register_lacks() -> None:
     exports_only = APIRouter()
-    add_table_api(exports_only, "", _spec(export=lambda session, fmt: b"", export_name="t"))
+    add_table_api(exports_only, "", _spec("t", export=lambda session, fmt: b""))
     assert _routes(exports_only) == [("/export", {"GET"})]
     nothing = APIRouter()
     add_table_api(nothing, "", _spec())

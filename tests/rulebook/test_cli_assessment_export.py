@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from brokerguard.assessment.engine import run_assessment
@@ -25,13 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli_database(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    @contextmanager
-    def open_session() -> Iterator[Session]:
-        with session_factory(engine)() as session:
-            yield session
-            session.commit()
-
-    monkeypatch.setattr(runtime, "open_session", open_session)
+    monkeypatch.setattr(runtime, "engine", lambda: engine)  # the command's context uses it
     return engine
 
 

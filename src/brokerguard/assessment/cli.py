@@ -104,7 +104,8 @@ def assess(
     rulebook = load_rulebook()
     requirements = requirements_in_scope(rulebook, only)
     total = len(checks_in_scope(load_all_checks().all(), requirements))
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         if output is OutputFormat.table:
             with Progress(
                 TextColumn("{task.description}"),
@@ -119,11 +120,11 @@ def assess(
                     bar.update(task, advance=1, description=definition.id)
 
                 snapshot = run_assessment(
-                    session, runtime.settings(), runtime.clock(), scope=only, progress=advance
+                    session, ctx.settings, ctx.clock, scope=only, progress=advance
                 )
             print_table(snapshot, lang)
         else:
-            snapshot = run_assessment(session, runtime.settings(), runtime.clock(), scope=only)
+            snapshot = run_assessment(session, ctx.settings, ctx.clock, scope=only)
             typer.echo(json.dumps(snapshot_to_json(snapshot), ensure_ascii=False, indent=2))
     counts = snapshot.counts()
     if counts[Status.failed] or counts[Status.error]:

@@ -33,10 +33,11 @@ def load_rulebook_command(
 ) -> None:
     """Validate a YAML rulebook and record it as a referenced rulebook."""
     content = read_input_file(file, MAX_RULEBOOK_BYTES)
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         row = load_referenced_rulebook(
             session,
-            runtime.clock(),
+            ctx.clock,
             content=content,
             filename=file.name,
             name=name,
@@ -52,7 +53,8 @@ def load_rulebook_command(
 @runtime.handle_errors
 def rulebooks_command() -> None:
     """List the referenced rulebooks."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         for row in list_rulebooks(session):
             runtime.console.print(
                 f"{row.name}\t{row.version}\t{row.requirement_id}\t{row.sha256[:16]}",

@@ -19,7 +19,7 @@ from brokerguard.clock import Clock, today
 from brokerguard.errors import ConflictError, RulebookError, ValidationError
 from brokerguard.evidence.service import EVIDENCE_REFERENCE, find_by_reference
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
-from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
+from brokerguard.registerkit.spec import ColumnMode, RegisterSpec, cached_lookup
 from brokerguard.rulebook import ReviewFrequency, Rulebook, load_rulebook
 from brokerguard.rulebook.loader import load_from
 from brokerguard.staff.roles import Role
@@ -164,16 +164,18 @@ ATTESTATIONS: RegisterSpec[AttestationItem] = RegisterSpec(
     title_zh="引用規範遵循聲明",
     title_en="Referenced-rule attestations",
     model=AttestationItem,
-    columns=ITEM_COLUMNS,
-    unique=("requirement_id", "referenced_rule"),
-    save=_save_item,
-    find=_find_item,
-    to_row=column_row(ITEM_COLUMNS),
-    row_model=AttestationRow,
-    order_by=lambda: (AttestationItem.requirement_id, AttestationItem.referenced_rule),
+    mode=ColumnMode(
+        columns=ITEM_COLUMNS,
+        unique=("requirement_id", "referenced_rule"),
+        save=_save_item,
+        find=_find_item,
+        to_row=column_row(ITEM_COLUMNS),
+        row_model=AttestationRow,
+        order_by=lambda: (AttestationItem.requirement_id, AttestationItem.referenced_rule),
+        long_text=frozenset({"statement"}),
+        options={"requirement_id": REFERENCED_REQUIREMENTS, "applicable": ("yes", "no")},
+    ),
     requirement_ids=REFERENCED_REQUIREMENTS,
-    long_text=frozenset({"statement"}),
-    options={"requirement_id": REFERENCED_REQUIREMENTS, "applicable": ("yes", "no")},
 )
 
 

@@ -169,16 +169,17 @@ def verify_command(
         if not public_key.is_file():
             raise NotFoundError(f"no such file: {public_key}", field="public_key")
         verifier = HeadVerifier.from_pem(public_key.read_bytes()[:65536])
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         from_seq = _position(session, from_at, "--from", end=False)
         to_seq = _position(session, to_at, "--to", end=True)
         report = service.verify(
             session,
-            runtime.settings(),
+            ctx.settings,
             from_seq=from_seq,
             to_seq=to_seq,
             verifier=verifier,
-            now=runtime.clock().now(),
+            now=ctx.clock.now(),
         )
     if json_output:
         _print_json({**report.to_dict(), "from_seq": from_seq, "to_seq": to_seq})
@@ -207,7 +208,8 @@ def proof_inclusion(
     tree_size: Annotated[int | None, typer.Option("--tree-size")] = None,
 ) -> None:
     """Inclusion proof of record SEQ in a signed tree (JSON, base64 hashes)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         _print_json(service.inclusion_proof(session, seq, tree_size))
 
 
@@ -215,7 +217,8 @@ def proof_inclusion(
 @runtime.handle_errors
 def proof_consistency(size1: int, size2: Annotated[int | None, typer.Argument()] = None) -> None:
     """Consistency proof between two signed tree sizes (default: the newest)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         _print_json(service.consistency_proof(session, size1, size2))
 
 
@@ -241,10 +244,11 @@ def hold_add(
     """Place a legal hold on the months FROM..TO."""
     from brokerguard.audit import retention
 
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         hold = retention.add_hold(
             session,
-            runtime.clock(),
+            ctx.clock,
             period_from=period_from,
             period_to=period_to,
             reason=reason,
@@ -260,8 +264,9 @@ def hold_release(hold_id: str, by: Annotated[str, typer.Option("--by")] = "cli")
     """Release a legal hold."""
     from brokerguard.audit import retention
 
-    with runtime.open_session() as session:
-        retention.release_hold(session, runtime.clock(), hold_id, by)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        retention.release_hold(session, ctx.clock, hold_id, by)
     typer.echo(f"released {hold_id}")
 
 
@@ -271,7 +276,8 @@ def hold_list() -> None:
     """List the active legal holds."""
     from brokerguard.audit import retention
 
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         for hold in retention.active_holds(session):
             typer.echo(f"{hold.id}\t{hold.period_from}..{hold.period_to}\t{hold.reason}")
 
@@ -287,7 +293,7 @@ def purge_command(
     from brokerguard.audit import retention
 
     ctx = runtime.context()
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         done = retention.purge(
             session,
             ctx.clock,
@@ -414,10 +420,11 @@ def search_command(
         customer, account, function, system, when(since, "from"), when(until, "to")
     )
     filters.validate()
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         service.record_internal(
             session,
-            runtime.clock(),
+            ctx.clock,
             account=by,
             function="brokerguard.audit.search",
             query=filters.describe() + f" format={output}",
@@ -442,11 +449,12 @@ def keys_create(system: str, by: Annotated[str, typer.Option("--by")] = "cli") -
     """Create an API key for SYSTEM; the key is printed once and never stored."""
     from brokerguard.audit import apikeys
 
-    with runtime.open_session() as session:
-        key_id, token = apikeys.create_key(session, runtime.clock(), system, by)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        key_id, token = apikeys.create_key(session, ctx.clock, system, by)
         service.record_internal(
             session,
-            runtime.clock(),
+            ctx.clock,
             account=by,
             function="brokerguard.audit.key.create",
             query=f"create API key {key_id} for system {system}",
@@ -460,11 +468,12 @@ def keys_revoke(key_id: str, by: Annotated[str, typer.Option("--by")] = "cli") -
     """Revoke an API key by its ID (the part after ``bgk_``)."""
     from brokerguard.audit import apikeys
 
-    with runtime.open_session() as session:
-        apikeys.revoke_key(session, runtime.clock(), key_id)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        apikeys.revoke_key(session, ctx.clock, key_id)
         service.record_internal(
             session,
-            runtime.clock(),
+            ctx.clock,
             account=by,
             function="brokerguard.audit.key.revoke",
             query=f"revoke API key {key_id}",

@@ -72,6 +72,7 @@ from brokerguard.web.deps import (
     AppClock,
     AppCtx,
     AppSettings,
+    CurrentStaff,
     DbSession,
     require_roles,
     run_unit_of_work,
@@ -122,23 +123,34 @@ async def request_meta(request: Request, settings: AppSettings, auth: AppAuth) -
     return build_meta(request, settings, auth)
 
 
-def build_meta(request: Request, settings: Settings, auth: AuthSettings) -> RequestMeta:
-    """Who is calling: IP, user agent, the trusted proxy's country, the staff member."""
+async def staff_request_meta(
+    request: Request, settings: AppSettings, auth: AppAuth, staff: CurrentStaff
+) -> RequestMeta:
+    """A signed-in staff member's call: audited with them as the actor."""
+    return build_meta(request, settings, auth, actor=staff.username)
+
+
+def build_meta(
+    request: Request, settings: Settings, auth: AuthSettings, *, actor: str | None = None
+) -> RequestMeta:
+    """Who is calling: IP, user agent, the trusted proxy's country, the staff member
+    (``actor``) when a staff member acts."""
     country = None
     if auth.trust_geo_header or settings.trusted_proxies:
         header = request.headers.get("x-geo-country", "")
         country = header if COUNTRY_RE.match(header) else None
-    staff = getattr(request.state, "staff", None)
     return RequestMeta(
         query=f"{request.method} {request.url.path}",
         source_ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
         country=country,
-        actor=staff.username if isinstance(staff, StaffIdentity) else None,
+        actor=actor,
     )
 
 
 Meta = Annotated[RequestMeta, Depends(request_meta)]
+#: the request of a signed-in staff member (the actor of what it audits)
+StaffMeta = Annotated[RequestMeta, Depends(staff_request_meta)]
 
 
 async def get_secret_box(context: AppCtx, auth: AppAuth) -> SecretBox:
@@ -411,7 +423,7 @@ def remove_factor(
 # -- staff ----------------------------------------------------------------------
 @router.post("/staff/customers", response_model=CustomerCreatedOut, status_code=201)
 def staff_create_customer(
-    body: CustomerCreateRequest, staff: SecurityStaff, creds: Credentials, meta: Meta
+    body: CustomerCreateRequest, staff: SecurityStaff, creds: Credentials, meta: StaffMeta
 ) -> dict[str, str]:
     customer = creds.create_customer(
         body.account,
@@ -466,7 +478,7 @@ def staff_customer(
 
 @router.post("/staff/customers/{account}/unlock", status_code=204)
 def staff_unlock(
-    account: str, body: UnlockRequest, staff: SecurityStaff, creds: Credentials, meta: Meta
+    account: str, body: UnlockRequest, staff: SecurityStaff, creds: Credentials, meta: StaffMeta
 ) -> Response:
     """An authorised unlock; audited with the staff member as actor."""
     creds.unlock(account[:256], meta, reason=body.reason)
@@ -499,7 +511,7 @@ def staff_factor_action(
     body: FactorActionRequest,
     staff: SecurityStaff,
     creds: Credentials,
-    meta: Meta,
+    meta: StaffMeta,
 ) -> FactorOut:
     """Suspend, resume or revoke one credential (A9.2); audited with the staff member."""
     customer = creds.get_customer(account[:64])

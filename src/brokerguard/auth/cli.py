@@ -40,10 +40,9 @@ def customer_create(
             "use --password-stdin: passwords never go on the command line", field="password"
         )
     password = runtime.read_secret_stdin()
-    with runtime.open_session() as session:
-        creds = credential_service(
-            session, runtime.clock(), session_audit_sink(session), runtime.settings()
-        )
+    ctx = runtime.context()
+    with ctx.session() as session:
+        creds = credential_service(session, ctx.clock, session_audit_sink(session), ctx.settings)
         creds.create_customer(
             account,
             password,
@@ -64,10 +63,9 @@ def enroll_totp(
     ] = False,
 ) -> None:
     """Issue a TOTP seed and print its otpauth:// URI once (handed over in person)."""
-    with runtime.open_session() as session:
-        creds = credential_service(
-            session, runtime.clock(), session_audit_sink(session), runtime.settings()
-        )
+    ctx = runtime.context()
+    with ctx.session() as session:
+        creds = credential_service(session, ctx.clock, session_audit_sink(session), ctx.settings)
         customer = creds.get_customer(account)
         enrolment = creds.enroll_totp(
             customer,
@@ -86,10 +84,9 @@ def unlock(
     reason: Annotated[str, typer.Option(help="why, e.g. identity checked at the branch")],
 ) -> None:
     """Unlock an account after 5 wrong passwords (an audited staff action)."""
-    with runtime.open_session() as session:
-        creds = credential_service(
-            session, runtime.clock(), session_audit_sink(session), runtime.settings()
-        )
+    ctx = runtime.context()
+    with ctx.session() as session:
+        creds = credential_service(session, ctx.clock, session_audit_sink(session), ctx.settings)
         creds.unlock(account, RequestMeta.cli("unlock", by.strip() or None), reason=reason)
     runtime.console.print(f"unlocked {account}")
 
@@ -98,11 +95,10 @@ def unlock(
 @runtime.handle_errors
 def status(account: str) -> None:
     """Show a customer's factors and lock state."""
-    auth = runtime.settings().auth
-    with runtime.open_session() as session:
-        creds = credential_service(
-            session, runtime.clock(), session_audit_sink(session), runtime.settings()
-        )
+    ctx = runtime.context()
+    auth = ctx.settings.auth
+    with ctx.session() as session:
+        creds = credential_service(session, ctx.clock, session_audit_sink(session), ctx.settings)
         customer = creds.get_customer(account)
         counter = lockout.lock_state(session, account)
         failed = counter.failed_count if counter else 0
@@ -118,9 +114,10 @@ def status(account: str) -> None:
 @runtime.handle_errors
 def rotate_keys() -> None:
     """Re-encrypt every TOTP seed under BROKERGUARD_AUTH_SEED_KEY_VERSION."""
-    auth = runtime.settings().auth
-    with runtime.open_session() as session:
-        changed = rotate_seed_keys(session, secret_box(runtime.settings(), auth))
+    ctx = runtime.context()
+    auth = ctx.settings.auth
+    with ctx.session() as session:
+        changed = rotate_seed_keys(session, secret_box(ctx.settings, auth))
     runtime.console.print(f"re-encrypted {changed} seeds with key v{auth.seed_key_version}")
 
 
@@ -160,10 +157,11 @@ def assess_biometric(
     evidence: Annotated[str, typer.Option(help="evidence:sha256:... of the report")] = "",
 ) -> None:
     """Record the effectiveness assessment of an indirect biometric method (A9.1.3)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         record_assessment(
             session,
-            runtime.clock(),
+            ctx.clock,
             method=method,
             assessed_by=assessor,
             conclusion=conclusion,

@@ -11,7 +11,9 @@ device keys, certificates and biometrics are enrolled from the firm's app (the A
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Annotated
@@ -147,6 +149,39 @@ def _done(what: str) -> RedirectResponse:
     return RedirectResponse(f"{HOME}?done={what}", status_code=303)
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """The customer behind this browser: session token, live session, customer."""
+
+    token: str
+    row: EtradeSession
+    customer: EtradeCustomer
+
+
+def _signed_in_form(
+    request: Request,
+    service: LoginService,
+    csrf_token: str,
+    act: Callable[[SignedIn], Response],
+    *,
+    stepped_up: bool = False,
+) -> Response:
+    """What every form of the security page does: no live session goes to the sign-in;
+    then the CSRF token, with ``stepped_up`` a fresh step-up (a due password change
+    refuses too), then ``act``; a refusal shows the page again with its message."""
+    try:
+        token, row, customer = _signed_in(request, service)
+    except InvalidSessionError:
+        return _to_sign_in()
+    try:
+        verify_csrf_value(request, csrf_token)
+        if stepped_up:
+            service.load_stepped_up_session(token)
+        return act(SignedIn(token, row, customer))
+    except BrokerguardError as error:
+        return _home_page(request, service, row, customer, error=error)
+
+
 # -- sign-in --------------------------------------------------------------------
 @router.get("/login")
 def login_form(request: Request) -> Response:
@@ -240,18 +275,14 @@ def step_up(
     code: Text = "",
 ) -> Response:
     """The password (counted on the lock counter) and a TOTP code, in one form."""
-    try:
-        token, row, customer = _signed_in(request, service)
-    except InvalidSessionError:
-        return _to_sign_in()
-    try:
-        verify_csrf_value(request, csrf_token)
-        started = service.start_login(customer.account, password, meta, purpose="stepup")
+
+    def act(me: SignedIn) -> Response:
+        started = service.start_login(me.customer.account, password, meta, purpose="stepup")
         submission = _totp(started.login_token, code)
-        service.complete_step_up(token, started.login_token, submission, meta)
-    except BrokerguardError as error:
-        return _home_page(request, service, row, customer, error=error)
-    return _done("step_up")
+        service.complete_step_up(me.token, started.login_token, submission, meta)
+        return _done("step_up")
+
+    return _signed_in_form(request, service, csrf_token, act)
 
 
 @router.post("/sessions/{session_id}/revoke")
@@ -264,23 +295,19 @@ def revoke_session(
     csrf_token: Csrf = "",
 ) -> Response:
     """End one of the customer's own sessions (another customer's reads as not found)."""
-    try:
-        _, row, customer = _signed_in(request, service)
-    except InvalidSessionError:
-        return _to_sign_in()
-    try:
-        verify_csrf_value(request, csrf_token)
+
+    def act(me: SignedIn) -> Response:
         target = service.session.get(EtradeSession, session_id[:36])
-        if target is None or target.customer_id != customer.id or target.revoked_at is not None:
+        if target is None or target.customer_id != me.customer.id or target.revoked_at is not None:
             raise NotFoundError("no such live session of yours", field="session_id")
         target.revoked_at = clock.now()
-        service.note_session_revoked(customer, target, meta)
-    except BrokerguardError as error:
-        return _home_page(request, service, row, customer, error=error)
-    if target.id == row.id:
-        request.session.pop(CUSTOMER_SESSION_KEY, None)
-        return _to_sign_in()
-    return _done("session")
+        service.note_session_revoked(me.customer, target, meta)
+        if target.id == me.row.id:
+            request.session.pop(CUSTOMER_SESSION_KEY, None)
+            return _to_sign_in()
+        return _done("session")
+
+    return _signed_in_form(request, service, csrf_token, act)
 
 
 @router.post("/password")
@@ -295,19 +322,15 @@ def change_password(
 ) -> Response:
     """A fresh step-up, the current password (counted), the policy, no reuse; every
     other session ends and the customer is notified (as ``/password/change``)."""
-    try:
-        token, row, customer = _signed_in(request, service)
-    except InvalidSessionError:
-        return _to_sign_in()
-    try:
-        verify_csrf_value(request, csrf_token)
-        stepped, _ = service.load_stepped_up_session(token, for_password_change=True)
+
+    def act(me: SignedIn) -> Response:
+        stepped, _ = service.load_stepped_up_session(me.token, for_password_change=True)
         creds.change_password(
-            customer, current_password, new_password, meta, keep_session=stepped.id
+            me.customer, current_password, new_password, meta, keep_session=stepped.id
         )
-    except BrokerguardError as error:
-        return _home_page(request, service, row, customer, error=error)
-    return _done("password")
+        return _done("password")
+
+    return _signed_in_form(request, service, csrf_token, act)
 
 
 @router.post("/totp")
@@ -315,17 +338,12 @@ def enrol_totp(
     request: Request, service: Login, creds: Credentials, meta: Meta, csrf_token: Csrf = ""
 ) -> Response:
     """Issue a TOTP seed (shown once, as a QR code and a URI); confirm it with a code."""
-    try:
-        token, row, customer = _signed_in(request, service)
-    except InvalidSessionError:
-        return _to_sign_in()
-    try:
-        verify_csrf_value(request, csrf_token)
-        service.load_stepped_up_session(token)  # a due password change refuses too
-        enrolment = creds.enroll_totp(customer, meta, label="browser")
-    except BrokerguardError as error:
-        return _home_page(request, service, row, customer, error=error)
-    return _home_page(request, service, row, customer, enrolment=enrolment)
+
+    def act(me: SignedIn) -> Response:
+        enrolment = creds.enroll_totp(me.customer, meta, label="browser")
+        return _home_page(request, service, me.row, me.customer, enrolment=enrolment)
+
+    return _signed_in_form(request, service, csrf_token, act, stepped_up=True)
 
 
 @router.post("/totp/confirm")
@@ -338,17 +356,11 @@ def confirm_totp(
     factor_id: Annotated[str, Form(max_length=64)] = "",
     code: Text = "",
 ) -> Response:
-    try:
-        token, row, customer = _signed_in(request, service)
-    except InvalidSessionError:
-        return _to_sign_in()
-    try:
-        verify_csrf_value(request, csrf_token)
-        service.load_stepped_up_session(token)  # a due password change refuses too
-        creds.confirm_totp(customer, factor_id, code[:16], meta)
-    except BrokerguardError as error:
-        return _home_page(request, service, row, customer, error=error)
-    return _done("totp")
+    def act(me: SignedIn) -> Response:
+        creds.confirm_totp(me.customer, factor_id, code[:16], meta)
+        return _done("totp")
+
+    return _signed_in_form(request, service, csrf_token, act, stepped_up=True)
 
 
 @router.post("/factors/{factor_id}/remove")
@@ -361,14 +373,9 @@ def remove_factor(
     csrf_token: Csrf = "",
 ) -> Response:
     """Remove one of the customer's factors after a step-up; the customer is told."""
-    try:
-        token, row, customer = _signed_in(request, service)
-    except InvalidSessionError:
-        return _to_sign_in()
-    try:
-        verify_csrf_value(request, csrf_token)
-        service.load_stepped_up_session(token)  # a due password change refuses too
-        creds.remove_factor(customer, factor_id[:64], meta)
-    except BrokerguardError as error:
-        return _home_page(request, service, row, customer, error=error)
-    return _done("removed")
+
+    def act(me: SignedIn) -> Response:
+        creds.remove_factor(me.customer, factor_id[:64], meta)
+        return _done("removed")
+
+    return _signed_in_form(request, service, csrf_token, act, stepped_up=True)

@@ -157,7 +157,9 @@ def customer_unlock(
     context = _detail_context(session, account, auth)
     creds = credential_service(session, clock, sink, settings, auth)
     try:
-        creds.unlock(account, build_meta(request, settings, auth), reason=reason)
+        creds.unlock(
+            account, build_meta(request, settings, auth, actor=staff.username), reason=reason
+        )
     except ValidationError as exc:
         context.update(reason=reason, error=exc.message)
         return render(request, "auth/customer.html", context, status_code=422)

@@ -126,10 +126,11 @@ def staff_create(
         )
     roles = _roles(role)
     password = runtime.read_secret_stdin()
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         create_staff_user(
             session,
-            runtime.clock(),
+            ctx.clock,
             username=username,
             password=password,
             roles=roles,
@@ -162,8 +163,9 @@ def staff_set_password(
             "use --password-stdin: passwords never go on the command line", field="password"
         )
     password = runtime.read_secret_stdin()
-    with runtime.open_session() as session:
-        ended = change_staff_password(session, runtime.clock(), username, password)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        ended = change_staff_password(session, ctx.clock, username, password)
     runtime.console.print(f"password of {username} changed; {ended} session(s) ended")
 
 
@@ -177,8 +179,9 @@ def staff_set_roles(
 ) -> None:
     """Replace a staff member's roles; every session of theirs ends."""
     roles = _roles(role)
-    with runtime.open_session() as session:
-        ended = set_staff_roles(session, runtime.clock(), username, roles)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        ended = set_staff_roles(session, ctx.clock, username, roles)
     runtime.console.print(f"roles of {username} set; {ended} session(s) ended")
 
 
@@ -186,8 +189,9 @@ def staff_set_roles(
 @runtime.handle_errors
 def staff_disable(username: str) -> None:
     """Disable a staff account; every session of theirs ends at once."""
-    with runtime.open_session() as session:
-        ended = disable_staff(session, runtime.clock(), username)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        ended = disable_staff(session, ctx.clock, username)
     runtime.console.print(f"{username} disabled; {ended} session(s) ended")
 
 
@@ -196,8 +200,9 @@ def staff_disable(username: str) -> None:
 def staff_unlock(username: str) -> None:
     """Unlock a staff account locked by wrong passwords; recorded in the audit trail
     (account ``cli:<operating-system user>``)."""
-    clock = runtime.clock()
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    clock = ctx.clock
+    with ctx.session() as session:
         was_locked = unlock_staff(session, username)
         audit_service.record_internal(
             session,

@@ -1,4 +1,4 @@
-"""What every CLI command shares: settings, the engine, sessions, error exits.
+"""What every CLI command shares: its application context, the engine, error exits.
 
 Exit codes: 0 success, 1 a failed control or verification, 2 bad input
 (unknown ID, malformed file, policy violation).
@@ -7,8 +7,7 @@ Exit codes: 0 success, 1 a failed control or verification, 2 bad input
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import ParamSpec, TypeVar
 
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Settings, SettingsError, get_settings
-from brokerguard.db.engine import make_engine, session_factory, session_scope
+from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.errors import (
     BrokerguardError,
     MigrationStateError,
@@ -71,7 +70,10 @@ def _session_factory(database: Engine) -> sessionmaker[Session]:
 def context() -> AppContext:
     """This command's typed application context, as the web app has one (``web.deps``):
     the settings, the clock, the migrated database and its session factory, the checked
-    domain manifests. A command builds it once and passes its parts on."""
+    domain manifests. A command that touches the database builds it once and passes its
+    parts on (``with ctx.session() as session``, ``ctx.clock``, ``ctx.settings``); a
+    command that needs no database (``config show``, ``audit public-key``) reads
+    :func:`settings` alone, so it works before ``db upgrade``."""
     from brokerguard.domains import all_domains  # the domains import the CLI: import late
 
     database = engine()
@@ -82,12 +84,6 @@ def context() -> AppContext:
         session_factory=_session_factory(database),
         domains=all_domains(),
     )
-
-
-@contextmanager
-def open_session() -> Iterator[Session]:
-    with session_scope(_session_factory(engine())) as session:
-        yield session
 
 
 def exit_code_for(error: BrokerguardError) -> int:

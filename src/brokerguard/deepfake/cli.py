@@ -32,7 +32,8 @@ def _print(data: dict[str, object]) -> None:
 @runtime.handle_errors
 def list_command() -> None:
     """Print the sessions as JSON."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         rows = [service.session_summary(r) for r in service.list_sessions(session)]
     typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
 
@@ -41,7 +42,8 @@ def list_command() -> None:
 @runtime.handle_errors
 def export_command(output: Path, format: Annotated[str, typer.Option()] = "csv") -> None:
     """Write the sessions to CSV or XLSX."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         content, _, _ = export_sessions(session, format)
     output.write_bytes(content)
     runtime.console.print(f"wrote {output}")
@@ -55,9 +57,10 @@ def start_command(
     purpose: Annotated[str, typer.Option()] = "account_opening",
 ) -> None:
     """Start a session; prints its ID and the random liveness challenges."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         row = service.start_session(
-            session, runtime.clock(), customer_ref=customer_ref, purpose=purpose, operator=operator
+            session, ctx.clock, customer_ref=customer_ref, purpose=purpose, operator=operator
         )
         _print(service.session_summary(row))
 
@@ -70,16 +73,17 @@ def send_code_command(
     destination: Annotated[str, typer.Option(help="the registered phone or e-mail")],
 ) -> None:
     """Send a one-time code through the configured channel (the code is never printed)."""
-    cfg = runtime.settings().deepfake
+    ctx = runtime.context()
+    cfg = ctx.settings.deepfake
     sender = (
         SmtpEmailSender(cfg.smtp_host, cfg.smtp_port, cfg.smtp_from, cfg.smtp_timeout_s)
         if cfg.smtp_host
         else UnconfiguredSender()
     )
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         row = service.send_otp(
             session,
-            runtime.clock(),
+            ctx.clock,
             cfg,
             sender,
             session_id,
@@ -94,10 +98,9 @@ def send_code_command(
 def verify_code_command(session_id: str) -> None:
     """Read the code the customer read back from stdin and verify it; exit 1 when refused."""
     code = runtime.read_secret_stdin("code")
-    with runtime.open_session() as session:
-        outcome = service.verify_otp(
-            session, runtime.clock(), runtime.settings().deepfake, session_id, code
-        )
+    ctx = runtime.context()
+    with ctx.session() as session:
+        outcome = service.verify_otp(session, ctx.clock, ctx.settings.deepfake, session_id, code)
     runtime.console.print(f"{outcome.reason} ({outcome.attempts_left} attempts left)")
     if not outcome.verified:
         raise typer.Exit(1)
@@ -113,9 +116,10 @@ def challenges_command(
     """Record each liveness challenge's result in the order shown."""
     if any(r not in ("pass", "fail") for r in result):
         raise ValidationError("each --result is pass or fail", field="result")
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         service.record_challenges(
-            session, runtime.clock(), session_id, [r == "pass" for r in result], actor
+            session, ctx.clock, session_id, [r == "pass" for r in result], actor
         )
     runtime.console.print("recorded")
 
@@ -129,9 +133,10 @@ def photo_command(
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Record the comparison with the ID photo on file."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         service.record_id_photo(
-            session, runtime.clock(), session_id, result=result, note=note, actor=actor
+            session, ctx.clock, session_id, result=result, note=note, actor=actor
         )
     runtime.console.print("recorded")
 
@@ -140,12 +145,11 @@ def photo_command(
 @runtime.handle_errors
 def recording_command(session_id: str, file: Path) -> None:
     """Hash a recording file and run the configured detector (default: none)."""
-    cfg = runtime.settings().deepfake
+    ctx = runtime.context()
+    cfg = ctx.settings.deepfake
     content = read_input_file(file, cfg.max_recording_bytes)
-    with runtime.open_session() as session:
-        row = service.attach_recording(
-            session, runtime.clock(), cfg, session_id, content, NoDetector()
-        )
+    with ctx.session() as session:
+        row = service.attach_recording(session, ctx.clock, cfg, session_id, content, NoDetector())
         runtime.console.print(f"sha256 {row.recording_sha256}; detector: {row.detector_note}")
 
 
@@ -160,12 +164,13 @@ def analyse_session_command(
     """Analyse a session's recording against its own schedule; kept as A10.1 evidence."""
     from brokerguard.deepfake.automatic import run_analysis
 
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         analysis = run_analysis(
             session,
-            runtime.clock(),
-            runtime.settings(),
-            runtime.settings().deepfake,
+            ctx.clock,
+            ctx.settings,
+            ctx.settings.deepfake,
             session_id,
             recording=recording,
             id_photo=id_photo,
@@ -183,8 +188,9 @@ def override_command(
     note: Annotated[str, typer.Option(help="what was checked instead, and why")],
 ) -> None:
     """Document an override of the automatic analysis (not by the operator)."""
-    with runtime.open_session() as session:
-        service.override_analysis(session, runtime.clock(), session_id, actor=actor, note=note)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        service.override_analysis(session, ctx.clock, session_id, actor=actor, note=note)
     runtime.console.print("override recorded")
 
 
@@ -197,19 +203,20 @@ def review_command(
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Sign off a session (a different person from the operator)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         apply_decision(
             decision,
             approve=lambda: approve_and_keep(
                 session,
-                runtime.clock(),
-                runtime.settings(),
+                ctx.clock,
+                ctx.settings,
                 session_id,
                 reviewer=reviewer,
                 note=note,
             ),
             reject=lambda: service.reject(
-                session, runtime.clock(), session_id, reviewer=reviewer, note=note
+                session, ctx.clock, session_id, reviewer=reviewer, note=note
             ),
         )
     runtime.console.print(f"{decision}d")

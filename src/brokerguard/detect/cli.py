@@ -25,11 +25,12 @@ def run_command(
     json_output: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Evaluate the rules over the login events recorded since the last run."""
-    settings = runtime.settings().detect
+    ctx = runtime.context()
+    settings = ctx.settings.detect
     if rules_dir is not None:
         settings = settings.model_copy(update={"rules_dir": rules_dir})
-    with runtime.open_session() as session:
-        summary = service.run_detection(session, runtime.clock(), settings)
+    with ctx.session() as session:
+        summary = service.run_detection(session, ctx.clock, settings)
     if json_output:
         typer.echo(json.dumps(summary.__dict__))
         return
@@ -60,10 +61,9 @@ def report_command(
     ] = None,
 ) -> None:
     """Build the daily or monthly analysis report and keep it as A9.3 evidence."""
-    with runtime.open_session() as session:
-        report = reports.generate_report(
-            session, runtime.clock(), runtime.settings(), kind=kind, period=period
-        )
+    ctx = runtime.context()
+    with ctx.session() as session:
+        report = reports.generate_report(session, ctx.clock, ctx.settings, kind=kind, period=period)
         typer.echo(f"{report.kind} report {report.period} stored as {report.evidence_ref}")
 
 
@@ -71,7 +71,8 @@ def report_command(
 @runtime.handle_errors
 def alerts_command(status: Annotated[str | None, typer.Option("--status")] = None) -> None:
     """List alerts (new / triaged / closed)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         for alert in service.list_alerts(session, status=status):
             typer.echo(
                 f"{alert.id}\t{alert.status}\t{alert.severity}\t{alert.rule_id}\t"
@@ -87,8 +88,9 @@ def triage_command(
     note: Annotated[str, typer.Option("--note")] = "",
 ) -> None:
     """Mark an alert triaged (初判)."""
-    with runtime.open_session() as session:
-        service.triage(session, runtime.clock(), alert_id, by, note)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        service.triage(session, ctx.clock, alert_id, by, note)
     typer.echo(f"triaged {alert_id}")
 
 
@@ -103,8 +105,9 @@ def close_command(
     note: Annotated[str, typer.Option("--note")] = "",
 ) -> None:
     """Close an alert with a reason."""
-    with runtime.open_session() as session:
-        service.close(session, runtime.clock(), alert_id, by, reason, note)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        service.close(session, ctx.clock, alert_id, by, reason, note)
     typer.echo(f"closed {alert_id}")
 
 
@@ -123,7 +126,6 @@ def stream_command(
     import asyncio
     import threading
 
-    from brokerguard.db.engine import session_factory
     from brokerguard.detect.stream import LoginStream, consume
     from brokerguard.errors import ConfigurationError
     from brokerguard.worker.child import RunContext
@@ -131,7 +133,8 @@ def stream_command(
     settings = runtime.settings()
     if not settings.nats_url:
         raise ConfigurationError("set BROKERGUARD_NATS_URL to consume login events")
-    context = RunContext(settings, runtime.clock(), session_factory(runtime.engine()))
+    ctx = runtime.context()
+    context = RunContext(ctx.settings, ctx.clock, ctx.session_factory)
     stats = asyncio.run(
         consume(
             LoginStream.from_settings(settings),

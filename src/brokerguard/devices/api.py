@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from brokerguard.devices import service, tables
+from brokerguard.devices.registers import DEVICES
 from brokerguard.devices.schemas import (
     ComplianceRow,
     DeviceIn,
@@ -13,7 +14,6 @@ from brokerguard.devices.schemas import (
     MdmImportSummary,
     Ownership,
 )
-from brokerguard.devices.views import DEVICES
 from brokerguard.inputs import QueryBool
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import Upload, UploadMode, Writer, add_table_api

@@ -9,6 +9,7 @@ import typer
 
 from brokerguard.cli import runtime
 from brokerguard.devices import service, tables
+from brokerguard.devices.registers import DEVICES
 from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn, Ownership
 from brokerguard.errors import NotFoundError, ValidationError
 from brokerguard.registerkit.commands import (
@@ -16,8 +17,7 @@ from brokerguard.registerkit.commands import (
     Json,
     Mode,
     Sets,
-    add_export_command,
-    add_import_command,
+    add_table_commands,
     apply_sets,
     build,
     default_actor,
@@ -41,7 +41,8 @@ def list_devices(
         owner = Ownership(ownership) if ownership else None
     except ValueError:
         raise ValidationError("--ownership must be company or byod", field="ownership") from None
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         print_rows(
             service.list_devices(session, ownership=owner),
             (
@@ -83,8 +84,9 @@ def add_device(
         **parse_assignments(sets),
     }
     item = build(DeviceIn, data)
-    with runtime.open_session() as session:
-        service.register_device(session, runtime.clock(), item, actor=by or default_actor())
+    ctx = runtime.context()
+    with ctx.session() as session:
+        service.register_device(session, ctx.clock, item, actor=by or default_actor())
     runtime.console.print(f"registered {device_id}")
 
 
@@ -92,20 +94,16 @@ def add_device(
 @runtime.handle_errors
 def edit_device(device_id: str, sets: Sets = []) -> None:  # noqa: B006
     """Change a device's fields with --set field=value."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         record = next((d for d in service.list_devices(session) if d.device_id == device_id), None)
         if record is None:
             raise NotFoundError(f"no registered device {device_id!r}", field="device_id")
-        service.update_device(
-            session, runtime.clock(), record.id, apply_sets(record, DeviceIn, sets)
-        )
+        service.update_device(session, ctx.clock, record.id, apply_sets(record, DeviceIn, sets))
     runtime.console.print(f"updated {device_id}")
 
 
-add_import_command(
-    app, "import", tables.import_devices, "Import the register from CSV (UTF-8/Big5) or XLSX."
-)
-add_export_command(app, "export", tables.export_devices, "Export the register to .csv or .xlsx.")
+add_table_commands(app, DEVICES)
 
 
 @app.command("mdm-import")
@@ -113,15 +111,16 @@ add_export_command(app, "export", tables.export_devices, "Export the register to
 def import_mdm(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> None:
     """Import an MDM export (CSV, XLSX or JSON); exit 1 when any device is flagged."""
     content = read_input_file(file)
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         summary = tables.import_mdm(
             session,
-            runtime.clock(),
+            ctx.clock,
             content,
             file.name,
             mode=parse_mode(mode),
             actor=by or default_actor(),
-            settings=runtime.settings().devices,
+            settings=ctx.settings.devices,
         )
     runtime.console.print(
         f"loaded {summary.loaded} of {summary.total}; non-compliant {summary.noncompliant}, "
@@ -137,8 +136,9 @@ def import_mdm(file: Path, mode: Mode = "all_or_nothing", by: Actor = "") -> Non
 @runtime.handle_errors
 def compliance(problems_only: Annotated[bool, typer.Option("--problems-only")] = False) -> None:
     """Every device with what is wrong with it; exit 1 when any device is flagged."""
-    with runtime.open_session() as session:
-        rows = service.compliance(session, runtime.clock(), runtime.settings().devices)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        rows = service.compliance(session, ctx.clock, ctx.settings.devices)
     flagged = 0
     for row in rows:
         if problems_only and not row.problems:

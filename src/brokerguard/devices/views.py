@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -10,92 +10,17 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
 from brokerguard.devices import service, tables
-from brokerguard.devices.schemas import PROBLEM_LABELS, DeviceIn
+from brokerguard.devices.registers import DEVICES
+from brokerguard.devices.schemas import PROBLEM_LABELS
 from brokerguard.errors import BrokerguardError
 from brokerguard.registerkit.files import read_upload
-from brokerguard.registerkit.pages import FormField, ListColumn, RegisterSpec, add_register_routes
+from brokerguard.registerkit.pages import add_register_routes
 from brokerguard.registerkit.spec import parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-OWNERSHIP = {"company": ("公務用", "Company"), "byod": ("員工自攜", "BYOD")}
-TYPES = {
-    "phone": ("手機", "Phone"),
-    "tablet": ("平板", "Tablet"),
-    "laptop": ("筆記型電腦", "Laptop"),
-    "other": ("其他", "Other"),
-}
-OSES = {
-    "ios": ("iOS", "iOS"),
-    "ipados": ("iPadOS", "iPadOS"),
-    "android": ("Android", "Android"),
-    "windows": ("Windows", "Windows"),
-    "macos": ("macOS", "macOS"),
-    "other": ("其他", "Other"),
-}
-
-
-def _options(labels: dict[str, tuple[str, str]]) -> tuple[tuple[str, str, str], ...]:
-    return tuple((key, zh, en) for key, (zh, en) in labels.items())
-
-
-FIELDS = (
-    FormField("device_id", "MDM device ID", required=True),
-    FormField("serial", "Serial number"),
-    FormField("ownership", "Ownership", "choice", True, _options(OWNERSHIP)),
-    FormField("holder", "Holder", required=True),
-    FormField("unit", "Unit", required=True),
-    FormField("device_type", "Device type", "choice", True, _options(TYPES)),
-    FormField("os", "Operating system", "choice", True, _options(OSES)),
-    FormField("os_version", "OS version"),
-    FormField("policy_ack_on", "Policy acknowledged on", "date"),
-    FormField("sensitive_access", "May handle sensitive business", "bool"),
-    FormField(
-        "status",
-        "Status",
-        "choice",
-        True,
-        (("active", "使用中", "In use"), ("retired", "已停用", "Retired")),
-    ),
-    FormField("notes", "Notes", "textarea"),
-)
-
-
-def _create(session: Session, clock: Clock, data: DeviceIn, actor: str) -> Any:
-    return service.register_device(session, clock, data, actor=actor)
-
-
-DEVICES: RegisterSpec[DeviceIn] = RegisterSpec(
-    path="/devices/register",
-    title="Mobile devices",
-    model=DeviceIn,
-    fields=FIELDS,
-    columns=(
-        ListColumn("device_id", "MDM device ID"),
-        ListColumn("ownership", "Ownership", OWNERSHIP),
-        ListColumn("holder", "Holder"),
-        ListColumn("unit", "Unit"),
-        ListColumn("device_type", "Device type", TYPES),
-        ListColumn("os", "Operating system", OSES),
-        ListColumn("os_version", "OS version"),
-        ListColumn("policy_ack_on", "Policy acknowledged on"),
-        ListColumn("sensitive_access", "May handle sensitive business"),
-        ListColumn(
-            "status", "Status", {"active": ("使用中", "In use"), "retired": ("已停用", "Retired")}
-        ),
-    ),
-    list_rows=lambda session: service.list_devices(session),
-    create=_create,
-    get=service.get_device,
-    update=service.update_device,
-    import_rows=tables.import_devices,
-    export=tables.export_devices,
-    export_name="mobile-devices",
-    links=(("/devices", "MDM compliance"),),
-)
 
 
 def _compliance_page(

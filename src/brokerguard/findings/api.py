@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from brokerguard.clock import today
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import CloseIn, FindingIn, FromCheckIn, PlanIn
+from brokerguard.findings.registers import FINDINGS
 from brokerguard.findings.schemas import FailedCheckOut, FindingRecord, FindingStatus
-from brokerguard.findings.views import FINDINGS
 from brokerguard.inputs import QueryBool
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import ExportFormat, Upload, Writer, add_table_api, file_response

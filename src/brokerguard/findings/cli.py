@@ -12,12 +12,13 @@ from brokerguard.clock import today
 from brokerguard.errors import ValidationError
 from brokerguard.findings import intake, service
 from brokerguard.findings.forms import FindingIn
+from brokerguard.findings.registers import FINDINGS
 from brokerguard.findings.schemas import FindingStatus, Severity
 from brokerguard.registerkit.commands import (
     Actor,
     Json,
     add_export_command,
-    add_import_command,
+    add_table_commands,
     build,
     default_actor,
     optional_date,
@@ -55,10 +56,11 @@ def list_findings(
         raise ValidationError(
             "--status must be open, in_progress or closed", field="status"
         ) from None
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         rows = intake.search_findings(
             session,
-            today(runtime.clock()),
+            today(ctx.clock),
             status=chosen,
             overdue_only=overdue,
             requirement_id=requirement,
@@ -94,8 +96,9 @@ def create(
             "severity": _severity(severity),
         },
     )
-    with runtime.open_session() as session:
-        record = intake.open_from_input(session, runtime.clock(), item)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        record = intake.open_from_input(session, ctx.clock, item)
     runtime.console.print(f"finding {record.id}")
 
 
@@ -110,10 +113,11 @@ def from_check(
 ) -> None:
     """Raise a finding for a check that failed in the latest full assessment run."""
     due_date = optional_date(due, "due")
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         record = intake.finding_from_check(
             session,
-            runtime.clock(),
+            ctx.clock,
             check_id=check_id,
             requirement_id=requirement,
             owner=owner,
@@ -134,7 +138,8 @@ def plan(
     """Record the improvement plan (and owner, due date)."""
     if not text.strip():
         raise ValidationError("--plan is empty", field="plan")
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         service.update_plan(
             session,
             finding_id,
@@ -158,14 +163,15 @@ def close(
 ) -> None:
     """Close a finding with its closing evidence (a file to store, or a stored reference)."""
     actor = by or default_actor()
-    with runtime.open_session() as session:
-        clock = runtime.clock()
+    ctx = runtime.context()
+    with ctx.session() as session:
+        clock = ctx.clock
         if evidence_file is not None:
-            content = read_input_file(evidence_file, runtime.settings().upload_max_bytes)
+            content = read_input_file(evidence_file, ctx.settings.upload_max_bytes)
             intake.close_with_file(
                 session,
                 clock,
-                runtime.settings(),
+                ctx.settings,
                 finding_id,
                 closed_by=actor,
                 note=note,
@@ -184,15 +190,7 @@ def close(
     runtime.console.print("closed")
 
 
-add_import_command(
-    app,
-    "import",
-    lambda session, clock, content, name, mode, actor: intake.import_remarks(
-        session, clock, content, name, mode=mode
-    ),
-    "Import inspection remarks (CSV/XLSX) as findings.",
-    by_option=False,
-)
+add_table_commands(app, FINDINGS, by_option=False)  # the import: inspection remarks
 add_export_command(
     app,
     "export",

@@ -12,18 +12,12 @@ from brokerguard.assessment.registry import Status
 from brokerguard.clock import Clock, parse_date, today
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.findings import intake, service
-from brokerguard.findings.forms import FindingIn
+from brokerguard.findings.registers import FINDINGS, SEVERITIES
 from brokerguard.findings.schemas import FindingRecord, FindingStatus, Severity
 from brokerguard.registerkit.files import read_upload
-from brokerguard.registerkit.pages import (
-    FormField,
-    RegisterSpec,
-    add_register_routes,
-    file_response,
-)
+from brokerguard.registerkit.pages import add_register_routes, file_response
 from brokerguard.rulebook.model import sort_key
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import ImportMode
 from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
@@ -31,52 +25,6 @@ from brokerguard.web.templating import render
 router = APIRouter(include_in_schema=False)
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
 
-SEVERITIES = (
-    ("low", "低", "Low"),
-    ("medium", "中", "Medium"),
-    ("high", "高", "High"),
-    ("critical", "重大", "Critical"),
-)
-SOURCES = (
-    ("inspection", "查核意見", "Inspection remark"),
-    ("audit", "內部稽核", "Internal audit"),
-    ("review", "覆核缺口", "Review gap"),
-    ("manual", "其他", "Other"),
-)
-FIELDS = (
-    FormField("requirement_id", "Requirement ID", required=True),
-    FormField("title", "Title", required=True),
-    FormField("description", "Description", "textarea"),
-    FormField("source", "Source", "choice", True, SOURCES),
-    FormField("source_ref", "Source reference", help="e.g. the inspection remark number"),
-    FormField("owner", "Owner"),
-    FormField("due_date", "Due date", "date"),
-    FormField("severity", "Severity", "choice", True, SEVERITIES),
-)
-
-
-def _create(session: Session, clock: Clock, data: FindingIn, actor: str) -> Any:
-    return intake.open_from_input(session, clock, data)
-
-
-def _import(
-    session: Session, clock: Clock, content: bytes, name: str, mode: ImportMode, actor: str
-) -> Any:
-    return intake.import_remarks(session, clock, content, name, mode=mode)
-
-
-FINDINGS: RegisterSpec[FindingIn] = RegisterSpec(
-    path="/findings",
-    title="Findings",
-    model=FindingIn,
-    fields=FIELDS,
-    columns=(),
-    list_rows=lambda session: service.list_findings(session),
-    create=_create,
-    import_rows=_import,
-    import_help="Columns: remark no, requirement ID, title, severity, owner, due date.",
-    own_list_page=True,
-)
 add_register_routes(router, FINDINGS)  # before /findings/{finding_id}, so /findings/new wins
 
 

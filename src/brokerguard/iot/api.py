@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from brokerguard.inputs import InputModel, QueryBool
 from brokerguard.iot import scans, service
+from brokerguard.iot.registers import ASSESSMENTS, ASSETS, EXCEPTIONS, VENDORS
 from brokerguard.iot.schemas import (
     AssessmentIn,
     AssessmentRecord,
@@ -23,7 +24,6 @@ from brokerguard.iot.schemas import (
     VendorIn,
     VendorRecord,
 )
-from brokerguard.iot.views import ASSESSMENTS, ASSETS, EXCEPTIONS, VENDORS
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import Upload, Writer, add_table_api
 from brokerguard.staff.roles import Role

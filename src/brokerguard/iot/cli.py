@@ -11,6 +11,7 @@ from brokerguard.cli import runtime
 from brokerguard.clock import today
 from brokerguard.errors import ValidationError
 from brokerguard.iot import scans, service, tables
+from brokerguard.iot.registers import ASSETS, EXCEPTIONS, VENDORS
 from brokerguard.iot.schemas import (
     AssessmentIn,
     AssetIn,
@@ -25,6 +26,7 @@ from brokerguard.registerkit.commands import (
     Sets,
     add_export_command,
     add_import_command,
+    add_table_commands,
     apply_sets,
     build,
     default_actor,
@@ -60,7 +62,8 @@ def list_assets(
         state = AssetStatus(status) if status else None
     except ValueError as exc:
         raise ValidationError(str(exc), field="type" if device_type else "status") from None
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         rows = service.list_assets(session, status=state, device_type=kind)
         print_rows(
             rows,
@@ -96,8 +99,9 @@ def add_asset(
     data: dict[str, object] = {"asset_tag": asset_tag, "name": name, "device_type": device_type}
     data.update(parse_assignments(sets))
     item = build(AssetIn, data)
-    with runtime.open_session() as session:
-        record = service.create_asset(session, runtime.clock(), item, actor=by or default_actor())
+    ctx = runtime.context()
+    with ctx.session() as session:
+        record = service.create_asset(session, ctx.clock, item, actor=by or default_actor())
         runtime.console.print(f"registered {record.asset_tag} ({record.id})")
 
 
@@ -105,19 +109,15 @@ def add_asset(
 @runtime.handle_errors
 def edit_asset(asset_tag: str, sets: Sets = []) -> None:  # noqa: B006
     """Change a device's fields: --set firmware_version=5.7.3 --set location=機房."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         record = service.get_asset_by_tag(session, asset_tag)
         item = apply_sets(record, AssetIn, sets)
-        service.update_asset(session, runtime.clock(), record.id, item)
+        service.update_asset(session, ctx.clock, record.id, item)
         runtime.console.print(f"updated {item.asset_tag}")
 
 
-add_import_command(
-    app, "import", tables.import_assets, "Import devices from CSV (UTF-8/Big5) or XLSX."
-)
-add_export_command(
-    app, "export", tables.export_assets, "Export the device register to .csv or .xlsx."
-)
+add_table_commands(app, ASSETS)
 
 
 # --- vendors --------------------------------------------------------------------------------
@@ -127,7 +127,8 @@ add_export_command(
 @runtime.handle_errors
 def list_vendors(as_json: Json = False) -> None:
     """List vendors (A7.1.5)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         print_rows(
             service.list_vendors(session),
             ("name", "contact", "contract_ref", "security_clauses", "support_end"),
@@ -141,8 +142,9 @@ def list_vendors(as_json: Json = False) -> None:
 def add_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
     """Register a vendor: --set security_clauses=yes --set support_end=2028-12-31."""
     item = build(VendorIn, {"name": name, **parse_assignments(sets)})
-    with runtime.open_session() as session:
-        service.create_vendor(session, runtime.clock(), item)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        service.create_vendor(session, ctx.clock, item)
     runtime.console.print(f"registered vendor {name}")
 
 
@@ -150,26 +152,16 @@ def add_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
 @runtime.handle_errors
 def edit_vendor(name: str, sets: Sets = []) -> None:  # noqa: B006
     """Change a vendor's fields with --set."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         record = next((v for v in service.list_vendors(session) if v.name == name), None)
         if record is None:
             raise ValidationError(f"no vendor named {name!r}", field="name")
-        service.update_vendor(
-            session, runtime.clock(), record.id, apply_sets(record, VendorIn, sets)
-        )
+        service.update_vendor(session, ctx.clock, record.id, apply_sets(record, VendorIn, sets))
     runtime.console.print(f"updated vendor {name}")
 
 
-add_import_command(
-    app,
-    "vendor-import",
-    lambda session, clock, content, name, mode, actor: tables.import_vendors(
-        session, clock, content, name, mode=mode
-    ),
-    "Import vendors from CSV/XLSX.",
-    by_option=False,
-)
-add_export_command(app, "vendor-export", tables.export_vendors, "Export vendors to .csv or .xlsx.")
+add_table_commands(app, VENDORS, prefix="vendor-", by_option=False)
 
 
 # --- assessments ----------------------------------------------------------------------------
@@ -192,7 +184,8 @@ def assess(
     notes: Annotated[str, typer.Option("--notes")] = "",
 ) -> None:
     """Record an assessment of one device (A7.1.1-A7.1.4; sensors: A7.1.7)."""
-    clock = runtime.clock()
+    ctx = runtime.context()
+    clock = ctx.clock
     item = build(
         AssessmentIn,
         {
@@ -210,8 +203,8 @@ def assess(
             "notes": notes,
         },
     )
-    with runtime.open_session() as session:
-        record = service.record_assessment(session, clock, item, settings=runtime.settings().iot)
+    with ctx.session() as session:
+        record = service.record_assessment(session, clock, item, settings=ctx.settings.iot)
     runtime.console.print(f"recorded; next assessment due {record.next_due}")
 
 
@@ -219,7 +212,8 @@ def assess(
 @runtime.handle_errors
 def list_assessments(as_json: Json = False) -> None:
     """List assessments, newest first."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         print_rows(
             service.list_assessments(session),
             (
@@ -273,13 +267,14 @@ def request_exception(
             "expires_on": optional_date(expires_on, "expires_on"),
         },
     )
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         record = service.request_exception(
             session,
-            runtime.clock(),
+            ctx.clock,
             item,
             requested_by=by or default_actor(),
-            settings=runtime.settings().iot,
+            settings=ctx.settings.iot,
         )
     runtime.console.print(f"requested exception {record.id}")
 
@@ -292,13 +287,14 @@ def decide_exception(
     approver: Annotated[str, typer.Option("--approver")] = "",
 ) -> None:
     """Approve or reject (not your own request), or close an exception."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         if decision == "close":
             record = service.close_exception(session, exception_id)
         elif decision in ("approve", "reject"):
             record = service.decide_exception(
                 session,
-                runtime.clock(),
+                ctx.clock,
                 exception_id,
                 approver=approver or default_actor(),
                 approve=decision == "approve",
@@ -312,7 +308,8 @@ def decide_exception(
 @runtime.handle_errors
 def list_exceptions(as_json: Json = False) -> None:
     """List exceptions with status and expiry."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         print_rows(
             service.list_exceptions(session),
             ("id", "asset_id", "control", "status", "requested_by", "approver", "expires_on"),
@@ -321,9 +318,7 @@ def list_exceptions(as_json: Json = False) -> None:
         )
 
 
-add_export_command(
-    app, "exception-export", tables.export_exceptions, "Export exceptions to .csv or .xlsx."
-)
+add_table_commands(app, EXCEPTIONS, prefix="exception-")  # export only: no import
 
 
 # --- scans ----------------------------------------------------------------------------------
@@ -333,12 +328,13 @@ add_export_command(
 @runtime.handle_errors
 def import_scan(file: Path, by: Actor = "") -> None:
     """Import an nmap XML scan (nmap -oX) and list hosts the register does not know."""
-    config = runtime.settings().iot
+    ctx = runtime.context()
+    config = ctx.settings.iot
     content = read_input_file(file, config.nmap_max_bytes)
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         record = scans.import_scan(
             session,
-            runtime.clock(),
+            ctx.clock,
             content,
             filename=file.name,
             imported_by=by or default_actor(),
@@ -358,6 +354,7 @@ def import_scan(file: Path, by: Actor = "") -> None:
 @runtime.handle_errors
 def dismiss_host(host_id: str, reason: Annotated[str, typer.Option("--reason")]) -> None:
     """Explain why an unregistered host is not an IoT device."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         scans.dismiss_host(session, host_id, reason=reason)
     runtime.console.print("dismissed")

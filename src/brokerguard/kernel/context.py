@@ -10,7 +10,8 @@ limiter, a key box) is built once with :meth:`Services.get`, keyed by its type.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -56,6 +57,15 @@ class AppContext:
     #: set: every event goes to this sink (tests, tools)
     audit_sink: AuditSink | None = None
     services: Services = field(default_factory=Services)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work on the context's database: commit on success, roll back on error
+        (what a CLI command or a job opens; a web request has its own, ``web.deps``)."""
+        from brokerguard.db.engine import session_scope  # the kernel imports nothing eagerly
+
+        with session_scope(self.session_factory) as session:
+            yield session
 
     @property
     def nav(self) -> tuple[NavItem, ...]:

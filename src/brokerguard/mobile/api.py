@@ -33,7 +33,7 @@ from brokerguard.mobile.schemas import (
     ReviewItemOut,
     ReviewOut,
 )
-from brokerguard.mobile.uploads import analyze_upload, read_upload
+from brokerguard.mobile.uploads import analyze_upload, read_upload, register_uploaded_release
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
@@ -131,19 +131,17 @@ async def create_release(
     major_reasons: Annotated[list[str] | None, Form()] = None,
     store: Annotated[str, Form(max_length=64)] = "",
 ) -> MobileRelease:
-    report = await analyze_upload(artifact)
     app = registry.get_app(session, slug)
-    reasons = [r for r in major_reasons or [] if r.strip()]
-    return registry.register_release(
+    release, _ = await register_uploaded_release(
         session,
         clock,
         app,
-        report,
+        artifact,
         actor=staff.username,
-        major_update=bool(reasons),
-        major_reasons=reasons,
+        major_reasons=major_reasons,
         store=store,
     )
+    return release
 
 
 @router.post("/apps/{slug}/releases/{release_id}/publish", response_model=ReleaseOut)
@@ -160,16 +158,14 @@ async def publish(
     report = await analyze_upload(artifact)
     app = registry.get_app(session, slug)
     release = registry.get_release(session, release_id)
-    when = _date(released_on, "released_on") if released_on.strip() else today(clock)
-    gate.publish_release(
+    gate.publish_from_form(
         session,
         clock,
+        settings,
         app,
         release,
         report,
-        released_on=when,
-        lab_test_valid_days=settings.mobile.lab_test_valid_days,
-        settings=settings,
+        released_on=released_on,
         actor=staff.username,
     )
     return release

@@ -123,14 +123,15 @@ def gate(
     ] = None,
 ) -> None:
     """Exit 0 when the artifact may ship as the app's next release, 1 when it may not."""
-    settings = runtime.settings().mobile
+    ctx = runtime.context()
+    settings = ctx.settings.mobile
     try:
         report = analyze_artifact(file)
-        with runtime.open_session() as session:
+        with ctx.session() as session:
             registered = get_app(session, app_id)
             result = evaluate_gate(
                 session,
-                runtime.clock(),
+                ctx.clock,
                 registered,
                 report,
                 major_update=major,
@@ -162,10 +163,11 @@ def register_command(
     actor: Annotated[str, typer.Option("--by")] = "cli",
 ) -> None:
     """Register an app in the registry."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         row = register_app(
             session,
-            runtime.clock(),
+            ctx.clock,
             slug=app_id,
             name_zh=name_zh,
             name_en=name_en,
@@ -190,11 +192,12 @@ def purpose(
     actor: Annotated[str, typer.Option("--by")] = "cli",
 ) -> None:
     """State why the app needs a permission (A6.3.1.1)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         registered = get_app(session, app_id)
         set_purpose(
             session,
-            runtime.clock(),
+            ctx.clock,
             registered,
             permission=permission,
             purpose_zh=zh,
@@ -222,11 +225,12 @@ def release(
 ) -> None:
     """Register an artifact as a candidate release (approvals and gate refer to it)."""
     report = analyze_artifact(file)
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         registered = get_app(session, app_id)
         row = register_release(
             session,
-            runtime.clock(),
+            ctx.clock,
             registered,
             report,
             actor=actor,
@@ -249,7 +253,8 @@ def approve(
     comment: Annotated[str, typer.Option()],
 ) -> None:
     """Record one unit's approval of a candidate release (A6.3.1.4)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         registered = get_app(session, app_id)
         row = find_release(session, registered, artifact_sha256)
         if row is None:
@@ -259,13 +264,13 @@ def approve(
             raise NotFoundError(f"no staff user {by!r}", field="by")
         approve_release(
             session,
-            runtime.clock(),
+            ctx.clock,
             row,
             unit=parse_unit(unit),
             approver=staff.username,
             approver_roles=staff.roles,
             comment=comment,
-            settings=runtime.settings(),
+            settings=ctx.settings,
         )
     runtime.console.print(f"{unit} approval by {by} recorded", highlight=False)
 
@@ -281,12 +286,13 @@ def publish(
 ) -> None:
     """Mark a candidate released; refused unless the release gate passes."""
     report = analyze_artifact(file)
-    clock = runtime.clock()
+    ctx = runtime.context()
+    clock = ctx.clock
     try:
         when: date = parse_date(released_on) if released_on else to_taipei(clock.now()).date()
     except ValueError as exc:
         raise ValidationError(str(exc), field="date") from None
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         registered = get_app(session, app_id)
         row = find_release(session, registered, report.facts.artifact_sha256)
         if row is None:
@@ -299,8 +305,8 @@ def publish(
             report,
             released_on=when,
             store=store,
-            lab_test_valid_days=runtime.settings().mobile.lab_test_valid_days,
-            settings=runtime.settings(),
+            lab_test_valid_days=ctx.settings.mobile.lab_test_valid_days,
+            settings=ctx.settings,
             actor=actor,
         )
     runtime.console.print(f"{registered.slug} {row.version_name} released", highlight=False)
@@ -314,8 +320,9 @@ def listing(
     """Print the official app list for the firm's website (A6.3.1.2)."""
     if fmt not in ("html", "json"):
         raise ValidationError("format must be html or json", field="format")
-    settings = runtime.settings()
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    settings = ctx.settings
+    with ctx.session() as session:
         entries = official_listing(session)
     if fmt == "json":
         sys.stdout.write(listing_json(entries) + "\n")
@@ -333,7 +340,8 @@ def listing_check(
 
     Exit 0 when the page lists every released app and version, 1 when it differs.
     """
-    mobile = runtime.settings().mobile
+    ctx = runtime.context()
+    mobile = ctx.settings.mobile
     target = url or mobile.listing_url
     if not target:
         raise ValidationError(
@@ -342,13 +350,13 @@ def listing_check(
     content = fetch_published(
         target, timeout_s=mobile.listing_timeout_s, max_bytes=mobile.listing_max_bytes
     )
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         problems = compare_published(official_listing(session), content)
         is_json = content.lstrip().startswith(b"{")
         store_evidence(
             session,
-            runtime.clock(),
-            runtime.settings(),
+            ctx.clock,
+            ctx.settings,
             content=content,
             filename="official-app-list." + ("json" if is_json else "html"),
             title=f"官網 APP 清單快照 {target}",
@@ -376,7 +384,8 @@ def checklist_import(
         content = file.read_bytes()
     except OSError as exc:
         raise ValidationError(f"{file.name}: cannot read ({exc.strerror})", field="file") from None
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         count = import_checklist(
             session, content, file.name, version=version, mode=ImportMode.all_or_nothing
         )
@@ -387,12 +396,13 @@ def checklist_import(
 @runtime.handle_errors
 def lab_due(as_json: JsonFlag = False) -> None:
     """Customer-facing apps and when their yearly lab test is due; exit 1 if any is overdue."""
-    settings = runtime.settings().mobile
-    today = to_taipei(runtime.clock().now()).date()
+    ctx = runtime.context()
+    settings = ctx.settings.mobile
+    today = to_taipei(ctx.clock.now()).date()
     from brokerguard.mobile.registry import list_apps
 
     rows = []
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         for registered in list_apps(session):
             if not registered.customer_facing:
                 continue

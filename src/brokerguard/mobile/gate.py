@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, to_taipei
+from brokerguard.clock import Clock, parse_date, to_taipei, today
 from brokerguard.config import Settings
 from brokerguard.errors import ConflictError, ValidationError
 from brokerguard.evidence.service import store_evidence
@@ -451,4 +451,35 @@ def _store_declaration(
         requirement_ids=["A6.3.1.1"],
         kind="permission_declaration",
         uploaded_by=actor,
+    )
+
+
+def publish_from_form(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    app: MobileApp,
+    release: MobileRelease,
+    report: ArtifactReport,
+    *,
+    released_on: str,
+    actor: str,
+) -> GateResult:
+    """Publish a candidate as the page and the JSON API ask for it: ``released_on`` as
+    typed (ISO or ROC date, blank for today), the lab-test validity and the permission
+    evidence from ``settings``."""
+    try:
+        when = parse_date(released_on) if released_on.strip() else today(clock)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="released_on") from None
+    return publish_release(
+        session,
+        clock,
+        app,
+        release,
+        report,
+        released_on=when,
+        lab_test_valid_days=settings.mobile.lab_test_valid_days,
+        settings=settings,
+        actor=actor,
     )

@@ -1,11 +1,18 @@
-"""Reading uploaded artifacts and files with a size bound, before analysis."""
+"""Reading uploaded artifacts and files with a size bound, before analysis; registering an
+uploaded release (what the page and the JSON API both call)."""
 
 from __future__ import annotations
 
-from fastapi import UploadFile
+from collections.abc import Sequence
 
+from fastapi import UploadFile
+from sqlalchemy.orm import Session
+
+from brokerguard.clock import Clock
 from brokerguard.errors import PayloadTooLargeError, ValidationError
+from brokerguard.mobile import registry
 from brokerguard.mobile.analysis import ArtifactReport, analyze_artifact_bytes
+from brokerguard.mobile.models import MobileApp, MobileRelease
 
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
 
@@ -25,3 +32,36 @@ async def read_upload(upload: UploadFile, max_bytes: int, field: str = "file") -
 async def analyze_upload(upload: UploadFile) -> ArtifactReport:
     content = await read_upload(upload, MAX_ARTIFACT_BYTES, "artifact")
     return analyze_artifact_bytes(upload.filename or "artifact", content)
+
+
+def major_reasons_given(reasons: Sequence[str] | None) -> list[str]:
+    """The reasons a release is a major update, blanks left out (none: not a major one)."""
+    return [reason for reason in reasons or [] if reason.strip()]
+
+
+async def register_uploaded_release(
+    session: Session,
+    clock: Clock,
+    app: MobileApp,
+    upload: UploadFile,
+    *,
+    actor: str,
+    major_reasons: Sequence[str] | None,
+    store: str,
+) -> tuple[MobileRelease, ArtifactReport]:
+    """Analyse an uploaded APK or IPA and register it as a release candidate of ``app``
+    (A6.3); a release with a reason given is a major update. The release and the report
+    (the gate is evaluated on it)."""
+    report = await analyze_upload(upload)
+    reasons = major_reasons_given(major_reasons)
+    release = registry.register_release(
+        session,
+        clock,
+        app,
+        report,
+        actor=actor,
+        major_update=bool(reasons),
+        major_reasons=reasons,
+        store=store,
+    )
+    return release, report

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from brokerguard.clock import Clock, parse_date, to_taipei, today
+from brokerguard.clock import Clock, to_taipei
 from brokerguard.config import Settings
-from brokerguard.errors import BrokerguardError, NotFoundError, ValidationError
+from brokerguard.errors import BrokerguardError, NotFoundError
 from brokerguard.mobile import approvals, gate, registry, review, testing
 from brokerguard.mobile.analysis import ArtifactReport
 from brokerguard.mobile.models import (
@@ -21,7 +21,11 @@ from brokerguard.mobile.models import (
     MobileRelease,
     MobileReportReview,
 )
-from brokerguard.mobile.uploads import analyze_upload
+from brokerguard.mobile.uploads import (
+    analyze_upload,
+    major_reasons_given,
+    register_uploaded_release,
+)
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import (
@@ -263,18 +267,15 @@ async def upload_release(
     """Analyse an uploaded APK or IPA, register it as a release candidate and show the gate
     result (A6.3): what must still happen before it may be published."""
     app = registry.get_app(session, slug)
-    reasons = [r for r in major_reasons if r.strip()]
-    form: dict[str, object] = {"store": store, "major_reasons": reasons}
+    form: dict[str, object] = {"store": store, "major_reasons": major_reasons_given(major_reasons)}
     try:
-        report = await analyze_upload(artifact)
-        registry.register_release(
+        _, report = await register_uploaded_release(
             session,
             clock,
             app,
-            report,
+            artifact,
             actor=staff.username,
-            major_update=bool(reasons),
-            major_reasons=reasons,
+            major_reasons=major_reasons,
             store=store,
         )
     except BrokerguardError as error:
@@ -326,19 +327,14 @@ async def publish_form(
     try:
         report = await analyze_upload(artifact)
         result = _gate_result(session, clock, settings, app, report)
-        try:
-            when = parse_date(released_on) if released_on.strip() else today(clock)
-        except ValueError as exc:
-            raise ValidationError(str(exc), field="released_on") from None
-        gate.publish_release(
+        gate.publish_from_form(
             session,
             clock,
+            settings,
             app,
             release,
             report,
-            released_on=when,
-            lab_test_valid_days=settings.mobile.lab_test_valid_days,
-            settings=settings,
+            released_on=released_on,
             actor=staff.username,
         )
     except BrokerguardError as error:

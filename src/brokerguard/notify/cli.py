@@ -45,11 +45,12 @@ def add_channel(
         raise ValidationError("give exactly one of --webhook, --email, --syslog", field="target")
     type_, target = given[0]
     secret = runtime.read_secret_stdin("secret") if secret_stdin else ""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         channel = service.add_channel(
             session,
-            runtime.clock(),
-            secret_box(runtime.settings().data_dir),
+            ctx.clock,
+            secret_box(ctx.settings.data_dir),
             name=name,
             type_=type_,
             target=target or "",
@@ -66,7 +67,8 @@ def add_channel(
 @runtime.handle_errors
 def remove_channel(name: str) -> None:
     """Remove a channel and its routes (its delivery history is kept)."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         service.remove_channel(session, name)
     runtime.console.print(f"removed channel {name}", highlight=False)
 
@@ -75,7 +77,8 @@ def remove_channel(name: str) -> None:
 @runtime.handle_errors
 def channels(as_json: Json = False) -> None:
     """List channels with their routes and delivery counts."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         rows = service.list_channels(session)
     for row in rows:
         if as_json:
@@ -98,9 +101,10 @@ def route_add(
     ] = "low",
 ) -> None:
     """Send notices of KIND at or above --min-severity to CHANNEL."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         route = service.add_route(
-            session, runtime.clock(), channel=channel, kind=kind, min_severity=min_severity
+            session, ctx.clock, channel=channel, kind=kind, min_severity=min_severity
         )
         runtime.console.print(
             f"route: {route.kind} ≥ {route.min_severity} → {channel}", highlight=False
@@ -112,14 +116,14 @@ def route_add(
 def test(name: str) -> None:
     """Send a test notice to channel NAME now; exit 1 when it was not delivered."""
     ctx = runtime.context()
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         delivery_id = service.queue_test(session, ctx.clock, name)
     outbox = outbox_for(ctx.settings, ctx.session_factory, ctx.clock)
     report = outbox.send(outbox.claim(1, only=[delivery_id]))
     if report.sent == 1:
         runtime.console.print(f"delivered to {name}", highlight=False)
         return
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         views = [
             d
             for n in service.recent_notices(session, 20)
@@ -151,7 +155,8 @@ def outbox(
     as_json: Json = False,
 ) -> None:
     """The latest notices with each channel's delivery status and attempts."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         views = service.recent_notices(session, limit)
     for view in views:
         n = view.notice

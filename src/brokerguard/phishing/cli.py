@@ -45,7 +45,8 @@ def _brands(path: Path | None) -> list[Brand]:
         return load_brands(path)
     from brokerguard.phishing.registry import current_brands
 
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         brands = current_brands(session)
     if not brands:
         raise ValidationError(
@@ -228,7 +229,8 @@ def scan(
     if record:
         from brokerguard.phishing import service
 
-        with runtime.open_session() as session:
+        ctx = runtime.context()  # the database only to record: a plain scan needs none
+        with ctx.session() as session:
             service.record_scan(
                 session,
                 clock,
@@ -238,7 +240,7 @@ def scan(
                 flagged=counts["flagged"],
                 rejected=counts["rejected"],
                 description=feed.name,
-                settings=runtime.settings(),
+                settings=ctx.settings,
                 actor="cli",
             )
             for verdict in flagged:
@@ -349,7 +351,8 @@ def apps(
     if record:
         from brokerguard.phishing import service
 
-        with runtime.open_session() as session:
+        ctx = runtime.context()  # the database only to record
+        with ctx.session() as session:
             counterfeit = [v for v in results if v.flagged]
             service.record_scan(
                 session,
@@ -360,7 +363,7 @@ def apps(
                 flagged=len(counterfeit),
                 rejected=errors,
                 description="store listings and APKs",
-                settings=runtime.settings(),
+                settings=ctx.settings,
                 actor="cli",
             )
             for verdict in counterfeit:
@@ -381,7 +384,7 @@ def app_store_scan(
     from brokerguard.phishing.apps import brand_looks
     from brokerguard.phishing.appstore import AppStoreClient, record_app_store_scan, scan_app_store
 
-    phishing = runtime.settings().phishing
+    phishing = runtime.settings().phishing  # the database only to record
     loaded = _brands(brands)
     with httpx.Client(timeout=phishing.fetch_timeout_s, follow_redirects=False) as http:
         client = AppStoreClient(
@@ -390,9 +393,10 @@ def app_store_scan(
         if not record:
             verdicts = scan_app_store(client, brand_looks(loaded))
         else:
-            with runtime.open_session() as session:
+            ctx = runtime.context()
+            with ctx.session() as session:
                 verdicts = record_app_store_scan(
-                    session, runtime.clock(), client, loaded, settings=runtime.settings(),
+                    session, ctx.clock, client, loaded, settings=ctx.settings,
                     actor="cli",
                 )  # fmt: skip
     for verdict in verdicts:
@@ -406,8 +410,9 @@ def import_brands(brands_file: Annotated[Path, typer.Argument(help="brand YAML f
     from brokerguard.phishing.registry import save_brands
 
     loaded = load_brands(brands_file)
-    with runtime.open_session() as session:
-        save_brands(session, runtime.clock(), loaded)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        save_brands(session, ctx.clock, loaded)
     runtime.console.print(f"stored {len(loaded)} brands: {', '.join(b.key for b in loaded)}")
 
 
@@ -425,8 +430,9 @@ def remind(
     """Send the periodic anti-phishing reminder (e-mail, web banner, in-app feed)."""
     from brokerguard.phishing import reminders
 
-    phishing = runtime.settings().phishing
-    settings, clock = runtime.settings(), runtime.clock()
+    ctx = runtime.context()
+    phishing = ctx.settings.phishing
+    settings, clock = ctx.settings, ctx.clock
     recipients: list[str] = []
     if recipients_file is not None:
         try:
@@ -437,7 +443,7 @@ def remind(
             ) from None
         recipients = [line.strip() for line in text.splitlines() if line.strip()]
     domains = [d for b in _brands(brands) for d in b.domains]
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         if periodic and not reminders.periodic_due(session, clock, phishing.reminder_every_days):
             runtime.console.print("periodic reminder not due yet")
             return
@@ -470,8 +476,9 @@ def collect_evidence_command(
     from brokerguard.phishing.apps import brand_looks
     from brokerguard.phishing.registry import current_brands
 
-    phishing = runtime.settings().phishing
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    phishing = ctx.settings.phishing
+    with ctx.session() as session:
         case = service.get_case(session, case_id)
         if case.kind != "site":
             raise ValidationError("only site cases have a page to fetch", field="case_id")
@@ -490,7 +497,7 @@ def collect_evidence_command(
             lambda u: fetch.fetch_page(u, timeout=phishing.fetch_timeout_s, max_bytes=256 * 1024),
         )
         refs = fetch.collect_evidence(
-            session, runtime.clock(), runtime.settings(), case, result, facts, actor="cli"
+            session, ctx.clock, ctx.settings, case, result, facts, actor="cli"
         )
     _emit(
         {

@@ -18,7 +18,8 @@ app = typer.Typer(help="規範文件 / Policies: the policy register.", no_args_
 @runtime.handle_errors
 def list_command() -> None:
     """Every policy: ID, status, version, document (evidence ID or '-'), title."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         for policy in list_policies(session):
             typer.echo(  # tab-separated, unwrapped: for people and scripts alike
                 f"{policy.id}\t{policy.status.value}\t{policy.version}\t"
@@ -30,12 +31,13 @@ def list_command() -> None:
 @runtime.handle_errors
 def attach_document_command(policy_id: str, file: Path) -> None:
     """Store FILE in the evidence store as the policy's own document and attach it."""
-    settings = runtime.settings()
+    ctx = runtime.context()
+    settings = ctx.settings
     content = read_input_file(file, settings.upload_max_bytes)
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         policy = attach_document(
             session,
-            runtime.clock(),
+            ctx.clock,
             settings,
             policy_id[:64],
             content=content,

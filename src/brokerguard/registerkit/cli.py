@@ -57,7 +57,8 @@ def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     ) -> None:
         """Print the register."""
-        with runtime.open_session() as session:
+        ctx = runtime.context()
+        with ctx.session() as session:
             rows = export_rows(session, spec)
         if as_json:
             typer.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=2))
@@ -73,9 +74,10 @@ def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
     @sub.command("add", help=f"Add an entry. Fields: {fields}")
     @runtime.handle_errors
     def add_command(values: SetOption = None) -> None:
-        with runtime.open_session() as session:
-            row = create_item(session, runtime.clock(), spec, parse_assignments(values), "cli")
-            item_id = spec.to_row(session, row)["id"]
+        ctx = runtime.context()
+        with ctx.session() as session:
+            row = create_item(session, ctx.clock, spec, parse_assignments(values), "cli")
+            item_id = spec.by_columns.to_row(session, row)["id"]
         runtime.console.print(f"added {spec.key} {item_id}")
 
     @sub.command("edit", help=f"Change an entry's fields. Fields: {fields}")
@@ -84,8 +86,9 @@ def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
         assignments = parse_assignments(values)
         if not assignments:
             raise ValidationError("nothing to change: give --set field=value", field="set")
-        with runtime.open_session() as session:
-            update_item(session, runtime.clock(), spec, item_id, assignments, "cli")
+        ctx = runtime.context()
+        with ctx.session() as session:
+            update_item(session, ctx.clock, spec, item_id, assignments, "cli")
         runtime.console.print(f"updated {spec.key} {item_id}")
 
     @sub.command("import")
@@ -97,16 +100,17 @@ def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
         """Load a CSV (UTF-8/Big5) or XLSX file; rows with errors are listed."""
         chosen = parse_mode(mode)
         content = read_input_file(file)
-        with runtime.open_session() as session:
+        ctx = runtime.context()
+        with ctx.session() as session:
             summary = import_items(
                 session,
-                runtime.clock(),
+                ctx.clock,
                 spec,
                 content,
                 file.name,
                 chosen,
                 "cli",
-                settings=runtime.settings(),
+                settings=ctx.settings,
             )
         for error in summary.errors:
             runtime.err_console.print(f"skipped {error}", highlight=False)
@@ -122,7 +126,8 @@ def add_register_commands(app: typer.Typer, spec: RegisterSpec[Any]) -> None:
         format: Annotated[str, typer.Option(help="csv or xlsx")] = "csv",
     ) -> None:
         """Write the register to a CSV or XLSX file."""
-        with runtime.open_session() as session:
+        ctx = runtime.context()
+        with ctx.session() as session:
             content, _, _ = export_items(session, spec, format)
         output.write_bytes(content)
         runtime.console.print(f"wrote {output}")

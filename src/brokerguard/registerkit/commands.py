@@ -19,7 +19,7 @@ from brokerguard.clock import parse_date
 from brokerguard.errors import ValidationError
 from brokerguard.registerkit.files import read_input_file
 from brokerguard.registerkit.model_rows import ExportTable, ImportOutcome, ImportRows
-from brokerguard.registerkit.spec import parse_mode
+from brokerguard.registerkit.spec import RegisterSpec, parse_mode
 
 Mode = Annotated[str, typer.Option("--mode", help="all_or_nothing or valid_rows")]
 Actor = Annotated[str, typer.Option("--by", help="who does this (default: cli:<user>)")]
@@ -54,7 +54,8 @@ def add_export_command(app: typer.Typer, name: str, export: ExportTable, help: s
     @runtime.handle_errors
     def export_command(output: Path) -> None:
         fmt = export_format(output)
-        with runtime.open_session() as session:
+        ctx = runtime.context()
+        with ctx.session() as session:
             write_output(output, export(session, fmt))
 
 
@@ -69,8 +70,9 @@ def add_import_command(
 
     def run(file: Path, mode: str, actor: str) -> None:
         content = read_input_file(file)
-        with runtime.open_session() as session:
-            outcome = load(session, runtime.clock(), content, file.name, parse_mode(mode), actor)
+        ctx = runtime.context()
+        with ctx.session() as session:
+            outcome = load(session, ctx.clock, content, file.name, parse_mode(mode), actor)
         print_outcome(outcome)
 
     if by_option:
@@ -86,6 +88,26 @@ def add_import_command(
         @runtime.handle_errors
         def import_command_without_by(file: Path, mode: Mode = "all_or_nothing") -> None:
             run(file, mode, default_actor())
+
+
+def add_table_commands(
+    app: typer.Typer, spec: RegisterSpec[Any], *, prefix: str = "", by_option: bool = True
+) -> None:
+    """``<prefix>import FILE`` and ``<prefix>export OUTPUT`` of a model-mode register, from
+    the same ``import_rows`` and ``export`` its pages and JSON API use (a register without
+    one gets no such command)."""
+    mode = spec.by_model
+    what = spec.title_en
+    if mode.import_rows is not None:
+        add_import_command(
+            app,
+            f"{prefix}import",
+            mode.import_rows,
+            f"Import {what} from CSV (UTF-8/Big5) or XLSX.",
+            by_option=by_option,
+        )
+    if mode.export is not None:
+        add_export_command(app, f"{prefix}export", mode.export, f"Export {what} to .csv or .xlsx.")
 
 
 def optional_date(value: str | None, field: str) -> date | None:

@@ -1,31 +1,29 @@
-"""Shared pages for the registers (IoT, mobile devices, findings, ...).
+"""Pages and table API of a model-mode register (IoT, mobile devices, findings, ...).
 
-A register describes its form fields, its Pydantic input model and its
-service functions in a :class:`RegisterSpec`; :func:`add_register_routes` adds
-the list, create, edit, import and export pages to the domain's router. Forms
-re-show the input with each error beside its field.
+The register is a :class:`~brokerguard.registerkit.spec.RegisterSpec` whose ``mode`` is a
+:class:`~brokerguard.registerkit.spec.ModelMode` (form fields, list columns, the domain's
+service functions); :func:`add_register_routes` adds the list, create, edit, import and
+export pages to the domain's router. Forms re-show the input with each error beside its
+field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from brokerguard.clock import Clock, parse_date
+from brokerguard.clock import parse_date
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.registerkit.files import read_upload
-from brokerguard.registerkit.model_rows import ExportTable, ImportRows
-from brokerguard.registerkit.spec import parse_mode
+from brokerguard.registerkit.spec import FormField, RegisterSpec, parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import MEDIA_TYPES, ImportMode
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
@@ -38,45 +36,6 @@ Writer = Annotated[StaffIdentity, Depends(require_writer())]
 ExportFormat = Annotated[str, Query(pattern="^(csv|xlsx)$")]
 Upload = Annotated[UploadFile, File()]
 UploadMode = Annotated[str, Form(max_length=32)]
-
-
-@dataclass(frozen=True)
-class FormField:
-    """One input of a register form. ``kind``: text, textarea, bool, optbool, date, choice."""
-
-    name: str
-    label: str  # English msgid
-    kind: str = "text"
-    required: bool = False
-    options: tuple[tuple[str, str, str], ...] = ()  # (value, label_zh, label_en)
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class ListColumn:
-    key: str
-    label: str  # English msgid
-    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # value -> (zh, en)
-
-
-@dataclass
-class RegisterSpec(Generic[M]):
-    path: str  # e.g. "/iot/assets"
-    title: str  # English msgid
-    model: type[M]
-    fields: Sequence[FormField]
-    columns: Sequence[ListColumn]
-    list_rows: Callable[[Session], Sequence[BaseModel]]
-    create: Callable[[Session, Clock, M, str], Any]
-    get: Callable[[Session, str], BaseModel] | None = None
-    update: Callable[[Session, Clock, str, M], Any] | None = None
-    import_rows: ImportRows | None = None
-    export: ExportTable | None = None
-    export_name: str = "register"
-    import_help: str = ""
-    links: Sequence[tuple[str, str]] = ()  # (path, English msgid) shown above the list
-    own_list_page: bool = False  # the domain renders the list page itself
-    detail_link: bool = False  # the first column links to ``{path}/{id}``
 
 
 def download(content: bytes, media_type: str, filename: str) -> Response:
@@ -171,15 +130,17 @@ def model_values(record: BaseModel, fields: Sequence[FormField]) -> dict[str, st
 
 def list_table(spec: RegisterSpec[Any]) -> TableSpec[BaseModel]:
     """Search, sort and filter the list's columns (a column with labels is a filter)."""
+    columns = spec.by_model.list_columns
     return column_table(
-        [column.key for column in spec.columns],
+        [column.key for column in columns],
         lambda row, name: getattr(row, name, None),
-        filters={c.key: tuple(c.labels) for c in spec.columns if c.labels},
+        filters={c.key: tuple(c.labels) for c in columns if c.labels},
     )
 
 
 def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
-    """List, create, edit, import and export pages for one register."""
+    """List, create, edit, import and export pages for one model-mode register."""
+    mode = spec.by_model
 
     def show_form(
         request: Request,
@@ -195,16 +156,16 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             status_code=status_code,
         )
 
-    if not spec.own_list_page:
+    if not mode.own_list_page:
 
         @router.get(spec.path)
         def list_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
-            table = table_page(request.query_params, list_table(spec), spec.list_rows(session))
+            table = table_page(request.query_params, list_table(spec), mode.list_rows(session))
             return render(request, "registers/list.html", {"spec": spec, "t": table})
 
     @router.get(f"{spec.path}/new")
     def new_form(request: Request, user: Writer) -> Response:
-        return show_form(request, default_values(spec.model, spec.fields), {}, f"{spec.path}/new")
+        return show_form(request, default_values(spec.model, mode.fields), {}, f"{spec.path}/new")
 
     @router.post(f"{spec.path}/new")
     async def create(
@@ -213,19 +174,19 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
         clock: AppClock,
         user: Writer,
     ) -> Response:
-        values = form_values(spec.fields, await request.form())
-        data, errors = parse_form(spec.model, spec.fields, values)
+        values = form_values(mode.fields, await request.form())
+        data, errors = parse_form(spec.model, mode.fields, values)
         if data is not None:
             try:
-                spec.create(session, clock, data, user.username)
+                mode.create(session, clock, data, user.username)
             except BrokerguardError as exc:
                 errors = {exc.field or "form": exc.message}
             else:
                 return RedirectResponse(spec.path, status_code=303)
         return show_form(request, values, errors, f"{spec.path}/new", status_code=422)
 
-    if spec.get is not None and spec.update is not None:
-        get, update = spec.get, spec.update
+    if mode.get is not None and mode.update is not None:
+        get, update = mode.get, mode.update
 
         @router.get(spec.path + "/{record_id}/edit")
         def edit_form(
@@ -236,7 +197,7 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
         ) -> Response:
             record = get(session, record_id)
             action = f"{spec.path}/{record_id}/edit"
-            return show_form(request, model_values(record, spec.fields), {}, action)
+            return show_form(request, model_values(record, mode.fields), {}, action)
 
         @router.post(spec.path + "/{record_id}/edit")
         async def edit(
@@ -247,8 +208,8 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             user: Writer,
         ) -> Response:
             get(session, record_id)
-            values = form_values(spec.fields, await request.form())
-            data, errors = parse_form(spec.model, spec.fields, values)
+            values = form_values(mode.fields, await request.form())
+            data, errors = parse_form(spec.model, mode.fields, values)
             if data is not None:
                 try:
                     update(session, clock, record_id, data)
@@ -259,8 +220,8 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             action = f"{spec.path}/{record_id}/edit"
             return show_form(request, values, errors, action, status_code=422)
 
-    if spec.import_rows is not None:
-        importer = spec.import_rows
+    if mode.import_rows is not None:
+        importer = mode.import_rows
 
         @router.get(f"{spec.path}/import")
         def import_form(request: Request, user: Writer) -> Response:
@@ -289,14 +250,14 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
                 return render(request, "registers/import.html", context, status_code=422)
             return render(request, "registers/import.html", {"spec": spec, "outcome": outcome})
 
-    if spec.export is not None:
-        exporter = spec.export
+    if mode.export is not None:
+        exporter = mode.export
 
         @router.get(spec.path + "/export.{fmt}")
         def export(fmt: str, session: DbSession, user: CurrentStaff) -> Response:
             if fmt not in MEDIA_TYPES:
                 raise ValidationError("format must be csv or xlsx", field="format")
-            return file_response(exporter(session, fmt), spec.export_name, fmt)
+            return file_response(exporter(session, fmt), spec.key, fmt)
 
 
 def add_table_api(router: APIRouter, path: str, spec: RegisterSpec[Any]) -> None:
@@ -305,17 +266,18 @@ def add_table_api(router: APIRouter, path: str, spec: RegisterSpec[Any]) -> None
 
     Add it before any ``{path}/{id}`` route, so ``export`` is not taken for an id.
     """
-    if spec.export is not None:
-        exporter = spec.export
+    mode = spec.by_model
+    if mode.export is not None:
+        exporter = mode.export
 
         @router.get(f"{path}/export")
         def export_table(
             session: DbSession, user: CurrentStaff, format: ExportFormat = "csv"
         ) -> Response:
-            return file_response(exporter(session, format), spec.export_name, format)
+            return file_response(exporter(session, format), spec.key, format)
 
-    if spec.import_rows is not None:
-        importer = spec.import_rows
+    if mode.import_rows is not None:
+        importer = mode.import_rows
 
         @router.post(f"{path}/import")
         async def import_table(

@@ -1,4 +1,5 @@
-"""The description of one register and the generic operations on it."""
+"""The one description of a register (:class:`RegisterSpec`, in one of two modes) and the
+generic operations on a column-mode register."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.errors import NotFoundError, ValidationError
+from brokerguard.registerkit.model_rows import ExportTable, ImportRows
 from brokerguard.tabular import (
     MEDIA_TYPES,
     Column,
@@ -27,6 +29,7 @@ from brokerguard.tabular import (
 )
 
 M = TypeVar("M")
+P = TypeVar("P", bound=BaseModel)
 
 #: save(session, clock, existing_or_None, parsed_values, actor) -> the saved row
 Saver = Callable[[Session, Clock, Any, dict[str, Any], str], Any]
@@ -55,19 +58,35 @@ def cached_lookup(session: Session, key: tuple[Any, ...], load: Callable[[], T])
 
 
 @dataclass(frozen=True)
-class RegisterSpec(Generic[M]):
-    """One register: ``key`` is its URL/CLI slug (``social-platforms``).
+class FormField:
+    """One input of a model-mode form. ``kind``: text, textarea, bool, optbool, date, choice."""
+
+    name: str
+    label: str  # English msgid
+    kind: str = "text"
+    required: bool = False
+    options: tuple[tuple[str, str, str], ...] = ()  # (value, label_zh, label_en)
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """One column of a model-mode list page."""
+
+    key: str
+    label: str  # English msgid
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # value -> (zh, en)
+
+
+@dataclass(frozen=True)
+class ColumnMode:
+    """Column mode: the register's rows are parsed by :mod:`brokerguard.tabular` columns and
+    saved one by one (``save``); an import answers ``created``/``updated``/``errors``.
 
     ``save`` must check every rule before it changes the row or adds it to the
     session, so a refused row (``ValidationError``) leaves nothing behind.
     """
 
-    key: str
-    #: the short name under its area in URLs and the CLI (``platforms``)
-    path: str
-    title_zh: str
-    title_en: str
-    model: type[M]
     columns: tuple[Column, ...]
     unique: tuple[str, ...]
     save: Saver
@@ -76,13 +95,81 @@ class RegisterSpec(Generic[M]):
     #: the JSON shape of ``to_row``'s dictionary: one entry in the API (truthful OpenAPI)
     row_model: type[BaseModel]
     order_by: Callable[[], Sequence[Any]] = field(default=lambda: ())
-    requirement_ids: tuple[str, ...] = ()
     #: columns shown as long text (textarea) in forms
     long_text: frozenset[str] = frozenset()
     #: columns shown as a choice in forms: name -> allowed values
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: keeps an imported file as evidence (e.g. a training roster); optional
     keep_import: ImportKeeper | None = None
+
+
+@dataclass(frozen=True)
+class ModelMode(Generic[P]):
+    """Model mode: rows and forms are validated into the register's Pydantic input model
+    ``P`` and handed to the domain's service; an import answers
+    ``total``/``loaded``/``rejected``/``errors``."""
+
+    fields: Sequence[FormField]
+    list_columns: Sequence[ListColumn]
+    list_rows: Callable[[Session], Sequence[BaseModel]]
+    create: Callable[[Session, Clock, P, str], Any]
+    get: Callable[[Session, str], BaseModel] | None = None
+    update: Callable[[Session, Clock, str, P], Any] | None = None
+    import_rows: ImportRows | None = None
+    export: ExportTable | None = None
+    import_help: str = ""
+    links: Sequence[tuple[str, str]] = ()  # (path, English msgid) shown above the list
+    own_list_page: bool = False  # the domain renders the list page itself
+    detail_link: bool = False  # the first column links to ``{path}/{id}``
+
+
+@dataclass(frozen=True)
+class RegisterSpec(Generic[M]):
+    """One register, declared once: the API, the pages, the CLI and the CSV/XLSX import and
+    export are all built from it. ``mode`` is the register's answer shape
+    (:class:`ColumnMode` or :class:`ModelMode`).
+
+    ``key`` is its slug (``social-platforms``, ``iot-assets``: export file names, API tags);
+    ``path`` is where it lives: in column mode its short name under its area in URLs and
+    the CLI (``platforms``), in model mode its page URL (``/iot/assets``).
+    """
+
+    key: str
+    path: str
+    title_zh: str
+    title_en: str
+    #: column mode: the ORM class of a row; model mode: the Pydantic input model
+    model: type[M]
+    mode: ColumnMode | ModelMode[Any]
+    requirement_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.mode, ColumnMode | ModelMode):
+            raise TypeError(f"register {self.key!r}: mode must be ColumnMode or ModelMode")
+
+    @property
+    def title(self) -> str:
+        """The English title: the catalogue's msgid."""
+        return self.title_en
+
+    @property
+    def by_columns(self) -> ColumnMode:
+        """The column-mode part; a model-mode register raises naming itself."""
+        if not isinstance(self.mode, ColumnMode):
+            raise TypeError(f"register {self.key!r} is in model mode, not column mode")
+        return self.mode
+
+    @property
+    def by_model(self) -> ModelMode[Any]:
+        """The model-mode part; a column-mode register raises naming itself."""
+        if not isinstance(self.mode, ModelMode):
+            raise TypeError(f"register {self.key!r} is in column mode, not model mode")
+        return self.mode
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """A column-mode register's file and form columns."""
+        return self.by_columns.columns
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -168,7 +255,7 @@ def parse_values(
 def list_items(
     session: Session, spec: RegisterSpec[M], *, limit: int | None = None, offset: int = 0
 ) -> list[M]:
-    statement = select(spec.model).order_by(*spec.order_by()).offset(offset)
+    statement = select(spec.model).order_by(*spec.by_columns.order_by()).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
     return list(session.scalars(statement))
@@ -191,10 +278,11 @@ def create_item(
     session: Session, clock: Clock, spec: RegisterSpec[M], raw: Mapping[str, object], actor: str
 ) -> M:
     values = parse_values(spec, raw)
-    if spec.unique and spec.find(session, values) is not None:
-        key = ", ".join(str(values.get(n)) for n in spec.unique)
-        raise ValidationError(f"an entry with {key} already exists", field=spec.unique[0])
-    row: M = spec.save(session, clock, None, values, actor)
+    rows = spec.by_columns
+    if rows.unique and rows.find(session, values) is not None:
+        key = ", ".join(str(values.get(n)) for n in rows.unique)
+        raise ValidationError(f"an entry with {key} already exists", field=rows.unique[0])
+    row: M = rows.save(session, clock, None, values, actor)
     session.flush()
     return row
 
@@ -207,16 +295,17 @@ def update_item(
     raw: Mapping[str, object],
     actor: str,
 ) -> M:
+    rows = spec.by_columns
     row = get_item(session, spec, item_id)
-    current = spec.to_row(session, row)
-    values = {c.name: current.get(c.name) for c in spec.columns}
+    current = rows.to_row(session, row)
+    values = {c.name: current.get(c.name) for c in rows.columns}
     values.update(parse_values(spec, raw, partial=True))
-    if spec.unique:
-        other = spec.find(session, values)
+    if rows.unique:
+        other = rows.find(session, values)
         if other is not None and other is not row:
-            key = ", ".join(str(values.get(n)) for n in spec.unique)
-            raise ValidationError(f"an entry with {key} already exists", field=spec.unique[0])
-    saved: M = spec.save(session, clock, row, values, actor)
+            key = ", ".join(str(values.get(n)) for n in rows.unique)
+            raise ValidationError(f"an entry with {key} already exists", field=rows.unique[0])
+    saved: M = rows.save(session, clock, row, values, actor)
     session.flush()
     return saved
 
@@ -237,7 +326,8 @@ def import_items(
     ``all_or_nothing`` loads nothing when any row fails (parsing or the register's
     own rules); ``valid_rows`` loads the good rows and reports the others.
     """
-    table = read_table(content, filename, spec.columns, unique=spec.unique)
+    rows = spec.by_columns
+    table = read_table(content, filename, rows.columns, unique=rows.unique)
     summary = ImportSummary(total=table.total, errors=list(table.errors))
     if summary.errors and mode is ImportMode.all_or_nothing:
         raise ImportRejectedError(summary.errors, table.total)
@@ -248,10 +338,10 @@ def import_items(
         # not see this import's pending rows: no flush per row
         with session.no_autoflush:
             for values, line in zip(table.rows, table.lines, strict=True):
-                existing = spec.find(session, values) if spec.unique else None
+                existing = rows.find(session, values) if rows.unique else None
                 try:
                     # savers validate before they change anything: a refused row leaves no trace
-                    spec.save(session, clock, existing, values, actor)
+                    rows.save(session, clock, existing, values, actor)
                 except ValidationError as exc:
                     summary.errors.append(RowError(line, exc.field, exc.message))
                     continue
@@ -268,13 +358,13 @@ def import_items(
     savepoint.commit()
     session.flush()
     loaded = summary.created + summary.updated
-    if settings is not None and spec.keep_import is not None and loaded:
+    if settings is not None and rows.keep_import is not None and loaded:
         accepted = [
             values
             for values, line in zip(table.rows, table.lines, strict=True)
             if line not in {e.line for e in summary.errors}
         ]
-        summary.evidence_ref = spec.keep_import(
+        summary.evidence_ref = rows.keep_import(
             session, clock, settings, content, filename, accepted, actor
         )
     summary.errors.sort(key=lambda e: e.line)
@@ -284,8 +374,8 @@ def import_items(
 def export_rows(
     session: Session, spec: RegisterSpec[Any], *, limit: int | None = None, offset: int = 0
 ) -> list[dict[str, Any]]:
-    rows = list_items(session, spec, limit=limit, offset=offset)
-    return [spec.to_row(session, row) for row in rows]
+    to_row = spec.by_columns.to_row
+    return [to_row(session, row) for row in list_items(session, spec, limit=limit, offset=offset)]
 
 
 def table_file(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Annotated, Any
 
@@ -54,8 +54,11 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
     """``GET/POST /<key>``, ``GET/PUT /<key>/{id}``, ``POST /<key>/import``, ``GET .../export``."""
     base = f"/{spec.path}"
     tag: list[str | Enum] = [spec.key]
+    rows = spec.by_columns
+    row_model = rows.row_model
+    to_row = rows.to_row
 
-    page = RegisterPage[spec.row_model]  # type: ignore[name-defined]
+    page = RegisterPage[row_model]  # type: ignore[valid-type]
 
     @router.get(
         base,
@@ -77,32 +80,28 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
         }
 
     @router.post(
-        base, tags=tag, status_code=201, name=f"{spec.key}-create", response_model=spec.row_model
+        base, tags=tag, status_code=201, name=f"{spec.key}-create", response_model=row_model
     )
     def create_api(
         body: ItemBody, session: DbSession, clock: AppClock, user: Writer
     ) -> dict[str, Any]:
         row = create_item(session, clock, spec, body.values, user.username)
-        return spec.to_row(session, row)
+        return to_row(session, row)
 
     @router.get(base + "/export", tags=tag, name=f"{spec.key}-export")
     def export_api(session: DbSession, user: CurrentStaff, format: str = "csv") -> Response:
         return download(*export_items(session, spec, format[:10]))
 
-    @router.get(
-        base + "/{item_id}", tags=tag, name=f"{spec.key}-get", response_model=spec.row_model
-    )
+    @router.get(base + "/{item_id}", tags=tag, name=f"{spec.key}-get", response_model=row_model)
     def get_api(item_id: str, session: DbSession, user: CurrentStaff) -> dict[str, Any]:
-        return spec.to_row(session, get_item(session, spec, item_id))
+        return to_row(session, get_item(session, spec, item_id))
 
-    @router.put(
-        base + "/{item_id}", tags=tag, name=f"{spec.key}-update", response_model=spec.row_model
-    )
+    @router.put(base + "/{item_id}", tags=tag, name=f"{spec.key}-update", response_model=row_model)
     def update_api(
         item_id: str, body: ItemBody, session: DbSession, clock: AppClock, user: Writer
     ) -> dict[str, Any]:
         row = update_item(session, clock, spec, item_id, body.values, user.username)
-        return spec.to_row(session, row)
+        return to_row(session, row)
 
     @router.post(base + "/import", tags=tag, name=f"{spec.key}-import")
     async def import_api(
@@ -150,7 +149,7 @@ def add_register_views(
     table: TableSpec[dict[str, str]] = column_table(
         [column.name for column in spec.columns],
         lambda row, name: row.get(name),
-        filters=spec.options,
+        filters=spec.by_columns.options,
     )
 
     def page(
@@ -238,24 +237,30 @@ def add_register_views(
             return page(request, session, summary=report, status_code=exc.status_code)
         return page(request, session, summary=summary.as_dict())
 
+    def edit_form(
+        request: Request,
+        item_id: str,
+        values: Mapping[str, object],
+        errors: dict[str, str] | None = None,
+        *,
+        status_code: int = 200,
+    ) -> Response:
+        context = {
+            "spec": spec,
+            "base": link,
+            "item_id": item_id,
+            "values": values,
+            "errors": errors or {},
+            "value_labels": VALUE_LABELS,
+        }
+        return render(request, "registerkit/edit.html", context, status_code=status_code)
+
     @router.get(base + "/{item_id}/edit")
     def edit_page(
         item_id: str, request: Request, session: DbSession, user: CurrentStaff
     ) -> Response:
         row = get_item(session, spec, item_id)
-        values = display_row(spec.to_row(session, row))
-        return render(
-            request,
-            "registerkit/edit.html",
-            {
-                "spec": spec,
-                "base": link,
-                "item_id": item_id,
-                "values": values,
-                "errors": {},
-                "value_labels": VALUE_LABELS,
-            },
-        )
+        return edit_form(request, item_id, display_row(spec.by_columns.to_row(session, row)))
 
     @router.post(base + "/{item_id}/edit")
     async def edit_submit(
@@ -267,19 +272,8 @@ def add_register_views(
             with session.begin_nested():
                 update_item(session, clock, spec, item_id, values, user.username)
         except ValidationError as exc:
-            return render(
-                request,
-                "registerkit/edit.html",
-                {
-                    "spec": spec,
-                    "base": link,
-                    "item_id": item_id,
-                    "values": values,
-                    "value_labels": VALUE_LABELS,
-                    "errors": {exc.field or "_": exc.message},
-                },
-                status_code=422,
-            )
+            errors = {exc.field or "_": exc.message}
+            return edit_form(request, item_id, values, errors, status_code=422)
         return RedirectResponse(link, status_code=303)
 
 

@@ -31,11 +31,12 @@ def report(
         raise ValidationError(f"--lang must be one of {', '.join(LANGUAGES)}", field="lang")
     if output is not None and output.exists() and output.is_dir():
         raise ValidationError(f"{output} is a folder; name a file", field="output")
+    ctx = runtime.context()
     if assess:
-        with runtime.open_session() as session:
-            run_assessment(session, runtime.settings(), runtime.clock(), triggered_by="cli:report")
-    with runtime.open_session() as session:
-        data = build_report(session, runtime.settings(), runtime.clock(), lang)
+        with ctx.session() as session:
+            run_assessment(session, ctx.settings, ctx.clock, triggered_by="cli:report")
+    with ctx.session() as session:
+        data = build_report(session, ctx.settings, ctx.clock, lang)
     target = output or Path("reports") / default_filename(data, fmt)
     written = write_report(data, fmt, target)
     typer.echo(str(written))

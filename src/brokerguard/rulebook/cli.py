@@ -200,7 +200,8 @@ def _emit(target: Path | None, text: str) -> None:
 def _assessment_results_text(run_id: str | None) -> tuple[str, str]:
     from brokerguard.assessment.service import get_snapshot, latest_snapshot
 
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         if run_id is None:
             snapshot = latest_snapshot(session, full_scope_only=False)
             if snapshot is None:
@@ -209,7 +210,7 @@ def _assessment_results_text(run_id: str | None) -> tuple[str, str]:
                 )
         else:
             snapshot = get_snapshot(session, run_id)
-    document = assessment_results(snapshot, load_rulebook(), generated_at=runtime.clock().now())
+    document = assessment_results(snapshot, load_rulebook(), generated_at=ctx.clock.now())
     return dumps(document), f"run {snapshot.run_id}, {len(snapshot.requirements)} findings"
 
 

@@ -26,7 +26,8 @@ app.add_typer(posts, name="posts")
 @posts.command("list")
 @runtime.handle_errors
 def posts_list(status: Annotated[str | None, typer.Option()] = None) -> None:
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         rows = [
             service.post_summary(session, p) for p in service.list_posts(session, status=status)
         ]
@@ -47,9 +48,10 @@ def posts_draft(
         body = body_file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ValidationError("--body-file is not UTF-8 text", field="body") from None
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         row = service.draft_post(
-            session, runtime.clock(), account=account, title=title, body=body, actor=author
+            session, ctx.clock, account=account, title=title, body=body, actor=author
         )
         runtime.console.print(f"draft {row.id}")
 
@@ -62,14 +64,15 @@ def posts_review(
     reviewer: Annotated[str, typer.Option()],
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         apply_decision(
             decision,
             approve=lambda: service.approve_post(
-                session, runtime.clock(), post_id, approver=reviewer, note=note
+                session, ctx.clock, post_id, approver=reviewer, note=note
             ),
             reject=lambda: service.reject_post(
-                session, runtime.clock(), post_id, approver=reviewer, note=note
+                session, ctx.clock, post_id, approver=reviewer, note=note
             ),
         )
     runtime.console.print(f"{decision}d {post_id}")
@@ -82,8 +85,9 @@ def posts_publish(
     publisher: Annotated[str, typer.Option()],
     url: Annotated[str, typer.Option()] = "",
 ) -> None:
-    with runtime.open_session() as session:
-        service.publish_post(session, runtime.clock(), post_id, publisher=publisher, url=url)
+    ctx = runtime.context()
+    with ctx.session() as session:
+        service.publish_post(session, ctx.clock, post_id, publisher=publisher, url=url)
     runtime.console.print(f"published {post_id}")
 
 
@@ -95,11 +99,12 @@ def profile_command(
     ] = None,
 ) -> None:
     """Show, or with --set change, what every official account must disclose."""
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         if values:
             current = service.profile_dict(service.get_profile(session))
             current.update({k: str(v) for k, v in parse_assignments(values).items()})
-            service.set_profile(session, runtime.clock(), current, "cli")
+            service.set_profile(session, ctx.clock, current, "cli")
         data = service.profile_dict(service.get_profile(session))
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -108,10 +113,11 @@ def profile_command(
 @runtime.handle_errors
 def check_disclosures() -> None:
     """Fetch every active official account's page; exit 1 when one lacks an item."""
-    cfg = runtime.settings().social
+    ctx = runtime.context()
+    cfg = ctx.settings.social
     policy = FetchPolicy(timeout_s=cfg.fetch_timeout_s, max_bytes=cfg.fetch_max_bytes)
-    with runtime.open_session() as session:
-        rows = service.check_all_disclosures(session, runtime.clock(), policy=policy)
+    with ctx.session() as session:
+        rows = service.check_all_disclosures(session, ctx.clock, policy=policy)
         summaries = [service.check_summary(session, r) for r in rows]
     for item in summaries:
         runtime.console.print(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from brokerguard.clock import Clock, today
 from brokerguard.errors import ValidationError
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
-from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
+from brokerguard.registerkit.spec import ColumnMode, RegisterSpec, cached_lookup
 from brokerguard.social.models import AccountAdmin, MonitoringEntry, OfficialAccount, SocialPlatform
 from brokerguard.social.schemas import AccountRow, AdminRow, MonitoringRow, PlatformRow
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_optional_date, text
@@ -128,21 +128,23 @@ PLATFORMS: RegisterSpec[SocialPlatform] = RegisterSpec(
     title_zh="社群媒體平台風險分級",
     title_en="Social-media platform risk register",
     model=SocialPlatform,
-    columns=PLATFORM_COLUMNS,
-    unique=("name",),
-    save=_save_platform,
-    find=_find_platform,
-    to_row=column_row(PLATFORM_COLUMNS),
-    row_model=PlatformRow,
-    order_by=lambda: (SocialPlatform.name,),
+    mode=ColumnMode(
+        columns=PLATFORM_COLUMNS,
+        unique=("name",),
+        save=_save_platform,
+        find=_find_platform,
+        to_row=column_row(PLATFORM_COLUMNS),
+        row_model=PlatformRow,
+        order_by=lambda: (SocialPlatform.name,),
+        long_text=frozenset({"controls"}),
+        options={
+            "staff_use_allowed": YES_NO,
+            "risk_data_leakage": LEVELS,
+            "risk_social_engineering": LEVELS,
+            "risk_malware": LEVELS,
+        },
+    ),
     requirement_ids=("A5.2",),
-    long_text=frozenset({"controls"}),
-    options={
-        "staff_use_allowed": YES_NO,
-        "risk_data_leakage": LEVELS,
-        "risk_social_engineering": LEVELS,
-        "risk_malware": LEVELS,
-    },
 )
 
 # --- official accounts ---------------------------------------------------------------
@@ -205,16 +207,18 @@ ACCOUNTS: RegisterSpec[OfficialAccount] = RegisterSpec(
     title_zh="官方帳號清冊",
     title_en="Official accounts",
     model=OfficialAccount,
-    columns=ACCOUNT_COLUMNS,
-    unique=("name",),
-    save=_save_account,
-    find=_find_account,
-    to_row=column_row(ACCOUNT_COLUMNS),
-    row_model=AccountRow,
-    order_by=lambda: (OfficialAccount.platform, OfficialAccount.name),
+    mode=ColumnMode(
+        columns=ACCOUNT_COLUMNS,
+        unique=("name",),
+        save=_save_account,
+        find=_find_account,
+        to_row=column_row(ACCOUNT_COLUMNS),
+        row_model=AccountRow,
+        order_by=lambda: (OfficialAccount.platform, OfficialAccount.name),
+        long_text=frozenset({"privacy_risks"}),
+        options={"active": YES_NO},
+    ),
     requirement_ids=("A5.3.1",),
-    long_text=frozenset({"privacy_risks"}),
-    options={"active": YES_NO},
 )
 
 
@@ -294,15 +298,17 @@ ADMINS: RegisterSpec[AccountAdmin] = RegisterSpec(
     title_zh="官方帳號管理權限",
     title_en="Official-account administrators",
     model=AccountAdmin,
-    columns=ADMIN_COLUMNS,
-    unique=("account", "admin"),
-    save=_save_admin,
-    find=_find_admin,
-    to_row=_admin_row,
-    row_model=AdminRow,
-    order_by=lambda: (AccountAdmin.account_id, AccountAdmin.admin),
+    mode=ColumnMode(
+        columns=ADMIN_COLUMNS,
+        unique=("account", "admin"),
+        save=_save_admin,
+        find=_find_admin,
+        to_row=_admin_row,
+        row_model=AdminRow,
+        order_by=lambda: (AccountAdmin.account_id, AccountAdmin.admin),
+        options={"permission": PERMISSIONS, "mfa_enabled": YES_NO},
+    ),
     requirement_ids=("A5.3.3",),
-    options={"permission": PERMISSIONS, "mfa_enabled": YES_NO},
 )
 
 # --- monitoring log ------------------------------------------------------------------
@@ -401,16 +407,18 @@ MONITORING: RegisterSpec[MonitoringEntry] = RegisterSpec(
     title_zh="官方帳號監看紀錄",
     title_en="Official-account monitoring log",
     model=MonitoringEntry,
-    columns=MONITORING_COLUMNS,
-    unique=("account", "observed_on", "summary"),
-    save=_save_monitoring,
-    find=_find_monitoring,
-    to_row=_monitoring_row,
-    row_model=MonitoringRow,
-    order_by=lambda: (MonitoringEntry.observed_on.desc(),),
+    mode=ColumnMode(
+        columns=MONITORING_COLUMNS,
+        unique=("account", "observed_on", "summary"),
+        save=_save_monitoring,
+        find=_find_monitoring,
+        to_row=_monitoring_row,
+        row_model=MonitoringRow,
+        order_by=lambda: (MonitoringEntry.observed_on.desc(),),
+        long_text=frozenset({"summary", "action"}),
+        options={"kind": MONITORING_KINDS, "status": MONITORING_STATUSES},
+    ),
     requirement_ids=("A5.4.1",),
-    long_text=frozenset({"summary", "action"}),
-    options={"kind": MONITORING_KINDS, "status": MONITORING_STATUSES},
 )
 
 REGISTERS: tuple[RegisterSpec[Any], ...] = (PLATFORMS, ACCOUNTS, ADMINS, MONITORING)

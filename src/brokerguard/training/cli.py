@@ -35,8 +35,9 @@ def _topic(value: str | None) -> str | None:
 def completion(topic: Annotated[str | None, typer.Option(help=", ".join(TOPICS))] = None) -> None:
     """Completion per unit."""
     chosen = _topic(topic)
-    day = today(runtime.clock())
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    day = today(ctx.clock)
+    with ctx.session() as session:
         statuses = course_statuses(session, day, topic=chosen)
     table = Table(title=f"Completion as of {day}")
     for name in ("unit", "required", "current", "%"):
@@ -53,8 +54,9 @@ def overdue_command(
 ) -> None:
     """List people whose training is overdue; exit 1 when anyone is."""
     chosen = _topic(topic)
-    day = today(runtime.clock())
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    day = today(ctx.clock)
+    with ctx.session() as session:
         late = overdue(course_statuses(session, day, topic=chosen), day)
     for item in late:
         due = item.due_on.isoformat() if item.due_on else "never trained"

@@ -15,7 +15,7 @@ from brokerguard.clock import Clock, today
 from brokerguard.config import Settings
 from brokerguard.errors import ValidationError
 from brokerguard.registerkit.rows import column_row, find_by, row_or_new, stamp
-from brokerguard.registerkit.spec import RegisterSpec, cached_lookup
+from brokerguard.registerkit.spec import ColumnMode, RegisterSpec, cached_lookup
 from brokerguard.tabular import Column, choice, parse_bool, parse_date, parse_int, text
 from brokerguard.training.models import TrainingAttendance, TrainingCourse, TrainingPerson
 from brokerguard.training.schemas import AttendanceRow, CourseRow, PersonRow
@@ -108,15 +108,17 @@ PEOPLE: RegisterSpec[TrainingPerson] = RegisterSpec(
     title_zh="人員名冊",
     title_en="People",
     model=TrainingPerson,
-    columns=PERSON_COLUMNS,
-    unique=("employee_id",),
-    save=_save_person,
-    find=_find_person,
-    to_row=column_row(PERSON_COLUMNS),
-    row_model=PersonRow,
-    order_by=lambda: (TrainingPerson.unit, TrainingPerson.employee_id),
+    mode=ColumnMode(
+        columns=PERSON_COLUMNS,
+        unique=("employee_id",),
+        save=_save_person,
+        find=_find_person,
+        to_row=column_row(PERSON_COLUMNS),
+        row_model=PersonRow,
+        order_by=lambda: (TrainingPerson.unit, TrainingPerson.employee_id),
+        options={"active": YES_NO},
+    ),
     requirement_ids=("A7.4", "A10.2"),
-    options={"active": YES_NO},
 )
 
 # --- courses -------------------------------------------------------------------------
@@ -180,15 +182,17 @@ COURSES: RegisterSpec[TrainingCourse] = RegisterSpec(
     title_zh="教育訓練課程",
     title_en="Training courses",
     model=TrainingCourse,
-    columns=COURSE_COLUMNS,
-    unique=("code",),
-    save=_save_course,
-    find=_find_course,
-    to_row=column_row(COURSE_COLUMNS),
-    row_model=CourseRow,
-    order_by=lambda: (TrainingCourse.topic, TrainingCourse.code),
+    mode=ColumnMode(
+        columns=COURSE_COLUMNS,
+        unique=("code",),
+        save=_save_course,
+        find=_find_course,
+        to_row=column_row(COURSE_COLUMNS),
+        row_model=CourseRow,
+        order_by=lambda: (TrainingCourse.topic, TrainingCourse.code),
+        options={"topic": TOPICS, "active": YES_NO},
+    ),
     requirement_ids=("A7.4", "A10.2"),
-    options={"topic": TOPICS, "active": YES_NO},
 )
 
 # --- attendance ----------------------------------------------------------------------
@@ -295,15 +299,17 @@ ATTENDANCE: RegisterSpec[TrainingAttendance] = RegisterSpec(
     title_zh="上課紀錄",
     title_en="Attendance",
     model=TrainingAttendance,
-    columns=ATTENDANCE_COLUMNS,
-    unique=("employee_id", "course_code", "completed_on"),
-    save=_save_attendance,
-    find=_find_attendance,
-    to_row=_attendance_row,
-    row_model=AttendanceRow,
-    order_by=lambda: (TrainingAttendance.completed_on.desc(),),
+    mode=ColumnMode(
+        columns=ATTENDANCE_COLUMNS,
+        unique=("employee_id", "course_code", "completed_on"),
+        save=_save_attendance,
+        find=_find_attendance,
+        to_row=_attendance_row,
+        row_model=AttendanceRow,
+        order_by=lambda: (TrainingAttendance.completed_on.desc(),),
+        keep_import=_keep_roster,
+    ),
     requirement_ids=("A7.4", "A10.2"),
-    keep_import=_keep_roster,
 )
 
 REGISTERS: tuple[RegisterSpec[Any], ...] = (PEOPLE, COURSES, ATTENDANCE)

@@ -45,8 +45,9 @@ def _print_report(report: RunReport, as_json: bool) -> None:
 def list_jobs(as_json: Json = False) -> None:
     """Every declared job: schedule (Asia/Taipei), last run and status, next run."""
     runner = _runner()
-    with runtime.open_session() as session:
-        rows = job_overview(session, runner.jobs, runtime.clock().now())
+    ctx = runtime.context()
+    with ctx.session() as session:
+        rows = job_overview(session, runner.jobs, ctx.clock.now())
     for row in rows:
         if as_json:
             typer.echo(json.dumps(row.as_json(), ensure_ascii=False))

@@ -66,7 +66,8 @@ def add_log_command(
         raise ValidationError("--origin applies to --api static only", field="origin")
     if origin and (len(origin) > 512 or any(c.isspace() or c == "+" for c in origin)):
         raise ValidationError("--origin: at most 512 characters, no spaces or '+'", field="origin")
-    with http_client() as http, runtime.open_session() as session:
+    ctx = runtime.context()
+    with http_client() as http, ctx.session() as session:
         client: LogSource = (
             StaticCTClient(url, http, origin=origin)
             if api == "static"
@@ -75,7 +76,7 @@ def add_log_command(
         try:
             record = add_log(
                 session,
-                runtime.clock(),
+                ctx.clock,
                 name=name,
                 url=url,
                 public_key_pem=pem,
@@ -113,12 +114,11 @@ def poll_command(
     from brokerguard.phishing.cli import _brands
 
     scorer = scorer_for(_brands(brands))
+    ctx = runtime.context()
     failed = False
     with http_client() as http:
         while True:
-            for result in poll_all(
-                runtime.open_session, runtime.clock(), scorer, http, max_entries=max_entries
-            ):
+            for result in poll_all(ctx.session, ctx.clock, scorer, http, max_entries=max_entries):
                 for flag in result.flags:
                     if as_json:
                         _emit(flag.as_dict())
@@ -156,7 +156,8 @@ def logs_command(
     """Each followed log with its verified size and last poll."""
     from brokerguard.phishing.ct.monitor import followed_logs
 
-    with runtime.open_session() as session:
+    ctx = runtime.context()
+    with ctx.session() as session:
         for log in followed_logs(session):
             row = {
                 "log": log.name,
@@ -195,9 +196,10 @@ def import_log_list_command(
         runtime.err_console.print(
             f"skipped {refused.description}: {refused.reason}", highlight=False
         )
-    clock = runtime.clock()
+    ctx = runtime.context()
+    clock = ctx.clock
     added = 0
-    with runtime.open_session() as session:
+    with ctx.session() as session:
         for log in listed:
             if session.scalar(select(CTLog.id).where(CTLog.name == log.name)) is not None:
                 runtime.err_console.print(f"already followed: {log.name}", highlight=False)
