@@ -9,13 +9,18 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from brokerguard.audit.web import record_customer_read
-from brokerguard.deepfake import service
+from brokerguard.deepfake import service, uploads
 from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
-from brokerguard.deepfake.schemas import OtpVerifiedOut, VideoSessionListOut, VideoSessionOut
+from brokerguard.deepfake.schemas import (
+    OtpVerifiedOut,
+    SessionAnalysisOut,
+    VideoSessionListOut,
+    VideoSessionOut,
+)
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.inputs import InputModel
 from brokerguard.registerkit.files import read_upload
@@ -30,6 +35,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_writer,
+    run_unit_of_work,
 )
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
@@ -230,6 +236,67 @@ async def recording_api(
     content = await read_upload(file, cfg.max_recording_bytes)
     row = service.attach_recording(session, clock, cfg, session_id, content, detector)
     return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/analysis", status_code=202, response_model=SessionAnalysisOut)
+async def analysis_upload_api(
+    session_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Writer,
+    recording: Annotated[UploadFile, File()],
+    id_photo: Annotated[UploadFile, File()],
+) -> dict[str, Any]:
+    """Upload the recording and the ID photo for automatic analysis (A10.1).
+
+    Both are checked by content and stored (SHA-256); the worker analyses the recording
+    against the session's own challenge schedule. 202 with the upload ``pending``; follow
+    it with ``GET .../analysis``. Replaces an earlier upload while the session is in
+    progress; 409 once it is approved or rejected.
+    """
+    cfg = settings.deepfake
+    content = await recording.read(cfg.max_recording_bytes + 1)
+    photo = await id_photo.read(uploads.MAX_PHOTO_READ)
+
+    def submit() -> dict[str, Any]:
+        row = uploads.submit_recording(
+            session,
+            clock,
+            settings,
+            session_id,
+            recording=content,
+            id_photo=photo,
+            actor=user.username,
+        )
+        return uploads.session_analysis(session, service.get_session(session, row.session_id))
+
+    return await run_unit_of_work(session, submit)
+
+
+@router.get("/sessions/{session_id}/analysis", response_model=SessionAnalysisOut)
+def analysis_get_api(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    user: CurrentStaff,
+) -> dict[str, Any]:
+    """The state of the latest upload (pending, running, done, failed) and the analysis."""
+    row = service.get_session(session, session_id)
+    data = uploads.session_analysis(session, row)
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=user.username,
+        function="deepfake.sessions.analysis",
+        customer_ids=[row.customer_ref],
+        result=repr(data).encode(),
+        system=AUDIT_SYSTEM,
+    )
+    return data
 
 
 @router.post("/sessions/{session_id}/recording-digest", response_model=VideoSessionOut)
