@@ -359,7 +359,7 @@ def test_recording_limits_are_settings(
         settings = Settings(
             database_url=engine.url.render_as_string(hide_password=False),
             data_dir=tmp_path / "var",
-            deepfake=limits,  # type: ignore[arg-type]
+            deepfake=limits,
         )
         with TestClient(
             create_app(settings, engine=engine, clock=clock), base_url="http://127.0.0.1"

@@ -279,7 +279,9 @@ def _finish(
     result: AnalysisReport | BrokerguardError,
 ) -> str:
     """Keep the outcome, unless the upload was replaced or taken over meanwhile."""
-    upload = session.get(RecordingUpload, claim.upload_id, with_for_update=True)
+    upload = session.get(
+        RecordingUpload, claim.upload_id, with_for_update=True, populate_existing=True
+    )
     if upload is None or upload.state != RUNNING or upload.attempts != claim.attempt:
         return SUPERSEDED
     row = service.get_session(session, upload.session_id)
