@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import av
+import httpx
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -30,7 +31,7 @@ from brokerguard.staff.roles import Role
 from tests.conftest import sign_in
 from tests.deepfake.conftest import SCHEDULE, ClipMaker
 from tests.deepfake.test_automatic import cached_analyser
-from tests.deepfake.test_service import CFG, CapturingSender
+from tests.deepfake.test_service import manual_steps
 from tests.house_helpers import switch_user
 from tests.worker.helpers import run_job
 
@@ -52,19 +53,7 @@ def start(engine: Engine, clock: FixedClock, *, steps: bool = True) -> str:
             schedule=SCHEDULE,
         )
         if steps:
-            sender = CapturingSender()
-            service.send_otp(
-                session,
-                clock,
-                CFG,
-                sender,
-                row.id,
-                channel="sms",
-                registered_destination="0912345678",
-            )
-            assert service.verify_otp(session, clock, CFG, row.id, sender.sent[-1][2]).verified
-            service.record_challenges(session, clock, row.id, [True, True, True], "op-amy")
-            service.record_id_photo(session, clock, row.id, result="match", note="", actor="op-amy")
+            manual_steps(session, clock, row)
         return row.id
 
 
@@ -72,6 +61,15 @@ def files(
     recording: bytes, photo: bytes, name: str = "call.mp4"
 ) -> dict[str, tuple[str, bytes, str]]:
     return {"recording": (name, recording, MP4), "id_photo": ("id.png", photo, "image/png")}
+
+
+def post_clip(client: TestClient, clips: ClipMaker, sid: str, kind: str) -> httpx.Response:
+    """Upload the synthetic clip ``kind`` with the astronaut's photo as the ID photo."""
+    photo = clips.photo("astronaut").read_bytes()
+    answer: httpx.Response = client.post(
+        f"{API}/{sid}/analysis", files=files(clips.clip(kind).read_bytes(), photo)
+    )
+    return answer
 
 
 def unit_of_work(engine: Engine) -> AbstractContextManager[Session]:
@@ -167,17 +165,11 @@ def test_a_second_upload_replaces_the_first_before_approval(
 ) -> None:
     sid = start(engine, clock)
     sign_in(client, engine, clock, Role.security, username="op-amy")
-    photo = clips.photo("astronaut").read_bytes()
-    first = client.post(
-        f"{API}/{sid}/analysis", files=files(clips.clip("still_replay").read_bytes(), photo)
-    )
-    assert first.status_code == 202
+    assert post_clip(client, clips, sid, "still_replay").status_code == 202
     assert analyse_queue(engine, clock, settings).failed == 0
     assert client.get(f"{API}/{sid}/analysis").json()["analysis_verdict"] == "fail"
     clock.advance(timedelta(minutes=1))
-    second = client.post(
-        f"{API}/{sid}/analysis", files=files(clips.clip("rotated_face").read_bytes(), photo)
-    )
+    second = post_clip(client, clips, sid, "rotated_face")
     assert second.status_code == 202
     # the earlier verdict no longer counts; the earlier upload is kept, superseded
     assert second.json()["analysis_verdict"] is None
@@ -193,18 +185,12 @@ def test_an_upload_replaced_while_it_runs_keeps_no_result(
 ) -> None:
     sid = start(engine, clock)
     sign_in(client, engine, clock, Role.security, username="op-amy")
-    photo = clips.photo("astronaut").read_bytes()
-    client.post(
-        f"{API}/{sid}/analysis", files=files(clips.clip("rotated_face").read_bytes(), photo)
-    )
+    assert post_clip(client, clips, sid, "rotated_face").status_code == 202
     with unit_of_work(engine) as session:
         claim = uploads.claim_next(session, clock, 60)
     assert claim is not None and claim.attempt == 1
     clock.advance(timedelta(seconds=5))
-    replaced = client.post(
-        f"{API}/{sid}/analysis", files=files(clips.clip("still_replay").read_bytes(), photo)
-    )
-    assert replaced.status_code == 202
+    assert post_clip(client, clips, sid, "still_replay").status_code == 202
     result = uploads._analyse(settings, claim, cached_analyser)
     with unit_of_work(engine) as session:
         assert uploads._finish(session, clock, settings, claim, result) == "superseded"
@@ -216,8 +202,7 @@ def test_a_dead_worker_s_upload_is_taken_again_then_failed(
 ) -> None:
     sid = start(engine, clock)
     sign_in(client, engine, clock, Role.security, username="op-amy")
-    photo = clips.photo("astronaut").read_bytes()
-    client.post(f"{API}/{sid}/analysis", files=files(clips.clip("no_face").read_bytes(), photo))
+    assert post_clip(client, clips, sid, "no_face").status_code == 202
     attempts = []
     for _ in range(uploads.MAX_ATTEMPTS):
         with unit_of_work(engine) as session:
@@ -380,10 +365,7 @@ def test_a_recording_digest_from_the_video_platform_is_not_replaced(
     assert (
         client.post(f"{API}/{sid}/recording-digest", json={"sha256": "ab" * 32}).status_code == 200
     )
-    answer = client.post(
-        f"{API}/{sid}/analysis",
-        files=files(clips.clip("rotated_face").read_bytes(), clips.photo("astronaut").read_bytes()),
-    )
+    answer = post_clip(client, clips, sid, "rotated_face")
     assert answer.status_code == 409 and answer.json()["error"]["field"] == "recording"
 
 

@@ -7,10 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from brokerguard.audit.web import record_customer_read
+from brokerguard.clock import Clock
+from brokerguard.config import Settings
 from brokerguard.deepfake import service, uploads
 from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
+from brokerguard.deepfake.audit import record_session_read
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
@@ -152,15 +156,15 @@ def get_api(
 ) -> dict[str, Any]:
     row = service.get_session(session, session_id)
     summary = service.session_summary(row)
-    record_customer_read(
+    shown = sorted(summary.items())
+    record_session_read(
         sink,
         request,
         clock,
+        row,
         actor=user.username,
         function="deepfake.sessions.get",
-        customer_ids=[row.customer_ref],
-        result=repr(sorted(summary.items())).encode(),
-        system=AUDIT_SYSTEM,
+        shown=shown,
     )
     return summary
 
@@ -255,23 +259,38 @@ async def analysis_upload_api(
     it with ``GET .../analysis``. Replaces an earlier upload while the session is in
     progress; 409 once it is approved or rejected.
     """
+    await submit_upload(session, clock, settings, session_id, recording, id_photo, user.username)
+    return uploads.session_analysis(session, service.get_session(session, session_id))
+
+
+async def submit_upload(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    session_id: str,
+    recording: UploadFile | None,
+    id_photo: UploadFile | None,
+    actor: str,
+) -> None:
+    """Read both files (at most one byte over their limits) and queue them for analysis,
+    committed in one trip to the thread pool; a refusal leaves nothing behind."""
     cfg = settings.deepfake
-    content = await recording.read(cfg.max_recording_bytes + 1)
-    photo = await id_photo.read(uploads.MAX_PHOTO_READ)
+    content = await recording.read(cfg.max_recording_bytes + 1) if recording else b""
+    photo = await id_photo.read(uploads.MAX_PHOTO_READ) if id_photo else b""
 
-    def submit() -> dict[str, Any]:
-        row = uploads.submit_recording(
-            session,
-            clock,
-            settings,
-            session_id,
-            recording=content,
-            id_photo=photo,
-            actor=user.username,
-        )
-        return uploads.session_analysis(session, service.get_session(session, row.session_id))
+    def submit() -> None:
+        with session.begin_nested():
+            uploads.submit_recording(
+                session,
+                clock,
+                settings,
+                session_id,
+                recording=content,
+                id_photo=photo,
+                actor=actor,
+            )
 
-    return await run_unit_of_work(session, submit)
+    await run_unit_of_work(session, submit)
 
 
 @router.get("/sessions/{session_id}/analysis", response_model=SessionAnalysisOut)
@@ -286,15 +305,9 @@ def analysis_get_api(
     """The state of the latest upload (pending, running, done, failed) and the analysis."""
     row = service.get_session(session, session_id)
     data = uploads.session_analysis(session, row)
-    record_customer_read(
-        sink,
-        request,
-        clock,
-        actor=user.username,
-        function="deepfake.sessions.analysis",
-        customer_ids=[row.customer_ref],
-        result=repr(data).encode(),
-        system=AUDIT_SYSTEM,
+    function = "deepfake.sessions.analysis"
+    record_session_read(
+        sink, request, clock, row, actor=user.username, function=function, shown=data
     )
     return data
 

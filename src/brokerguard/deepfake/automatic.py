@@ -35,14 +35,18 @@ KIND = "video_analysis"
 Analyser = Callable[[Path, Sequence[ScheduledChallenge], Path, DeepfakeSettings], "AnalysisReport"]
 
 
+def video_extra_missing(error: ImportError) -> ConfigurationError:
+    return ConfigurationError(
+        f"the video analyser needs the 'video' extra ({error.name} is missing): "
+        "pip install 'brokerguard[video]'"
+    )
+
+
 def default_analyser() -> Analyser:
     try:
         from brokerguard.deepfake.analysis.pipeline import analyse_recording
     except ImportError as error:
-        raise ConfigurationError(
-            f"the video analyser needs the 'video' extra ({error.name} is missing): "
-            "pip install 'brokerguard[video]'"
-        ) from None
+        raise video_extra_missing(error) from None
     return analyse_recording
 
 

@@ -37,7 +37,7 @@ from brokerguard.deepfake import automatic, service
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
 from brokerguard.deepfake.models import RecordingUpload, VideoAnalysis, VideoSession
 from brokerguard.deepfake.settings import MAX_PHOTO_BYTES, DeepfakeSettings
-from brokerguard.errors import BrokerguardError, ConfigurationError, ConflictError, ValidationError
+from brokerguard.errors import BrokerguardError, ConflictError, ValidationError
 from brokerguard.evidence.service import file_store
 
 if TYPE_CHECKING:
@@ -64,10 +64,7 @@ def _probe(content: bytes, cfg: DeepfakeSettings, end_s: float) -> RecordingProb
     try:
         from brokerguard.deepfake.analysis.probe import probe_recording
     except ImportError as error:
-        raise ConfigurationError(
-            f"the video analyser needs the 'video' extra ({error.name} is missing): "
-            "pip install 'brokerguard[video]'"
-        ) from None
+        raise automatic.video_extra_missing(error) from None
     return probe_recording(content, cfg, schedule_end_s=end_s)
 
 

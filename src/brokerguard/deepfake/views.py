@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from brokerguard.audit.web import record_customer_read
 from brokerguard.deepfake import automatic, service, uploads
 from brokerguard.deepfake.analysis.schedule import PROMPTS
-from brokerguard.deepfake.api import Cfg, Detector, Sender
+from brokerguard.deepfake.api import Cfg, Detector, Sender, submit_upload
 from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
+from brokerguard.deepfake.audit import record_session_read
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.errors import BrokerguardError, PermissionDeniedError, ValidationError
@@ -29,7 +30,6 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_writer,
-    run_unit_of_work,
 )
 from brokerguard.web.templating import render, request_language
 
@@ -154,15 +154,15 @@ def detail_page(
     user: CurrentStaff,
 ) -> Response:
     row = service.get_session(session, session_id)
-    record_customer_read(
+    shown = sorted(service.session_summary(row).items())
+    record_session_read(
         sink,
         request,
         clock,
+        row,
         actor=user.username,
         function="deepfake.sessions.view",
-        customer_ids=[row.customer_ref],
-        result=repr(sorted(service.session_summary(row).items())).encode(),
-        system=AUDIT_SYSTEM,
+        shown=shown,
     )
     return _detail(request, session, session_id)
 
@@ -299,23 +299,9 @@ async def analysis_upload_page(
     try:
         if user is None:
             raise PermissionDeniedError("your role may not upload recordings for analysis")
-        cfg = settings.deepfake
-        content = await recording.read(cfg.max_recording_bytes + 1) if recording else b""
-        photo = await id_photo.read(uploads.MAX_PHOTO_READ) if id_photo else b""
-
-        def submit() -> None:
-            with session.begin_nested():
-                uploads.submit_recording(
-                    session,
-                    clock,
-                    settings,
-                    session_id,
-                    recording=content,
-                    id_photo=photo,
-                    actor=user.username,
-                )
-
-        await run_unit_of_work(session, submit)
+        await submit_upload(
+            session, clock, settings, session_id, recording, id_photo, user.username
+        )
     except BrokerguardError as exc:
         zh, en = uploads.REFUSALS.get(exc.code, uploads.REFUSALS["invalid_input"])
         text = Translator(request_language(request)).pick(zh, en)
