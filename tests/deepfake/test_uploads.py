@@ -169,8 +169,17 @@ def test_a_second_upload_replaces_the_first_before_approval(
     assert analyse_queue(engine, clock, settings).failed == 0
     assert client.get(f"{API}/{sid}/analysis").json()["analysis_verdict"] == "fail"
     clock.advance(timedelta(minutes=1))
-    second = post_clip(client, clips, sid, "rotated_face")
-    assert second.status_code == 202
+    # the name and the content type are the sender's: neither is trusted nor kept
+    hostile = files(
+        clips.clip("rotated_face").read_bytes(),
+        clips.photo("astronaut").read_bytes(),
+        name="../../etc/passwd\x00.exe",
+    )
+    hostile["recording"] = (*hostile["recording"][:2], "text/html")
+    second = client.post(f"{API}/{sid}/analysis", files=hostile)
+    assert second.status_code == 202, second.text
+    assert second.json()["upload"]["recording_format"] == "mp4"
+    assert "passwd" not in second.text
     # the earlier verdict no longer counts; the earlier upload is kept, superseded
     assert second.json()["analysis_verdict"] is None
     with Session(engine) as session:
