@@ -8,12 +8,17 @@
 3. ``peak_rss_mb_<n>min``: peak resident memory of a fresh process analysing an n-minute
    recording (1 and ``BENCH_VIDEO_MINUTES``, default 5): frames are streamed, so the
    longer recording must not need much more memory than the shorter one.
+4. ``upload_check_s_<n>min``: what an upload costs in the request before the worker takes
+   over (sniff, demux every packet, decode the first frame:
+   :func:`brokerguard.deepfake.analysis.probe.probe_recording`), with ``baseline`` the
+   SHA-256 of the same bytes, which every upload pays anyway.
 
 Clips are synthetic (the astronaut photo moving in 2-D), made in a temporary folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -28,6 +33,7 @@ from brokerguard.deepfake.analysis import synthetic
 from brokerguard.deepfake.analysis.decode import VideoReader
 from brokerguard.deepfake.analysis.landmarks import FaceLandmarker
 from brokerguard.deepfake.analysis.pipeline import analyse_recording
+from brokerguard.deepfake.analysis.probe import probe_recording
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
 from brokerguard.deepfake.settings import DeepfakeSettings
 
@@ -42,6 +48,7 @@ _MEMORY_PROBE = """
 import resource, sys
 from pathlib import Path
 from brokerguard.deepfake.analysis.pipeline import analyse_recording
+from brokerguard.deepfake.analysis.probe import probe_recording
 from brokerguard.deepfake.analysis.schedule import ScheduledChallenge
 from brokerguard.deepfake.settings import DeepfakeSettings
 schedule = [ScheduledChallenge("turn_left", 1.0, 2.5)]
@@ -108,5 +115,26 @@ def run() -> list[Metric]:
                     f"bounded ({frames} frames of 640x480 streamed)",
                 )
             )
+            if length == minutes:
+                metrics.append(_upload_check(long_clip, length))
             long_clip.unlink()
     return metrics
+
+
+def _upload_check(clip: Path, minutes: float) -> Metric:
+    content = clip.read_bytes()
+    started = time.perf_counter()
+    hashlib.sha256(content).hexdigest()
+    hashed = time.perf_counter() - started
+    cfg = DeepfakeSettings(max_recording_seconds=3600)
+    started = time.perf_counter()
+    probe = probe_recording(content, cfg, schedule_end_s=1.0)
+    checked = time.perf_counter() - started
+    return Metric(
+        NAME,
+        f"upload_check_s_{minutes:g}min",
+        checked,
+        "s",
+        f"in the request ({probe.packets} packets, {len(content):,} bytes)",
+        baseline=hashed,
+    )

@@ -49,7 +49,8 @@ def start(session: Session, clock: FixedClock, operator: str = "op-amy") -> Vide
     )
 
 
-def complete_steps(session: Session, clock: FixedClock, row: VideoSession) -> None:
+def manual_steps(session: Session, clock: FixedClock, row: VideoSession) -> None:
+    """The code, the operator's challenge results and the photo check: all but the recording."""
     sender = CapturingSender()
     service.send_otp(
         session, clock, CFG, sender, row.id, channel="sms", registered_destination="0912-345-678"
@@ -58,6 +59,10 @@ def complete_steps(session: Session, clock: FixedClock, row: VideoSession) -> No
     assert service.verify_otp(session, clock, CFG, row.id, code).verified
     service.record_challenges(session, clock, row.id, [True, True, True], "op-amy")
     service.record_id_photo(session, clock, row.id, result="match", note="", actor="op-amy")
+
+
+def complete_steps(session: Session, clock: FixedClock, row: VideoSession) -> None:
+    manual_steps(session, clock, row)
     service.attach_recording(session, clock, CFG, row.id, b"\x00video-bytes", NoDetector())
     service.override_analysis(
         session, clock, row.id, actor="sec-carol", note="錄影由資安專責單位人工逐段檢視，確認為本人"

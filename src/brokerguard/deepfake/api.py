@@ -7,15 +7,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from brokerguard.audit.web import record_customer_read
-from brokerguard.deepfake import service
+from brokerguard.clock import Clock
+from brokerguard.config import Settings
+from brokerguard.deepfake import service, uploads
 from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
+from brokerguard.deepfake.audit import record_session_read
 from brokerguard.deepfake.detector import DeepfakeDetector, NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
 from brokerguard.deepfake.otp import OtpSender, SmtpEmailSender, UnconfiguredSender
-from brokerguard.deepfake.schemas import OtpVerifiedOut, VideoSessionListOut, VideoSessionOut
+from brokerguard.deepfake.schemas import (
+    OtpVerifiedOut,
+    SessionAnalysisOut,
+    VideoSessionListOut,
+    VideoSessionOut,
+)
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.inputs import InputModel
 from brokerguard.registerkit.files import read_upload
@@ -30,6 +39,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_writer,
+    run_unit_of_work,
 )
 
 router = APIRouter(prefix="/api/v1/deepfake", tags=["deepfake"])
@@ -146,15 +156,15 @@ def get_api(
 ) -> dict[str, Any]:
     row = service.get_session(session, session_id)
     summary = service.session_summary(row)
-    record_customer_read(
+    shown = sorted(summary.items())
+    record_session_read(
         sink,
         request,
         clock,
+        row,
         actor=user.username,
         function="deepfake.sessions.get",
-        customer_ids=[row.customer_ref],
-        result=repr(sorted(summary.items())).encode(),
-        system=AUDIT_SYSTEM,
+        shown=shown,
     )
     return summary
 
@@ -230,6 +240,76 @@ async def recording_api(
     content = await read_upload(file, cfg.max_recording_bytes)
     row = service.attach_recording(session, clock, cfg, session_id, content, detector)
     return service.session_summary(row)
+
+
+@router.post("/sessions/{session_id}/analysis", status_code=202, response_model=SessionAnalysisOut)
+async def analysis_upload_api(
+    session_id: str,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: Writer,
+    recording: Annotated[UploadFile, File()],
+    id_photo: Annotated[UploadFile, File()],
+) -> dict[str, Any]:
+    """Upload the recording and the ID photo for automatic analysis (A10.1).
+
+    Both are checked by content and stored (SHA-256); the worker analyses the recording
+    against the session's own challenge schedule. 202 with the upload ``pending``; follow
+    it with ``GET .../analysis``. Replaces an earlier upload while the session is in
+    progress; 409 once it is approved or rejected.
+    """
+    await submit_upload(session, clock, settings, session_id, recording, id_photo, user.username)
+    return uploads.session_analysis(session, service.get_session(session, session_id))
+
+
+async def submit_upload(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    session_id: str,
+    recording: UploadFile | None,
+    id_photo: UploadFile | None,
+    actor: str,
+) -> None:
+    """Read both files (at most one byte over their limits) and queue them for analysis,
+    committed in one trip to the thread pool; a refusal leaves nothing behind."""
+    cfg = settings.deepfake
+    content = await recording.read(cfg.max_recording_bytes + 1) if recording else b""
+    photo = await id_photo.read(uploads.MAX_PHOTO_READ) if id_photo else b""
+
+    def submit() -> None:
+        with session.begin_nested():
+            uploads.submit_recording(
+                session,
+                clock,
+                settings,
+                session_id,
+                recording=content,
+                id_photo=photo,
+                actor=actor,
+            )
+
+    await run_unit_of_work(session, submit)
+
+
+@router.get("/sessions/{session_id}/analysis", response_model=SessionAnalysisOut)
+def analysis_get_api(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    sink: AppAuditSink,
+    user: CurrentStaff,
+) -> dict[str, Any]:
+    """The state of the latest upload (pending, running, done, failed) and the analysis."""
+    row = service.get_session(session, session_id)
+    data = uploads.session_analysis(session, row)
+    function = "deepfake.sessions.analysis"
+    record_session_read(
+        sink, request, clock, row, actor=user.username, function=function, shown=data
+    )
+    return data
 
 
 @router.post("/sessions/{session_id}/recording-digest", response_model=VideoSessionOut)

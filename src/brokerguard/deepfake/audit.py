@@ -6,7 +6,11 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
+from fastapi import Request
+
+from brokerguard.audit.web import record_customer_read
 from brokerguard.clock import Clock
+from brokerguard.deepfake.models import VideoSession
 from brokerguard.kernel.audit import AuditEvent, AuditSink
 
 SYSTEM = "brokerguard.deepfake"
@@ -38,4 +42,27 @@ def record_read(
             outcome="success",
             attributes={"records": len(customer_refs)},
         )
+    )
+
+
+def record_session_read(
+    sink: AuditSink,
+    request: Request,
+    clock: Clock,
+    row: VideoSession,
+    *,
+    actor: str,
+    function: str,
+    shown: object,
+) -> None:
+    """``actor`` was shown one session's record (``shown``: what, digested) (A9.9)."""
+    record_customer_read(
+        sink,
+        request,
+        clock,
+        actor=actor,
+        function=function,
+        customer_ids=[row.customer_ref],
+        result=repr(shown).encode(),
+        system=SYSTEM,
     )

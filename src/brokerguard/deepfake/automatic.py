@@ -35,14 +35,18 @@ KIND = "video_analysis"
 Analyser = Callable[[Path, Sequence[ScheduledChallenge], Path, DeepfakeSettings], "AnalysisReport"]
 
 
+def video_extra_missing(error: ImportError) -> ConfigurationError:
+    return ConfigurationError(
+        f"the video analyser needs the 'video' extra ({error.name} is missing): "
+        "pip install 'brokerguard[video]'"
+    )
+
+
 def default_analyser() -> Analyser:
     try:
         from brokerguard.deepfake.analysis.pipeline import analyse_recording
     except ImportError as error:
-        raise ConfigurationError(
-            f"the video analyser needs the 'video' extra ({error.name} is missing): "
-            "pip install 'brokerguard[video]'"
-        ) from None
+        raise video_extra_missing(error) from None
     return analyse_recording
 
 
@@ -100,13 +104,30 @@ def run_analysis(
             field="recording",
         )
     service.set_recording(row, report.recording_sha256, recording.stat().st_size)
+    return record_analysis(
+        session, clock, settings, row, report, recording_bytes=recording.stat().st_size, actor=who
+    )
+
+
+def record_analysis(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    row: VideoSession,
+    report: AnalysisReport,
+    *,
+    recording_bytes: int,
+    actor: str,
+) -> VideoAnalysis:
+    """Keep ``report`` (the analysis of the session's recording) and file it under A10.1;
+    the session's verdict follows it."""
     data = report.to_dict()
     analysis = VideoAnalysis(
         session_id=row.id,
         analysed_at=clock.now(),
-        analysed_by=who,
+        analysed_by=actor,
         recording_sha256=report.recording_sha256,
-        recording_bytes=recording.stat().st_size,
+        recording_bytes=recording_bytes,
         liveness=report.liveness,
         replay_suspected=report.replay_suspected,
         face_match_distance=report.face_match.distance,
@@ -127,8 +148,8 @@ def run_analysis(
             title=f"視訊身分核驗自動分析 {row.customer_ref}（{report.liveness}）",
             requirement_ids=[REQUIREMENT],
             kind=KIND,
-            uploaded_by=who,
-            owner=who,
+            uploaded_by=actor,
+            owner=actor,
         )
         analysis.evidence_ref = stored.reference
     row.analysis_verdict = service.ANALYSIS_PASS if report.automatic_pass else service.ANALYSIS_FAIL

@@ -7,16 +7,19 @@ each, so the A10.1 check that counts sessions approved without an analysis shows
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image
 
 from brokerguard.clock import FixedClock
-from brokerguard.deepfake import automatic, service
+from brokerguard.deepfake import automatic, service, uploads
 from brokerguard.deepfake.analysis.schedule import draw_schedule
 from brokerguard.deepfake.detector import NoDetector
 from brokerguard.deepfake.evidence import approve_and_keep
+from brokerguard.deepfake.jobs import BUDGET_S, LEASE_S
+from brokerguard.deepfake.models import VideoAnalysis
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.demodata import DemoContext
 
@@ -137,16 +140,29 @@ def analysed_session(ctx: DemoContext, cfg: DeepfakeSettings, reviewer: str) -> 
         fps=10,
         tail_s=0.5,
     )
-    analysis = automatic.run_analysis(
+    # the same path as an upload from the session page: checked, stored, queued, then
+    # analysed by the worker job's own function (here, in the demo's transaction)
+    upload = uploads.submit_recording(
         ctx.session,
         when,
         ctx.settings,
-        cfg,
         row.id,
-        recording=recording,
-        id_photo=photo,
+        recording=recording.read_bytes(),
+        id_photo=photo.read_bytes(),
         actor=operator,
     )
+    uploads.analyse_pending(
+        lambda: nullcontext(ctx.session),
+        when,
+        ctx.settings,
+        lease_s=LEASE_S,
+        budget_s=BUDGET_S,
+    )
+    ctx.session.refresh(upload)
+    analysis = ctx.session.get(VideoAnalysis, upload.analysis_id) if upload.analysis_id else None
+    if analysis is None:
+        ctx.notes.append(f"video analysis demo: upload {upload.id} {upload.state}")
+        return
     when.advance(timedelta(minutes=20))
     if analysis.automatic_pass:
         approve_and_keep(

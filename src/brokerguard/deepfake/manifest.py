@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brokerguard.deepfake import api, checks, cli, demo, models, views
+from brokerguard.deepfake import api, checks, cli, demo, jobs, models, views
 from brokerguard.deepfake.settings import DeepfakeSettings
 from brokerguard.kernel.manifest import CliGroup, DemoStep, DomainManifest, NavItem
 
@@ -19,6 +19,7 @@ MANIFEST = DomainManifest(
     checks=checks,
     models=models,
     demo=DemoStep(demo.load_demo),
+    jobs=jobs.JOBS,
     settings=DeepfakeSettings,
     templates=HERE / "templates",
     migrations=HERE / "migrations",

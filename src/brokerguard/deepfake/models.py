@@ -84,3 +84,37 @@ class VideoAnalysis(Base):
     #: the full report as JSON (challenges with their measures, reasons, thresholds)
     report: Mapped[str] = mapped_column(Text)
     evidence_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class RecordingUpload(Base):
+    """A recording (and the ID photo to compare it with) uploaded for automatic analysis.
+
+    Both files are kept in the evidence store's content-addressed files by SHA-256; the
+    worker job ``deepfake.analyse_recordings`` analyses the pending ones. ``state``:
+    pending, running, done, failed, or superseded (a newer upload replaced it before
+    approval).
+    """
+
+    __tablename__ = "deepfake_recording_uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("deepfake_sessions.id", ondelete="RESTRICT"), index=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    recording_sha256: Mapped[str] = mapped_column(String(64))
+    recording_bytes: Mapped[int] = mapped_column(Integer)
+    #: the container the content was sniffed as (mp4, webm), never the file name's
+    recording_format: Mapped[str] = mapped_column(String(16))
+    recording_duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    id_photo_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: a running analysis whose lease has passed (its worker died) is taken again
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    analysis_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -66,3 +66,93 @@ class OtpVerifiedOut(ResponseModel):
 
     verified: bool
     attempts_left: int
+
+
+class ReasonOut(ResponseModel):
+    """Why, in zh-TW and English, with a stable code."""
+
+    code: str
+    zh: str
+    en: str
+
+
+class JudgedChallengeOut(ResponseModel):
+    """A timed challenge as the analyser judged it inside its own window."""
+
+    kind: str
+    at: float
+    window: float
+    passed: bool
+    #: the measure used (``measure`` names it: yaw change and parallax, eye aspect ratio)
+    measure: dict[str, float | int | str | bool | None]
+    reason: ReasonOut
+
+
+class FaceMatchOut(ResponseModel):
+    distance: float | None
+    same_person: bool
+    frames_compared: int
+
+
+class AnalysisReportOut(ResponseModel):
+    """The analyser's full report, as stored in the A10.1 evidence."""
+
+    frames: int
+    duration_s: float
+    face_found_ratio: float
+    challenges: list[JudgedChallengeOut]
+    liveness: str
+    replay_suspected: bool
+    moire_peak_ratio: float
+    reasons: list[ReasonOut]
+    face_match: FaceMatchOut
+    automatic_pass: bool
+    recording_sha256: str
+    model_versions: dict[str, str]
+    thresholds: dict[str, float]
+
+
+class VideoAnalysisOut(ResponseModel):
+    id: str
+    analysed_at: str
+    analysed_by: str
+    recording_sha256: str
+    automatic_pass: bool
+    model_versions: dict[str, str]
+    report: AnalysisReportOut
+    evidence_ref: str | None
+
+
+class UploadErrorOut(ResponseModel):
+    code: str
+    message: str
+
+
+class RecordingUploadOut(ResponseModel):
+    """A recording uploaded for analysis: ``state`` pending, running, done, failed or
+    superseded; ``error`` says why it could not be analysed."""
+
+    id: str
+    session_id: str
+    state: str
+    uploaded_at: str | None
+    uploaded_by: str
+    recording_sha256: str
+    recording_bytes: int
+    recording_format: str
+    recording_duration_s: float | None
+    id_photo_sha256: str
+    attempts: int
+    started_at: str | None
+    finished_at: str | None
+    error: UploadErrorOut | None
+    analysis_id: str | None
+
+
+class SessionAnalysisOut(ResponseModel):
+    """The session's latest upload and the analysis its verdict follows."""
+
+    session_id: str
+    analysis_verdict: str | None
+    upload: RecordingUploadOut | None
+    analysis: VideoAnalysisOut | None

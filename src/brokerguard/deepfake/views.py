@@ -10,13 +10,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from brokerguard.audit.web import record_customer_read
-from brokerguard.deepfake import automatic, service
+from brokerguard.deepfake import automatic, service, uploads
 from brokerguard.deepfake.analysis.schedule import PROMPTS
-from brokerguard.deepfake.api import Cfg, Detector, Sender
+from brokerguard.deepfake.api import Cfg, Detector, Sender, submit_upload
 from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
+from brokerguard.deepfake.audit import record_session_read
 from brokerguard.deepfake.evidence import approve_and_keep
 from brokerguard.deepfake.export import export_sessions_audited
-from brokerguard.errors import BrokerguardError, ValidationError
+from brokerguard.errors import BrokerguardError, PermissionDeniedError, ValidationError
+from brokerguard.i18n import Translator
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.labels import SESSION_STATUS_LABELS
 from brokerguard.registerkit.pages import download
@@ -29,10 +31,20 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
-from brokerguard.web.templating import render
+from brokerguard.web.templating import render, request_language
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
 Writer = Annotated[StaffIdentity, Depends(require_writer())]
+
+
+def _writer_or_none(user: CurrentStaff) -> StaffIdentity | None:
+    """The writer roles' check that lets the page answer a refusal itself (``None``)."""
+    return user if user.has_any(*_writer_or_none.allowed_roles) else None  # type: ignore[attr-defined]
+
+
+#: read by web.permissions, so the form shows only to the roles that may send it
+_writer_or_none.allowed_roles = require_writer().allowed_roles  # type: ignore[attr-defined]
+WriterOrNone = Annotated[StaffIdentity | None, Depends(_writer_or_none)]
 
 
 def _detail(
@@ -45,6 +57,7 @@ def _detail(
 ) -> Response:
     row = service.get_session(session, session_id)
     analyses = automatic.analyses_of(session, row.id)
+    latest = uploads.uploads_of(session, row.id)[:1]
     return render(
         request,
         "deepfake/session.html",
@@ -53,6 +66,8 @@ def _detail(
             "info": service.session_summary(row),
             "analysis": automatic.analysis_summary(analyses[0]) if analyses else None,
             "analysis_count": len(analyses),
+            "upload": uploads.upload_summary(latest[0]) if latest else None,
+            "upload_states": uploads.STATE_LABELS,
             "prompts": PROMPTS,
             "labels": service.STEP_LABELS,
             "error": error,
@@ -139,15 +154,15 @@ def detail_page(
     user: CurrentStaff,
 ) -> Response:
     row = service.get_session(session, session_id)
-    record_customer_read(
+    shown = sorted(service.session_summary(row).items())
+    record_session_read(
         sink,
         request,
         clock,
+        row,
         actor=user.username,
         function="deepfake.sessions.view",
-        customer_ids=[row.customer_ref],
-        result=repr(sorted(service.session_summary(row).items())).encode(),
-        system=AUDIT_SYSTEM,
+        shown=shown,
     )
     return _detail(request, session, session_id)
 
@@ -266,6 +281,34 @@ async def recording_page(
         session_id,
         lambda: service.attach_recording(session, clock, cfg, session_id, content, detector),
     )
+
+
+@router.post("/{session_id}/analysis")
+async def analysis_upload_page(
+    session_id: str,
+    request: Request,
+    session: DbSession,
+    clock: AppClock,
+    settings: AppSettings,
+    user: WriterOrNone,
+    recording: Annotated[UploadFile | None, File()] = None,
+    id_photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The recording and the ID photo from the browser; refusals keep the page (translated)."""
+    service.get_session(session, session_id)
+    try:
+        if user is None:
+            raise PermissionDeniedError("your role may not upload recordings for analysis")
+        await submit_upload(
+            session, clock, settings, session_id, recording, id_photo, user.username
+        )
+    except BrokerguardError as exc:
+        zh, en = uploads.REFUSALS.get(exc.code, uploads.REFUSALS["invalid_input"])
+        text = Translator(request_language(request)).pick(zh, en)
+        message = text if exc.code == "forbidden" else f"{text}: {exc.message}"
+        code = exc.status_code if exc.status_code < 500 else 503
+        return _detail(request, session, session_id, error=message, status=code)
+    return RedirectResponse(f"/deepfake/{session_id}#analysis-title", status_code=303)
 
 
 @router.post("/{session_id}/recording-digest")

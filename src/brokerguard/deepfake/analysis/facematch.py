@@ -19,10 +19,9 @@ import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
 from brokerguard.deepfake.analysis.decode import UnreadableMediaError
+from brokerguard.deepfake.settings import MAX_PHOTO_BYTES, MAX_PHOTO_PIXELS
 from brokerguard.errors import PayloadTooLargeError, ValidationError
 
-MAX_PHOTO_BYTES = 20 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
 #: the photo is scaled so its longer side is at most this before the face search
 PHOTO_SIDE = 1024
 #: detector confidence a face needs to count (dlib's HOG score; 0 is its default cut)
