@@ -95,8 +95,28 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+#: the sequences owned by a column of a public table but alembic_version, set back to
+#: their start when used (what ``TRUNCATE ... RESTART IDENTITY`` did)
+_RESTART_SEQUENCES = text(
+    "SELECT setval(s.oid, q.seqstart, false) FROM pg_class s "
+    "JOIN pg_sequence q ON q.seqrelid = s.oid "
+    "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid "
+    "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+    "JOIN pg_class t ON t.oid = d.refobjid "
+    "JOIN pg_namespace n ON n.oid = t.relnamespace "
+    "WHERE s.relkind = 'S' AND n.nspname = 'public' AND t.relname <> 'alembic_version' "
+    "AND CASE WHEN s.relkind = 'S' THEN pg_sequence_last_value(s.oid) END IS NOT NULL"
+)
+
+
 def truncate_all(engine: Engine) -> None:
-    """Empty every table but alembic_version, triggers (append-only guards) disabled."""
+    """Empty every table but alembic_version, triggers (append-only guards) disabled,
+    and restart the tables' sequences.
+
+    Only the tables holding rows are emptied, with ``DELETE``: a ``TRUNCATE`` of all
+    ~80 tables gives each table and index a new file, ~2 s a test under load (0.07 s
+    this way), and most tests touch a handful of tables.
+    """
     with engine.begin() as conn:
         tables = (
             conn.execute(
@@ -109,8 +129,15 @@ def truncate_all(engine: Engine) -> None:
             .all()
         )
         if tables:
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            holding = " UNION ALL ".join(
+                f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables
+            )
+            used = conn.execute(text(holding)).scalars().all()
+            if used:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for name in used:
+                    conn.execute(text(f"DELETE FROM {name}"))
+        conn.execute(_RESTART_SEQUENCES)
 
 
 def sqlite_copy(template: Path, directory: Path) -> Engine:
