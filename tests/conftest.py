@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import FixedClock
-from brokerguard.config import Settings
+from brokerguard.config import Settings, settings_with
 from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.staff.roles import Role
@@ -43,15 +44,57 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def close_sqlite(engine: Engine) -> None:
+    """Write the WAL back into the file and close: the file alone is then the database."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    close_sqlite(engine)
     return path
+
+
+@dataclass(frozen=True)
+class DemoFirm:
+    """A built demo firm: its SQLite file, data directory (keys, evidence) and passwords."""
+
+    database: Path
+    data_dir: Path
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> DemoFirm:
+    """The demo firm (every domain's demo step, the back-dated assessment runs, clock
+    ``T0``), built once per test process; tests take a copy with :func:`demo_copy`."""
+    from brokerguard.cli.demo import load_firm, run_demo_assessments
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    engine = sqlite_copy(sqlite_template, folder)
+    settings = settings_with(
+        database_url=engine.url.render_as_string(hide_password=False), data_dir=folder / "var"
+    )
+    clock = FixedClock(T0)
+    _, passwords = load_firm(engine, settings, clock)
+    run_demo_assessments(engine, settings, clock)
+    close_sqlite(engine)
+    return DemoFirm(folder / "brokerguard.db", folder / "var", passwords)
+
+
+def demo_copy(template: DemoFirm, folder: Path) -> tuple[Engine, Settings, dict[str, str]]:
+    """A private copy of the demo firm in ``folder``: engine, settings, passwords."""
+    engine = sqlite_copy(template.database, folder)
+    shutil.copytree(template.data_dir, folder / "var")
+    settings = settings_with(
+        database_url=engine.url.render_as_string(hide_password=False), data_dir=folder / "var"
+    )
+    return engine, settings, dict(template.passwords)
 
 
 @pytest.fixture(scope="session")
