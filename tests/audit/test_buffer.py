@@ -18,7 +18,7 @@ from brokerguard.audit.buffer import BufferConfig, publish
 from tests.audit.helpers import raw_event, settings_for, verify
 from tests.conftest import in_ci
 
-pytestmark = pytest.mark.nats
+pytestmark = [pytest.mark.nats, pytest.mark.slow]
 
 
 def _nats_up() -> bool:

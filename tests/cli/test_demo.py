@@ -28,6 +28,7 @@ from brokerguard.kernel.manifest import DemoStep
 from brokerguard.staff.models import StaffUser
 
 
+@pytest.mark.slow
 def test_demo_builds_a_fresh_firm_without_serving(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
