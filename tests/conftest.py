@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import FixedClock
@@ -159,6 +159,15 @@ _RESTART_SEQUENCES = text(
 )
 
 
+def app_tables(conn: Connection) -> list[str]:
+    """The quoted names of PostgreSQL's public tables but alembic_version."""
+    query = text(
+        "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'alembic_version'"
+    )
+    return list(conn.execute(query).scalars())
+
+
 def truncate_all(engine: Engine) -> None:
     """Empty every table but alembic_version, triggers (append-only guards) disabled,
     and restart the tables' sequences.
@@ -168,16 +177,7 @@ def truncate_all(engine: Engine) -> None:
     this way), and most tests touch a handful of tables.
     """
     with engine.begin() as conn:
-        tables = (
-            conn.execute(
-                text(
-                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-            .scalars()
-            .all()
-        )
+        tables = app_tables(conn)
         if tables:
             holding = " UNION ALL ".join(
                 f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables

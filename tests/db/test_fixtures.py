@@ -15,26 +15,16 @@ from brokerguard.clock import FixedClock
 from brokerguard.db import migrate
 from brokerguard.staff.roles import Role
 from tests.audit.helpers import fill, settings_for
-from tests.conftest import T0, make_staff, truncate_all
+from tests.conftest import T0, app_tables, make_staff, truncate_all
 
 pytestmark = pytest.mark.postgres
 
 
 def _rows_per_table(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        tables = (
-            conn.execute(
-                text(
-                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-            .scalars()
-            .all()
-        )
         return {
             name: int(conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one())
-            for name in tables
+            for name in app_tables(conn)
         }
 
 
