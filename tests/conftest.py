@@ -12,16 +12,17 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from brokerguard.clock import FixedClock
-from brokerguard.config import Settings
+from brokerguard.config import Settings, settings_with
 from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.staff.roles import Role
@@ -43,15 +44,64 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` run first, the rest in their usual order: under ``-n`` the
+    long tests start early (with ``--dist worksteal`` an idle worker takes over queued
+    ones) instead of ending the run with one worker busy and the other idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def close_sqlite(engine: Engine) -> None:
+    """Write the WAL back into the file and close: the file alone is then the database."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
     migrate.upgrade(engine)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    close_sqlite(engine)
     return path
+
+
+@dataclass(frozen=True)
+class DemoFirm:
+    """A built demo firm: its SQLite file, data directory (keys, evidence) and passwords."""
+
+    database: Path
+    data_dir: Path
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> DemoFirm:
+    """The demo firm (every domain's demo step, the back-dated assessment runs, clock
+    ``T0``), built once per test process; tests take a copy with :func:`demo_copy`."""
+    from brokerguard.cli.demo import load_firm, run_demo_assessments
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    engine = sqlite_copy(sqlite_template, folder)
+    settings = settings_with(
+        database_url=engine.url.render_as_string(hide_password=False), data_dir=folder / "var"
+    )
+    clock = FixedClock(T0)
+    _, passwords = load_firm(engine, settings, clock)
+    run_demo_assessments(engine, settings, clock)
+    close_sqlite(engine)
+    return DemoFirm(folder / "brokerguard.db", folder / "var", passwords)
+
+
+def demo_copy(template: DemoFirm, folder: Path) -> tuple[Engine, Settings, dict[str, str]]:
+    """A private copy of the demo firm in ``folder``: engine, settings, passwords."""
+    engine = sqlite_copy(template.database, folder)
+    shutil.copytree(template.data_dir, folder / "var")
+    settings = settings_with(
+        database_url=engine.url.render_as_string(hide_password=False), data_dir=folder / "var"
+    )
+    return engine, settings, dict(template.passwords)
 
 
 @pytest.fixture(scope="session")
@@ -95,22 +145,49 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+#: the sequences owned by a column of a public table but alembic_version, set back to
+#: their start when used (what ``TRUNCATE ... RESTART IDENTITY`` did)
+_RESTART_SEQUENCES = text(
+    "SELECT setval(s.oid, q.seqstart, false) FROM pg_class s "
+    "JOIN pg_sequence q ON q.seqrelid = s.oid "
+    "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid "
+    "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') "
+    "JOIN pg_class t ON t.oid = d.refobjid "
+    "JOIN pg_namespace n ON n.oid = t.relnamespace "
+    "WHERE s.relkind = 'S' AND n.nspname = 'public' AND t.relname <> 'alembic_version' "
+    "AND CASE WHEN s.relkind = 'S' THEN pg_sequence_last_value(s.oid) END IS NOT NULL"
+)
+
+
+def app_tables(conn: Connection) -> list[str]:
+    """The quoted names of PostgreSQL's public tables but alembic_version."""
+    query = text(
+        "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'alembic_version'"
+    )
+    return list(conn.execute(query).scalars())
+
+
 def truncate_all(engine: Engine) -> None:
-    """Empty every table but alembic_version, triggers (append-only guards) disabled."""
+    """Empty every table but alembic_version, triggers (append-only guards) disabled,
+    and restart the tables' sequences.
+
+    Only the tables holding rows are emptied, with ``DELETE``: a ``TRUNCATE`` of all
+    ~80 tables gives each table and index a new file, ~2 s a test under load (0.07 s
+    this way), and most tests touch a handful of tables.
+    """
     with engine.begin() as conn:
-        tables = (
-            conn.execute(
-                text(
-                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-            .scalars()
-            .all()
-        )
+        tables = app_tables(conn)
         if tables:
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            holding = " UNION ALL ".join(
+                f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables
+            )
+            used = conn.execute(text(holding)).scalars().all()
+            if used:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for name in used:
+                    conn.execute(text(f"DELETE FROM {name}"))
+        conn.execute(_RESTART_SEQUENCES)
 
 
 def sqlite_copy(template: Path, directory: Path) -> Engine:

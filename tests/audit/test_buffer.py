@@ -17,7 +17,7 @@ from brokerguard.audit.buffer import BufferConfig, publish
 from tests.audit.helpers import raw_event, settings_for, verify
 from tests.nats_helpers import drop_stream, require_nats
 
-pytestmark = pytest.mark.nats
+pytestmark = [pytest.mark.nats, pytest.mark.slow]
 
 
 @pytest.fixture

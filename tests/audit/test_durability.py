@@ -17,7 +17,9 @@ from tests.audit.helpers import fill, make_event, settings_for
 
 
 def test_audit_transactions_commit_synchronously(engine: Engine, clock: FixedClock) -> None:
-    with Session(engine) as session:
+    # one connection throughout: the session setting is the connection's, and a session
+    # on the engine may take another pooled connection after the commit
+    with engine.connect() as connection, Session(bind=connection) as session:
         if engine.dialect.name == "postgresql":
             # a DBA (or a role default) switched it off for speed: audit writes turn it on
             session.execute(text("SET synchronous_commit = off"))

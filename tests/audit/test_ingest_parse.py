@@ -73,6 +73,7 @@ def _general_path(line: str, query_mode: str) -> PreparedEvent | Rejection:
     return parse_event(json.loads(line), 0, audit, NOW, len(line.encode("utf-8")))
 
 
+@pytest.mark.slow
 @settings(max_examples=800, deadline=None)
 @given(event=events, ascii_only=st.booleans(), query_mode=st.sampled_from(["full", "digest"]))
 def test_a_line_parses_as_its_json_value_does(

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
 from brokerguard.assessment.models import AssessmentRun
@@ -17,7 +17,6 @@ from brokerguard.cli.demo import check_demo_path
 from brokerguard.cli.main import app
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings, load_settings
-from brokerguard.db import migrate
 from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.demodata import DemoContext
 from brokerguard.errors import ValidationError
@@ -28,6 +27,7 @@ from brokerguard.kernel.manifest import DemoStep
 from brokerguard.staff.models import StaffUser
 
 
+@pytest.mark.slow
 def test_demo_builds_a_fresh_firm_without_serving(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,14 +113,14 @@ def test_demo_refuses_a_folder_and_a_symlink(tmp_path: Path) -> None:
 
 
 def test_audit_events_of_the_load_are_stored_with_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_engine: Engine
 ) -> None:
     """Loaders' audit events ride on the load's own transaction (no SQLite self-wait)."""
-    path = tmp_path / "demo" / "brokerguard.db"
-    path.parent.mkdir()
-    settings = Settings(database_url=f"sqlite:///{path}", data_dir=tmp_path / "var")
-    engine = make_engine(settings.database_url)
-    migrate.upgrade(engine)
+    settings = Settings(
+        database_url=sqlite_engine.url.render_as_string(hide_password=False),
+        data_dir=tmp_path / "var",
+    )
+    engine = sqlite_engine
     event = AuditEvent(
         event_id=uuid.uuid4(),
         time=datetime(2026, 11, 26, tzinfo=UTC),
@@ -140,4 +140,3 @@ def test_audit_events_of_the_load_are_stored_with_it(
     with engine.connect() as conn:
         stored = conn.execute(text("SELECT event_id, account FROM audit_events")).all()
     assert [(row[0], row[1]) for row in stored] == [(str(event.event_id), "A123000101")]
-    engine.dispose()

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from brokerguard.cli.demo import ACCOUNTS, load_firm, run_demo_assessments
+from brokerguard.cli.demo import ACCOUNTS
 from brokerguard.clock import FixedClock
-from brokerguard.config import settings_with
 from brokerguard.db.engine import make_engine
 from brokerguard.web.app import create_app
-from tests.conftest import T0, sqlite_copy
+from tests.conftest import T0, DemoFirm, demo_copy
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
 def demo_firm(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoFirm
 ) -> Iterator[Callable[[str], TestClient]]:
     """``client_for(username)``: a client signed in as a demo account (admin, security,
-    compliance, auditor, appteam) on one demo database shared by the module."""
-    folder = tmp_path_factory.mktemp("demo-firm")
-    engine = sqlite_copy(sqlite_template, folder)
-    settings = settings_with(
-        database_url=engine.url.render_as_string(hide_password=False), data_dir=folder / "var"
-    )
+    compliance, auditor, appteam) on one demo database shared by the module (a copy of
+    the demo firm built once per test process)."""
+    engine, settings, passwords = demo_copy(demo_template, tmp_path_factory.mktemp("demo-firm"))
     clock = FixedClock(T0)
-    _, passwords = load_firm(engine, settings, clock)
-    run_demo_assessments(engine, settings, clock)
     app = create_app(settings, engine=make_engine(settings.database_url), clock=clock)
     clients: list[TestClient] = []
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from functools import cache
 
-from wordfreq import zipf_frequency
-
 #: Zipf frequency (log10 per billion words) from which a word counts as everyday English
 ORDINARY_ZIPF = 2.5
 
@@ -19,6 +17,8 @@ ORDINARY_ZIPF = 2.5
 @cache
 def ordinary_word(term: str) -> bool:
     """Is ``term`` (dashes ignored) an everyday English word, or the plural of one?"""
+    from wordfreq import zipf_frequency  # ~1 s to load: only when a name is scored
+
     word = term.replace("-", "").lower()
     if not word.isascii() or not word.isalpha():
         return False

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
 #: company-form suffixes dropped before romanising (longest first)
 CORPORATE_SUFFIXES = (
     "綜合證券股份有限公司",
@@ -44,12 +42,22 @@ def core_name(name_zh: str) -> str:
     return "".join(_HAN.findall(name))
 
 
+def _syllables(name: str, style: str = "NORMAL") -> list[str]:
+    """pypinyin's syllables of ``name`` in the ``Style`` named; the library (~1 s to load
+    its dictionaries) is imported on first use, so commands that never romanise do not
+    pay for it."""
+    from pypinyin import Style, lazy_pinyin
+
+    syllables: list[str] = lazy_pinyin(name, style=Style.__members__[style], errors="ignore")
+    return syllables
+
+
 def hanyu_pinyin(name: str) -> list[str]:
-    return [_ascii_syllable(s) for s in lazy_pinyin(name, errors="ignore")]
+    return [_ascii_syllable(s) for s in _syllables(name)]
 
 
 def wade_giles(name: str) -> list[str]:
-    return [_ascii_syllable(s) for s in lazy_pinyin(name, style=Style.WADEGILES, errors="ignore")]
+    return [_ascii_syllable(s) for s in _syllables(name, "WADEGILES")]
 
 
 def _ascii_syllable(syllable: str) -> str:
@@ -94,7 +102,7 @@ def _tongyong_syllable(pinyin: str) -> str:
 
 
 def tongyong(name: str) -> list[str]:
-    return [_tongyong_syllable(s) for s in lazy_pinyin(name, style=Style.NORMAL, errors="ignore")]
+    return [_tongyong_syllable(s) for s in _syllables(name)]
 
 
 @dataclass(frozen=True)
