@@ -194,6 +194,9 @@ class Scorer:
         self._terms = tuple(infos)
         self._stripped = [t.stripped for t in infos]
         self._skeletons = sorted({t.skeleton for t in infos if len(t.skeleton) >= 4})
+        # the pre-filter sees plain ASCII hosts only: every non-ASCII letter of a
+        # skeleton costs an edit, so one with three or more is never two edits away
+        self._ascii_skeletons = [s for s in self._skeletons if sum(not c.isascii() for c in s) <= 2]
         self._short_skeletons = frozenset(t.skeleton for t in infos if len(t.skeleton) < 4)
         self._official = {d: b for b in self.brands for d in b.domains}
         texts = {t.term.text for t in infos}
@@ -503,7 +506,7 @@ class Scorer:
     def _prefilter_lines(self, lines: Lines) -> list[int]:
         hosts = lines.items
         wanted = lines.matching(self._contains_re)
-        near = near_tokens(lines.tokens(), self._skeletons, self._short_skeletons)
+        near = near_tokens(lines.tokens(), self._ascii_skeletons, self._short_skeletons)
         suspects = candidates(lines, near, self._suffixes)
         for i in range(len(hosts)) if suspects is None else suspects:
             label = _fast_label(hosts[i], self._suffixes)
@@ -514,7 +517,7 @@ class Scorer:
     def _prefilter_each(self, hosts: Sequence[str]) -> list[int]:
         """:meth:`prefilter` host by host (hosts that cannot be joined by new lines)."""
         labels = [_fast_label(host, self._suffixes) for host in hosts]
-        near = near_tokens(set(labels) - {""}, self._skeletons, self._short_skeletons)
+        near = near_tokens(set(labels) - {""}, self._ascii_skeletons, self._short_skeletons)
         contains = self._contains_re.search
         return [
             i

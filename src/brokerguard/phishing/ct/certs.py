@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from cryptography import x509
 
-from brokerguard.phishing.ct.tls import PRECERT_ENTRY, CTFormatError, LogLeaf
+from brokerguard.phishing.ct.tls import PRECERT_ENTRY, CTFormatError, LogLeaf, parse_leaf
 
 #: a certificate naming more hosts than this is refused as an entry error
 MAX_NAMES = 1000
@@ -107,8 +109,7 @@ def _der_length(length: int) -> bytes:
     return bytes([0x80 | len(raw)]) + raw
 
 
-@dataclass(frozen=True)
-class _Layout:
+class _Layout(NamedTuple):
     """Where the fields the monitor reads sit in a TBSCertificate (content bounds)."""
 
     algorithm: tuple[int, int]  # the signature AlgorithmIdentifier element
@@ -116,34 +117,37 @@ class _Layout:
     extensions: tuple[int, int] | None  # the SEQUENCE OF Extension's content
 
 
-def _layout(tbs: bytes) -> _Layout:
-    """Walk the top-level fields of a TBSCertificate (RFC 5280 4.1)."""
-    size = len(tbs)
-    tag, pos, end = _element(tbs, 0, size)
-    if tag != 0x30 or end != size:
+def _layout(data: bytes, pos: int = 0, limit: int | None = None) -> _Layout:
+    """Walk the top-level fields of the TBSCertificate at ``data[pos:limit]`` (RFC 5280 4.1).
+
+    ``limit`` defaults to the end of ``data``; the TBSCertificate must fill it exactly.
+    """
+    limit = len(data) if limit is None else limit
+    tag, pos, end = _element(data, pos, limit)
+    if tag != 0x30 or end != limit:
         raise _DERError("not one DER SEQUENCE")
-    tag, _, next_pos = _element(tbs, pos, end)
+    tag, _, next_pos = _element(data, pos, end)
     if tag == 0xA0:  # [0] EXPLICIT version
         pos = next_pos
-        tag, _, next_pos = _element(tbs, pos, end)
+        tag, _, next_pos = _element(data, pos, end)
     if tag != 0x02:
         raise _DERError("no serial number")
     pos = next_pos
-    tag, _, next_pos = _element(tbs, pos, end)
+    tag, _, next_pos = _element(data, pos, end)
     if tag != 0x30:
         raise _DERError("no signature algorithm")
     algorithm = (pos, next_pos)
-    _, _, pos = _element(tbs, next_pos, end)  # issuer
-    _, _, pos = _element(tbs, pos, end)  # validity
-    tag, subject_start, subject_end = _element(tbs, pos, end)
+    _, _, pos = _element(data, next_pos, end)  # issuer
+    _, _, pos = _element(data, pos, end)  # validity
+    tag, subject_start, subject_end = _element(data, pos, end)
     if tag != 0x30:
         raise _DERError("no subject")
-    _, _, pos = _element(tbs, subject_end, end)  # subjectPublicKeyInfo
+    _, _, pos = _element(data, subject_end, end)  # subjectPublicKeyInfo
     extensions = None
     while pos < end:  # [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions
-        tag, start, pos = _element(tbs, pos, end)
+        tag, start, pos = _element(data, pos, end)
         if tag == 0xA3:
-            _, inner_start, inner_end = _element(tbs, start, pos)
+            _, inner_start, inner_end = _element(data, start, pos)
             extensions = (inner_start, inner_end)
     return _Layout(algorithm, (subject_start, subject_end), extensions)
 
@@ -241,14 +245,17 @@ def _reason(exc: Exception) -> str:
     return "truncated DER" if isinstance(exc, IndexError) else str(exc)[:120]
 
 
+def _normalised_name(raw: str) -> str:
+    """``raw`` as scored: stripped, lower case, no trailing dot or ``*.``; ``""``: dropped."""
+    name = raw.strip().lower().rstrip(".")
+    while name.startswith("*."):
+        name = name[2:]
+    return name if len(name) <= MAX_NAME_LENGTH and " " not in name else ""
+
+
 def _normalised(found: list[str]) -> tuple[str, ...]:
-    names: dict[str, None] = {}
-    for raw in found:
-        name = raw.strip().lower().rstrip(".")
-        while name.startswith("*."):
-            name = name[2:]
-        if name and len(name) <= MAX_NAME_LENGTH and " " not in name:
-            names[name] = None
+    names = dict.fromkeys(map(_normalised_name, found))
+    names.pop("", None)
     if len(names) > MAX_NAMES:
         raise CTFormatError(
             f"certificate names {len(names)} hosts (more than {MAX_NAMES})", field="names"
@@ -256,39 +263,84 @@ def _normalised(found: list[str]) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _tbs_of(der: bytes) -> bytes:
-    """The TBSCertificate element of a certificate ``cryptography`` has accepted."""
+#: any white space but the new line that joins names (``\s`` is ``str.isspace``)
+_SPACE = re.compile(r"[^\S\n]")
+
+
+def normalised_names(found: list[str]) -> list[str]:
+    """Each of ``found`` as the monitor scores it, in order; ``""`` for a dropped name.
+
+    Stripped, lower-cased, trailing dots and leading ``*.`` wildcards removed; an
+    empty, over-long or spaced name is dropped: what :func:`cert_names` does name
+    by name, done here for a page of names at once on the text joining them (C
+    string operations, not Python steps per name) whenever they are ASCII without
+    white space or trailing dots, and name by name otherwise.
+    """
+    if not found:
+        return []
+    text = "\n" + "\n".join(found) + "\n"
+    if (
+        text.count("\n") != len(found) + 1
+        or not text.isascii()
+        or ".\n" in text
+        or _SPACE.search(text)
+    ):
+        return list(map(_normalised_name, found))
+    text = text.lower()
+    while "\n*." in text:
+        text = text.replace("\n*.", "\n")
+    names = text[1:-1].split("\n")
+    if max(map(len, names)) > MAX_NAME_LENGTH:
+        names = [name if len(name) <= MAX_NAME_LENGTH else "" for name in names]
+    return names
+
+
+def _tbs_bounds(der: bytes) -> tuple[int, int]:
+    """Where the TBSCertificate of a certificate ``cryptography`` accepted lies."""
     _, start, end = _element(der, 0, len(der))
     _, _, tbs_end = _element(der, start, end)
-    return der[start:tbs_end]
+    return start, tbs_end
 
 
-def _parsed(leaf: LogLeaf) -> tuple[x509.Certificate, tuple[str, ...]]:
+def _parsed(leaf: LogLeaf) -> tuple[x509.Certificate, list[str]]:
+    """The certificate as ``cryptography`` parses it and its raw names (SAN, then CN)."""
     precert = leaf.entry_type == PRECERT_ENTRY
     what = "precert TBSCertificate" if precert else "certificate"
+    body = leaf.body
     try:
         if precert:
-            tbs = leaf.body
-            layout = _layout(tbs)
-            cert = x509.load_der_x509_certificate(_wrap(tbs, layout))
+            layout = _layout(body)
+            cert = x509.load_der_x509_certificate(_wrap(body, layout))
         else:
-            cert = x509.load_der_x509_certificate(leaf.body)
-            tbs = _tbs_of(leaf.body)
-            layout = _layout(tbs)
-        return cert, _normalised(_names(tbs, layout))
+            cert = x509.load_der_x509_certificate(body)
+            layout = _layout(body, *_tbs_bounds(body))
+        return cert, _names(body, layout)
     except (_DERError, IndexError, ValueError, TypeError) as exc:
-        message = exc.message if isinstance(exc, CTFormatError) else _reason(exc)
-        raise CTFormatError(f"{what} is not valid DER ({message})", field="certificate") from None
+        message = f"{what} is not valid DER ({_reason(exc)})"
+        raise CTFormatError(message, field="certificate") from None
+
+
+def logged_names(leaf_input: bytes) -> list[str]:
+    """The raw host names of a logged entry: SAN dNSNames then subject CNs, as written.
+
+    The hot path of the monitor: the ``leaf_input`` is sliced, the certificate
+    parsed by ``cryptography`` (so non-DER is an entry error) and the names read
+    in one DER walk; nothing else is kept. :func:`normalised_names` turns a
+    page of them into scored names. Raises :class:`CTFormatError`, also for a
+    certificate naming more than :data:`MAX_NAMES` distinct hosts.
+    """
+    found = _parsed(parse_leaf(leaf_input))[1]
+    if len(found) > MAX_NAMES:
+        _normalised(found)  # raises when more than MAX_NAMES remain distinct
+    return found
 
 
 def cert_names(leaf: LogLeaf) -> tuple[str, ...]:
-    """The host names of a logged certificate (SAN DNS names, then subject CNs).
+    """The distinct host names of a logged certificate (SAN DNS names, then subject CNs).
 
-    The hot path of the monitor: the certificate is parsed by ``cryptography``
-    (so non-DER is an entry error) and the names read in one DER walk; nothing
-    else is kept. Raises :class:`CTFormatError`.
+    Raises :class:`CTFormatError`.
     """
-    return _parsed(leaf)[1]
+    return _normalised(_parsed(leaf)[1])
 
 
 def cert_facts(leaf: LogLeaf) -> CertFacts:
@@ -296,9 +348,9 @@ def cert_facts(leaf: LogLeaf) -> CertFacts:
 
     Raises :class:`CTFormatError` when it is not DER.
     """
-    cert, names = _parsed(leaf)
+    cert, found = _parsed(leaf)
     return CertFacts(
-        names=names,
+        names=_normalised(found),
         logged=leaf.body,
         precert=leaf.entry_type == PRECERT_ENTRY,
         certificate=cert,
