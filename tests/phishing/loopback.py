@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 PREFIX = "/log/"
@@ -73,7 +73,7 @@ class LoopbackServer(Generic[S]):
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}{PREFIX}"
 
-    def __enter__(self) -> LoopbackServer[S]:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+from collections.abc import Sequence
 from pathlib import Path
 
 import certifi
@@ -47,7 +48,10 @@ _DOMAIN_VALIDATED = x509.ObjectIdentifier("2.23.140.1.2.1")
 
 
 def _certificate(
-    subject: x509.Name, general_names: list[x509.GeneralName] | None, *, critical: bool = False
+    subject: x509.Name,
+    general_names: Sequence[x509.GeneralName] | None,
+    *,
+    critical: bool = False,
 ) -> x509.Certificate:
     issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Walk Test CA")])
     builder = (
@@ -107,7 +111,7 @@ def _leaves(cert: x509.Certificate) -> list[LogLeaf]:
 
 
 CN = NameOID.COMMON_NAME
-CASES = {
+CASES: dict[str, tuple[x509.Name, Sequence[x509.GeneralName] | None, bool]] = {
     "plain": (x509.Name([x509.NameAttribute(CN, "www.example.com")]),
               [x509.DNSName("www.example.com"), x509.DNSName("*.Example.COM")], False),
     "critical SAN, no CN": (x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Org")]),

@@ -549,6 +549,7 @@ class Scorer:
                 continue
             if verdict.flagged:
                 yield verdict
+        plain: Sequence[int]
         if others:
             plain = [i for i in range(len(texts)) if i not in others]
             joined = Lines([texts[i] for i in plain])
