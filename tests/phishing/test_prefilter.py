@@ -177,6 +177,14 @@ def test_near_tokens_and_candidates() -> None:
     near = near_tokens({"yuamta", "google", "kgi", "fubon"}, ["yuanta", "fubon"], {"kgl"})
     assert near == {"yuamta", "kgi", "fubon"}
     assert near_tokens(set(), ["yuanta"], set()) == set()
+    assert near_tokens({"yua\nmta", "yuamta", "a\nb"}, ["yuanta"], set()) == {"yuamta", "yua\nmta"}
+
+
+def test_hosts_with_a_line_break_take_the_per_host_path(brands: list[Brand]) -> None:
+    scorer = Scorer(brands)
+    hosts = ["yuamta.com", "bad\nyuanta-login.com", "google.com", "fubom.example.com"]
+    assert not Lines(hosts).joinable
+    assert scorer.prefilter(hosts) == reference(scorer, hosts)
     lines = Lines(["www.google.com", "yuamta.example.net", "x.nosuchtld", "com", "a..b.com"])
     assert candidates(lines, {"yuamta"}, {"com", "net"}) == {1, 2, 3, 4}
     many = {f"t{i}" for i in range(MAX_SUSPECTS + 1)}

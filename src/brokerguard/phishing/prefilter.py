@@ -127,7 +127,11 @@ def near_tokens(
     if not tokens:
         return set()
     ordered = list(tokens)
-    folded = ascii_skeleton("\n".join(ordered)).split("\n")
+    joined = "\n".join(ordered)
+    if joined.count("\n") == len(ordered) - 1:  # one pass over all (no token holds a \n)
+        folded = ascii_skeleton(joined).split("\n")
+    else:
+        folded = [ascii_skeleton(token) for token in ordered]
     matrix = process.cdist(
         folded, skeletons, scorer=OSA.distance, score_cutoff=2, dtype=np.int8, workers=1
     )
