@@ -23,7 +23,9 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -127,43 +129,71 @@ def _poll(url: str, log_url: str, scorer: Scorer) -> tuple[float, int]:
     return elapsed, result.entries
 
 
-def run() -> Iterable[Metric]:
-    scorer = Scorer(load_brands(BRANDS))
-    minute = int(LOG_RATE * POLL_INTERVAL_S)
+@dataclass
+class Bench:
+    """A loopback log (its own process) and a database following it from entry 1."""
+
+    log_url: str
+    visible: Any  # the shared count of published entries
+    database: Path
+    start: Path  # a copy of the database before any poll
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.database}"
+
+    def reset(self) -> None:
+        """Back to the database before the first poll."""
+        shutil.copyfile(self.start, self.database)
+
+    def fetched(self, count: int) -> list[RawEntry]:
+        """Entries 1..count as the monitor fetches them (for the baseline)."""
+        with http_client() as http:
+            client = RFC6962Client(self.log_url, http)
+            return [e for page in client.entries(1, count, client.get_sth()) for e in page]
+
+
+@contextmanager
+def loopback_bench(total: int) -> Iterator[Bench]:
+    """A log of ``total`` realistic entries (one published) and a database following it."""
     context = multiprocessing.get_context("fork")
     visible = context.Value("q", 1)
     ours, theirs = context.Pipe()
-    server = context.Process(target=_serve, args=(theirs, ENTRIES + minute, visible), daemon=True)
+    server = context.Process(target=_serve, args=(theirs, total, visible), daemon=True)
     server.start()
     try:
         log_url, pem = ours.recv()
         with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            engine = make_engine(url)
+            database = Path(tmp) / "bench.db"
+            engine = make_engine(f"sqlite:///{database}")
             migrate.upgrade(engine)
             with session_scope(session_factory(engine)) as session, http_client() as http:
                 client = RFC6962Client(log_url, http)
                 add_log(session, SystemClock(), name="bench", url=log_url, public_key_pem=pem,
                         client=client)  # fmt: skip
             engine.dispose()
-            database = Path(tmp) / "bench.db"
             shutil.copyfile(database, Path(tmp) / "start.db")
-            visible.value = ENTRIES
-            with http_client() as http:
-                client = RFC6962Client(log_url, http)
-                fetched = [e for page in client.entries(1, ENTRIES, client.get_sth()) for e in page]
-            rates, baselines = [], []
-            for _ in range(ROUNDS):  # alternated, best of each: the machine's load varies
-                shutil.copyfile(Path(tmp) / "start.db", database)
-                elapsed, entries = _poll(url, log_url, scorer)
-                rates.append(entries / elapsed)
-                baselines.append(_baseline(fetched))
-            yield Metric(NAME, "ct_entries_per_s", max(rates), "entries/s",
-                         ">= 0.5 x baseline", baseline=max(baselines))  # fmt: skip
-            visible.value = ENTRIES + minute
-            poll_s, _ = _poll(url, log_url, scorer)
-            yield Metric(NAME, "ct_latency_s", POLL_INTERVAL_S + poll_s, "s",
-                         f"<= 70 (60 s poll; next poll over {minute} new entries)")  # fmt: skip
+            yield Bench(log_url, visible, database, Path(tmp) / "start.db")
     finally:
         ours.send("done")
         server.join(timeout=10)
+
+
+def run() -> Iterable[Metric]:
+    scorer = Scorer(load_brands(BRANDS))
+    minute = int(LOG_RATE * POLL_INTERVAL_S)
+    with loopback_bench(ENTRIES + minute) as bench:
+        bench.visible.value = ENTRIES
+        fetched = bench.fetched(ENTRIES)
+        rates, baselines = [], []
+        for _ in range(ROUNDS):  # alternated, best of each: the machine's load varies
+            bench.reset()
+            elapsed, entries = _poll(bench.url, bench.log_url, scorer)
+            rates.append(entries / elapsed)
+            baselines.append(_baseline(fetched))
+        yield Metric(NAME, "ct_entries_per_s", max(rates), "entries/s",
+                     ">= 0.5 x baseline", baseline=max(baselines))  # fmt: skip
+        bench.visible.value = ENTRIES + minute
+        poll_s, _ = _poll(bench.url, bench.log_url, scorer)
+        yield Metric(NAME, "ct_latency_s", POLL_INTERVAL_S + poll_s, "s",
+                     f"<= 70 (60 s poll; next poll over {minute} new entries)")  # fmt: skip

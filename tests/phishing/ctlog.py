@@ -10,11 +10,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,6 +27,7 @@ from brokerguard.phishing.ct.tls import (
     encode_leaf,
     tree_head_input,
 )
+from tests.phishing.loopback import PREFIX, LoopbackServer, Reply
 
 _CA_KEY = ec.generate_private_key(ec.SECP256R1())
 _CA_NAME = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Loopback Test CA")])
@@ -142,6 +140,22 @@ class FakeLog:
             cache[key] = {"leaf_input": _b64(leaf), "extra_data": _b64(extra)}
         return cache[key]
 
+    def respond(self, path: str, query: dict[str, list[str]]) -> Reply:
+        """The HTTP reply to ``GET <log>/<path>?<query>`` (see :class:`LoopbackLog`)."""
+        self.requests.append(PREFIX + path)
+        if self.answer == "close":
+            return Reply(close=True)
+        if self.answer == "500":
+            return Reply(500, "text/plain", b"internal error")
+        if self.answer == "html":
+            return Reply(200, "text/html", b"<html><body>maintenance</body></html>")
+        try:
+            numbers = {k: int(v[0]) for k, v in query.items()}
+            data = self.handle(path.rsplit("/", 1)[-1], numbers)
+        except (KeyError, IndexError, ValueError):
+            return Reply(400, "text/plain", b"bad request")
+        return Reply(body=json.dumps(data).encode("utf-8"))
+
     def handle(self, path: str, query: dict[str, int]) -> dict[str, Any]:
         tree = self._tree()
 
@@ -177,66 +191,8 @@ class FakeLog:
         raise KeyError(path)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    log_state: FakeLog
-
-    def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        state = self.server.log_state  # type: ignore[attr-defined]
-        state.requests.append(parts.path)
-        if state.answer == "close":
-            self.close_connection = True
-            self.wfile.flush()
-            self.connection.close()
-            return
-        if state.answer == "500":
-            self.send_error(500)
-            return
-        if state.answer == "html":
-            body = b"<html><body>maintenance</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        name = parts.path.rsplit("/", 1)[-1]
-        query = {k: int(v[0]) for k, v in parse_qs(parts.query).items()}
-        try:
-            data = state.handle(name, query)
-        except (KeyError, IndexError, ValueError):
-            self.send_error(400)
-            return
-        body = json.dumps(data).encode("utf-8")
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-class LoopbackLog:
+class LoopbackLog(LoopbackServer[FakeLog]):
     """Serves a :class:`FakeLog` on 127.0.0.1 (a free port) in a thread."""
 
     def __init__(self, state: FakeLog | None = None) -> None:
-        self.state = state or FakeLog()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.log_state = self.state  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/log/"
-
-    def __enter__(self) -> LoopbackLog:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(state or FakeLog())

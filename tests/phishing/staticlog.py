@@ -13,10 +13,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -33,6 +30,7 @@ from brokerguard.phishing.ct.tls import (
 )
 from brokerguard.phishing.ct.verify import log_id
 from tests.phishing.ctlog import make_entry
+from tests.phishing.loopback import LoopbackServer, Reply
 
 ORIGIN = "static.loopback.example/2026h2"
 #: the fingerprint of the (single) issuer each entry names
@@ -142,59 +140,28 @@ class StaticLog:
             served[tile_path("data", start // TILE_WIDTH, len(leaves))] = data
         return served
 
-    def respond(self, path: str) -> tuple[int, str, bytes]:
-        """(status, content type, body) for a path under the monitoring prefix."""
+    def respond(self, path: str, query: dict[str, list[str]]) -> Reply:
+        """The HTTP reply to a GET of ``path`` under the monitoring prefix."""
         self.requests.append(path)
         if self.answer == "html":
-            return 200, "text/html", b"<html><body>maintenance</body></html>"
+            return Reply(200, "text/html", b"<html><body>maintenance</body></html>")
         if self.answer == "404":
-            return 404, "text/plain", b"not found"
+            return Reply(404, "text/plain", b"not found")
         if path == "checkpoint":
-            return 200, "text/plain; charset=utf-8", self.checkpoint()
+            return Reply(200, "text/plain; charset=utf-8", self.checkpoint())
         tile = self.tiles().get(path)
         if tile is None:
-            return 404, "text/plain", b"not found"
+            return Reply(404, "text/plain", b"not found")
         if path == self.truncate:
             tile = tile[:-1]
-        return 200, "application/octet-stream", tile
+        if self.gzip and path.startswith("tile/data/"):
+            return Reply(200, "application/octet-stream", gzip.compress(tile),
+                         {"Content-Encoding": "gzip"})  # fmt: skip
+        return Reply(200, "application/octet-stream", tile)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        state: StaticLog = self.server.log_state  # type: ignore[attr-defined]
-        status, content_type, body = state.respond(self.path.removeprefix("/log/"))
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        if state.gzip and "/data/" in self.path and status == 200:
-            body = gzip.compress(body)
-            self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-class LoopbackStaticLog:
+class LoopbackStaticLog(LoopbackServer[StaticLog]):
     """Serves a :class:`StaticLog` on 127.0.0.1 (a free port) in a thread."""
 
     def __init__(self, state: StaticLog | None = None) -> None:
-        self.state = state or StaticLog()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.log_state = self.state  # type: ignore[attr-defined]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/log/"
-
-    def __enter__(self) -> LoopbackStaticLog:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(state or StaticLog())

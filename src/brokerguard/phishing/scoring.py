@@ -50,6 +50,7 @@ from brokerguard.phishing.keywords import (
     TW_ZONES,
     ordinary_word,
 )
+from brokerguard.phishing.prefilter import Lines, candidates, near_tokens, not_plain
 
 FLAG_THRESHOLD = 0.6
 #: a label mixing alphabets (Latin with Cyrillic, Greek ...) is flagged on that alone
@@ -193,6 +194,9 @@ class Scorer:
         self._terms = tuple(infos)
         self._stripped = [t.stripped for t in infos]
         self._skeletons = sorted({t.skeleton for t in infos if len(t.skeleton) >= 4})
+        # the pre-filter sees plain ASCII hosts only: every non-ASCII letter of a
+        # skeleton costs an edit, so one with three or more is never two edits away
+        self._ascii_skeletons = [s for s in self._skeletons if sum(not c.isascii() for c in s) <= 2]
         self._short_skeletons = frozenset(t.skeleton for t in infos if len(t.skeleton) < 4)
         self._official = {d: b for b in self.brands for d in b.domains}
         texts = {t.term.text for t in infos}
@@ -488,30 +492,38 @@ class Scorer:
     # --- many hosts --------------------------------------------------------------------
 
     def prefilter(self, hosts: Sequence[str]) -> list[int]:
-        """Indexes of the ASCII hosts that may match a brand (cheap, vectorised)."""
-        labels: list[str] = []
-        wanted: set[int] = set()
-        contains = self._contains_re.search
-        for i, host in enumerate(hosts):
-            if contains(host):
+        """Indexes of the plain ASCII ``hosts`` that may match a brand (cheap, batched).
+
+        A host passes when a brand term occurs in it, its registrable label is near
+        a brand skeleton, or it has no known suffix (:mod:`brokerguard.phishing.prefilter`
+        asks each question once for the whole batch).
+        """
+        lines = Lines(hosts)
+        if not lines.joinable:
+            return self._prefilter_each(hosts)
+        return self._prefilter_lines(lines)
+
+    def _prefilter_lines(self, lines: Lines) -> list[int]:
+        hosts = lines.items
+        wanted = lines.matching(self._contains_re)
+        near = near_tokens(lines.tokens(), self._ascii_skeletons, self._short_skeletons)
+        suspects = candidates(lines, near, self._suffixes)
+        for i in range(len(hosts)) if suspects is None else suspects:
+            label = _fast_label(hosts[i], self._suffixes)
+            if not label or label in near:  # no known suffix: the full parser says why
                 wanted.add(i)
-            label = _fast_label(host, self._suffixes)
-            if not label:
-                wanted.add(i)  # no known suffix: the full parser says why
-            labels.append(label)
-        # hosts share labels (www.x.com, mail.x.com): fold and compare each label once
-        rows: dict[str, int] = {}
-        row_of = [rows.setdefault(label, len(rows)) for label in labels]
-        folded = [ascii_skeleton(label) for label in rows]
-        short = self._short_skeletons
-        matrix = process.cdist(
-            folded, self._skeletons, scorer=OSA.distance, score_cutoff=2, dtype=np.int8, workers=1
-        )
-        near = np.asarray(matrix.min(axis=1) <= 2) if folded else np.zeros(0, dtype=bool)
-        for row, f in enumerate(folded):
-            near[row] |= f in short
-        wanted.update(i for i, row in enumerate(row_of) if near[row])
         return sorted(wanted)
+
+    def _prefilter_each(self, hosts: Sequence[str]) -> list[int]:
+        """:meth:`prefilter` host by host (hosts that cannot be joined by new lines)."""
+        labels = [_fast_label(host, self._suffixes) for host in hosts]
+        near = near_tokens(set(labels) - {""}, self._ascii_skeletons, self._short_skeletons)
+        contains = self._contains_re.search
+        return [
+            i
+            for i, (host, label) in enumerate(zip(hosts, labels, strict=True))
+            if contains(host) or not label or label in near
+        ]
 
     def scan(self, lines: Iterable[str], *, batch: int = 20000) -> Iterator[Verdict | Rejected]:
         """Score every line; yields only flagged verdicts and rejected lines."""
@@ -525,31 +537,36 @@ class Scorer:
             yield from self._scan_batch(pending)
 
     def _scan_batch(self, lines: list[str]) -> Iterator[Verdict | Rejected]:
-        simple: list[str] = []
-        simple_src: list[str] = []
-        for line in lines:
-            text = line.strip().lower().rstrip(".")
-            if text and _SIMPLE_HOST.match(text) and "xn--" not in text:
-                simple.append(text)
-                simple_src.append(line.strip())
-                continue
+        texts = [line.strip().lower().rstrip(".") for line in lines]
+        joined = Lines(texts)
+        others = not_plain(joined, _plain_host)
+        for i in sorted(others):  # IDN, URLs, garbage: the full parser, one by one
+            source = lines[i].strip()
             try:
-                verdict = self.check(line.strip())
+                verdict = self.check(source)
             except HostError as exc:
-                yield Rejected(line.strip()[:300], exc.message)
+                yield Rejected(source[:300], exc.message)
                 continue
             if verdict.flagged:
                 yield verdict
-        if not simple:
-            return
-        for i in self.prefilter(simple):
+        plain: Sequence[int]
+        if others:
+            plain = [i for i in range(len(texts)) if i not in others]
+            joined = Lines([texts[i] for i in plain])
+        else:
+            plain = range(len(texts))
+        passed = (
+            self._prefilter_lines(joined) if joined.joinable else self._prefilter_each(joined.items)
+        )
+        for j in passed:
+            i = plain[j]
             try:
-                verdict = self.check(simple[i])
+                verdict = self.check(texts[i])
             except HostError as exc:
-                yield Rejected(simple_src[i][:300], exc.message)
+                yield Rejected(lines[i].strip()[:300], exc.message)
                 continue
             if verdict.flagged:
-                verdict.input = simple_src[i]
+                verdict.input = lines[i].strip()
                 yield verdict
 
 
@@ -656,6 +673,11 @@ _ORIGIN_TEXT = {
     "chinese": ("中文名稱", "Chinese name"),
 }
 _SIMPLE_HOST = re.compile(r"^[a-z0-9][a-z0-9.-]{0,251}[a-z0-9]$")
+
+
+def _plain_host(text: str) -> bool:
+    """A lower-cased line the scan's fast path takes (see :func:`plain_hosts`)."""
+    return bool(_SIMPLE_HOST.fullmatch(text)) and "xn--" not in text
 
 
 @cache

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, repeat
 
 import httpx
 from sqlalchemy import select
@@ -38,7 +39,7 @@ from brokerguard.audit.merkle import Frontier, ProofError, leaf_hash, verify_con
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.kernel.notices import Notice, NoticeKind, NoticeSink, Severity
-from brokerguard.phishing.ct.certs import CertFacts, cert_facts, cert_names
+from brokerguard.phishing.ct.certs import CertFacts, cert_facts, logged_names, normalised_names
 from brokerguard.phishing.ct.client import RFC6962Client
 from brokerguard.phishing.ct.source import LogSource, LogUnavailableError, RawEntry
 from brokerguard.phishing.ct.static import StaticCTClient
@@ -212,21 +213,30 @@ def _read_entries(
     proven ``frontier`` against the signed head.
     """
     entries: list[RawEntry] = []
-    first_seen: dict[str, int] = {}
+    pages: list[dict[str, int]] = []
     errors: list[dict[str, object]] = []
     for page in client.entries(start, end, head):
         frontier.extend(leaf_hash(e.leaf_input) for e in page)
+        found: list[str] = []
+        counts: list[int] = []
         for entry in page:
-            index = start + len(entries)
-            entries.append(entry)
             try:
-                names = cert_names(parse_leaf(entry.leaf_input))
+                names = logged_names(entry.leaf_input)
             except CTFormatError as exc:
-                errors.append({"index": index, "error": exc.message})
-                continue
-            for name in names:
-                if name not in first_seen:
-                    first_seen[name] = index
+                errors.append({"index": start + len(entries) + len(counts), "error": exc.message})
+                names = []
+            found += names
+            counts.append(len(names))
+        first = start + len(entries)
+        owners = chain.from_iterable(map(repeat, range(first, first + len(page)), counts))
+        entries += page
+        # reversed: of the entries naming a host, the first is the one kept
+        names = normalised_names(found)
+        pages.append(dict(zip(reversed(names), reversed(list(owners)), strict=True)))
+    first_seen: dict[str, int] = {}
+    for seen in reversed(pages):  # earlier pages win
+        first_seen.update(seen)
+    first_seen.pop("", None)  # dropped names (empty, over-long, spaced)
     return entries, first_seen, errors
 
 
