@@ -30,6 +30,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer_or_app_team,
 )
+from brokerguard.web.labels import evidence_kind_labels
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
@@ -131,7 +132,7 @@ def evidence_list(
         "evidence/list.html",
         {
             "t": table_page(request.query_params, evidence_table(day), items),
-            "kind_options": [(k, k, "data") for k in known_evidence_kinds()],
+            "kind_labels": evidence_kind_labels(known_evidence_kinds()),
             "today": day,
             "can_write": user.has_any(*WRITERS),
         },
