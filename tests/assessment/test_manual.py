@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -15,14 +14,7 @@ from brokerguard.assessment.manual import (
     record_manual_assessment,
     reviewer_choices,
 )
-from brokerguard.assessment.registry import (
-    CheckContext,
-    CheckDefinition,
-    CheckResult,
-    Status,
-    load_all_checks,
-    registry,
-)
+from brokerguard.assessment.registry import CheckResult, Status
 from brokerguard.clock import FixedClock, today
 from brokerguard.config import Settings
 from brokerguard.errors import UnknownRequirementError, ValidationError
@@ -30,28 +22,10 @@ from brokerguard.evidence.schemas import EvidenceRecord
 from brokerguard.evidence.service import store_evidence
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import create_staff_user, disable_staff
+from tests.assessment.conftest import REQ, add_check
 
-REQ = "A7.2"  # record kind, annual review: a year at most
+pytestmark = pytest.mark.usefixtures("a72_checks_answer_manual")
 PDF = b"%PDF-1.4\n% review of the risk assessment\n"
-
-
-@pytest.fixture(autouse=True)
-def only_test_checks() -> Iterator[None]:
-    """The engine sees only the checks a test adds: A7.2's can only answer manual."""
-    load_all_checks()
-    saved = dict(registry._checks)
-    registry._checks.clear()
-    _add("test.a72.manual", REQ, CheckResult.manual("無法自動判斷", "cannot be read here"))
-    yield
-    registry._checks.clear()
-    registry._checks.update(saved)
-
-
-def _add(check_id: str, requirement: str, result: CheckResult) -> None:
-    def function(ctx: CheckContext) -> CheckResult:
-        return result
-
-    registry.register(CheckDefinition(check_id, (requirement,), "測試", "test", function))
 
 
 @pytest.fixture
@@ -178,7 +152,7 @@ def test_an_automated_verdict_is_never_overridden_by_hand(
 ) -> None:
     evidence = _evidence(session, clock, settings)
     _record(session, clock, evidence.id)
-    _add("test.a72.auto", REQ, CheckResult.failed("設定錯誤", "misconfigured"))
+    add_check("test.a72.auto", REQ, CheckResult.failed("設定錯誤", "misconfigured"))
     assert _status(session, settings, clock)[0] is Status.failed
     # and once the latest run was decided by a check, no new manual result is taken
     with pytest.raises(ValidationError) as refused:

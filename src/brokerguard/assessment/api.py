@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from brokerguard.assessment.cli import snapshot_to_json
 from brokerguard.assessment.engine import run_assessment
@@ -107,6 +107,8 @@ def runs(
 class ManualAssessmentIn(InputModel):
     """A manual assessment (人工評估) of a requirement no automated check decides; upload
     its evidence first (``POST /api/v1/evidence``) and name it here."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     requirement_id: str = Field(min_length=1, max_length=32)
     result: ManualResult

@@ -26,8 +26,8 @@ router = APIRouter(include_in_schema=False)
 MANUAL_REFUSALS = {
     "role": "Your role may not record a manual assessment: the cybersecurity unit or "
     "compliance records it. Nothing was saved.",
-    "requirement_id": "An automated check decides this requirement: a manual assessment is "
-    "not recorded for it. Nothing was saved.",
+    "requirement_id": "An automated check decided this requirement in the latest assessment: "
+    "a manual assessment counts only where its checks answer manual. Nothing was saved.",
     "result": "Choose a result: pass, fail or not applicable. Nothing was saved.",
     "reason": "Say why the requirement fails or does not apply (at most 2,000 characters). "
     "Nothing was saved.",
