@@ -82,7 +82,7 @@ def test_record_with_an_uploaded_file_then_the_run_counts_it(
     assert compliance.post("/assessment/run", headers=HTML).status_code in (200, 303)
     page = compliance.get(PAGE, headers=HTML).text
     assert "人工評估：年度覆核完成（評估人 alice，覆核人 bob" in page
-    assert 'status status-pass big' in page
+    assert "status status-pass big" in page
     report = compliance.get("/reports/self-assessment.html?lang=en")
     assert report.status_code == 200
     assert "Manual assessment: 年度覆核完成 (assessed by alice, reviewed by bob" in report.text
