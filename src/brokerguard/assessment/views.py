@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -196,7 +197,7 @@ def requirement_response(
     user: StaffIdentity,
     requirement_id: str,
     *,
-    extra: dict[str, object] | None = None,
+    extra: Mapping[str, object] | None = None,
     status_code: int = 200,
 ) -> Response:
     """The requirement's page; ``extra`` carries a refused form back as it was sent."""
