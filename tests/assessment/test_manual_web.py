@@ -220,3 +220,11 @@ def test_the_api_records_lists_and_names_the_wrong_field(
     assert _count(engine, ManualAssessment) == 1
     missing = compliance.get("/api/v1/assessment/manual?requirement_id=A99.1")
     assert missing.status_code == 404
+
+
+def test_oversized_form_values_are_refused_by_name(compliance: TestClient, engine: Engine) -> None:
+    for field, size in (("reason", 4001), ("reviewer", 129), ("valid_until", 33)):
+        answer = compliance.post(f"{PAGE}/manual", data=_form(**{field: "9" * size}))
+        assert answer.status_code == 422
+        assert field in answer.text
+    assert _count(engine, ManualAssessment) == 0

@@ -49,3 +49,8 @@ def test_the_templates_gettext_prefers_the_catalogue_and_keeps_english() -> None
     assert zh(ValueError("note is required")) == "「note」為必填"
     en = page_gettext(Translator("en"))
     assert en("account is required") == "account is required"
+
+
+def test_an_impossible_date_names_the_value() -> None:
+    message = "not a valid date: '116/13/45' (month must be in 1..12)"
+    assert refusal_zh(message) == "日期不存在：「116/13/45」"

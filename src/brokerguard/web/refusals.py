@@ -22,6 +22,8 @@ SHAPES: tuple[tuple[str, str], ...] = (
     (r"required", "必填"),
     (r"(?P<field>[a-z_]+) is required", "「{field}」為必填"),
     (_DATE, _DATE_ZH),
+    (r"not a valid date: '(?P<value>.*)' \((?P<why>[^()]*)\)", "日期不存在：「{value}」"),
+    (r"empty date", "日期未填寫"),
     (rf"(?P<field>[a-z_]+): {_DATE}", "「{field}」" + _DATE_ZH),
     (rf"{_DATE} \((?P<field>[a-z_]+)\)", "「{field}」" + _DATE_ZH),
     (r"(?P<field>[a-z_]+): must be one of (?P<values>[\w., ]+)", "「{field}」須為：{values}"),
