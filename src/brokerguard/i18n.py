@@ -51,6 +51,10 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self._messages.get(message, message)
 
+    def knows(self, message: str) -> bool:
+        """Whether the catalogue has ``message``."""
+        return message in self._messages
+
     __call__ = gettext
 
     def pick(self, zh: str | None, en: str | None) -> str:

@@ -98,8 +98,8 @@ def test_download_refuses_a_tampered_file(
         ("report.pdf", PDF, {"requirement_ids": "  "}, "請至少填寫一個條次"),
         ("report.pdf", PDF, {"title": ""}, "請填寫名稱"),
         ("report.pdf", PDF, {"kind": "Lab Report!"}, "證據類型須為"),
-        ("report.pdf", PDF, {"valid_until": "116/13/45"}, "valid date"),
-        ("report.pdf", PDF, {"valid_until": "tomorrow"}, "not a date"),
+        ("report.pdf", PDF, {"valid_until": "116/13/45"}, "日期不存在：「116/13/45」"),
+        ("report.pdf", PDF, {"valid_until": "tomorrow"}, "不是有效日期"),
     ],
 )
 def test_refused_upload_reshows_the_form_and_stores_nothing(

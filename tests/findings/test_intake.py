@@ -258,5 +258,5 @@ def test_from_check_and_import_over_http(
         f"/findings/{created.json()['id']}/close",
         data={"csrf_token": token, "note": "ok", "closing_evidence": "nope"},
     )
-    assert close_page.status_code == 422 and "closing evidence" in close_page.text
+    assert close_page.status_code == 422 and "結案佐證須為證據參照" in close_page.text
     assert client.get("/api/v1/findings/nope").status_code == 404

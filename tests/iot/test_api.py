@@ -165,7 +165,7 @@ def test_html_forms_reshow_errors_by_field(
     response = client.post("/iot/assets/new", data=form, headers={"accept": "text/html"})
     assert response.status_code == 422
     assert "bad-mac" not in response.text or 'value="bad-mac"' in response.text
-    assert "not a valid date" in response.text
+    assert "日期不存在：「115/02/30」" in response.text  # zh-TW page: the refusal in zh-TW
     form["purchased_on"] = "115/02/03"
     response = client.post("/iot/assets/new", data=form, headers={"accept": "text/html"})
     assert response.status_code == 422 and 'value="bad-mac"' in response.text

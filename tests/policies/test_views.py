@@ -99,7 +99,7 @@ def test_approval_refusals(client: TestClient, engine: Engine, clock: FixedClock
             "不得超過三年",
         ),
         ({"approver": "", "approved_on": "115/01/01", "next_review": "116/01/01"}, "請填寫核定人"),
-        ({"approver": "x", "approved_on": "yesterday", "next_review": "116/01/01"}, "not a date"),
+        ({"approver": "x", "approved_on": "yesterday", "next_review": "116/01/01"}, "不是有效日期"),
     ]
     for data, text in cases:
         response = client.post(f"/policies/{policy_id}/approve", data=data)

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
+
+from brokerguard.devices.schemas import PROBLEM_LABELS
 
 LISTS = (
     "/evidence",
     "/phishing/cases",
     "/iot/assets",
     "/devices/register",
+    "/devices",
     "/training/people",
     "/social/accounts",
     "/attestations",
@@ -100,3 +104,46 @@ def test_a_register_filters_by_a_coded_column(demo_firm: Callable[[str], TestCli
     )
     assert counted == total
     assert client.get("/iot/assets?device_type=toaster").status_code == 422
+
+
+def test_devices_filter_by_compliance_problem_and_unit(
+    demo_firm: Callable[[str], TestClient],
+) -> None:
+    client = demo_firm("security")
+    total = rows(client.get("/devices?per_page=100").text)
+    assert total > 0
+    bad = rows(client.get("/devices?compliance=noncompliant&per_page=100").text)
+    good = rows(client.get("/devices?compliance=compliant&per_page=100").text)
+    assert bad + good == total and bad > 0
+    seen = 0
+    for problem, (zh, en) in PROBLEM_LABELS.items():
+        found = client.get(f"/devices?problem={problem.value}&per_page=100&lang=en").text
+        body = ROW.search(found)
+        assert body is not None
+        shown = [r for r in re.findall(r"<tr>.*?</tr>", body.group(1), re.S) if "colspan" not in r]
+        assert all(en in row for row in shown), problem
+        seen += len(shown)
+        if shown:  # searching the problem's zh-TW word finds at least those devices
+            by_word = client.get(f"/devices?q={quote(zh)}&per_page=100")
+            assert rows(by_word.text) >= len(shown)
+    assert seen >= bad
+    for query, field in (("compliance=maybe", "compliance"), ("problem=x", "problem")):
+        answer = client.get(f"/devices?{query}&lang=zh-TW", headers=HTML)
+        assert answer.status_code == 422 and f"<code>{field}</code>" in answer.text
+    kept = client.get("/devices?compliance=noncompliant&sort=unit&lang=en").text
+    assert "compliance=noncompliant" in kept and "sort=unit" in kept  # the language switch
+
+
+def test_evidence_kinds_show_their_words_never_codes(
+    demo_firm: Callable[[str], TestClient],
+) -> None:
+    client = demo_firm("compliance")
+    page = client.get("/evidence?per_page=100&lang=zh-TW").text
+    assert "<code>policy_document</code>" not in page
+    assert "規範文件" in page
+    assert '<option value="policy_document" >規範文件</option>' in page
+    english = client.get("/evidence?per_page=100&lang=en").text
+    assert ">Policy document<" in english
+    by_word = rows(client.get("/evidence?q=%E8%A6%8F%E7%AF%84%E6%96%87%E4%BB%B6&per_page=100").text)
+    by_kind = rows(client.get("/evidence?kind=policy_document&per_page=100").text)
+    assert by_word >= by_kind > 0

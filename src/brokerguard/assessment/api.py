@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from brokerguard.assessment.cli import snapshot_to_json
 from brokerguard.assessment.engine import run_assessment
+from brokerguard.assessment.manual import (
+    MAX_REASON,
+    ManualAssessmentRecord,
+    ManualResult,
+    manual_history,
+    record_manual_assessment,
+)
 from brokerguard.assessment.schemas import SnapshotOut
 from brokerguard.assessment.service import latest_snapshot, run_history
 from brokerguard.errors import NotFoundError
 from brokerguard.inputs import InputModel
+from brokerguard.rulebook import load_rulebook
 from brokerguard.staff.service import StaffIdentity
+from brokerguard.textpolicy import MultilineText
 from brokerguard.web.deps import (
     AppClock,
     AppSettings,
     CurrentStaff,
     DbSession,
+    require_writer,
     require_writer_or_app_team,
 )
 
@@ -91,3 +102,56 @@ def runs(
         )
         for r in run_history(session, limit=limit)
     ]
+
+
+class ManualAssessmentIn(InputModel):
+    """A manual assessment (人工評估) of a requirement no automated check decides; upload
+    its evidence first (``POST /api/v1/evidence``) and name it here."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    requirement_id: str = Field(min_length=1, max_length=32)
+    result: ManualResult
+    reason: MultilineText = Field(
+        default="", max_length=MAX_REASON, description="required for fail and not_applicable"
+    )
+    evidence_id: str = Field(
+        min_length=1, max_length=36, description="current evidence linked to the requirement"
+    )
+    reviewer: str = Field(
+        min_length=1, max_length=64, description="an active staff user other than the caller"
+    )
+    valid_until: date = Field(description="at most one review cycle of the requirement away")
+
+
+@router.post("/manual", status_code=201)
+def record_manual(
+    data: ManualAssessmentIn,
+    session: DbSession,
+    clock: AppClock,
+    user: Annotated[StaffIdentity, Depends(require_writer())],
+) -> ManualAssessmentRecord:
+    """Record a manual assessment; 422 names the first field that is wrong. It counts from
+    the next assessment run, while valid, with current evidence and its reviewer."""
+    return record_manual_assessment(
+        session,
+        clock,
+        requirement_id=data.requirement_id,
+        result=data.result.value,
+        reason=data.reason,
+        evidence_id=data.evidence_id,
+        reviewer=data.reviewer,
+        valid_until=data.valid_until,
+        assessor=user.username,
+    )
+
+
+@router.get("/manual")
+def manual_assessments(
+    session: DbSession,
+    user: CurrentStaff,
+    requirement_id: Annotated[str, Query(min_length=1, max_length=32)],
+) -> list[ManualAssessmentRecord]:
+    """The manual assessments of one requirement, newest first."""
+    requirement = load_rulebook().get(requirement_id)
+    return manual_history(session, requirement.id)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
+from brokerguard.assessment.manual import ManualVerdict, decided_automatically, manual_verdicts
 from brokerguard.assessment.models import (
     AssessmentCheckResult,
     AssessmentRequirementResult,
@@ -111,7 +112,12 @@ def roll_up(
     check_outcomes: list[CheckOutcome],
     evidence: dict[str, list[EvidenceRecord]],
     clock: Clock,
+    manual: Mapping[str, ManualVerdict] | None = None,
 ) -> dict[str, RequirementOutcome]:
+    """Each requirement's status: the worst of its checks, its children and its evidence;
+    a valid manual assessment stands in for its checks where they all answered manual
+    (see :mod:`brokerguard.assessment.manual`), an expired one fails."""
+    manual = manual or {}
     by_requirement: dict[str, list[CheckOutcome]] = {}
     for outcome in check_outcomes:
         for requirement_id in outcome.requirement_ids:
@@ -130,10 +136,18 @@ def roll_up(
             status = Status.not_applicable
             reason_zh, reason_en = "定義或程序條文，非義務", "Definition or procedural article"
         else:
+            by_hand = manual.get(requirement.id)
+            if by_hand is not None and not decided_automatically(own):
+                # the person's result stands in for the checks that could only say "manual"
+                statuses = [c.status for c in children] + [by_hand.status]
+                reason_zh, reason_en = by_hand.reason_zh, by_hand.reason_en
+            else:
+                by_hand = None
             verdict = _evidence_verdict(evidence.get(requirement.id, []), clock)
             if verdict is not None:
                 statuses.append(verdict[0])
-                reason_zh, reason_en = verdict[1], verdict[2]
+                if by_hand is None or by_hand.counted:
+                    reason_zh, reason_en = verdict[1], verdict[2]
             status = worst(statuses) or Status.manual
             if not statuses:
                 reason_zh, reason_en = _manual_reason(requirement, evidence.get(requirement.id, []))
@@ -191,7 +205,9 @@ def run_assessment(
             )
         )
     evidence = evidence_by_requirement(session)
-    statuses = roll_up(rulebook, requirements, outcomes, evidence, clock)
+    statuses = roll_up(
+        rulebook, requirements, outcomes, evidence, clock, manual_verdicts(session, clock)
+    )
     finished = clock.now()
     snapshot = AssessmentSnapshot(
         run_id="",

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from brokerguard.db.base import Base, UTCDateTime, new_uuid
@@ -53,3 +53,21 @@ class AssessmentRequirementResult(Base):
     check_ids: Mapped[str] = mapped_column(Text)  # comma-separated
     reason_zh: Mapped[str] = mapped_column(Text, default="")
     reason_en: Mapped[str] = mapped_column(Text, default="")
+
+
+class ManualAssessment(Base):
+    """A person's assessment of a requirement no automated check can decide (人工評估),
+    with its evidence, its reviewer (覆核紀錄) and how long it holds."""
+
+    __tablename__ = "assessment_manual_results"
+    __table_args__ = (Index("ix_assessment_manual_results_req", "requirement_id", "assessed_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    requirement_id: Mapped[str] = mapped_column(String(32))
+    result: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    evidence_id: Mapped[str] = mapped_column(String(36))
+    assessor: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String(64))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[date] = mapped_column(Date)

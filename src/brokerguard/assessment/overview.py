@@ -7,12 +7,20 @@ requirement its checks, history, evidence, policies and findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brokerguard.assessment.manual import (
+    ManualAssessmentRecord,
+    ManualVerdict,
+    accepts_manual,
+    decided_automatically,
+    manual_history,
+    manual_verdict,
+)
 from brokerguard.assessment.models import AssessmentRun
 from brokerguard.assessment.registry import CheckDefinition, Status, load_all_checks
 from brokerguard.assessment.results import AssessmentSnapshot, CheckOutcome, RequirementOutcome
@@ -162,6 +170,12 @@ class RequirementDetail:
     findings: list[FindingRecord]
     today: date
     child_status: dict[str, Status]
+    #: whether a manual assessment decides it: an obligation whose checks all answered
+    #: manual in the latest run (or have not run yet)
+    accepts_manual: bool = False
+    #: its manual assessments, newest first, each with what it makes of the
+    #: requirement today (only the newest counts)
+    manual: list[tuple[ManualAssessmentRecord, ManualVerdict]] = field(default_factory=list)
 
 
 def requirement_detail(session: Session, clock: Clock, requirement_id: str) -> RequirementDetail:
@@ -176,6 +190,7 @@ def requirement_detail(session: Session, clock: Clock, requirement_id: str) -> R
     ]
     children = rulebook.children(requirement.id)
     outcomes = snapshot.requirements if snapshot else {}
+    day = today(clock)
     return RequirementDetail(
         requirement=requirement,
         parent=rulebook.requirements.get(requirement.parent) if requirement.parent else None,
@@ -186,8 +201,14 @@ def requirement_detail(session: Session, clock: Clock, requirement_id: str) -> R
         evidence=evidence_for(session, requirement.id),
         policies=policies_covering(session, requirement.id),
         findings=list_open(session, requirement.id),
-        today=today(clock),
+        today=day,
         child_status={c.id: outcomes[c.id].status for c in children if c.id in outcomes},
+        accepts_manual=accepts_manual(requirement)
+        and not decided_automatically(b.latest for b in bound if b.latest is not None),
+        manual=[
+            (record, manual_verdict(session, record, day))
+            for record in manual_history(session, requirement.id)
+        ],
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -10,6 +11,11 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from brokerguard.assessment.engine import run_assessment
+from brokerguard.assessment.manual import (
+    MANUAL_EVIDENCE_KIND,
+    review_cycle_days,
+    reviewer_choices,
+)
 from brokerguard.assessment.overview import (
     build_dashboard,
     has_generated_history,
@@ -172,9 +178,8 @@ def requirement_page(
     clock: AppClock,
     user: CurrentStaff,
 ) -> Response:
-    language = request_language(request)
     try:
-        detail = requirement_detail(session, clock, requirement_id)
+        requirement = load_rulebook().get(requirement_id)
     except UnknownRequirementError:
         return render(
             request,
@@ -182,31 +187,50 @@ def requirement_page(
             {"requirement_id": requirement_id[:64]},
             status_code=404,
         )
-    return render(
-        request,
-        "assessment/requirement.html",
-        {"d": detail, **_template_helpers(language)},
-    )
+    return requirement_response(request, session, clock, user, requirement.id)
+
+
+def requirement_response(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    user: StaffIdentity,
+    requirement_id: str,
+    *,
+    extra: Mapping[str, object] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The requirement's page; ``extra`` carries a refused form back as it was sent."""
+    detail = requirement_detail(session, clock, requirement_id)
+    context = {
+        "d": detail,
+        "reviewers": reviewer_choices(session, user.username),
+        "manual_kinds": detail.requirement.evidence_kinds or (MANUAL_EVIDENCE_KIND,),
+        "review_cycle_days": review_cycle_days(detail.requirement),
+        **_template_helpers(request_language(request)),
+        **(extra or {}),
+    }
+    return render(request, "assessment/requirement.html", context, status_code=status_code)
 
 
 def _requirement_page(
     request: Request,
     session: Session,
     clock: Clock,
+    user: StaffIdentity,
     requirement_id: str,
     *,
     error: BrokerguardError,
     form: dict[str, str],
 ) -> Response:
     """The requirement's page again, the refused form filled in as it was sent."""
-    detail = requirement_detail(session, clock, requirement_id)
-    context = {
-        "d": detail,
+    extra = {
         "raise_error": RAISE_REFUSALS.get(error.field or "", "Nothing was saved."),
         "raise_form": form,
-        **_template_helpers(request_language(request)),
     }
-    return render(request, "assessment/requirement.html", context, status_code=422)
+    return requirement_response(
+        request, session, clock, user, requirement_id, extra=extra, status_code=422
+    )
 
 
 @router.post("/requirements/{requirement_id}/findings")
@@ -236,5 +260,7 @@ def raise_finding(
         )
     except BrokerguardError as error:
         session.rollback()
-        return _requirement_page(request, session, clock, requirement.id, error=error, form=form)
+        return _requirement_page(
+            request, session, clock, user, requirement.id, error=error, form=form
+        )
     return RedirectResponse(f"/findings/{record.id}", status_code=303)

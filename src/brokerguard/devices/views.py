@@ -10,17 +10,59 @@ from sqlalchemy.orm import Session
 
 from brokerguard.clock import Clock
 from brokerguard.devices import service, tables
-from brokerguard.devices.registers import DEVICES
-from brokerguard.devices.schemas import PROBLEM_LABELS
+from brokerguard.devices.registers import DEVICES, OWNERSHIP
+from brokerguard.devices.schemas import PROBLEM_LABELS, ComplianceRow, Problem
 from brokerguard.errors import BrokerguardError
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import add_register_routes
 from brokerguard.registerkit.spec import parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+
+def _unit(row: ComplianceRow) -> str:
+    return row.registered.unit if row.registered else ""
+
+
+def _ownership(row: ComplianceRow) -> str:
+    return row.registered.ownership if row.registered else ""
+
+
+def compliance_table(rows: list[ComplianceRow]) -> TableSpec[ComplianceRow]:
+    """Search, filters and sorts of the MDM compliance list (state in the URL)."""
+    return TableSpec(
+        search=lambda r: " ".join(
+            (
+                r.device_id,
+                r.registered.holder if r.registered else "",
+                _unit(r),
+                r.mdm.os_version if r.mdm else "",
+                *(word for p in r.problems for word in PROBLEM_LABELS[p]),
+            )
+        ),
+        sorts={
+            "device_id": lambda r: r.device_id,
+            "holder": lambda r: (r.registered.holder if r.registered else "").casefold(),
+            "unit": lambda r: _unit(r).casefold(),
+            "checkin": lambda r: r.mdm.last_checkin if r.mdm else None,
+            "problems": lambda r: len(r.problems),
+        },
+        default_sort="-problems",
+        filters={
+            "compliance": (("compliant", "noncompliant"), _compliance_of),
+            "problem": (tuple(p.value for p in Problem), lambda r: [p.value for p in r.problems]),
+            "ownership": (tuple(OWNERSHIP), _ownership),
+            "unit": (tuple(sorted({_unit(r) for r in rows if _unit(r)})), _unit),
+        },
+    )
+
+
+def _compliance_of(row: ComplianceRow) -> str:
+    return "compliant" if row.compliant else "noncompliant"
 
 
 def _compliance_page(
@@ -32,11 +74,14 @@ def _compliance_page(
     status_code: int = 200,
 ) -> Response:
     rows = service.compliance(session, clock)
+    spec = compliance_table(rows)
     return render(
         request,
         "devices/compliance.html",
         {
-            "rows": rows,
+            "t": table_page(request.query_params, spec, rows),
+            "unit_options": [(u, u, "data") for u in spec.filters["unit"][0]],
+            "ownership": OWNERSHIP,
             "labels": {p.value: v for p, v in PROBLEM_LABELS.items()},
             "summary": summary,
             "error": error,

@@ -30,6 +30,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer_or_app_team,
 )
+from brokerguard.web.labels import evidence_kind_labels, label_pair
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
@@ -95,7 +96,16 @@ def evidence_table(day: date) -> TableSpec[EvidenceRecord]:
     """Search, filters and sorts of the evidence list; ``day`` decides what has expired."""
     return TableSpec(
         search=lambda e: " ".join(
-            (e.title, e.filename, e.kind, e.owner, e.unit, e.uploaded_by, *e.requirement_ids)
+            (
+                e.title,
+                e.filename,
+                e.kind,
+                *(label_pair("evidence_kind", e.kind) or ()),
+                e.owner,
+                e.unit,
+                e.uploaded_by,
+                *e.requirement_ids,
+            )
         ),
         sorts={
             "title": lambda e: e.title.casefold(),
@@ -131,7 +141,7 @@ def evidence_list(
         "evidence/list.html",
         {
             "t": table_page(request.query_params, evidence_table(day), items),
-            "kind_options": [(k, k, "data") for k in known_evidence_kinds()],
+            "kind_labels": evidence_kind_labels(known_evidence_kinds()),
             "today": day,
             "can_write": user.has_any(*WRITERS),
         },

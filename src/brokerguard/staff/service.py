@@ -190,6 +190,14 @@ def list_staff(session: Session) -> list[StaffIdentity]:
     return [_identity(u) for u in session.scalars(select(StaffUser).order_by(StaffUser.username))]
 
 
+def list_active_staff(session: Session) -> list[StaffIdentity]:
+    """Staff users who may still sign in (not deactivated), by username."""
+    rows = session.scalars(
+        select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)
+    )
+    return [_identity(u) for u in rows]
+
+
 def _user(session: Session, username: str) -> StaffUser:
     user = session.scalar(select(StaffUser).where(StaffUser.username == username[:64]))
     if user is None:

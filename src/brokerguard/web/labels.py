@@ -141,6 +141,57 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "medium": ("中", "Medium"),
         "low": ("低", "Low"),
     },
+    "evidence_kind": {
+        "access_review": ("權限覆核紀錄", "Access review"),
+        "ai_system_register": ("AI 系統清冊", "AI system register"),
+        "alert_records": ("告警紀錄", "Alert records"),
+        "approval_record": ("核准紀錄", "Approval record"),
+        "architecture_document": ("架構文件", "Architecture document"),
+        "attestation": ("聲明書", "Attestation"),
+        "audit_trail": ("稽核軌跡", "Audit trail"),
+        "byod_register": ("自攜裝置清冊", "BYOD register"),
+        "cloud_service_register": ("雲端服務清冊", "Cloud service register"),
+        "compliance_mapping": ("法遵對照表", "Compliance mapping"),
+        "customer_notice": ("客戶通知", "Customer notice"),
+        "device_inventory": ("設備清冊", "Device inventory"),
+        "effectiveness_assessment": ("有效性評估", "Effectiveness assessment"),
+        "enrolment_records": ("註冊紀錄", "Enrolment records"),
+        "exception_register": ("例外控管清冊", "Exception register"),
+        "finding_closure": ("缺失結案佐證", "Finding closure"),
+        "group_policy_comparison": ("集團規範對照", "Group policy comparison"),
+        "incident_records": ("資安事件紀錄", "Incident records"),
+        "inspection_report": ("查核報告", "Inspection report"),
+        "lab_accreditation": ("實驗室認證", "Lab accreditation"),
+        "lab_report": ("檢測報告", "Lab report"),
+        "lifecycle_records": ("生命週期紀錄", "Lifecycle records"),
+        "login_records": ("登入紀錄", "Login records"),
+        "mas_baseline": ("MAS 基準檢測", "MAS baseline test"),
+        "monitoring_report": ("監控報告", "Monitoring report"),
+        "network_configuration": ("網路組態", "Network configuration"),
+        "patch_records": ("修補紀錄", "Patch records"),
+        "permission_declaration": ("權限聲明", "Permission declaration"),
+        "permission_review": ("權限審查", "Permission review"),
+        "policy_document": ("規範文件", "Policy document"),
+        "procedure": ("作業程序", "Procedure"),
+        "procurement_records": ("採購紀錄", "Procurement records"),
+        "remediation_confirmation": ("改善確認", "Remediation confirmation"),
+        "retention_configuration": ("保存設定", "Retention configuration"),
+        "review_record": ("覆核紀錄", "Review record"),
+        "risk_assessment": ("風險評估", "Risk assessment"),
+        "screenshot": ("畫面截圖", "Screenshot"),
+        "store_listing": ("商店上架資訊", "Store listing"),
+        "system_configuration": ("系統組態", "System configuration"),
+        "takedown_records": ("下架紀錄", "Takedown records"),
+        "test_report": ("測試報告", "Test report"),
+        "tls_scan": ("TLS 掃描", "TLS scan"),
+        "training_material": ("教育訓練教材", "Training material"),
+        "training_records": ("教育訓練紀錄", "Training records"),
+        "tree_heads": ("稽核軌跡樹根紀錄", "Audit-trail tree heads"),
+        "vendor_assessment": ("廠商評估", "Vendor assessment"),
+        "verification_record": ("身分核驗紀錄", "Verification record"),
+        "video_analysis": ("視訊分析", "Video analysis"),
+        "website_snapshot": ("網站快照", "Website snapshot"),
+    },
     "risk": {
         "low": ("低", "Low"),
         "medium": ("中", "Medium"),
@@ -154,3 +205,9 @@ def label_pair(kind: str, value: str | None) -> tuple[str, str] | None:
     if value is None:
         return None
     return LABELS.get(kind, {}).get(value)
+
+
+def evidence_kind_labels(kinds: list[str]) -> dict[str, tuple[str, str]]:
+    """``{kind: (zh, en)}`` for a filter of evidence kinds; a kind without a label (one a
+    user typed) shows as it is."""
+    return {k: label_pair("evidence_kind", k) or (k, k) for k in kinds}

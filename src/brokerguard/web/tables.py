@@ -41,7 +41,9 @@ class TableSpec(Generic[Row]):
     search: Callable[[Row], str]
     sorts: Mapping[str, Callable[[Row], Any]]
     default_sort: str
-    filters: Mapping[str, tuple[Sequence[str], Callable[[Row], str]]] = field(default_factory=dict)
+    filters: Mapping[str, tuple[Sequence[str], Callable[[Row], str | Collection[str]]]] = field(
+        default_factory=dict
+    )
     per_page: int = 25
 
 

@@ -30,6 +30,7 @@ from brokerguard.web.deps import app_context, csrf_token
 from brokerguard.web.labels import label_pair
 from brokerguard.web.navigation import NavGroup, nav_groups
 from brokerguard.web.permissions import may_send
+from brokerguard.web.refusals import page_gettext
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -156,7 +157,7 @@ def render(
     data: dict[str, Any] = {
         "request": request,
         "lang": language,
-        "_": translator.gettext,
+        "_": page_gettext(translator),
         "pick": translator.pick,
         "csrf_token": csrf_token(request),
         "staff": getattr(request.state, "staff", None),

@@ -29,6 +29,8 @@ MAIN_PAGES = (
     "/audit",
     "/mobile",
     "/iot/assets",
+    "/devices",
+    "/requirements/A6.3.1.2",  # with the manual-assessment form
 )
 WIDTHS = {"desktop": 1440, "phone": 390}
 

@@ -1,5 +1,6 @@
 """Workflows in a real browser (issue 17, item 6): the release gate end to end with an APK
-from the shared fixtures, and a finding raised from a failing requirement's page."""
+from the shared fixtures, a finding raised from a failing requirement's page and a manual
+assessment of a requirement its checks cannot decide."""
 
 from __future__ import annotations
 
@@ -137,4 +138,45 @@ def test_a_finding_from_a_failing_requirement_in_the_browser(
     page.locator("details.raise-finding[open] button[type=submit]").click()
     page.wait_for_url("**/findings/*")
     assert requirement in page.inner_text("main") and "法遵部" in page.inner_text("main")
+    page.context.close()
+
+
+def test_a_manual_assessment_in_the_browser(
+    browser: Any, live_firm: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    """A6.3.1.2: its check can only answer manual in the demo (no listing URL configured).
+    A refusal keeps what was typed; the recorded result counts after the next run."""
+    page = sign_in(browser, live_firm, "compliance", WIDTHS["desktop"])
+    page.goto("/requirements/A6.3.1.2?lang=en")
+    form = page.locator("details.manual-form")
+    form.locator("summary").click()
+    form.locator("select[name=result]").select_option("pass")
+    form.locator("textarea[name=reason]").fill("Listing checked against the store page")
+    form.locator("select[name=reviewer]").select_option("security")
+    form.locator("input[name=valid_until]").fill("2030-01-01")  # beyond one review cycle
+    snapshot = tmp_path / "listing.pdf"
+    snapshot.write_bytes(b"%PDF-1.4\n% store listing snapshot\n")
+    form.locator("input[name=file]").set_input_files(str(snapshot))
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "Valid until must be a date" in page.locator("#manual-error").inner_text()
+    kept = page.locator("details.manual-form[open]")
+    assert kept.locator("textarea[name=reason]").input_value().startswith("Listing checked")
+    assert kept.locator("select[name=reviewer]").input_value() == "security"
+    day = (T0 + timedelta(days=90)).date().isoformat()
+    kept.locator("input[name=valid_until]").fill(day)
+    kept.locator("input[name=file]").set_input_files(str(snapshot))  # browsers drop the file
+    with page.expect_navigation():
+        kept.locator("button[type=submit]").click()
+    manual = page.locator("#manual tbody tr").first
+    assert "Counts" in manual.inner_text() and day in manual.inner_text()
+    # the engine counts it: a run of this requirement (the live firm's clock stands still,
+    # so a new full run would tie with the demo's latest one)
+    run = api(page, "/api/v1/assessment/runs", data={"scope": "A6.3.1.2"})
+    assert run.status == 201, run.text()
+    (outcome,) = [r for r in run.json()["requirements"] if r["id"] == "A6.3.1.2"]
+    assert outcome["status"] == "pass"
+    reason = outcome["reason_en"]
+    assert "Manual assessment: Listing checked against the store page" in reason
+    assert "reviewed by security" in reason
     page.context.close()
