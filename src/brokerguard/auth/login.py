@@ -55,6 +55,25 @@ _CUSTOMER_ID_BY_ACCOUNT = select(EtradeCustomer.id).where(
 _ACTIVE_FACTOR_TYPES = select(_factors.c.type).where(
     _factors.c.customer_id == bindparam("b_customer"), _factors.c.status == "active"
 )
+_sessions = cast(Table, EtradeSession.__table__)
+_customers = cast(Table, EtradeCustomer.__table__)
+#: what ``GET /session`` reads: the session and its customer's state, one Core row
+_SESSION_AND_CUSTOMER = (
+    select(
+        _sessions.c.id,
+        _sessions.c.secret_hash,
+        _sessions.c.factors_used,
+        _sessions.c.categories,
+        _sessions.c.expires_at,
+        _sessions.c.revoked_at,
+        _customers.c.account,
+        _customers.c.status,
+        _customers.c.must_change_password,
+        _customers.c.password_changed_at,
+    )
+    .join_from(_sessions, _customers, _sessions.c.customer_id == _customers.c.id)
+    .where(_sessions.c.id == bindparam("b_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -94,11 +113,54 @@ def _split(value: str) -> list[str]:
 
 
 def password_expired(customer: EtradeCustomer, auth: AuthSettings, now: datetime) -> bool:
-    if customer.must_change_password:
+    return _expired(customer.must_change_password, customer.password_changed_at, auth, now)
+
+
+def _expired(must_change: bool, changed_at: datetime, auth: AuthSettings, now: datetime) -> bool:
+    if must_change:
         return True
     if auth.password_max_age_days <= 0:
         return False
-    return as_utc(customer.password_changed_at) + timedelta(days=auth.password_max_age_days) < now
+    return as_utc(changed_at) + timedelta(days=auth.password_max_age_days) < now
+
+
+def _session_live(
+    secret: str, secret_hash: str, revoked_at: datetime | None, expires_at: datetime, now: datetime
+) -> bool:
+    """The session token's secret is right and the session neither revoked nor expired."""
+    return matches(secret, secret_hash) and revoked_at is None and as_utc(expires_at) > now
+
+
+def read_session(
+    session: Session, clock: Clock, auth: AuthSettings, session_token: str
+) -> SessionInfo:
+    """What ``GET /session`` answers, read with one Core statement (no ORM objects, no
+    audit sink: a read-only transaction): the same refusals as
+    :meth:`LoginService.load_session` (``InvalidSessionError`` for a wrong, revoked or
+    expired session or an inactive customer; ``PasswordChangeRequiredError`` while a
+    forced change is due)."""
+    parts = split_token(session_token)
+    if parts is None:
+        raise InvalidSessionError()
+    row = session.execute(_SESSION_AND_CUSTOMER, {"b_id": parts[0]}).first()
+    now = clock.now()
+    if (
+        row is None
+        or not _session_live(parts[1], row.secret_hash, row.revoked_at, row.expires_at, now)
+        or row.status != "active"
+    ):
+        raise InvalidSessionError()
+    expired = _expired(row.must_change_password, row.password_changed_at, auth, now)
+    if auth.enforce_password_change and expired:
+        raise PasswordChangeRequiredError()
+    return SessionInfo(
+        session_id=row.id,
+        account=row.account,
+        factors_used=_split(row.factors_used),
+        categories=_split(row.categories),
+        expires_at=row.expires_at,
+        password_change_required=expired,
+    )
 
 
 @dataclass
@@ -135,11 +197,18 @@ class LoginService:
         if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
             raise fail("rate_limited", RateLimitedError(), self._known(account), counted=False)
         reserved = lockout.reserve_attempt(
-            self.session, self.clock, account, self.auth.lock_threshold
+            self.session, self.clock, account, self.auth.lock_threshold, commit=False
         )
+        customer = (
+            self.session.scalar(_CUSTOMER_BY_ACCOUNT, {"b_account": account})
+            if reserved is not None
+            else None
+        )
+        # the reservation commits with the customer read; argon2 then runs outside any
+        # transaction (on SQLite: without the write lock, so other logins go on)
+        self.session.commit()
         if reserved is None:
             raise fail("locked", AccountLockedError(), self._known(account), counted=False)
-        customer = self.session.scalar(_CUSTOMER_BY_ACCOUNT, {"b_account": account})
         known = customer is not None
         try:
             candidate = normalise_password(password)
@@ -427,11 +496,8 @@ class LoginService:
         if parts is None:
             raise InvalidSessionError()
         row = self.session.get(EtradeSession, parts[0])
-        if (
-            row is None
-            or not matches(parts[1], row.secret_hash)
-            or row.revoked_at is not None
-            or as_utc(row.expires_at) <= self.clock.now()
+        if row is None or not _session_live(
+            parts[1], row.secret_hash, row.revoked_at, row.expires_at, self.clock.now()
         ):
             raise InvalidSessionError()
         customer = self.session.get(EtradeCustomer, row.customer_id)
@@ -446,15 +512,7 @@ class LoginService:
         return row, customer
 
     def session_info(self, session_token: str) -> SessionInfo:
-        row, customer = self.load_session(session_token)
-        return SessionInfo(
-            session_id=row.id,
-            account=customer.account,
-            factors_used=_split(row.factors_used),
-            categories=_split(row.categories),
-            expires_at=row.expires_at,
-            password_change_required=password_expired(customer, self.auth, self.clock.now()),
-        )
+        return read_session(self.session, self.clock, self.auth, session_token)
 
     def revoke_session(self, session_token: str, meta: events.RequestMeta) -> None:
         row, customer = self.load_session(session_token, for_password_change=True)
