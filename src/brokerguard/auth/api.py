@@ -179,7 +179,7 @@ async def get_login_service(
         auth=auth,
         secrets=app_secret_box(context, auth),
         limiter=app_limiter(context, auth),
-        policy=context.services.get(LoginPolicy, lambda: LoginPolicy.from_settings(auth)),
+        policy=LoginPolicy.from_settings(auth),
     )
 
 
@@ -277,12 +277,14 @@ async def submit_factor(
 
 # -- sessions -----------------------------------------------------------------
 @router.get("/session", response_model=SessionResponse)
-async def session_info(token: Bearer, session: DbSession, context: AppCtx) -> SessionResponse:
+async def session_info(
+    token: Bearer, session: DbSession, context: AppCtx, auth: AppAuth
+) -> SessionResponse:
     """What an order system checks: the session is live and which factors made it.
 
     Every API call of the order system pays for this read: one Core statement in a
     read-only transaction, no login service and no audit sink (it records nothing)."""
-    work = partial(read_session, session, context.clock, context.settings.auth, token)
+    work = partial(read_session, session, context.clock, auth, token)
     info = await run_unit_of_work(session, work)
     return SessionResponse(
         account=info.account,

@@ -55,6 +55,13 @@ _CUSTOMER_ID_BY_ACCOUNT = select(EtradeCustomer.id).where(
 _ACTIVE_FACTOR_TYPES = select(_factors.c.type).where(
     _factors.c.customer_id == bindparam("b_customer"), _factors.c.status == "active"
 )
+#: a login token with its customer: both land in the session's identity map, so the
+#: factor step's ``session.get(EtradeCustomer, ...)`` needs no second statement
+_TOKEN_WITH_CUSTOMER = (
+    select(LoginToken, EtradeCustomer)
+    .outerjoin(EtradeCustomer, EtradeCustomer.id == LoginToken.customer_id)
+    .where(LoginToken.id == bindparam("b_id"))
+)
 _sessions = cast(Table, EtradeSession.__table__)
 _customers = cast(Table, EtradeCustomer.__table__)
 #: what ``GET /session`` reads: the session and its customer's state, one Core row
@@ -293,10 +300,18 @@ class LoginService:
 
     # -- step 2+: further factors ---------------------------------------------
     def load_token(self, login_token: str, purpose: str = "login") -> LoginToken:
+        return self._load_token(login_token, purpose)[0]
+
+    def _load_token(
+        self, login_token: str, purpose: str
+    ) -> tuple[LoginToken, EtradeCustomer | None]:
+        """The live token and its customer (None for a recovery token of an unknown
+        account), read with one statement."""
         parts = split_token(login_token)
         if parts is None:
             raise InvalidLoginTokenError()
-        row = self.session.get(LoginToken, parts[0])
+        found = self.session.execute(_TOKEN_WITH_CUSTOMER, {"b_id": parts[0]}).first()
+        row = found[0] if found is not None else None
         if (
             row is None
             or row.purpose != purpose
@@ -306,7 +321,9 @@ class LoginService:
             or row.failures >= (1 if purpose == "recovery" else self.auth.max_factor_failures)
         ):
             raise InvalidLoginTokenError()
-        return row
+        assert found is not None  # row is not None
+        customer: EtradeCustomer | None = found[1]
+        return row, customer
 
     def create_challenge(
         self, login_token: str, factor_type: str, *, purpose: str = "login"
@@ -332,7 +349,7 @@ class LoginService:
     ) -> FactorAccepted:
         factor_type = str(submission.type)
         try:
-            token = self.load_token(login_token, purpose)
+            token, customer = self._load_token(login_token, purpose)
         except InvalidLoginTokenError:
             self._note(
                 meta, events.LOGIN_FACTOR, "-", False, False, "invalid_login_token", factor_type
@@ -342,9 +359,6 @@ class LoginService:
         factor = self.factors.get(factor_type)
         if factor is None:
             raise ValidationError(f"unknown factor type {factor_type!r}", field="type")
-        customer = (
-            self.session.get(EtradeCustomer, token.customer_id) if token.customer_id else None
-        )
         if customer is None or customer.status != "active":
             verdict = FactorVerdict.fail("factor_not_enrolled")
         else:
@@ -461,6 +475,7 @@ class LoginService:
         now = self.clock.now()
         secret, secret_hash = new_secret()
         row = EtradeSession(
+            id=new_uuid(),  # known before the flush: the commit writes it with the rest
             secret_hash=secret_hash,
             customer_id=customer.id,
             login_token_id=token.id,
@@ -470,7 +485,6 @@ class LoginService:
             expires_at=now + timedelta(seconds=self.auth.session_ttl_s),
         )
         self.session.add(row)
-        self.session.flush()
         token.finished_at = now
         customer.last_login_at = now
         self._note(meta, events.SESSION_ISSUE, customer.account, True, True, "ok", None, token.id)
@@ -585,14 +599,17 @@ class LoginService:
             device_id=device_id or None,
         )
         if factor is not None:
-            events.record_attempt(
-                self.session,
-                self.clock,
-                meta,
-                account=account,
-                known=known,
-                factor=factor,
-                success=success,
-                reason=reason,
-                login_token_id=token_id or "",
-            )
+            # the attempt row stands alone: pending ORM changes wait for the commit's
+            # one flush instead of being flushed before this insert
+            with self.session.no_autoflush:
+                events.record_attempt(
+                    self.session,
+                    self.clock,
+                    meta,
+                    account=account,
+                    known=known,
+                    factor=factor,
+                    success=success,
+                    reason=reason,
+                    login_token_id=token_id or "",
+                )
