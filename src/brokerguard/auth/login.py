@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.auth import events, lockout
@@ -49,6 +49,14 @@ _factors = cast(Table, EnrolledFactor.__table__)
 _CUSTOMER_BY_ACCOUNT = select(EtradeCustomer).where(
     EtradeCustomer.account == bindparam("b_account")
 )
+#: the password step's read: the customer and the types of its active factors (for
+#: ``next_factors``), one statement
+_CUSTOMER_AND_FACTOR_TYPES = select(
+    EtradeCustomer,
+    select(func.aggregate_strings(_factors.c.type, ","))
+    .where(_factors.c.customer_id == EtradeCustomer.id, _factors.c.status == "active")
+    .scalar_subquery(),
+).where(EtradeCustomer.account == bindparam("b_account"))
 _CUSTOMER_ID_BY_ACCOUNT = select(EtradeCustomer.id).where(
     EtradeCustomer.account == bindparam("b_account")
 )
@@ -206,11 +214,13 @@ class LoginService:
         reserved = lockout.reserve_attempt(
             self.session, self.clock, account, self.auth.lock_threshold, commit=False
         )
-        customer = (
-            self.session.scalar(_CUSTOMER_BY_ACCOUNT, {"b_account": account})
+        found = (
+            self.session.execute(_CUSTOMER_AND_FACTOR_TYPES, {"b_account": account}).first()
             if reserved is not None
             else None
         )
+        customer: EtradeCustomer | None = found[0] if found is not None else None
+        held = set(_split(found[1] or "")) if found is not None else set()
         # the reservation commits with the customer read; argon2 then runs outside any
         # transaction (on SQLite: without the write lock, so other logins go on)
         self.session.commit()
@@ -251,7 +261,7 @@ class LoginService:
         started = LoginStarted(
             login_token=f"{token.id}.{secret}",
             login_token_id=token.id,
-            next_factors=self.available_factors(customer, {Category.knowledge}),
+            next_factors=self.available_factors(customer, {Category.knowledge}, held=held),
             password_change_required=password_expired(customer, self.auth, now),
         )
         self.session.commit()
@@ -549,9 +559,16 @@ class LoginService:
         )
 
     # -- helpers ----------------------------------------------------------------
-    def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
-        """Factor types the customer holds that would add a category not yet proven."""
-        types = set(self.session.scalars(_ACTIVE_FACTOR_TYPES, {"b_customer": customer.id}))
+    def available_factors(
+        self, customer: EtradeCustomer, proven: set[Category], *, held: set[str] | None = None
+    ) -> list[str]:
+        """Factor types the customer holds (``held``: the types of its active factors,
+        read here when not given) that would add a category not yet proven."""
+        types = (
+            set(self.session.scalars(_ACTIVE_FACTOR_TYPES, {"b_customer": customer.id}))
+            if held is None
+            else held
+        )
         wanted = [
             name
             for name, factor in self.factors.items()
