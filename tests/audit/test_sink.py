@@ -132,3 +132,35 @@ def test_a_transactions_events_are_one_batch_in_order(engine: Engine) -> None:
         assert _count(engine) == 0  # nothing is written before the commit
         session.commit()
     assert sorted(_stored_ids(engine)) == sorted(str(e.event_id) for e in events)
+
+
+def test_a_savepoint_opened_before_the_first_event_drops_it_on_rollback(engine: Engine) -> None:
+    """The hooks are registered once for every session: a savepoint opened before the
+    session recorded anything still drops its events when it rolls back."""
+    events = [make_event(n, SystemClock().now()) for n in range(3)]
+    with session_factory(engine)() as session:
+        sink = TransactionalAuditSink(session)
+        session.begin()
+        with pytest.raises(RuntimeError), savepoint(session):
+            sink.record(events[0])
+            with savepoint(session):
+                sink.record(events[1])
+            raise RuntimeError("the outer savepoint fails")
+        sink.record(events[2])
+        session.commit()
+    assert _stored_ids(engine) == [str(events[2].event_id)]
+
+
+def test_recording_adds_no_listeners_per_session(engine: Engine) -> None:
+    """The commit hooks are the Session class's, not one set per session."""
+    factory = session_factory(engine)
+    counts = []
+    for n in range(3):
+        with factory() as session:
+            TransactionalAuditSink(session).record(make_event(n, SystemClock().now()))
+            counts.append(len(session.dispatch.before_commit))
+            session.commit()
+    with factory() as fresh:
+        counts.append(len(fresh.dispatch.before_commit))
+    assert len(set(counts)) == 1, counts
+    assert _count(engine) == 3

@@ -110,3 +110,33 @@ def test_forced_change_when_password_too_old(kit: Kit) -> None:
     with kit.session() as s:
         started = kit.login(s).start_login("A100200", PASSWORD, META)
     assert started.password_change_required
+
+
+def test_needs_rehash_agrees_with_argon2_on_every_shape() -> None:
+    """The fast path (a prefix and length compare) answers False only for hashes argon2
+    itself says need no rehash; anything else goes to ``check_needs_rehash``."""
+    from argon2 import PasswordHasher
+
+    hashing = PasswordHashing(time_cost=2, memory_cost=1024)
+    reference = PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1)
+    current = hashing.hash(PASSWORD)
+    others = [
+        PasswordHasher(time_cost=3, memory_cost=1024, parallelism=1).hash(PASSWORD),
+        PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD),
+        PasswordHasher(time_cost=2, memory_cost=1024, parallelism=2).hash(PASSWORD),
+        PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1, salt_len=8).hash(PASSWORD),
+        PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1, hash_len=16).hash(PASSWORD),
+        PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1, salt_len=17).hash(PASSWORD),
+    ]
+    assert hashing.needs_rehash(current) is False
+    assert reference.check_needs_rehash(current) is False
+    for other in others:
+        assert hashing.needs_rehash(other) is True, other
+        assert reference.check_needs_rehash(other) is True
+    # same length, salt and hash boundary moved: not the current shape
+    salt, digest = current.rsplit("$", 2)[1:]
+    moved = current[: -len(salt) - len(digest) - 1] + salt + "A$" + digest[1:]
+    assert len(moved) == len(current)
+    assert hashing.needs_rehash(moved) is True
+    for broken in ("", "$argon2id$", current + "$x", "$argon2i$" + current[10:], "x" * 300):
+        assert hashing.needs_rehash(broken) is True, broken

@@ -24,8 +24,9 @@ from weakref import WeakKeyDictionary
 
 from pydantic import ConfigDict, StringConstraints, create_model
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, String, Table, any_, bindparam, func, select, text
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -389,45 +390,69 @@ def parse_batch(
 def _lock_state(conn: Connection) -> tuple[int, datetime | None]:
     """Take the log's write lock (the state row) and return (next_seq, last recorded_at),
     in one statement. Every audit write (append, seal) comes here, so this also makes
-    the transaction's commit durable (see :func:`_durable_commit`)."""
-    _durable_commit(conn)
-    last_recorded = (
-        select(_events.c.recorded_at)
-        .where(_events.c.seq == _state.c.next_seq - 1)
-        .scalar_subquery()
-    )
-    take = (
+    the transaction's commit durable.
+
+    PostgreSQL: ``synchronous_commit = on`` for this transaction, whatever the server,
+    database or role default says (``off`` could lose the last commits in a crash), set
+    by the lock statement itself (:func:`_take_statement`). SQLite: every connection runs
+    ``synchronous=FULL`` (:mod:`brokerguard.db.engine`): the level cannot change inside
+    a transaction, and the audit events of a request commit in the request's own
+    transaction."""
+    next_seq, last_recorded, _ = _take_lock(conn, None)
+    return next_seq, last_recorded
+
+
+_LAST_RECORDED = (
+    select(_events.c.recorded_at).where(_events.c.seq == _state.c.next_seq - 1).scalar_subquery()
+)
+
+
+@lru_cache(maxsize=4)
+def _take_statement(postgresql: bool, with_ids: bool) -> Any:
+    """``UPDATE audit_state ... RETURNING next_seq, last recorded_at``; on PostgreSQL the
+    same statement also makes the commit durable (``set_config(..., true)`` is ``SET
+    LOCAL``) and, ``with_ids``, returns which of the ``ids`` parameter are stored: one
+    round trip instead of three."""
+    returned: list[Any] = [_state.c.next_seq, _LAST_RECORDED]
+    if postgresql:
+        returned.append(func.set_config("synchronous_commit", "on", True))
+        if with_ids:
+            stored = select(func.array_agg(_ids.c.event_id)).where(
+                _ids.c.event_id == any_(bindparam("ids", type_=ARRAY(String)))
+            )
+            returned.append(stored.scalar_subquery())
+    return (
         _state.update()
         .where(_state.c.id == 1)
         .values(next_seq=_state.c.next_seq)
-        .returning(_state.c.next_seq, last_recorded)
+        .returning(*returned)
     )
-    row = conn.execute(take).first()
+
+
+def _take_lock(
+    conn: Connection, ids: Sequence[str] | None
+) -> tuple[int, datetime | None, set[str] | None]:
+    """:func:`_lock_state`, and on PostgreSQL the stored ones among ``ids`` (None when
+    not looked up here)."""
+    postgresql = conn.dialect.name == "postgresql"
+    take = _take_statement(postgresql, ids is not None)
+    params = {"ids": list(ids)} if postgresql and ids is not None else {}
+    row = conn.execute(take, params).first()
     if row is None:
         # state row missing (a fresh or emptied database): rebuild it from the log. Two
         # first writers may get here at once: the second insert waits for the first and
         # does nothing, then both take the lock through the row as usual
         top = conn.execute(select(func.max(_events.c.seq))).scalar()
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if postgresql else sqlite_insert
         conn.execute(
             insert(_state)
             .values(id=1, next_seq=0 if top is None else int(top) + 1)
             .on_conflict_do_nothing(index_elements=[_state.c.id])
         )
-        row = conn.execute(take).one()
-    return int(row[0]), as_utc(row[1]) if isinstance(row[1], datetime) else None
-
-
-def _durable_commit(conn: Connection) -> None:
-    """The commit of an audit transaction reaches the disk before it returns.
-
-    PostgreSQL: ``synchronous_commit = on`` for this transaction, whatever the server,
-    database or role default says (``off`` could lose the last commits in a crash).
-    SQLite: every connection runs ``synchronous=FULL`` (:mod:`brokerguard.db.engine`):
-    the level cannot change inside a transaction, and the audit events of a request
-    commit in the request's own transaction."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = on")
+        row = conn.execute(take, params).one()
+    last = as_utc(row[1]) if isinstance(row[1], datetime) else None
+    stored = set(row[3] or ()) if postgresql and ids is not None else None
+    return int(row[0]), last, stored
 
 
 def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
@@ -454,13 +479,13 @@ def append_events(
     if not events:
         return result
     conn = session.connection()
-    next_seq, last_recorded = _lock_state(conn)
+    ids = [e.event_id for _, e in events]
+    next_seq, last_recorded, stored_here = _take_lock(conn, ids)
     recorded_at = as_utc(clock.now())
     if last_recorded is not None and recorded_at < last_recorded:
         recorded_at = last_recorded  # recorded_at never goes backwards along the log
     recorded = format_time(recorded_at)
-    ids = [e.event_id for _, e in events]
-    stored = _existing_ids(conn, ids)
+    stored = _existing_ids(conn, ids) if stored_here is None else stored_here
     seen: set[str] = set()
     rows: list[tuple[Any, ...]] = []
     sqlite = conn.dialect.name == "sqlite"

@@ -67,39 +67,52 @@ class _Pending:
 
 
 def _pending(session: Session) -> _Pending:
+    """The session's pending events, created by its first ``record``."""
     pending = session.info.get(_PENDING)
     if not isinstance(pending, _Pending):
         pending = session.info[_PENDING] = _Pending()
-        orm_event.listen(session, "after_transaction_create", _savepoint_opened)
-        orm_event.listen(session, "after_soft_rollback", _rolled_back)
-        orm_event.listen(session, "after_transaction_end", _transaction_ended)
-        orm_event.listen(session, "before_commit", _append_pending)
     return pending
 
 
+def _pending_if_any(session: Session) -> _Pending | None:
+    pending = session.info.get(_PENDING)
+    return pending if isinstance(pending, _Pending) else None
+
+
+# The hooks are registered once, on every Session (not per session: four listeners per
+# request cost more than the events they serve). A session that never recorded an
+# event has no ``_Pending``, and each hook returns at once for it.
+@orm_event.listens_for(Session, "after_transaction_create")
 def _savepoint_opened(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.nested:
-        pending = _pending(session)
+    pending = _pending_if_any(session)
+    if pending is not None and transaction.nested:
         pending.marks[transaction] = len(pending.events)
+    # no _Pending yet: nothing was recorded, a rollback of this savepoint drops all (mark 0)
 
 
+@orm_event.listens_for(Session, "after_soft_rollback")
 def _rolled_back(session: Session, previous: SessionTransaction) -> None:
-    pending = _pending(session)
+    pending = _pending_if_any(session)
+    if pending is None:
+        return
     if previous.nested:
         del pending.events[pending.marks.get(previous, 0) :]
     else:
         pending.events.clear()
 
 
+@orm_event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # appended by the commit, or gone with the rollback
-        _pending(session).events.clear()
+    pending = _pending_if_any(session)
+    if pending is not None and transaction.parent is None:
+        pending.events.clear()  # appended by the commit, or gone with the rollback
 
 
+@orm_event.listens_for(Session, "before_commit")
 def _append_pending(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint's events wait for the outermost commit
-    pending = _pending(session)
+    pending = _pending_if_any(session)
+    if pending is None or session.in_nested_transaction():
+        return  # nothing recorded; or a savepoint's events wait for the outermost commit
     while pending.events:
         sink = pending.events[0][0]
         batch = [event for owner, event in pending.events if owner is sink]

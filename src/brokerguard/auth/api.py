@@ -31,7 +31,7 @@ from brokerguard.auth.events import RequestMeta
 from brokerguard.auth.factor_registry import FACTORS
 from brokerguard.auth.factors import EnrolmentCall, EnrolmentStep, FactorRegistry
 from brokerguard.auth.lifecycle import CredentialService, factors_of
-from brokerguard.auth.login import LoginService
+from brokerguard.auth.login import LoginService, read_session
 from brokerguard.auth.models import EtradeSession, LoginAttempt
 from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
@@ -289,9 +289,15 @@ async def submit_factor(
 
 # -- sessions -----------------------------------------------------------------
 @router.get("/session", response_model=SessionResponse)
-async def session_info(token: Bearer, service: Login) -> SessionResponse:
-    """What an order system checks: the session is live and which factors made it."""
-    info = await run_unit_of_work(service.session, partial(service.session_info, token))
+async def session_info(
+    token: Bearer, session: DbSession, context: AppCtx, auth: AppAuth
+) -> SessionResponse:
+    """What an order system checks: the session is live and which factors made it.
+
+    Every API call of the order system pays for this read: one Core statement in a
+    read-only transaction, no login service and no audit sink (it records nothing)."""
+    work = partial(read_session, session, context.clock, auth, token)
+    info = await run_unit_of_work(session, work)
     return SessionResponse(
         account=info.account,
         factors_used=info.factors_used,

@@ -64,18 +64,23 @@ def _reserve_statement(dialect: str) -> ReturningInsert[Any]:
     ).returning(_counters.c.failed_count)
 
 
-def reserve_attempt(session: Session, clock: Clock, account: str, threshold: int) -> int | None:
+def reserve_attempt(
+    session: Session, clock: Clock, account: str, threshold: int, *, commit: bool = True
+) -> int | None:
     """Take one of the ``threshold`` attempts; None when the account is locked.
 
     One statement: ``INSERT ... ON CONFLICT DO UPDATE SET failed_count = failed_count + 1
-    WHERE failed_count < threshold RETURNING failed_count``. Commits, so the reservation
-    is visible to concurrent requests at once.
+    WHERE failed_count < threshold RETURNING failed_count``, in a transaction of its own.
+    Commits, so the reservation is visible to concurrent requests at once; with
+    ``commit=False`` the caller commits it (after reading what it needs in the same
+    transaction) before it verifies anything.
     """
     session.commit()
     stmt = _reserve_statement(session.get_bind().dialect.name)
     params = {"b_account": account, "b_now": clock.now(), "b_threshold": threshold}
     count: int | None = session.execute(stmt, params).scalar_one_or_none()
-    session.commit()
+    if commit:
+        session.commit()
     return count
 
 

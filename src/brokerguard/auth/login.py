@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from brokerguard.auth import events, lockout
@@ -49,11 +49,45 @@ _factors = cast(Table, EnrolledFactor.__table__)
 _CUSTOMER_BY_ACCOUNT = select(EtradeCustomer).where(
     EtradeCustomer.account == bindparam("b_account")
 )
+#: the password step's read: the customer and the types of its active factors (for
+#: ``next_factors``), one statement
+_CUSTOMER_AND_FACTOR_TYPES = select(
+    EtradeCustomer,
+    select(func.aggregate_strings(_factors.c.type, ","))
+    .where(_factors.c.customer_id == EtradeCustomer.id, _factors.c.status == "active")
+    .scalar_subquery(),
+).where(EtradeCustomer.account == bindparam("b_account"))
 _CUSTOMER_ID_BY_ACCOUNT = select(EtradeCustomer.id).where(
     EtradeCustomer.account == bindparam("b_account")
 )
 _ACTIVE_FACTOR_TYPES = select(_factors.c.type).where(
     _factors.c.customer_id == bindparam("b_customer"), _factors.c.status == "active"
+)
+#: a login token with its customer: both land in the session's identity map, so the
+#: factor step's ``session.get(EtradeCustomer, ...)`` needs no second statement
+_TOKEN_WITH_CUSTOMER = (
+    select(LoginToken, EtradeCustomer)
+    .outerjoin(EtradeCustomer, EtradeCustomer.id == LoginToken.customer_id)
+    .where(LoginToken.id == bindparam("b_id"))
+)
+_sessions = cast(Table, EtradeSession.__table__)
+_customers = cast(Table, EtradeCustomer.__table__)
+#: what ``GET /session`` reads: the session and its customer's state, one Core row
+_SESSION_AND_CUSTOMER = (
+    select(
+        _sessions.c.id,
+        _sessions.c.secret_hash,
+        _sessions.c.factors_used,
+        _sessions.c.categories,
+        _sessions.c.expires_at,
+        _sessions.c.revoked_at,
+        _customers.c.account,
+        _customers.c.status,
+        _customers.c.must_change_password,
+        _customers.c.password_changed_at,
+    )
+    .join_from(_sessions, _customers, _sessions.c.customer_id == _customers.c.id)
+    .where(_sessions.c.id == bindparam("b_id"))
 )
 
 
@@ -94,11 +128,54 @@ def _split(value: str) -> list[str]:
 
 
 def password_expired(customer: EtradeCustomer, auth: AuthSettings, now: datetime) -> bool:
-    if customer.must_change_password:
+    return _expired(customer.must_change_password, customer.password_changed_at, auth, now)
+
+
+def _expired(must_change: bool, changed_at: datetime, auth: AuthSettings, now: datetime) -> bool:
+    if must_change:
         return True
     if auth.password_max_age_days <= 0:
         return False
-    return as_utc(customer.password_changed_at) + timedelta(days=auth.password_max_age_days) < now
+    return as_utc(changed_at) + timedelta(days=auth.password_max_age_days) < now
+
+
+def _session_live(
+    secret: str, secret_hash: str, revoked_at: datetime | None, expires_at: datetime, now: datetime
+) -> bool:
+    """The session token's secret is right and the session neither revoked nor expired."""
+    return matches(secret, secret_hash) and revoked_at is None and as_utc(expires_at) > now
+
+
+def read_session(
+    session: Session, clock: Clock, auth: AuthSettings, session_token: str
+) -> SessionInfo:
+    """What ``GET /session`` answers, read with one Core statement (no ORM objects, no
+    audit sink: a read-only transaction): the same refusals as
+    :meth:`LoginService.load_session` (``InvalidSessionError`` for a wrong, revoked or
+    expired session or an inactive customer; ``PasswordChangeRequiredError`` while a
+    forced change is due)."""
+    parts = split_token(session_token)
+    if parts is None:
+        raise InvalidSessionError()
+    row = session.execute(_SESSION_AND_CUSTOMER, {"b_id": parts[0]}).first()
+    now = clock.now()
+    if (
+        row is None
+        or not _session_live(parts[1], row.secret_hash, row.revoked_at, row.expires_at, now)
+        or row.status != "active"
+    ):
+        raise InvalidSessionError()
+    expired = _expired(row.must_change_password, row.password_changed_at, auth, now)
+    if auth.enforce_password_change and expired:
+        raise PasswordChangeRequiredError()
+    return SessionInfo(
+        session_id=row.id,
+        account=row.account,
+        factors_used=_split(row.factors_used),
+        categories=_split(row.categories),
+        expires_at=row.expires_at,
+        password_change_required=expired,
+    )
 
 
 @dataclass
@@ -135,11 +212,20 @@ class LoginService:
         if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
             raise fail("rate_limited", RateLimitedError(), self._known(account), counted=False)
         reserved = lockout.reserve_attempt(
-            self.session, self.clock, account, self.auth.lock_threshold
+            self.session, self.clock, account, self.auth.lock_threshold, commit=False
         )
+        found = (
+            self.session.execute(_CUSTOMER_AND_FACTOR_TYPES, {"b_account": account}).first()
+            if reserved is not None
+            else None
+        )
+        customer: EtradeCustomer | None = found[0] if found is not None else None
+        held = set(_split(found[1] or "")) if found is not None else set()
+        # the reservation commits with the customer read; argon2 then runs outside any
+        # transaction (on SQLite: without the write lock, so other logins go on)
+        self.session.commit()
         if reserved is None:
             raise fail("locked", AccountLockedError(), self._known(account), counted=False)
-        customer = self.session.scalar(_CUSTOMER_BY_ACCOUNT, {"b_account": account})
         known = customer is not None
         try:
             candidate = normalise_password(password)
@@ -175,7 +261,7 @@ class LoginService:
         started = LoginStarted(
             login_token=f"{token.id}.{secret}",
             login_token_id=token.id,
-            next_factors=self.available_factors(customer, {Category.knowledge}),
+            next_factors=self.available_factors(customer, {Category.knowledge}, held=held),
             password_change_required=password_expired(customer, self.auth, now),
         )
         self.session.commit()
@@ -224,10 +310,18 @@ class LoginService:
 
     # -- step 2+: further factors ---------------------------------------------
     def load_token(self, login_token: str, purpose: str = "login") -> LoginToken:
+        return self._load_token(login_token, purpose)[0]
+
+    def _load_token(
+        self, login_token: str, purpose: str
+    ) -> tuple[LoginToken, EtradeCustomer | None]:
+        """The live token and its customer (None for a recovery token of an unknown
+        account), read with one statement."""
         parts = split_token(login_token)
         if parts is None:
             raise InvalidLoginTokenError()
-        row = self.session.get(LoginToken, parts[0])
+        found = self.session.execute(_TOKEN_WITH_CUSTOMER, {"b_id": parts[0]}).first()
+        row = found[0] if found is not None else None
         if (
             row is None
             or row.purpose != purpose
@@ -237,7 +331,9 @@ class LoginService:
             or row.failures >= (1 if purpose == "recovery" else self.auth.max_factor_failures)
         ):
             raise InvalidLoginTokenError()
-        return row
+        assert found is not None  # row is not None
+        customer: EtradeCustomer | None = found[1]
+        return row, customer
 
     def create_challenge(
         self, login_token: str, factor_type: str, *, purpose: str = "login"
@@ -263,7 +359,7 @@ class LoginService:
     ) -> FactorAccepted:
         factor_type = str(submission.type)
         try:
-            token = self.load_token(login_token, purpose)
+            token, customer = self._load_token(login_token, purpose)
         except InvalidLoginTokenError:
             self._note(
                 meta, events.LOGIN_FACTOR, "-", False, False, "invalid_login_token", factor_type
@@ -273,9 +369,6 @@ class LoginService:
         factor = self.factors.get(factor_type)
         if factor is None:
             raise ValidationError(f"unknown factor type {factor_type!r}", field="type")
-        customer = (
-            self.session.get(EtradeCustomer, token.customer_id) if token.customer_id else None
-        )
         if customer is None or customer.status != "active":
             verdict = FactorVerdict.fail("factor_not_enrolled")
         else:
@@ -392,6 +485,7 @@ class LoginService:
         now = self.clock.now()
         secret, secret_hash = new_secret()
         row = EtradeSession(
+            id=new_uuid(),  # known before the flush: the commit writes it with the rest
             secret_hash=secret_hash,
             customer_id=customer.id,
             login_token_id=token.id,
@@ -401,7 +495,6 @@ class LoginService:
             expires_at=now + timedelta(seconds=self.auth.session_ttl_s),
         )
         self.session.add(row)
-        self.session.flush()
         token.finished_at = now
         customer.last_login_at = now
         self._note(meta, events.SESSION_ISSUE, customer.account, True, True, "ok", None, token.id)
@@ -427,11 +520,8 @@ class LoginService:
         if parts is None:
             raise InvalidSessionError()
         row = self.session.get(EtradeSession, parts[0])
-        if (
-            row is None
-            or not matches(parts[1], row.secret_hash)
-            or row.revoked_at is not None
-            or as_utc(row.expires_at) <= self.clock.now()
+        if row is None or not _session_live(
+            parts[1], row.secret_hash, row.revoked_at, row.expires_at, self.clock.now()
         ):
             raise InvalidSessionError()
         customer = self.session.get(EtradeCustomer, row.customer_id)
@@ -446,15 +536,7 @@ class LoginService:
         return row, customer
 
     def session_info(self, session_token: str) -> SessionInfo:
-        row, customer = self.load_session(session_token)
-        return SessionInfo(
-            session_id=row.id,
-            account=customer.account,
-            factors_used=_split(row.factors_used),
-            categories=_split(row.categories),
-            expires_at=row.expires_at,
-            password_change_required=password_expired(customer, self.auth, self.clock.now()),
-        )
+        return read_session(self.session, self.clock, self.auth, session_token)
 
     def revoke_session(self, session_token: str, meta: events.RequestMeta) -> None:
         row, customer = self.load_session(session_token, for_password_change=True)
@@ -477,9 +559,16 @@ class LoginService:
         )
 
     # -- helpers ----------------------------------------------------------------
-    def available_factors(self, customer: EtradeCustomer, proven: set[Category]) -> list[str]:
-        """Factor types the customer holds that would add a category not yet proven."""
-        types = set(self.session.scalars(_ACTIVE_FACTOR_TYPES, {"b_customer": customer.id}))
+    def available_factors(
+        self, customer: EtradeCustomer, proven: set[Category], *, held: set[str] | None = None
+    ) -> list[str]:
+        """Factor types the customer holds (``held``: the types of its active factors,
+        read here when not given) that would add a category not yet proven."""
+        types = (
+            set(self.session.scalars(_ACTIVE_FACTOR_TYPES, {"b_customer": customer.id}))
+            if held is None
+            else held
+        )
         wanted = [
             name
             for name, factor in self.factors.items()
@@ -527,14 +616,17 @@ class LoginService:
             device_id=device_id or None,
         )
         if factor is not None:
-            events.record_attempt(
-                self.session,
-                self.clock,
-                meta,
-                account=account,
-                known=known,
-                factor=factor,
-                success=success,
-                reason=reason,
-                login_token_id=token_id or "",
-            )
+            # the attempt row stands alone: pending ORM changes wait for the commit's
+            # one flush instead of being flushed before this insert
+            with self.session.no_autoflush:
+                events.record_attempt(
+                    self.session,
+                    self.clock,
+                    meta,
+                    account=account,
+                    known=known,
+                    factor=factor,
+                    success=success,
+                    reason=reason,
+                    login_token_id=token_id or "",
+                )

@@ -74,6 +74,10 @@ class PasswordHashing:
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
         )
         self.dummy_hash = self._hasher.hash("brokerguard-etrade-dummy-password")
+        #: a hash made with these parameters: ``$argon2id$v=19$m=..,t=..,p=..$`` then the
+        #: salt and the hash, whose encoded lengths give their byte lengths
+        self._current_prefix = "$".join(self.dummy_hash.split("$")[:4]) + "$"
+        self._current_shape = (len(self.dummy_hash), self.dummy_hash.rindex("$"))
 
     def hash(self, normalised: str) -> str:
         return self._hasher.hash(normalised)
@@ -85,6 +89,17 @@ class PasswordHashing:
             return False
 
     def needs_rehash(self, stored_hash: str) -> bool:
+        """Whether ``stored_hash`` was made with other parameters than these.
+
+        The common case (same type, version, costs, salt and hash lengths) is a string
+        compare of the parameter prefix and the field lengths; anything else is parsed
+        by argon2-cffi (``check_needs_rehash``), which decides."""
+        if (
+            stored_hash.startswith(self._current_prefix)
+            and (len(stored_hash), stored_hash.rfind("$")) == self._current_shape
+            and stored_hash.count("$") == 5
+        ):
+            return False
         try:
             return self._hasher.check_needs_rehash(stored_hash)
         except InvalidHashError:
