@@ -103,9 +103,13 @@ def _rolled_back(session: Session, previous: SessionTransaction) -> None:
 
 @orm_event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return
     pending = _pending_if_any(session)
-    if pending is not None and transaction.parent is None:
+    if pending is not None:
         pending.events.clear()  # appended by the commit, or gone with the rollback
+    # after a commit the observers have had them; after a rollback nothing is handed over
+    session.info.pop(_APPENDED, None)
 
 
 @orm_event.listens_for(Session, "before_commit")
@@ -143,15 +147,10 @@ def _observers_of(session: Session) -> list[CommitObserver]:
 def _appended_for_observers(session: Session, events: list[PreparedEvent]) -> None:
     if not _observers_of(session):
         return
-    appended = session.info.get(_APPENDED)
-    if appended is None:
-        appended = session.info[_APPENDED] = []
-        if not orm_event.contains(session, "after_commit", _hand_over_committed):
-            orm_event.listen(session, "after_commit", _hand_over_committed)
-            orm_event.listen(session, "after_transaction_end", _forget_appended)
-    appended.extend(events)
+    session.info.setdefault(_APPENDED, []).extend(events)
 
 
+@orm_event.listens_for(Session, "after_commit")
 def _hand_over_committed(session: Session) -> None:
     committed = session.info.pop(_APPENDED, None)
     if not committed:
@@ -161,11 +160,6 @@ def _hand_over_committed(session: Session) -> None:
             observer(committed)
         except Exception:
             log.exception("an audit commit observer failed (the events are stored)")
-
-
-def _forget_appended(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # rolled back or failed to commit: nothing to hand over
-        session.info.pop(_APPENDED, None)
 
 
 class TransactionalAuditSink:
