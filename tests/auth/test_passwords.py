@@ -83,6 +83,28 @@ def test_rehash_on_login_when_parameters_change(kit: Kit) -> None:
     assert PasswordHashing(time_cost=2, memory_cost=1024).verify(new, PASSWORD)
 
 
+def test_rehash_never_overwrites_a_password_changed_meanwhile(kit: Kit) -> None:
+    """argon2 runs outside the login's transactions: a password change that commits while
+    it runs must survive the login's rehash of the old password."""
+    kit.hashing = CountingHashing(time_cost=1, memory_cost=512)
+    kit.customer(totp=False)
+    changed = PasswordHashing(time_cost=2, memory_cost=1024).hash("Changed-Meanwhile-42")
+
+    class ChangedDuringVerify(CountingHashing):
+        def verify(self, stored_hash: str, normalised: str) -> bool:
+            ok = super().verify(stored_hash, normalised)
+            with kit.session() as other:  # the customer's password change commits now
+                other.query(EtradeCustomer).one().password_hash = changed
+                other.commit()
+            return ok
+
+    kit.hashing = ChangedDuringVerify(time_cost=2, memory_cost=1024)
+    with kit.session() as s:
+        kit.login(s).start_login("A100200", PASSWORD, META)
+    with kit.session() as s:
+        assert s.query(EtradeCustomer).one().password_hash == changed
+
+
 def test_password_change_keeps_history(kit: Kit) -> None:
     kit.customer(totp=False)
     with kit.session() as s:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from sqlalchemy import update
+
 from brokerguard.auth.factors import Category, FactorContext, FactorVerdict
+from brokerguard.auth.models import EtradeCustomer
 from brokerguard.auth.passwords import HASHING, PasswordHashing
 
 
@@ -21,5 +24,15 @@ class PasswordFactor:
         if not self.hashing.verify(customer.password_hash, str(submission)):
             return FactorVerdict.fail("invalid_credentials")
         if self.hashing.needs_rehash(customer.password_hash):
-            customer.password_hash = self.hashing.hash(str(submission))
+            # conditional: the password may have been read in an earlier transaction, and a
+            # password change committed since then must not be overwritten by this rehash
+            ctx.session.execute(
+                update(EtradeCustomer)
+                .where(
+                    EtradeCustomer.id == customer.id,
+                    EtradeCustomer.password_hash == customer.password_hash,
+                )
+                .values(password_hash=self.hashing.hash(str(submission)))
+                .execution_options(synchronize_session=False)
+            )
         return FactorVerdict(True, "ok", self.categories)
