@@ -59,6 +59,7 @@ ZH_KEEPS_LATIN = frozenset(
         "nmap",
         "oX",
         "XML",
+        "WebM",
         "Face",
         "Touch",
     ]

@@ -31,6 +31,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_writer,
 )
+from brokerguard.web.refusals import refusal_zh
 from brokerguard.web.templating import render, request_language
 
 router = APIRouter(prefix="/deepfake", include_in_schema=False)
@@ -53,8 +54,11 @@ def _detail(
     session_id: str,
     *,
     error: str | None = None,
+    upload_error: str | None = None,
     status: int = 200,
 ) -> Response:
+    """The session page; ``error`` is a message for the page's ``_``, ``upload_error`` a
+    refusal of the analysis upload already in the page's language."""
     row = service.get_session(session, session_id)
     analyses = automatic.analyses_of(session, row.id)
     latest = uploads.uploads_of(session, row.id)[:1]
@@ -71,6 +75,7 @@ def _detail(
             "prompts": PROMPTS,
             "labels": service.STEP_LABELS,
             "error": error,
+            "upload_error": upload_error,
             "purposes": service.PURPOSES,
             "status_labels": SESSION_STATUS_LABELS,
         },
@@ -303,12 +308,24 @@ async def analysis_upload_page(
             session, clock, settings, session_id, recording, id_photo, user.username
         )
     except BrokerguardError as exc:
-        zh, en = uploads.REFUSALS.get(exc.code, uploads.REFUSALS["invalid_input"])
-        text = Translator(request_language(request)).pick(zh, en)
-        message = text if exc.code == "forbidden" else f"{text}: {exc.message}"
         code = exc.status_code if exc.status_code < 500 else 503
-        return _detail(request, session, session_id, error=message, status=code)
+        message = _upload_refusal(Translator(request_language(request)), exc)
+        return _detail(request, session, session_id, upload_error=message, status=code)
     return RedirectResponse(f"/deepfake/{session_id}#analysis-title", status_code=303)
+
+
+def _upload_refusal(translator: Translator, exc: BrokerguardError) -> str:
+    """What went wrong with an upload, in the page's language: the refusal's kind, then
+    its detail where the detail can be said in that language."""
+    zh, en = uploads.REFUSALS.get(exc.code, uploads.REFUSALS["invalid_input"])
+    text = translator.pick(zh, en)
+    if exc.code == "forbidden":
+        return text
+    if translator.language == "en":
+        return f"{text}: {exc.message}"
+    detail = translator.gettext(exc.message) if translator.knows(exc.message) else None
+    detail = detail or refusal_zh(exc.message)
+    return f"{text}：{detail}" if detail else text
 
 
 @router.post("/{session_id}/recording-digest")
