@@ -19,7 +19,9 @@ def model() -> synthetic.FaceModel:
     return synthetic.FaceModel(synthetic.on_canvas(synthetic.astronaut()))
 
 
-def scipy_rotate(model: synthetic.FaceModel, texture: synthetic.Image8, yaw: float) -> np.ndarray:
+def scipy_rotate(
+    model: synthetic.FaceModel, texture: synthetic.Image8, yaw: float
+) -> synthetic.Image8:
     """The reference: scipy's own point location and barycentric transform, every time."""
     theta = math.radians(yaw)
     rel = model.points - model.centre
