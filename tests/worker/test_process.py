@@ -8,6 +8,7 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -49,6 +50,7 @@ def _statuses(engine: Engine) -> dict[str, int]:
     return {str(row[0]): int(row[1]) for row in rows}
 
 
+@pytest.mark.slow  # a real worker process killed mid-delivery
 def test_sigkill_in_the_middle_of_deliveries_loses_nothing(
     engine: Engine, settings: Settings, clock: FixedClock
 ) -> None:
