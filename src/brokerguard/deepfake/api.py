@@ -259,8 +259,9 @@ async def analysis_upload_api(
     it with ``GET .../analysis``. Replaces an earlier upload while the session is in
     progress; 409 once it is approved or rejected.
     """
-    await submit_upload(session, clock, settings, session_id, recording, id_photo, user.username)
-    return uploads.session_analysis(session, service.get_session(session, session_id))
+    return await submit_upload(
+        session, clock, settings, session_id, recording, id_photo, user.username
+    )
 
 
 async def submit_upload(
@@ -271,14 +272,15 @@ async def submit_upload(
     recording: UploadFile | None,
     id_photo: UploadFile | None,
     actor: str,
-) -> None:
+) -> dict[str, Any]:
     """Read both files (at most one byte over their limits) and queue them for analysis,
-    committed in one trip to the thread pool; a refusal leaves nothing behind."""
+    committed in one trip to the thread pool; a refusal leaves nothing behind. Returns the
+    session's analysis state as committed (read in the same trip, not on the event loop)."""
     cfg = settings.deepfake
     content = await recording.read(cfg.max_recording_bytes + 1) if recording else b""
     photo = await id_photo.read(uploads.MAX_PHOTO_READ) if id_photo else b""
 
-    def submit() -> None:
+    def submit() -> dict[str, Any]:
         with session.begin_nested():
             uploads.submit_recording(
                 session,
@@ -289,8 +291,9 @@ async def submit_upload(
                 id_photo=photo,
                 actor=actor,
             )
+        return uploads.session_analysis(session, service.get_session(session, session_id))
 
-    await run_unit_of_work(session, submit)
+    return await run_unit_of_work(session, submit)
 
 
 @router.get("/sessions/{session_id}/analysis", response_model=SessionAnalysisOut)
