@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -11,8 +12,9 @@ from brokerguard.assessment.registry import CheckContext, Status, load_all_check
 from brokerguard.auth import checks
 from brokerguard.auth.assessments import record_assessment
 from brokerguard.auth.models import EnrolledFactor, EtradeCustomer, LoginAttempt
+from brokerguard.auth.passwords import HASHING
 from brokerguard.config import Environment, Settings
-from tests.auth.helpers import META, Kit
+from tests.auth.helpers import META, PASSWORD, Kit
 
 
 @pytest.fixture(autouse=True)
@@ -65,8 +67,9 @@ def test_empty_database_is_not_applicable(kit: Kit) -> None:
 
 
 def test_stored_credentials_detects_plaintext(kit: Kit) -> None:
-    kit.customer()
+    kit.customer()  # the kit hashes cheaply: the production (OWASP) hash proves the control
     with kit.session() as s:
+        s.execute(update(EtradeCustomer).values(password_hash=HASHING.hash(PASSWORD)))
         assert checks.stored_credentials(ctx(kit, s)).status is Status.passed
         s.execute(update(EnrolledFactor).values(secret_ciphertext="JBSWY3DPEHPK3PXP"))
         assert checks.stored_credentials(ctx(kit, s)).status is Status.failed
@@ -74,6 +77,17 @@ def test_stored_credentials_detects_plaintext(kit: Kit) -> None:
         s.execute(update(EtradeCustomer).values(password_hash="$2b$12$bcrypt-hash"))
         result = checks.stored_credentials(ctx(kit, s))
     assert result.status is Status.failed and result.details["not_argon2id"] == 1
+
+
+def test_stored_credentials_fails_argon2id_below_the_owasp_floor(kit: Kit) -> None:
+    kit.customer()
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("x")
+    with kit.session() as s:
+        s.execute(update(EtradeCustomer).values(password_hash=cheap))
+        result = checks.stored_credentials(ctx(kit, s))
+    assert result.status is Status.failed
+    assert result.details["argon2id_below_owasp"] == 1 and result.details["not_argon2id"] == 0
+    assert "OWASP" in result.reason_en and "OWASP" in result.reason_zh
 
 
 def test_biometric_assessment_check(kit: Kit) -> None:

@@ -4,9 +4,16 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from brokerguard.auth.models import EtradeCustomer
-from brokerguard.auth.passwords import HASHING, PasswordHashing, PasswordPolicy, normalise_password
+from brokerguard.auth.passwords import (
+    HASHING,
+    PasswordHashing,
+    PasswordPolicy,
+    meets_owasp_floor,
+    normalise_password,
+)
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.errors import ValidationError
 from tests.auth.helpers import META, PASSWORD, CountingHashing, Kit
@@ -162,3 +169,25 @@ def test_needs_rehash_agrees_with_argon2_on_every_shape() -> None:
     assert hashing.needs_rehash(moved) is True
     for broken in ("", "$argon2id$", current + "$x", "$argon2i$" + current[10:], "x" * 300):
         assert hashing.needs_rehash(broken) is True, broken
+
+
+@pytest.mark.parametrize(
+    ("time_cost", "memory_kib", "strong"),
+    [
+        (2, 19456, True),  # OWASP's default
+        (1, 47104, True),  # the equivalent settings
+        (3, 12288, True),
+        (5, 7168, True),
+        (1, 19456, False),  # one pass needs 46 MiB
+        (2, 12288, False),
+        (1, 1024, False),  # the tests' cheap costs
+    ],
+)
+def test_meets_owasp_floor(time_cost: int, memory_kib: int, strong: bool) -> None:
+    made = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1).hash("pw")
+    assert meets_owasp_floor(made) is strong
+
+
+@pytest.mark.parametrize("stored", ["", "$2b$12$bcrypt", "$argon2id$v=19$m=oops", "plain"])
+def test_meets_owasp_floor_refuses_what_it_cannot_read(stored: str) -> None:
+    assert meets_owasp_floor(stored) is False

@@ -19,7 +19,7 @@ from brokerguard.auth.models import (
     EtradeSession,
     LoginAttempt,
 )
-from brokerguard.auth.passwords import is_argon2id
+from brokerguard.auth.passwords import is_argon2id, meets_owasp_floor
 from brokerguard.auth.secretbox import SecretBox
 from brokerguard.auth.settings import (
     LOCK_THRESHOLD_CEILING,
@@ -330,6 +330,7 @@ def stored_credentials(ctx: CheckContext) -> CheckResult:
             "verification data, upload evidence that it is hashed or encrypted",
         )
     not_argon = sum(1 for h in hashes if not is_argon2id(h))
+    weak = sum(1 for h in hashes if is_argon2id(h) and not meets_owasp_floor(h))
     seeds = list(
         ctx.session.scalars(
             select(EnrolledFactor.secret_ciphertext).where(
@@ -346,20 +347,25 @@ def stored_credentials(ctx: CheckContext) -> CheckResult:
     details: Details = {
         "password_hashes": len(hashes),
         "not_argon2id": not_argon,
+        "argon2id_below_owasp": weak,
         "totp_seeds": len(seeds),
         "unencrypted_seeds": unencrypted,
     }
-    if not_argon or unencrypted:
+    if not_argon or weak or unencrypted:
         return _result(
             Status.failed,
-            f"{not_argon} 筆密碼非 argon2id 雜湊，{unencrypted} 筆 OTP 種子未加密",
-            f"{not_argon} passwords not argon2id, {unencrypted} OTP seeds not encrypted",
+            f"{not_argon} 筆密碼非 argon2id 雜湊，{weak} 筆 argon2id 雜湊強度低於 OWASP 最低參數"
+            f"（m=19456 KiB、t=2 或同等），{unencrypted} 筆 OTP 種子未加密",
+            f"{not_argon} passwords not argon2id, {weak} argon2id hashes below OWASP's minimum "
+            f"cost (m=19456 KiB, t=2 or equivalent), {unencrypted} OTP seeds not encrypted",
             details,
         )
     return _result(
         Status.passed,
-        f"{len(hashes)} 筆密碼皆為 argon2id；{len(seeds)} 筆 OTP 種子皆以 AES-GCM 加密",
-        f"All {len(hashes)} passwords argon2id; all {len(seeds)} OTP seeds AES-GCM encrypted",
+        f"{len(hashes)} 筆密碼皆為 argon2id（不低於 OWASP 最低參數）；"
+        f"{len(seeds)} 筆 OTP 種子皆以 AES-GCM 加密",
+        f"All {len(hashes)} passwords argon2id at OWASP's minimum cost or above; "
+        f"all {len(seeds)} OTP seeds AES-GCM encrypted",
         details,
     )
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from brokerguard.auth.settings import MIN_PASSWORD_LENGTH_FLOOR, AuthSettings
@@ -128,6 +128,27 @@ def normalise_password(password: str) -> str:
 
 def is_argon2id(stored_hash: str) -> bool:
     return stored_hash.startswith("$argon2id$")
+
+
+#: OWASP's argon2id settings of equal strength, (memory KiB, passes) at parallelism 1; a
+#: hash is strong enough when it reaches one of them (more memory or more passes)
+OWASP_ARGON2ID_FLOOR = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+def meets_owasp_floor(stored_hash: str) -> bool:
+    """Whether an argon2id hash was made with at least one of OWASP's minimum settings
+    (A9.5: a hash whose cost a setting or an import lowered is not a password hash an
+    inspector can accept). A hash that is not argon2id or cannot be read does not."""
+    if not is_argon2id(stored_hash):
+        return False
+    try:
+        made = extract_parameters(stored_hash)
+    except InvalidHashError:
+        return False
+    return any(
+        made.memory_cost >= memory and made.time_cost >= passes
+        for memory, passes in OWASP_ARGON2ID_FLOOR
+    )
 
 
 @dataclass(frozen=True)
