@@ -113,6 +113,40 @@ def test_xlsx_has_every_requirement_and_frozen_filtered_headers(
     ]
 
 
+@pytest.mark.parametrize(
+    ("language", "evidence_header", "findings_row"),
+    [
+        (
+            "zh-TW",
+            ("條次", "佐證資料", "檔名", "SHA-256", "負責單位／人員", "有效期限", "已逾期"),
+            "中",
+        ),
+        (
+            "en",
+            ("ID", "Evidence", "File name", "SHA-256", "Owner", "Valid until", "Expired"),
+            "Medium",
+        ),
+    ],
+)
+def test_xlsx_lists_read_in_the_reports_language(
+    assessed: Session,
+    settings: Settings,
+    clock: FixedClock,
+    language: str,
+    evidence_header: tuple[str, ...],
+    findings_row: str,
+) -> None:
+    """Before: the column ``file`` in both languages, ``expired``/``overdue`` in lower case
+    and the severity as stored (``medium``) on the zh-TW sheet."""
+    data = render_report(build_report(assessed, settings, clock, language), ReportFormat.xlsx)
+    book = load_workbook(io.BytesIO(data))
+    evidence, findings = book.worksheets[-2], book.worksheets[-1]
+    assert next(evidence.iter_rows(max_row=1, values_only=True)) == evidence_header
+    header, first = findings.iter_rows(max_row=2, values_only=True)
+    assert header[-1] == ("已逾期" if language == "zh-TW" else "Overdue")
+    assert first[2] == findings_row
+
+
 def test_report_without_any_run(session: Session, settings: Settings, clock: FixedClock) -> None:
     report = build_report(session, settings, clock, "en")
     assert report.run_finished_at is None
