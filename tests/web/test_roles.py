@@ -117,6 +117,17 @@ def test_no_page_links_to_what_the_role_is_refused(
     assert _refused_links(client, (*LINKING_PAGES, asset)) == {}
 
 
+def test_the_auditor_is_offered_no_edit_link(demo_firm: Callable[[str], TestClient]) -> None:
+    """The house registers' edit pages answer every role, so the link walk cannot catch
+    them: before, each row offered the auditor "Edit", a page with nothing to edit."""
+    registers = ("/training/people", "/training/courses", "/social/accounts", "/attestations")
+    for username, offered in (("auditor", False), ("security", True)):
+        client = demo_firm(username)
+        for path in registers:
+            edits = [a for a in LINK.findall(client.get(path).text) if a.endswith("/edit")]
+            assert bool(edits) is offered, (username, path)
+
+
 def test_the_security_unit_still_gets_its_forms(demo_firm: Callable[[str], TestClient]) -> None:
     client = demo_firm("security")
     assert 'action="/detect/alerts"' in client.get("/detect").text
