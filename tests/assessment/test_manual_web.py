@@ -15,6 +15,7 @@ from brokerguard.evidence.models import EvidenceItem
 from brokerguard.staff.roles import Role
 from tests.assessment.conftest import REQ
 from tests.conftest import make_staff, sign_in
+from tests.loop_guard import sql_on_event_loop
 
 pytestmark = pytest.mark.usefixtures("a72_checks_answer_manual")
 HTML = {"accept": "text/html"}
@@ -228,3 +229,22 @@ def test_oversized_form_values_are_refused_by_name(compliance: TestClient, engin
         assert answer.status_code == 422
         assert field in answer.text
     assert _count(engine, ManualAssessment) == 0
+
+
+def test_the_form_does_its_database_work_off_the_event_loop(
+    compliance: TestClient, engine: Engine
+) -> None:
+    """Recorded with a file, refused and refused for the role: no SQL on the event loop
+    (before the fix the handler stored, recorded and rendered on it)."""
+    with sql_on_event_loop(engine) as on_loop:
+        recorded = compliance.post(
+            f"{PAGE}/manual",
+            data=_form(reason="年度覆核完成"),
+            files={"file": ("review.pdf", PDF, "application/pdf")},
+            headers=HTML,
+            follow_redirects=False,
+        )
+        refused = compliance.post(f"{PAGE}/manual", data=_form(result="maybe"), headers=HTML)
+    assert (recorded.status_code, refused.status_code) == (303, 422)
+    assert on_loop == [], on_loop
+    assert _count(engine, ManualAssessment) == 1

@@ -253,3 +253,19 @@ def test_the_pages_are_in_one_language(
             if (language == "en") == name.endswith("-en") and other_language(html, language)
         }
         assert leaks == {}, language
+
+
+def test_the_session_list_reads_on_a_phone_and_in_english(
+    client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
+) -> None:
+    """Each session and factor stacks on a phone, values under their labels (before: four
+    squeezed columns broke dates and buttons); English lists factors with commas (before:
+    the Chinese 、 in an English sentence)."""
+    seed = make_customer(engine, clock, settings)
+    sign_in(client, seed, clock)
+    zh = client.get(MY).text
+    assert zh.count('<table class="stack"') == 2
+    assert 'data-label="登入時間"' in zh and "密碼、動態密碼" in zh
+    english = client.get(MY + "?lang=en").text
+    assert 'data-label="Signed in"' in english
+    assert "Password, One-time code (TOTP)" in english and "、" not in english

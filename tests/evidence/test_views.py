@@ -15,6 +15,7 @@ from brokerguard.rulebook import load_rulebook
 from brokerguard.staff.roles import Role
 from brokerguard.web.app import create_app
 from tests.conftest import sign_in
+from tests.loop_guard import sql_on_event_loop
 
 PDF = "%PDF-1.7\n% 滲透測試報告\n".encode()
 
@@ -227,3 +228,24 @@ def test_auditor_cannot_upload_and_csrf_is_required(
     assert no_token.status_code == 403
     assert token  # the auditor had a valid session token; the role refused it
     assert _nothing_stored(engine, settings)
+
+
+def test_the_upload_stores_off_the_event_loop(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    """Stored and refused: no SQL on the event loop (before: store_evidence ran on it)."""
+    sign_in(client, engine, clock, Role.security)
+    with sql_on_event_loop(engine) as on_loop:
+        stored = client.post(
+            "/evidence/upload",
+            data=_form(),
+            files={"file": ("scan.pdf", PDF, "application/pdf")},
+            follow_redirects=False,
+        )
+        refused = client.post(
+            "/evidence/upload",
+            data=_form(),
+            files={"file": ("scan.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
+        )
+    assert (stored.status_code, refused.status_code) == (303, 415)
+    assert on_loop == [], on_loop

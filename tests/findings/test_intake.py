@@ -21,6 +21,7 @@ from brokerguard.findings.schemas import FindingStatus
 from brokerguard.staff.roles import Role
 from brokerguard.tabular import ImportMode, ImportRejectedError
 from tests.conftest import sign_in
+from tests.loop_guard import sql_on_event_loop
 
 REMARKS = (
     "意見編號,條文編號,缺失摘要,嚴重度,負責單位,改善期限\n"
@@ -260,3 +261,31 @@ def test_from_check_and_import_over_http(
     )
     assert close_page.status_code == 422 and "結案佐證須為證據參照" in close_page.text
     assert client.get("/api/v1/findings/nope").status_code == 404
+
+
+def test_the_close_form_works_off_the_event_loop(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    """Refused, then closed with a file: no SQL on the event loop (before: the close and
+    its page ran on it)."""
+    token = sign_in(client, engine, clock, Role.security)
+    created = client.post(
+        "/api/v1/findings",
+        json={"requirement_id": "A9.7", "title": "鎖定門檻過高", "source": "audit"},
+    )
+    assert created.status_code == 201, created.text
+    finding = created.json()["id"]
+    with sql_on_event_loop(engine) as on_loop:
+        refused = client.post(
+            f"/findings/{finding}/close",
+            data={"csrf_token": token, "note": "ok", "closing_evidence": "nope"},
+        )
+        closed = client.post(
+            f"/findings/{finding}/close",
+            data={"csrf_token": token, "note": "已上線並驗證"},
+            files={"file": ("lockout.txt", b"lockout threshold = 5\n", "text/plain")},
+            follow_redirects=False,
+        )
+    assert (refused.status_code, closed.status_code) == (422, 303)
+    assert "結案佐證須為證據參照" in refused.text
+    assert on_loop == [], on_loop

@@ -30,6 +30,7 @@ from brokerguard.rulebook import RequirementKind, load_rulebook
 from brokerguard.staff.roles import Role
 from tests.conftest import make_staff, sign_in
 from tests.house_helpers import cli_env, run_cli
+from tests.loop_guard import sql_on_event_loop
 
 PDF = "%PDF-1.4\n% 社群媒體資訊安全管理辦法 2.0\n%%EOF\n".encode()
 
@@ -272,3 +273,36 @@ def test_cli_attaches_a_document(sqlite_engine: Engine, clock: FixedClock, tmp_p
         evidence_id = get_policy(session, policy_id).document_evidence_id
         assert evidence_id is not None and evidence_id in listed
         assert get_evidence(session, evidence_id).uploaded_by.startswith("cli")
+
+
+def test_the_policy_forms_work_off_the_event_loop(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    """Registered with a document, refused, attached later: no SQL on the event loop
+    (before: the register, the store and their pages ran on it)."""
+    token = sign_in(client, engine, clock, Role.security)
+    data = {
+        "csrf_token": token,
+        "title": "社群媒體資訊安全管理辦法",
+        "version": "2.0",
+        "owner_unit": "法令遵循處",
+        "requirement_ids": _requirement(),
+    }
+    pdf = {"document": ("social.pdf", PDF, "application/pdf")}
+    with sql_on_event_loop(engine) as on_loop:
+        registered = client.post("/policies/new", data=data, files=pdf, follow_redirects=False)
+        unknown = client.post("/policies/new", data={**data, "requirement_ids": "A99.9"})
+        bare = client.post("/policies/new", data={**data, "title": "員工自攜裝置管理要點"})
+    assert (registered.status_code, unknown.status_code, bare.status_code) == (303, 404, 200)
+    assert 'value="A99.9"' in unknown.text
+    with session_factory(engine)() as session:
+        later = next(p for p in list_policies(session) if p.title == "員工自攜裝置管理要點")
+    with sql_on_event_loop(engine) as attaching:
+        attached = client.post(
+            f"/policies/{later.id}/document",
+            data={"csrf_token": token},
+            files=pdf,
+            follow_redirects=False,
+        )
+    assert attached.status_code == 303
+    assert on_loop == [] and attaching == [], (on_loop, attaching)

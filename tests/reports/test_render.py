@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from brokerguard.config import Settings
 from brokerguard.evidence.service import store_evidence
 from brokerguard.findings.service import open_finding
 from brokerguard.reports import ReportFormat, build_report, render_report
+from brokerguard.reports.data import EvidenceLine
 from brokerguard.rulebook import load_rulebook
 
 PDF = b"%PDF-1.7\n% report\n"
@@ -111,9 +113,73 @@ def test_xlsx_has_every_requirement_and_frozen_filtered_headers(
     ]
 
 
+@pytest.mark.parametrize(
+    ("language", "evidence_header", "findings_row"),
+    [
+        (
+            "zh-TW",
+            ("條次", "佐證資料", "檔名", "SHA-256", "負責單位／人員", "有效期限", "已逾期"),
+            "中",
+        ),
+        (
+            "en",
+            ("ID", "Evidence", "File name", "SHA-256", "Owner", "Valid until", "Expired"),
+            "Medium",
+        ),
+    ],
+)
+def test_xlsx_lists_read_in_the_reports_language(
+    assessed: Session,
+    settings: Settings,
+    clock: FixedClock,
+    language: str,
+    evidence_header: tuple[str, ...],
+    findings_row: str,
+) -> None:
+    """Before: the column ``file`` in both languages, ``expired``/``overdue`` in lower case
+    and the severity as stored (``medium``) on the zh-TW sheet."""
+    data = render_report(build_report(assessed, settings, clock, language), ReportFormat.xlsx)
+    book = load_workbook(io.BytesIO(data))
+    evidence, findings = book.worksheets[-2], book.worksheets[-1]
+    assert next(evidence.iter_rows(max_row=1, values_only=True)) == evidence_header
+    header, first = findings.iter_rows(max_row=2, values_only=True)
+    assert header[-1] == ("已逾期" if language == "zh-TW" else "Overdue")
+    assert first[2] == findings_row
+
+
 def test_report_without_any_run(session: Session, settings: Settings, clock: FixedClock) -> None:
     report = build_report(session, settings, clock, "en")
     assert report.run_finished_at is None
     assert all(row.status is None for row in report.rows)
     for fmt in ReportFormat:
         assert render_report(report, fmt)
+
+
+def test_pdf_with_a_row_taller_than_a_page(
+    assessed: Session, settings: Settings, clock: FixedClock
+) -> None:
+    """A requirement with a year of evidence (a daily scan's) or a long manual reason: the
+    row continues on the next page (before: reportlab's LayoutError, no report at all)."""
+    report = build_report(assessed, settings, clock, "zh-TW")
+    section = report.sections[0]
+    row = section.rows[0]
+    many = tuple(
+        EvidenceLine(
+            title=f"每日掃描紀錄 {day:03d}",
+            filename="scan.pdf",
+            sha256=f"{day:064x}",
+            kind="scan_report",
+            owner="王大明",
+            unit="資訊安全處",
+            valid_until=date(2026, 12, 31),
+            expired=False,
+        )
+        for day in range(60)
+    )
+    tall = replace(row, evidence=many, reason="人工評估理由。" * 280)
+    rows = tuple(tall if r is row else r for r in section.rows)
+    report = replace(report, sections=(replace(section, rows=rows), *report.sections[1:]))
+    data = render_report(report, ReportFormat.pdf)
+    assert data.startswith(b"%PDF-")
+    ordinary = render_report(build_report(assessed, settings, clock, "zh-TW"), ReportFormat.pdf)
+    assert data.count(b"/Type /Page\n") > ordinary.count(b"/Type /Page\n")

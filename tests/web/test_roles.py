@@ -69,9 +69,76 @@ def test_the_auditor_sees_no_form_that_changes_data(
         assert actions == [], f"{path} offers the auditor {actions}"
 
 
+#: pages whose links lead to forms (add, import, edit, upload) as well as to records
+LINKING_PAGES = (
+    *PAGES,
+    "/attestations",
+    "/attestations/rulebooks",
+    "/devices",
+    "/devices/register",
+    "/iot/assets",
+    "/iot/exceptions",
+    "/requirements/A1",
+    "/requirements/A7.1.1",
+)
+SKIPPED_LINK = re.compile(r"^/(static/|logout)|/export|/download|\.(csv|xlsx|pdf|json|html)(\?|$)")
+ID_PART = re.compile(r"/[0-9a-f]{8}-[0-9a-f-]{27}|/\d+(?=/|$)")
+
+
+def _refused_links(client: TestClient, pages: tuple[str, ...]) -> dict[str, str]:
+    """Each page's same-site links (one per shape: record IDs alike), opened: those the
+    signed-in role is refused (403), with the page that offered them."""
+    refused: dict[str, str] = {}
+    shapes: set[str] = set()
+    for path in pages:
+        page = client.get(path)
+        if page.status_code != 200:
+            continue
+        for link in LINK.findall(page.text):
+            link = link.replace("&amp;", "&").split("#", 1)[0]
+            shape = ID_PART.sub("/{id}", link.split("?", 1)[0])
+            if SKIPPED_LINK.search(link) or shape in shapes:
+                continue
+            shapes.add(shape)
+            if client.get(link).status_code == 403:
+                refused[link] = path
+    return refused
+
+
+@pytest.mark.parametrize("username", ["auditor", "appteam"])
+def test_no_page_links_to_what_the_role_is_refused(
+    demo_firm: Callable[[str], TestClient], username: str
+) -> None:
+    """Before: the auditor was offered "upload evidence", "add", "import" and "edit" links
+    that answered 403 (requirement, findings, devices, IoT and referenced-rules pages)."""
+    client = demo_firm(username)
+    assets = LINK.findall(client.get("/iot/assets").text)
+    asset = next(a for a in assets if ID_PART.fullmatch(a.removeprefix("/iot/assets")))
+    assert _refused_links(client, (*LINKING_PAGES, asset)) == {}
+
+
+def test_the_auditor_is_offered_no_edit_link(demo_firm: Callable[[str], TestClient]) -> None:
+    """The house registers' edit pages answer every role, so the link walk cannot catch
+    them: before, each row offered the auditor "Edit", a page with nothing to edit."""
+    registers = ("/training/people", "/training/courses", "/social/accounts", "/attestations")
+    for username, offered in (("auditor", False), ("security", True)):
+        client = demo_firm(username)
+        for path in registers:
+            edits = [a for a in LINK.findall(client.get(path).text) if a.endswith("/edit")]
+            assert bool(edits) is offered, (username, path)
+
+
 def test_the_security_unit_still_gets_its_forms(demo_firm: Callable[[str], TestClient]) -> None:
     client = demo_firm("security")
     assert 'action="/detect/alerts"' in client.get("/detect").text
+    for path, link in (
+        ("/requirements/A1", "/evidence/upload?requirement_ids=A1"),
+        ("/findings", "/findings/import"),
+        ("/devices", "/devices/register/new"),
+        ("/iot/exceptions", "/iot/exceptions/new"),
+        ("/attestations/rulebooks", 'action="/attestations/rulebooks"'),
+    ):
+        assert link in client.get(path).text, path
     assert 'action="/findings/from-check"' in client.get("/findings/from-check").text
 
 

@@ -7,6 +7,7 @@ import time
 from sqlalchemy import select
 
 from brokerguard.kernel.jobs import JobContext, JobOutcome, JobSpec
+from brokerguard.phishing.appstore import StoreUnavailableError
 from brokerguard.worker.models import JobRun
 
 MARK_JOB = "tests.mark"
@@ -44,3 +45,11 @@ HANG = JobSpec(
     "tests.hang", "* * * * *", hang_after_writing, "卡住", "Hang", timeout_s=2, retries=0
 )
 CRASH = JobSpec("tests.crash", "* * * * *", crash, "失敗", "Crash", timeout_s=60, retries=1)
+
+
+def store_away(ctx: JobContext) -> JobOutcome:
+    """Fails as a job with no network does: an error it words itself."""
+    raise StoreUnavailableError("App Store search: ConnectError")
+
+
+OFFLINE = JobSpec("tests.offline", "* * * * *", store_away, "離線", "Offline", timeout_s=60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -170,3 +171,38 @@ def test_a_run_queued_from_the_web_is_taken_by_the_next_worker_pass(
     [report] = runner.run_due()
     assert report.slot.startswith("manual:")
     assert report.status == "ok"
+
+
+def _console(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """What the worker's console shows (it logs at INFO)."""
+    return [r for r in caplog.records if r.levelno >= logging.INFO]
+
+
+def test_a_job_failing_with_no_network_logs_one_clear_line(
+    engine: Engine, settings: Settings, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: a traceback and a warning for each of the three attempts."""
+    caplog.set_level(logging.DEBUG, logger="brokerguard")
+    runner = a_runner(engine, settings, clock, [sample_jobs.OFFLINE])
+    [report] = runner.run_due()
+    assert (report.status, report.attempts) == ("failed", 3)
+    assert report.error == "StoreUnavailableError: App Store search: ConnectError"
+    [line] = _console(caplog)
+    assert line.levelno == logging.WARNING and line.exc_info is None
+    assert line.getMessage() == (
+        "job tests.offline failed after 3 attempt(s): "
+        "StoreUnavailableError: App Store search: ConnectError"
+    )
+    [run] = all_runs(engine)
+    assert (run.status, run.error) == ("failed", report.error)  # still recorded as failed
+
+
+def test_a_fault_in_a_job_keeps_its_traceback(
+    engine: Engine, settings: Settings, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="brokerguard")
+    runner = a_runner(engine, settings, clock, [sample_jobs.CRASH])
+    [report] = runner.run_due()
+    assert (report.status, report.error) == ("failed", "RuntimeError: receiver said no")
+    tracebacks = [r for r in _console(caplog) if "Traceback" in r.getMessage()]
+    assert len(tracebacks) == 2  # one per attempt: a fault is worth reading in full

@@ -3,6 +3,7 @@ security only; alerts shown with their delivery attempts."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -107,3 +108,17 @@ def test_security_queues_a_run_for_the_workers_and_others_may_not(
     assert "unknown job &#39;no.such&#39;" in unknown.text
     with Session(engine) as session:
         assert session.query(JobRun).count() == 1
+
+
+def test_statuses_triggers_and_severities_read_in_the_pages_language(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    """Before: ``failed``, ``ok``, ``schedule`` and ``high`` as stored on the zh-TW page."""
+    _seed(engine, clock)
+    sign_in(client, engine, clock, Role.auditor)
+    cells = re.compile(r"<td>([^<]*)</td>")
+    zh = cells.findall(client.get("/jobs").text)
+    assert "失敗" in zh and "排程" in zh
+    assert not {"failed", "ok", "skipped", "schedule", "manual", "high", "medium"} & set(zh)
+    english = cells.findall(client.get("/jobs?lang=en").text)
+    assert "Failed" in english and "Schedule" in english

@@ -18,7 +18,13 @@ from brokerguard.evidence.forms import parse_optional_date
 from brokerguard.evidence.service import store_evidence
 from brokerguard.rulebook import load_rulebook
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    run_unit_of_work,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +78,8 @@ async def record_manual(
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Record the assessment (uploading its evidence first when a file is sent); a refusal
-    shows the requirement's page again with the input kept and the reason."""
+    shows the requirement's page again with the input kept and the reason. Only the file
+    is read on the event loop; the database work and the page run in the thread pool."""
     requirement = load_rulebook().get(requirement_id)
     form = {
         "result": result,
@@ -94,47 +101,55 @@ async def record_manual(
             request, session, clock, user, requirement.id, extra=extra, status_code=status_code
         )
 
-    if not user.has_any(*ASSESSOR_ROLES):
-        return refused("role", 403)
-    try:
-        until = parse_optional_date(valid_until, "valid_until")
-        chosen = evidence_id.strip()
-        if file is not None and file.filename:
-            kinds = requirement.evidence_kinds or (MANUAL_EVIDENCE_KIND,)
-            kind = evidence_kind.strip() or kinds[0]
-            if kind not in kinds:
-                raise ValidationError(
-                    f"evidence kind {kind[:64]!r} is not one of {kinds}", field="kind"
+    upload = file if file is not None and file.filename else None
+    content = b""
+    if upload is not None and user.has_any(*ASSESSOR_ROLES):
+        content = await upload.read(settings.upload_max_bytes + 1)
+
+    def work() -> Response:
+        """Everything that needs the database, in one trip to the thread pool."""
+        if not user.has_any(*ASSESSOR_ROLES):
+            return refused("role", 403)
+        try:
+            until = parse_optional_date(valid_until, "valid_until")
+            chosen = evidence_id.strip()
+            if upload is not None:
+                kinds = requirement.evidence_kinds or (MANUAL_EVIDENCE_KIND,)
+                kind = evidence_kind.strip() or kinds[0]
+                if kind not in kinds:
+                    raise ValidationError(
+                        f"evidence kind {kind[:64]!r} is not one of {kinds}", field="kind"
+                    )
+                stored = store_evidence(
+                    session,
+                    clock,
+                    settings,
+                    content=content,
+                    filename=upload.filename or "",
+                    title=evidence_title.strip() or f"{requirement.id} 人工評估佐證",
+                    requirement_ids=[requirement.id],
+                    kind=kind,
+                    uploaded_by=user.username,
+                    owner=user.display_name[:128],
+                    unit=user.unit[:128],
+                    valid_until=until,
                 )
-            content = await file.read(settings.upload_max_bytes + 1)
-            stored = store_evidence(
+                chosen = stored.id
+            record_manual_assessment(
                 session,
                 clock,
-                settings,
-                content=content,
-                filename=file.filename,
-                title=evidence_title.strip() or f"{requirement.id} 人工評估佐證",
-                requirement_ids=[requirement.id],
-                kind=kind,
-                uploaded_by=user.username,
-                owner=user.display_name[:128],
-                unit=user.unit[:128],
+                requirement_id=requirement.id,
+                result=result.strip(),
+                reason=reason,
+                evidence_id=chosen,
+                reviewer=reviewer,
                 valid_until=until,
+                assessor=user.username,
             )
-            chosen = stored.id
-        record_manual_assessment(
-            session,
-            clock,
-            requirement_id=requirement.id,
-            result=result.strip(),
-            reason=reason,
-            evidence_id=chosen,
-            reviewer=reviewer,
-            valid_until=until,
-            assessor=user.username,
-        )
-    except BrokerguardError as error:
-        session.rollback()
-        field = FILE_FIELDS.get(error.field or "", error.field or "file")
-        return refused(field, error.status_code if error.status_code < 500 else 422)
-    return RedirectResponse(f"/requirements/{requirement.id}#manual", status_code=303)
+        except BrokerguardError as error:
+            session.rollback()
+            field = FILE_FIELDS.get(error.field or "", error.field or "file")
+            return refused(field, error.status_code if error.status_code < 500 else 422)
+        return RedirectResponse(f"/requirements/{requirement.id}#manual", status_code=303)
+
+    return await run_unit_of_work(session, work)

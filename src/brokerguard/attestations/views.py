@@ -19,7 +19,7 @@ from brokerguard.registerkit.files import read_upload, upload_name
 from brokerguard.registerkit.web import add_register_views
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, DbSession, require_roles
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/attestations", include_in_schema=False)
@@ -80,7 +80,9 @@ async def load_rulebook_page(
 
 
 @router.get("/rulebooks")
-def rulebooks_page(request: Request, session: DbSession, user: RulebookLoader) -> Response:
+def rulebooks_page(request: Request, session: DbSession, user: CurrentStaff) -> Response:
+    """The loaded rulebooks, for every signed-in role (the API lists them to all); the
+    form to load one is shown to the roles that may."""
     return render(
         request,
         "attestations/rulebooks.html",

@@ -29,6 +29,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_writer_or_app_team,
+    run_unit_of_work,
 )
 from brokerguard.web.labels import evidence_kind_labels, label_pair
 from brokerguard.web.tables import TableSpec, table_page
@@ -189,28 +190,34 @@ async def upload_submit(
         errors.setdefault("file", "choose a file to upload")
     if errors or file is None:
         return _upload_form(request, values, errors, status_code=422)
-    try:
-        content = await file.read(settings.upload_max_bytes + 1)
-        record = store_evidence(
-            session,
-            clock,
-            settings,
-            content=content,
-            filename=file.filename or "",
-            title=title,
-            requirement_ids=parse_requirement_ids(requirement_ids),
-            kind=kind.strip(),
-            uploaded_by=user.username,
-            owner=owner[:128],
-            unit=unit[:128],
-            valid_until=parse_optional_date(valid_until, "valid_until"),
-        )
-    except BrokerguardError as error:
-        session.rollback()
-        field = FIELD_OF.get(error.field or "", error.field or "file")
-        status = error.status_code if error.status_code < 500 else 422
-        return _upload_form(request, values, {field: error.message}, status_code=status)
-    return RedirectResponse(f"/evidence/{record.id}?uploaded=1", status_code=303)
+    content = await file.read(settings.upload_max_bytes + 1)
+    filename = file.filename or ""
+
+    def store() -> Response:
+        """The store and its refusal page, in one trip to the thread pool (not on the loop)."""
+        try:
+            record = store_evidence(
+                session,
+                clock,
+                settings,
+                content=content,
+                filename=filename,
+                title=title,
+                requirement_ids=parse_requirement_ids(requirement_ids),
+                kind=kind.strip(),
+                uploaded_by=user.username,
+                owner=owner[:128],
+                unit=unit[:128],
+                valid_until=parse_optional_date(valid_until, "valid_until"),
+            )
+        except BrokerguardError as error:
+            session.rollback()
+            field = FIELD_OF.get(error.field or "", error.field or "file")
+            status = error.status_code if error.status_code < 500 else 422
+            return _upload_form(request, values, {field: error.message}, status_code=status)
+        return RedirectResponse(f"/evidence/{record.id}?uploaded=1", status_code=303)
+
+    return await run_unit_of_work(session, store)
 
 
 @router.get("/evidence/{evidence_id}")

@@ -18,7 +18,14 @@ from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import add_register_routes, file_response
 from brokerguard.rulebook.model import sort_key
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+    run_unit_of_work,
+)
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
@@ -269,29 +276,44 @@ async def close(
     closing_evidence: Annotated[str, Form(max_length=255)] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    try:
-        if file is not None and file.filename:
+    """Close the finding (storing its closing file first when one is sent). Only the file
+    is read on the event loop; the database work and the page run in the thread pool."""
+    content: bytes | None = None
+    unread: BrokerguardError | None = None
+    filename = file.filename if file is not None and file.filename else ""
+    if file is not None and filename:
+        try:
             content = await read_upload(file, settings.upload_max_bytes)
-            intake.close_with_file(
-                session,
-                clock,
-                settings,
-                finding_id,
-                closed_by=user.username,
-                note=note,
-                content=content,
-                filename=file.filename,
-            )
-        else:
-            service.close_finding(
-                session,
-                clock,
-                finding_id,
-                closed_by=user.username,
-                note=note,
-                closing_evidence=intake.check_evidence_reference(closing_evidence),
-            )
-    except BrokerguardError as exc:
-        session.rollback()
-        return _detail(request, session, finding_id, exc, 422)
-    return RedirectResponse(f"/findings/{finding_id}", status_code=303)
+        except BrokerguardError as exc:
+            unread = exc
+
+    def work() -> Response:
+        try:
+            if unread is not None:
+                raise unread
+            if content is not None:
+                intake.close_with_file(
+                    session,
+                    clock,
+                    settings,
+                    finding_id,
+                    closed_by=user.username,
+                    note=note,
+                    content=content,
+                    filename=filename,
+                )
+            else:
+                service.close_finding(
+                    session,
+                    clock,
+                    finding_id,
+                    closed_by=user.username,
+                    note=note,
+                    closing_evidence=intake.check_evidence_reference(closing_evidence),
+                )
+        except BrokerguardError as exc:
+            session.rollback()
+            return _detail(request, session, finding_id, exc, 422)
+        return RedirectResponse(f"/findings/{finding_id}", status_code=303)
+
+    return await run_unit_of_work(session, work)

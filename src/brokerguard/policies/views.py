@@ -28,6 +28,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_roles,
     require_writer_or_app_team,
+    run_unit_of_work,
 )
 from brokerguard.web.templating import render
 
@@ -52,22 +53,28 @@ def _chosen(upload: UploadFile | None) -> bool:
     return upload is not None and bool(upload.filename)
 
 
-async def _attach(
+async def _read(settings: AppSettings, upload: UploadFile) -> tuple[bytes, str]:
+    """The chosen file's bytes (at most one over the limit) and its name: the only part of
+    a policy form read on the event loop."""
+    return await upload.read(settings.upload_max_bytes + 1), (upload.filename or "")[:200]
+
+
+def _attach(
     session: DbSession,
     clock: AppClock,
     settings: AppSettings,
     policy: PolicyRecord,
-    upload: UploadFile,
+    document: tuple[bytes, str],
     user: StaffIdentity,
 ) -> PolicyRecord:
-    content = await upload.read(settings.upload_max_bytes + 1)
+    content, filename = document
     return attach_document(
         session,
         clock,
         settings,
         policy.id,
         content=content,
-        filename=(upload.filename or "")[:200],
+        filename=filename,
         uploaded_by=user.username,
     )
 
@@ -122,29 +129,34 @@ async def register_submit(
         "requirement_ids": requirement_ids,
         "notes": notes,
     }
-    try:
-        policy = register_policy(
-            session,
-            clock,
-            title=title,
-            version=version,
-            owner_unit=owner_unit,
-            requirement_ids=parse_requirement_ids(requirement_ids),
-            created_by=user.username,
-            notes=notes.strip(),
-        )
-        if document is not None and _chosen(document):
-            policy = await _attach(session, clock, settings, policy, document, user)
-    except BrokerguardError as error:
-        session.rollback()
-        status = error.status_code if error.status_code < 500 else 422
-        return render(
-            request,
-            "policies/new.html",
-            {"values": values, "errors": {_field(error, "title"): error.message}},
-            status_code=status,
-        )
-    return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)
+    document_read = await _read(settings, document) if document and _chosen(document) else None
+
+    def work() -> Response:
+        try:
+            policy = register_policy(
+                session,
+                clock,
+                title=title,
+                version=version,
+                owner_unit=owner_unit,
+                requirement_ids=parse_requirement_ids(requirement_ids),
+                created_by=user.username,
+                notes=notes.strip(),
+            )
+            if document_read is not None:
+                policy = _attach(session, clock, settings, policy, document_read, user)
+        except BrokerguardError as error:
+            session.rollback()
+            status = error.status_code if error.status_code < 500 else 422
+            return render(
+                request,
+                "policies/new.html",
+                {"values": values, "errors": {_field(error, "title"): error.message}},
+                status_code=status,
+            )
+        return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)
+
+    return await run_unit_of_work(session, work)
 
 
 @router.get("/policies/{policy_id}/document")
@@ -168,22 +180,28 @@ async def document_submit(
     user: Annotated[StaffIdentity, Depends(require_writer_or_app_team())],
     document: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Attach the policy's own file, stored in the evidence store."""
-    policy = get_policy(session, policy_id[:64])
-    try:
-        if document is None or not _chosen(document):
-            raise ValidationError("choose the policy document to upload", field="document")
-        await _attach(session, clock, settings, policy, document, user)
-    except BrokerguardError as error:
-        session.rollback()
-        status = error.status_code if error.status_code < 500 else 422
-        return render(
-            request,
-            "policies/document.html",
-            {"p": policy, "errors": {_field(error, "document"): error.message}},
-            status_code=status,
-        )
-    return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)
+    """Attach the policy's own file, stored in the evidence store (the file read on the
+    event loop, the database work in the thread pool)."""
+    document_read = await _read(settings, document) if document and _chosen(document) else None
+
+    def work() -> Response:
+        policy = get_policy(session, policy_id[:64])
+        try:
+            if document_read is None:
+                raise ValidationError("choose the policy document to upload", field="document")
+            _attach(session, clock, settings, policy, document_read, user)
+        except BrokerguardError as error:
+            session.rollback()
+            status = error.status_code if error.status_code < 500 else 422
+            return render(
+                request,
+                "policies/document.html",
+                {"p": policy, "errors": {_field(error, "document"): error.message}},
+                status_code=status,
+            )
+        return RedirectResponse(f"/policies#policy-{policy.id}", status_code=303)
+
+    return await run_unit_of_work(session, work)
 
 
 @router.get("/policies/{policy_id}/approve")

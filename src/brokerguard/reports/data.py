@@ -21,6 +21,7 @@ from brokerguard.policies.schemas import PolicyRecord
 from brokerguard.policies.service import list_policies
 from brokerguard.rulebook import load_rulebook
 from brokerguard.timefmt import format_when
+from brokerguard.web.labels import label_pair
 
 
 class ReportFormat(StrEnum):
@@ -57,6 +58,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "count": ("項數", "Count"),
     "expired": ("已逾期", "expired"),
     "overdue": ("已逾期", "overdue"),
+    "expired_column": ("已逾期", "Expired"),
+    "overdue_column": ("已逾期", "Overdue"),
+    "filename": ("檔名", "File name"),
     "none": ("無", "none"),
     "not_assessed": ("未評估", "Not assessed"),
     "pass_rate": ("符合率（不含不適用）", "Pass rate (excluding not applicable)"),
@@ -128,6 +132,11 @@ class SelfAssessmentReport:
     def label(self, key: str, **values: object) -> str:
         zh, en = LABELS[key]
         return pick(self.language, zh, en).format(**values)
+
+    def severity_name(self, severity: str) -> str:
+        """A finding's severity in the report's language (the stored value if unknown)."""
+        pair = label_pair("severity", severity)
+        return pick(self.language, *pair) if pair else severity
 
     def status_name(self, status: Status | None) -> str:
         if status is None:

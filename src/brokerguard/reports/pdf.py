@@ -17,6 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import CIDFont, UnicodeCIDFont, widthsByUnichar
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     KeepTogether,
     LongTable,
     Paragraph,
@@ -147,6 +148,24 @@ def _row_cells(
     ]
 
 
+#: an article's heading with the space around it (points)
+HEADING_HEIGHT = 26.0
+#: points of a page's frame a table cannot use: the frame's own padding
+FRAME_SLACK = 12.0
+#: a table cell's padding: reportlab's default 6 pt left and right, 3 pt top and bottom
+CELL_PADDING_X, CELL_PADDING_Y = 12.0, 6.0
+
+
+def _row_height(row: list[object], widths: list[float]) -> float:
+    """The height of a table row (points) once its cells wrap to their columns."""
+    tallest = 0.0
+    for cell, width in zip(row, widths, strict=True):
+        assert isinstance(cell, Paragraph)
+        _, height = cell.wrap(width - CELL_PADDING_X, 1e6)
+        tallest = max(tallest, height + CELL_PADDING_Y)
+    return tallest
+
+
 def render_pdf(report: SelfAssessmentReport) -> bytes:
     s = _styles()
     buffer = io.BytesIO()
@@ -207,11 +226,22 @@ def render_pdf(report: SelfAssessmentReport) -> bytes:
     ]
     widths = [w * mm for w in COLUMN_WIDTHS_MM]
     for section in report.sections:
+        data = [header] + [_row_cells(report, row, s) for row in section.rows]
+        heights = [_row_height(row, widths) for row in data]
+        # an article's heading never ends a page without its table's header and first row
+        story.append(CondPageBreak(min(HEADING_HEIGHT + sum(heights[:2]), doc.height)))
         story.append(
             _p(report.label("article_title", n=section.number, title=section.title), s["h2"])
         )
-        data = [header] + [_row_cells(report, row, s) for row in section.rows]
-        table = LongTable(data, colWidths=widths, repeatRows=1)
+        # a row taller than a page (a requirement with a year of daily evidence, a long
+        # manual reason) would fail the whole report: such a table continues a row on the
+        # next page; other tables keep each row whole
+        table = LongTable(
+            data,
+            colWidths=widths,
+            repeatRows=1,
+            splitInRow=int(max(heights) + heights[0] > doc.height - FRAME_SLACK),
+        )
         table.setStyle(
             TableStyle(
                 [

@@ -120,11 +120,11 @@ def render_xlsx(report: SelfAssessmentReport) -> bytes:
         [
             report.label("id"),
             report.label("evidence"),
-            "file",
+            report.label("filename"),
             report.label("sha256"),
             report.label("owner"),
             report.label("valid_until"),
-            report.label("expired"),
+            report.label("expired_column"),
         ],
         [10, 40, 30, 66, 24, 14, 10],
     )
@@ -156,7 +156,7 @@ def render_xlsx(report: SelfAssessmentReport) -> bytes:
             report.label("severity"),
             report.label("owner"),
             report.label("due"),
-            report.label("overdue"),
+            report.label("overdue_column"),
         ],
         [10, 50, 10, 24, 14, 10],
     )
@@ -166,7 +166,7 @@ def render_xlsx(report: SelfAssessmentReport) -> bytes:
                 [
                     f.requirement_id,
                     spreadsheet_safe(f.title),
-                    f.severity,
+                    report.severity_name(f.severity),
                     spreadsheet_safe(f.owner),
                     report.date_text(f.due_date),
                     "✗" if f.overdue else "",

@@ -31,7 +31,12 @@ from brokerguard.clock import Clock, SystemClock
 from brokerguard.config import Environment, Settings, get_settings
 from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.domains import all_domains, validate
-from brokerguard.errors import AuthenticationError, BrokerguardError, ServiceUnavailableError
+from brokerguard.errors import (
+    AuthenticationError,
+    BrokerguardError,
+    ServiceUnavailableError,
+    ValidationError,
+)
 from brokerguard.kernel.audit import AuditSink
 from brokerguard.kernel.context import AppContext
 from brokerguard.kernel.manifest import Closable, DomainManifest
@@ -54,6 +59,12 @@ def _wants_html(request: Request) -> bool:
         "accept", ""
     )
 
+
+#: what a browser is told when the form parser refuses a form (Starlette words it in English)
+UNREADABLE_FORM = (
+    "The form could not be read: a field is larger than 1 MB, or it has too many fields or "
+    "files. Nothing was saved."
+)
 
 #: APIs whose interface contract answers errors with the code itself in ``error``
 #: (issue 4: ``{"error": "invalid_credentials"}``); details stand beside it.
@@ -164,6 +175,9 @@ def create_app(
             "field": first["field"],
             "problems": problems,
         }
+        if _wants_html(request):  # a browser's form: the error page, not JSON
+            refused = ValidationError(str(details["message"]), field=first["field"] or None)
+            return _error_response(request, refused)
         return json_error(request, 422, details)
 
     @app.exception_handler(StarletteHTTPException)
@@ -173,6 +187,13 @@ def create_app(
             error.status_code = 404
             return _error_response(request, error)
         code = {405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
+        if _wants_html(request):  # a browser's form: the error page, not JSON
+            message = str(exc.detail)
+            if exc.status_code == 400 and request.method == "POST":  # the form parser's refusal
+                message = UNREADABLE_FORM
+            failed = BrokerguardError(message, code=code)
+            failed.status_code = exc.status_code
+            return _error_response(request, failed)
         return json_error(request, exc.status_code, {"code": code, "message": str(exc.detail)})
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -10,6 +10,17 @@ in different places (``open`` lock state, ``open`` finding).
 from __future__ import annotations
 
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "job_status": {
+        "ok": ("完成", "OK"),
+        "failed": ("失敗", "Failed"),
+        "skipped": ("略過", "Skipped"),
+        "queued": ("排隊中", "Queued"),
+        "running": ("執行中", "Running"),
+    },
+    "job_trigger": {
+        "schedule": ("排程", "Schedule"),
+        "manual": ("手動", "Manual"),
+    },
     "finding_source": {
         "check": ("自評檢查", "Self-assessment check"),
         "review": ("覆核", "Review"),

@@ -26,11 +26,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from brokerguard.clock import Clock
 from brokerguard.config import Settings
 from brokerguard.db.engine import make_engine, session_factory, session_scope
+from brokerguard.errors import BrokerguardError
 from brokerguard.kernel.jobs import JobOutcome, JobSpec
 
 log = logging.getLogger(__name__)
 
 MAX_ERROR = 2000
+#: failures a job words itself (a store or feed away, no network, a refused input): the
+#: recorded error says it all, so the log gets no traceback; any other exception is a
+#: fault in the job and keeps its traceback
+WORDED_FAILURES: tuple[type[BaseException], ...] = (BrokerguardError, OSError)
 #: what the ``brokerguard`` console script imports
 MAIN_SCRIPT_IMPORTS = ("brokerguard.cli.main",)
 
@@ -78,6 +83,9 @@ def run_job_here(spec: JobSpec, settings: Settings, clock: Clock) -> AttemptResu
         if not isinstance(outcome, JobOutcome):
             return AttemptResult(None, f"job returned {type(outcome).__name__}, not JobOutcome")
         return AttemptResult(outcome)
+    except WORDED_FAILURES as error:
+        log.debug("job %s failed", spec.name, exc_info=True)
+        return AttemptResult(None, _describe(error))
     except Exception as error:
         log.error("job %s failed:\n%s", spec.name, traceback.format_exc())
         return AttemptResult(None, _describe(error))

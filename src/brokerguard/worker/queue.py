@@ -62,7 +62,7 @@ class WorkerProcess:
 
     def _run_job(self, run_id: str) -> None:
         report = self.runner.execute(run_id)
-        if report is not None:
+        if report is not None and report.status != "failed":  # the runner logged a failure
             log.info("job %s %s: %s %s", report.job, report.status, report.summary, report.error)
 
     def _tick(self) -> None:

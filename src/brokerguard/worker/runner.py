@@ -172,9 +172,13 @@ class JobRunner:
             result = self.attempt(spec, self.settings, self.clock)
             if result.ok:
                 break
-            log.warning("job %s attempt %d failed: %s", spec.name, attempts, result.error)
             if attempts <= spec.retries:
+                log.debug("job %s attempt %d failed: %s", spec.name, attempts, result.error)
                 self.sleep(self.worker_settings.retry_delay_s * 2 ** (attempts - 1))
+            else:  # one line per failed run, however many attempts it took
+                log.warning(
+                    "job %s failed after %d attempt(s): %s", spec.name, attempts, result.error
+                )
         outcome = result.outcome
         status = "failed" if outcome is None else ("skipped" if outcome.skipped else "ok")
         finished = self.clock.now()

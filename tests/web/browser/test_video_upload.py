@@ -56,3 +56,30 @@ def test_a_recording_is_uploaded_for_analysis_from_the_session_page(
     section = page.locator("#analysis-title").locator("xpath=..").inner_text()
     assert "等待分析" in section and "MP4" in section
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-TW", "en"])
+def test_the_challenge_table_is_readable_on_a_phone(
+    browser: Any, live_firm: tuple[str, dict[str, str]], language: str
+) -> None:
+    """At 390 px each challenge is a card, each value under its label across the card's
+    width (before: five columns squeezed until words broke letter by letter)."""
+    width = WIDTHS["phone"]
+    page = sign_in(browser, live_firm, "security", width)
+    sessions = page.request.get("/api/v1/deepfake/sessions").json()["items"]
+    [open_one] = [s for s in sessions if s["status"] == "in_progress"]
+    page.goto(f"/deepfake/{open_one['id']}?lang={language}")
+    table = page.locator("section[aria-labelledby=analysis-title] table")
+    table_width = table.bounding_box()["width"]
+    cells = table.locator("tbody td")
+    assert cells.count() >= 3
+    for i in range(cells.count()):
+        box = cells.nth(i).bounding_box()
+        assert box["width"] >= 0.9 * table_width, (i, box, table_width)
+    label = page.evaluate(
+        "getComputedStyle(document.querySelector("
+        "'section[aria-labelledby=analysis-title] tbody td'), '::before').content"
+    )
+    assert label.strip('"') in ("挑戰", "Challenge")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.context.close()
