@@ -31,11 +31,19 @@ def upload_name(upload: UploadFile) -> str:
 
 
 def read_input_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    if not path.is_file():
+    """The file at ``path``: a regular file, or a stream such as a pipe or ``/dev/stdin``
+    (read up to one byte over the limit, so an endless one is refused, not swallowed)."""
+    if not path.exists():
         raise ValidationError(f"no such file: {path}", field="file")
-    if path.stat().st_size > max_bytes:
+    if path.is_dir():
+        raise ValidationError(f"{path} is a folder, not a file", field="file")
+    try:
+        with path.open("rb") as stream:
+            content = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise ValidationError(f"{path} cannot be read: {exc.strerror}", field="file") from exc
+    if len(content) > max_bytes:
         raise PayloadTooLargeError(f"{path} is larger than {max_bytes:,} bytes", field="file")
-    content = path.read_bytes()
     if not content:
         raise ValidationError(f"{path} is empty", field="file")
     return content
