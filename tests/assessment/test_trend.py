@@ -44,3 +44,11 @@ def test_dates_are_not_crowded_and_the_latest_is_labelled() -> None:
     assert 2 <= len(xs) <= 7
     assert all(b - a >= 100 for a, b in pairwise(xs))
     assert "Lr28" in labels[-1]
+
+
+def test_several_runs_on_one_day_write_the_date_once() -> None:
+    history = [_run(day, day, 10) for day in (1, 1, 1, 1, 2, 2, 2, 2)]
+    svg = trend_svg(history, label=lambda r: f"11/{r.finished_at.day}", title="t", empty_text="")
+    labels = [part.split(">", 1)[1].split("<", 1)[0] for part in svg.split("<text ")[6:]]
+    assert labels == ["11/1", "11/2"]
+    assert svg.count("<circle") == 8  # every run keeps its point

@@ -22,12 +22,17 @@ def _y(rate: float) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - max(0.0, min(1.0, rate)))
 
 
-def _labelled(points: Sequence[tuple[float, float]]) -> list[int]:
-    """Indices of the points whose date is written: the last, then leftwards, never crowded."""
+def _labelled(points: Sequence[tuple[float, float]], texts: Sequence[str]) -> list[int]:
+    """Indices of the points whose date is written: the last, then leftwards, never crowded
+    and never the same date twice (several runs on one day are labelled once, at the latest)."""
     chosen: list[int] = []
+    written: set[str] = set()
     for i in range(len(points) - 1, -1, -1):
+        if texts[i] in written:
+            continue
         if not chosen or points[chosen[-1]][0] - points[i][0] >= MIN_LABEL_GAP:
             chosen.append(i)
+            written.add(texts[i])
     return sorted(chosen)
 
 
@@ -60,15 +65,16 @@ def trend_svg(
     points = [(_x(i, count), _y(run.pass_rate)) for i, run in enumerate(history)]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     parts.append(f'<polyline points="{path}" class="line"/>')
-    for run, (x, y) in zip(history, points, strict=True):
+    texts = [label(run) for run in history]
+    for run, text, (x, y) in zip(history, texts, points, strict=True):
         rate = round(run.pass_rate * 100)
         total = run.passed + run.failed + run.manual + run.errors
-        text = f"{label(run)}: {rate}% ({run.passed}/{total})"
+        text = f"{text}: {rate}% ({run.passed}/{total})"
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="dot"><title>{escape(text)}</title>'
             "</circle>"
         )
-    for i in _labelled(points):
+    for i in _labelled(points, texts):
         x = points[i][0]
         anchor = "middle"
         if count > 1 and i == 0:
@@ -77,7 +83,7 @@ def trend_svg(
             anchor = "end"
         parts.append(
             f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}" class="axis">'
-            f"{escape(label(history[i]))}</text>"
+            f"{escape(texts[i])}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
