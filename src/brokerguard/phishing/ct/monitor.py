@@ -13,8 +13,11 @@ For each log, in its own transaction:
    (:func:`brokerguard.audit.merkle.verify_consistency`). Either proves the new
    tree head consistent with the last verified one; a failure is a split view
    (or entries altered in transit);
-4. every name of every entry is scored; a flagged name opens one case per
-   domain, with the certificate's SHA-256, issuer, validity and log index;
+4. every name of every entry is scored (while the fetching goes on: each chunk of
+   entries has its names read in a helper process, :mod:`.reader`, and its new
+   names scored as they come back); once the proof of step 3 holds, a flagged
+   name opens one case per domain, with the certificate's SHA-256, issuer,
+   validity and log index;
 5. only then does the checkpoint advance.
 
 A verification failure leaves the checkpoint where it was, records the error on
@@ -235,7 +238,7 @@ def _read_entries(
     reader = PageReader()
     done = start  # the first entry whose names are not taken yet
 
-    def take_names() -> None:  # of the oldest page the reader holds
+    def take_names() -> None:  # of the oldest chunk the reader holds
         nonlocal done
         names, counts, errors = reader.next()
         read.errors += ({"index": done + offset, "error": e} for offset, e in errors)
