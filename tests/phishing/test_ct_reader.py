@@ -73,6 +73,19 @@ def test_a_dead_helper_costs_time_not_names() -> None:
     assert _helper_pid() != pid  # the next poll starts a new one
 
 
+def test_a_stalled_helper_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = _helper_pid()
+    monkeypatch.setattr(reader, "HELPER_TIMEOUT_S", 0.5)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        pages = PageReader()
+        pages.submit(_PAGES[2])
+        assert pages.next() == read_page(_PAGES[2])  # read in place after the wait
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert _helper_pid() != pid
+
+
 def test_names_keep_their_first_entry_across_chunks_and_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

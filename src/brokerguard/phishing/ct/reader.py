@@ -12,8 +12,8 @@ normalises and scores the names already read.
 Nothing is trusted from the helper beyond what the poll itself would have
 computed: it receives the very ``leaf_input`` bytes the poll hashes and proves
 against the signed tree head, and runs the same function. When the machine has
-one core, or the helper cannot be started or dies, pages are read in the poll's
-own process (same results, one core).
+one core, or the helper cannot be started, dies or stalls, pages are read in the
+poll's own process (same results, one core).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class PageNames(NamedTuple):
     #: (offset in the page, message) of each entry whose certificate does not parse
     errors: list[tuple[int, str]]
 
+
+#: a page the helper has not read in this long is read in place (a stuck helper)
+HELPER_TIMEOUT_S = 60.0
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -105,11 +108,11 @@ class PageReader:
         return bool(self._pending) and (self._pending[0][1] is None or self._pending[0][1].done())
 
     def next(self) -> PageNames:
-        """The names of the oldest submitted page (waits for the helper)."""
+        """The names of the oldest submitted page (waits for the helper, a bounded time)."""
         leaf_inputs, future = self._pending.pop(0)
         if future is not None:
             try:
-                return future.result()
-            except BrokenProcessPool:
+                return future.result(timeout=HELPER_TIMEOUT_S)
+            except (BrokenProcessPool, TimeoutError):  # died, or stuck: not used again
                 _drop_helper()
         return read_page(leaf_inputs)
