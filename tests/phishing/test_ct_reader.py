@@ -45,7 +45,7 @@ def _helper_pid() -> int:
 
 def test_the_helper_reads_what_the_poll_would() -> None:
     _helper_pid()
-    pages = PageReader()
+    pages = PageReader(len(_PAGES))
     for page in _PAGES:
         pages.submit(page)
     assert len(pages) == 3
@@ -63,7 +63,7 @@ def test_the_helper_reads_what_the_poll_would() -> None:
 
 def test_a_dead_helper_costs_time_not_names() -> None:
     pid = _helper_pid()
-    pages = PageReader()
+    pages = PageReader(len(_PAGES))
     pages.submit(_PAGES[0])
     assert pages.next() == read_page(_PAGES[0])
     os.kill(pid, signal.SIGKILL)
@@ -73,12 +73,20 @@ def test_a_dead_helper_costs_time_not_names() -> None:
     assert _helper_pid() != pid  # the next poll starts a new one
 
 
+def test_a_small_poll_starts_no_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "_pool", None)
+    pages = PageReader(reader.HELPER_MIN_ENTRIES - 1)
+    pages.submit(_PAGES[0])
+    assert reader._pool is None and pages.ready()
+    assert pages.next() == read_page(_PAGES[0])
+
+
 def test_a_stalled_helper_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
     pid = _helper_pid()
     monkeypatch.setattr(reader, "HELPER_TIMEOUT_S", 0.5)
     os.kill(pid, signal.SIGSTOP)
     try:
-        pages = PageReader()
+        pages = PageReader(len(_PAGES))
         pages.submit(_PAGES[2])
         assert pages.next() == read_page(_PAGES[2])  # read in place after the wait
     finally:
@@ -86,10 +94,15 @@ def test_a_stalled_helper_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _helper_pid() != pid
 
 
+@pytest.mark.parametrize("helper", [True, False])
 def test_names_keep_their_first_entry_across_chunks_and_pages(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, helper: bool
 ) -> None:
     monkeypatch.setattr(monitor, "READ_CHUNK", 2)
+    if helper:
+        _helper_pid()
+    else:
+        monkeypatch.setattr(reader, "_helper", lambda: None)
     state = FakeLog(page_limit=3)
     for names in (["a.example.com"], ["yuanta-login.top", "a.example.com"], ["b.example.com"]):
         state.add(names)

@@ -235,7 +235,7 @@ def _read_entries(
     scored (the vectorised pre-filter, full scoring of the near).
     """
     read = _Read()
-    reader = PageReader()
+    reader = PageReader(end - start)
     done = start  # the first entry whose names are not taken yet
 
     def take_names() -> None:  # of the oldest chunk the reader holds

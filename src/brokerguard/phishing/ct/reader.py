@@ -40,6 +40,11 @@ class PageNames(NamedTuple):
     errors: list[tuple[int, str]]
 
 
+#: a poll of fewer entries does not start the helper: starting it costs about a
+#: second (as long as reading ~100 000 entries in place), which pays back over the
+#: later polls of a busy log in the same process (the worker's, every minute), not
+#: in a one-off poll of a few entries
+HELPER_MIN_ENTRIES = 2000
 #: a page the helper has not read in this long is read in place (a stuck helper)
 HELPER_TIMEOUT_S = 60.0
 
@@ -85,13 +90,19 @@ def _drop_helper() -> None:
 
 
 class PageReader:
-    """Reads pages in the helper process, in order; in this process when there is none."""
+    """Reads pages in the helper process, in order; in this process when there is none.
 
-    def __init__(self) -> None:
+    ``entries`` is how many entries the poll expects to read: the helper is
+    started (about a second) only for a poll of :data:`HELPER_MIN_ENTRIES` or
+    more, then kept for every later poll of the process.
+    """
+
+    def __init__(self, entries: int) -> None:
         self._pending: list[tuple[list[bytes], Future[PageNames] | None]] = []
+        self._use_helper = _pool is not None or entries >= HELPER_MIN_ENTRIES
 
     def submit(self, leaf_inputs: list[bytes]) -> None:
-        helper = _helper()
+        helper = _helper() if self._use_helper else None
         future = None
         if helper is not None:
             try:
