@@ -87,8 +87,11 @@ def test_a_stalled_helper_is_given_up(monkeypatch: pytest.MonkeyPatch) -> None:
     os.kill(pid, signal.SIGSTOP)
     try:
         pages = PageReader(len(_PAGES))
-        pages.submit(_PAGES[2])
-        assert pages.next() == read_page(_PAGES[2])  # read in place after the wait
+        for page in _PAGES:
+            pages.submit(page)
+        assert pages.next() == read_page(_PAGES[0])  # read in place after the wait
+        assert pages.ready()  # the others were the given-up helper's: no second wait
+        assert [pages.next() for _ in _PAGES[1:]] == [read_page(page) for page in _PAGES[1:]]
     finally:
         os.kill(pid, signal.SIGCONT)
     assert _helper_pid() != pid

@@ -21,7 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
@@ -98,7 +98,11 @@ class PageReader:
     """
 
     def __init__(self, entries: int) -> None:
-        self._pending: list[tuple[list[bytes], Future[PageNames] | None]] = []
+        #: each page, the helper reading it (or None) and its answer to come
+        self._pending: list[
+            tuple[list[bytes], ProcessPoolExecutor | None, Future[PageNames] | None]
+        ]
+        self._pending = []
         self._use_helper = _pool is not None or entries >= HELPER_MIN_ENTRIES
 
     def submit(self, leaf_inputs: list[bytes]) -> None:
@@ -109,21 +113,24 @@ class PageReader:
                 future = helper.submit(read_page, leaf_inputs)
             except (BrokenProcessPool, RuntimeError):  # died, or shut down at exit
                 _drop_helper()
-        self._pending.append((leaf_inputs, future))
+        self._pending.append((leaf_inputs, helper, future))
 
     def __len__(self) -> int:
         return len(self._pending)
 
     def ready(self) -> bool:
         """Whether the oldest submitted page is read (:meth:`next` will not wait)."""
-        return bool(self._pending) and (self._pending[0][1] is None or self._pending[0][1].done())
+        if not self._pending:
+            return False
+        _, helper, future = self._pending[0]
+        return future is None or helper is not _pool or future.done()
 
     def next(self) -> PageNames:
         """The names of the oldest submitted page (waits for the helper, a bounded time)."""
-        leaf_inputs, future = self._pending.pop(0)
-        if future is not None:
+        leaf_inputs, helper, future = self._pending.pop(0)
+        if future is not None and helper is _pool:  # not given up since
             try:
                 return future.result(timeout=HELPER_TIMEOUT_S)
-            except (BrokenProcessPool, TimeoutError):  # died, or stuck: not used again
+            except (BrokenProcessPool, TimeoutError, CancelledError):  # died or stuck
                 _drop_helper()
         return read_page(leaf_inputs)
