@@ -43,7 +43,7 @@ from brokerguard.phishing.glyphs import ascii_skeleton
 #: more suspect tokens than this in one batch: look at every host one by one
 MAX_SUSPECTS = 500
 #: up to this many labels, :meth:`Lines.holding` looks for each with ``str.find``
-_FEW_LABELS = 16
+FEW_LABELS = 16
 _MIN_PLAIN, _MAX_PLAIN = 2, 253
 #: each searched alone: a pattern that starts with a literal or one character
 #: class is scanned by C at memory speed, an alternation is tried at every position
@@ -92,7 +92,7 @@ class Lines:
         A few labels (the usual case: the rare suspect of a batch) are found with
         ``str.find``, which runs at memory speed; many with one expression.
         """
-        if len(labels) > _FEW_LABELS:
+        if len(labels) > FEW_LABELS:
             return self.matching(token_pattern(labels))
         text, starts, found = self.text, self._starts, set()
         for label in labels:

@@ -50,7 +50,7 @@ from brokerguard.phishing.keywords import (
     TW_ZONES,
     ordinary_word,
 )
-from brokerguard.phishing.prefilter import Lines, candidates, near_tokens, not_plain
+from brokerguard.phishing.prefilter import FEW_LABELS, Lines, candidates, near_tokens, not_plain
 
 FLAG_THRESHOLD = 0.6
 #: a label mixing alphabets (Latin with Cyrillic, Greek ...) is flagged on that alone
@@ -522,12 +522,15 @@ class Scorer:
 
         A batch has far fewer distinct labels than characters (a certificate's
         names share their domain), so the terms are searched in the labels and
-        only the lines holding a label that contains one are looked for.
+        only the lines holding one of the few labels that contain one are looked
+        for; when many labels do (a batch of lookalikes), the lines are searched.
         """
         if not self._terms_in_labels:
             return lines.matching(self._contains_re)
         labels = Lines(list(tokens))  # a label holds no new line: always joinable
         hits = {labels.items[i] for i in labels.matching(self._contains_re)}
+        if len(hits) > FEW_LABELS:
+            return lines.matching(self._contains_re)
         return lines.holding(hits)
 
     def _prefilter_each(self, hosts: Sequence[str]) -> list[int]:
