@@ -4,8 +4,10 @@ The poll of ``benchmarks/phishing_ct.py`` (5 000 realistic entries from a loopba
 RFC 6962 log in its own process, scored against the ten brands, cases in SQLite)
 runs twice to warm up, then once under ``cProfile``; the functions with the most
 own time (``tottime``) are printed, with the same run's rate and baseline. cProfile
-sees the main thread only (the page fetched ahead runs in a thread: its JSON and
-base64 work shows as the main thread's wait).
+sees the main thread only: the page fetched ahead (JSON, base64: a thread) and the
+names read in the helper process (``ct/reader.py``) show as the main thread's
+waits (``Future.result``). For the whole picture, sample every thread with
+``py-spy record --idle --threads``.
 """
 
 from __future__ import annotations

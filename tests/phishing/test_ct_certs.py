@@ -212,6 +212,17 @@ def test_damaged_der_is_a_typed_error_or_names(
     assert all(isinstance(name, str) for name in names)
 
 
+def test_an_undefined_certificate_version_is_an_entry_error() -> None:
+    # [0] EXPLICIT INTEGER 2 (v3) made 3: cryptography raises InvalidVersion, no ValueError
+    version = bytes.fromhex("a003020102")
+    assert _TBS.count(version) == 1 and _DER.count(version) == 1
+    bad_version = bytes.fromhex("a003020103")
+    for entry_type, body in ((PRECERT_ENTRY, _TBS), (X509_ENTRY, _DER)):
+        leaf = LogLeaf(1, entry_type, body.replace(version, bad_version), b"\x11" * 32)
+        with pytest.raises(CTFormatError, match="not valid DER"):
+            logged_names(encode_leaf(leaf))
+
+
 _NAME = st.one_of(
     st.sampled_from(["www.example.com", "*.a.example", "*.*.b.example", "A.Example.COM", "x" * 260,
                      "", "*.", "c.example.", "tab\tname", " sp.example ", "元大.tw", "new\nline",

@@ -171,6 +171,13 @@ def test_lines_map_matches_back_to_their_item() -> None:
     assert not Lines(["a\nb", "c"]).joinable
     # a token is matched whole, never inside a longer label
     assert Lines(["yuantas.com", "xyuanta.com"]).matching(token_pattern({"yuanta"})) == set()
+    # holding: the same answer, with str.find for a few labels, the expression for many
+    for labels in ({"yuanta"}, {"c", "com"}, {"a", "b", "net"}, {"z"}):
+        assert lines.holding(labels) == lines.matching(token_pattern(labels))
+    assert lines.holding(set()) == set()
+    many = {f"label{i}" for i in range(40)} | {"yuanta", "c"}
+    assert lines.holding(many) == {0, 3, 4}
+    assert Lines(["aaa.aa", "aa.aaa", "aaa"]).holding({"aa"}) == {0, 1}
 
 
 def test_near_tokens_and_candidates() -> None:

@@ -50,7 +50,7 @@ from brokerguard.phishing.keywords import (
     TW_ZONES,
     ordinary_word,
 )
-from brokerguard.phishing.prefilter import Lines, candidates, near_tokens, not_plain
+from brokerguard.phishing.prefilter import FEW_LABELS, Lines, candidates, near_tokens, not_plain
 
 FLAG_THRESHOLD = 0.6
 #: a label mixing alphabets (Latin with Cyrillic, Greek ...) is flagged on that alone
@@ -201,6 +201,8 @@ class Scorer:
         self._official = {d: b for b in self.brands for d in b.domains}
         texts = {t.term.text for t in infos}
         self._contains_re = re.compile(trie_pattern(texts))
+        # no term spans a dot: a host contains a term iff one of its labels does
+        self._terms_in_labels = not any("." in t or "\n" in t for t in texts)
         self._overlapping_re = re.compile(f"(?=({trie_pattern(texts)}))")
         self._suffixes = _suffix_set()
         # lookup tables: which terms a host may match, without looping over every term
@@ -505,14 +507,31 @@ class Scorer:
 
     def _prefilter_lines(self, lines: Lines) -> list[int]:
         hosts = lines.items
-        wanted = lines.matching(self._contains_re)
-        near = near_tokens(lines.tokens(), self._ascii_skeletons, self._short_skeletons)
+        tokens = lines.tokens()
+        wanted = self._containing(lines, tokens)
+        near = near_tokens(tokens, self._ascii_skeletons, self._short_skeletons)
         suspects = candidates(lines, near, self._suffixes)
         for i in range(len(hosts)) if suspects is None else suspects:
             label = _fast_label(hosts[i], self._suffixes)
             if not label or label in near:  # no known suffix: the full parser says why
                 wanted.add(i)
         return sorted(wanted)
+
+    def _containing(self, lines: Lines, tokens: set[str]) -> set[int]:
+        """Indexes of the ``lines`` in which a brand term occurs.
+
+        A batch has far fewer distinct labels than characters (a certificate's
+        names share their domain), so the terms are searched in the labels and
+        only the lines holding one of the few labels that contain one are looked
+        for; when many labels do (a batch of lookalikes), the lines are searched.
+        """
+        if not self._terms_in_labels:
+            return lines.matching(self._contains_re)
+        labels = Lines(list(tokens))  # a label holds no new line: always joinable
+        hits = {labels.items[i] for i in labels.matching(self._contains_re)}
+        if len(hits) > FEW_LABELS:
+            return lines.matching(self._contains_re)
+        return lines.holding(hits)
 
     def _prefilter_each(self, hosts: Sequence[str]) -> list[int]:
         """:meth:`prefilter` host by host (hosts that cannot be joined by new lines)."""
@@ -549,17 +568,17 @@ class Scorer:
                 continue
             if verdict.flagged:
                 yield verdict
-        plain: Sequence[int]
-        if others:
-            plain = [i for i in range(len(texts)) if i not in others]
-            joined = Lines([texts[i] for i in plain])
-        else:
-            plain = range(len(texts))
+        if others:  # blanked (an empty line passes the pre-filter), then left out
+            blanked = list(texts)
+            for i in others:
+                blanked[i] = ""
+            joined = Lines(blanked)
         passed = (
             self._prefilter_lines(joined) if joined.joinable else self._prefilter_each(joined.items)
         )
-        for j in passed:
-            i = plain[j]
+        for i in passed:
+            if i in others:
+                continue
             try:
                 verdict = self.check(texts[i])
             except HostError as exc:

@@ -6,5 +6,6 @@
 - :mod:`.verify`: tree-head signatures (ECDSA P-256, RSA) and Merkle checks with the
   project's own RFC 6962 code (:mod:`brokerguard.audit.merkle`);
 - :mod:`.loglist`: Google's v3 log list;
+- :mod:`.reader`: the names of fetched entries, read in a helper process;
 - :mod:`.monitor`: one poll of every followed log, checkpoint and cases.
 """

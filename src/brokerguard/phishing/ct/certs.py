@@ -17,7 +17,6 @@ logged certificate costs several times more than the walk.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -174,10 +173,21 @@ _STRING_CODECS = {0x0C: "utf-8", 0x13: "ascii", 0x16: "ascii", 0x14: "latin-1",
 
 
 def _san_dns_names(tbs: bytes, extensions: tuple[int, int], names: list[str]) -> None:
-    """Append the dNSNames of the subjectAltName extension, if there is one."""
+    """Append the dNSNames of the subjectAltName extension, if there is one.
+
+    As in every loop of the hot path, an element of the expected tag in the short
+    length form (nearly every one in a certificate) is read in place, any other by
+    :func:`_element`.
+    """
     pos, end = extensions
-    while pos < end:
-        _, start, pos = _element(tbs, pos, end)
+    while pos < end:  # each Extension: SEQUENCE { extnID, critical?, extnValue }
+        if tbs[pos] == 0x30 and tbs[pos + 1] < 0x80:
+            start = pos + 2
+            pos = start + tbs[pos + 1]
+            if pos > end:
+                raise _DERError("truncated DER")
+        else:
+            _, start, pos = _element(tbs, pos, end)
         if tbs.startswith(_SAN_OID, start):
             break
     else:
@@ -190,7 +200,7 @@ def _san_dns_names(tbs: bytes, extensions: tuple[int, int], names: list[str]) ->
     tag, name, end = _element(tbs, value, value_end)  # GeneralNames
     if tag != 0x30 or end != value_end:
         raise _DERError("subjectAltName is not one SEQUENCE")
-    while name < end:  # the loop of the hot path: no call for a short dNSName
+    while name < end:
         tag = tbs[name]
         first = tbs[name + 1]
         if first < 0x80:
@@ -211,15 +221,30 @@ def _common_names(tbs: bytes, subject: tuple[int, int], names: list[str]) -> Non
     """Append the subject's commonName values (each RDN a SET of attributes)."""
     pos, end = subject
     while pos < end:
-        _, inner, pos = _element(tbs, pos, end)
+        if tbs[pos] == 0x31 and tbs[pos + 1] < 0x80:  # the RDN SET
+            inner = pos + 2
+            pos = inner + tbs[pos + 1]
+            if pos > end:
+                raise _DERError("truncated DER")
+        else:
+            _, inner, pos = _element(tbs, pos, end)
         while inner < pos:
-            _, attribute, inner = _element(tbs, inner, pos)
+            if tbs[inner] == 0x30 and tbs[inner + 1] < 0x80:  # an AttributeTypeAndValue
+                attribute = inner + 2
+                inner = attribute + tbs[inner + 1]
+                if inner > pos:
+                    raise _DERError("truncated DER")
+            else:
+                _, attribute, inner = _element(tbs, inner, pos)
             if tbs.startswith(_CN_OID, attribute):
                 tag, start, stop = _element(tbs, attribute + 5, inner)
                 codec = _STRING_CODECS.get(tag)
                 if codec is not None:
-                    with contextlib.suppress(UnicodeDecodeError):
+                    # try/except costs nothing when nothing is raised, unlike suppress()
+                    try:  # noqa: SIM105
                         names.append(tbs[start:stop].decode(codec))
+                    except UnicodeDecodeError:
+                        pass  # not a host name
 
 
 def _names(tbs: bytes, layout: _Layout) -> list[str]:
@@ -315,7 +340,8 @@ def _parsed(leaf: LogLeaf) -> tuple[x509.Certificate, list[str]]:
             cert = x509.load_der_x509_certificate(body)
             layout = _layout(body, *_tbs_bounds(body))
         return cert, _names(body, layout)
-    except (_DERError, IndexError, ValueError, TypeError) as exc:
+    except (_DERError, IndexError, ValueError, TypeError, x509.InvalidVersion) as exc:
+        # InvalidVersion: a version number X.509 does not define (not a ValueError)
         message = f"{what} is not valid DER ({_reason(exc)})"
         raise CTFormatError(message, field="certificate") from None
 

@@ -13,8 +13,11 @@ For each log, in its own transaction:
    (:func:`brokerguard.audit.merkle.verify_consistency`). Either proves the new
    tree head consistent with the last verified one; a failure is a split view
    (or entries altered in transit);
-4. every name of every entry is scored; a flagged name opens one case per
-   domain, with the certificate's SHA-256, issuer, validity and log index;
+4. every name of every entry is scored (while the fetching goes on: each chunk of
+   entries has its names read in a helper process, :mod:`.reader`, and its new
+   names scored as they come back); once the proof of step 3 holds, a flagged
+   name opens one case per domain, with the certificate's SHA-256, issuer,
+   validity and log index;
 5. only then does the checkpoint advance.
 
 A verification failure leaves the checkpoint where it was, records the error on
@@ -39,11 +42,12 @@ from brokerguard.audit.merkle import Frontier, ProofError, leaf_hash, verify_con
 from brokerguard.clock import Clock
 from brokerguard.errors import ValidationError
 from brokerguard.kernel.notices import Notice, NoticeKind, NoticeSink, Severity
-from brokerguard.phishing.ct.certs import CertFacts, cert_facts, logged_names, normalised_names
+from brokerguard.phishing.ct.certs import CertFacts, cert_facts
 from brokerguard.phishing.ct.client import RFC6962Client
+from brokerguard.phishing.ct.reader import PageReader
 from brokerguard.phishing.ct.source import LogSource, LogUnavailableError, RawEntry
 from brokerguard.phishing.ct.static import StaticCTClient
-from brokerguard.phishing.ct.tls import CTFormatError, parse_leaf
+from brokerguard.phishing.ct.tls import parse_leaf
 from brokerguard.phishing.ct.verify import (
     LogKey,
     LogVerificationError,
@@ -57,6 +61,9 @@ from brokerguard.phishing.scoring import Scorer, Verdict
 
 #: entries taken from one log in one poll (the rest waits for the next poll)
 DEFAULT_MAX_ENTRIES = 50_000
+#: entries read (names) and scored together: small enough that the last page's
+#: reading and scoring overlap, large enough for the batched pre-filter
+READ_CHUNK = 250
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 
 
@@ -203,41 +210,60 @@ def _open_case(
     session.flush()
 
 
-def _read_entries(
-    client: LogSource, head: TreeHead, frontier: Frontier, start: int, end: int
-) -> tuple[list[RawEntry], dict[str, int], list[dict[str, object]]]:
-    """Fetch ``[start, end)`` page by page, extending ``frontier`` and reading names.
+@dataclass
+class _Read:
+    """What :func:`_read_entries` found: nothing of it is trusted before the proof."""
 
-    Returns the entries, each name with the first index naming it, and the entries
-    whose certificate does not parse. Nothing here is trusted until the caller has
-    proven ``frontier`` against the signed head.
+    entries: list[RawEntry] = field(default_factory=list)
+    #: each distinct name scored, with the first index naming it
+    first_seen: dict[str, int] = field(default_factory=dict)
+    #: the flagged names' verdicts (hosts the scorer refuses, e.g. "localhost", left out)
+    flagged: list[Verdict] = field(default_factory=list)
+    #: the entries whose certificate does not parse
+    errors: list[dict[str, object]] = field(default_factory=list)
+
+
+def _read_entries(
+    client: LogSource, head: TreeHead, frontier: Frontier, start: int, end: int, scorer: Scorer
+) -> _Read:
+    """Fetch ``[start, end)`` page by page, extending ``frontier``, reading and scoring names.
+
+    Nothing here is trusted until the caller has proven ``frontier`` against the
+    signed head. A page's names are read by a
+    :class:`~brokerguard.phishing.ct.reader.PageReader` (on another core) while the
+    next page is fetched and hashed, then the names not seen on earlier pages are
+    scored (the vectorised pre-filter, full scoring of the near).
     """
-    entries: list[RawEntry] = []
-    pages: list[dict[str, int]] = []
-    errors: list[dict[str, object]] = []
-    for page in client.entries(start, end, head):
-        frontier.extend(leaf_hash(e.leaf_input) for e in page)
-        found: list[str] = []
-        counts: list[int] = []
-        for entry in page:
-            try:
-                names = logged_names(entry.leaf_input)
-            except CTFormatError as exc:
-                errors.append({"index": start + len(entries) + len(counts), "error": exc.message})
-                names = []
-            found += names
-            counts.append(len(names))
-        first = start + len(entries)
-        owners = chain.from_iterable(map(repeat, range(first, first + len(page)), counts))
-        entries += page
+    read = _Read()
+    reader = PageReader(end - start)
+    done = start  # the first entry whose names are not taken yet
+
+    def take_names() -> None:  # of the oldest chunk the reader holds
+        nonlocal done
+        names, counts, errors = reader.next()
+        read.errors += ({"index": done + offset, "error": e} for offset, e in errors)
+        owners = chain.from_iterable(map(repeat, range(done, done + len(counts)), counts))
+        done += len(counts)
         # reversed: of the entries naming a host, the first is the one kept
-        names = normalised_names(found)
-        pages.append(dict(zip(reversed(names), reversed(list(owners)), strict=True)))
-    first_seen: dict[str, int] = {}
-    for seen in reversed(pages):  # earlier pages win
-        first_seen.update(seen)
-    first_seen.pop("", None)  # dropped names (empty, over-long, spaced)
-    return entries, first_seen, errors
+        seen = dict(zip(reversed(names), reversed(list(owners)), strict=True))
+        seen.pop("", None)  # dropped names (empty, over-long, spaced)
+        fresh = seen.keys() - read.first_seen.keys()  # earlier pages win
+        for name in fresh:
+            read.first_seen[name] = seen[name]
+        read.flagged += (v for v in scorer.scan(fresh) if isinstance(v, Verdict))
+
+    for page in client.entries(start, end, head):
+        leaf_inputs = [e.leaf_input for e in page]
+        for chunk in range(0, len(leaf_inputs), READ_CHUNK):
+            reader.submit(leaf_inputs[chunk : chunk + READ_CHUNK])
+        frontier.extend(map(leaf_hash, leaf_inputs))
+        read.entries += page
+        # score what is read; wait only when the reader is more than a page behind
+        while reader.ready() or len(reader) > len(page) // READ_CHUNK + 1:
+            take_names()
+    while len(reader):
+        take_names()
+    return read
 
 
 def poll_log(
@@ -268,7 +294,7 @@ def poll_log(
         frontier = frontier_of(record)
         start = record.verified_size
         end = min(head.tree_size, start + max_entries)
-        entries, first_seen, entry_errors = _read_entries(client, head, frontier, start, end)
+        read = _read_entries(client, head, frontier, start, end, scorer)
         _prove_prefix(client, frontier, head)
     except LogVerificationError as exc:
         result.error = exc.message
@@ -279,11 +305,9 @@ def poll_log(
         result.error = exc.message
         record.last_error = exc.message[:2000]
         return result
-    result.entry_errors = [{"log": record.name, **error} for error in entry_errors]
+    entries, first_seen, flagged = read.entries, read.first_seen, read.flagged
+    result.entry_errors = [{"log": record.name, **error} for error in read.errors]
     result.names = len(first_seen)
-    # vectorised pre-filter, full scoring of the near; a CN that is not a host name
-    # (e.g. "localhost") comes back as Rejected: nothing to imitate
-    flagged = [v for v in scorer.scan(first_seen) if isinstance(v, Verdict)]
     flagged.sort(key=lambda v: (first_seen[v.input], v.input))
     known = _case_targets(session, {v.domain for v in flagged})
     for verdict in flagged:

@@ -9,8 +9,7 @@ must be consistent (the project's own RFC 6962 code, :mod:`brokerguard.audit.mer
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from brokerguard.audit.merkle import Frontier
 from brokerguard.errors import ValidationError
@@ -23,9 +22,12 @@ class LogUnavailableError(ValidationError):
     code = "ct_unavailable"
 
 
-@dataclass(frozen=True)
-class RawEntry:
-    """One log entry: the RFC 6962 ``MerkleTreeLeaf`` (hashed into the tree) and its extra data."""
+class RawEntry(NamedTuple):
+    """One log entry: the RFC 6962 ``MerkleTreeLeaf`` (hashed into the tree) and its extra data.
+
+    A named tuple: one is built per fetched entry, several times faster than a
+    frozen dataclass.
+    """
 
     leaf_input: bytes
     extra_data: bytes
