@@ -11,17 +11,23 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from brokerguard.auth.settings import MIN_PASSWORD_LENGTH_FLOOR, AuthSettings
+from brokerguard.auth.settings import (
+    ARGON2_MEMORY_KIB,
+    ARGON2_TIME_COST,
+    MIN_PASSWORD_LENGTH_FLOOR,
+    AuthSettings,
+)
 from brokerguard.errors import ValidationError
 
-#: OWASP argon2id parameters: m=19456 KiB, t=2, p=1.
-TIME_COST = 2
-MEMORY_COST = 19456
+#: OWASP argon2id parameters: m=19456 KiB, t=2, p=1 (the settings' defaults).
+TIME_COST = ARGON2_TIME_COST
+MEMORY_COST = ARGON2_MEMORY_KIB
 PARALLELISM = 1
 MAX_PASSWORD_BYTES = 1024
 
@@ -62,7 +68,8 @@ COMMON_PASSWORDS = frozenset(
 
 
 class PasswordHashing:
-    """argon2id with the OWASP parameters; a thin wrapper so tests can watch verifications."""
+    """argon2id, by default with the OWASP parameters; a thin wrapper so tests can watch
+    verifications. Services take theirs from the settings (:func:`hashing_with`)."""
 
     def __init__(
         self,
@@ -111,7 +118,20 @@ class PasswordHashing:
         return False
 
 
-HASHING = PasswordHashing()
+@lru_cache(maxsize=8)
+def hashing_with(time_cost: int, memory_kib: int) -> PasswordHashing:
+    """The one hasher of the process for these argon2id costs (each hasher makes its
+    dummy hash, the unknown-account path's work, once)."""
+    return PasswordHashing(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def hashing_for(auth: AuthSettings) -> PasswordHashing:
+    """The customers' password hashing with the costs of ``auth`` (``auth.argon2_*``)."""
+    return hashing_with(auth.argon2_time_cost, auth.argon2_memory_kib)
+
+
+#: the production (OWASP) hashing: the default of services built without settings
+HASHING = hashing_with(TIME_COST, MEMORY_COST)
 
 
 def normalise_password(password: str) -> str:

@@ -17,6 +17,10 @@ MIN_CATEGORIES_FLOOR = 2
 MIN_PASSWORD_LENGTH_FLOOR = 6
 #: A9.7: lock after 5 consecutive wrong passwords (a firm may lock sooner, never later).
 LOCK_THRESHOLD_CEILING = 5
+#: A9.5: the OWASP argon2id parameters (m=19456 KiB, t=2, p=1), the production defaults of
+#: the customers' and the staff's password hashing
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19456
 
 
 class AuthSettings(BaseSettings):
@@ -62,6 +66,18 @@ class AuthSettings(BaseSettings):
         ge=1,
         le=16,
         description="Password steps (argon2) one server process runs at once; more wait.",
+    )
+    argon2_time_cost: int = Field(
+        default=ARGON2_TIME_COST,
+        ge=1,
+        le=64,
+        description="argon2id passes of a new password hash (OWASP: 2); logins rehash on change.",
+    )
+    argon2_memory_kib: int = Field(
+        default=ARGON2_MEMORY_KIB,
+        ge=8,
+        le=4 * 1024 * 1024,
+        description="argon2id memory of a new password hash in KiB (OWASP: 19456).",
     )
     seed_key_version: int = Field(default=1, ge=1, le=999)
     tls_check_host: str | None = None
