@@ -28,6 +28,7 @@ from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import create_staff_user
 from brokerguard.web.app import create_app
+from tests.route_analysis import share_route_analysis
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
@@ -47,6 +48,8 @@ CHEAP_ARGON2 = {
 }
 for _name, _value in CHEAP_ARGON2.items():
     os.environ.setdefault(_name, _value)
+#: FastAPI's analysis of each route, once per test process instead of once per test app
+ROUTE_ANALYSIS = share_route_analysis()
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 
