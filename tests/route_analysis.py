@@ -5,8 +5,11 @@ signature, its dependencies (recursively), the body model, the response model. A
 does it once per process in production; the tests build a fresh app for nearly every
 test, and that analysis was most of the CPU of a test's first request (0.6 s, against
 4 ms a request after it). The analysis is a function of the route alone (its endpoint,
-path and dependencies), not of the app: here it is memoized for endpoints that recur
-across apps (module-level functions), so each app pays only its own routing table.
+path and dependencies), not of the app: here it is memoized per endpoint object, so
+each app pays only its own routing table. The endpoints are made once per process (at
+import, the register kit's too); the few made per app (``create_app``'s ``healthz``)
+add a small entry each, up to :data:`MAX_ANALYSES`, after which new ones are analysed
+afresh and not kept.
 
 What stays per app: the routing table and each route's request handler, which looks
 up the app's ``dependency_overrides`` at request time (tests/web/test_route_analysis.py
@@ -28,12 +31,8 @@ NAMES = (
     "_get_body_field",
     "create_model_field",
 )
-
-
-def _shared(call: object) -> bool:
-    """A module- or class-level function: the same object in every app (a function made
-    inside ``create_app`` is new per app and would only fill the cache)."""
-    return "<locals>" not in getattr(call, "__qualname__", "<locals>")
+#: analyses kept per process (the app has ~560 routes; the rest is per-app endpoints)
+MAX_ANALYSES = 4096
 
 
 class RouteAnalysis:
@@ -58,17 +57,13 @@ class RouteAnalysis:
     def build_dependant(
         self, *, path: str, call: Callable[..., Any], dependencies: Sequence[Any]
     ) -> tuple[Any, list[Any], bool]:
-        if not _shared(call):
-            built: tuple[Any, list[Any], bool] = self._build(
-                path=path, call=call, dependencies=dependencies
-            )
-            return built
         key = (path, call, tuple(dependencies))
         found = self._dependants.get(key)
         if found is None:
             found = self._build(path=path, call=call, dependencies=dependencies)
-            self._dependants[key] = found
-            self._body_lists[id(found[1])] = found[1]
+            if len(self._dependants) < MAX_ANALYSES:
+                self._dependants[key] = found
+                self._body_lists[id(found[1])] = found[1]
         return found
 
     def body_field(self, *, body_params: list[Any], name: str, embed_body_fields: bool) -> Any:

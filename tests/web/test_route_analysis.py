@@ -42,7 +42,9 @@ def test_a_second_app_reuses_the_analysis_and_keeps_its_own_overrides(
             refused = second.get(UNSAFE)
             assert refused.status_code == 422, refused.text
             assert refused.json()["error"]["field"] == "next"
-            assert ROUTE_ANALYSIS.routes_analysed == analysed  # nothing analysed again
+            # nothing analysed again but the endpoint create_app makes per app (healthz;
+            # not kept once the process holds MAX_ANALYSES)
+            assert ROUTE_ANALYSIS.routes_analysed - analysed in (0, 1)
         assert first.get(UNSAFE).status_code == 200  # the first app's override still holds
         del first.app.dependency_overrides[refuse_unsafe_text]  # type: ignore[attr-defined]
         assert first.get(UNSAFE).status_code == 422
