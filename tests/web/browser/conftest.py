@@ -38,8 +38,11 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module's tests. Not longer: Playwright's sync API keeps an event
+    loop running in the test process while it is open, and every later test of the
+    process that calls ``asyncio.run`` (the NATS tests) would fail."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
