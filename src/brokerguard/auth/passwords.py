@@ -25,9 +25,7 @@ from brokerguard.auth.settings import (
 )
 from brokerguard.errors import ValidationError
 
-#: OWASP argon2id parameters: m=19456 KiB, t=2, p=1 (the settings' defaults).
-TIME_COST = ARGON2_TIME_COST
-MEMORY_COST = ARGON2_MEMORY_KIB
+#: OWASP's argon2id parallelism (its costs, m=19456 KiB and t=2, are the settings' defaults)
 PARALLELISM = 1
 MAX_PASSWORD_BYTES = 1024
 
@@ -69,12 +67,13 @@ COMMON_PASSWORDS = frozenset(
 
 class PasswordHashing:
     """argon2id, by default with the OWASP parameters; a thin wrapper so tests can watch
-    verifications. Services take theirs from the settings (:func:`hashing_with`)."""
+    verifications. Services take theirs from the settings (:func:`hashing_for`,
+    :func:`brokerguard.staff.service.staff_hashing`)."""
 
     def __init__(
         self,
-        time_cost: int = TIME_COST,
-        memory_cost: int = MEMORY_COST,
+        time_cost: int = ARGON2_TIME_COST,
+        memory_cost: int = ARGON2_MEMORY_KIB,
         parallelism: int = PARALLELISM,
     ) -> None:
         self._hasher = PasswordHasher(
@@ -131,7 +130,7 @@ def hashing_for(auth: AuthSettings) -> PasswordHashing:
 
 
 #: the production (OWASP) hashing: the default of services built without settings
-HASHING = hashing_with(TIME_COST, MEMORY_COST)
+HASHING = hashing_with(ARGON2_TIME_COST, ARGON2_MEMORY_KIB)
 
 
 def normalise_password(password: str) -> str:
