@@ -23,7 +23,25 @@ ARGON2_TIME_COST = 2
 ARGON2_MEMORY_KIB = 19456
 
 
-class AuthSettings(BaseSettings):
+class Argon2Costs(BaseSettings):
+    """The argon2id costs of new password hashes (customers' in ``auth``, staff's in
+    ``staff``); a sign-in with a hash of other costs rehashes it."""
+
+    argon2_time_cost: int = Field(
+        default=ARGON2_TIME_COST,
+        ge=1,
+        le=64,
+        description="argon2id passes of a new password hash (OWASP: 2).",
+    )
+    argon2_memory_kib: int = Field(
+        default=ARGON2_MEMORY_KIB,
+        ge=8,
+        le=4 * 1024 * 1024,
+        description="argon2id memory of a new password hash in KiB (OWASP: 19456).",
+    )
+
+
+class AuthSettings(Argon2Costs):
     model_config = SettingsConfigDict(env_prefix="BROKERGUARD_AUTH_", extra="forbid")
 
     min_categories: int = Field(default=2, description="Factor categories a login must prove.")
@@ -66,18 +84,6 @@ class AuthSettings(BaseSettings):
         ge=1,
         le=16,
         description="Password steps (argon2) one server process runs at once; more wait.",
-    )
-    argon2_time_cost: int = Field(
-        default=ARGON2_TIME_COST,
-        ge=1,
-        le=64,
-        description="argon2id passes of a new password hash (OWASP: 2); logins rehash on change.",
-    )
-    argon2_memory_kib: int = Field(
-        default=ARGON2_MEMORY_KIB,
-        ge=8,
-        le=4 * 1024 * 1024,
-        description="argon2id memory of a new password hash in KiB (OWASP: 19456).",
     )
     seed_key_version: int = Field(default=1, ge=1, le=999)
     tls_check_host: str | None = None

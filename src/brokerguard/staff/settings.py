@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from brokerguard.auth.settings import ARGON2_MEMORY_KIB, ARGON2_TIME_COST
+from brokerguard.auth.settings import Argon2Costs
 
 
-class StaffSettings(BaseSettings):
+class StaffSettings(Argon2Costs):
     model_config = SettingsConfigDict(env_prefix="BROKERGUARD_STAFF_", extra="forbid")
 
     lock_threshold: int = Field(default=5, ge=1, le=5, description="Wrong passwords that lock.")
@@ -21,16 +21,4 @@ class StaffSettings(BaseSettings):
     )
     verify_workers: int = Field(
         default=2, ge=1, le=16, description="Threads that may check passwords at once."
-    )
-    argon2_time_cost: int = Field(
-        default=ARGON2_TIME_COST,
-        ge=1,
-        le=64,
-        description="argon2id passes of a new password hash (OWASP: 2); sign-ins rehash on change.",
-    )
-    argon2_memory_kib: int = Field(
-        default=ARGON2_MEMORY_KIB,
-        ge=8,
-        le=4 * 1024 * 1024,
-        description="argon2id memory of a new password hash in KiB (OWASP: 19456).",
     )
