@@ -28,6 +28,7 @@ from brokerguard.db.engine import make_engine, session_factory
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import create_staff_user
 from brokerguard.web.app import create_app
+from tests.route_analysis import share_route_analysis
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
@@ -37,6 +38,18 @@ PG_ADMIN_URL = os.environ.get(
     "BROKERGUARD_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 STAFF_PASSWORD = "Correct-horse-42-battery"
+#: cheap argon2id for new password hashes, set through the settings' own environment
+#: variables (production keeps OWASP's m=19456 KiB, t=2: tests/auth/test_passwords.py);
+#: a test that needs the production costs passes them explicitly
+CHEAP_ARGON2 = {
+    f"BROKERGUARD_{domain}__ARGON2_{key}": value
+    for domain in ("AUTH", "STAFF")
+    for key, value in (("TIME_COST", "1"), ("MEMORY_KIB", "1024"))
+}
+for _name, _value in CHEAP_ARGON2.items():
+    os.environ.setdefault(_name, _value)
+#: FastAPI's analysis of each route, once per test process instead of once per test app
+ROUTE_ANALYSIS = share_route_analysis()
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from brokerguard.assessment.registry import CheckContext, Status
 from brokerguard.auth import checks, demo
 from brokerguard.auth.models import EtradeCustomer, LoginAttempt
+from brokerguard.auth.settings import ARGON2_MEMORY_KIB, ARGON2_TIME_COST, AuthSettings
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings
 from brokerguard.db.engine import session_factory
@@ -19,7 +20,12 @@ from brokerguard.kernel.audit import MemoryAuditSink
 def test_demo_customers_load_and_show_a_gap(
     sqlite_engine: Engine, clock: FixedClock, tmp_path: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "var")
+    # the demo firm's passwords with the production (OWASP) costs, not the tests' cheap ones:
+    # the A9.5 check reads them and passes only on OWASP-strength hashes
+    production = AuthSettings(
+        argon2_time_cost=ARGON2_TIME_COST, argon2_memory_kib=ARGON2_MEMORY_KIB
+    )
+    settings = Settings(data_dir=tmp_path / "var", auth=production)
     with session_factory(sqlite_engine)() as s:
         ctx = DemoContext(
             session=s, settings=settings, clock=clock, rng=random.Random(7), audit=MemoryAuditSink()

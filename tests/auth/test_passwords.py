@@ -11,12 +11,18 @@ from brokerguard.auth.passwords import (
     HASHING,
     PasswordHashing,
     PasswordPolicy,
+    hashing_for,
+    hashing_with,
     meets_owasp_floor,
     normalise_password,
 )
 from brokerguard.auth.settings import AuthSettings
+from brokerguard.config import SettingsError, settings_with
 from brokerguard.errors import ValidationError
+from brokerguard.staff.service import staff_hashing
+from brokerguard.staff.settings import StaffSettings
 from tests.auth.helpers import META, PASSWORD, CountingHashing, Kit
+from tests.conftest import ROOT
 
 POLICY = PasswordPolicy.from_settings(AuthSettings(brand_words=("fubon",)))
 
@@ -73,6 +79,56 @@ def test_nfkc_makes_fullwidth_equal_to_ascii() -> None:
 
 def test_owasp_parameters() -> None:
     assert HASHING.hash("Trade123").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_production_costs_are_the_documented_owasp_ones_and_their_hash_verifies() -> None:
+    """Unless configured otherwise, customers' and staff's new hashes use OWASP's argon2id
+    costs, as docs/etrade-login.md (A9.5) says; the tests run cheaper through the same
+    settings (tests/conftest.py), so this test names the production costs itself."""
+    assert "m=19456 KiB、t=2、p=1" in (ROOT / "docs" / "etrade-login.md").read_text("utf-8")
+    for model in (AuthSettings, StaffSettings):
+        assert model.model_fields["argon2_time_cost"].default == 2
+        assert model.model_fields["argon2_memory_kib"].default == 19456
+    production = hashing_with(2, 19456)
+    assert production is HASHING
+    stored = production.hash(normalise_password("Trade123"))
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert production.verify(stored, "Trade123")
+    assert not production.verify(stored, "Trade124")
+    assert not production.needs_rehash(stored)
+
+
+def test_the_argon2_costs_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (
+        ("BROKERGUARD_AUTH__ARGON2_TIME_COST", "3"),
+        ("BROKERGUARD_AUTH__ARGON2_MEMORY_KIB", "512"),
+        ("BROKERGUARD_STAFF__ARGON2_TIME_COST", "2"),
+        ("BROKERGUARD_STAFF__ARGON2_MEMORY_KIB", "256"),
+    ):
+        monkeypatch.setenv(name, value)
+    settings = settings_with()
+    customer = hashing_for(settings.auth).hash("Trade123")
+    staff = staff_hashing(settings.staff).hash("Trade123")
+    assert customer.startswith("$argon2id$v=19$m=512,t=3,p=1$")
+    assert staff.startswith("$argon2id$v=19$m=256,t=2,p=1$")
+    assert hashing_for(settings.auth).verify(customer, "Trade123")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BROKERGUARD_AUTH__ARGON2_TIME_COST", "0"),
+        ("BROKERGUARD_AUTH__ARGON2_MEMORY_KIB", "4"),
+        ("BROKERGUARD_STAFF__ARGON2_MEMORY_KIB", "lots"),
+    ],
+)
+def test_an_impossible_argon2_cost_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        settings_with()
+    assert f"environment variable {name}" in caught.value.message
 
 
 def test_rehash_on_login_when_parameters_change(kit: Kit) -> None:

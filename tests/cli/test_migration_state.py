@@ -7,6 +7,7 @@ The installed ``brokerguard`` console script is run as a user runs it.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,6 @@ import pytest
 from alembic import command
 
 from brokerguard.db import migrate
-from brokerguard.db.engine import make_engine
 
 SCRIPT = Path(sys.executable).with_name("brokerguard")
 
@@ -39,6 +39,7 @@ def _refused(result: subprocess.CompletedProcess[str], state: str) -> None:
     assert "Traceback" not in output and "sqlalchemy" not in output.lower()
 
 
+@pytest.mark.slow  # a `brokerguard` process each
 @pytest.mark.parametrize(
     "args", [("assess",), ("audit", "verify"), ("findings", "list"), ("serve", "--port", "8103")]
 )
@@ -48,13 +49,14 @@ def test_a_never_migrated_database_is_refused_with_the_fix(
     _refused(_run(tmp_path / "empty.db", *args), "has never been migrated")
 
 
-def test_a_database_behind_the_code_is_refused_until_upgraded(tmp_path: Path) -> None:
+@pytest.mark.slow  # three `brokerguard` processes
+def test_a_database_behind_the_code_is_refused_until_upgraded(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     database = tmp_path / "behind.db"
-    engine = make_engine(f"sqlite:///{database}")
-    migrate.upgrade(engine)
+    shutil.copyfile(sqlite_template, database)  # migrated to head
     cfg = migrate.alembic_config(f"sqlite:///{database}")
     command.downgrade(cfg, "audit_0001")  # the audit branch one revision behind
-    engine.dispose()
     _refused(_run(database, "audit", "verify"), "is behind the code (missing audit_0002)")
     upgraded = _run(database, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr

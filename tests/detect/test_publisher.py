@@ -89,6 +89,7 @@ def _alerts(engine: Engine) -> int:
         return int(session.scalar(select(func.count()).select_from(DetectAlert)) or 0)
 
 
+@pytest.mark.slow  # a real worker process
 @pytest.mark.nats
 def test_a_brute_force_on_the_login_api_reaches_the_webhook_through_the_stream(
     engine: Engine, stream_settings: Settings

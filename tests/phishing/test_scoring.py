@@ -73,6 +73,7 @@ def _source_label(brand: Brand, domain: str) -> str | None:
     return None
 
 
+@pytest.mark.slow  # scores every generated candidate
 def test_recall_per_kind(brands: list[Brand], odd_brand: Brand) -> None:
     everyone = [*brands, odd_brand]
     scorer = Scorer(everyone)

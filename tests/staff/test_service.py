@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brokerguard.auth.passwords import hashing_with
 from brokerguard.clock import FixedClock
 from brokerguard.errors import AuthenticationError, ConflictError, ValidationError
+from brokerguard.staff.models import StaffUser
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import authenticate_staff, create_staff_user
 
@@ -17,6 +20,27 @@ def test_create_and_authenticate(session: Session, clock: FixedClock) -> None:
     assert identity.roles == {Role.security}
     assert identity.has_any(Role.security)
     assert not identity.has_any(Role.compliance)
+
+
+def test_a_sign_in_rehashes_a_password_made_with_other_costs(
+    session: Session, clock: FixedClock
+) -> None:
+    before, after = hashing_with(1, 512), hashing_with(2, 1024)
+    create_staff_user(
+        session, clock, username="gail", password=GOOD, roles={Role.auditor}, hashing=before
+    )
+    stored = select(StaffUser.password_hash).where(StaffUser.username == "gail")
+    old = session.scalar(stored)
+    assert old is not None and "m=512,t=1" in old
+    with pytest.raises(AuthenticationError):
+        authenticate_staff(session, clock, "gail", GOOD + "x", hashing=after)
+    assert session.scalar(stored) == old  # no rehash on a wrong password
+    authenticate_staff(session, clock, "gail", GOOD, hashing=after)
+    new = session.scalar(stored)
+    assert new is not None and "m=1024,t=2" in new
+    assert after.verify(new, GOOD)
+    authenticate_staff(session, clock, "gail", GOOD, hashing=after)
+    assert session.scalar(stored) == new  # no rehash while the costs stay
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import CSRF
@@ -32,6 +33,7 @@ def findings_of(client: TestClient, check_id: str) -> int:
     return len(re.findall(r'<a href="/findings/[0-9a-f-]{36}"', page))
 
 
+@pytest.mark.slow  # hundreds of findings
 def test_many_failed_checks_become_findings_in_one_go(
     demo_firm: Callable[[str], TestClient],
 ) -> None:

@@ -16,6 +16,7 @@ def _lines(output: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 
+@pytest.mark.slow  # every job, twice
 def test_worker_once_runs_every_job_on_a_fresh_database_then_none(cli: Cli) -> None:  # noqa: F811
     code, output = cli("worker", "--once", "--json")
     assert code == 0, output

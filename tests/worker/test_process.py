@@ -27,6 +27,7 @@ from tests.worker.helpers import all_runs
 from tests.worker.processes import start_worker, wait_until, worker_once
 
 
+@pytest.mark.slow  # two real worker processes, every job
 def test_two_worker_processes_at_once_run_each_due_job_once(
     engine: Engine, settings: Settings
 ) -> None:
@@ -88,6 +89,7 @@ def test_sigkill_in_the_middle_of_deliveries_loses_nothing(
         assert len(receiver.received) == sent  # never again after a recorded success
 
 
+@pytest.mark.slow  # a real worker process, every job
 def test_a_brute_force_on_the_login_api_reaches_the_webhook(
     client: TestClient, engine: Engine, clock: FixedClock, settings: Settings
 ) -> None:

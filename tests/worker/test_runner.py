@@ -75,6 +75,7 @@ def test_a_failed_attempt_is_retried_and_recorded_once(
     assert (run.status, run.attempts, run.lease_until) == ("ok", 2, None)
 
 
+@pytest.mark.slow  # waits out a job's timeout
 def test_a_hung_job_is_stopped_at_its_timeout_and_its_writes_rolled_back(
     engine: Engine, settings: Settings, clock: FixedClock
 ) -> None:

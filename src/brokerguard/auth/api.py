@@ -33,6 +33,7 @@ from brokerguard.auth.factors import EnrolmentCall, EnrolmentStep, FactorRegistr
 from brokerguard.auth.lifecycle import CredentialService, factors_of
 from brokerguard.auth.login import LoginService, read_session
 from brokerguard.auth.models import EtradeSession, LoginAttempt
+from brokerguard.auth.passwords import hashing_for
 from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.schemas import (
@@ -191,6 +192,7 @@ async def get_login_service(
         auth=auth,
         secrets=app_secret_box(context, auth),
         limiter=app_limiter(context, auth),
+        hashing=hashing_for(auth),
         policy=LoginPolicy.from_settings(auth),
     )
 

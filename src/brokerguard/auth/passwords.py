@@ -11,17 +11,21 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from brokerguard.auth.settings import MIN_PASSWORD_LENGTH_FLOOR, AuthSettings
+from brokerguard.auth.settings import (
+    ARGON2_MEMORY_KIB,
+    ARGON2_TIME_COST,
+    MIN_PASSWORD_LENGTH_FLOOR,
+    AuthSettings,
+)
 from brokerguard.errors import ValidationError
 
-#: OWASP argon2id parameters: m=19456 KiB, t=2, p=1.
-TIME_COST = 2
-MEMORY_COST = 19456
+#: OWASP's argon2id parallelism (its costs, m=19456 KiB and t=2, are the settings' defaults)
 PARALLELISM = 1
 MAX_PASSWORD_BYTES = 1024
 
@@ -62,12 +66,14 @@ COMMON_PASSWORDS = frozenset(
 
 
 class PasswordHashing:
-    """argon2id with the OWASP parameters; a thin wrapper so tests can watch verifications."""
+    """argon2id, by default with the OWASP parameters; a thin wrapper so tests can watch
+    verifications. Services take theirs from the settings (:func:`hashing_for`,
+    :func:`brokerguard.staff.service.staff_hashing`)."""
 
     def __init__(
         self,
-        time_cost: int = TIME_COST,
-        memory_cost: int = MEMORY_COST,
+        time_cost: int = ARGON2_TIME_COST,
+        memory_cost: int = ARGON2_MEMORY_KIB,
         parallelism: int = PARALLELISM,
     ) -> None:
         self._hasher = PasswordHasher(
@@ -111,7 +117,20 @@ class PasswordHashing:
         return False
 
 
-HASHING = PasswordHashing()
+@lru_cache(maxsize=8)
+def hashing_with(time_cost: int, memory_kib: int) -> PasswordHashing:
+    """The one hasher of the process for these argon2id costs (each hasher makes its
+    dummy hash, the unknown-account path's work, once)."""
+    return PasswordHashing(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def hashing_for(auth: AuthSettings) -> PasswordHashing:
+    """The customers' password hashing with the costs of ``auth`` (``auth.argon2_*``)."""
+    return hashing_with(auth.argon2_time_cost, auth.argon2_memory_kib)
+
+
+#: the production (OWASP) hashing: the default of services built without settings
+HASHING = hashing_with(ARGON2_TIME_COST, ARGON2_MEMORY_KIB)
 
 
 def normalise_password(password: str) -> str:

@@ -15,7 +15,7 @@ from brokerguard.auth.factor_totp import TotpEnrolment, seed_context
 from brokerguard.auth.lifecycle import CredentialService
 from brokerguard.auth.login import FactorAccepted, LoginService, LoginStarted, SessionInfo
 from brokerguard.auth.models import EnrolledFactor
-from brokerguard.auth.passwords import PasswordPolicy
+from brokerguard.auth.passwords import PasswordPolicy, hashing_for
 from brokerguard.auth.policy import LoginPolicy
 from brokerguard.auth.ratelimit import LoginRateLimiter
 from brokerguard.auth.secretbox import SecretBox
@@ -48,6 +48,7 @@ def login_service(
         auth=auth,
         secrets=secrets or secret_box(settings, auth),
         limiter=limiter,
+        hashing=hashing_for(auth),
         policy=LoginPolicy.from_settings(auth),
     )
 
@@ -67,6 +68,7 @@ def credential_service(
         sink=sink,
         auth=auth,
         secrets=secrets or secret_box(settings, auth),
+        hashing=hashing_for(auth),
         policy=PasswordPolicy.from_settings(auth),
         notices=notice_sink(session, clock),
     )

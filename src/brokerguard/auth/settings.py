@@ -17,9 +17,31 @@ MIN_CATEGORIES_FLOOR = 2
 MIN_PASSWORD_LENGTH_FLOOR = 6
 #: A9.7: lock after 5 consecutive wrong passwords (a firm may lock sooner, never later).
 LOCK_THRESHOLD_CEILING = 5
+#: A9.5: the OWASP argon2id parameters (m=19456 KiB, t=2, p=1), the production defaults of
+#: the customers' and the staff's password hashing
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19456
 
 
-class AuthSettings(BaseSettings):
+class Argon2Costs(BaseSettings):
+    """The argon2id costs of new password hashes (customers' in ``auth``, staff's in
+    ``staff``); a sign-in with a hash of other costs rehashes it."""
+
+    argon2_time_cost: int = Field(
+        default=ARGON2_TIME_COST,
+        ge=1,
+        le=64,
+        description="argon2id passes of a new password hash (OWASP: 2).",
+    )
+    argon2_memory_kib: int = Field(
+        default=ARGON2_MEMORY_KIB,
+        ge=8,
+        le=4 * 1024 * 1024,
+        description="argon2id memory of a new password hash in KiB (OWASP: 19456).",
+    )
+
+
+class AuthSettings(Argon2Costs):
     model_config = SettingsConfigDict(env_prefix="BROKERGUARD_AUTH_", extra="forbid")
 
     min_categories: int = Field(default=2, description="Factor categories a login must prove.")

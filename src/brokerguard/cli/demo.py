@@ -38,7 +38,7 @@ from brokerguard.kernel.manifest import DemoStep, demo_order
 from brokerguard.reports.data import ReportFormat, build_report
 from brokerguard.reports.render import write_report
 from brokerguard.staff.roles import Role
-from brokerguard.staff.service import create_staff_user
+from brokerguard.staff.service import create_staff_user, staff_hashing
 from brokerguard.web.server import HTTP_PROTOCOL, proxy_options
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -129,6 +129,7 @@ def load_firm(
                 roles={account.role},
                 display_name=account.display_name,
                 unit=account.unit,
+                hashing=staff_hashing(settings.staff),
             )
             passwords[account.username] = password
         for step in demo_steps():

@@ -24,6 +24,7 @@ from brokerguard.staff.service import (
     create_staff_user,
     disable_staff,
     set_staff_roles,
+    staff_hashing,
     unlock_staff,
 )
 from brokerguard.web.server import HTTP_PROTOCOL, check_transport, proxy_options
@@ -136,6 +137,7 @@ def staff_create(
             roles=roles,
             display_name=display_name,
             unit=unit,
+            hashing=staff_hashing(ctx.settings.staff),
         )
     runtime.console.print(f"created staff user {username}")
 
@@ -165,7 +167,9 @@ def staff_set_password(
     password = runtime.read_secret_stdin()
     ctx = runtime.context()
     with ctx.session() as session:
-        ended = change_staff_password(session, ctx.clock, username, password)
+        ended = change_staff_password(
+            session, ctx.clock, username, password, hashing=staff_hashing(ctx.settings.staff)
+        )
     runtime.console.print(f"password of {username} changed; {ended} session(s) ended")
 
 

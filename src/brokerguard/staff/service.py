@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from brokerguard.auth.passwords import PasswordHashing, hashing_with
 from brokerguard.clock import Clock, as_utc
+from brokerguard.config import get_settings
 from brokerguard.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
 from brokerguard.staff.models import StaffUser
 from brokerguard.staff.roles import Role
 from brokerguard.staff.sessions import end_all_sessions
+from brokerguard.staff.settings import StaffSettings
 
-#: OWASP argon2id parameters: m=19456 KiB, t=2, p=1.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-_DUMMY_HASH = HASHER.hash("brokerguard-dummy-password")
 STAFF_LOCK_THRESHOLD = 5
 STAFF_LOCK_PERIOD = timedelta(minutes=30)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -48,6 +45,13 @@ def _identity(user: StaffUser) -> StaffIdentity:
         unit=user.unit,
         roles=frozenset(Role(r) for r in user.roles.split(",") if r),
     )
+
+
+def staff_hashing(settings: StaffSettings | None = None) -> PasswordHashing:
+    """argon2id with the costs of ``settings`` (``staff.argon2_*``; by default the process
+    settings', OWASP unless configured otherwise)."""
+    chosen = settings if settings is not None else get_settings().staff
+    return hashing_with(chosen.argon2_time_cost, chosen.argon2_memory_kib)
 
 
 def _normalise_password(password: str) -> str:
@@ -79,6 +83,7 @@ def create_staff_user(
     roles: set[Role],
     display_name: str = "",
     unit: str = "",
+    hashing: PasswordHashing | None = None,
 ) -> StaffIdentity:
     if not USERNAME_RE.match(username):
         raise ValidationError(
@@ -93,7 +98,7 @@ def create_staff_user(
         display_name=display_name or username,
         unit=unit,
         roles=",".join(sorted(r.value for r in roles)),
-        password_hash=HASHER.hash(validate_staff_password(password)),
+        password_hash=(hashing or staff_hashing()).hash(validate_staff_password(password)),
         created_at=clock.now(),
     )
     session.add(user)
@@ -109,6 +114,7 @@ def authenticate_staff(
     *,
     lock_threshold: int = STAFF_LOCK_THRESHOLD,
     lock_period: timedelta = STAFF_LOCK_PERIOD,
+    hashing: PasswordHashing | None = None,
 ) -> StaffIdentity:
     """Check a staff login. Unknown users cost the same as wrong passwords.
 
@@ -116,6 +122,7 @@ def authenticate_staff(
     after ``lock_period`` or by an admin (:func:`unlock_staff`). A locked account is
     refused before its password is checked, with the same answer as a wrong password.
     """
+    hashing = hashing or staff_hashing()
     try:
         candidate = _normalise_password(password)
     except ValidationError:
@@ -126,19 +133,16 @@ def authenticate_staff(
         if locked_at is not None and locked_at + lock_period <= clock.now():
             user.failed_logins, user.locked_at = 0, None  # the timed release
     if user is None or not user.active or user.failed_logins >= lock_threshold:
-        with contextlib.suppress(VerificationError):
-            HASHER.verify(_DUMMY_HASH, candidate)
+        hashing.verify_dummy(candidate)
         raise AuthenticationError("wrong username or password")
-    try:
-        HASHER.verify(user.password_hash, candidate)
-    except (VerificationError, InvalidHashError):
+    if not hashing.verify(user.password_hash, candidate):
         user.failed_logins += 1
         if user.failed_logins >= lock_threshold:
             user.locked_at = clock.now()
         session.flush()
-        raise AuthenticationError("wrong username or password") from None
-    if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = HASHER.hash(candidate)
+        raise AuthenticationError("wrong username or password")
+    if hashing.needs_rehash(user.password_hash):
+        user.password_hash = hashing.hash(candidate)
     user.failed_logins = 0
     user.locked_at = None
     user.last_login_at = clock.now()
@@ -205,10 +209,17 @@ def _user(session: Session, username: str) -> StaffUser:
     return user
 
 
-def change_staff_password(session: Session, clock: Clock, username: str, password: str) -> int:
+def change_staff_password(
+    session: Session,
+    clock: Clock,
+    username: str,
+    password: str,
+    *,
+    hashing: PasswordHashing | None = None,
+) -> int:
     """Set a new password; every session of the user ends. Returns the sessions ended."""
     user = _user(session, username)
-    user.password_hash = HASHER.hash(validate_staff_password(password))
+    user.password_hash = (hashing or staff_hashing()).hash(validate_staff_password(password))
     return end_all_sessions(session, clock, user.id, "password_changed")
 
 

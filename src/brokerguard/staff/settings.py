@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from brokerguard.auth.settings import Argon2Costs
 
 
-class StaffSettings(BaseSettings):
+class StaffSettings(Argon2Costs):
     model_config = SettingsConfigDict(env_prefix="BROKERGUARD_STAFF_", extra="forbid")
 
     lock_threshold: int = Field(default=5, ge=1, le=5, description="Wrong passwords that lock.")

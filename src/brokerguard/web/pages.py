@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from brokerguard.errors import AuthenticationError
 from brokerguard.kernel.context import AppContext
 from brokerguard.staff.login import StaffLoginGuard
-from brokerguard.staff.service import authenticate_staff
+from brokerguard.staff.service import authenticate_staff, staff_hashing
 from brokerguard.staff.sessions import end_session, open_session
 from brokerguard.web.deps import (
     STAFF_SESSION_KEY,
@@ -81,6 +81,7 @@ async def login_submit(
         password,
         lock_threshold=guard.settings.lock_threshold,
         lock_period=guard.lock_period,
+        hashing=staff_hashing(guard.settings),
     )
     try:  # argon2 in a bounded thread pool, never on the event loop
         user = await anyio.to_thread.run_sync(check, limiter=guard.workers)

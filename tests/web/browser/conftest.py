@@ -15,12 +15,10 @@ from typing import Any
 import pytest
 import uvicorn
 
-from brokerguard.cli.demo import load_firm, run_demo_assessments
 from brokerguard.clock import FixedClock
-from brokerguard.config import settings_with
 from brokerguard.db.engine import make_engine
 from brokerguard.web.app import create_app
-from tests.conftest import ROOT, T0, in_ci, sqlite_copy
+from tests.conftest import ROOT, T0, DemoFirm, demo_copy, in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -40,8 +38,11 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module's tests. Not longer: Playwright's sync API keeps an event
+    loop running in the test process while it is open, and every later test of the
+    process that calls ``asyncio.run`` (the NATS tests) would fail."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -63,17 +64,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_firm(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+    tmp_path_factory: pytest.TempPathFactory, demo_template: DemoFirm
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    """The demo firm served on a loopback port: (base URL, username -> password)."""
+    """A copy of the demo firm served on a loopback port: (base URL, username -> password)."""
     folder = tmp_path_factory.mktemp("browser-firm")
-    engine = sqlite_copy(sqlite_template, folder)
-    settings = settings_with(
-        database_url=engine.url.render_as_string(hide_password=False), data_dir=folder / "var"
-    )
+    engine, settings, passwords = demo_copy(demo_template, folder)
     clock = FixedClock(T0)
-    _, passwords = load_firm(engine, settings, clock)
-    run_demo_assessments(engine, settings, clock)
     app = create_app(settings, engine=make_engine(settings.database_url), clock=clock)
     port = _free_port()
     server = uvicorn.Server(

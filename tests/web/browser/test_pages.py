@@ -80,6 +80,7 @@ def axe_violations(page: Any, axe_source: str) -> list[dict[str, Any]]:
 IMPACTS = ("critical", "serious", "moderate", "minor")
 
 
+@pytest.mark.slow  # axe-core on 32 pages
 def test_main_pages_have_no_serious_axe_violations(admin: Any, axe_source: str) -> None:
     """Serious and critical violations fail; every impact is counted in the summary."""
     found: dict[str, list[dict[str, Any]]] = {}
