@@ -15,12 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from brokerguard.auth.settings import ARGON2_MEMORY_KIB, ARGON2_TIME_COST
 from brokerguard.clock import FixedClock
 from brokerguard.config import Settings, settings_with
 from brokerguard.db import migrate
@@ -48,6 +50,12 @@ CHEAP_ARGON2 = {
 }
 for _name, _value in CHEAP_ARGON2.items():
     os.environ.setdefault(_name, _value)
+#: the production (OWASP) costs, for a test that builds production settings (which refuse
+#: the cheap ones): ``Settings(env=Environment.production, **OWASP_HASHING)``
+OWASP_HASHING: dict[str, Any] = {
+    domain: {"argon2_time_cost": ARGON2_TIME_COST, "argon2_memory_kib": ARGON2_MEMORY_KIB}
+    for domain in ("auth", "staff")
+}
 #: FastAPI's analysis of each route, once per test process instead of once per test app
 ROUTE_ANALYSIS = share_route_analysis()
 T0 = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)

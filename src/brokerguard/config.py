@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_settings import (
     BaseSettings,
@@ -124,6 +124,24 @@ class Settings(BaseSettings):
         if value not in ("zh-TW", "en"):
             raise ValueError("default_language must be zh-TW or en")
         return value
+
+    @field_validator("auth", "staff")
+    @classmethod
+    def _owasp_argon2_in_production(
+        cls, costs: AuthSettings | StaffSettings, info: ValidationInfo
+    ) -> AuthSettings | StaffSettings:
+        """Cheaper password hashing is for tests and demos: production refuses argon2id
+        costs below OWASP's minimum (A9.5), naming the section's settings."""
+        if info.data.get("env") is Environment.production and not costs.argon2_meets_owasp:
+            section = str(info.field_name)
+            memory, passes = ((section, key) for key in ("argon2_memory_kib", "argon2_time_cost"))
+            raise ValueError(
+                f"argon2_memory_kib={costs.argon2_memory_kib} ({source_of(memory)}) with "
+                f"argon2_time_cost={costs.argon2_time_cost} ({source_of(passes)}) is below "
+                "OWASP's argon2id minimum (19456 KiB with 2 passes, or an equivalent setting); "
+                "production refuses it"
+            )
+        return costs
 
     @property
     def cookies_secure(self) -> bool:
@@ -243,7 +261,10 @@ def load_settings(**overrides: Any) -> Settings:
             key = ".".join(path)
             first = first or key
             reason = str(item["msg"]).removeprefix("Value error, ")
-            problems.append(f"{key} ({source_of(path)}): {reason}")
+            # a whole section's rule names its own settings and where they were written
+            section = len(path) == 1 and path[0] in domain_models()
+            where = "" if section else f" ({source_of(path)})"
+            problems.append(f"{key}{where}: {reason}")
         raise SettingsError("invalid settings: " + "; ".join(problems), field=first) from None
 
 

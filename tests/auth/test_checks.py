@@ -15,6 +15,7 @@ from brokerguard.auth.models import EnrolledFactor, EtradeCustomer, LoginAttempt
 from brokerguard.auth.passwords import HASHING
 from brokerguard.config import Environment, Settings
 from tests.auth.helpers import META, PASSWORD, Kit
+from tests.conftest import OWASP_HASHING
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +31,9 @@ def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def ctx(kit: Kit, s: Session, env: Environment = Environment.development) -> CheckContext:
     return CheckContext(
-        session=s, settings=Settings(env=env, data_dir=kit.data_dir), clock=kit.clock
+        session=s,
+        settings=Settings(env=env, data_dir=kit.data_dir, **OWASP_HASHING),
+        clock=kit.clock,
     )
 
 

@@ -155,3 +155,25 @@ def test_config_show_hides_secrets_and_names_each_source(
     assert f"file {path}" in rows["auth.lock_threshold"]
     assert "BROKERGUARD_PHISHING__SCAN_MAX_AGE_DAYS" in rows["phishing.scan_max_age_days"]
     assert "default" in rows["iot.reassess_days"]
+
+
+@pytest.mark.parametrize("section", ["AUTH", "STAFF"])
+def test_production_refuses_argon2_below_owasp_naming_where_it_was_set(
+    monkeypatch: pytest.MonkeyPatch, section: str
+) -> None:
+    monkeypatch.setenv("BROKERGUARD_ENV", "production")
+    for key, value in (("ARGON2_TIME_COST", "2"), ("ARGON2_MEMORY_KIB", "19456")):
+        for other in ("AUTH", "STAFF"):  # the suite's cheap costs, back to OWASP's
+            monkeypatch.setenv(f"BROKERGUARD_{other}__{key}", value)
+    assert load_settings().auth.argon2_meets_owasp
+    monkeypatch.setenv(f"BROKERGUARD_{section}__ARGON2_TIME_COST", "1")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.field == section.lower()
+    assert f"environment variable BROKERGUARD_{section}__ARGON2_TIME_COST" in caught.value.message
+    assert "OWASP" in caught.value.message
+    monkeypatch.setenv(f"BROKERGUARD_{section}__ARGON2_MEMORY_KIB", "47104")  # OWASP's t=1 form
+    assert load_settings().env.value == "production"
+    monkeypatch.setenv("BROKERGUARD_ENV", "development")  # a demo or a test may hash cheaply
+    monkeypatch.setenv(f"BROKERGUARD_{section}__ARGON2_MEMORY_KIB", "1024")
+    assert not getattr(load_settings(), section.lower()).argon2_meets_owasp

@@ -23,6 +23,7 @@ from brokerguard.cli.main import app as cli
 from brokerguard.config import Environment, Settings, settings_with
 from brokerguard.errors import ConfigurationError
 from brokerguard.web.server import check_transport, proxy_options
+from tests.conftest import OWASP_HASHING
 
 FORGED = "198.51.100.66"
 #: the bind address the checks are about (nothing binds in these tests)
@@ -70,6 +71,7 @@ def seen_client(options: dict[str, Any], peer: str, forwarded: str = FORGED) -> 
 
 
 def _settings(tmp_path: Path, **overrides: Any) -> Settings:
+    overrides = {**OWASP_HASHING, **overrides}  # production refuses the tests' cheap argon2
     return settings_with(
         database_url=f"sqlite:///{tmp_path / 'x.db'}", data_dir=tmp_path / "var", **overrides
     )

@@ -22,6 +22,7 @@ from brokerguard.auth.settings import (
     ARGON2_TIME_COST,
     MIN_PASSWORD_LENGTH_FLOOR,
     AuthSettings,
+    meets_owasp_costs,
 )
 from brokerguard.errors import ValidationError
 
@@ -149,11 +150,6 @@ def is_argon2id(stored_hash: str) -> bool:
     return stored_hash.startswith("$argon2id$")
 
 
-#: OWASP's argon2id settings of equal strength, (memory KiB, passes) at parallelism 1; a
-#: hash is strong enough when it reaches one of them (more memory or more passes)
-OWASP_ARGON2ID_FLOOR = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
-
-
 def meets_owasp_floor(stored_hash: str) -> bool:
     """Whether an argon2id hash was made with at least one of OWASP's minimum settings
     (A9.5: a hash whose cost a setting or an import lowered is not a password hash an
@@ -164,10 +160,7 @@ def meets_owasp_floor(stored_hash: str) -> bool:
         made = extract_parameters(stored_hash)
     except InvalidHashError:
         return False
-    return any(
-        made.memory_cost >= memory and made.time_cost >= passes
-        for memory, passes in OWASP_ARGON2ID_FLOOR
-    )
+    return meets_owasp_costs(made.memory_cost, made.time_cost)
 
 
 @dataclass(frozen=True)

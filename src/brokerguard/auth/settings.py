@@ -21,11 +21,26 @@ LOCK_THRESHOLD_CEILING = 5
 #: the customers' and the staff's password hashing
 ARGON2_TIME_COST = 2
 ARGON2_MEMORY_KIB = 19456
+#: OWASP's argon2id settings of equal strength, (memory KiB, passes) at parallelism 1;
+#: costs are strong enough when they reach one of them (more memory or more passes)
+OWASP_ARGON2ID_FLOOR = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+def meets_owasp_costs(memory_kib: int, time_cost: int) -> bool:
+    """Whether argon2id with these costs reaches one of OWASP's minimum settings."""
+    return any(
+        memory_kib >= memory and time_cost >= passes for memory, passes in OWASP_ARGON2ID_FLOOR
+    )
 
 
 class Argon2Costs(BaseSettings):
     """The argon2id costs of new password hashes (customers' in ``auth``, staff's in
-    ``staff``); a sign-in with a hash of other costs rehashes it."""
+    ``staff``); a sign-in with a hash of other costs rehashes it. Below OWASP's minimum
+    they are refused in production (``Settings``) and fail the A9.5 check's stored hashes."""
+
+    @property
+    def argon2_meets_owasp(self) -> bool:
+        return meets_owasp_costs(self.argon2_memory_kib, self.argon2_time_cost)
 
     argon2_time_cost: int = Field(
         default=ARGON2_TIME_COST,
