@@ -51,12 +51,22 @@ _CUSTOMER_BY_ACCOUNT = select(EtradeCustomer).where(
 )
 #: the password step's read: the customer and the types of its active factors (for
 #: ``next_factors``), one statement
-_CUSTOMER_AND_FACTOR_TYPES = select(
-    EtradeCustomer,
+_FACTOR_TYPES = (
     select(func.aggregate_strings(_factors.c.type, ","))
     .where(_factors.c.customer_id == EtradeCustomer.id, _factors.c.status == "active")
-    .scalar_subquery(),
-).where(EtradeCustomer.account == bindparam("b_account"))
+    .scalar_subquery()
+)
+_CUSTOMER_AND_FACTOR_TYPES = select(EtradeCustomer, _FACTOR_TYPES).where(
+    EtradeCustomer.account == bindparam("b_account")
+)
+#: PostgreSQL: the lockout reservation and that read in one statement (a row only when
+#: a slot was taken; the customer columns are NULL for an unknown account)
+_RESERVED = lockout.reservation_cte()
+_RESERVE_AND_READ_CUSTOMER = (
+    select(EtradeCustomer, _FACTOR_TYPES, _RESERVED.c.failed_count)
+    .select_from(_RESERVED)
+    .outerjoin(EtradeCustomer, EtradeCustomer.account == bindparam("b_account"))
+)
 _CUSTOMER_ID_BY_ACCOUNT = select(EtradeCustomer.id).where(
     EtradeCustomer.account == bindparam("b_account")
 )
@@ -211,21 +221,13 @@ class LoginService:
 
         if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
             raise fail("rate_limited", RateLimitedError(), self._known(account), counted=False)
-        reserved = lockout.reserve_attempt(
-            self.session, self.clock, account, self.auth.lock_threshold, commit=False
-        )
-        found = (
-            self.session.execute(_CUSTOMER_AND_FACTOR_TYPES, {"b_account": account}).first()
-            if reserved is not None
-            else None
-        )
-        customer: EtradeCustomer | None = found[0] if found is not None else None
-        held = set(_split(found[1] or "")) if found is not None else set()
+        found = self._reserve_and_read(account)
         # the reservation commits with the customer read; argon2 then runs outside any
         # transaction (on SQLite: without the write lock, so other logins go on)
         self.session.commit()
-        if reserved is None:
+        if found is None:
             raise fail("locked", AccountLockedError(), self._known(account), counted=False)
+        customer, held = found
         known = customer is not None
         try:
             candidate = normalise_password(password)
@@ -266,6 +268,30 @@ class LoginService:
         )
         self.session.commit()
         return started
+
+    def _reserve_and_read(self, account: str) -> tuple[EtradeCustomer | None, set[str]] | None:
+        """Take a lockout slot and read the customer (None when unknown) with the types
+        of its active factors; None when the account is locked. One statement on
+        PostgreSQL; on SQLite the reservation then the read (the transaction's
+        ``BEGIN IMMEDIATE`` write lock already orders concurrent checks there)."""
+        threshold = self.auth.lock_threshold
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.commit()  # the reservation is a transaction of its own
+            params = lockout.reservation_params(self.clock, account, threshold)
+            found = self.session.execute(_RESERVE_AND_READ_CUSTOMER, params).first()
+            if found is None:
+                return None
+        else:
+            slot = lockout.reserve_attempt(
+                self.session, self.clock, account, threshold, commit=False
+            )
+            if slot is None:
+                return None
+            found = self.session.execute(_CUSTOMER_AND_FACTOR_TYPES, {"b_account": account}).first()
+            if found is None:
+                return None, set()
+        customer: EtradeCustomer | None = found[0]
+        return customer, set(_split(found[1] or ""))
 
     # -- recovery: start without the password (for the reset flow) ----------
     def start_recovery(self, account: str, meta: events.RequestMeta) -> LoginStarted:
