@@ -106,7 +106,17 @@ def confirm_failure(session: Session, clock: Clock, account: str, threshold: int
 
 def reset_counter(session: Session, clock: Clock, account: str) -> None:
     """A correct password, a completed reset or a staff unlock: back to zero."""
-    session.execute(_RESET, {"b_account": account, "b_now": clock.now()})
+    session.execute(_RESET, reset_params(clock, account))
+
+
+def reset_cte() -> CTE:
+    """PostgreSQL: :func:`reset_counter` as a data-modifying CTE, to ride on another
+    statement of the same transaction (``Insert.add_cte``); bind :func:`reset_params`."""
+    return _RESET.cte("counter_reset")
+
+
+def reset_params(clock: Clock, account: str) -> dict[str, Any]:
+    return {"b_account": account, "b_now": clock.now()}
 
 
 def lock_state(session: Session, account: str) -> FailureCounter | None:
