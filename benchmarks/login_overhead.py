@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -94,20 +93,6 @@ def _cpu_seconds(pid: int) -> float:
     return stat[2]
 
 
-def _wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("server did not start")
-
-
 def measure(logins: int, reads: int) -> dict[str, float]:
     _cheap_hashing()
     data_dir = Path(tempfile.mkdtemp(prefix="bg-overhead-keys-"))
@@ -115,23 +100,16 @@ def measure(logins: int, reads: int) -> dict[str, float]:
         with bench_login.database("postgresql") as url:
             customers = bench_login.seed_customers(url, data_dir, WARM_UP + logins + 1)
             port = bench_login.free_port()
-            env = {
-                **os.environ,
-                "BROKERGUARD_DATABASE_URL": url,
-                "BROKERGUARD_DATA_DIR": str(data_dir),
-                "BROKERGUARD_AUTH_RATE_LIMIT_IP": "1000000/minute",
-                "BROKERGUARD_AUTH_RATE_LIMIT_ACCOUNT": "1000000/minute",
-            }
             child = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.login_overhead", "--serve", str(port)],
-                env=env,
+                env=bench_login.server_env(url, data_dir),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
             )
             assert child.stdin is not None and child.stdout is not None
             try:
-                _wait_until_up(port)
+                bench_login.wait_until_up(port)
                 return _drive(child, port, customers, logins, reads)
             finally:
                 child.terminate()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Insert, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from brokerguard.auth import events, lockout
@@ -83,42 +83,28 @@ _TOKEN_WITH_CUSTOMER = (
 _sessions = cast(Table, EtradeSession.__table__)
 _customers = cast(Table, EtradeCustomer.__table__)
 _tokens = cast(Table, LoginToken.__table__)
+
+
+def _bound_insert(table: Table, prefix: str, columns: str) -> Insert:
+    """``INSERT INTO table (columns) VALUES (:<prefix><column>, ...)``, built once."""
+    return insert(table).values({name: bindparam(prefix + name) for name in columns.split()})
+
+
 #: the rows a login writes, as Core statements (no unit-of-work flush at commit); on
 #: PostgreSQL the other writes of the same step ride on the insert as CTEs, so the
 #: password step's counter reset and token, and the factor step's session, token
 #: finish and last-login stamp are one round trip each
-_INSERT_TOKEN = insert(_tokens).values(
-    {
-        name: bindparam("t_" + name)
-        for name in (
-            "id",
-            "secret_hash",
-            "purpose",
-            "account",
-            "customer_id",
-            "categories",
-            "factors_used",
-            "failures",
-            "created_at",
-            "expires_at",
-        )
-    }
+_INSERT_TOKEN = _bound_insert(
+    _tokens,
+    "t_",
+    "id secret_hash purpose account customer_id categories factors_used failures"
+    " created_at expires_at",
 )
 _RESET_AND_INSERT_TOKEN = _INSERT_TOKEN.add_cte(lockout.reset_cte())
-_INSERT_SESSION = insert(_sessions).values(
-    {
-        name: bindparam("s_" + name)
-        for name in (
-            "id",
-            "secret_hash",
-            "customer_id",
-            "login_token_id",
-            "categories",
-            "factors_used",
-            "created_at",
-            "expires_at",
-        )
-    }
+_INSERT_SESSION = _bound_insert(
+    _sessions,
+    "s_",
+    "id secret_hash customer_id login_token_id categories factors_used created_at expires_at",
 )
 _FINISH_TOKEN = (
     update(_tokens)
