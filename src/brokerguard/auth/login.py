@@ -92,15 +92,15 @@ def _bound_insert(table: Table, prefix: str, columns: str) -> Insert:
 
 #: the rows a login writes, as Core statements (no unit-of-work flush at commit); on
 #: PostgreSQL the other writes of the same step ride on the insert as CTEs, so the
-#: password step's counter reset and token, and the factor step's session, token
-#: finish and last-login stamp are one round trip each
+#: password step's token, counter reset and attempt row, and the factor step's session,
+#: token finish, last-login stamp and attempt row are one round trip each
 _INSERT_TOKEN = _bound_insert(
     _tokens,
     "t_",
     "id secret_hash purpose account customer_id categories factors_used failures"
     " created_at expires_at",
 )
-_RESET_AND_INSERT_TOKEN = _INSERT_TOKEN.add_cte(lockout.reset_cte())
+_ISSUE_TOKEN = _INSERT_TOKEN.add_cte(lockout.reset_cte()).add_cte(events.attempt_cte())
 _INSERT_SESSION = _bound_insert(
     _sessions,
     "s_",
@@ -120,8 +120,10 @@ _STAMP_LAST_LOGIN = (
     .where(_customers.c.id == bindparam("s_customer_id"))
     .values(last_login_at=bindparam("s_created_at"))
 )
-_ISSUE_SESSION = _INSERT_SESSION.add_cte(_FINISH_TOKEN.cte("token_finished")).add_cte(
-    _STAMP_LAST_LOGIN.cte("last_login_stamped")
+_ISSUE_SESSION = (
+    _INSERT_SESSION.add_cte(_FINISH_TOKEN.cte("token_finished"))
+    .add_cte(_STAMP_LAST_LOGIN.cte("last_login_stamped"))
+    .add_cte(events.attempt_cte())
 )
 #: what ``GET /session`` reads: the session and its customer's state, one Core row
 _SESSION_AND_CUSTOMER = (
@@ -300,13 +302,24 @@ class LoginService:
             "t_created_at": now,
             "t_expires_at": now + timedelta(seconds=self.auth.login_token_ttl_s),
         }
+        attempt = self._note(
+            meta,
+            events.LOGIN_PASSWORD,
+            account,
+            True,
+            True,
+            "ok",
+            "password",
+            token_id,
+            write_attempt=False,
+        )
         if self._postgresql():
             reset = lockout.reset_params(self.clock, account)
-            self.session.execute(_RESET_AND_INSERT_TOKEN, {**token, **reset})
+            self.session.execute(_ISSUE_TOKEN, {**token, **reset, **attempt})
         else:
             lockout.reset_counter(self.session, self.clock, account)
             self.session.execute(_INSERT_TOKEN, token)
-        self._note(meta, events.LOGIN_PASSWORD, account, True, True, "ok", "password", token_id)
+            events.record_attempt(self.session, attempt)
         started = LoginStarted(
             login_token=f"{token_id}.{secret}",
             login_token_id=token_id,
@@ -469,7 +482,8 @@ class LoginService:
         used = [*_split(token.factors_used), factor_type]
         categories_text = ",".join(sorted(c.value for c in categories))
         used_text = ",".join(dict.fromkeys(used))
-        self._note(
+        issuing = purpose == "login" and self.policy.satisfied(categories, used)
+        attempt = self._note(
             meta,
             events.LOGIN_FACTOR,
             token.account,
@@ -479,6 +493,7 @@ class LoginService:
             factor_type,
             token.id,
             verdict.device_id,
+            write_attempt=not issuing,  # the session's statement writes it
         )
         now = self.clock.now()
         accepted = FactorAccepted(
@@ -489,9 +504,9 @@ class LoginService:
         )
         if purpose == "recovery":
             lockout.reset_counter(self.session, self.clock, lockout.recovery_key(token.account))
-        if purpose == "login" and self.policy.satisfied(categories, used):
+        if issuing:
             accepted = self._issue_session(
-                token, customer, categories_text, used_text, meta, accepted
+                token, customer, categories_text, used_text, meta, accepted, attempt
             )
         else:
             token.categories = categories_text
@@ -559,11 +574,13 @@ class LoginService:
         factors_used: str,
         meta: events.RequestMeta,
         accepted: FactorAccepted,
+        attempt: dict[str, Any],
     ) -> FactorAccepted:
         """Write the session, finish the login token (with the factors that made the
-        session) and stamp the customer's last login: one statement on PostgreSQL,
-        three on SQLite; none through the unit of work (``token`` and ``customer`` are
-        not changed in the identity map, so the commit flushes nothing for them)."""
+        session), stamp the customer's last login and write the step's ``attempt`` row:
+        one statement on PostgreSQL, four on SQLite; none through the unit of work
+        (``token`` and ``customer`` are not changed in the identity map, so the commit
+        flushes nothing for them)."""
         now = self.clock.now()
         secret, secret_hash = new_secret()
         session_id = new_uuid()
@@ -579,10 +596,11 @@ class LoginService:
             "s_expires_at": expires_at,
         }
         if self._postgresql():
-            self.session.execute(_ISSUE_SESSION, row)
+            self.session.execute(_ISSUE_SESSION, {**row, **attempt})
         else:
             for statement in (_INSERT_SESSION, _FINISH_TOKEN, _STAMP_LAST_LOGIN):
                 self.session.execute(statement, row)
+            events.record_attempt(self.session, attempt)
         self._note(meta, events.SESSION_ISSUE, customer.account, True, True, "ok", None, token.id)
         return FactorAccepted(
             login_token_id=token.id,
@@ -690,7 +708,12 @@ class LoginService:
         factor: str | None,
         token_id: str | None = None,
         device_id: str = "",
-    ) -> None:
+        *,
+        write_attempt: bool = True,
+    ) -> dict[str, Any]:
+        """Emit the step's audit event; with a ``factor``, also the attempt row of the
+        history table, written here, or with ``write_attempt=False`` returned for the
+        caller to write with its own statement (PostgreSQL: in one with its rows)."""
         events.emit(
             self.sink,
             self.clock,
@@ -704,18 +727,21 @@ class LoginService:
             factor=factor,
             device_id=device_id or None,
         )
-        if factor is not None:
+        if factor is None:
+            return {}
+        attempt = events.attempt_params(
+            self.clock,
+            meta,
+            account=account,
+            known=known,
+            factor=factor,
+            success=success,
+            reason=reason,
+            login_token_id=token_id or "",
+        )
+        if write_attempt:
             # the attempt row stands alone: pending ORM changes wait for the commit's
             # one flush instead of being flushed before this insert
             with self.session.no_autoflush:
-                events.record_attempt(
-                    self.session,
-                    self.clock,
-                    meta,
-                    account=account,
-                    known=known,
-                    factor=factor,
-                    success=success,
-                    reason=reason,
-                    login_token_id=token_id or "",
-                )
+                events.record_attempt(self.session, attempt)
+        return attempt
