@@ -169,17 +169,38 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[int, int]]:
-    """``brokerguard serve`` on a free loopback port; yields (port, pid)."""
-    port = free_port()
-    env = {
+def server_env(url: str, data_dir: Path) -> dict[str, str]:
+    """The benchmark server's environment: its database and keys, no rate limits."""
+    return {
         **os.environ,
         "BROKERGUARD_DATABASE_URL": url,
         "BROKERGUARD_DATA_DIR": str(data_dir),
         "BROKERGUARD_AUTH_RATE_LIMIT_IP": "1000000/minute",
         "BROKERGUARD_AUTH_RATE_LIMIT_ACCOUNT": "1000000/minute",
     }
+
+
+def wait_until_up(port: int) -> None:
+    """Until ``GET /healthz`` answers 200 (3 minutes at most: a loaded machine starts
+    slowly)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("server did not start")
+
+
+@contextmanager
+def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[int, int]]:
+    """``brokerguard serve`` on a free loopback port; yields (port, pid)."""
+    port = free_port()
+    env = server_env(url, data_dir)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -197,18 +218,7 @@ def server(url: str, data_dir: Path, workers: int) -> Iterator[tuple[int, int]]:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 180  # a loaded machine starts slowly
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            raise RuntimeError("server did not start")
+        wait_until_up(port)
         yield port, process.pid
     finally:
         process.terminate()

@@ -7,8 +7,10 @@ import socket
 from typing import Any
 
 import pytest
+from uvicorn.config import Config
+from uvicorn.server import ServerState
 
-from brokerguard.web.server import HTTP_PROTOCOL, NoDelayH11Protocol, disable_nagle
+from brokerguard.web.server import HTTP_PROTOCOL, NoDelayHttpToolsProtocol, disable_nagle
 
 
 class _Transport(asyncio.Transport):
@@ -47,4 +49,37 @@ def test_unix_sockets_and_missing_sockets_are_left_alone() -> None:
 
 def test_the_served_protocol_is_the_nodelay_one() -> None:
     module, name = HTTP_PROTOCOL.split(":")
-    assert getattr(pytest.importorskip(module), name) is NoDelayH11Protocol
+    assert getattr(pytest.importorskip(module), name) is NoDelayHttpToolsProtocol
+
+
+async def _no_app(scope: Any, receive: Any, send: Any) -> None:
+    raise AssertionError("no request is sent")
+
+
+class _ServedTransport(_Transport):
+    """What the protocol asks of a connection's transport when it is accepted."""
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        if name == "peername":
+            return self._sock.getpeername() if self._sock else default
+        if name == "sockname":
+            return self._sock.getsockname() if self._sock else default
+        return super().get_extra_info(name, default)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def test_the_served_protocol_switches_nagle_off_when_a_connection_is_accepted() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()) as _client:
+            accepted, _ = listener.accept()
+            with accepted:
+                assert _nodelay(accepted) == 0
+                config = Config(app=_no_app, lifespan="off", log_level="warning")
+                protocol = NoDelayHttpToolsProtocol(config, ServerState(), app_state={})
+                protocol.connection_made(_ServedTransport(accepted))
+                assert _nodelay(accepted) != 0
+                assert protocol.client == accepted.getpeername()

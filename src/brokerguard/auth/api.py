@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from brokerguard.audit.web import audited
 from brokerguard.auth import lockout
@@ -65,6 +66,7 @@ from brokerguard.auth.service import credential_service, secret_box
 from brokerguard.auth.settings import AuthSettings
 from brokerguard.config import Settings
 from brokerguard.errors import NotFoundError, PayloadTooLargeError
+from brokerguard.kernel.audit import AuditSink
 from brokerguard.kernel.context import AppContext
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -75,6 +77,8 @@ from brokerguard.web.deps import (
     AppSettings,
     CurrentStaff,
     DbSession,
+    app_context,
+    request_audit_sink,
     require_roles,
     run_unit_of_work,
 )
@@ -171,17 +175,16 @@ class PasswordWorkers:
     limiter: anyio.CapacityLimiter
 
 
-async def get_password_workers(context: AppCtx, auth: AppAuth) -> PasswordWorkers:
-    return context.services.get(
+def password_workers(context: AppContext, auth: AuthSettings) -> anyio.CapacityLimiter:
+    """The app's one bound on concurrent password checks."""
+    workers = context.services.get(
         PasswordWorkers, lambda: PasswordWorkers(anyio.CapacityLimiter(auth.verify_workers))
     )
+    return workers.limiter
 
 
-Workers = Annotated[PasswordWorkers, Depends(get_password_workers)]
-
-
-async def get_login_service(
-    session: DbSession, context: AppCtx, sink: AppAuditSink, auth: AppAuth
+def login_service(
+    context: AppContext, session: Session, sink: AuditSink, auth: AuthSettings
 ) -> LoginService:
     """The request's login service over the app's one limiter, key ring and policy
     (read from the context, not assembled from a dependency each)."""
@@ -197,6 +200,32 @@ async def get_login_service(
     )
 
 
+async def get_login_service(
+    session: DbSession, context: AppCtx, sink: AppAuditSink, auth: AppAuth
+) -> LoginService:
+    return login_service(context, session, sink, auth)
+
+
+@dataclass(frozen=True)
+class LoginStep:
+    """What a login step's route needs (the service, who is calling, the password
+    workers), assembled by one dependency: every API request pays FastAPI's dependency
+    solving per dependency, and the two login steps are the hot path."""
+
+    service: LoginService
+    meta: RequestMeta
+    workers: anyio.CapacityLimiter
+
+
+async def get_login_step(request: Request, session: DbSession, auth: AppAuth) -> LoginStep:
+    context = app_context(request.app)
+    return LoginStep(
+        service=login_service(context, session, request_audit_sink(context, session), auth),
+        meta=build_meta(request, context.settings, auth),
+        workers=password_workers(context, auth),
+    )
+
+
 async def get_credential_service(
     session: DbSession,
     clock: AppClock,
@@ -209,6 +238,7 @@ async def get_credential_service(
 
 
 Login = Annotated[LoginService, Depends(get_login_service)]
+Step = Annotated[LoginStep, Depends(get_login_step)]
 Credentials = Annotated[CredentialService, Depends(get_credential_service)]
 SecurityStaff = Annotated[StaffIdentity, Depends(require_roles(Role.security))]
 ReadingStaff = Annotated[
@@ -229,15 +259,14 @@ Bearer = Annotated[str, Depends(bearer_token)]
 
 # -- login ---------------------------------------------------------------------
 @router.post("/login", response_model=LoginResponse)
-async def start_login(
-    body: LoginRequest, service: Login, meta: Meta, workers: Workers
-) -> LoginResponse:
+async def start_login(body: LoginRequest, step: Step) -> LoginResponse:
     """Step 1: account and password. 401 ``invalid_credentials`` (also for unknown
     accounts), 423 ``locked`` after 5 wrong passwords, 429 ``rate_limited``."""
+    service = step.service
     started = await run_unit_of_work(
         service.session,
-        partial(service.start_login, body.account, body.password, meta),
-        limiter=workers.limiter,
+        partial(service.start_login, body.account, body.password, step.meta),
+        limiter=step.workers,
     )
     return LoginResponse(
         login_token=started.login_token,
@@ -276,13 +305,12 @@ def _factor_response(accepted: Any, login_token: str) -> FactorResponse:
     )
 
 
-async def submit_factor(
-    body: FactorSubmission, service: Login, meta: Meta, response: Response
-) -> FactorResponse:
+async def submit_factor(body: FactorSubmission, step: Step, response: Response) -> FactorResponse:
     """Step 2+: 200 with ``session_token`` once two categories are proven; 202 when the
     firm's policy wants another factor; 401 with the reason code otherwise."""
+    service = step.service
     accepted = await run_unit_of_work(
-        service.session, partial(service.submit_factor, body.login_token, body, meta)
+        service.session, partial(service.submit_factor, body.login_token, body, step.meta)
     )
     if accepted.session_token is None:
         response.status_code = 202

@@ -7,19 +7,35 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import CTE, Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from brokerguard.auth.factor_registry import FACTORS
 from brokerguard.auth.models import LoginAttempt
 from brokerguard.clock import Clock
+from brokerguard.db.base import new_uuid
 from brokerguard.kernel.audit import AuditEvent, AuditSink
 
 _attempts = cast(Table, LoginAttempt.__table__)
-#: built once; each attempt binds its values (the columns come from the parameters)
-_INSERT_ATTEMPT = insert(_attempts)
+#: built once; each attempt binds :func:`attempt_params`
+_INSERT_ATTEMPT = insert(_attempts).values(
+    {
+        name: bindparam("a_" + name)
+        for name in (
+            "id",
+            "account",
+            "account_known",
+            "factor",
+            "outcome",
+            "reason",
+            "source_ip",
+            "login_token_id",
+            "created_at",
+        )
+    }
+)
 
 SYSTEM = "brokerguard-etrade"
 LOGIN_PASSWORD = "etrade.login.password"  # noqa: S105 - an event name
@@ -106,8 +122,7 @@ def emit(
     )
 
 
-def record_attempt(
-    session: Session,
+def attempt_params(
     clock: Clock,
     meta: RequestMeta,
     *,
@@ -117,18 +132,28 @@ def record_attempt(
     success: bool,
     reason: str,
     login_token_id: str = "",
-) -> None:
-    """Keep the login step in the service's own history table (staff look-up, A9.3)."""
-    session.execute(
-        _INSERT_ATTEMPT,
-        {
-            "account": account[:256] or "-",
-            "account_known": known,
-            "factor": factor,
-            "outcome": "success" if success else "failure",
-            "reason": reason[:32],
-            "source_ip": (meta.source_ip or "")[:64],
-            "login_token_id": login_token_id,
-            "created_at": clock.now(),
-        },
-    )
+) -> dict[str, Any]:
+    """A login step's row of the service's own history table (staff look-up, A9.3), as
+    the parameters of :func:`record_attempt`'s statement or of :func:`attempt_cte`."""
+    return {
+        "a_id": new_uuid(),
+        "a_account": account[:256] or "-",
+        "a_account_known": known,
+        "a_factor": factor,
+        "a_outcome": "success" if success else "failure",
+        "a_reason": reason[:32],
+        "a_source_ip": (meta.source_ip or "")[:64],
+        "a_login_token_id": login_token_id,
+        "a_created_at": clock.now(),
+    }
+
+
+def record_attempt(session: Session, params: dict[str, Any]) -> None:
+    """Keep the login step (:func:`attempt_params`) in the history table."""
+    session.execute(_INSERT_ATTEMPT, params)
+
+
+def attempt_cte() -> CTE:
+    """PostgreSQL: :func:`record_attempt` as a data-modifying CTE, to ride on another
+    insert of the same login step (``Insert.add_cte``); bind :func:`attempt_params`."""
+    return _INSERT_ATTEMPT.cte("attempt_recorded")

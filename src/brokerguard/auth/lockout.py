@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import CTE, Table, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -64,6 +64,19 @@ def _reserve_statement(dialect: str) -> ReturningInsert[Any]:
     ).returning(_counters.c.failed_count)
 
 
+def reservation_cte() -> CTE:
+    """PostgreSQL: the reservation as a data-modifying CTE (``reserved``, one row with
+    ``failed_count`` when a slot was taken, none when locked), so a statement can take
+    the slot and read what the check needs in one round trip: the same conditional
+    upsert as :func:`reserve_attempt` (same row lock and re-check, so the same race
+    outcome). Bind it with :func:`reservation_params`."""
+    return _reserve_statement("postgresql").cte("reserved")
+
+
+def reservation_params(clock: Clock, account: str, threshold: int) -> dict[str, Any]:
+    return {"b_account": account, "b_now": clock.now(), "b_threshold": threshold}
+
+
 def reserve_attempt(
     session: Session, clock: Clock, account: str, threshold: int, *, commit: bool = True
 ) -> int | None:
@@ -77,7 +90,7 @@ def reserve_attempt(
     """
     session.commit()
     stmt = _reserve_statement(session.get_bind().dialect.name)
-    params = {"b_account": account, "b_now": clock.now(), "b_threshold": threshold}
+    params = reservation_params(clock, account, threshold)
     count: int | None = session.execute(stmt, params).scalar_one_or_none()
     if commit:
         session.commit()
@@ -93,7 +106,17 @@ def confirm_failure(session: Session, clock: Clock, account: str, threshold: int
 
 def reset_counter(session: Session, clock: Clock, account: str) -> None:
     """A correct password, a completed reset or a staff unlock: back to zero."""
-    session.execute(_RESET, {"b_account": account, "b_now": clock.now()})
+    session.execute(_RESET, reset_params(clock, account))
+
+
+def reset_cte() -> CTE:
+    """PostgreSQL: :func:`reset_counter` as a data-modifying CTE, to ride on another
+    statement of the same transaction (``Insert.add_cte``); bind :func:`reset_params`."""
+    return _RESET.cte("counter_reset")
+
+
+def reset_params(clock: Clock, account: str) -> dict[str, Any]:
+    return {"b_account": account, "b_now": clock.now()}
 
 
 def lock_state(session: Session, account: str) -> FailureCounter | None:

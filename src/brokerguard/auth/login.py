@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Insert, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from brokerguard.auth import events, lockout
@@ -51,12 +51,22 @@ _CUSTOMER_BY_ACCOUNT = select(EtradeCustomer).where(
 )
 #: the password step's read: the customer and the types of its active factors (for
 #: ``next_factors``), one statement
-_CUSTOMER_AND_FACTOR_TYPES = select(
-    EtradeCustomer,
+_FACTOR_TYPES = (
     select(func.aggregate_strings(_factors.c.type, ","))
     .where(_factors.c.customer_id == EtradeCustomer.id, _factors.c.status == "active")
-    .scalar_subquery(),
-).where(EtradeCustomer.account == bindparam("b_account"))
+    .scalar_subquery()
+)
+_CUSTOMER_AND_FACTOR_TYPES = select(EtradeCustomer, _FACTOR_TYPES).where(
+    EtradeCustomer.account == bindparam("b_account")
+)
+#: PostgreSQL: the lockout reservation and that read in one statement (a row only when
+#: a slot was taken; the customer columns are NULL for an unknown account)
+_RESERVED = lockout.reservation_cte()
+_RESERVE_AND_READ_CUSTOMER = (
+    select(EtradeCustomer, _FACTOR_TYPES, _RESERVED.c.failed_count)
+    .select_from(_RESERVED)
+    .outerjoin(EtradeCustomer, EtradeCustomer.account == bindparam("b_account"))
+)
 _CUSTOMER_ID_BY_ACCOUNT = select(EtradeCustomer.id).where(
     EtradeCustomer.account == bindparam("b_account")
 )
@@ -72,6 +82,49 @@ _TOKEN_WITH_CUSTOMER = (
 )
 _sessions = cast(Table, EtradeSession.__table__)
 _customers = cast(Table, EtradeCustomer.__table__)
+_tokens = cast(Table, LoginToken.__table__)
+
+
+def _bound_insert(table: Table, prefix: str, columns: str) -> Insert:
+    """``INSERT INTO table (columns) VALUES (:<prefix><column>, ...)``, built once."""
+    return insert(table).values({name: bindparam(prefix + name) for name in columns.split()})
+
+
+#: the rows a login writes, as Core statements (no unit-of-work flush at commit); on
+#: PostgreSQL the other writes of the same step ride on the insert as CTEs, so the
+#: password step's token, counter reset and attempt row, and the factor step's session,
+#: token finish, last-login stamp and attempt row are one round trip each
+_INSERT_TOKEN = _bound_insert(
+    _tokens,
+    "t_",
+    "id secret_hash purpose account customer_id categories factors_used failures"
+    " created_at expires_at",
+)
+_ISSUE_TOKEN = _INSERT_TOKEN.add_cte(lockout.reset_cte()).add_cte(events.attempt_cte())
+_INSERT_SESSION = _bound_insert(
+    _sessions,
+    "s_",
+    "id secret_hash customer_id login_token_id categories factors_used created_at expires_at",
+)
+_FINISH_TOKEN = (
+    update(_tokens)
+    .where(_tokens.c.id == bindparam("s_login_token_id"))
+    .values(
+        categories=bindparam("s_categories"),
+        factors_used=bindparam("s_factors_used"),
+        finished_at=bindparam("s_created_at"),
+    )
+)
+_STAMP_LAST_LOGIN = (
+    update(_customers)
+    .where(_customers.c.id == bindparam("s_customer_id"))
+    .values(last_login_at=bindparam("s_created_at"))
+)
+_ISSUE_SESSION = (
+    _INSERT_SESSION.add_cte(_FINISH_TOKEN.cte("token_finished"))
+    .add_cte(_STAMP_LAST_LOGIN.cte("last_login_stamped"))
+    .add_cte(events.attempt_cte())
+)
 #: what ``GET /session`` reads: the session and its customer's state, one Core row
 _SESSION_AND_CUSTOMER = (
     select(
@@ -211,21 +264,13 @@ class LoginService:
 
         if self.limiter is not None and not self.limiter.allow(meta.source_ip, account):
             raise fail("rate_limited", RateLimitedError(), self._known(account), counted=False)
-        reserved = lockout.reserve_attempt(
-            self.session, self.clock, account, self.auth.lock_threshold, commit=False
-        )
-        found = (
-            self.session.execute(_CUSTOMER_AND_FACTOR_TYPES, {"b_account": account}).first()
-            if reserved is not None
-            else None
-        )
-        customer: EtradeCustomer | None = found[0] if found is not None else None
-        held = set(_split(found[1] or "")) if found is not None else set()
+        found = self._reserve_and_read(account)
         # the reservation commits with the customer read; argon2 then runs outside any
         # transaction (on SQLite: without the write lock, so other logins go on)
         self.session.commit()
-        if reserved is None:
+        if found is None:
             raise fail("locked", AccountLockedError(), self._known(account), counted=False)
+        customer, held = found
         known = customer is not None
         try:
             candidate = normalise_password(password)
@@ -242,30 +287,71 @@ class LoginService:
             raise fail("invalid_credentials", InvalidCredentialsError(), known)
         if customer.status != "active":
             raise fail("account_" + customer.status[:16], InvalidCredentialsError(), known)
-        lockout.reset_counter(self.session, self.clock, account)
         now = self.clock.now()
         secret, secret_hash = new_secret()
-        token = LoginToken(
-            id=new_uuid(),
-            secret_hash=secret_hash,
-            purpose=purpose,
-            account=account,
-            customer_id=customer.id,
-            categories=Category.knowledge.value,
-            factors_used="password",
-            created_at=now,
-            expires_at=now + timedelta(seconds=self.auth.login_token_ttl_s),
+        token_id = new_uuid()
+        token = {
+            "t_id": token_id,
+            "t_secret_hash": secret_hash,
+            "t_purpose": purpose,
+            "t_account": account,
+            "t_customer_id": customer.id,
+            "t_categories": Category.knowledge.value,
+            "t_factors_used": "password",
+            "t_failures": 0,
+            "t_created_at": now,
+            "t_expires_at": now + timedelta(seconds=self.auth.login_token_ttl_s),
+        }
+        attempt = self._note(
+            meta,
+            events.LOGIN_PASSWORD,
+            account,
+            True,
+            True,
+            "ok",
+            "password",
+            token_id,
+            write_attempt=False,
         )
-        self.session.add(token)
-        self._note(meta, events.LOGIN_PASSWORD, account, True, True, "ok", "password", token.id)
+        if self._postgresql():
+            reset = lockout.reset_params(self.clock, account)
+            self.session.execute(_ISSUE_TOKEN, {**token, **reset, **attempt})
+        else:
+            lockout.reset_counter(self.session, self.clock, account)
+            self.session.execute(_INSERT_TOKEN, token)
+            events.record_attempt(self.session, attempt)
         started = LoginStarted(
-            login_token=f"{token.id}.{secret}",
-            login_token_id=token.id,
+            login_token=f"{token_id}.{secret}",
+            login_token_id=token_id,
             next_factors=self.available_factors(customer, {Category.knowledge}, held=held),
             password_change_required=password_expired(customer, self.auth, now),
         )
         self.session.commit()
         return started
+
+    def _reserve_and_read(self, account: str) -> tuple[EtradeCustomer | None, set[str]] | None:
+        """Take a lockout slot and read the customer (None when unknown) with the types
+        of its active factors; None when the account is locked. One statement on
+        PostgreSQL; on SQLite the reservation then the read (the transaction's
+        ``BEGIN IMMEDIATE`` write lock already orders concurrent checks there)."""
+        threshold = self.auth.lock_threshold
+        if self._postgresql():
+            self.session.commit()  # the reservation is a transaction of its own
+            params = lockout.reservation_params(self.clock, account, threshold)
+            found = self.session.execute(_RESERVE_AND_READ_CUSTOMER, params).first()
+            if found is None:
+                return None
+        else:
+            slot = lockout.reserve_attempt(
+                self.session, self.clock, account, threshold, commit=False
+            )
+            if slot is None:
+                return None
+            found = self.session.execute(_CUSTOMER_AND_FACTOR_TYPES, {"b_account": account}).first()
+            if found is None:
+                return None, set()
+        customer: EtradeCustomer | None = found[0]
+        return customer, set(_split(found[1] or ""))
 
     # -- recovery: start without the password (for the reset flow) ----------
     def start_recovery(self, account: str, meta: events.RequestMeta) -> LoginStarted:
@@ -394,9 +480,10 @@ class LoginService:
         assert customer is not None
         categories = {Category(c) for c in _split(token.categories)} | verdict.categories
         used = [*_split(token.factors_used), factor_type]
-        token.categories = ",".join(sorted(c.value for c in categories))
-        token.factors_used = ",".join(dict.fromkeys(used))
-        self._note(
+        categories_text = ",".join(sorted(c.value for c in categories))
+        used_text = ",".join(dict.fromkeys(used))
+        issuing = purpose == "login" and self.policy.satisfied(categories, used)
+        attempt = self._note(
             meta,
             events.LOGIN_FACTOR,
             token.account,
@@ -406,19 +493,24 @@ class LoginService:
             factor_type,
             token.id,
             verdict.device_id,
+            write_attempt=not issuing,  # the session's statement writes it
         )
         now = self.clock.now()
         accepted = FactorAccepted(
             login_token_id=token.id,
-            factors_used=_split(token.factors_used),
+            factors_used=_split(used_text),
             categories=sorted(c.value for c in categories),
             password_change_required=password_expired(customer, self.auth, now),
         )
         if purpose == "recovery":
             lockout.reset_counter(self.session, self.clock, lockout.recovery_key(token.account))
-        if purpose == "login" and self.policy.satisfied(categories, used):
-            accepted = self._issue_session(token, customer, categories, meta, accepted)
+        if issuing:
+            accepted = self._issue_session(
+                token, customer, categories_text, used_text, meta, accepted, attempt
+            )
         else:
+            token.categories = categories_text
+            token.factors_used = used_text
             accepted = replace(accepted, next_factors=self.available_factors(customer, categories))
         self.session.commit()
         return accepted
@@ -478,34 +570,46 @@ class LoginService:
         self,
         token: LoginToken,
         customer: EtradeCustomer,
-        categories: set[Category],
+        categories: str,
+        factors_used: str,
         meta: events.RequestMeta,
         accepted: FactorAccepted,
+        attempt: dict[str, Any],
     ) -> FactorAccepted:
+        """Write the session, finish the login token (with the factors that made the
+        session), stamp the customer's last login and write the step's ``attempt`` row:
+        one statement on PostgreSQL, four on SQLite; none through the unit of work
+        (``token`` and ``customer`` are not changed in the identity map, so the commit
+        flushes nothing for them)."""
         now = self.clock.now()
         secret, secret_hash = new_secret()
-        row = EtradeSession(
-            id=new_uuid(),  # known before the flush: the commit writes it with the rest
-            secret_hash=secret_hash,
-            customer_id=customer.id,
-            login_token_id=token.id,
-            categories=",".join(sorted(c.value for c in categories)),
-            factors_used=token.factors_used,
-            created_at=now,
-            expires_at=now + timedelta(seconds=self.auth.session_ttl_s),
-        )
-        self.session.add(row)
-        token.finished_at = now
-        customer.last_login_at = now
+        session_id = new_uuid()
+        expires_at = now + timedelta(seconds=self.auth.session_ttl_s)
+        row = {
+            "s_id": session_id,
+            "s_secret_hash": secret_hash,
+            "s_customer_id": customer.id,
+            "s_login_token_id": token.id,
+            "s_categories": categories,
+            "s_factors_used": factors_used,
+            "s_created_at": now,
+            "s_expires_at": expires_at,
+        }
+        if self._postgresql():
+            self.session.execute(_ISSUE_SESSION, {**row, **attempt})
+        else:
+            for statement in (_INSERT_SESSION, _FINISH_TOKEN, _STAMP_LAST_LOGIN):
+                self.session.execute(statement, row)
+            events.record_attempt(self.session, attempt)
         self._note(meta, events.SESSION_ISSUE, customer.account, True, True, "ok", None, token.id)
         return FactorAccepted(
             login_token_id=token.id,
             factors_used=accepted.factors_used,
             categories=accepted.categories,
             next_factors=[],
-            session_token=f"{row.id}.{secret}",
-            session_id=row.id,
-            expires_at=row.expires_at,
+            session_token=f"{session_id}.{secret}",
+            session_id=session_id,
+            expires_at=expires_at,
             password_change_required=accepted.password_change_required,
         )
 
@@ -577,6 +681,9 @@ class LoginService:
         ]
         return wanted
 
+    def _postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
     def _known(self, account: str) -> bool:
         return self.session.scalar(_CUSTOMER_ID_BY_ACCOUNT, {"b_account": account}) is not None
 
@@ -601,7 +708,12 @@ class LoginService:
         factor: str | None,
         token_id: str | None = None,
         device_id: str = "",
-    ) -> None:
+        *,
+        write_attempt: bool = True,
+    ) -> dict[str, Any]:
+        """Emit the step's audit event; with a ``factor``, also the attempt row of the
+        history table, written here, or with ``write_attempt=False`` returned for the
+        caller to write with its own statement (PostgreSQL: in one with its rows)."""
         events.emit(
             self.sink,
             self.clock,
@@ -615,18 +727,21 @@ class LoginService:
             factor=factor,
             device_id=device_id or None,
         )
-        if factor is not None:
+        if factor is None:
+            return {}
+        attempt = events.attempt_params(
+            self.clock,
+            meta,
+            account=account,
+            known=known,
+            factor=factor,
+            success=success,
+            reason=reason,
+            login_token_id=token_id or "",
+        )
+        if write_attempt:
             # the attempt row stands alone: pending ORM changes wait for the commit's
             # one flush instead of being flushed before this insert
             with self.session.no_autoflush:
-                events.record_attempt(
-                    self.session,
-                    self.clock,
-                    meta,
-                    account=account,
-                    known=known,
-                    factor=factor,
-                    success=success,
-                    reason=reason,
-                    login_token_id=token_id or "",
-                )
+                events.record_attempt(self.session, attempt)
+        return attempt

@@ -174,14 +174,20 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 AppClock = Annotated[Clock, Depends(get_clock)]
 
 
-async def get_audit_sink(context: AppCtx, session: DbSession, clock: AppClock) -> AuditSink:
+def request_audit_sink(context: AppContext, session: Session) -> AuditSink:
     """The request's audit sink: events ride on the request's transaction.
 
     An app built with an explicit ``audit_sink`` (tests, tools) uses that one instead.
     """
     if context.audit_sink is not None:
         return context.audit_sink
-    return session_audit_sink(session, clock, context.settings.audit)
+    return session_audit_sink(session, context.clock, context.settings.audit)
+
+
+async def get_audit_sink(context: AppCtx, session: DbSession) -> AuditSink:
+    """:func:`request_audit_sink` as a dependency (a route depending on it writes: see
+    :mod:`brokerguard.web.transactions`)."""
+    return request_audit_sink(context, session)
 
 
 AppAuditSink = Annotated[AuditSink, Depends(get_audit_sink)]
