@@ -355,7 +355,7 @@ def stored_credentials(ctx: CheckContext) -> CheckResult:
         return _result(
             Status.failed,
             f"{not_argon} 筆密碼非 argon2id 雜湊，{weak} 筆 argon2id 雜湊強度低於 OWASP 最低參數"
-            f"（m=19456 KiB、t=2 或同等），{unencrypted} 筆 OTP 種子未加密",
+            f"（m=19456 KiB, t=2）或其同等組合，{unencrypted} 筆 OTP 種子未加密",
             f"{not_argon} passwords not argon2id, {weak} argon2id hashes below OWASP's minimum "
             f"cost (m=19456 KiB, t=2 or equivalent), {unencrypted} OTP seeds not encrypted",
             details,

@@ -69,6 +69,10 @@ def live_firm(
     """A copy of the demo firm served on a loopback port: (base URL, username -> password)."""
     folder = tmp_path_factory.mktemp("browser-firm")
     engine, settings, passwords = demo_copy(demo_template, folder)
+    # one server for the whole session: its per-account sign-in limit (10 a minute, real
+    # time) is not what these tests exercise, and a fast run signs one user in more often
+    limits = {"rate_limit_ip": "1000/minute", "rate_limit_account": "1000/minute"}
+    settings = settings.model_copy(update={"staff": settings.staff.model_copy(update=limits)})
     clock = FixedClock(T0)
     app = create_app(settings, engine=make_engine(settings.database_url), clock=clock)
     port = _free_port()
