@@ -15,7 +15,7 @@ from brokerguard.attestations.service import (
     load_referenced_rulebook,
 )
 from brokerguard.errors import BrokerguardError
-from brokerguard.registerkit.files import read_upload, upload_name
+from brokerguard.registerkit.files import accepted, read_upload_kept, upload_name
 from brokerguard.registerkit.web import add_register_views
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -56,23 +56,17 @@ async def load_rulebook_page(
     version: Annotated[str, Form(max_length=64)] = "",
     requirement_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    read: tuple[bytes, str] | BrokerguardError
-    try:
-        read = (await read_upload(file, MAX_RULEBOOK_BYTES), upload_name(file))
-    except BrokerguardError as exc:
-        read = exc
+    read = await read_upload_kept(file, MAX_RULEBOOK_BYTES)
+    filename = upload_name(file)
 
     def load() -> Response:
         """The rulebook and its refusal page, in one trip to the thread pool."""
         try:
-            if isinstance(read, BrokerguardError):
-                raise read
-            content, filename = read
             with session.begin_nested():
                 load_referenced_rulebook(
                     session,
                     clock,
-                    content=content,
+                    content=accepted(read),
                     filename=filename,
                     name=name,
                     version=version,

@@ -13,7 +13,7 @@ from brokerguard.devices import service, tables
 from brokerguard.devices.registers import DEVICES, OWNERSHIP
 from brokerguard.devices.schemas import PROBLEM_LABELS, ComplianceRow, Problem
 from brokerguard.errors import BrokerguardError
-from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.files import accepted, read_upload_kept
 from brokerguard.registerkit.pages import add_register_routes
 from brokerguard.registerkit.spec import parse_mode
 from brokerguard.staff.service import StaffIdentity
@@ -113,20 +113,14 @@ async def upload_mdm(
     file: Annotated[UploadFile, File()],
     mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
 ) -> Response:
-    read: bytes | BrokerguardError
-    try:
-        read = await read_upload(file)
-    except BrokerguardError as exc:
-        read = exc
+    read = await read_upload_kept(file)
     filename = file.filename or ""
 
     def load() -> Response:
         """The import and the page, in one trip to the thread pool."""
         try:
-            if isinstance(read, BrokerguardError):
-                raise read
             summary = tables.import_mdm(
-                session, clock, read, filename, mode=parse_mode(mode), actor=user.username
+                session, clock, accepted(read), filename, mode=parse_mode(mode), actor=user.username
             )
         except BrokerguardError as exc:
             session.rollback()

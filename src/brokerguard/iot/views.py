@@ -20,7 +20,7 @@ from brokerguard.iot.registers import (
 from brokerguard.iot.schemas import (
     DEVICE_TYPE_LABELS,
 )
-from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.files import accepted, read_upload_kept
 from brokerguard.registerkit.pages import add_register_routes
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -117,20 +117,19 @@ async def upload_scan(
     settings: AppSettings,
 ) -> Response:
     config = settings.iot
-    read: bytes | BrokerguardError
-    try:
-        read = await read_upload(file, config.nmap_max_bytes)
-    except BrokerguardError as exc:
-        read = exc
+    read = await read_upload_kept(file, config.nmap_max_bytes)
     filename = file.filename or ""
 
     def load() -> Response:
         """The scan and its refusal page, in one trip to the thread pool."""
         try:
-            if isinstance(read, BrokerguardError):
-                raise read
             scans.import_scan(
-                session, clock, read, filename=filename, imported_by=user.username, settings=config
+                session,
+                clock,
+                accepted(read),
+                filename=filename,
+                imported_by=user.username,
+                settings=config,
             )
         except BrokerguardError as exc:
             latest = scans.latest_scan(session)

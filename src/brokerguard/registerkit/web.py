@@ -12,7 +12,7 @@ from pydantic import Field
 
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.inputs import InputModel
-from brokerguard.registerkit.files import read_upload, upload_name
+from brokerguard.registerkit.files import accepted, read_upload, read_upload_kept, upload_name
 from brokerguard.registerkit.findings import findings_from_checks
 from brokerguard.registerkit.labels import VALUE_LABELS
 from brokerguard.registerkit.pages import download
@@ -29,7 +29,7 @@ from brokerguard.registerkit.spec import (
     update_item,
 )
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.tabular import ImportMode, ImportRejectedError
+from brokerguard.tabular import ImportRejectedError
 from brokerguard.textpolicy import MULTILINE
 from brokerguard.web.deps import (
     AppClock,
@@ -225,18 +225,14 @@ def add_register_views(
         file: Annotated[UploadFile, File()],
         mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
     ) -> Response:
-        read: tuple[ImportMode, bytes, str] | BrokerguardError
-        try:
-            read = (parse_mode(mode), await read_upload(file), upload_name(file))
-        except BrokerguardError as exc:
-            read = exc
+        read = await read_upload_kept(file)
+        filename = upload_name(file)
 
         def load() -> Response:
             """The import and its page, in one trip to the thread pool."""
             try:
-                if isinstance(read, BrokerguardError):
-                    raise read
-                chosen, content, filename = read
+                chosen = parse_mode(mode)  # refused before the file, as before
+                content = accepted(read)
                 with session.begin_nested():
                     summary = import_items(
                         session,
