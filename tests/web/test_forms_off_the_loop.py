@@ -5,6 +5,7 @@ run on the event loop (before, every one of them ran its service calls there).""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ from brokerguard.clock import FixedClock
 from brokerguard.staff.roles import Role
 from tests.attestations.test_service import CLOUD_RULES
 from tests.audit.helpers import raw_event
-from tests.conftest import sign_in
+from tests.conftest import STAFF_PASSWORD, csrf_from, make_staff, sign_in
 from tests.devices.test_devices import MDM, REGISTER
 from tests.iot.nmap_samples import host, scan
 from tests.loop_guard import sql_on_event_loop
@@ -262,3 +263,27 @@ def test_form_handlers_keep_sql_off_the_event_loop(
     statuses = CASES[case](client, engine, clock, post)
     assert [got for got, _ in statuses] == [want for _, want in statuses]
     assert seen == [], seen
+
+
+def test_sign_in_pages_and_sign_out_keep_sql_off_the_event_loop(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    """The staff sign-in (a wrong password's count, the new session), the session check
+    of every signed-in request (``current_staff``, its idle-timeout touch too) and the
+    sign-out read and write in the thread pool."""
+    make_staff(engine, clock, "loop-user", Role.security)
+    form = {"username": "loop-user", "csrf_token": csrf_from(client), "next": "/dashboard"}
+    with sql_on_event_loop(engine) as on_loop:
+        wrong = client.post("/login", data={**form, "password": "not-it"})
+        right = client.post(
+            "/login", data={**form, "password": STAFF_PASSWORD}, follow_redirects=False
+        )
+        token = csrf_from(client)
+        page = client.get("/dashboard")
+        clock.advance(timedelta(minutes=5))  # the idle timeout's touch is due
+        again = client.get("/api/v1/me")
+        out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+        after = client.get("/api/v1/me")
+    assert [wrong.status_code, right.status_code, page.status_code] == [401, 303, 200]
+    assert [again.status_code, out.status_code, after.status_code] == [200, 303, 401]
+    assert on_loop == [], on_loop
