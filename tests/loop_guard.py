@@ -1,14 +1,11 @@
 """Catch database calls made on the event loop: an ``async def`` handler must hand its
 database work to the thread pool (``run_unit_of_work``), or every other request waits.
-
-The staff-session check (``web.deps.current_staff``, an ``async`` dependency) reads the
-session and the user on the loop for every signed-in request; that is the sign-in path's
-own design (left to its owners), so its statements are not counted here."""
+The staff-session check (``web.deps.current_staff``), the sign-in and the sign-out do too,
+so every statement counts."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,16 +21,6 @@ def _on_event_loop() -> bool:
     return True
 
 
-#: what the staff-session check runs: its transaction, the session and the user it names
-SESSION_CHECK = re.compile(
-    r"^(BEGIN( IMMEDIATE)?|SELECT staff_sessions\.|UPDATE staff_sessions |SELECT staff_users\.)"
-)
-
-
-def _session_check(statement: str) -> bool:
-    return SESSION_CHECK.match(statement.lstrip()) is not None
-
-
 @contextmanager
 def sql_on_event_loop(engine: Engine) -> Iterator[list[str]]:
     """The SQL statements ``engine`` ran inside the block on a thread running an event
@@ -41,7 +28,7 @@ def sql_on_event_loop(engine: Engine) -> Iterator[list[str]]:
     seen: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if _on_event_loop() and not _session_check(statement):
+        if _on_event_loop():
             seen.append(statement.split("\n", 1)[0][:120])
 
     event.listen(engine, "before_cursor_execute", record)

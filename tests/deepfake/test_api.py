@@ -9,6 +9,7 @@ from brokerguard.staff.roles import Role
 from tests.conftest import sign_in
 from tests.deepfake.test_service import CapturingSender
 from tests.house_helpers import switch_user
+from tests.loop_guard import sql_on_event_loop
 from tests.stored_audit import stored_events
 
 API = "/api/v1/deepfake/sessions"
@@ -137,6 +138,39 @@ def test_pages(client: TestClient, engine: Engine, clock: FixedClock) -> None:
     )
     assert digest.status_code == 303
     assert "ab" * 32 in client.get(f"/deepfake/{sid}").text
+
+
+def test_challenge_and_recording_forms_keep_the_database_off_the_event_loop(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    """Before, the challenge and recording forms and the recording API ran their service
+    calls (and the refusal page) as blocking database calls on the event loop."""
+    token = sign_in(client, engine, clock, Role.security)
+    sid = client.post(API, json={"customer_ref": "9801-7", "purpose": "other"}).json()["id"]
+    video = {"file": ("v.mp4", b"\x00\x00video", "video/mp4")}
+    with sql_on_event_loop(engine) as on_loop:
+        challenges = client.post(
+            f"/deepfake/{sid}/challenges",
+            data={"csrf_token": token, "c0": "pass", "c1": "pass", "c2": "fail"},
+            follow_redirects=False,
+        )
+        recorded = client.post(
+            f"/deepfake/{sid}/recording",
+            data={"csrf_token": token},
+            files=video,
+            follow_redirects=False,
+        )
+        unnamed = client.post(
+            f"/deepfake/{sid}/recording",
+            data={"csrf_token": token},
+            files={"file": ("v.mp4", b"", "video/mp4")},
+        )
+        again = client.post(f"{API}/{sid}/recording", files=video)
+        unknown = client.post(f"/deepfake/{'0' * 36}/challenges", data={"csrf_token": token})
+    assert (challenges.status_code, recorded.status_code) == (303, 303)
+    assert unnamed.status_code in (413, 422) and "9801-7" in unnamed.text
+    assert (again.status_code, unknown.status_code) == (200, 404)
+    assert on_loop == [], on_loop
 
 
 def test_session_page_shows_the_schedule_and_takes_an_override(

@@ -33,6 +33,7 @@ from tests.deepfake.conftest import SCHEDULE, ClipMaker
 from tests.deepfake.test_automatic import cached_analyser
 from tests.deepfake.test_service import manual_steps
 from tests.house_helpers import switch_user
+from tests.loop_guard import sql_on_event_loop
 from tests.worker.helpers import run_job
 
 pytestmark = pytest.mark.slow
@@ -387,32 +388,37 @@ def test_upload_from_the_session_page_and_refused_roles_keep_the_page(
     token = sign_in(client, engine, clock, Role.auditor, username="aud-ann")
     page = client.get(f"/deepfake/{sid}").text
     assert f'action="/deepfake/{sid}/analysis"' not in page  # no form for a refused role
-    refused = client.post(
-        f"/deepfake/{sid}/analysis", data={"csrf_token": token}, files=files(recording, photo)
-    )
-    assert refused.status_code == 403
-    assert "您的角色不得上傳錄影進行分析" in refused.text and "9801-246810" in refused.text
-    english = client.post(
-        f"/deepfake/{sid}/analysis?lang=en",
-        data={"csrf_token": token},
-        files=files(recording, photo),
-    )
-    assert "Your role may not upload recordings for analysis" in english.text
+    with sql_on_event_loop(engine) as refused_on_loop:
+        refused = client.post(
+            f"/deepfake/{sid}/analysis", data={"csrf_token": token}, files=files(recording, photo)
+        )
+        assert refused.status_code == 403
+        assert "您的角色不得上傳錄影進行分析" in refused.text and "9801-246810" in refused.text
+        english = client.post(
+            f"/deepfake/{sid}/analysis?lang=en",
+            data={"csrf_token": token},
+            files=files(recording, photo),
+        )
+        assert "Your role may not upload recordings for analysis" in english.text
     assert upload_rows(engine) == 0
 
     switch_user(client, engine, clock, Role.compliance, "comp-ben")
     token = client.headers["X-CSRF-Token"]
     assert f'action="/deepfake/{sid}/analysis"' in client.get(f"/deepfake/{sid}?lang=zh-TW").text
-    bad = client.post(
-        f"/deepfake/{sid}/analysis", data={"csrf_token": token}, files=files(b"not a video", photo)
-    )
-    assert bad.status_code == 415
-    assert "檔案內容不是可接受的影片或照片格式" in bad.text and "9801-246810" in bad.text
-    done = client.post(
-        f"/deepfake/{sid}/analysis",
-        data={"csrf_token": token},
-        files=files(recording, photo),
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
+    with sql_on_event_loop(engine) as on_loop:
+        bad = client.post(
+            f"/deepfake/{sid}/analysis",
+            data={"csrf_token": token},
+            files=files(b"not a video", photo),
+        )
+        assert bad.status_code == 415
+        assert "檔案內容不是可接受的影片或照片格式" in bad.text and "9801-246810" in bad.text
+        done = client.post(
+            f"/deepfake/{sid}/analysis",
+            data={"csrf_token": token},
+            files=files(recording, photo),
+            follow_redirects=False,
+        )
+        assert done.status_code == 303, done.text
+    assert refused_on_loop + on_loop == []  # the page's database work ran off the event loop
     assert "等待分析" in client.get(f"/deepfake/{sid}").text

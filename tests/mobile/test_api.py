@@ -10,6 +10,7 @@ from brokerguard.evidence.service import evidence_for
 from brokerguard.mobile.models import MobileRelease
 from brokerguard.staff.roles import Role
 from tests.conftest import STAFF_PASSWORD, csrf_from, make_staff, sign_in
+from tests.loop_guard import sql_on_event_loop
 from tests.mobile.apkbuild import ReleaseSigner
 from tests.mobile.conftest import APK_DIR, TINY_PACKAGE
 from tests.mobile.hostile import bomb_zip, traversal_zip
@@ -54,14 +55,15 @@ def test_release_flow_with_dual_approval(
     created = client.post(f"{API}/apps", json=_app_body(release_signer.cert_sha256))
     assert created.status_code == 201, created.text
     files = {"artifact": ("trade.apk", good_apk, "application/vnd.android.package-archive")}
-    gate = client.post(f"{API}/apps/trade-android/gate", files=files).json()
-    assert gate["passed"] is False
-    assert set(gate["failed_rules"]) == {"lab_test_current", "dual_approval"}
-    release = client.post(f"{API}/apps/trade-android/releases", files=files)
-    assert release.status_code == 201, release.text
-    release_id = release.json()["id"]
-    duplicate = client.post(f"{API}/apps/trade-android/releases", files=files)
-    assert duplicate.status_code == 409
+    with sql_on_event_loop(engine) as on_loop:
+        gate = client.post(f"{API}/apps/trade-android/gate", files=files).json()
+        assert gate["passed"] is False
+        assert set(gate["failed_rules"]) == {"lab_test_current", "dual_approval"}
+        release = client.post(f"{API}/apps/trade-android/releases", files=files)
+        assert release.status_code == 201, release.text
+        release_id = release.json()["id"]
+        duplicate = client.post(f"{API}/apps/trade-android/releases", files=files)
+        assert duplicate.status_code == 409
 
     # the app team may not approve
     refused = client.post(
@@ -81,23 +83,24 @@ def test_release_flow_with_dual_approval(
     assert same.status_code == 409
     assert same.json()["error"]["field"] == "approver"
 
-    lab = client.post(
-        f"{API}/apps/trade-android/lab-tests",
-        data={
-            "kind": "mas_baseline",
-            "lab": "台灣檢驗科技",
-            "taf_accreditation_no": "3245",
-            "baseline_version": "v4.0",
-            "level": "L2",
-            "tested_from": "115/09/01",
-            "tested_to": "2026-09-10",
-            "report_date": "2026-09-15",
-            "result": "pass",
-        },
-        files={"report": ("report.pdf", b"%PDF-1.7 lab report", "application/pdf")},
-    )
-    assert lab.status_code == 201, lab.text
-    assert lab.json()["report_evidence"].startswith("evidence:sha256:")
+    with sql_on_event_loop(engine) as lab_on_loop:
+        lab = client.post(
+            f"{API}/apps/trade-android/lab-tests",
+            data={
+                "kind": "mas_baseline",
+                "lab": "台灣檢驗科技",
+                "taf_accreditation_no": "3245",
+                "baseline_version": "v4.0",
+                "level": "L2",
+                "tested_from": "115/09/01",
+                "tested_to": "2026-09-10",
+                "report_date": "2026-09-15",
+                "result": "pass",
+            },
+            files={"report": ("report.pdf", b"%PDF-1.7 lab report", "application/pdf")},
+        )
+        assert lab.status_code == 201, lab.text
+        assert lab.json()["report_evidence"].startswith("evidence:sha256:")
 
     make_staff(engine, clock, "comp-lin", Role.compliance)
     _login(client, "comp-lin")
@@ -113,14 +116,15 @@ def test_release_flow_with_dual_approval(
     with Session(engine) as session:
         records = evidence_for(session, "A6.3.1.4")
         assert [r.kind for r in records] == ["approval_record"]
-    passed = client.post(f"{API}/apps/trade-android/gate", files=files).json()
-    assert passed["passed"] is True, passed["failed_rules"]
-    published = client.post(
-        f"{API}/apps/trade-android/releases/{release_id}/publish",
-        files=files,
-        data={"released_on": "2026-11-26"},
-    )
-    assert published.status_code == 200, published.text
+    with sql_on_event_loop(engine) as publish_on_loop:
+        passed = client.post(f"{API}/apps/trade-android/gate", files=files).json()
+        assert passed["passed"] is True, passed["failed_rules"]
+        published = client.post(
+            f"{API}/apps/trade-android/releases/{release_id}/publish",
+            files=files,
+            data={"released_on": "2026-11-26"},
+        )
+        assert published.status_code == 200, published.text
     listing = client.get(f"{API}/listing.json").json()
     assert listing["apps"][0]["version"] == "1.0"
     html = client.get(f"{API}/listing.html")
@@ -132,6 +136,7 @@ def test_release_flow_with_dual_approval(
     assert client.get(f"{API}/apps/trade-android/purposes").json() == []
     tests = client.get(f"{API}/apps/trade-android/lab-tests").json()
     assert [t["kind"] for t in tests] == ["mas_baseline"]
+    assert on_loop + lab_on_loop + publish_on_loop == []  # the database kept off the event loop
 
 
 def test_bad_uploads_leave_registry_unchanged(
@@ -194,39 +199,41 @@ def test_purposes_and_review_api(
         json={"purpose_zh": "", "purpose_en": "x"},
     )
     assert blank.status_code == 422
-    csv = (
-        "檢測項目,編號,資訊安全技術要求事項,技術要求,L1,L2,L3,F\n"
-        "發布,1.1,發布,官方市集,是,是,是,否\n"
-    )
-    imported = client.post(
-        f"{API}/checklists",
-        data={"version": "v4.0"},
-        files={"file": ("items.csv", csv.encode(), "text/csv")},
-    )
-    assert imported.json() == {"version": "v4.0", "items": 1}
-    lab = client.post(
-        f"{API}/apps/trade-android/lab-tests",
-        data={
-            "kind": "mas_baseline",
-            "lab": "Lab",
-            "taf_accreditation_no": "3245",
-            "baseline_version": "v4.0",
-            "level": "L1",
-            "tested_from": "2026-09-01",
-            "tested_to": "2026-09-02",
-            "report_date": "2026-09-03",
-            "result": "pass",
-        },
-    ).json()
-    review = client.post(
-        f"{API}/lab-tests/{lab['id']}/reviews", json={"checklist_version": "v4.0"}
-    ).json()
-    item = client.post(
-        f"{API}/reviews/{review['id']}/items", json={"item_no": "1.1", "outcome": "missing"}
-    ).json()
-    assert item["finding_id"]
-    done = client.post(f"{API}/reviews/{review['id']}/complete", json={"summary": "ok"})
-    assert done.json()["status"] == "completed"
+    with sql_on_event_loop(engine) as on_loop:
+        csv = (
+            "檢測項目,編號,資訊安全技術要求事項,技術要求,L1,L2,L3,F\n"
+            "發布,1.1,發布,官方市集,是,是,是,否\n"
+        )
+        imported = client.post(
+            f"{API}/checklists",
+            data={"version": "v4.0"},
+            files={"file": ("items.csv", csv.encode(), "text/csv")},
+        )
+        assert imported.json() == {"version": "v4.0", "items": 1}
+        lab = client.post(
+            f"{API}/apps/trade-android/lab-tests",
+            data={
+                "kind": "mas_baseline",
+                "lab": "Lab",
+                "taf_accreditation_no": "3245",
+                "baseline_version": "v4.0",
+                "level": "L1",
+                "tested_from": "2026-09-01",
+                "tested_to": "2026-09-02",
+                "report_date": "2026-09-03",
+                "result": "pass",
+            },
+        ).json()
+        review = client.post(
+            f"{API}/lab-tests/{lab['id']}/reviews", json={"checklist_version": "v4.0"}
+        ).json()
+        item = client.post(
+            f"{API}/reviews/{review['id']}/items", json={"item_no": "1.1", "outcome": "missing"}
+        ).json()
+        assert item["finding_id"]
+        done = client.post(f"{API}/reviews/{review['id']}/complete", json={"summary": "ok"})
+        assert done.json()["status"] == "completed"
+
     with Session(engine) as session:
         assert [r.kind for r in evidence_for(session, "A6.3.3.3")] == ["review_record"]
     fixed = client.post(f"{API}/lab-tests/{lab['id']}/confirm-fixes")
@@ -246,6 +253,7 @@ def test_purposes_and_review_api(
     )
     assert bad_date.status_code == 422
     assert bad_date.json()["error"]["field"] == "tested_from"
+    assert on_loop == []  # the checklist and lab-test uploads kept the database off the loop
 
 
 def test_oversized_artifact_upload(

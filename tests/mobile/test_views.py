@@ -15,6 +15,7 @@ from brokerguard.mobile.review import import_checklist
 from brokerguard.mobile.testing import records_of
 from brokerguard.staff.roles import Role
 from tests.conftest import sign_in
+from tests.loop_guard import sql_on_event_loop
 from tests.mobile.apkbuild import ReleaseSigner
 from tests.mobile.helpers import make_app, pass_lab_test, previous_release
 
@@ -197,42 +198,46 @@ def test_release_candidate_upload_gate_and_publish_refusals_in_the_web_pages(
     token = sign_in(client, engine, clock, Role.app_team)
     apk = {"artifact": ("trade.apk", good_apk, "application/vnd.android.package-archive")}
     form = {"csrf_token": token, "store": "Google Play"}
-    registered = client.post("/mobile/apps/trade-android/releases", data=form, files=apk)
-    assert registered.status_code == 200, registered.text[:300]
-    assert "尚不可上架" in registered.text and "dual_approval" in registered.text
-    again = client.post("/mobile/apps/trade-android/releases", data=form, files=apk)
-    assert again.status_code == 409 and "已登錄過" in again.text
-    assert 'value="Google Play"' in again.text
-    for name, content in (("x.apk", b""), ("x.apk", b"PK\x03\x04 not a zip"), ("x.exe", b"MZ")):
-        bad = client.post(
+    with sql_on_event_loop(engine) as on_loop:  # the handlers keep the database off it
+        registered = client.post("/mobile/apps/trade-android/releases", data=form, files=apk)
+        assert registered.status_code == 200, registered.text[:300]
+        assert "尚不可上架" in registered.text and "dual_approval" in registered.text
+        again = client.post("/mobile/apps/trade-android/releases", data=form, files=apk)
+        assert again.status_code == 409 and "已登錄過" in again.text
+        assert 'value="Google Play"' in again.text
+        for name, content in (("x.apk", b""), ("x.apk", b"PK\x03\x04 not a zip"), ("x.exe", b"MZ")):
+            bad = client.post(
+                "/mobile/apps/trade-android/releases",
+                data=form,
+                files={"artifact": (name, content, "application/octet-stream")},
+            )
+            assert bad.status_code in (400, 413, 422), (name, bad.status_code)
+            assert "未儲存任何資料" in bad.text
+        major = client.post(
             "/mobile/apps/trade-android/releases",
-            data=form,
-            files={"artifact": (name, content, "application/octet-stream")},
+            data={**form, "major_reasons": ["rocket_launch"]},
+            files=apk,
         )
-        assert bad.status_code in (400, 413, 422), (name, bad.status_code)
-        assert "未儲存任何資料" in bad.text
-    major = client.post(
-        "/mobile/apps/trade-android/releases",
-        data={**form, "major_reasons": ["rocket_launch"]},
-        files=apk,
-    )
-    assert major.status_code == 422 and "重大更新須勾選異動項目" in major.text
-    checked = client.post("/mobile/apps/trade-android/gate", data={"csrf_token": token}, files=apk)
-    assert checked.status_code == 200 and "lab_test_current" in checked.text
-    release_id = re.findall(r'id="release-([0-9a-f-]{36})"', registered.text)[0]
-    refused = client.post(
-        f"/mobile/releases/{release_id}/publish",
-        data={"csrf_token": token, "released_on": "115/11/26"},
-        files=apk,
-    )
-    assert refused.status_code == 409 and "上架檢核未通過" in refused.text
-    assert 'value="115/11/26"' in refused.text
-    bad_day = client.post(
-        f"/mobile/releases/{release_id}/publish",
-        data={"csrf_token": token, "released_on": "someday"},
-        files=apk,
-    )
-    assert bad_day.status_code == 422 and "上架日期不是有效日期" in bad_day.text
+        assert major.status_code == 422 and "重大更新須勾選異動項目" in major.text
+        checked = client.post(
+            "/mobile/apps/trade-android/gate", data={"csrf_token": token}, files=apk
+        )
+        assert checked.status_code == 200 and "lab_test_current" in checked.text
+        release_id = re.findall(r'id="release-([0-9a-f-]{36})"', registered.text)[0]
+        refused = client.post(
+            f"/mobile/releases/{release_id}/publish",
+            data={"csrf_token": token, "released_on": "115/11/26"},
+            files=apk,
+        )
+        assert refused.status_code == 409 and "上架檢核未通過" in refused.text
+        assert 'value="115/11/26"' in refused.text
+        bad_day = client.post(
+            f"/mobile/releases/{release_id}/publish",
+            data={"csrf_token": token, "released_on": "someday"},
+            files=apk,
+        )
+        assert bad_day.status_code == 422 and "上架日期不是有效日期" in bad_day.text
+    assert on_loop == [], on_loop
     sign_in(client, engine, clock, Role.auditor)
     page = client.get("/mobile/apps/trade-android").text
     assert "/publish" not in page and '/releases"' not in page

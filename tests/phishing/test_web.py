@@ -15,6 +15,7 @@ from brokerguard.phishing.brands import Brand
 from brokerguard.phishing.registry import save_brands
 from brokerguard.staff.roles import Role
 from tests.conftest import FIXTURES, sign_in
+from tests.loop_guard import sql_on_event_loop
 from tests.phishing.conftest import BRANDS_FILE
 
 
@@ -217,35 +218,39 @@ def test_apps_page(
     _store(engine, clock, brands)
     token = sign_in(client, engine, clock, Role.security)
     assert client.get("/phishing/apps").status_code == 200
-    listing = "store,title,package\napkpure,元大證券 VIP,com.fake.yuanta\nx,Calculator,com.calc\n"
-    checked = client.post(
-        "/phishing/apps",
-        data={"csrf_token": token, "record": "true"},
-        files={"upload": ("listings.csv", listing.encode(), "text/csv")},
-    )
-    assert checked.status_code == 200, checked.text
-    assert "com.fake.yuanta" in checked.text and "status-fail" in checked.text
-    cases = client.get("/api/v1/phishing/cases").json()
-    assert [c["target"] for c in cases] == ["com.fake.yuanta"]
-    apk = (FIXTURES / "apk" / "com.politedroid_4.apk").read_bytes()
-    unrelated = client.post(
-        "/phishing/apps",
-        data={"csrf_token": token},
-        files={"upload": ("polite.apk", apk, "application/vnd.android.package-archive")},
-    )
-    assert unrelated.status_code == 200 and "com.politedroid" in unrelated.text
-    broken = client.post(
-        "/phishing/apps",
-        data={"csrf_token": token},
-        files={"upload": ("bad.apk", b"PK\x03\x04 not really", "application/octet-stream")},
-    )
-    assert broken.status_code == 422 and 'role="alert"' in broken.text
-    empty = client.post(
-        "/phishing/apps",
-        data={"csrf_token": token},
-        files={"upload": ("l.csv", b"", "text/csv")},
-    )
-    assert empty.status_code == 422
+    with sql_on_event_loop(engine) as on_loop:  # the check and its record run off the loop
+        listing = (
+            "store,title,package\napkpure,元大證券 VIP,com.fake.yuanta\nx,Calculator,com.calc\n"
+        )
+        checked = client.post(
+            "/phishing/apps",
+            data={"csrf_token": token, "record": "true"},
+            files={"upload": ("listings.csv", listing.encode(), "text/csv")},
+        )
+        assert checked.status_code == 200, checked.text
+        assert "com.fake.yuanta" in checked.text and "status-fail" in checked.text
+        cases = client.get("/api/v1/phishing/cases").json()
+        assert [c["target"] for c in cases] == ["com.fake.yuanta"]
+        apk = (FIXTURES / "apk" / "com.politedroid_4.apk").read_bytes()
+        unrelated = client.post(
+            "/phishing/apps",
+            data={"csrf_token": token},
+            files={"upload": ("polite.apk", apk, "application/vnd.android.package-archive")},
+        )
+        assert unrelated.status_code == 200 and "com.politedroid" in unrelated.text
+        broken = client.post(
+            "/phishing/apps",
+            data={"csrf_token": token},
+            files={"upload": ("bad.apk", b"PK\x03\x04 not really", "application/octet-stream")},
+        )
+        assert broken.status_code == 422 and 'role="alert"' in broken.text
+        empty = client.post(
+            "/phishing/apps",
+            data={"csrf_token": token},
+            files={"upload": ("l.csv", b"", "text/csv")},
+        )
+        assert empty.status_code == 422
+    assert on_loop == [], on_loop
 
 
 def test_public_feeds_serve_only_their_declared_shape(

@@ -164,19 +164,21 @@ def test_api_attaches_a_document(client: TestClient, engine: Engine, clock: Fixe
     )
     assert created.status_code == 201, created.text
     url = f"/api/v1/policies/{created.json()['id']}/document"
-    ok = client.post(url, files={"file": ("iot-policy.pdf", PDF, "application/pdf")})
-    assert ok.status_code == 200, ok.text
-    evidence_id = ok.json()["document_evidence_id"]
-    assert client.get(f"/evidence/{evidence_id}/download").content == PDF
-    empty = client.post(url, files={"file": ("iot-policy.pdf", b"", "application/pdf")})
-    assert empty.status_code == 422 and empty.json()["error"]["field"] == "file"
-    wrong = client.post(url, files={"file": ("iot-policy.pdf", b"<html>", "application/pdf")})
-    assert wrong.status_code == 415
-    assert client.post(url).status_code == 422  # no file part
-    missing = client.post(
-        "/api/v1/policies/nope/document", files={"file": ("p.pdf", PDF, "application/pdf")}
-    )
-    assert missing.status_code == 404
+    with sql_on_event_loop(engine) as on_loop:  # the store runs off the event loop
+        ok = client.post(url, files={"file": ("iot-policy.pdf", PDF, "application/pdf")})
+        assert ok.status_code == 200, ok.text
+        evidence_id = ok.json()["document_evidence_id"]
+        assert client.get(f"/evidence/{evidence_id}/download").content == PDF
+        empty = client.post(url, files={"file": ("iot-policy.pdf", b"", "application/pdf")})
+        assert empty.status_code == 422 and empty.json()["error"]["field"] == "file"
+        wrong = client.post(url, files={"file": ("iot-policy.pdf", b"<html>", "application/pdf")})
+        assert wrong.status_code == 415
+        assert client.post(url).status_code == 422  # no file part
+        missing = client.post(
+            "/api/v1/policies/nope/document", files={"file": ("p.pdf", PDF, "application/pdf")}
+        )
+        assert missing.status_code == 404
+    assert on_loop == [], on_loop
     assert client.get("/api/v1/policies").json()[0]["document_evidence_id"] == evidence_id
 
 

@@ -18,7 +18,7 @@ from brokerguard.registerkit.files import read_upload, upload_name
 from brokerguard.registerkit.web import add_findings_api, add_register_api
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
+from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles, run_unit_of_work
 
 router = APIRouter(prefix="/api/v1/attestations", tags=["attestations"])
 add_register_api(router, ATTESTATIONS)
@@ -54,14 +54,19 @@ async def load_rulebook_file(
     """Validate a YAML rulebook (same format as the packaged one) and record it."""
     content = await read_upload(file, MAX_RULEBOOK_BYTES)
     filename = upload_name(file)
-    row = load_referenced_rulebook(
-        session,
-        clock,
-        content=content,
-        filename=filename,
-        name=name,
-        version=version,
-        requirement_id=requirement_id,
-        loaded_by=user.username,
-    )
-    return rulebook_summary(row)
+
+    def load() -> dict[str, Any]:
+        """The rulebook, in one trip to the thread pool."""
+        row = load_referenced_rulebook(
+            session,
+            clock,
+            content=content,
+            filename=filename,
+            name=name,
+            version=version,
+            requirement_id=requirement_id,
+            loaded_by=user.username,
+        )
+        return rulebook_summary(row)
+
+    return await run_unit_of_work(session, load)

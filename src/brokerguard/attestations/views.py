@@ -15,11 +15,17 @@ from brokerguard.attestations.service import (
     load_referenced_rulebook,
 )
 from brokerguard.errors import BrokerguardError
-from brokerguard.registerkit.files import read_upload, upload_name
+from brokerguard.registerkit.files import accepted, read_upload_kept, upload_name
 from brokerguard.registerkit.web import add_register_views
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_roles
+from brokerguard.web.deps import (
+    AppClock,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    run_unit_of_work,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/attestations", include_in_schema=False)
@@ -50,33 +56,38 @@ async def load_rulebook_page(
     version: Annotated[str, Form(max_length=64)] = "",
     requirement_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    try:
-        content = await read_upload(file, MAX_RULEBOOK_BYTES)
-        filename = upload_name(file)
-        with session.begin_nested():
-            load_referenced_rulebook(
-                session,
-                clock,
-                content=content,
-                filename=filename,
-                name=name,
-                version=version,
-                requirement_id=requirement_id,
-                loaded_by=user.username,
+    read = await read_upload_kept(file, MAX_RULEBOOK_BYTES)
+    filename = upload_name(file)
+
+    def load() -> Response:
+        """The rulebook and its refusal page, in one trip to the thread pool."""
+        try:
+            with session.begin_nested():
+                load_referenced_rulebook(
+                    session,
+                    clock,
+                    content=accepted(read),
+                    filename=filename,
+                    name=name,
+                    version=version,
+                    requirement_id=requirement_id,
+                    loaded_by=user.username,
+                )
+        except BrokerguardError as exc:
+            return render(
+                request,
+                "attestations/rulebooks.html",
+                {
+                    "rulebooks": list_rulebooks(session),
+                    "referenced": REFERENCED_REQUIREMENTS,
+                    "rulebook_error": exc.message,
+                    "form": {"name": name, "version": version, "requirement_id": requirement_id},
+                },
+                status_code=exc.status_code if exc.status_code < 500 else 422,
             )
-    except BrokerguardError as exc:
-        return render(
-            request,
-            "attestations/rulebooks.html",
-            {
-                "rulebooks": list_rulebooks(session),
-                "referenced": REFERENCED_REQUIREMENTS,
-                "rulebook_error": exc.message,
-                "form": {"name": name, "version": version, "requirement_id": requirement_id},
-            },
-            status_code=exc.status_code if exc.status_code < 500 else 422,
-        )
-    return RedirectResponse("/attestations/rulebooks", status_code=303)
+        return RedirectResponse("/attestations/rulebooks", status_code=303)
+
+    return await run_unit_of_work(session, load)
 
 
 @router.get("/rulebooks")

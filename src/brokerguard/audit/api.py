@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import Field
@@ -36,7 +37,13 @@ from brokerguard.errors import NotFoundError, PayloadTooLargeError, ValidationEr
 from brokerguard.inputs import InputModel, IsoDateTime, QueryBool
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, AppSettings, DbSession, require_roles
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    DbSession,
+    require_roles,
+    run_unit_of_work,
+)
 from brokerguard.web.transactions import declares_writes
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -66,7 +73,8 @@ async def ingest_events(
     stored event records the key that wrote it (attribute ``ingested_by``); events
     older than the backfill window (24 h) need ``?backfill=true`` and are marked
     ``backfill``."""
-    key = apikeys.authenticate(session, _bearer(request))
+    # the key is checked before the body is read: its own trip to the thread pool, no commit
+    key = await anyio.to_thread.run_sync(apikeys.authenticate, session, _bearer(request))
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_BODY:
         raise PayloadTooLargeError(f"request body over {MAX_BODY} bytes", field="body")
@@ -80,16 +88,18 @@ async def ingest_events(
     items = data.get("events") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValidationError('send {"events": [...]}', field="events")
-    result = service.ingest_batch(
+    return await run_unit_of_work(
         session,
-        clock,
-        items,
-        system=key.system,
-        settings=settings.audit,
-        writer=f"apikey:{key.id}",
-        backfill=backfill,
+        lambda: service.ingest_batch(
+            session,
+            clock,
+            items,
+            system=key.system,
+            settings=settings.audit,
+            writer=f"apikey:{key.id}",
+            backfill=backfill,
+        ).to_dict(),
     )
-    return result.to_dict()
 
 
 @router.get("/heads/latest", response_model=TreeHeadOut)

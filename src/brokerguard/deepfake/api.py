@@ -238,8 +238,13 @@ async def recording_api(
 ) -> dict[str, Any]:
     """Upload the recording: its SHA-256 is kept and the configured detector scores it."""
     content = await read_upload(file, cfg.max_recording_bytes)
-    row = service.attach_recording(session, clock, cfg, session_id, content, detector)
-    return service.session_summary(row)
+
+    def attach() -> dict[str, Any]:
+        """The recording and its score, in one trip to the thread pool."""
+        row = service.attach_recording(session, clock, cfg, session_id, content, detector)
+        return service.session_summary(row)
+
+    return await run_unit_of_work(session, attach)
 
 
 @router.post("/sessions/{session_id}/analysis", status_code=202, response_model=SessionAnalysisOut)
@@ -276,24 +281,45 @@ async def submit_upload(
     """Read both files (at most one byte over their limits) and queue them for analysis,
     committed in one trip to the thread pool; a refusal leaves nothing behind. Returns the
     session's analysis state as committed (read in the same trip, not on the event loop)."""
-    cfg = settings.deepfake
-    content = await recording.read(cfg.max_recording_bytes + 1) if recording else b""
+    content, photo = await read_analysis_files(settings, recording, id_photo)
+    return await run_unit_of_work(
+        session,
+        lambda: submit_analysis_files(session, clock, settings, session_id, content, photo, actor),
+    )
+
+
+async def read_analysis_files(
+    settings: Settings, recording: UploadFile | None, id_photo: UploadFile | None
+) -> tuple[bytes, bytes]:
+    """The recording and the ID photo as sent, each read to at most one byte over its
+    limit (empty when not sent); the limits are checked by :func:`submit_analysis_files`."""
+    content = await recording.read(settings.deepfake.max_recording_bytes + 1) if recording else b""
     photo = await id_photo.read(uploads.MAX_PHOTO_READ) if id_photo else b""
+    return content, photo
 
-    def submit() -> dict[str, Any]:
-        with session.begin_nested():
-            uploads.submit_recording(
-                session,
-                clock,
-                settings,
-                session_id,
-                recording=content,
-                id_photo=photo,
-                actor=actor,
-            )
-        return uploads.session_analysis(session, service.get_session(session, session_id))
 
-    return await run_unit_of_work(session, submit)
+def submit_analysis_files(
+    session: Session,
+    clock: Clock,
+    settings: Settings,
+    session_id: str,
+    content: bytes,
+    photo: bytes,
+    actor: str,
+) -> dict[str, Any]:
+    """Queue the files for analysis (a refusal rolls back to before them) and return the
+    session's analysis state; database work, for the thread pool."""
+    with session.begin_nested():
+        uploads.submit_recording(
+            session,
+            clock,
+            settings,
+            session_id,
+            recording=content,
+            id_photo=photo,
+            actor=actor,
+        )
+    return uploads.session_analysis(session, service.get_session(session, session_id))
 
 
 @router.get("/sessions/{session_id}/analysis", response_model=SessionAnalysisOut)

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 from brokerguard.audit.web import record_customer_read
 from brokerguard.deepfake import automatic, service, uploads
 from brokerguard.deepfake.analysis.schedule import PROMPTS
-from brokerguard.deepfake.api import Cfg, Detector, Sender, submit_upload
+from brokerguard.deepfake.api import (
+    Cfg,
+    Detector,
+    Sender,
+    read_analysis_files,
+    submit_analysis_files,
+)
 from brokerguard.deepfake.audit import SYSTEM as AUDIT_SYSTEM
 from brokerguard.deepfake.audit import record_session_read
 from brokerguard.deepfake.evidence import approve_and_keep
@@ -30,6 +36,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_writer,
+    run_unit_of_work,
 )
 from brokerguard.web.refusals import refusal_zh
 from brokerguard.web.templating import render, request_language
@@ -235,14 +242,19 @@ async def challenges_page(
     session_id: str, request: Request, session: DbSession, clock: AppClock, user: Writer
 ) -> Response:
     form = await request.form()
-    count = len(service.challenges_of(service.get_session(session, session_id)))
-    results = [form.get(f"c{i}") == "pass" for i in range(count)]
-    return _step(
-        request,
-        session,
-        session_id,
-        lambda: service.record_challenges(session, clock, session_id, results, user.username),
-    )
+
+    def record() -> Response:
+        """The results and the page, in one trip to the thread pool."""
+        count = len(service.challenges_of(service.get_session(session, session_id)))
+        results = [form.get(f"c{i}") == "pass" for i in range(count)]
+        return _step(
+            request,
+            session,
+            session_id,
+            lambda: service.record_challenges(session, clock, session_id, results, user.username),
+        )
+
+    return await run_unit_of_work(session, record)
 
 
 @router.post("/{session_id}/id-photo")
@@ -276,16 +288,25 @@ async def recording_page(
     user: Writer,
     file: Annotated[UploadFile, File()],
 ) -> Response:
+    read: bytes | ValidationError
     try:
-        content = await read_upload(file, cfg.max_recording_bytes)
+        read = await read_upload(file, cfg.max_recording_bytes)
     except ValidationError as exc:
-        return _detail(request, session, session_id, error=exc.message, status=413)
-    return _step(
-        request,
-        session,
-        session_id,
-        lambda: service.attach_recording(session, clock, cfg, session_id, content, detector),
-    )
+        read = exc
+
+    def attach() -> Response:
+        """The recording (or its refusal) and the page, in one trip to the thread pool."""
+        if isinstance(read, ValidationError):
+            return _detail(request, session, session_id, error=read.message, status=413)
+        content = read
+        return _step(
+            request,
+            session,
+            session_id,
+            lambda: service.attach_recording(session, clock, cfg, session_id, content, detector),
+        )
+
+    return await run_unit_of_work(session, attach)
 
 
 @router.post("/{session_id}/analysis")
@@ -300,18 +321,25 @@ async def analysis_upload_page(
     id_photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """The recording and the ID photo from the browser; refusals keep the page (translated)."""
-    service.get_session(session, session_id)
-    try:
-        if user is None:
-            raise PermissionDeniedError("your role may not upload recordings for analysis")
-        await submit_upload(
-            session, clock, settings, session_id, recording, id_photo, user.username
-        )
-    except BrokerguardError as exc:
-        code = exc.status_code if exc.status_code < 500 else 503
-        message = _upload_refusal(Translator(request_language(request)), exc)
-        return _detail(request, session, session_id, upload_error=message, status=code)
-    return RedirectResponse(f"/deepfake/{session_id}#analysis-title", status_code=303)
+    nothing = (b"", b"")  # a role that may not upload: its files are not read
+    content, photo = await read_analysis_files(settings, recording, id_photo) if user else nothing
+
+    def submit() -> Response:
+        """The files (or their refusal) and the page, in one trip to the thread pool."""
+        service.get_session(session, session_id)
+        try:
+            if user is None:
+                raise PermissionDeniedError("your role may not upload recordings for analysis")
+            submit_analysis_files(
+                session, clock, settings, session_id, content, photo, user.username
+            )
+        except BrokerguardError as exc:
+            code = exc.status_code if exc.status_code < 500 else 503
+            message = _upload_refusal(Translator(request_language(request)), exc)
+            return _detail(request, session, session_id, upload_error=message, status=code)
+        return RedirectResponse(f"/deepfake/{session_id}#analysis-title", status_code=303)
+
+    return await run_unit_of_work(session, submit)
 
 
 def _upload_refusal(translator: Translator, exc: BrokerguardError) -> str:

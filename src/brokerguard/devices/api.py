@@ -18,7 +18,7 @@ from brokerguard.inputs import QueryBool
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import Upload, UploadMode, Writer, add_table_api
 from brokerguard.registerkit.spec import parse_mode
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
+from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, run_unit_of_work
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
@@ -53,14 +53,18 @@ async def import_mdm(
     mode: UploadMode = "all_or_nothing",
 ) -> MdmImportSummary:
     content = await read_upload(file)
-    return tables.import_mdm(
+    filename = file.filename or ""
+    return await run_unit_of_work(
         session,
-        clock,
-        content,
-        file.filename or "",
-        mode=parse_mode(mode),
-        actor=user.username,
-        settings=settings.devices,
+        lambda: tables.import_mdm(
+            session,
+            clock,
+            content,
+            filename,
+            mode=parse_mode(mode),
+            actor=user.username,
+            settings=settings.devices,
+        ),
     )
 
 

@@ -13,11 +13,17 @@ from brokerguard.devices import service, tables
 from brokerguard.devices.registers import DEVICES, OWNERSHIP
 from brokerguard.devices.schemas import PROBLEM_LABELS, ComplianceRow, Problem
 from brokerguard.errors import BrokerguardError
-from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.files import accepted, read_upload_kept
 from brokerguard.registerkit.pages import add_register_routes
 from brokerguard.registerkit.spec import parse_mode
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+    run_unit_of_work,
+)
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
 
@@ -107,20 +113,21 @@ async def upload_mdm(
     file: Annotated[UploadFile, File()],
     mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
 ) -> Response:
-    try:
-        content = await read_upload(file)
-        summary = tables.import_mdm(
-            session,
-            clock,
-            content,
-            file.filename or "",
-            mode=parse_mode(mode),
-            actor=user.username,
-        )
-    except BrokerguardError as exc:
-        session.rollback()
-        return _compliance_page(request, session, clock, error=exc, status_code=422)
-    return _compliance_page(request, session, clock, summary=summary)
+    read = await read_upload_kept(file)
+    filename = file.filename or ""
+
+    def load() -> Response:
+        """The import and the page, in one trip to the thread pool."""
+        try:
+            summary = tables.import_mdm(
+                session, clock, accepted(read), filename, mode=parse_mode(mode), actor=user.username
+            )
+        except BrokerguardError as exc:
+            session.rollback()
+            return _compliance_page(request, session, clock, error=exc, status_code=422)
+        return _compliance_page(request, session, clock, summary=summary)
+
+    return await run_unit_of_work(session, load)
 
 
 add_register_routes(router, DEVICES)

@@ -26,6 +26,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_writer_or_app_team,
+    run_unit_of_work,
 )
 
 router = APIRouter(prefix="/api/v1/evidence", tags=["evidence"])
@@ -47,19 +48,23 @@ async def upload(
 ) -> EvidenceRecord:
     """Store a file (content-addressed SHA-256) for requirement IDs; nothing kept on refusal."""
     content = await file.read(settings.upload_max_bytes + 1)
-    return store_evidence(
+    filename = file.filename or ""
+    return await run_unit_of_work(
         session,
-        clock,
-        settings,
-        content=content,
-        filename=file.filename or "",
-        title=title,
-        requirement_ids=parse_requirement_ids(requirement_ids),
-        kind=kind.strip(),
-        uploaded_by=user.username,
-        owner=owner,
-        unit=unit,
-        valid_until=parse_optional_date(valid_until, "valid_until"),
+        lambda: store_evidence(
+            session,
+            clock,
+            settings,
+            content=content,
+            filename=filename,
+            title=title,
+            requirement_ids=parse_requirement_ids(requirement_ids),
+            kind=kind.strip(),
+            uploaded_by=user.username,
+            owner=owner,
+            unit=unit,
+            valid_until=parse_optional_date(valid_until, "valid_until"),
+        ),
     )
 
 

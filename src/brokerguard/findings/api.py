@@ -15,7 +15,13 @@ from brokerguard.findings.schemas import FailedCheckOut, FindingRecord, FindingS
 from brokerguard.inputs import QueryBool
 from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.pages import ExportFormat, Upload, Writer, add_table_api, file_response
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    run_unit_of_work,
+)
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 
@@ -120,13 +126,17 @@ async def close_with_file(
     note: Annotated[str, Form(max_length=8000)] = "",
 ) -> FindingRecord:
     content = await read_upload(file, settings.upload_max_bytes)
-    return intake.close_with_file(
+    filename = file.filename or ""
+    return await run_unit_of_work(
         session,
-        clock,
-        settings,
-        finding_id,
-        closed_by=user.username,
-        note=note,
-        content=content,
-        filename=file.filename or "",
+        lambda: intake.close_with_file(
+            session,
+            clock,
+            settings,
+            finding_id,
+            closed_by=user.username,
+            note=note,
+            content=content,
+            filename=filename,
+        ),
     )

@@ -29,7 +29,14 @@ from brokerguard.registerkit.pages import Upload, Writer, add_table_api
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.textpolicy import MultilineText
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_roles
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    run_unit_of_work,
+)
 
 router = APIRouter(prefix="/api/v1/iot", tags=["iot"])
 Decider = Annotated[StaffIdentity, Depends(require_roles(Role.security, Role.compliance))]
@@ -181,13 +188,12 @@ async def import_scan(
 ) -> ScanRecord:
     config = settings.iot
     content = await read_upload(file, config.nmap_max_bytes)
-    return scans.import_scan(
+    filename = file.filename or ""
+    return await run_unit_of_work(
         session,
-        clock,
-        content,
-        filename=file.filename or "",
-        imported_by=user.username,
-        settings=config,
+        lambda: scans.import_scan(
+            session, clock, content, filename=filename, imported_by=user.username, settings=config
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from brokerguard.iot.registers import (
 from brokerguard.iot.schemas import (
     DEVICE_TYPE_LABELS,
 )
-from brokerguard.registerkit.files import read_upload
+from brokerguard.registerkit.files import accepted, read_upload_kept
 from brokerguard.registerkit.pages import add_register_routes
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
@@ -31,6 +31,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_roles,
     require_writer,
+    run_unit_of_work,
 )
 from brokerguard.web.templating import render
 
@@ -116,26 +117,32 @@ async def upload_scan(
     settings: AppSettings,
 ) -> Response:
     config = settings.iot
-    try:
-        content = await read_upload(file, config.nmap_max_bytes)
-        scans.import_scan(
-            session,
-            clock,
-            content,
-            filename=file.filename or "",
-            imported_by=user.username,
-            settings=config,
-        )
-    except BrokerguardError as exc:
-        latest = scans.latest_scan(session)
-        context = {
-            "scans": scans.list_scans(session),
-            "latest": latest,
-            "hosts": scans.open_unregistered(session, latest.id) if latest else [],
-            "error": exc,
-        }
-        return render(request, "iot/scans.html", context, status_code=422)
-    return RedirectResponse("/iot/scans", status_code=303)
+    read = await read_upload_kept(file, config.nmap_max_bytes)
+    filename = file.filename or ""
+
+    def load() -> Response:
+        """The scan and its refusal page, in one trip to the thread pool."""
+        try:
+            scans.import_scan(
+                session,
+                clock,
+                accepted(read),
+                filename=filename,
+                imported_by=user.username,
+                settings=config,
+            )
+        except BrokerguardError as exc:
+            latest = scans.latest_scan(session)
+            context = {
+                "scans": scans.list_scans(session),
+                "latest": latest,
+                "hosts": scans.open_unregistered(session, latest.id) if latest else [],
+                "error": exc,
+            }
+            return render(request, "iot/scans.html", context, status_code=422)
+        return RedirectResponse("/iot/scans", status_code=303)
+
+    return await run_unit_of_work(session, load)
 
 
 @router.post("/iot/scans/hosts/{host_id}/dismiss")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from brokerguard.clock import parse_date, today
-from brokerguard.errors import ValidationError
+from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.inputs import QueryBool
 from brokerguard.mobile import approvals, gate, listing, registry, review, testing
 from brokerguard.mobile.models import MobileRelease
@@ -33,11 +33,23 @@ from brokerguard.mobile.schemas import (
     ReviewItemOut,
     ReviewOut,
 )
-from brokerguard.mobile.uploads import analyze_upload, read_upload, register_uploaded_release
+from brokerguard.mobile.uploads import (
+    analyze_upload,
+    read_artifact,
+    read_upload,
+    register_uploaded_release,
+)
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportMode
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_roles
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_roles,
+    run_unit_of_work,
+)
 
 router = APIRouter(prefix="/api/v1/mobile", tags=["mobile"])
 
@@ -109,16 +121,21 @@ async def run_gate(
 ) -> dict[str, Any]:
     """The release gate for an uploaded artifact (``passed`` tells whether it may ship)."""
     report = await analyze_upload(artifact)
-    app = registry.get_app(session, slug)
-    result = gate.evaluate_gate(
-        session,
-        clock,
-        app,
-        report,
-        major_update=major_update,
-        lab_test_valid_days=settings.mobile.lab_test_valid_days,
-    )
-    return result.to_dict()
+
+    def evaluate() -> dict[str, Any]:
+        """The gate, in one trip to the thread pool."""
+        app = registry.get_app(session, slug)
+        result = gate.evaluate_gate(
+            session,
+            clock,
+            app,
+            report,
+            major_update=major_update,
+            lab_test_valid_days=settings.mobile.lab_test_valid_days,
+        )
+        return result.to_dict()
+
+    return await run_unit_of_work(session, evaluate)
 
 
 @router.post("/apps/{slug}/releases", response_model=ReleaseOut, status_code=201)
@@ -131,17 +148,22 @@ async def create_release(
     major_reasons: Annotated[list[str] | None, Form()] = None,
     store: Annotated[str, Form(max_length=64)] = "",
 ) -> MobileRelease:
-    app = registry.get_app(session, slug)
-    release, _ = await register_uploaded_release(
-        session,
-        clock,
-        app,
-        artifact,
-        actor=staff.username,
-        major_reasons=major_reasons,
-        store=store,
-    )
-    return release
+    read = await read_artifact(artifact)
+
+    def register() -> MobileRelease:
+        """The analysis and the release, in one trip to the thread pool."""
+        release, _ = register_uploaded_release(
+            session,
+            clock,
+            registry.get_app(session, slug),
+            read,
+            actor=staff.username,
+            major_reasons=major_reasons,
+            store=store,
+        )
+        return release
+
+    return await run_unit_of_work(session, register)
 
 
 @router.post("/apps/{slug}/releases/{release_id}/publish", response_model=ReleaseOut)
@@ -156,19 +178,24 @@ async def publish(
     released_on: Annotated[str, Form(max_length=32)] = "",
 ) -> MobileRelease:
     report = await analyze_upload(artifact)
-    app = registry.get_app(session, slug)
-    release = registry.get_release(session, release_id)
-    gate.publish_from_form(
-        session,
-        clock,
-        settings,
-        app,
-        release,
-        report,
-        released_on=released_on,
-        actor=staff.username,
-    )
-    return release
+
+    def publish_release() -> MobileRelease:
+        """The publication, in one trip to the thread pool."""
+        app = registry.get_app(session, slug)
+        release = registry.get_release(session, release_id)
+        gate.publish_from_form(
+            session,
+            clock,
+            settings,
+            app,
+            release,
+            report,
+            released_on=released_on,
+            actor=staff.username,
+        )
+        return release
+
+    return await run_unit_of_work(session, publish_release)
 
 
 @router.get("/releases/{release_id}/approvals", response_model=list[ApprovalOut])
@@ -220,31 +247,40 @@ async def create_lab_test(
     release_id: Annotated[str, Form(max_length=36)] = "",
     report: Annotated[UploadFile | None, File()] = None,
 ) -> Any:
-    app = registry.get_app(session, slug)
-    release = registry.get_release(session, release_id) if release_id.strip() else None
-    report_file = None
+    read: tuple[str, bytes] | BrokerguardError | None = None
     if report is not None and report.filename:
-        content = await read_upload(report, settings.upload_max_bytes, "report")
-        report_file = (report.filename, content)
-    return testing.record_test(
-        session,
-        clock,
-        settings,
-        app,
-        kind=kind,
-        lab=lab,
-        tested_from=_date(tested_from, "tested_from"),
-        tested_to=_date(tested_to, "tested_to"),
-        report_date=_date(report_date, "report_date"),
-        result=result,
-        actor=staff.username,
-        taf_accreditation_no=taf_accreditation_no,
-        baseline_version=baseline_version,
-        level=level,
-        version_tested=version_tested,
-        release=release,
-        report_file=report_file,
-    )
+        try:
+            read = (report.filename, await read_upload(report, settings.upload_max_bytes, "report"))
+        except BrokerguardError as refusal:
+            read = refusal  # raised after the app and the release are found, as before
+
+    def record() -> Any:
+        """The lab test, in one trip to the thread pool."""
+        app = registry.get_app(session, slug)
+        release = registry.get_release(session, release_id) if release_id.strip() else None
+        if isinstance(read, BrokerguardError):
+            raise read
+        return testing.record_test(
+            session,
+            clock,
+            settings,
+            app,
+            kind=kind,
+            lab=lab,
+            tested_from=_date(tested_from, "tested_from"),
+            tested_to=_date(tested_to, "tested_to"),
+            report_date=_date(report_date, "report_date"),
+            result=result,
+            actor=staff.username,
+            taf_accreditation_no=taf_accreditation_no,
+            baseline_version=baseline_version,
+            level=level,
+            version_tested=version_tested,
+            release=release,
+            report_file=read,
+        )
+
+    return await run_unit_of_work(session, record)
 
 
 @router.get("/apps/{slug}/lab-tests", response_model=list[LabTestOut])
@@ -293,10 +329,14 @@ async def import_checklist(
     except ValueError:
         raise ValidationError("mode must be all_or_nothing or valid_rows", field="mode") from None
     content = await read_upload(file, settings.upload_max_bytes)
-    count = review.import_checklist(
-        session, content, file.filename or "checklist", version=version, mode=chosen
-    )
-    return {"version": version, "items": count}
+    filename = file.filename or "checklist"
+
+    def load() -> dict[str, Any]:
+        """The checklist, in one trip to the thread pool."""
+        count = review.import_checklist(session, content, filename, version=version, mode=chosen)
+        return {"version": version, "items": count}
+
+    return await run_unit_of_work(session, load)
 
 
 @router.post("/lab-tests/{test_id}/reviews", response_model=ReviewOut, status_code=201)

@@ -22,8 +22,8 @@ from brokerguard.mobile.models import (
     MobileReportReview,
 )
 from brokerguard.mobile.uploads import (
-    analyze_upload,
     major_reasons_given,
+    read_artifact,
     register_uploaded_release,
 )
 from brokerguard.staff.roles import Role
@@ -34,6 +34,7 @@ from brokerguard.web.deps import (
     CurrentStaff,
     DbSession,
     require_roles,
+    run_unit_of_work,
 )
 from brokerguard.web.templating import render
 
@@ -266,23 +267,29 @@ async def upload_release(
 ) -> Response:
     """Analyse an uploaded APK or IPA, register it as a release candidate and show the gate
     result (A6.3): what must still happen before it may be published."""
-    app = registry.get_app(session, slug)
+    read = await read_artifact(artifact)
     form: dict[str, object] = {"store": store, "major_reasons": major_reasons_given(major_reasons)}
-    try:
-        _, report = await register_uploaded_release(
-            session,
-            clock,
-            app,
-            artifact,
-            actor=staff.username,
-            major_reasons=major_reasons,
-            store=store,
-        )
-    except BrokerguardError as error:
-        session.rollback()
-        return _release_page(request, session, app, error=error, form=form)
-    result = _gate_result(session, clock, settings, app, report)
-    return _release_page(request, session, app, result=result)
+
+    def register() -> Response:
+        """The analysis, the release, the gate and the page, in one trip to the thread pool."""
+        app = registry.get_app(session, slug)
+        try:
+            _, report = register_uploaded_release(
+                session,
+                clock,
+                app,
+                read,
+                actor=staff.username,
+                major_reasons=major_reasons,
+                store=store,
+            )
+        except BrokerguardError as error:
+            session.rollback()
+            return _release_page(request, session, app, error=error, form=form)
+        result = _gate_result(session, clock, settings, app, report)
+        return _release_page(request, session, app, result=result)
+
+    return await run_unit_of_work(session, register)
 
 
 @router.post("/apps/{slug}/gate")
@@ -296,14 +303,20 @@ async def check_gate(
     artifact: Upload,
 ) -> Response:
     """The gate for an uploaded artifact, rule by rule; nothing is written."""
-    app = registry.get_app(session, slug)
-    try:
-        report = await analyze_upload(artifact)
-    except BrokerguardError as error:
-        return _release_page(request, session, app, error=error)
-    return _release_page(
-        request, session, app, result=_gate_result(session, clock, settings, app, report)
-    )
+    read = await read_artifact(artifact)
+
+    def check() -> Response:
+        """The analysis, the gate and the page, in one trip to the thread pool."""
+        app = registry.get_app(session, slug)
+        try:
+            report = read.analyze()
+        except BrokerguardError as error:
+            return _release_page(request, session, app, error=error)
+        return _release_page(
+            request, session, app, result=_gate_result(session, clock, settings, app, report)
+        )
+
+    return await run_unit_of_work(session, check)
 
 
 @router.post("/releases/{release_id}/publish")
@@ -318,29 +331,36 @@ async def publish_form(
     released_on: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Publish a candidate: the file sent must be the one registered and the gate must pass."""
-    release = registry.get_release(session, release_id)
-    app = session.get(MobileApp, release.app_id)
-    if app is None:
-        raise NotFoundError("the release's app is gone", field="release")
+    read = await read_artifact(artifact)
     form: dict[str, object] = {"release_id": release_id, "released_on": released_on}
-    result = None
-    try:
-        report = await analyze_upload(artifact)
-        result = _gate_result(session, clock, settings, app, report)
-        gate.publish_from_form(
-            session,
-            clock,
-            settings,
-            app,
-            release,
-            report,
-            released_on=released_on,
-            actor=staff.username,
-        )
-    except BrokerguardError as error:
-        session.rollback()
-        return _release_page(request, session, app, result=result, error=error, form=form)
-    return RedirectResponse(f"/mobile/apps/{app.slug}#release-{release.id}", status_code=303)
+
+    def publish() -> Response:
+        """The analysis, the gate, the publication or its refusal page, in one trip to the
+        thread pool."""
+        release = registry.get_release(session, release_id)
+        app = session.get(MobileApp, release.app_id)
+        if app is None:
+            raise NotFoundError("the release's app is gone", field="release")
+        result = None
+        try:
+            report = read.analyze()
+            result = _gate_result(session, clock, settings, app, report)
+            gate.publish_from_form(
+                session,
+                clock,
+                settings,
+                app,
+                release,
+                report,
+                released_on=released_on,
+                actor=staff.username,
+            )
+        except BrokerguardError as error:
+            session.rollback()
+            return _release_page(request, session, app, result=result, error=error, form=form)
+        return RedirectResponse(f"/mobile/apps/{app.slug}#release-{release.id}", status_code=303)
+
+    return await run_unit_of_work(session, publish)
 
 
 @router.post("/lab-tests/{test_id}/reviews")

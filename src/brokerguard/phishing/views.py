@@ -18,7 +18,14 @@ from brokerguard.phishing.registry import current_brands
 from brokerguard.phishing.scoring import Scorer, Verdict
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppAuditSink, AppClock, AppSettings, CurrentStaff, DbSession
+from brokerguard.web.deps import (
+    AppAuditSink,
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    run_unit_of_work,
+)
 from brokerguard.web.labels import LABELS
 from brokerguard.web.tables import TableSpec, table_page
 from brokerguard.web.templating import render
@@ -351,45 +358,52 @@ async def apps_check(
         _require_security(staff)
     name = (upload.filename or "").strip()
     raw = await upload.read(settings.upload_max_bytes + 1)
-    results: list[AppVerdict | RowError] = []
-    try:
-        if not name:
-            raise ValidationError("the upload has no file name", field="upload")
-        if len(raw) > settings.upload_max_bytes:
-            raise ValidationError("the upload is too large", field="upload")
-        brands = current_brands(session)
-        if not brands:
-            raise ValidationError("no brand registered", field="brands")
-        looks = brand_looks(brands)
-        if name.lower().endswith(".apk"):
-            results.append(check_apk_bytes(looks, name, raw))
-        else:
-            results.extend(check_listings(looks, raw, name))
-        if record:
-            verdicts = [r for r in results if isinstance(r, AppVerdict)]
-            service.record_scan(
-                session,
-                clock,
-                source="apps",
-                started_at=clock.now(),
-                names=len(verdicts),
-                flagged=sum(v.flagged for v in verdicts),
-                rejected=len(results) - len(verdicts),
-                description=name[:200],
-                settings=settings,
-                actor=staff.username,
+
+    def check() -> Response:
+        """The check, its record and the page, in one trip to the thread pool."""
+        results: list[AppVerdict | RowError] = []
+        try:
+            if not name:
+                raise ValidationError("the upload has no file name", field="upload")
+            if len(raw) > settings.upload_max_bytes:
+                raise ValidationError("the upload is too large", field="upload")
+            brands = current_brands(session)
+            if not brands:
+                raise ValidationError("no brand registered", field="brands")
+            looks = brand_looks(brands)
+            if name.lower().endswith(".apk"):
+                results.append(check_apk_bytes(looks, name, raw))
+            else:
+                results.extend(check_listings(looks, raw, name))
+            if record:
+                verdicts = [r for r in results if isinstance(r, AppVerdict)]
+                service.record_scan(
+                    session,
+                    clock,
+                    source="apps",
+                    started_at=clock.now(),
+                    names=len(verdicts),
+                    flagged=sum(v.flagged for v in verdicts),
+                    rejected=len(results) - len(verdicts),
+                    description=name[:200],
+                    settings=settings,
+                    actor=staff.username,
+                )
+                for verdict in verdicts:
+                    if verdict.flagged:
+                        service.open_app_case(
+                            session, clock, verdict, actor=staff.username, sink=sink
+                        )
+        except BrokerguardError as exc:
+            session.rollback()
+            return render(
+                request,
+                "phishing/apps.html",
+                {"results": None, "error": exc},
+                status_code=exc.status_code,
             )
-            for verdict in verdicts:
-                if verdict.flagged:
-                    service.open_app_case(session, clock, verdict, actor=staff.username, sink=sink)
-    except BrokerguardError as exc:
-        session.rollback()
         return render(
-            request,
-            "phishing/apps.html",
-            {"results": None, "error": exc},
-            status_code=exc.status_code,
+            request, "phishing/apps.html", {"results": results, "error": None, "recorded": record}
         )
-    return render(
-        request, "phishing/apps.html", {"results": results, "error": None, "recorded": record}
-    )
+
+    return await run_unit_of_work(session, check)

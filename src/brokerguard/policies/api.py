@@ -27,6 +27,7 @@ from brokerguard.web.deps import (
     DbSession,
     require_roles,
     require_writer_or_app_team,
+    run_unit_of_work,
 )
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
@@ -102,12 +103,16 @@ async def document(
     """Attach the policy's own file: stored in the evidence store, linked to the
     requirements the policy covers (a draft's document may be replaced, an approved one's not)."""
     content = await read_upload(file, settings.upload_max_bytes)
-    return attach_document(
+    filename = upload_name(file)
+    return await run_unit_of_work(
         session,
-        clock,
-        settings,
-        policy_id[:64],
-        content=content,
-        filename=upload_name(file),
-        uploaded_by=user.username,
+        lambda: attach_document(
+            session,
+            clock,
+            settings,
+            policy_id[:64],
+            content=content,
+            filename=filename,
+            uploaded_by=user.username,
+        ),
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import UploadFile
 
-from brokerguard.errors import PayloadTooLargeError, ValidationError
+from brokerguard.errors import BrokerguardError, PayloadTooLargeError, ValidationError
 from brokerguard.tabular import DEFAULT_MAX_BYTES
 
 MAX_NAME = 200
@@ -23,6 +23,25 @@ async def read_upload(upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES) ->
     if not content:
         raise ValidationError("the file is empty", field="file")
     return content
+
+
+async def read_upload_kept(
+    upload: UploadFile, max_bytes: int = DEFAULT_MAX_BYTES
+) -> bytes | BrokerguardError:
+    """:func:`read_upload` with its refusal returned, not raised: a form handler reads the
+    file on the event loop and raises the refusal (:func:`accepted`) in its one trip to the
+    thread pool, where the refusal page reads the database."""
+    try:
+        return await read_upload(upload, max_bytes)
+    except BrokerguardError as refusal:
+        return refusal
+
+
+def accepted(read: bytes | BrokerguardError) -> bytes:
+    """What :func:`read_upload_kept` read, or its refusal raised."""
+    if isinstance(read, BrokerguardError):
+        raise read
+    return read
 
 
 def upload_name(upload: UploadFile) -> str:

@@ -26,7 +26,13 @@ from brokerguard.registerkit.files import read_upload
 from brokerguard.registerkit.spec import FormField, RegisterSpec, parse_mode
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import MEDIA_TYPES, ImportMode
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+    run_unit_of_work,
+)
 from brokerguard.web.responses import ImportOutcome
 from brokerguard.web.tables import TableSpec, column_table, table_page
 from brokerguard.web.templating import render
@@ -176,14 +182,19 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
     ) -> Response:
         values = form_values(mode.fields, await request.form())
         data, errors = parse_form(spec.model, mode.fields, values)
-        if data is not None:
+
+        def save() -> Response:
+            """The record and its refusal page, in one trip to the thread pool."""
+            if data is None:
+                return show_form(request, values, errors, f"{spec.path}/new", status_code=422)
             try:
                 mode.create(session, clock, data, user.username)
             except BrokerguardError as exc:
-                errors = {exc.field or "form": exc.message}
-            else:
-                return RedirectResponse(spec.path, status_code=303)
-        return show_form(request, values, errors, f"{spec.path}/new", status_code=422)
+                refused = {exc.field or "form": exc.message}
+                return show_form(request, values, refused, f"{spec.path}/new", status_code=422)
+            return RedirectResponse(spec.path, status_code=303)
+
+        return await run_unit_of_work(session, save)
 
     if mode.get is not None and mode.update is not None:
         get, update = mode.get, mode.update
@@ -207,18 +218,23 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             clock: AppClock,
             user: Writer,
         ) -> Response:
-            get(session, record_id)
             values = form_values(mode.fields, await request.form())
             data, errors = parse_form(spec.model, mode.fields, values)
-            if data is not None:
+            action = f"{spec.path}/{record_id}/edit"
+
+            def save() -> Response:
+                """The update and its refusal page, in one trip to the thread pool."""
+                get(session, record_id)
+                if data is None:
+                    return show_form(request, values, errors, action, status_code=422)
                 try:
                     update(session, clock, record_id, data)
                 except BrokerguardError as exc:
-                    errors = {exc.field or "form": exc.message}
-                else:
-                    return RedirectResponse(spec.path, status_code=303)
-            action = f"{spec.path}/{record_id}/edit"
-            return show_form(request, values, errors, action, status_code=422)
+                    refused = {exc.field or "form": exc.message}
+                    return show_form(request, values, refused, action, status_code=422)
+                return RedirectResponse(spec.path, status_code=303)
+
+            return await run_unit_of_work(session, save)
 
     if mode.import_rows is not None:
         importer = mode.import_rows
@@ -236,19 +252,31 @@ def add_register_routes(router: APIRouter, spec: RegisterSpec[M]) -> None:
             file: Upload,
             mode: UploadMode = ImportMode.all_or_nothing.value,
         ) -> Response:
-            try:
-                content = await read_upload(file)
-                outcome = importer(
-                    session, clock, content, file.filename or "", parse_mode(mode), user.username
-                )
-            except BrokerguardError as exc:
+            def refused(exc: BrokerguardError) -> Response:
                 context = {"spec": spec, "outcome": None, "error": exc}
                 errors = getattr(exc, "errors", None)
                 if errors:
                     context["row_errors"] = errors
                 session.rollback()
                 return render(request, "registers/import.html", context, status_code=422)
-            return render(request, "registers/import.html", {"spec": spec, "outcome": outcome})
+
+            try:
+                content = await read_upload(file)
+            except BrokerguardError as exc:
+                return refused(exc)  # nothing read from the database yet
+            filename = file.filename or ""
+
+            def load() -> Response:
+                """The import and its page, in one trip to the thread pool."""
+                try:
+                    outcome = importer(
+                        session, clock, content, filename, parse_mode(mode), user.username
+                    )
+                except BrokerguardError as exc:
+                    return refused(exc)
+                return render(request, "registers/import.html", {"spec": spec, "outcome": outcome})
+
+            return await run_unit_of_work(session, load)
 
     if mode.export is not None:
         exporter = mode.export
@@ -288,7 +316,13 @@ def add_table_api(router: APIRouter, path: str, spec: RegisterSpec[Any]) -> None
             mode: UploadMode = ImportMode.all_or_nothing.value,
         ) -> ImportOutcome:
             content = await read_upload(file)
-            outcome = importer(
-                session, clock, content, file.filename or "", parse_mode(mode), user.username
-            )
-            return ImportOutcome.model_validate(outcome.to_dict())
+            filename = file.filename or ""
+
+            def load() -> ImportOutcome:
+                """The import, in one trip to the thread pool."""
+                outcome = importer(
+                    session, clock, content, filename, parse_mode(mode), user.username
+                )
+                return ImportOutcome.model_validate(outcome.to_dict())
+
+            return await run_unit_of_work(session, load)

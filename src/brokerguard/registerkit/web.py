@@ -12,7 +12,7 @@ from pydantic import Field
 
 from brokerguard.errors import BrokerguardError, ValidationError
 from brokerguard.inputs import InputModel
-from brokerguard.registerkit.files import read_upload, upload_name
+from brokerguard.registerkit.files import accepted, read_upload, read_upload_kept, upload_name
 from brokerguard.registerkit.findings import findings_from_checks
 from brokerguard.registerkit.labels import VALUE_LABELS
 from brokerguard.registerkit.pages import download
@@ -31,7 +31,14 @@ from brokerguard.registerkit.spec import (
 from brokerguard.staff.service import StaffIdentity
 from brokerguard.tabular import ImportRejectedError
 from brokerguard.textpolicy import MULTILINE
-from brokerguard.web.deps import AppClock, AppSettings, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    AppSettings,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+    run_unit_of_work,
+)
 from brokerguard.web.responses import KitImportOutcome, OpenedFindings, RegisterPage
 from brokerguard.web.tables import TableSpec, column_table, table_page
 from brokerguard.web.templating import render
@@ -115,10 +122,15 @@ def add_register_api(router: APIRouter, spec: RegisterSpec[Any]) -> None:
         chosen = parse_mode(mode)
         content = await read_upload(file)
         filename = upload_name(file)
-        summary = import_items(
-            session, clock, spec, content, filename, chosen, user.username, settings=settings
-        )
-        return KitImportOutcome.model_validate(summary.as_dict())
+
+        def load() -> KitImportOutcome:
+            """The import, in one trip to the thread pool."""
+            summary = import_items(
+                session, clock, spec, content, filename, chosen, user.username, settings=settings
+            )
+            return KitImportOutcome.model_validate(summary.as_dict())
+
+        return await run_unit_of_work(session, load)
 
 
 def display_row(row: dict[str, Any]) -> dict[str, str]:
@@ -186,13 +198,18 @@ def add_register_views(
         request: Request, session: DbSession, clock: AppClock, user: Writer
     ) -> Response:
         values = _form_values(await request.form(), spec)
-        try:
-            with session.begin_nested():
-                create_item(session, clock, spec, values, user.username)
-        except ValidationError as exc:
-            errors = {exc.field or "_": exc.message}
-            return page(request, session, errors=errors, values=values, status_code=422)
-        return RedirectResponse(link, status_code=303)
+
+        def save() -> Response:
+            """The row and its refusal page, in one trip to the thread pool."""
+            try:
+                with session.begin_nested():
+                    create_item(session, clock, spec, values, user.username)
+            except ValidationError as exc:
+                errors = {exc.field or "_": exc.message}
+                return page(request, session, errors=errors, values=values, status_code=422)
+            return RedirectResponse(link, status_code=303)
+
+        return await run_unit_of_work(session, save)
 
     @router.get(base + "/export.{fmt}")
     def export_page(fmt: str, session: DbSession, user: CurrentStaff) -> Response:
@@ -208,34 +225,41 @@ def add_register_views(
         file: Annotated[UploadFile, File()],
         mode: Annotated[str, Form(max_length=32)] = "all_or_nothing",
     ) -> Response:
-        try:
-            chosen = parse_mode(mode)
-            content = await read_upload(file)
-            filename = upload_name(file)
-            with session.begin_nested():
-                summary = import_items(
-                    session,
-                    clock,
-                    spec,
-                    content,
-                    filename,
-                    chosen,
-                    user.username,
-                    settings=settings,
-                )
-        except ImportRejectedError as exc:
-            report = {
-                "rejected": True,
-                "message": exc.message,
-                "errors": [
-                    {"line": e.line, "column": e.column, "message": e.message} for e in exc.errors
-                ],
-            }
-            return page(request, session, summary=report, status_code=422)
-        except BrokerguardError as exc:
-            report = {"rejected": True, "message": exc.message, "errors": []}
-            return page(request, session, summary=report, status_code=exc.status_code)
-        return page(request, session, summary=summary.as_dict())
+        read = await read_upload_kept(file)
+        filename = upload_name(file)
+
+        def load() -> Response:
+            """The import and its page, in one trip to the thread pool."""
+            try:
+                chosen = parse_mode(mode)  # refused before the file, as before
+                content = accepted(read)
+                with session.begin_nested():
+                    summary = import_items(
+                        session,
+                        clock,
+                        spec,
+                        content,
+                        filename,
+                        chosen,
+                        user.username,
+                        settings=settings,
+                    )
+            except ImportRejectedError as exc:
+                report = {
+                    "rejected": True,
+                    "message": exc.message,
+                    "errors": [
+                        {"line": e.line, "column": e.column, "message": e.message}
+                        for e in exc.errors
+                    ],
+                }
+                return page(request, session, summary=report, status_code=422)
+            except BrokerguardError as exc:
+                report = {"rejected": True, "message": exc.message, "errors": []}
+                return page(request, session, summary=report, status_code=exc.status_code)
+            return page(request, session, summary=summary.as_dict())
+
+        return await run_unit_of_work(session, load)
 
     def edit_form(
         request: Request,
@@ -266,15 +290,20 @@ def add_register_views(
     async def edit_submit(
         item_id: str, request: Request, session: DbSession, clock: AppClock, user: Writer
     ) -> Response:
-        get_item(session, spec, item_id)
         values = _form_values(await request.form(), spec)
-        try:
-            with session.begin_nested():
-                update_item(session, clock, spec, item_id, values, user.username)
-        except ValidationError as exc:
-            errors = {exc.field or "_": exc.message}
-            return edit_form(request, item_id, values, errors, status_code=422)
-        return RedirectResponse(link, status_code=303)
+
+        def save() -> Response:
+            """The update and its refusal page, in one trip to the thread pool."""
+            get_item(session, spec, item_id)
+            try:
+                with session.begin_nested():
+                    update_item(session, clock, spec, item_id, values, user.username)
+            except ValidationError as exc:
+                errors = {exc.field or "_": exc.message}
+                return edit_form(request, item_id, values, errors, status_code=422)
+            return RedirectResponse(link, status_code=303)
+
+        return await run_unit_of_work(session, save)
 
 
 def add_findings_api(router: APIRouter, check_ids: tuple[str, ...]) -> None:

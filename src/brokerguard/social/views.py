@@ -20,7 +20,13 @@ from brokerguard.social.disclosure import ITEM_LABELS
 from brokerguard.social.models import OfficialAccount
 from brokerguard.social.registers import ACCOUNTS, ADMINS, MONITORING, PLATFORMS
 from brokerguard.staff.service import StaffIdentity
-from brokerguard.web.deps import AppClock, CurrentStaff, DbSession, require_writer
+from brokerguard.web.deps import (
+    AppClock,
+    CurrentStaff,
+    DbSession,
+    require_writer,
+    run_unit_of_work,
+)
 from brokerguard.web.templating import render
 
 router = APIRouter(prefix="/social", include_in_schema=False)
@@ -80,6 +86,12 @@ def _act(request: Request, session: Session, action: Callable[[], Any]) -> Respo
     return RedirectResponse("/social", status_code=303)
 
 
+async def _act_off_loop(request: Request, session: Session, action: Callable[[], Any]) -> Response:
+    """:func:`_act` in one trip to the thread pool (an ``async`` form handler must not run
+    database work on the event loop)."""
+    return await run_unit_of_work(session, lambda: _act(request, session, action))
+
+
 def _form_text(form: Any, name: str, max_chars: int) -> str:
     value = form.get(name)
     if not isinstance(value, str):
@@ -95,12 +107,17 @@ async def profile_submit(
 ) -> Response:
     form = await request.form()
     values = {name: _form_text(form, name, size) for name, size in service.PROFILE_FIELDS.items()}
-    try:
-        with session.begin_nested():
-            service.set_profile(session, clock, values, user.username)
-    except ValidationError as exc:
-        return _overview(request, session, error=exc.message, profile=values, status_code=422)
-    return RedirectResponse("/social", status_code=303)
+
+    def save() -> Response:
+        """The profile and its refusal page, in one trip to the thread pool."""
+        try:
+            with session.begin_nested():
+                service.set_profile(session, clock, values, user.username)
+        except ValidationError as exc:
+            return _overview(request, session, error=exc.message, profile=values, status_code=422)
+        return RedirectResponse("/social", status_code=303)
+
+    return await run_unit_of_work(session, save)
 
 
 @router.post("/disclosure-checks")
@@ -117,7 +134,7 @@ async def draft_submit(
     request: Request, session: DbSession, clock: AppClock, user: Writer
 ) -> Response:
     form = await request.form()
-    return _act(
+    return await _act_off_loop(
         request,
         session,
         lambda: service.draft_post(
@@ -146,7 +163,7 @@ async def review_submit(
             return service.reject_post(session, clock, post_id, approver=user.username, note=note)
         raise ValidationError("decision must be approve or reject", field="decision")
 
-    return _act(request, session, act)
+    return await _act_off_loop(request, session, act)
 
 
 @router.post("/posts/{post_id}/publish")
@@ -155,7 +172,7 @@ async def publish_submit(
 ) -> Response:
     form = await request.form()
     url = _form_text(form, "url", 500)
-    return _act(
+    return await _act_off_loop(
         request,
         session,
         lambda: service.publish_post(session, clock, post_id, publisher=user.username, url=url),

@@ -40,6 +40,7 @@ from brokerguard.errors import (
 from brokerguard.kernel.audit import AuditSink
 from brokerguard.kernel.context import AppContext
 from brokerguard.keys import load_or_create_secret
+from brokerguard.staff.models import StaffSession
 from brokerguard.staff.roles import Role
 from brokerguard.staff.service import StaffIdentity, get_staff
 from brokerguard.staff.sessions import csrf_for, live_session, touch, touch_due
@@ -270,14 +271,21 @@ async def current_staff(
     request: Request, context: AppCtx, session: DbSession, clock: AppClock
 ) -> StaffIdentity:
     """The signed-in staff member of a live server-side session (not revoked, not idle
-    for 30 minutes, not past its absolute end), or 401."""
-    row = live_session(session, clock, request.session.get(STAFF_SESSION_KEY))
-    user = get_staff(session, row.user_id) if row is not None else None
+    for 30 minutes, not past its absolute end), or 401. The session and the user are read
+    in the thread pool, never on the event loop; the idle timeout is reset (a second trip,
+    at most once a minute) only after the request's CSRF token is checked."""
+    session_id = request.session.get(STAFF_SESSION_KEY)
+
+    def signed_in() -> tuple[StaffSession | None, StaffIdentity | None]:
+        row = live_session(session, clock, session_id)
+        return row, (get_staff(session, row.user_id) if row is not None else None)
+
+    row, user = await anyio.to_thread.run_sync(signed_in)
     if row is None or user is None:
         raise AuthenticationError("sign in first")
     await verify_csrf(request)
     if touch_due(row, clock):
-        _record_activity(context, session, clock, row.id)
+        await anyio.to_thread.run_sync(_record_activity, context, session, clock, row.id)
     request.state.staff = user
     return user
 

@@ -21,6 +21,7 @@ from brokerguard.web.deps import (
     AppCtx,
     CurrentStaff,
     DbSession,
+    commit_unit_of_work,
     csrf_token,
     verify_csrf,
 )
@@ -73,7 +74,7 @@ async def login_submit(
     guard = _login_guard(app_ctx)
     if not guard.limiter.allow(request.client.host if request.client else None, username):
         return render(request, "login.html", {**context, "error": "rate_limited"}, status_code=429)
-    check = partial(
+    authenticate = partial(
         authenticate_staff,
         session,
         clock,
@@ -83,19 +84,26 @@ async def login_submit(
         lock_period=guard.lock_period,
         hashing=staff_hashing(guard.settings),
     )
+    source_ip = request.client.host if request.client else ""
+
+    def sign_in() -> str:
+        """The check (argon2) and the new session in one trip to the bounded pool."""
+        try:
+            user = authenticate()
+        except AuthenticationError:
+            commit_unit_of_work(session)  # keep the failure count
+            raise
+        return open_session(
+            session, clock, user.id, max_age_s=app_ctx.settings.session_max_age_s,
+            source_ip=source_ip,
+        )  # fmt: skip
+
     try:  # argon2 in a bounded thread pool, never on the event loop
-        user = await anyio.to_thread.run_sync(check, limiter=guard.workers)
+        token = await anyio.to_thread.run_sync(sign_in, limiter=guard.workers)
     except AuthenticationError:
-        session.commit()  # keep the failure count
         return render(request, "login.html", {**context, "error": "wrong"}, status_code=401)
     request.session.clear()  # a new session (and CSRF token): no fixation
-    request.session[STAFF_SESSION_KEY] = open_session(
-        session,
-        clock,
-        user.id,
-        max_age_s=app_ctx.settings.session_max_age_s,
-        source_ip=request.client.host if request.client else "",
-    )
+    request.session[STAFF_SESSION_KEY] = token
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -103,7 +111,9 @@ async def login_submit(
 async def logout(request: Request, session: DbSession, clock: AppClock) -> RedirectResponse:
     """End the session on the server (a copy of the cookie no longer works)."""
     await verify_csrf(request)
-    end_session(session, clock, request.session.get(STAFF_SESSION_KEY))
+    await anyio.to_thread.run_sync(
+        end_session, session, clock, request.session.get(STAFF_SESSION_KEY)
+    )
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
