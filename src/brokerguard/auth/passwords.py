@@ -21,6 +21,7 @@ from brokerguard.auth.settings import (
     ARGON2_MEMORY_KIB,
     ARGON2_TIME_COST,
     MIN_PASSWORD_LENGTH_FLOOR,
+    Argon2Costs,
     AuthSettings,
     meets_owasp_costs,
 )
@@ -125,9 +126,10 @@ def hashing_with(time_cost: int, memory_kib: int) -> PasswordHashing:
     return PasswordHashing(time_cost=time_cost, memory_cost=memory_kib)
 
 
-def hashing_for(auth: AuthSettings) -> PasswordHashing:
-    """The customers' password hashing with the costs of ``auth`` (``auth.argon2_*``)."""
-    return hashing_with(auth.argon2_time_cost, auth.argon2_memory_kib)
+def hashing_for(costs: Argon2Costs) -> PasswordHashing:
+    """The password hashing with the costs of a settings section (``auth`` for the
+    customers, ``staff`` for the staff: their ``argon2_*``)."""
+    return hashing_with(costs.argon2_time_cost, costs.argon2_memory_kib)
 
 
 #: the production (OWASP) hashing: the default of services built without settings

@@ -38,10 +38,6 @@ class Argon2Costs(BaseSettings):
     ``staff``); a sign-in with a hash of other costs rehashes it. Below OWASP's minimum
     they are refused in production (``Settings``) and fail the A9.5 check's stored hashes."""
 
-    @property
-    def argon2_meets_owasp(self) -> bool:
-        return meets_owasp_costs(self.argon2_memory_kib, self.argon2_time_cost)
-
     argon2_time_cost: int = Field(
         default=ARGON2_TIME_COST,
         ge=1,
@@ -54,6 +50,10 @@ class Argon2Costs(BaseSettings):
         le=4 * 1024 * 1024,
         description="argon2id memory of a new password hash in KiB (OWASP: 19456).",
     )
+
+    @property
+    def argon2_meets_owasp(self) -> bool:
+        return meets_owasp_costs(self.argon2_memory_kib, self.argon2_time_cost)
 
 
 class AuthSettings(Argon2Costs):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from brokerguard.auth.passwords import PasswordHashing, hashing_with
+from brokerguard.auth.passwords import PasswordHashing, hashing_for
 from brokerguard.clock import Clock, as_utc
 from brokerguard.config import get_settings
 from brokerguard.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
@@ -50,8 +50,7 @@ def _identity(user: StaffUser) -> StaffIdentity:
 def staff_hashing(settings: StaffSettings | None = None) -> PasswordHashing:
     """argon2id with the costs of ``settings`` (``staff.argon2_*``; by default the process
     settings', OWASP unless configured otherwise)."""
-    chosen = settings if settings is not None else get_settings().staff
-    return hashing_with(chosen.argon2_time_cost, chosen.argon2_memory_kib)
+    return hashing_for(settings if settings is not None else get_settings().staff)
 
 
 def _normalise_password(password: str) -> str:
