@@ -53,6 +53,25 @@ def sign_in(
     return page
 
 
+def assert_stacked(page: Any, table: str, first_labels: tuple[str, ...], width: int) -> None:
+    """At phone ``width`` the rows of the ``table`` (a selector) are cards: every body cell
+    spans (nearly) the table's width with its column's label before it, and the page does
+    not scroll sideways (before: the columns squeezed until words broke letter by letter)."""
+    located = page.locator(table)
+    table_width = located.bounding_box()["width"]
+    cells = located.locator("tbody td")
+    assert cells.count() >= 3
+    for i in range(cells.count()):
+        box = cells.nth(i).bounding_box()
+        assert box["width"] >= 0.9 * table_width, (i, box, table_width)
+    label = page.evaluate(
+        "selector => getComputedStyle(document.querySelector(selector), '::before').content",
+        f"{table} tbody td",
+    )
+    assert label.strip('"') in first_labels
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 @pytest.fixture
 def admin(browser: Any, live_firm: tuple[str, dict[str, str]]) -> Iterator[Any]:
     page = sign_in(browser, live_firm, "admin", WIDTHS["desktop"], axe=True)
@@ -180,3 +199,15 @@ def test_the_auditor_sees_no_triage_form_and_the_role_in_the_header(
     assert page.locator("input[name=alert_ids]").count() == 0
     assert "稽核（唯讀）" in page.locator("header").inner_text()
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-TW", "en"])
+def test_the_jobs_table_is_readable_on_a_phone(
+    browser: Any, live_firm: tuple[str, dict[str, str]], language: str
+) -> None:
+    """/jobs at 390 px: each job a card, as the auditor (no run button) and as the admin."""
+    for user in ("auditor", "admin"):
+        page = sign_in(browser, live_firm, user, WIDTHS["phone"])
+        page.goto(f"/jobs?lang={language}")
+        assert_stacked(page, "section.card table.stack", ("作業", "Job"), WIDTHS["phone"])
+        page.context.close()

@@ -13,7 +13,7 @@ from PIL import Image
 
 from brokerguard.deepfake.analysis import synthetic
 from brokerguard.deepfake.analysis.schedule import parse_schedule
-from tests.web.browser.test_pages import WIDTHS, sign_in
+from tests.web.browser.test_pages import WIDTHS, assert_stacked, sign_in
 
 pytestmark = pytest.mark.browser
 FORM = "main form[action$='/analysis']"
@@ -69,17 +69,7 @@ def test_the_challenge_table_is_readable_on_a_phone(
     sessions = page.request.get("/api/v1/deepfake/sessions").json()["items"]
     [open_one] = [s for s in sessions if s["status"] == "in_progress"]
     page.goto(f"/deepfake/{open_one['id']}?lang={language}")
-    table = page.locator("section[aria-labelledby=analysis-title] table")
-    table_width = table.bounding_box()["width"]
-    cells = table.locator("tbody td")
-    assert cells.count() >= 3
-    for i in range(cells.count()):
-        box = cells.nth(i).bounding_box()
-        assert box["width"] >= 0.9 * table_width, (i, box, table_width)
-    label = page.evaluate(
-        "getComputedStyle(document.querySelector("
-        "'section[aria-labelledby=analysis-title] tbody td'), '::before').content"
+    assert_stacked(
+        page, "section[aria-labelledby=analysis-title] table", ("挑戰", "Challenge"), width
     )
-    assert label.strip('"') in ("挑戰", "Challenge")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.context.close()
